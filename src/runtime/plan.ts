@@ -1,0 +1,123 @@
+/**
+ * The launch plan: everything the C monitor needs to start one container,
+ * prepared by the TypeScript side (`src/runtime/spec.ts`) from the image
+ * config and the user's flags. The monitor reads it from `<bundle>/plan`
+ * (serialized by `src/runtime/plan_format.ts`); the OCI `config.json` beside it
+ * is the same information in the runtime spec's shape, for users and tools.
+ */
+
+/** One mount made inside the container's mount namespace, after the root is mounted. */
+export interface PlanMount {
+  /** Source path on the host (bind), or the file system name (proc, tmpfs...). */
+  source: string;
+  /** Absolute path inside the container; resolved inside the root, never following symlinks out. */
+  destination: string;
+  /** File system type: "bind", "proc", "sysfs", "tmpfs", "devpts", "mqueue", "cgroup"... */
+  type: string;
+  /** mount(2) flags as option words: ro, nosuid, nodev, noexec, rbind, rprivate... */
+  flags: string[];
+  /** File-system-specific data, such as "mode=755,size=65536k". */
+  data: string;
+}
+
+/** A device node created in the container's /dev. */
+export interface PlanDevice {
+  path: string;
+  type: "c" | "b";
+  major: number;
+  minor: number;
+  mode: number;
+  uid: number;
+  gid: number;
+}
+
+/** A resource limit for setrlimit(2); `type` is the RLIMIT_ name without prefix, lower case ("nofile"). */
+export interface PlanRlimit {
+  type: string;
+  soft: number;
+  hard: number;
+}
+
+/** The seccomp filter: syscalls by number (x86_64) that are allowed; everything else gets `defaultErrno`. */
+export interface PlanSeccomp {
+  /** errno returned for syscalls not in `allow` (Docker: EPERM = 1). */
+  defaultErrno: number;
+  /** Allowed syscall numbers. */
+  allow: number[];
+  /** Syscalls allowed only with argument conditions, e.g. personality(0x0), clone without namespace flags. */
+  conditional: { nr: number; arg: number; op: "eq" | "maskedEq"; value: number; mask?: number }[];
+}
+
+/** How a process runs: shared by container start and exec. */
+export interface PlanProcess {
+  args: string[];
+  env: string[];
+  cwd: string;
+  uid: number;
+  gid: number;
+  additionalGids: number[];
+  terminal: boolean;
+  /** Keep stdin open (docker -i). */
+  stdin: boolean;
+  /** Capability names ("CAP_CHOWN"...) kept in bounding, effective, permitted (and inheritable) sets. */
+  capabilities: string[];
+  noNewPrivileges: boolean;
+  /** undefined: no filter (--privileged or seccomp=unconfined). */
+  seccomp?: PlanSeccomp;
+  rlimits: PlanRlimit[];
+  /** oom_score_adj written before exec, when set. */
+  oomScoreAdj?: number;
+}
+
+/** Restart policy the monitor applies while it lives. */
+export interface PlanRestart {
+  policy: "no" | "on-failure" | "always" | "unless-stopped";
+  /** on-failure:N; 0 means unlimited. */
+  maxRetries: number;
+}
+
+/** Everything needed to start a container. */
+export interface LaunchPlan {
+  /** Full 64-hex container id. */
+  id: string;
+  /** Overlay root: lower directories top-first, upper and work directories, and the mount point. */
+  rootfs: { lowerdirs: string[]; upperdir: string; workdir: string; target: string };
+  /** Remount the root read-only after setup (--read-only). */
+  readonlyRoot: boolean;
+  hostname: string;
+  process: PlanProcess;
+  /** Namespaces to create. A namespace with a path is joined instead (e.g. an existing net namespace). */
+  namespaces: {
+    type: "pid" | "net" | "ipc" | "uts" | "mount" | "cgroup" | "user";
+    path?: string;
+  }[];
+  /** Mounts made in order after the root is mounted and before pivot_root. */
+  mounts: PlanMount[];
+  devices: PlanDevice[];
+  /** Paths masked inside the container (a file gets /dev/null bound over it, a directory an empty read-only tmpfs). */
+  maskedPaths: string[];
+  /** Paths bind-remounted read-only inside the container. */
+  readonlyPaths: string[];
+  /** cgroup directories (absolute host paths) whose cgroup.procs receives the container's pid before it is released; created and limited by the TS side. */
+  cgroupPaths: string[];
+  /** uid/gid maps when a user namespace is created (rootless): "containerId hostId size". */
+  uidMappings: string[];
+  gidMappings: string[];
+  /** Runtime state files, in the run root. */
+  state: {
+    /** Directory of this container's runtime state (attach socket, pid file, exit file). */
+    dir: string;
+    /** k8s-file log, one line per record: "<RFC3339Nano> stdout|stderr F|P <text>". */
+    logPath: string;
+    /** Signal used by `stop` (name, e.g. "SIGTERM"); the monitor forwards it to the container. */
+    stopSignal: string;
+  };
+  restart: PlanRestart;
+  /**
+   * Hook run by the monitor with the container's pid after the namespaces exist and before the
+   * process is released (networking sets up the net namespace here). Empty: no hook.
+   */
+  networkHook: string[];
+  /** Command the monitor runs after the container has exited for good (unmount, cgroup removal, --rm). */
+  cleanupCommand: string[];
+}

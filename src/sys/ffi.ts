@@ -1,0 +1,52 @@
+/**
+ * The only module that calls `Deno.dlopen`: it loads `ffi/build/libskiff.so`
+ * lazily, on first use, so commands that make no system call of their own
+ * never pay for it. Everything else uses the typed wrappers in `src/sys/`.
+ */
+import { SkiffError } from "../errors.ts";
+
+const symbols = {
+  skiff_lchown: { parameters: ["buffer", "i64", "i64"], result: "i32" },
+  skiff_mknod: { parameters: ["buffer", "u32", "u32", "u32"], result: "i32" },
+  skiff_lsetxattr: { parameters: ["buffer", "buffer", "buffer", "u32"], result: "i32" },
+  skiff_lgetxattr: { parameters: ["buffer", "buffer", "buffer", "u32"], result: "i64" },
+  skiff_llistxattr: { parameters: ["buffer", "buffer", "u32"], result: "i64" },
+  skiff_lutimes: { parameters: ["buffer", "i64", "i64", "i64", "i64"], result: "i32" },
+} as const satisfies Deno.ForeignLibraryInterface;
+
+/** The loaded library's symbols. */
+export type SkiffSymbols = Deno.DynamicLibrary<typeof symbols>["symbols"];
+
+let library: Deno.DynamicLibrary<typeof symbols> | undefined;
+
+/** Path of the shared library: `SKIFF_LIBDIR` if set, else `ffi/build` next to the sources. */
+export function libraryPath(): string {
+  const dir = Deno.env.get("SKIFF_LIBDIR");
+  if (dir) return `${dir}/libskiff.so`;
+  return new URL("../../ffi/build/libskiff.so", import.meta.url).pathname;
+}
+
+/** Opens libskiff once and returns its symbols. */
+export function lib(): SkiffSymbols {
+  if (!library) {
+    const path = libraryPath();
+    try {
+      library = Deno.dlopen(path, symbols);
+    } catch (err) {
+      throw new SkiffError(
+        `Cannot load the skiff C library at ${path} (run "make -C ffi"): ${(err as Error).message}`,
+      );
+    }
+  }
+  return library.symbols;
+}
+
+const encoder = new TextEncoder();
+
+/** A NUL-terminated C string for a `buffer` parameter. */
+export function cstr(s: string): Uint8Array<ArrayBuffer> {
+  const bytes = encoder.encode(s);
+  const out = new Uint8Array(bytes.length + 1);
+  out.set(bytes);
+  return out;
+}
