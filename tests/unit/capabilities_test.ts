@@ -1,0 +1,58 @@
+import { deepStrictEqual as assertEquals, throws as assertThrows } from "node:assert/strict";
+import {
+  CAPABILITIES,
+  capabilityNumber,
+  DEFAULT_CAPABILITIES,
+  normalizeCapability,
+  resolveCapabilities,
+} from "../../src/runtime/capabilities.ts";
+import { InvalidArgumentError } from "../../src/errors.ts";
+
+Deno.test("capability table has 41 entries with kernel numbers", () => {
+  assertEquals(CAPABILITIES.length, 41);
+  assertEquals(capabilityNumber("CAP_CHOWN"), 0);
+  assertEquals(capabilityNumber("sys_admin"), 21);
+  assertEquals(capabilityNumber("CAP_AUDIT_READ"), 37);
+  assertEquals(capabilityNumber("checkpoint_restore"), 40);
+});
+
+Deno.test("default set is Docker's 14 capabilities", () => {
+  assertEquals(DEFAULT_CAPABILITIES.length, 14);
+  assertEquals(resolveCapabilities([], [], false), [...DEFAULT_CAPABILITIES]);
+});
+
+Deno.test("normalize accepts any case and an optional CAP_ prefix", () => {
+  assertEquals(normalizeCapability("net_admin"), "CAP_NET_ADMIN");
+  assertEquals(normalizeCapability("Cap_Net_Admin"), "CAP_NET_ADMIN");
+  assertEquals(normalizeCapability("all"), "ALL");
+});
+
+Deno.test("unknown capability is Docker's error", () => {
+  assertThrows(() => resolveCapabilities(["foo"], [], false), (e: Error) => {
+    return e instanceof InvalidArgumentError && e.message === 'unknown capability: "CAP_FOO"';
+  });
+  assertThrows(() => resolveCapabilities([], ["CAP_BAR"], false), InvalidArgumentError);
+});
+
+Deno.test("drop then add", () => {
+  const caps = resolveCapabilities(["NET_ADMIN", "net_raw"], ["chown", "CAP_KILL"], false);
+  assertEquals(caps.includes("CAP_CHOWN"), false);
+  assertEquals(caps.includes("CAP_KILL"), false);
+  assertEquals(caps.includes("CAP_NET_ADMIN"), true);
+  assertEquals(caps.filter((c) => c === "CAP_NET_RAW").length, 1);
+});
+
+Deno.test("cap-add ALL keeps everything but the dropped", () => {
+  const caps = resolveCapabilities(["ALL"], ["sys_admin"], false);
+  assertEquals(caps.length, 40);
+  assertEquals(caps.includes("CAP_SYS_ADMIN"), false);
+});
+
+Deno.test("cap-drop ALL keeps only the added", () => {
+  assertEquals(resolveCapabilities(["chown"], ["all"], false), ["CAP_CHOWN"]);
+  assertEquals(resolveCapabilities([], ["ALL"], false), []);
+});
+
+Deno.test("privileged gets all capabilities, ignoring drops", () => {
+  assertEquals(resolveCapabilities([], ["ALL"], true), [...CAPABILITIES]);
+});
