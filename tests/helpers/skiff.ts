@@ -1,0 +1,161 @@
+/**
+ * Runs the `skiff` CLI (`bin/skiff` in this repository) against a per-test temporary store.
+ *
+ * ```ts
+ * import { skiff, tempStore } from "./skiff.ts";
+ * const store = await tempStore();
+ * try {
+ *   const r = await skiff(["images", "-q"], store);
+ *   // r.code, r.stdout, r.stderr
+ * } finally {
+ *   await store.cleanup();
+ * }
+ * ```
+ *
+ * @module
+ */
+
+/** Absolute path of the skiff launcher script. */
+export const SKIFF_BIN: string = new URL("../../bin/skiff", import.meta.url).pathname;
+
+/** A temporary store: pass it to {@linkcode skiff}; call `cleanup` when done. */
+export interface TempStore {
+  root: string;
+  runroot: string;
+  /** Unmounts anything mounted under the store (lazily), then deletes it. */
+  cleanup(): Promise<void>;
+}
+
+/** Options for {@linkcode skiff}. */
+export interface SkiffOptions {
+  /** `--root` (omitted when not given). */
+  root?: string;
+  /** `--runroot` (omitted when not given). */
+  runroot?: string;
+  /** Written to the command's stdin, which is then closed; stdin is /dev/null otherwise. */
+  stdin?: string | Uint8Array;
+  /** Extra environment variables (added to the inherited environment). */
+  env?: Record<string, string>;
+  /** Working directory for the command. */
+  cwd?: string;
+  /** Kill the command (SIGKILL) after this many milliseconds; the default is no limit. */
+  timeoutMs?: number;
+}
+
+/** What a skiff invocation produced. */
+export interface SkiffResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Creates a temporary store (`root` and `runroot` under one temp directory).
+ *
+ * @example
+ * ```ts
+ * const store = await tempStore();
+ * await store.cleanup();
+ * ```
+ */
+export async function tempStore(): Promise<TempStore> {
+  const base = await Deno.makeTempDir({ prefix: "skiff-test-" });
+  const root = `${base}/root`;
+  const runroot = `${base}/run`;
+  await Deno.mkdir(root);
+  await Deno.mkdir(runroot);
+  return {
+    root,
+    runroot,
+    cleanup: () => removeWithMounts(base),
+  };
+}
+
+/** Decodes the octal escapes (`\040` for space, ...) used in /proc/self/mountinfo. */
+function unescapeMountPath(p: string): string {
+  return p.replace(/\\([0-7]{3})/g, (_, o) => String.fromCharCode(parseInt(o, 8)));
+}
+
+/** Mount points at or under `dir`, deepest first. */
+export async function mountsUnder(dir: string): Promise<string[]> {
+  const real = await Deno.realPath(dir).catch(() => dir);
+  const text = await Deno.readTextFile("/proc/self/mountinfo");
+  const found = new Set<string>();
+  for (const line of text.split("\n")) {
+    const fields = line.split(" ");
+    if (fields.length < 5) continue;
+    const mp = unescapeMountPath(fields[4]);
+    for (const d of new Set([dir, real])) {
+      if (mp === d || mp.startsWith(d.endsWith("/") ? d : d + "/")) found.add(mp);
+    }
+  }
+  return [...found].sort((a, b) => b.length - a.length);
+}
+
+/**
+ * Unmounts (lazily, `umount -l`) every mount at or under `dir`, then deletes `dir`.
+ * Mounts are retried a few times, since unmounting a parent can reveal stacked mounts.
+ */
+export async function removeWithMounts(dir: string): Promise<void> {
+  for (let round = 0; round < 5; round++) {
+    const mounts = await mountsUnder(dir);
+    if (mounts.length === 0) break;
+    for (const mp of mounts) {
+      await new Deno.Command("umount", { args: ["-l", mp], stdout: "null", stderr: "null" })
+        .output();
+    }
+  }
+  // Immutable/append-only attributes are not expected; plain recursive removal suffices.
+  await Deno.remove(dir, { recursive: true }).catch((e) => {
+    if (!(e instanceof Deno.errors.NotFound)) throw e;
+  });
+}
+
+/**
+ * Runs `bin/skiff [--root R] [--runroot RR] ...args` and collects its exit code and output.
+ *
+ * @example
+ * ```ts
+ * const store = await tempStore();
+ * const { code, stdout } = await skiff(["version"], store);
+ * await store.cleanup();
+ * ```
+ */
+export async function skiff(args: string[], opts: SkiffOptions = {}): Promise<SkiffResult> {
+  const full: string[] = [];
+  if (opts.root) full.push("--root", opts.root);
+  if (opts.runroot) full.push("--runroot", opts.runroot);
+  full.push(...args);
+  const child = new Deno.Command(SKIFF_BIN, {
+    args: full,
+    env: opts.env,
+    cwd: opts.cwd,
+    stdin: opts.stdin === undefined ? "null" : "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  // Feed stdin while the output is being collected, so a large input cannot deadlock.
+  let feeding: Promise<void> = Promise.resolve();
+  if (opts.stdin !== undefined) {
+    const data = typeof opts.stdin === "string" ? new TextEncoder().encode(opts.stdin) : opts.stdin;
+    const w = child.stdin.getWriter();
+    // A command that does not read its stdin may close it early; that is not our error.
+    feeding = w.write(data).then(() => w.close()).catch(() => {});
+  }
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  if (opts.timeoutMs !== undefined) {
+    timer = setTimeout(() => {
+      try {
+        child.kill("SIGKILL");
+      } catch { /* already exited */ }
+    }, opts.timeoutMs);
+  }
+  try {
+    const out = await child.output();
+    await feeding;
+    const td = new TextDecoder();
+    return { code: out.code, stdout: td.decode(out.stdout), stderr: td.decode(out.stderr) };
+  } finally {
+    if (timer !== undefined) clearTimeout(timer);
+  }
+}
