@@ -1,0 +1,75 @@
+/**
+ * Types of skiff's command table: each command's flags with type, default,
+ * repetition and help text. The parser, help and shell completions are all
+ * generated from the same table (src/cli/table.ts).
+ */
+
+/** Value kinds a flag can hold. `list` flags are repeatable (`-e A -e B`). */
+export type FlagType = "bool" | "string" | "int" | "list";
+
+/** One flag of a command. */
+export interface FlagSpec {
+  /** Long name without dashes: `name` for `--name`. */
+  name: string;
+  /** Single-letter short form: `e` for `-e`. */
+  short?: string;
+  type: FlagType;
+  /** Help text shown by `--help`. */
+  help: string;
+  /** Placeholder for the value in help (`string`, `list`, `int`...). */
+  valueName?: string;
+  /** Default value; bools default to false, lists to []. */
+  default?: string | number | boolean;
+  /** Other long names accepted for the same flag. */
+  aliases?: string[];
+  /** Hidden from help and completions. */
+  hidden?: boolean;
+}
+
+/** Parsed flag values by long name. */
+export type FlagValues = Record<string, string | number | boolean | string[] | undefined>;
+
+/** What a command's implementation receives. */
+export interface CommandContext {
+  /** The command path, e.g. ["image", "ls"]. */
+  path: string[];
+  flags: FlagValues;
+  args: string[];
+  global: GlobalOptions;
+}
+
+/** Flags that apply to every command (before the command name). */
+export interface GlobalOptions {
+  root?: string;
+  runroot?: string;
+  logLevel?: string;
+}
+
+/** A command's implementation module: its default export runs it and returns the exit code. */
+export interface CommandModule {
+  default: (ctx: CommandContext) => Promise<number | void>;
+}
+
+/** One command or command group. */
+export interface CommandSpec {
+  name: string;
+  aliases?: string[];
+  /** One-line summary for listings. */
+  summary: string;
+  /** Usage after the command path, e.g. "[OPTIONS] IMAGE [COMMAND] [ARG...]". */
+  usage?: string;
+  flags?: FlagSpec[];
+  /** Minimum and maximum positional arguments (max undefined: unlimited). */
+  minArgs?: number;
+  maxArgs?: number;
+  /**
+   * After this many positional arguments, everything else belongs to the
+   * container command (run/create/exec: the image or container name is 1).
+   */
+  positionalStop?: number;
+  /** Lazy import of the implementation, so only the command that runs is loaded. */
+  load?: () => Promise<CommandModule>;
+  subcommands?: CommandSpec[];
+  /** Completion hint for positional arguments. */
+  complete?: "images" | "containers" | "volumes" | "files" | "none";
+}

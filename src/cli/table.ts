@@ -1,0 +1,282 @@
+/**
+ * skiff's command tree: every command with its flags and help, in one typed
+ * table. Implementations are imported lazily so that a command loads only
+ * what it needs.
+ */
+import type { CommandSpec, FlagSpec, FlagType } from "./spec.ts";
+
+function flag(
+  name: string,
+  short: string | undefined,
+  type: FlagType,
+  help: string,
+  extra: Partial<FlagSpec> = {},
+): FlagSpec {
+  return { name, short, type, help, ...extra };
+}
+
+const format = flag("format", undefined, "string", "Format output using a custom template", {
+  valueName: "string",
+});
+const quiet = (help: string) => flag("quiet", "q", "bool", help);
+const tlsVerify = flag(
+  "tls-verify",
+  undefined,
+  "bool",
+  "Require HTTPS and verify certificates when talking to the registry",
+  { default: true },
+);
+const platform = flag("platform", undefined, "string", "Set platform if server is multi-platform capable");
+
+const pull: CommandSpec = {
+  name: "pull",
+  summary: "Download an image from a registry",
+  usage: "[OPTIONS] NAME[:TAG|@DIGEST]",
+  minArgs: 1,
+  maxArgs: 1,
+  complete: "images",
+  flags: [
+    quiet("Suppress verbose output"),
+    platform,
+    tlsVerify,
+    flag("all-tags", "a", "bool", "Download all tagged images in the repository"),
+  ],
+  load: () => import("../commands/pull.ts"),
+};
+
+const push: CommandSpec = {
+  name: "push",
+  summary: "Upload an image to a registry",
+  usage: "[OPTIONS] NAME[:TAG]",
+  minArgs: 1,
+  maxArgs: 1,
+  complete: "images",
+  flags: [quiet("Suppress verbose output"), tlsVerify],
+  load: () => import("../commands/push.ts"),
+};
+
+const images: CommandSpec = {
+  name: "images",
+  summary: "List images",
+  usage: "[OPTIONS] [REPOSITORY[:TAG]]",
+  maxArgs: 1,
+  flags: [
+    flag("all", "a", "bool", "Show all images (default hides intermediate images)"),
+    flag("digests", undefined, "bool", "Show digests"),
+    flag("filter", "f", "list", "Filter output based on conditions provided"),
+    format,
+    flag("no-trunc", undefined, "bool", "Don't truncate output"),
+    quiet("Only show image IDs"),
+  ],
+  load: () => import("../commands/images.ts"),
+};
+
+const tag: CommandSpec = {
+  name: "tag",
+  summary: "Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE",
+  usage: "SOURCE_IMAGE[:TAG] TARGET_IMAGE[:TAG]",
+  minArgs: 2,
+  maxArgs: 2,
+  complete: "images",
+  load: () => import("../commands/tag.ts"),
+};
+
+const rmi: CommandSpec = {
+  name: "rmi",
+  summary: "Remove one or more images",
+  usage: "[OPTIONS] IMAGE [IMAGE...]",
+  minArgs: 1,
+  complete: "images",
+  flags: [
+    flag("force", "f", "bool", "Force removal of the image"),
+    flag("no-prune", undefined, "bool", "Do not delete untagged parents"),
+  ],
+  load: () => import("../commands/rmi.ts"),
+};
+
+const imageInspect: CommandSpec = {
+  name: "inspect",
+  summary: "Display detailed information on one or more images",
+  usage: "[OPTIONS] IMAGE [IMAGE...]",
+  minArgs: 1,
+  complete: "images",
+  flags: [{ ...format, short: "f" }],
+  load: () => import("../commands/image_inspect.ts"),
+};
+
+const history: CommandSpec = {
+  name: "history",
+  summary: "Show the history of an image",
+  usage: "[OPTIONS] IMAGE",
+  minArgs: 1,
+  maxArgs: 1,
+  complete: "images",
+  flags: [
+    flag("human", "H", "bool", "Print sizes and dates in human readable format", {
+      default: true,
+    }),
+    format,
+    flag("no-trunc", undefined, "bool", "Don't truncate output"),
+    quiet("Only show image IDs"),
+  ],
+  load: () => import("../commands/history.ts"),
+};
+
+const imagePrune: CommandSpec = {
+  name: "prune",
+  summary: "Remove unused images",
+  usage: "[OPTIONS]",
+  maxArgs: 0,
+  flags: [
+    flag("all", "a", "bool", "Remove all unused images, not just dangling ones"),
+    flag("force", "f", "bool", "Do not prompt for confirmation"),
+    flag("filter", undefined, "list", "Provide filter values (e.g. 'until=<timestamp>')"),
+  ],
+  load: () => import("../commands/image_prune.ts"),
+};
+
+const save: CommandSpec = {
+  name: "save",
+  summary: "Save one or more images to a tar archive (streamed to STDOUT by default)",
+  usage: "[OPTIONS] IMAGE [IMAGE...]",
+  minArgs: 1,
+  complete: "images",
+  flags: [
+    flag("output", "o", "string", "Write to a file, instead of STDOUT"),
+    flag("format", undefined, "string", "Archive format: docker-archive or oci-archive", {
+      default: "docker-archive",
+    }),
+  ],
+  load: () => import("../commands/save.ts"),
+};
+
+const load: CommandSpec = {
+  name: "load",
+  summary: "Load an image from a tar archive or STDIN",
+  usage: "[OPTIONS]",
+  maxArgs: 0,
+  flags: [
+    flag("input", "i", "string", "Read from tar archive file, instead of STDIN"),
+    quiet("Suppress the load output"),
+  ],
+  load: () => import("../commands/load.ts"),
+};
+
+const importCmd: CommandSpec = {
+  name: "import",
+  summary: "Import the contents from a tarball to create a filesystem image",
+  usage: "[OPTIONS] file|-| [REPOSITORY[:TAG]]",
+  minArgs: 1,
+  maxArgs: 2,
+  complete: "files",
+  flags: [
+    flag("change", "c", "list", "Apply Dockerfile instruction to the created image"),
+    flag("message", "m", "string", "Set commit message for imported image"),
+    platform,
+  ],
+  load: () => import("../commands/import.ts"),
+};
+
+const login: CommandSpec = {
+  name: "login",
+  summary: "Log in to a registry",
+  usage: "[OPTIONS] [SERVER]",
+  maxArgs: 1,
+  flags: [
+    flag("username", "u", "string", "Username"),
+    flag("password", "p", "string", "Password"),
+    flag("password-stdin", undefined, "bool", "Take the password from stdin"),
+    tlsVerify,
+  ],
+  load: () => import("../commands/login.ts"),
+};
+
+const logout: CommandSpec = {
+  name: "logout",
+  summary: "Log out from a registry",
+  usage: "[SERVER]",
+  maxArgs: 1,
+  load: () => import("../commands/logout.ts"),
+};
+
+const search: CommandSpec = {
+  name: "search",
+  summary: "Search registries for images",
+  usage: "[OPTIONS] TERM",
+  minArgs: 1,
+  maxArgs: 1,
+  flags: [
+    flag("limit", undefined, "int", "Max number of search results", { default: 25 }),
+    format,
+    flag("no-trunc", undefined, "bool", "Don't truncate output"),
+    tlsVerify,
+  ],
+  load: () => import("../commands/search.ts"),
+};
+
+const version: CommandSpec = {
+  name: "version",
+  summary: "Show the skiff version information",
+  maxArgs: 0,
+  flags: [format],
+  load: () => import("../commands/version.ts"),
+};
+
+const info: CommandSpec = {
+  name: "info",
+  summary: "Display system-wide information",
+  maxArgs: 0,
+  flags: [format],
+  load: () => import("../commands/info.ts"),
+};
+
+const completion: CommandSpec = {
+  name: "completion",
+  summary: "Generate the autocompletion script for the specified shell",
+  usage: "bash|zsh|fish",
+  minArgs: 1,
+  maxArgs: 1,
+  load: () => import("../commands/completion.ts"),
+};
+
+/** Every top-level command, with the `image` group holding the same image verbs. */
+export const commandTable: CommandSpec[] = [
+  pull,
+  push,
+  images,
+  tag,
+  rmi,
+  {
+    ...imageInspect,
+    summary: "Return low-level information on skiff objects",
+    usage: "[OPTIONS] NAME|ID [NAME|ID...]",
+    load: () => import("../commands/inspect.ts"),
+  },
+  history,
+  save,
+  load,
+  importCmd,
+  login,
+  logout,
+  search,
+  {
+    name: "image",
+    summary: "Manage images",
+    subcommands: [
+      { ...images, name: "ls", aliases: ["list"], maxArgs: 1 },
+      pull,
+      push,
+      tag,
+      { ...rmi, name: "rm", aliases: ["remove"] },
+      imageInspect,
+      history,
+      imagePrune,
+      save,
+      load,
+      importCmd,
+    ],
+  },
+  version,
+  info,
+  completion,
+];

@@ -1,0 +1,50 @@
+/** Crash-safe file writes: write a temporary file in the same directory, then rename. */
+
+/** A random name suffix for temporary files and scratch directories. */
+export function randomSuffix(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(8));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/**
+ * Writes `data` to `path` atomically: readers see the old or the new
+ * content, never a partial file, and a kill at any point leaves at most a
+ * stray `.tmp-*` file behind.
+ *
+ * @example
+ * ```ts
+ * await writeFileAtomic("/var/lib/skiff/repositories.json", JSON.stringify(tags));
+ * ```
+ */
+export async function writeFileAtomic(
+  path: string,
+  data: string | Uint8Array,
+  mode = 0o644,
+): Promise<void> {
+  const slash = path.lastIndexOf("/");
+  const tmp = `${path.slice(0, slash)}/.tmp-${path.slice(slash + 1)}-${randomSuffix()}`;
+  try {
+    if (typeof data === "string") await Deno.writeTextFile(tmp, data, { mode });
+    else await Deno.writeFile(tmp, data, { mode });
+    if (mode !== 0o644) await Deno.chmod(tmp, mode);
+    await Deno.rename(tmp, path);
+  } catch (err) {
+    await Deno.remove(tmp).catch(() => {});
+    throw err;
+  }
+}
+
+/** Writes JSON atomically (compact, one trailing newline). */
+export function writeJsonAtomic(path: string, value: unknown, mode = 0o644): Promise<void> {
+  return writeFileAtomic(path, JSON.stringify(value) + "\n", mode);
+}
+
+/** Reads a JSON file; undefined when it does not exist. */
+export async function readJson<T>(path: string): Promise<T | undefined> {
+  try {
+    return JSON.parse(await Deno.readTextFile(path)) as T;
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) return undefined;
+    throw err;
+  }
+}

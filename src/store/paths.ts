@@ -1,0 +1,42 @@
+/**
+ * Where the store lives: `/var/lib/skiff` and `/run/skiff` for root, XDG
+ * directories rootless; `--root`/`--runroot` flags and the `SKIFF_ROOT` /
+ * `SKIFF_RUNROOT` environment variables override them.
+ */
+
+/** The two roots of a store. */
+export interface StorePaths {
+  /** Persistent data: blobs, layers, images, containers, volumes. */
+  root: string;
+  /** Runtime state that must not survive a reboot: pids, sockets, exit files. */
+  runroot: string;
+}
+
+/**
+ * Resolves the store roots from flags, then environment, then defaults.
+ *
+ * @example
+ * ```ts
+ * resolveStorePaths({ root: "/tmp/s" }).root; // "/tmp/s"
+ * ```
+ */
+export function resolveStorePaths(
+  flags: { root?: string; runroot?: string },
+  env: (name: string) => string | undefined = (n) => Deno.env.get(n),
+  uid: number | null = Deno.uid(),
+): StorePaths {
+  const rootless = uid !== 0;
+  const home = env("HOME") ?? "/root";
+  const dataHome = env("XDG_DATA_HOME") || `${home}/.local/share`;
+  const runtimeDir = env("XDG_RUNTIME_DIR") || `/tmp/skiff-run-${uid}`;
+  const root = flags.root ?? env("SKIFF_ROOT") ??
+    (rootless ? `${dataHome}/skiff` : "/var/lib/skiff");
+  const runroot = flags.runroot ?? env("SKIFF_RUNROOT") ??
+    (rootless ? `${runtimeDir}/skiff` : "/run/skiff");
+  return { root: absolute(root), runroot: absolute(runroot) };
+}
+
+function absolute(path: string): string {
+  if (path.startsWith("/")) return path.replace(/\/+$/, "") || "/";
+  return `${Deno.cwd()}/${path}`.replace(/\/+$/, "");
+}
