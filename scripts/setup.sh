@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs what skiff needs on a fresh Debian machine (as root) and builds it:
+# Debian packages, deno (pinned through the npm package "deno"), the C library.
+# Idempotent: a second run only checks.
+set -euo pipefail
+cd "$(dirname "$(readlink -f "$0")")/.."
+
+DENO_VERSION=2.9.6
+packages=(gcc make libc6-dev busybox-static docker-registry umoci skopeo zstd apache2-utils tmux nodejs npm)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "setup: installing ${missing[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >&2
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+fi
+
+deno=.tools/node_modules/deno/deno
+if ! [[ -x $deno ]] || [[ $($deno --version | head -1) != "deno $DENO_VERSION "* ]]; then
+  echo "setup: installing deno $DENO_VERSION from npm" >&2
+  mkdir -p .tools
+  echo "{\"private\":true,\"dependencies\":{\"deno\":\"$DENO_VERSION\"}}" >.tools/package.json
+  (cd .tools && npm install --no-audit --no-fund --loglevel=error >&2)
+  if ! [[ -x $deno ]]; then
+    # The platform package holds the binary when install scripts did not run.
+    ln -sf ../@deno/linux-x64-glibc/deno .tools/node_modules/deno/deno
+  fi
+fi
+
+make -s -C ffi >&2
+# Fetch the npm packages skiff imports, so later runs work without the network.
+$deno cache --quiet main.ts src/image/*.ts >&2 2>/dev/null || $deno cache --quiet main.ts >&2
+echo "setup: ready ($($deno --version | head -1))" >&2

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Runs skiff's whole test suite as root: set-up, static checks, unit and
+# integration tests. The last line is "N passed, N failed".
+set -uo pipefail
+cd "$(dirname "$(readlink -f "$0")")/.."
+bash scripts/setup.sh || { echo "0 passed, 1 failed"; exit 1; }
+deno=.tools/node_modules/deno/deno
+passed=0 failed=0
+
+step() { # name, command...
+  local name=$1
+  shift
+  if "$@"; then passed=$((passed + 1)); else
+    echo "FAILED: $name" >&2
+    failed=$((failed + 1))
+  fi
+}
+step "deno fmt --check" $deno fmt --check --quiet
+step "deno lint" $deno lint --quiet
+step "deno check" $deno check --quiet main.ts src tests bench
+
+log=$(mktemp)
+NO_COLOR=1 $deno test -A --quiet --no-check=remote tests/ 2>&1 | tee "$log"
+summary=$(grep -E '^(ok|FAILED) \| [0-9]+ passed' "$log" | tail -1)
+if [[ -z $summary ]]; then
+  failed=$((failed + 1))
+else
+  passed=$((passed + $(sed -E 's/.*\| ([0-9]+) passed.*/\1/' <<<"$summary")))
+  failed=$((failed + $(sed -E 's/.*passed[^|]*\| ([0-9]+) failed.*/\1/' <<<"$summary")))
+fi
+rm -f "$log"
+echo "$passed passed, $failed failed"
+[[ $failed -eq 0 ]]
