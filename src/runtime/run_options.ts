@@ -1,0 +1,450 @@
+/**
+ * Everything `docker run` / `docker create` accept that shapes the container,
+ * and the pure parsers for the flag values, with Docker's error messages.
+ */
+import { InvalidArgumentError } from "../errors.ts";
+import type { MountSpec } from "./mounts.ts";
+
+/** A resource limit from `--ulimit name=soft[:hard]`. */
+export interface Ulimit {
+  /** RLIMIT_ name without prefix, lower case: "nofile". */
+  name: string;
+  soft: number;
+  hard: number;
+}
+
+/** A restart policy from `--restart`. */
+export interface RestartPolicy {
+  name: "no" | "always" | "unless-stopped" | "on-failure";
+  /** on-failure:N; 0 means unlimited. */
+  maxRetries: number;
+}
+
+/** Parsed `--security-opt` values that skiff honours. */
+export interface SecurityOptions {
+  noNewPrivileges: boolean;
+  /** "default": Docker's profile; "unconfined": no filter. */
+  seccomp: "default" | "unconfined";
+}
+
+/**
+ * `--network`: "private" (the default: a new network namespace that the
+ * network hook sets up), "none" (a new namespace with loopback only), "host"
+ * (the host's namespace), or the name of a network (set up by the hook).
+ */
+export type NetworkMode = "none" | "host" | "private" | (string & Record<never, never>);
+
+/** The container-shaping options of `docker run` / `docker create`. */
+export interface RunOptions {
+  /** KEY=VALUE entries from --env-file then -e, in order, already resolved against the host. */
+  env: string[];
+  /** -w; undefined: the image's WorkingDir. */
+  workdir?: string;
+  /** -u user[:group]; undefined: the image's User. */
+  user?: string;
+  /** --entrypoint; undefined: the image's, "" clears it. */
+  entrypoint?: string;
+  /** Arguments after the image name; empty: the image's Cmd. */
+  cmd: string[];
+  /** -h; undefined: the first 12 characters of the id. */
+  hostname?: string;
+  /** -t */
+  tty: boolean;
+  /** -i */
+  interactive: boolean;
+  /** -v, --mount and --tmpfs, parsed by `mounts.ts`, in command-line order. */
+  mounts: MountSpec[];
+  /** -l, --label */
+  labels: Record<string, string>;
+  /** --init */
+  init: boolean;
+  /** --stop-signal; undefined: the image's StopSignal, else SIGTERM. */
+  stopSignal?: string;
+  /** --stop-timeout in seconds; undefined: 10. */
+  stopTimeout?: number;
+  /** --ulimit */
+  ulimits: Ulimit[];
+  /** -m in bytes. */
+  memory?: number;
+  /** --memory-swap in bytes (memory plus swap); -1: unlimited swap. */
+  memorySwap?: number;
+  /** --cpus in nano-CPUs (1.5 → 1500000000). */
+  cpus?: number;
+  /** -c, --cpu-shares */
+  cpuShares?: number;
+  /** --pids-limit; 0 or -1: unlimited. */
+  pidsLimit?: number;
+  /** --privileged */
+  privileged: boolean;
+  /** --cap-add */
+  capAdd: string[];
+  /** --cap-drop */
+  capDrop: string[];
+  /** --security-opt */
+  securityOpt: SecurityOptions;
+  /** --read-only */
+  readOnly: boolean;
+  /** --network */
+  network: NetworkMode;
+  /** --restart */
+  restart: RestartPolicy;
+  /** --rm */
+  autoRemove: boolean;
+}
+
+/**
+ * Options as `docker run IMAGE` with no flags gives them.
+ *
+ * @example
+ * ```ts
+ * const opts = { ...defaultRunOptions(), tty: true, cmd: ["sh"] };
+ * ```
+ */
+export function defaultRunOptions(): RunOptions {
+  return {
+    env: [],
+    cmd: [],
+    tty: false,
+    interactive: false,
+    mounts: [],
+    labels: {},
+    init: false,
+    ulimits: [],
+    privileged: false,
+    capAdd: [],
+    capDrop: [],
+    securityOpt: { noNewPrivileges: false, seccomp: "default" },
+    readOnly: false,
+    network: "private",
+    restart: { name: "no", maxRetries: 0 },
+    autoRemove: false,
+  };
+}
+
+/**
+ * Parses an `--env-file` as Docker does: blank lines and lines starting with
+ * `#` are skipped, leading white space is dropped, the value is everything
+ * after the first `=` (no quote processing). A line with only a name takes
+ * the value from `lookup` (the host environment) and is dropped if unset.
+ *
+ * @example
+ * ```ts
+ * parseEnvFile("# comment\nA=1\nHOME\n", (k) => Deno.env.get(k)); // ["A=1", "HOME=/root"]
+ * ```
+ */
+export function parseEnvFile(
+  text: string,
+  lookup: (name: string) => string | undefined = () => undefined,
+): string[] {
+  const out: string[] = [];
+  const lines = text.replace(/^\uFEFF/, "").split(/\r?\n/);
+  for (const raw of lines) {
+    const line = raw.replace(/^\s+/, "");
+    if (line === "" || line.startsWith("#")) continue;
+    const eq = line.indexOf("=");
+    const name = eq < 0 ? line : line.slice(0, eq);
+    if (name === "") {
+      throw new InvalidArgumentError(
+        `poorly formatted environment: no variable name on line '${line}'`,
+      );
+    }
+    if (/\s/.test(name)) {
+      throw new InvalidArgumentError(
+        `poorly formatted environment: variable '${name}' contains whitespaces`,
+      );
+    }
+    if (eq >= 0) out.push(line);
+    else {
+      const value = lookup(name);
+      if (value !== undefined) out.push(`${name}=${value}`);
+    }
+  }
+  return out;
+}
+
+const ULIMIT_NAMES = [
+  "core",
+  "cpu",
+  "data",
+  "fsize",
+  "locks",
+  "memlock",
+  "msgqueue",
+  "nice",
+  "nofile",
+  "nproc",
+  "rss",
+  "rtprio",
+  "rttime",
+  "sigpending",
+  "stack",
+];
+
+function parseInt64(s: string): number {
+  if (!/^[+-]?\d+$/.test(s)) {
+    throw new InvalidArgumentError(`strconv.ParseInt: parsing "${s}": invalid syntax`);
+  }
+  return Number(s);
+}
+
+/**
+ * Parses `--ulimit name=soft[:hard]` (hard defaults to soft; -1 is unlimited).
+ *
+ * @example
+ * ```ts
+ * parseUlimit("nofile=1024:2048"); // { name: "nofile", soft: 1024, hard: 2048 }
+ * ```
+ */
+export function parseUlimit(value: string): Ulimit {
+  const eq = value.indexOf("=");
+  if (eq < 0) throw new InvalidArgumentError(`invalid ulimit argument: ${value}`);
+  const name = value.slice(0, eq);
+  if (!ULIMIT_NAMES.includes(name)) throw new InvalidArgumentError(`invalid ulimit type: ${name}`);
+  const parts = value.slice(eq + 1).split(":");
+  if (parts.length > 2) {
+    throw new InvalidArgumentError(
+      `too many limit value arguments - ${
+        value.slice(eq + 1)
+      }, can only have up to two, \`soft[:hard]\``,
+    );
+  }
+  const hard = parts.length === 2 ? parseInt64(parts[1]) : undefined;
+  const soft = parseInt64(parts[0]);
+  const h = hard ?? soft;
+  if (h !== -1) {
+    if (soft === -1) {
+      throw new InvalidArgumentError(
+        `ulimit soft limit must be less than or equal to hard limit: soft: -1 (unlimited), hard: ${h}`,
+      );
+    }
+    if (soft > h) {
+      throw new InvalidArgumentError(
+        `ulimit soft limit must be less than or equal to hard limit: ${soft} > ${h}`,
+      );
+    }
+  }
+  return { name, soft, hard: h };
+}
+
+/**
+ * Parses `--restart no|always|unless-stopped|on-failure[:N]`.
+ *
+ * @example
+ * ```ts
+ * parseRestartPolicy("on-failure:3"); // { name: "on-failure", maxRetries: 3 }
+ * ```
+ */
+export function parseRestartPolicy(value: string): RestartPolicy {
+  if (value === "") return { name: "no", maxRetries: 0 };
+  const colon = value.indexOf(":");
+  const name = colon < 0 ? value : value.slice(0, colon);
+  let maxRetries = 0;
+  if (colon >= 0) {
+    const count = value.slice(colon + 1);
+    if (count.trim() === "") throw new InvalidArgumentError("invalid empty maximum retry count");
+    if (!/^[+-]?\d+$/.test(count)) {
+      throw new InvalidArgumentError(
+        `invalid restart policy: maximum retry count must be an integer: ${count}`,
+      );
+    }
+    maxRetries = Number(count);
+  }
+  if (name !== "no" && name !== "always" && name !== "unless-stopped" && name !== "on-failure") {
+    throw new InvalidArgumentError(
+      `invalid restart policy: unknown policy '${name}'; use one of 'no', 'always', 'on-failure', or 'unless-stopped'`,
+    );
+  }
+  if (colon >= 0 && name !== "on-failure") {
+    throw new InvalidArgumentError(
+      "invalid restart policy: maximum retry count can only be used with 'on-failure'",
+    );
+  }
+  if (maxRetries < 0) {
+    throw new InvalidArgumentError(
+      "invalid restart policy: maximum retry count cannot be negative",
+    );
+  }
+  return { name, maxRetries };
+}
+
+/**
+ * Parses the `--security-opt` values: `no-new-privileges[=true|false]`,
+ * `seccomp=unconfined`. `label=...` and `apparmor=...` are accepted and
+ * ignored (skiff has no SELinux or AppArmor support); a seccomp profile file
+ * is refused.
+ *
+ * @example
+ * ```ts
+ * parseSecurityOpt(["no-new-privileges", "seccomp=unconfined"]);
+ * // { noNewPrivileges: true, seccomp: "unconfined" }
+ * ```
+ */
+export function parseSecurityOpt(values: readonly string[]): SecurityOptions {
+  const out: SecurityOptions = { noNewPrivileges: false, seccomp: "default" };
+  for (const opt of values) {
+    if (opt === "no-new-privileges") {
+      out.noNewPrivileges = true;
+      continue;
+    }
+    const m = /^([^=:]+)[=:](.*)$/s.exec(opt);
+    if (!m) throw new InvalidArgumentError(`invalid --security-opt 1: "${opt}"`);
+    const [, key, value] = m;
+    if (key === "no-new-privileges") {
+      if (value !== "true" && value !== "false") {
+        throw new InvalidArgumentError(`invalid --security-opt 2: "${opt}"`);
+      }
+      out.noNewPrivileges = value === "true";
+    } else if (key === "seccomp") {
+      if (value === "unconfined") out.seccomp = "unconfined";
+      else if (value === "builtin" || value === "default") out.seccomp = "default";
+      else {
+        throw new InvalidArgumentError(
+          `seccomp profile files are not supported: "${opt}" (use seccomp=unconfined)`,
+        );
+      }
+    } else if (key === "label" || key === "apparmor" || key === "systempaths") {
+      if (key === "systempaths" && value !== "unconfined") {
+        throw new InvalidArgumentError(`invalid --security-opt 2: "${opt}"`);
+      }
+      // Accepted for compatibility; no LSM support.
+    } else {
+      throw new InvalidArgumentError(`invalid --security-opt 2: "${opt}"`);
+    }
+  }
+  return out;
+}
+
+const SIZE_UNITS: Record<string, number> = {
+  "": 1,
+  k: 1024,
+  m: 1024 ** 2,
+  g: 1024 ** 3,
+  t: 1024 ** 4,
+  p: 1024 ** 5,
+};
+
+/**
+ * Parses a size with binary units as Docker's RAMInBytes: a number, an
+ * optional space, then b, k, m, g, t or p (any case), optionally followed by
+ * "b" or "ib" ("512m", "1.5GiB", "100").
+ *
+ * @example
+ * ```ts
+ * parseMemory("512m"); // 536870912
+ * ```
+ */
+export function parseMemory(value: string): number {
+  const m = /^(\d+(?:\.\d+)*) ?([kmgtp])?(?:i?b)?$/i.exec(value);
+  if (!m || (m[2] === undefined && /ib$/i.test(value))) {
+    throw new InvalidArgumentError(`invalid size: '${value}'`);
+  }
+  const n = Number.parseFloat(m[1]);
+  return Math.trunc(n * SIZE_UNITS[(m[2] ?? "").toLowerCase()]);
+}
+
+/**
+ * Parses `--cpus` into nano-CPUs.
+ *
+ * @example
+ * ```ts
+ * parseCpus("1.5"); // 1500000000
+ * ```
+ */
+export function parseCpus(value: string): number {
+  if (!/^(\d+\.?\d*|\.\d+)$/.test(value.trim())) {
+    throw new InvalidArgumentError(`failed to parse ${value} as a rational number`);
+  }
+  const nano = Number(value) * 1e9;
+  const rounded = Math.round(nano);
+  if (Math.abs(nano - rounded) > 1e-3) throw new InvalidArgumentError("value is too precise");
+  return rounded;
+}
+
+/** Linux x86_64 signal numbers by name (without "SIG"). */
+const SIGNALS: Record<string, number> = {
+  HUP: 1,
+  INT: 2,
+  QUIT: 3,
+  ILL: 4,
+  TRAP: 5,
+  ABRT: 6,
+  IOT: 6,
+  BUS: 7,
+  FPE: 8,
+  KILL: 9,
+  USR1: 10,
+  SEGV: 11,
+  USR2: 12,
+  PIPE: 13,
+  ALRM: 14,
+  TERM: 15,
+  STKFLT: 16,
+  CHLD: 17,
+  CLD: 17,
+  CONT: 18,
+  STOP: 19,
+  TSTP: 20,
+  TTIN: 21,
+  TTOU: 22,
+  URG: 23,
+  XCPU: 24,
+  XFSZ: 25,
+  VTALRM: 26,
+  PROF: 27,
+  WINCH: 28,
+  IO: 29,
+  POLL: 29,
+  PWR: 30,
+  SYS: 31,
+};
+const SIGRTMIN = 34;
+const SIGRTMAX = 64;
+const CANONICAL: Record<number, string> = {};
+for (const [name, nr] of Object.entries(SIGNALS)) CANONICAL[nr] ??= name;
+
+/** A signal's canonical name ("SIGTERM") and number (15). */
+export interface Signal {
+  name: string;
+  number: number;
+}
+
+/**
+ * Parses a signal as Docker does: a name with or without "SIG" (any case),
+ * "RTMIN+n"/"RTMAX-n", or a number (Linux x86_64 numbering).
+ *
+ * @example
+ * ```ts
+ * parseSignal("term"); // { name: "SIGTERM", number: 15 }
+ * parseSignal("9"); // { name: "SIGKILL", number: 9 }
+ * ```
+ */
+export function parseSignal(value: string): Signal {
+  const bad = () => new InvalidArgumentError(`Invalid signal: ${value}`);
+  if (/^\d+$/.test(value)) {
+    const n = Number(value);
+    if (n < 1 || n > SIGRTMAX) throw bad();
+    return { name: signalName(n), number: n };
+  }
+  const key = value.toUpperCase().replace(/^SIG/, "");
+  if (Object.hasOwn(SIGNALS, key)) return { name: signalName(SIGNALS[key]), number: SIGNALS[key] };
+  const rt = /^RT(MIN|MAX)(?:([+-])(\d+))?$/.exec(key);
+  if (rt) {
+    const off = rt[3] === undefined ? 0 : Number(rt[3]);
+    if (rt[1] === "MIN" && (rt[2] ?? "+") === "+" && off <= 15) {
+      return { name: signalName(SIGRTMIN + off), number: SIGRTMIN + off };
+    }
+    if (rt[1] === "MAX" && (rt[2] ?? "-") === "-" && off <= 14) {
+      return { name: signalName(SIGRTMAX - off), number: SIGRTMAX - off };
+    }
+  }
+  throw bad();
+}
+
+function signalName(n: number): string {
+  if (CANONICAL[n]) return "SIG" + CANONICAL[n];
+  if (n === SIGRTMIN) return "SIGRTMIN";
+  if (n === SIGRTMAX) return "SIGRTMAX";
+  if (n > SIGRTMIN && n <= SIGRTMIN + 15) return `SIGRTMIN+${n - SIGRTMIN}`;
+  if (n >= SIGRTMAX - 14 && n < SIGRTMAX) return `SIGRTMAX-${SIGRTMAX - n}`;
+  return `SIG${n}`;
+}
