@@ -1,0 +1,101 @@
+import { deepStrictEqual as assertEquals, rejects } from "node:assert/strict";
+import { parseGroup, parsePasswd, resolveUser } from "../../src/runtime/user.ts";
+import { InvalidArgumentError } from "../../src/errors.ts";
+
+const files: Record<string, string> = {
+  "/etc/passwd": [
+    "root:x:0:0:root:/root:/bin/sh",
+    "daemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin",
+    "# comment",
+    "broken line",
+    "www-data:x:33:33:www-data:/var/www:/usr/sbin/nologin",
+    "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin",
+    "app:x:1000:1000::/home/app:/bin/sh",
+  ].join("\n"),
+  "/etc/group": [
+    "root:x:0:",
+    "daemon:x:1:",
+    "tty:x:5:",
+    "wheel:x:10:root,app",
+    "www-data:x:33:",
+    "audio:x:29:app",
+    "nogroup:x:65534:",
+    "app:x:1000:",
+  ].join("\n"),
+};
+const read = (p: string) => Promise.resolve(files[p]);
+const none = () => Promise.resolve(undefined);
+
+Deno.test("parsers skip malformed lines", () => {
+  assertEquals(parsePasswd(files["/etc/passwd"]).length, 5);
+  assertEquals(parseGroup(files["/etc/group"]).find((g) => g.name === "wheel")?.members, [
+    "root",
+    "app",
+  ]);
+});
+
+Deno.test("empty spec is root with its home and groups", async () => {
+  assertEquals(await resolveUser("", read), {
+    uid: 0,
+    gid: 0,
+    additionalGids: [10],
+    home: "/root",
+  });
+  assertEquals(await resolveUser("", none), { uid: 0, gid: 0, additionalGids: [], home: "/" });
+});
+
+Deno.test("user by name: default group, supplementary groups, HOME", async () => {
+  assertEquals(await resolveUser("app", read), {
+    uid: 1000,
+    gid: 1000,
+    additionalGids: [10, 29],
+    home: "/home/app",
+  });
+  assertEquals(await resolveUser("nobody", read), {
+    uid: 65534,
+    gid: 65534,
+    additionalGids: [],
+    home: "/nonexistent",
+  });
+});
+
+Deno.test("user by number, known and unknown", async () => {
+  assertEquals((await resolveUser("33", read)).home, "/var/www");
+  assertEquals((await resolveUser("33", read)).gid, 33);
+  assertEquals(await resolveUser("4242", read), {
+    uid: 4242,
+    gid: 0,
+    additionalGids: [],
+    home: "/",
+  });
+  assertEquals(await resolveUser("4242:4343", none), {
+    uid: 4242,
+    gid: 4343,
+    additionalGids: [],
+    home: "/",
+  });
+});
+
+Deno.test("explicit group by name or number drops supplementary groups", async () => {
+  assertEquals(await resolveUser("app:tty", read), {
+    uid: 1000,
+    gid: 5,
+    additionalGids: [],
+    home: "/home/app",
+  });
+  assertEquals((await resolveUser("app:777", read)).gid, 777);
+  assertEquals((await resolveUser("root:33", read)).gid, 33);
+});
+
+Deno.test("Docker's errors for unknown names", async () => {
+  await rejects(resolveUser("nobody2", read), (e: Error) => {
+    assertEquals(e.message, "unable to find user nobody2: no matching entries in passwd file");
+    return e instanceof InvalidArgumentError;
+  });
+  await rejects(resolveUser("app:staff", read), (e: Error) => {
+    assertEquals(e.message, "unable to find group staff: no matching entries in group file");
+    return true;
+  });
+  await rejects(resolveUser("app", none), InvalidArgumentError);
+  await rejects(resolveUser("99999999999", read), InvalidArgumentError);
+});
