@@ -49,7 +49,11 @@ _skiff() {
     [[ $w == -* ]] && continue
     if [[ -z $path ]]; then path="$w"; else
       case "$path $w" in
-${entries(table).filter((e) => e.path.includes(" ")).map((e) => `        "${e.path}") path="$path $w" ;;`).join("\n")}
+${
+    entries(table).filter((e) => e.path.includes(" ")).map((e) =>
+      `        "${e.path}") path="$path $w" ;;`
+    ).join("\n")
+  }
       esac
     fi
   done

@@ -49,11 +49,19 @@ export function rootHelp(table: CommandSpec[]): string {
 /** Help for `skiff COMMAND --help` (path is the command words, e.g. ["image", "ls"]). */
 export function commandHelp(path: string[], command: CommandSpec): string {
   const display = `skiff ${path.join(" ")}`;
-  const lines = ["", `Usage:  ${display} ${command.usage ?? (command.subcommands ? "COMMAND" : "")}`.trimEnd(), ""];
+  const lines = [
+    "",
+    `Usage:  ${display} ${command.usage ?? (command.subcommands ? "COMMAND" : "")}`.trimEnd(),
+    "",
+  ];
   lines.push(command.summary, "");
   if (command.aliases?.length) {
     const parent = path.slice(0, -1).join(" ");
-    lines.push("Aliases:", `  ${[command.name, ...command.aliases].map((a) => `${parent} ${a}`.trim()).join(", ")}`, "");
+    lines.push(
+      "Aliases:",
+      `  ${[command.name, ...command.aliases].map((a) => `${parent} ${a}`.trim()).join(", ")}`,
+      "",
+    );
   }
   if (command.subcommands) {
     lines.push("Commands:", ...commandLines(command.subcommands), "");

@@ -26,7 +26,12 @@ const tlsVerify = flag(
   "Require HTTPS and verify certificates when talking to the registry",
   { default: true },
 );
-const platform = flag("platform", undefined, "string", "Set platform if server is multi-platform capable");
+const platform = flag(
+  "platform",
+  undefined,
+  "string",
+  "Set platform if server is multi-platform capable",
+);
 
 const pull: CommandSpec = {
   name: "pull",

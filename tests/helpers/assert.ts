@@ -6,7 +6,9 @@
 export function assertEquals<T>(actual: T, expected: T, message?: string): void {
   const a = stable(actual), e = stable(expected);
   if (a !== e) {
-    throw new Error(`${message ? message + ": " : ""}values differ\nactual:   ${a}\nexpected: ${e}`);
+    throw new Error(
+      `${message ? message + ": " : ""}values differ\nactual:   ${a}\nexpected: ${e}`,
+    );
   }
 }
 
@@ -18,7 +20,11 @@ export function assert(cond: unknown, message = "assertion failed"): asserts con
 /** Asserts `text` contains `part`. */
 export function assertStringIncludes(text: string, part: string, message?: string): void {
   if (!text.includes(part)) {
-    throw new Error(`${message ? message + ": " : ""}expected ${JSON.stringify(text)} to include ${JSON.stringify(part)}`);
+    throw new Error(
+      `${message ? message + ": " : ""}expected ${JSON.stringify(text)} to include ${
+        JSON.stringify(part)
+      }`,
+    );
   }
 }
 

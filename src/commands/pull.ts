@@ -1,0 +1,51 @@
+/** `skiff pull`: download an image from a registry. */
+import type { CommandContext } from "../cli/spec.ts";
+import { openStore } from "../store/store.ts";
+import { candidateReferences, familiarName } from "../image/reference.ts";
+import { parsePlatform } from "../image/platform.ts";
+import { chooseProgress } from "../image/progress.ts";
+import { pullImage } from "../image/pull.ts";
+import { RegistryClient } from "../image/registry.ts";
+import { NotFoundError } from "../errors.ts";
+
+/** Runs `skiff pull [OPTIONS] NAME[:TAG|@DIGEST]`. */
+export default async function pull(ctx: CommandContext): Promise<number> {
+  const name = ctx.args[0];
+  const quiet = ctx.flags.quiet === true;
+  const platform = ctx.flags.platform ? parsePlatform(ctx.flags.platform as string) : undefined;
+  const candidates = candidateReferences(name);
+  const store = await openStore(ctx.global);
+  let lastError: unknown;
+  for (const ref of candidates) {
+    const progress = chooseProgress(quiet);
+    if (!quiet) progress.line(`${ref.tag ?? ref.digest}: Pulling from ${familiarRepoOf(ref)}`);
+    try {
+      const client = new RegistryClient(ref.registry, {
+        tlsVerify: ctx.flags["tls-verify"] !== false,
+      });
+      const result = await pullImage(store, client, ref, { platform, progress });
+      progress.done();
+      if (quiet) {
+        console.log(ref.toString());
+      } else {
+        progress.line(`Digest: ${result.manifestDigest}`);
+        progress.line(
+          result.changed
+            ? `Status: Downloaded newer image for ${familiarName(ref)}`
+            : `Status: Image is up to date for ${familiarName(ref)}`,
+        );
+        progress.line(ref.toString());
+      }
+      return 0;
+    } catch (err) {
+      progress.done();
+      lastError = err;
+      if (!(err instanceof NotFoundError) || candidates.length === 1) break;
+    }
+  }
+  throw lastError;
+}
+
+function familiarRepoOf(ref: { registry: string; repository: string }): string {
+  return ref.registry === "docker.io" ? ref.repository : `${ref.registry}/${ref.repository}`;
+}

@@ -1,0 +1,78 @@
+/**
+ * Garbage collection after containerd's: references go from tags to image
+ * records to layers and blobs, and from containers to their image; whatever
+ * nothing reaches is removed. Leftovers of killed commands in the scratch
+ * areas are removed once no lock holds them.
+ */
+import { readJson } from "../store/atomic.ts";
+import { removeBlob } from "../store/blobs.ts";
+import { type ImageRecord, listImages } from "../store/images.ts";
+import { listLayers, removeLayer } from "../store/layers.ts";
+import type { Store } from "../store/store.ts";
+
+/** Image ids used by containers (their records name the image they were made from). */
+export async function imagesInUse(store: Store): Promise<Map<string, string[]>> {
+  const used = new Map<string, string[]>();
+  try {
+    for await (const entry of Deno.readDir(store.containers)) {
+      const rec = await readJson<{ Image?: string; Id?: string }>(
+        `${store.containers}/${entry.name}/container.json`,
+      ).catch(() => undefined);
+      if (rec?.Image) used.set(rec.Image, [...(used.get(rec.Image) ?? []), entry.name]);
+    }
+  } catch (err) {
+    if (!(err instanceof Deno.errors.NotFound)) throw err;
+  }
+  return used;
+}
+
+/** Removes layers and blobs no image references; returns what was removed. */
+export async function collectGarbage(
+  store: Store,
+): Promise<{ layers: string[]; blobs: string[] }> {
+  const images: ImageRecord[] = await listImages(store);
+  const keepLayers = new Set<string>();
+  const keepBlobs = new Set<string>();
+  for (const img of images) {
+    keepBlobs.add(img.id);
+    keepBlobs.add(img.manifestDigest);
+    for (const l of img.layers) {
+      keepLayers.add(l.chainId);
+      keepBlobs.add(l.digest);
+    }
+    for (const d of img.repoDigests) keepBlobs.add(d.slice(d.indexOf("@") + 1));
+  }
+  const removedLayers: string[] = [];
+  for (const chain of await listLayers(store)) {
+    if (!keepLayers.has(chain)) {
+      await removeLayer(store, chain);
+      removedLayers.push(chain);
+    }
+  }
+  const removedBlobs: string[] = [];
+  for await (const entry of Deno.readDir(store.blobs)) {
+    const digest = `sha256:${entry.name}`;
+    if (/^[a-f0-9]{64}$/.test(entry.name) && !keepBlobs.has(digest)) {
+      // Index manifests are kept while any image was pulled through them.
+      if (await isIndexOfKept(store, digest, keepBlobs)) continue;
+      await removeBlob(store, digest);
+      removedBlobs.push(digest);
+    }
+  }
+  return { layers: removedLayers, blobs: removedBlobs };
+}
+
+async function isIndexOfKept(store: Store, digest: string, keep: Set<string>): Promise<boolean> {
+  try {
+    const file = await Deno.open(`${store.blobs}/${digest.slice(7)}`);
+    const head = new Uint8Array(2);
+    await file.read(head);
+    file.close();
+    if (head[0] !== 0x7b) return false; // not JSON
+    const doc = JSON.parse(await Deno.readTextFile(`${store.blobs}/${digest.slice(7)}`));
+    return Array.isArray(doc.manifests) &&
+      doc.manifests.some((m: { digest?: string }) => m.digest && keep.has(m.digest));
+  } catch {
+    return false;
+  }
+}
