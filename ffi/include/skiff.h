@@ -15,4 +15,142 @@ int64_t skiff_llistxattr(const char *path, char *buf, uint32_t size);
 int skiff_lutimes(const char *path, int64_t atime_sec, int64_t atime_nsec, int64_t mtime_sec,
                   int64_t mtime_nsec);
 
+/* ---- container runtime (plan.c, mounts.c, caps.c, seccomp.c, process.c, pty.c, namespaces.c) ----
+ * Used by the static monitor (monitor*.c). Functions that can fail return -errno and fill a
+ * struct skiff_err with a one-line message naming the operation and path. */
+
+/* An error: errno plus a message such as "mount overlay on /x: Invalid argument". */
+struct skiff_err {
+  int code;      /* errno, or 0 */
+  int exit_code; /* process exit code a caller should use: 126/127 for exec errors, else 1 */
+  char msg[1024];
+};
+/* Formats msg (printf-style) and appends ": strerror(code)" when code != 0; returns -code (or -1). */
+int skiff_error(struct skiff_err *err, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+struct skiff_mount {
+  char *source, *destination, *type, *data;
+  unsigned long flags;     /* MS_* flags from the option words */
+  unsigned long propagation; /* MS_PRIVATE, MS_SHARED... (with MS_REC) or 0 */
+  int bind;                /* bind or rbind */
+};
+struct skiff_device {
+  char *path;
+  char type; /* 'c' or 'b' */
+  unsigned major, minor, mode;
+  unsigned uid, gid;
+};
+struct skiff_rlimit {
+  int resource;
+  unsigned long long soft, hard;
+};
+struct skiff_seccomp_cond {
+  unsigned nr, arg;
+  int masked;
+  unsigned long long value, mask;
+};
+struct skiff_seccomp {
+  int enabled;
+  unsigned default_errno;
+  unsigned *allow;
+  size_t nallow;
+  struct skiff_seccomp_cond *cond;
+  size_t ncond;
+};
+/* How one process runs (container init or exec). */
+struct skiff_process {
+  char **args; /* NULL-terminated */
+  char **env;  /* NULL-terminated */
+  char *cwd;
+  unsigned uid, gid;
+  gid_t *gids;
+  size_t ngids;
+  int terminal, open_stdin, no_new_privs;
+  uint64_t caps; /* bit mask of kept capabilities */
+  struct skiff_seccomp seccomp;
+  struct skiff_rlimit *rlimits;
+  size_t nrlimits;
+  int has_oom_score_adj, oom_score_adj;
+};
+enum { SKIFF_NS_USER, SKIFF_NS_MNT, SKIFF_NS_PID, SKIFF_NS_NET, SKIFF_NS_IPC, SKIFF_NS_UTS,
+       SKIFF_NS_CGROUP, SKIFF_NS_COUNT };
+struct skiff_plan {
+  char *id;
+  char **lowerdirs;
+  size_t nlower;
+  char *upperdir, *workdir, *target;
+  int readonly_root;
+  char *hostname;
+  struct skiff_process proc;
+  int ns_new[SKIFF_NS_COUNT];   /* namespace is created */
+  char *ns_path[SKIFF_NS_COUNT]; /* namespace is joined from this path */
+  struct skiff_mount *mounts;
+  size_t nmounts;
+  struct skiff_device *devices;
+  size_t ndevices;
+  char **masked, **readonly;
+  size_t nmasked, nreadonly;
+  char **cgroups;
+  size_t ncgroups;
+  char **uidmaps, **gidmaps; /* "container host size" */
+  size_t nuidmaps, ngidmaps;
+  char *state_dir, *log_path, *stop_signal;
+  int restart_policy; /* 0 no, 1 on-failure, 2 always, 3 unless-stopped */
+  int restart_max;
+  char **network_hook, **cleanup; /* NULL-terminated, may be empty */
+  int wait_for_attach;
+  /* exec plans only */
+  int exec_pid, detach;
+};
+/* Reads a plan file ("skiff-plan 1" then one directive a line, tab-separated escaped fields). */
+int skiff_plan_load(const char *path, struct skiff_plan *plan, struct skiff_err *err);
+/* Parses a plan from memory; buf is modified (fields point into it). */
+int skiff_plan_parse(char *buf, struct skiff_plan *plan, struct skiff_err *err);
+
+/* caps.c */
+int skiff_cap_from_name(const char *name); /* "CAP_CHOWN" or "chown" -> number, -1 if unknown */
+/* Keeps only `caps` in bounding, effective, permitted, inheritable; clears ambient. */
+int skiff_caps_apply(uint64_t caps, struct skiff_err *err);
+
+/* seccomp.c: builds and installs the BPF filter. */
+int skiff_seccomp_install(const struct skiff_seccomp *sc, struct skiff_err *err);
+/* Builds the filter program into prog (capacity cap instructions); returns the length or -errno. */
+int skiff_seccomp_build(const struct skiff_seccomp *sc, void *prog, size_t cap,
+                        struct skiff_err *err);
+
+/* mounts.c: everything from the overlay mount to pivot_root, masking and read-only paths.
+ * Runs in the cloned child. console: pty slave path to bind on /dev/console, or NULL. */
+int skiff_rootfs_setup(const struct skiff_plan *plan, const char *console, struct skiff_err *err);
+/* Opens path inside the directory rootfd, never leaving it (openat2 RESOLVE_IN_ROOT);
+ * with mkdirs, creates missing directories (and the last one as a file when last_file). */
+int skiff_open_in_root(int rootfd, const char *path, int flags, int mkdirs, int last_file,
+                       struct skiff_err *err);
+/* Parses one mount option word into flags; returns 0 when it is not a flag word. */
+int skiff_mount_flag(const char *word, unsigned long *flags, unsigned long *propagation,
+                     int *bind);
+
+/* process.c: credentials, capabilities, seccomp, cwd, fds, then exec (PATH lookup).
+ * Finds the executable and fills path; error exit_code 127 (not found) or 126. */
+int skiff_lookup_exec(const struct skiff_process *proc, char *path, size_t size,
+                      struct skiff_err *err);
+/* Applies rlimits, oom_score_adj, ids, caps, no_new_privs, seccomp and cwd. */
+int skiff_process_prepare(const struct skiff_process *proc, struct skiff_err *err);
+/* Closes every fd above 2 on exec and execs path; returns only on failure. */
+int skiff_process_exec(const struct skiff_process *proc, const char *path, struct skiff_err *err);
+
+/* pty.c */
+/* Opens a new pty pair from /dev/ptmx; *slave_path receives the slave's name. */
+int skiff_pty_open(int *master, char *slave_path, size_t size, struct skiff_err *err);
+int skiff_pty_resize(int fd, unsigned rows, unsigned cols);
+
+/* namespaces.c */
+int skiff_ns_clone_flag(int ns);
+const char *skiff_ns_proc_name(int ns); /* "mnt", "pid"... as in /proc/<pid>/ns */
+
+/* Writes data to path through a temporary file and rename. */
+int skiff_write_atomic(const char *path, const char *data, size_t len, struct skiff_err *err);
+/* Writes data to an existing file (cgroup.procs, uid_map...). */
+int skiff_write_file(const char *path, const char *data, struct skiff_err *err);
+
 #endif

@@ -89,13 +89,13 @@ export function parseFlags(
   flags: FlagSpec[],
   argv: string[],
   positionalStop?: number,
-  commandName = "skiff",
+  _commandName = "skiff",
 ): { flags: FlagValues; args: string[] } {
   const all = flags.some((f) => f.name === "help") ? flags : [...flags, helpFlag];
   const values = defaults(all);
   const args: string[] = [];
   let i = 0;
-  const takeValue = (spec: FlagSpec, display: string): string => {
+  const takeValue = (display: string): string => {
     if (i + 1 >= argv.length) {
       throw new InvalidArgumentError(`flag needs an argument: ${display}`);
     }
@@ -123,7 +123,7 @@ export function parseFlags(
       }
       if (eq >= 0) setValue(values, spec, `--${name}`, arg.slice(eq + 1));
       else if (spec.type === "bool") values[spec.name] = true;
-      else setValue(values, spec, `--${name}`, takeValue(spec, `--${name}`));
+      else setValue(values, spec, `--${name}`, takeValue(`--${name}`));
       continue;
     }
     if (arg.startsWith("-") && arg.length > 1) {
@@ -146,7 +146,7 @@ export function parseFlags(
         }
         let rest = arg.slice(j + 1);
         if (rest.startsWith("=")) rest = rest.slice(1);
-        setValue(values, spec, `-${letter}`, rest !== "" ? rest : takeValue(spec, `-${letter}`));
+        setValue(values, spec, `-${letter}`, rest !== "" ? rest : takeValue(`-${letter}`));
         break;
       }
       continue;

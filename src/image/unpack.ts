@@ -125,6 +125,17 @@ function errnoOf(err: unknown): string | undefined {
   return (err as { code?: string })?.code;
 }
 
+/** Runs `make`; false when it failed because the path exists, other errors are thrown. */
+function tryCreate(make: () => void): boolean {
+  try {
+    make();
+    return true;
+  } catch (err) {
+    if (errnoOf(err) === "EEXIST") return false;
+    throw err;
+  }
+}
+
 function lstatOrUndefined(path: string): Deno.FileInfo | undefined {
   try {
     return Deno.lstatSync(path);
@@ -162,10 +173,13 @@ class Extractor {
       rel = rel === "" ? part : `${rel}/${part}`;
       if (this.dirs.has(rel)) continue;
       const path = this.abs(rel);
-      const info = lstatOrUndefined(path);
-      if (info === undefined) {
-        Deno.mkdirSync(path, { mode: 0o755 });
-      } else if (info.isSymlink) {
+      // mkdir first: it never follows a symlink, and a failed lstat costs more.
+      if (tryCreate(() => Deno.mkdirSync(path, { mode: 0o755 }))) {
+        this.dirs.add(rel);
+        continue;
+      }
+      const info = Deno.lstatSync(path);
+      if (info.isSymlink) {
         throw new InvalidArgumentError(
           `Layer entry "${entry}" goes through the symlink "${rel}"`,
         );
@@ -187,6 +201,17 @@ class Extractor {
     } else {
       Deno.removeSync(path);
     }
+  }
+
+  /**
+   * Runs `make`, which creates `rel` without following a final symlink and
+   * fails with EEXIST when something is there; then replaces what is there
+   * (a later entry wins, as in docker) and runs `make` once more.
+   */
+  private create(rel: string, make: () => void): void {
+    if (tryCreate(make)) return;
+    this.removeExisting(rel, Deno.lstatSync(this.abs(rel)));
+    make();
   }
 
   /** Applies owner, mode, times (and xattrs) to a new non-directory entry. */
@@ -254,25 +279,23 @@ class Extractor {
 
     if (parts.length === 0) {
       // The root itself ("./"): only its metadata applies.
-      if (header.type === "directory") this.directory("", header, name);
+      if (header.type === "directory") this.directory("", header);
       return;
     }
 
     this.ensureDirs(parentParts, name);
     const rel = parts.join("/");
     const path = this.abs(rel);
-    const existing = lstatOrUndefined(path);
-    if (existing && !(existing.isDirectory && header.type === "directory")) {
-      this.removeExisting(rel, existing);
-    }
-
     switch (header.type) {
       case "directory":
-        this.directory(rel, header, name);
+        this.directory(rel, header);
         return;
       case "file":
       case "contiguous-file": {
-        const file = Deno.openSync(path, { write: true, createNew: true, mode: 0o600 });
+        let file!: Deno.FsFile;
+        this.create(rel, () => {
+          file = Deno.openSync(path, { write: true, createNew: true, mode: 0o600 });
+        });
         try {
           for await (const chunk of body) {
             let off = 0;
@@ -285,7 +308,7 @@ class Extractor {
         return;
       }
       case "symlink":
-        Deno.symlinkSync(header.linkname ?? "", path);
+        this.create(rel, () => Deno.symlinkSync(header.linkname ?? "", path));
         this.finish(path, header, false);
         return;
       case "link": {
@@ -305,7 +328,7 @@ class Extractor {
         }
         // link(2) does not follow a symlink target: linking to a symlink
         // links the symlink itself, which is what tar means.
-        Deno.linkSync(target, path);
+        this.create(rel, () => Deno.linkSync(target, path));
         return;
       }
       case "character-device":
@@ -317,7 +340,11 @@ class Extractor {
           ? S_IFBLK
           : S_IFCHR;
         try {
-          mknod(path, kind | (header.mode & 0o777), header.devmajor ?? 0, header.devminor ?? 0);
+          this.create(
+            rel,
+            () =>
+              mknod(path, kind | (header.mode & 0o777), header.devmajor ?? 0, header.devminor ?? 0),
+          );
         } catch (err) {
           // Unprivileged users may not create devices; rootless docker skips them too.
           if (kind !== S_IFIFO && errnoOf(err) === "EPERM" && Deno.uid() !== 0) return;
@@ -352,13 +379,16 @@ class Extractor {
     }
   }
 
-  private directory(rel: string, header: TarHeaderIn, name: string): void {
+  private directory(rel: string, header: TarHeaderIn): void {
     const path = this.abs(rel);
     if (rel !== "" && !this.dirs.has(rel)) {
-      const info = lstatOrUndefined(path);
-      if (!info) Deno.mkdirSync(path, { mode: 0o700 });
-      else if (!info.isDirectory) {
-        throw new InvalidArgumentError(`Layer entry "${name}" cannot replace a non-directory`);
+      if (!tryCreate(() => Deno.mkdirSync(path, { mode: 0o700 }))) {
+        // Something is there: keep a directory, replace anything else.
+        const info = Deno.lstatSync(path);
+        if (!info.isDirectory) {
+          this.removeExisting(rel, info);
+          Deno.mkdirSync(path, { mode: 0o700 });
+        }
       }
       this.dirs.add(rel);
     }
