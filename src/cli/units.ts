@@ -309,11 +309,15 @@ export function parseDuration(input: string): number {
 export interface StatusInput {
   /** "created", "running", "paused", "restarting", "removing", "exited" or "dead". */
   status: string;
+  /** When the container last started; unset or Go's zero time means never. */
   startedAt?: Date | string | number | null;
+  /** When the container last exited. */
   finishedAt?: Date | string | number | null;
+  /** Exit code of the last run. */
   exitCode?: number;
   /** Health status when a health check is configured: "starting", "healthy", "unhealthy". */
   health?: string;
+  /** The current time (default: now). */
   now?: Date | number;
 }
 
