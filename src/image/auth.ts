@@ -100,6 +100,24 @@ export function parseWwwAuthenticate(header: string): AuthChallenge[] {
 }
 
 /**
+ * The `Authorization` value for HTTP basic auth (UTF-8, base64).
+ *
+ * @example
+ * ```ts
+ * basicAuthHeader({ username: "u", password: "p" }); // "Basic dTpw"
+ * ```
+ */
+export function basicAuthHeader(creds: Credentials): string {
+  return "Basic " + toBase64(new TextEncoder().encode(`${creds.username}:${creds.password}`));
+}
+
+function toBase64(bytes: Uint8Array): string {
+  let s = "";
+  for (let i = 0; i < bytes.length; i++) s += String.fromCharCode(bytes[i]);
+  return btoa(s);
+}
+
+/**
  * Path of skiff's auth file.
  *
  * @example
@@ -256,8 +274,9 @@ export async function saveCredentials(registry: string, creds: Credentials): Pro
   const auths: Record<string, AuthEntry> = { ...(doc.auths ?? {}) };
   const key = normalizeAuthKey(registry);
   for (const k of Object.keys(auths)) if (normalizeAuthKey(k) === key) delete auths[k];
-  const bytes = new TextEncoder().encode(`${creds.username}:${creds.password}`);
-  auths[key] = { auth: btoa(String.fromCharCode(...bytes)) };
+  auths[key] = {
+    auth: toBase64(new TextEncoder().encode(`${creds.username}:${creds.password}`)),
+  };
   await writeAuthFile(path, { ...doc, auths });
 }
 

@@ -13,6 +13,7 @@
 import { InvalidArgumentError, NotFoundError, UnavailableError } from "../errors.ts";
 import {
   type AuthChallenge,
+  basicAuthHeader,
   type Credentials,
   getCredentials,
   parseWwwAuthenticate,
@@ -261,7 +262,7 @@ export class RegistryClient {
 
   async #authHeader(scopes: string[]): Promise<string | undefined> {
     if (this.#basic) {
-      return "Basic " + btoa(`${this.#basic.username}:${this.#basic.password}`);
+      return basicAuthHeader(this.#basic);
     }
     if (this.#bearer) {
       const key = [...scopes].sort().join(" ");
@@ -288,7 +289,7 @@ export class RegistryClient {
     for (const s of scopes) url.searchParams.append("scope", s);
     const headers: Record<string, string> = {};
     const creds = await this.#credentials();
-    if (creds) headers.authorization = "Basic " + btoa(`${creds.username}:${creds.password}`);
+    if (creds) headers.authorization = basicAuthHeader(creds);
     let res: Response | undefined;
     for (let attempt = 1;; attempt++) {
       try {
