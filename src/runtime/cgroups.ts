@@ -1,0 +1,670 @@
+/**
+ * Control groups for containers, v1 (one hierarchy per controller) and v2
+ * (the unified tree), behind a narrow file interface ({@link CgroupFs}) so
+ * that the logic is tested on an in-memory tree. Each container gets
+ * `<controller mount>/skiff/<id>` (v1) or `<mount>/skiff/<id>` (v2); the
+ * monitor writes the container's pid into each directory's cgroup.procs.
+ */
+import { FailedPreconditionError, InvalidArgumentError, NotFoundError } from "../errors.ts";
+
+/** The file operations the manager needs; paths are absolute. */
+export interface CgroupFs {
+  /** Reads a whole file; throws Deno.errors.NotFound when absent. */
+  read(path: string): Promise<string>;
+  /** Writes a value to an existing file (one write). */
+  write(path: string, data: string): Promise<void>;
+  /** Creates a directory and missing parents; no error when it exists. */
+  mkdir(path: string): Promise<void>;
+  /** Removes an empty cgroup directory; throws Deno.errors.Busy while it has processes. */
+  rmdir(path: string): Promise<void>;
+  exists(path: string): Promise<boolean>;
+  /** Names of the child directories. */
+  list(path: string): Promise<string[]>;
+}
+
+/**
+ * {@link CgroupFs} on the real file system (Deno's file APIs).
+ *
+ * @example
+ * ```ts
+ * const mgr = await CgroupManager.detect(new DenoCgroupFs());
+ * ```
+ */
+export class DenoCgroupFs implements CgroupFs {
+  /** Reads a whole file. */
+  read(path: string): Promise<string> {
+    return Deno.readTextFile(path);
+  }
+  /** Writes without creating or appending. */
+  write(path: string, data: string): Promise<void> {
+    return Deno.writeTextFile(path, data, { create: false });
+  }
+  /** mkdir -p. */
+  mkdir(path: string): Promise<void> {
+    return Deno.mkdir(path, { recursive: true });
+  }
+  /** rmdir (never recursive: cgroup directories hold only kernel files). */
+  rmdir(path: string): Promise<void> {
+    return Deno.remove(path);
+  }
+  /** Whether the path exists. */
+  async exists(path: string): Promise<boolean> {
+    try {
+      await Deno.lstat(path);
+      return true;
+    } catch (e) {
+      if (e instanceof Deno.errors.NotFound) return false;
+      throw e;
+    }
+  }
+  /** Child directory names. */
+  async list(path: string): Promise<string[]> {
+    const out: string[] = [];
+    for await (const e of Deno.readDir(path)) if (e.isDirectory) out.push(e.name);
+    return out;
+  }
+}
+
+/**
+ * An in-memory {@link CgroupFs} for tests: `mkdir` fills new directories
+ * with the files `template(path)` returns, `rmdir` fails with Busy while
+ * cgroup.procs is not empty, and every write is recorded in `writes`.
+ *
+ * @example
+ * ```ts
+ * const fs = new MemoryCgroupFs(() => ({ "cgroup.procs": "", "pids.max": "max" }));
+ * fs.addDir("/sys/fs/cgroup/pids");
+ * ```
+ */
+export class MemoryCgroupFs implements CgroupFs {
+  /** Files by absolute path. */
+  files = new Map<string, string>();
+  /** Directories by absolute path. */
+  dirs = new Set<string>(["/"]);
+  /** Every write, in order: [path, value]. */
+  writes: [string, string][] = [];
+  constructor(private template: (dir: string) => Record<string, string> = () => ({})) {}
+
+  /** Creates a directory (and parents) with the template's files. */
+  addDir(path: string, files?: Record<string, string>): void {
+    const parts = path.split("/").filter((s) => s !== "");
+    for (let i = 1; i <= parts.length; i++) {
+      const p = "/" + parts.slice(0, i).join("/");
+      if (this.dirs.has(p)) continue;
+      this.dirs.add(p);
+      for (const [name, value] of Object.entries(this.template(p))) {
+        this.files.set(`${p}/${name}`, value);
+      }
+    }
+    for (const [name, value] of Object.entries(files ?? {})) {
+      this.files.set(`${path}/${name}`, value);
+    }
+  }
+  /** Reads a file. */
+  read(path: string): Promise<string> {
+    const v = this.files.get(path);
+    if (v === undefined) return Promise.reject(new Deno.errors.NotFound(path));
+    return Promise.resolve(v);
+  }
+  /** Writes a file that must exist. */
+  write(path: string, data: string): Promise<void> {
+    if (!this.files.has(path)) return Promise.reject(new Deno.errors.NotFound(path));
+    this.files.set(path, data);
+    this.writes.push([path, data]);
+    return Promise.resolve();
+  }
+  /** mkdir -p with the template. */
+  mkdir(path: string): Promise<void> {
+    this.addDir(path);
+    return Promise.resolve();
+  }
+  /** Removes a directory and its files; Busy while processes remain. */
+  rmdir(path: string): Promise<void> {
+    if (!this.dirs.has(path)) return Promise.reject(new Deno.errors.NotFound(path));
+    if ((this.files.get(`${path}/cgroup.procs`) ?? "").trim() !== "") {
+      return Promise.reject(new Deno.errors.Busy(path));
+    }
+    for (const d of this.dirs) {
+      if (d.startsWith(path + "/")) return Promise.reject(new Deno.errors.Busy(path));
+    }
+    this.dirs.delete(path);
+    for (const f of [...this.files.keys()]) if (f.startsWith(path + "/")) this.files.delete(f);
+    return Promise.resolve();
+  }
+  /** Whether a file or directory exists. */
+  exists(path: string): Promise<boolean> {
+    return Promise.resolve(this.dirs.has(path) || this.files.has(path));
+  }
+  /** Child directory names. */
+  list(path: string): Promise<string[]> {
+    const out: string[] = [];
+    for (const d of this.dirs) {
+      if (d.startsWith(path + "/") && !d.slice(path.length + 1).includes("/")) {
+        out.push(d.slice(path.length + 1));
+      }
+    }
+    return Promise.resolve(out);
+  }
+}
+
+/** Which cgroup layout the host has. */
+export type CgroupMode =
+  | {
+    version: 1; /** mount point of each v1 controller ("memory" → "/sys/fs/cgroup/memory") */
+    controllers: Record<string, string>;
+  }
+  | { version: 2; /** mount point of the unified tree */ mountpoint: string };
+
+function unescapeMountinfo(s: string): string {
+  return s.replace(/\\([0-7]{3})/g, (_, o) => String.fromCharCode(Number.parseInt(o, 8)));
+}
+
+/**
+ * Detects the cgroup layout from /proc/self/mountinfo: v1 when any v1
+ * hierarchy carries a controller (a hybrid host's extra cgroup2 tree is
+ * ignored), otherwise v2 at the cgroup2 mount.
+ *
+ * @example
+ * ```ts
+ * detectCgroupMode(await Deno.readTextFile("/proc/self/mountinfo"));
+ * // { version: 2, mountpoint: "/sys/fs/cgroup" }
+ * ```
+ */
+export function detectCgroupMode(mountinfo: string): CgroupMode {
+  const controllers: Record<string, string> = {};
+  let unified: string | undefined;
+  for (const line of mountinfo.split("\n")) {
+    const sep = line.indexOf(" - ");
+    if (sep < 0) continue;
+    const pre = line.slice(0, sep).split(" ");
+    const post = line.slice(sep + 3).split(" ");
+    const mountpoint = unescapeMountinfo(pre[4] ?? "");
+    const fstype = post[0];
+    if (fstype === "cgroup2") {
+      // Prefer the canonical location when several are mounted.
+      if (unified === undefined || mountpoint === "/sys/fs/cgroup") unified = mountpoint;
+    } else if (fstype === "cgroup") {
+      for (const opt of (post[2] ?? "").split(",")) {
+        if (opt === "rw" || opt === "ro" || opt.includes("=")) continue;
+        controllers[opt] ??= mountpoint;
+      }
+    }
+  }
+  if (Object.keys(controllers).length > 0) return { version: 1, controllers };
+  if (unified !== undefined) return { version: 2, mountpoint: unified };
+  throw new FailedPreconditionError("no cgroup file system is mounted");
+}
+
+/** Resource limits of one container (absent: unlimited). */
+export interface CgroupLimits {
+  /** Bytes. */
+  memory?: number;
+  /** Bytes of memory plus swap; -1 unlimited; absent with `memory`: twice `memory` (Docker). */
+  memorySwap?: number;
+  /** Nano-CPUs (1.5 CPUs = 1500000000). */
+  cpus?: number;
+  /** Relative weight, 2..262144 (Docker's default 1024). */
+  cpuShares?: number;
+  /** Maximum number of tasks; 0 or negative: unlimited. */
+  pidsLimit?: number;
+}
+
+/** Usage figures for `stats`. */
+export interface CgroupStats {
+  memoryUsage: number;
+  /** undefined when unlimited. */
+  memoryLimit?: number;
+  cpuUsageNs: number;
+  pids: number;
+}
+
+/** v1 controllers a container is placed in. */
+export const V1_CONTROLLERS = [
+  "memory",
+  "cpu",
+  "cpuacct",
+  "pids",
+  "freezer",
+  "blkio",
+  "devices",
+  "cpuset",
+];
+const V2_CONTROLLERS = ["memory", "cpu", "pids"];
+const CFS_PERIOD = 100000;
+/** v1 reports "no limit" as the largest page-aligned 63-bit value. */
+const V1_UNLIMITED = 9223372036854771712;
+
+/**
+ * Checks limits as Docker does and fills in the swap default (twice the
+ * memory when only memory is set).
+ *
+ * @example
+ * ```ts
+ * normalizeLimits({ memory: 64 << 20 }); // { memory: 67108864, memorySwap: 134217728 }
+ * ```
+ */
+export function normalizeLimits(limits: CgroupLimits): CgroupLimits {
+  const out = { ...limits };
+  if (out.memory !== undefined && out.memory > 0) {
+    if (out.memory < 6 * 1024 * 1024) {
+      throw new InvalidArgumentError("Minimum memory limit allowed is 6MB");
+    }
+    if (out.memorySwap === undefined || out.memorySwap === 0) out.memorySwap = out.memory * 2;
+    else if (out.memorySwap > 0 && out.memorySwap < out.memory) {
+      throw new InvalidArgumentError(
+        "Minimum memoryswap limit should be larger than memory limit, see usage",
+      );
+    }
+  } else if (out.memorySwap !== undefined && out.memorySwap > 0) {
+    throw new InvalidArgumentError(
+      "You should always set the Memory limit when using Memoryswap limit, see usage",
+    );
+  }
+  if (out.cpus !== undefined && out.cpus < 0) {
+    throw new InvalidArgumentError("invalid value: range of CPUs must be positive");
+  }
+  if (out.cpuShares !== undefined && out.cpuShares !== 0) {
+    out.cpuShares = Math.min(262144, Math.max(2, out.cpuShares));
+  }
+  return out;
+}
+
+/**
+ * runc's conversion of v1 cpu.shares (2..262144) to v2 cpu.weight (1..10000).
+ *
+ * @example
+ * ```ts
+ * sharesToWeight(1024); // 39
+ * ```
+ */
+export function sharesToWeight(shares: number): number {
+  if (shares === 0) return 0;
+  return 1 + Math.floor(((shares - 2) * 9999) / 262142);
+}
+
+/** Options of the manager. */
+export interface CgroupManagerOptions {
+  /** Directory under each hierarchy root that holds skiff's containers. */
+  parent?: string;
+  /** Sends SIGKILL to a pid (default Deno.kill). */
+  kill?: (pid: number) => void;
+  /** Waits between retries (default setTimeout). */
+  sleep?: (ms: number) => Promise<void>;
+}
+
+/**
+ * Creates, limits, freezes, measures and removes containers' cgroups.
+ *
+ * @example
+ * ```ts
+ * const mgr = await CgroupManager.detect();
+ * const paths = await mgr.create(id, { memory: 512 << 20, pidsLimit: 100 });
+ * // ... plan.cgroupPaths = paths; the container runs ...
+ * await mgr.destroy(id, { kill: true });
+ * ```
+ */
+export class CgroupManager {
+  readonly parent: string;
+  #kill: (pid: number) => void;
+  #sleep: (ms: number) => Promise<void>;
+
+  constructor(
+    readonly fs: CgroupFs,
+    readonly mode: CgroupMode,
+    options: CgroupManagerOptions = {},
+  ) {
+    this.parent = options.parent ?? "skiff";
+    this.#kill = options.kill ?? ((pid) => Deno.kill(pid, "SIGKILL"));
+    this.#sleep = options.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
+  }
+
+  /**
+   * A manager for this host, detecting the mode from /proc/self/mountinfo.
+   *
+   * @example
+   * ```ts
+   * const mgr = await CgroupManager.detect();
+   * mgr.mode.version; // 1 or 2
+   * ```
+   */
+  static async detect(
+    fs: CgroupFs = new DenoCgroupFs(),
+    options?: CgroupManagerOptions,
+  ): Promise<CgroupManager> {
+    return new CgroupManager(
+      fs,
+      detectCgroupMode(await Deno.readTextFile("/proc/self/mountinfo")),
+      options,
+    );
+  }
+
+  /** Hierarchy roots a container uses: v1 one per distinct controller mount, v2 one. */
+  #roots(): { controller: string; root: string }[] {
+    if (this.mode.version === 2) return [{ controller: "", root: this.mode.mountpoint }];
+    const seen = new Set<string>();
+    const out: { controller: string; root: string }[] = [];
+    for (const c of V1_CONTROLLERS) {
+      const root = this.mode.controllers[c];
+      if (root === undefined || seen.has(root)) continue;
+      seen.add(root);
+      out.push({ controller: c, root });
+    }
+    return out;
+  }
+
+  /**
+   * The container's cgroup directories (whether or not they exist yet).
+   *
+   * @example
+   * ```ts
+   * mgr.paths("abc"); // ["/sys/fs/cgroup/skiff/abc"] on v2
+   * ```
+   */
+  paths(id: string): string[] {
+    checkId(id);
+    return this.#roots().map((r) => `${r.root}/${this.parent}/${id}`);
+  }
+
+  /** The directory of one v1 controller (or the v2 directory). */
+  #dir(id: string, controller: string): string | undefined {
+    if (this.mode.version === 2) return `${this.mode.mountpoint}/${this.parent}/${id}`;
+    const root = this.mode.controllers[controller];
+    return root === undefined ? undefined : `${root}/${this.parent}/${id}`;
+  }
+
+  /**
+   * Creates the container's cgroups and applies the limits; returns the
+   * directories for the launch plan's cgroupPaths.
+   *
+   * @example
+   * ```ts
+   * plan.cgroupPaths = await mgr.create(id, { cpus: 1_500_000_000 });
+   * ```
+   */
+  async create(id: string, limits: CgroupLimits = {}): Promise<string[]> {
+    checkId(id);
+    const l = normalizeLimits(limits);
+    const paths = this.paths(id);
+    if (this.mode.version === 2) await this.#createV2(id, l);
+    else await this.#createV1(id, l);
+    return paths;
+  }
+
+  async #createV1(id: string, l: CgroupLimits): Promise<void> {
+    for (const { root } of this.#roots()) {
+      const parent = `${root}/${this.parent}`;
+      const dir = `${parent}/${id}`;
+      await this.fs.mkdir(parent);
+      if (await this.fs.exists(`${root}/cpuset.cpus`)) {
+        await this.#copyCpuset(root, parent);
+        await this.fs.mkdir(dir);
+        await this.#copyCpuset(parent, dir);
+      } else await this.fs.mkdir(dir);
+    }
+    const mem = this.#dir(id, "memory");
+    if (mem && l.memory !== undefined && l.memory > 0) {
+      await this.fs.write(`${mem}/memory.limit_in_bytes`, String(l.memory));
+      const memsw = `${mem}/memory.memsw.limit_in_bytes`;
+      if (l.memorySwap !== undefined && await this.fs.exists(memsw)) {
+        await this.fs.write(memsw, String(l.memorySwap));
+      }
+    }
+    const cpu = this.#dir(id, "cpu");
+    if (cpu && l.cpus !== undefined && l.cpus > 0) {
+      await this.fs.write(`${cpu}/cpu.cfs_period_us`, String(CFS_PERIOD));
+      await this.fs.write(`${cpu}/cpu.cfs_quota_us`, String(cpuQuota(l.cpus)));
+    }
+    if (cpu && l.cpuShares) await this.fs.write(`${cpu}/cpu.shares`, String(l.cpuShares));
+    const pids = this.#dir(id, "pids");
+    if (pids && l.pidsLimit !== undefined && l.pidsLimit > 0) {
+      await this.fs.write(`${pids}/pids.max`, String(l.pidsLimit));
+    }
+  }
+
+  /** cpuset.cpus and cpuset.mems are empty in a new v1 cgroup; copy the parent's. */
+  async #copyCpuset(from: string, to: string): Promise<void> {
+    for (const f of ["cpuset.cpus", "cpuset.mems"]) {
+      const current = (await this.fs.read(`${to}/${f}`)).trim();
+      if (current === "") {
+        await this.fs.write(`${to}/${f}`, (await this.fs.read(`${from}/${f}`)).trim());
+      }
+    }
+  }
+
+  async #createV2(id: string, l: CgroupLimits): Promise<void> {
+    const root = (this.mode as { mountpoint: string }).mountpoint;
+    const parent = `${root}/${this.parent}`;
+    const dir = `${parent}/${id}`;
+    await this.#enable(root);
+    await this.fs.mkdir(parent);
+    await this.#enable(parent);
+    await this.fs.mkdir(dir);
+    if (l.memory !== undefined && l.memory > 0) {
+      await this.fs.write(`${dir}/memory.max`, String(l.memory));
+      if (l.memorySwap !== undefined && await this.fs.exists(`${dir}/memory.swap.max`)) {
+        const swap = l.memorySwap < 0 ? "max" : String(l.memorySwap - l.memory);
+        await this.fs.write(`${dir}/memory.swap.max`, swap);
+      }
+    }
+    if (l.cpus !== undefined && l.cpus > 0) {
+      await this.fs.write(`${dir}/cpu.max`, `${cpuQuota(l.cpus)} ${CFS_PERIOD}`);
+    }
+    if (l.cpuShares) await this.fs.write(`${dir}/cpu.weight`, String(sharesToWeight(l.cpuShares)));
+    if (l.pidsLimit !== undefined && l.pidsLimit > 0) {
+      await this.fs.write(`${dir}/pids.max`, String(l.pidsLimit));
+    }
+  }
+
+  /** Enables memory, cpu and pids (those available) for a v2 directory's children. */
+  async #enable(dir: string): Promise<void> {
+    const available = (await this.fs.read(`${dir}/cgroup.controllers`)).trim().split(/\s+/);
+    const enabled = (await this.fs.read(`${dir}/cgroup.subtree_control`)).trim().split(/\s+/);
+    const want = V2_CONTROLLERS.filter((c) => available.includes(c) && !enabled.includes(c));
+    if (want.length === 0) return;
+    await this.fs.write(`${dir}/cgroup.subtree_control`, want.map((c) => "+" + c).join(" "));
+  }
+
+  /**
+   * Freezes every process of the container (`docker pause`).
+   *
+   * @example
+   * ```ts
+   * await mgr.freeze(id);
+   * ```
+   */
+  async freeze(id: string): Promise<void> {
+    await this.#setFrozen(id, true);
+  }
+
+  /**
+   * Thaws a frozen container (`docker unpause`).
+   *
+   * @example
+   * ```ts
+   * await mgr.thaw(id);
+   * ```
+   */
+  async thaw(id: string): Promise<void> {
+    await this.#setFrozen(id, false);
+  }
+
+  async #setFrozen(id: string, frozen: boolean): Promise<void> {
+    checkId(id);
+    if (this.mode.version === 2) {
+      const dir = this.#dir(id, "")!;
+      await this.#mustExist(id, dir);
+      await this.fs.write(`${dir}/cgroup.freeze`, frozen ? "1" : "0");
+      for (let i = 0; i < 100; i++) {
+        const events = await this.fs.read(`${dir}/cgroup.events`).catch(() => "");
+        const m = /^frozen (\d)$/m.exec(events);
+        if (!m || m[1] === (frozen ? "1" : "0")) return;
+        await this.#sleep(10);
+      }
+      throw new FailedPreconditionError(`cgroup of ${id} did not ${frozen ? "freeze" : "thaw"}`);
+    }
+    const dir = this.#dir(id, "freezer");
+    if (dir === undefined) {
+      throw new FailedPreconditionError("the freezer cgroup controller is not mounted");
+    }
+    await this.#mustExist(id, dir);
+    const want = frozen ? "FROZEN" : "THAWED";
+    for (let i = 0; i < 100; i++) {
+      await this.fs.write(`${dir}/freezer.state`, want);
+      if ((await this.fs.read(`${dir}/freezer.state`)).trim() === want) return;
+      await this.#sleep(10);
+    }
+    throw new FailedPreconditionError(`cgroup of ${id} did not ${frozen ? "freeze" : "thaw"}`);
+  }
+
+  async #mustExist(id: string, dir: string): Promise<void> {
+    if (!await this.fs.exists(dir)) throw new NotFoundError(`no cgroup for container ${id}`);
+  }
+
+  /**
+   * Memory, CPU and task figures of the container.
+   *
+   * @example
+   * ```ts
+   * const { memoryUsage, cpuUsageNs } = await mgr.stats(id);
+   * ```
+   */
+  async stats(id: string): Promise<CgroupStats> {
+    checkId(id);
+    const num = async (path: string | undefined): Promise<number | undefined> => {
+      if (path === undefined) return undefined;
+      try {
+        const t = (await this.fs.read(path)).trim();
+        return t === "max" ? undefined : Number(t);
+      } catch (e) {
+        if (e instanceof Deno.errors.NotFound) return undefined;
+        throw e;
+      }
+    };
+    if (this.mode.version === 2) {
+      const dir = this.#dir(id, "")!;
+      await this.#mustExist(id, dir);
+      const cpuStat = await this.fs.read(`${dir}/cpu.stat`).catch(() => "");
+      const usec = /^usage_usec (\d+)$/m.exec(cpuStat);
+      return {
+        memoryUsage: (await num(`${dir}/memory.current`)) ?? 0,
+        memoryLimit: await num(`${dir}/memory.max`),
+        cpuUsageNs: usec ? Number(usec[1]) * 1000 : 0,
+        pids: (await num(`${dir}/pids.current`)) ?? 0,
+      };
+    }
+    const mem = this.#dir(id, "memory");
+    if (mem) await this.#mustExist(id, mem);
+    const limit = await num(mem && `${mem}/memory.limit_in_bytes`);
+    const acct = this.#dir(id, "cpuacct");
+    const pids = this.#dir(id, "pids");
+    return {
+      memoryUsage: (await num(mem && `${mem}/memory.usage_in_bytes`)) ?? 0,
+      memoryLimit: limit === undefined || limit >= V1_UNLIMITED ? undefined : limit,
+      cpuUsageNs: (await num(acct && `${acct}/cpuacct.usage`)) ?? 0,
+      pids: (await num(pids && `${pids}/pids.current`)) ?? 0,
+    };
+  }
+
+  /**
+   * Whether the kernel's OOM killer killed a process of the container.
+   *
+   * @example
+   * ```ts
+   * if (await mgr.oomKilled(id)) record.state.oomKilled = true;
+   * ```
+   */
+  async oomKilled(id: string): Promise<boolean> {
+    checkId(id);
+    const file = this.mode.version === 2
+      ? `${this.#dir(id, "")}/memory.events`
+      : `${this.#dir(id, "memory") ?? ""}/memory.oom_control`;
+    const text = await this.fs.read(file).catch(() => "");
+    const m = /^oom_kill (\d+)$/m.exec(text);
+    return m !== null && Number(m[1]) > 0;
+  }
+
+  /**
+   * Pids of the container's processes (all hierarchies, no duplicates).
+   *
+   * @example
+   * ```ts
+   * await mgr.pids(id); // [4211, 4230]
+   * ```
+   */
+  async pids(id: string): Promise<number[]> {
+    const out = new Set<number>();
+    for (const dir of this.paths(id)) {
+      const text = await this.fs.read(`${dir}/cgroup.procs`).catch((e) => {
+        if (e instanceof Deno.errors.NotFound) return "";
+        throw e;
+      });
+      for (const l of text.split("\n")) if (l.trim() !== "") out.add(Number(l));
+    }
+    return [...out].sort((a, b) => a - b);
+  }
+
+  /**
+   * Removes the container's cgroups, retrying briefly while the kernel still
+   * counts exiting processes; with `kill`, first SIGKILLs what is left
+   * (v2: cgroup.kill when the kernel has it). Missing directories are fine.
+   *
+   * @example
+   * ```ts
+   * await mgr.destroy(id, { kill: true });
+   * ```
+   */
+  async destroy(id: string, options: { kill?: boolean } = {}): Promise<void> {
+    checkId(id);
+    if (options.kill) await this.#killAll(id);
+    for (const dir of this.paths(id)) {
+      for (let attempt = 0;; attempt++) {
+        try {
+          await this.fs.rmdir(dir);
+          break;
+        } catch (e) {
+          if (e instanceof Deno.errors.NotFound) break;
+          if (!(e instanceof Deno.errors.Busy) || attempt >= 50) {
+            throw new FailedPreconditionError(
+              `cannot remove cgroup ${dir}: ${(e as Error).message}`,
+              { cause: e },
+            );
+          }
+          if (options.kill && attempt % 10 === 9) await this.#killAll(id);
+          await this.#sleep(20);
+        }
+      }
+    }
+  }
+
+  async #killAll(id: string): Promise<void> {
+    if (this.mode.version === 2) {
+      const kill = `${this.#dir(id, "")}/cgroup.kill`;
+      if (await this.fs.exists(kill)) {
+        await this.fs.write(kill, "1");
+        return;
+      }
+    } else {
+      // Freeze first so that nothing forks between listing and killing.
+      const freezer = this.#dir(id, "freezer");
+      if (freezer && await this.fs.exists(freezer)) await this.freeze(id).catch(() => {});
+    }
+    for (const pid of await this.pids(id)) {
+      try {
+        this.#kill(pid);
+      } catch (e) {
+        if (!(e instanceof Deno.errors.NotFound)) throw e;
+      }
+    }
+    if (this.mode.version === 1 && this.#dir(id, "freezer")) await this.thaw(id).catch(() => {});
+  }
+}
+
+function cpuQuota(nanoCpus: number): number {
+  return Math.round((nanoCpus * CFS_PERIOD) / 1e9);
+}
+
+function checkId(id: string): void {
+  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(id)) {
+    throw new InvalidArgumentError(`invalid cgroup name: "${id}"`);
+  }
+}
