@@ -1,0 +1,409 @@
+/* The container's root file system, built in the cloned child before exec: the overlay,
+ * the plan's mounts (each destination resolved inside the root), devices, /dev links,
+ * pivot_root, masked and read-only paths. */
+#include "skiff.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+int skiff_mount_flag(const char *w, unsigned long *flags, unsigned long *prop, int *bind) {
+  static const struct {
+    const char *word;
+    unsigned long set, clear;
+  } words[] = {
+      {"defaults", 0, 0},         {"ro", MS_RDONLY, 0},         {"rw", 0, MS_RDONLY},
+      {"nosuid", MS_NOSUID, 0},   {"suid", 0, MS_NOSUID},       {"nodev", MS_NODEV, 0},
+      {"dev", 0, MS_NODEV},       {"noexec", MS_NOEXEC, 0},     {"exec", 0, MS_NOEXEC},
+      {"sync", MS_SYNCHRONOUS, 0}, {"async", 0, MS_SYNCHRONOUS}, {"dirsync", MS_DIRSYNC, 0},
+      {"remount", MS_REMOUNT, 0}, {"mand", MS_MANDLOCK, 0},     {"nomand", 0, MS_MANDLOCK},
+      {"atime", 0, MS_NOATIME},   {"noatime", MS_NOATIME, 0},   {"diratime", 0, MS_NODIRATIME},
+      {"nodiratime", MS_NODIRATIME, 0}, {"relatime", MS_RELATIME, 0},
+      {"norelatime", 0, MS_RELATIME},   {"strictatime", MS_STRICTATIME, 0},
+  };
+  static const struct {
+    const char *word;
+    unsigned long prop;
+  } props[] = {
+      {"private", MS_PRIVATE},   {"rprivate", MS_PRIVATE | MS_REC}, {"shared", MS_SHARED},
+      {"rshared", MS_SHARED | MS_REC}, {"slave", MS_SLAVE},       {"rslave", MS_SLAVE | MS_REC},
+      {"unbindable", MS_UNBINDABLE},   {"runbindable", MS_UNBINDABLE | MS_REC},
+  };
+  if (!strcmp(w, "bind")) {
+    *bind = 1;
+    return 1;
+  }
+  if (!strcmp(w, "rbind")) {
+    *bind = 2;
+    return 1;
+  }
+  for (size_t i = 0; i < sizeof words / sizeof *words; i++)
+    if (!strcmp(w, words[i].word)) {
+      *flags = (*flags & ~words[i].clear) | words[i].set;
+      return 1;
+    }
+  for (size_t i = 0; i < sizeof props / sizeof *props; i++)
+    if (!strcmp(w, props[i].word)) {
+      *prop = props[i].prop;
+      return 1;
+    }
+  return 0;
+}
+
+static int openat2_in_root(int rootfd, const char *rel, int flags) {
+  struct open_how how = {.flags = (unsigned long long)(flags | O_CLOEXEC),
+                         .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS};
+  return (int)syscall(SYS_openat2, rootfd, rel[0] ? rel : ".", &how, sizeof how);
+}
+
+int skiff_open_in_root(int rootfd, const char *path, int flags, int mkdirs, int last_file,
+                       struct skiff_err *err) {
+  while (*path == '/') path++;
+  int fd = openat2_in_root(rootfd, path, flags);
+  if (fd >= 0) return fd;
+  if (errno != ENOENT || !mkdirs) return skiff_error(err, errno, "open %s in the root", path);
+  /* walk the prefixes, creating what is missing in the already resolved parent */
+  char buf[4096];
+  if (strlen(path) >= sizeof buf) return skiff_error(err, ENAMETOOLONG, "open %s", path);
+  strcpy(buf, path);
+  int parent = openat2_in_root(rootfd, "", O_PATH | O_DIRECTORY);
+  if (parent < 0) return skiff_error(err, errno, "open the root");
+  char *p = buf;
+  for (;;) {
+    char *slash = strchr(p, '/');
+    int last = slash == NULL;
+    if (slash) *slash = 0;
+    if (*p && strcmp(p, ".")) {
+      int next = openat2_in_root(rootfd, buf, last ? flags : O_PATH | O_DIRECTORY);
+      if (next < 0 && errno == ENOENT) {
+        const char *name = strrchr(buf, '/') ? strrchr(buf, '/') + 1 : buf;
+        int r;
+        if (last && last_file) {
+          r = openat(parent, name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
+          if (r >= 0) close(r);
+        } else {
+          r = mkdirat(parent, name, 0755);
+        }
+        if (r < 0 && errno != EEXIST) {
+          int e = errno;
+          close(parent);
+          return skiff_error(err, e, "create %s in the root", buf);
+        }
+        next = openat2_in_root(rootfd, buf, last ? flags : O_PATH | O_DIRECTORY);
+      }
+      if (next < 0) {
+        int e = errno;
+        close(parent);
+        return skiff_error(err, e, "open %s in the root", buf);
+      }
+      close(parent);
+      parent = next;
+    }
+    if (last) break;
+    *slash = '/';
+    p = slash + 1;
+  }
+  if (parent == rootfd) return skiff_error(err, EINVAL, "open %s", path);
+  return parent;
+}
+
+static void fdpath(char *buf, size_t size, int fd) { snprintf(buf, size, "/proc/self/fd/%d", fd); }
+
+/* Mounts the cgroup hierarchies the host has, as the container's cgroup namespace sees them. */
+static int mount_cgroups(int rootfd, const struct skiff_mount *m, struct skiff_err *err) {
+  char p[64], sub[4200];
+  FILE *f = fopen("/proc/self/mounts", "re");
+  if (!f) return skiff_error(err, errno, "open /proc/self/mounts");
+  int fd = skiff_open_in_root(rootfd, m->destination, O_PATH | O_DIRECTORY, 1, 0, err);
+  if (fd < 0) {
+    fclose(f);
+    return fd;
+  }
+  fdpath(p, sizeof p, fd);
+  unsigned long base = m->flags & (MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY);
+  int v2_root = 0;
+  char line[4096];
+  /* host with cgroup2 at /sys/fs/cgroup: mount cgroup2 directly */
+  while (fgets(line, sizeof line, f)) {
+    char src[256], dir[1024], type[64], opts[2048];
+    if (sscanf(line, "%255s %1023s %63s %2047s", src, dir, type, opts) != 4) continue;
+    if (!strcmp(dir, "/sys/fs/cgroup") && !strcmp(type, "cgroup2")) v2_root = 1;
+  }
+  if (v2_root) {
+    fclose(f);
+    int r = mount("cgroup2", p, "cgroup2", base, NULL);
+    close(fd);
+    return r < 0 ? skiff_error(err, errno, "mount cgroup2 on %s", m->destination) : 0;
+  }
+  if (mount("tmpfs", p, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=755") < 0) {
+    int e = errno;
+    fclose(f);
+    close(fd);
+    return skiff_error(err, e, "mount tmpfs on %s", m->destination);
+  }
+  close(fd);
+  rewind(f);
+  int r = 0;
+  while (r == 0 && fgets(line, sizeof line, f)) {
+    char src[256], dir[1024], type[64], opts[2048], data[2048] = "";
+    if (sscanf(line, "%255s %1023s %63s %2047s", src, dir, type, opts) != 4) continue;
+    if (strncmp(dir, "/sys/fs/cgroup/", 15) || strchr(dir + 15, '/')) continue;
+    int v2 = !strcmp(type, "cgroup2");
+    if (!v2 && strcmp(type, "cgroup")) continue;
+    unsigned long fl = 0, prop = 0;
+    int bind = 0;
+    size_t len = 0;
+    for (char *s = NULL, *w = strtok_r(opts, ",", &s); w; w = strtok_r(NULL, ",", &s)) {
+      if (skiff_mount_flag(w, &fl, &prop, &bind) || !strncmp(w, "release_agent=", 14)) continue;
+      len += snprintf(data + len, sizeof data - len, "%s%s", len ? "," : "", w);
+      if (len >= sizeof data) break;
+    }
+    snprintf(sub, sizeof sub, "%s/%s", m->destination, dir + 15);
+    int sfd = skiff_open_in_root(rootfd, sub, O_PATH | O_DIRECTORY, 1, 0, err);
+    if (sfd < 0) {
+      r = sfd;
+      break;
+    }
+    fdpath(p, sizeof p, sfd);
+    if (mount(v2 ? "cgroup2" : "cgroup", p, v2 ? "cgroup2" : "cgroup", base,
+              v2 ? NULL : data) < 0)
+      r = skiff_error(err, errno, "mount cgroup (%s) on %s", v2 ? "cgroup2" : data, sub);
+    close(sfd);
+  }
+  fclose(f);
+  if (r < 0) return r;
+  if (base & MS_RDONLY) {
+    fd = skiff_open_in_root(rootfd, m->destination, O_PATH | O_DIRECTORY, 0, 0, err);
+    if (fd < 0) return fd;
+    fdpath(p, sizeof p, fd);
+    r = mount(NULL, p, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+              NULL);
+    close(fd);
+    if (r < 0) return skiff_error(err, errno, "remount %s read-only", m->destination);
+  }
+  return 0;
+}
+
+static int do_mount(int rootfd, const struct skiff_mount *m, struct skiff_err *err) {
+  char p[64];
+  if (!strcmp(m->type, "cgroup")) return mount_cgroups(rootfd, m, err);
+  int is_file = 0;
+  if (m->bind) {
+    struct stat st;
+    if (stat(m->source, &st) < 0) return skiff_error(err, errno, "stat bind source %s", m->source);
+    is_file = !S_ISDIR(st.st_mode);
+  }
+  int fd = skiff_open_in_root(rootfd, m->destination, O_PATH, 1, is_file, err);
+  if (fd < 0) return fd;
+  fdpath(p, sizeof p, fd);
+  int r;
+  if (m->bind) {
+    r = mount(m->source, p, NULL, MS_BIND | (m->bind == 2 ? MS_REC : 0), NULL);
+    if (r < 0) r = skiff_error(err, errno, "bind mount %s on %s", m->source, m->destination);
+  } else {
+    r = mount(m->source, p, m->type, m->flags & ~MS_REMOUNT, m->data[0] ? m->data : NULL);
+    if (r < 0 && errno == EPERM && !strcmp(m->type, "sysfs")) /* no net namespace of our own */
+      r = mount("/sys", p, NULL, MS_BIND | MS_REC, NULL);
+    if (r < 0) r = skiff_error(err, errno, "mount %s on %s", m->type, m->destination);
+  }
+  close(fd);
+  if (r < 0) return r;
+  unsigned long extra = m->flags & ~MS_REMOUNT;
+  if ((m->bind && extra) || m->propagation) {
+    /* reopen: the path now leads to the new mount, not to the one below it */
+    fd = skiff_open_in_root(rootfd, m->destination, O_PATH, 0, 0, err);
+    if (fd < 0) return fd;
+    fdpath(p, sizeof p, fd);
+    if (m->bind && extra && mount(NULL, p, NULL, MS_REMOUNT | MS_BIND | extra, NULL) < 0)
+      r = skiff_error(err, errno, "remount %s", m->destination);
+    if (r == 0 && m->propagation && mount(NULL, p, NULL, m->propagation, NULL) < 0)
+      r = skiff_error(err, errno, "set propagation of %s", m->destination);
+    close(fd);
+  }
+  return r;
+}
+
+static int split_parent(int rootfd, const char *path, char *name, size_t size,
+                        struct skiff_err *err) {
+  char dir[4096];
+  const char *slash = strrchr(path, '/');
+  if (!slash || !slash[1] || strlen(path) >= sizeof dir)
+    return skiff_error(err, EINVAL, "bad path %s", path);
+  memcpy(dir, path, slash - path);
+  dir[slash - path] = 0;
+  snprintf(name, size, "%s", slash + 1);
+  return skiff_open_in_root(rootfd, dir, O_PATH | O_DIRECTORY, 1, 0, err);
+}
+
+static int make_device(int rootfd, const struct skiff_device *d, struct skiff_err *err) {
+  char name[256], p[64];
+  int dfd = split_parent(rootfd, d->path, name, sizeof name, err);
+  if (dfd < 0) return dfd;
+  mode_t type = d->type == 'b' ? S_IFBLK : S_IFCHR;
+  int r = 0;
+  unlinkat(dfd, name, 0); /* a stale node or file from the image */
+  if (mknodat(dfd, name, type | (d->mode & 07777), makedev(d->major, d->minor)) == 0) {
+    if (fchownat(dfd, name, d->uid, d->gid, AT_SYMLINK_NOFOLLOW) < 0)
+      r = skiff_error(err, errno, "chown %s", d->path);
+    else if (fchmodat(dfd, name, d->mode & 07777, 0) < 0)
+      r = skiff_error(err, errno, "chmod %s", d->path);
+  } else if (errno == EPERM) {
+    /* not allowed to create nodes (user namespace): bind the host's node instead */
+    int fd = openat(dfd, name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
+    if (fd < 0) r = skiff_error(err, errno, "create %s", d->path);
+    else {
+      fdpath(p, sizeof p, fd);
+      if (mount(d->path, p, NULL, MS_BIND, NULL) < 0)
+        r = skiff_error(err, errno, "bind mount %s", d->path);
+      close(fd);
+    }
+  } else {
+    r = skiff_error(err, errno, "mknod %s", d->path);
+  }
+  close(dfd);
+  return r;
+}
+
+static int dev_links(int rootfd, const char *console, struct skiff_err *err) {
+  static const char *links[][2] = {
+      {"fd", "/proc/self/fd"},       {"stdin", "/proc/self/fd/0"}, {"stdout", "/proc/self/fd/1"},
+      {"stderr", "/proc/self/fd/2"}, {"core", "/proc/kcore"},      {"ptmx", "pts/ptmx"},
+  };
+  int dfd = skiff_open_in_root(rootfd, "/dev", O_PATH | O_DIRECTORY, 1, 0, err);
+  if (dfd < 0) return dfd;
+  for (size_t i = 0; i < sizeof links / sizeof *links; i++) {
+    if (!strcmp(links[i][0], "ptmx")) unlinkat(dfd, "ptmx", 0); /* devpts wants the link */
+    if (symlinkat(links[i][1], dfd, links[i][0]) < 0 && errno != EEXIST) {
+      int e = errno;
+      close(dfd);
+      return skiff_error(err, e, "symlink /dev/%s", links[i][0]);
+    }
+  }
+  int r = 0;
+  if (console) {
+    char p[64];
+    int fd = openat(dfd, "console", O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0) r = skiff_error(err, errno, "create /dev/console");
+    else {
+      fdpath(p, sizeof p, fd);
+      if (mount(console, p, NULL, MS_BIND, NULL) < 0)
+        r = skiff_error(err, errno, "bind mount %s on /dev/console", console);
+      close(fd);
+    }
+  }
+  close(dfd);
+  return r;
+}
+
+static int mask_path(int rootfd, const char *path, struct skiff_err *err) {
+  char p[64];
+  int fd = skiff_open_in_root(rootfd, path, O_PATH, 0, 0, err);
+  if (fd < 0) return err->code == ENOENT ? 0 : fd;
+  struct stat st;
+  if (fstat(fd, &st) < 0) {
+    int e = errno;
+    close(fd);
+    return skiff_error(err, e, "stat %s", path);
+  }
+  fdpath(p, sizeof p, fd);
+  int r = S_ISDIR(st.st_mode) ? mount("tmpfs", p, "tmpfs", MS_RDONLY, "size=0,mode=755")
+                              : mount("/dev/null", p, NULL, MS_BIND, NULL);
+  int e = errno;
+  close(fd);
+  return r < 0 ? skiff_error(err, e, "mask %s", path) : 0;
+}
+
+static unsigned long locked_flags(const char *p) {
+  struct statvfs sv;
+  unsigned long f = 0;
+  if (statvfs(p, &sv) < 0) return 0;
+  if (sv.f_flag & ST_NOSUID) f |= MS_NOSUID;
+  if (sv.f_flag & ST_NODEV) f |= MS_NODEV;
+  if (sv.f_flag & ST_NOEXEC) f |= MS_NOEXEC;
+  return f;
+}
+
+static int readonly_path(int rootfd, const char *path, struct skiff_err *err) {
+  char p[64];
+  int fd = skiff_open_in_root(rootfd, path, O_PATH, 0, 0, err);
+  if (fd < 0) return err->code == ENOENT ? 0 : fd;
+  fdpath(p, sizeof p, fd);
+  int r = mount(p, p, NULL, MS_BIND | MS_REC, NULL);
+  int e = errno;
+  close(fd);
+  if (r < 0) return skiff_error(err, e, "bind mount %s", path);
+  fd = skiff_open_in_root(rootfd, path, O_PATH, 0, 0, err);
+  if (fd < 0) return fd;
+  fdpath(p, sizeof p, fd);
+  r = mount(NULL, p, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | locked_flags(p), NULL);
+  e = errno;
+  close(fd);
+  return r < 0 ? skiff_error(err, e, "remount %s read-only", path) : 0;
+}
+
+int skiff_rootfs_setup(const struct skiff_plan *plan, const char *console, struct skiff_err *err) {
+  if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+    return skiff_error(err, errno, "make / private");
+  /* overlay: lowerdir=top:...:bottom,upperdir=...,workdir=... */
+  size_t cap = 64 + strlen(plan->upperdir ? plan->upperdir : "") +
+               strlen(plan->workdir ? plan->workdir : "");
+  for (size_t i = 0; i < plan->nlower; i++) cap += strlen(plan->lowerdirs[i]) + 1;
+  if (plan->nlower > 0) {
+    char *data = malloc(cap);
+    if (!data) return skiff_error(err, ENOMEM, "mount overlay");
+    size_t len = 0;
+    len += sprintf(data, "lowerdir=");
+    for (size_t i = 0; i < plan->nlower; i++)
+      len += sprintf(data + len, "%s%s", i ? ":" : "", plan->lowerdirs[i]);
+    if (plan->upperdir && plan->workdir)
+      len += sprintf(data + len, ",upperdir=%s,workdir=%s", plan->upperdir, plan->workdir);
+    int r = mount("overlay", plan->target, "overlay", 0, data);
+    int e = errno;
+    free(data);
+    if (r < 0) return skiff_error(err, e, "mount overlay on %s", plan->target);
+  } else if (mount(plan->target, plan->target, NULL, MS_BIND | MS_REC, NULL) < 0) {
+    return skiff_error(err, errno, "bind mount %s", plan->target);
+  }
+  int rootfd = open(plan->target, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (rootfd < 0) return skiff_error(err, errno, "open %s", plan->target);
+  int r = 0;
+  for (size_t i = 0; r == 0 && i < plan->nmounts; i++) r = do_mount(rootfd, &plan->mounts[i], err);
+  for (size_t i = 0; r == 0 && i < plan->ndevices; i++)
+    r = make_device(rootfd, &plan->devices[i], err);
+  if (r == 0) r = dev_links(rootfd, console, err);
+  if (r == 0 && plan->proc.cwd[0]) { /* Docker creates a missing working directory */
+    int fd = skiff_open_in_root(rootfd, plan->proc.cwd, O_PATH, 1, 0, err);
+    if (fd < 0) r = fd;
+    else close(fd);
+  }
+  close(rootfd);
+  if (r < 0) return r;
+  if (plan->ns_new[SKIFF_NS_UTS] && plan->hostname && plan->hostname[0] &&
+      sethostname(plan->hostname, strlen(plan->hostname)) < 0)
+    return skiff_error(err, errno, "sethostname %s", plan->hostname);
+  /* pivot_root(".", "."): the old root ends up on top of the new one; detach it */
+  if (chdir(plan->target) < 0) return skiff_error(err, errno, "chdir %s", plan->target);
+  if (syscall(SYS_pivot_root, ".", ".") < 0) return skiff_error(err, errno, "pivot_root %s", plan->target);
+  if (umount2(".", MNT_DETACH) < 0) return skiff_error(err, errno, "unmount the old root");
+  if (chdir("/") < 0) return skiff_error(err, errno, "chdir /");
+  rootfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (rootfd < 0) return skiff_error(err, errno, "open /");
+  for (size_t i = 0; r == 0 && i < plan->nmasked; i++) r = mask_path(rootfd, plan->masked[i], err);
+  for (size_t i = 0; r == 0 && i < plan->nreadonly; i++)
+    r = readonly_path(rootfd, plan->readonly[i], err);
+  close(rootfd);
+  if (r < 0) return r;
+  if (plan->readonly_root &&
+      mount(NULL, "/", NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | locked_flags("/"), NULL) < 0)
+    return skiff_error(err, errno, "remount / read-only");
+  return 0;
+}
