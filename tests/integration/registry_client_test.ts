@@ -3,7 +3,7 @@
  * manifest upload and read-back, mounts, tags, catalog, and htpasswd basic auth.
  */
 import assert from "node:assert/strict";
-import { startRegistry } from "../helpers/registry.ts";
+import { startFlakyProxy, startRegistry, startTamperProxy } from "../helpers/registry.ts";
 import { RegistryClient } from "../../src/image/registry.ts";
 import { sha256Digest } from "../../src/image/digest.ts";
 import { parseManifest } from "../../src/image/manifest.ts";
@@ -163,6 +163,49 @@ Deno.test({
       assert.deepEqual((await c.getManifest("a/b", "latest")).bytes, img.manifest);
       assert.deepEqual(await c.tags("a/b"), ["latest"]);
     } finally {
+      await reg.stop();
+    }
+  },
+});
+
+Deno.test({
+  name: "real registry behind misbehaving proxies: 503 retried, dropped and tampered blobs fail",
+  ignore: !hasRegistry,
+  async fn() {
+    const reg = await startRegistry();
+    const proxies = [];
+    try {
+      const direct = new RegistryClient(reg.host, { credentials: () => undefined });
+      const img = await image();
+      await direct.uploadBlob("p/q", img.layerDigest, img.layer.length, img.layer);
+
+      const flaky = await startFlakyProxy(reg.host, { failFirstN: 2 });
+      proxies.push(flaky);
+      const c1 = new RegistryClient(flaky.host, { credentials: () => undefined, retryDelayMs: 1 });
+      assert.equal(await c1.blobExists("p/q", img.layerDigest), true);
+      assert.equal(flaky.stats.failed, 2);
+
+      const drop = await startFlakyProxy(reg.host, { dropAfterBytes: 50_000 });
+      proxies.push(drop);
+      const c2 = new RegistryClient(drop.host, { credentials: () => undefined });
+      const s2 = await c2.getVerifiedBlob("p/q", img.layerDigest, img.layer.length);
+      await assert.rejects(
+        new Response(s2).arrayBuffer(),
+        (e) =>
+          e instanceof UnavailableError && e.message.startsWith("reading blob") &&
+          e.message.includes(img.layerDigest),
+      );
+
+      const tamper = await startTamperProxy(reg.host, { offset: 1234 });
+      proxies.push(tamper);
+      const c3 = new RegistryClient(tamper.host, { credentials: () => undefined });
+      const s3 = await c3.getVerifiedBlob("p/q", img.layerDigest, img.layer.length);
+      await assert.rejects(
+        new Response(s3).arrayBuffer(),
+        (e) => e instanceof DigestMismatchError && e.message.includes(img.layerDigest),
+      );
+    } finally {
+      for (const p of proxies) await p.stop();
       await reg.stop();
     }
   },
