@@ -44,8 +44,16 @@ export class DenoCgroupFs implements CgroupFs {
     return Deno.mkdir(path, { recursive: true });
   }
   /** rmdir (never recursive: cgroup directories hold only kernel files). */
-  rmdir(path: string): Promise<void> {
-    return Deno.remove(path);
+  async rmdir(path: string): Promise<void> {
+    try {
+      await Deno.remove(path);
+    } catch (e) {
+      // Deno reports EBUSY as a plain Error with a code.
+      if ((e as { code?: string }).code === "EBUSY") {
+        throw new Deno.errors.Busy((e as Error).message, { cause: e });
+      }
+      throw e;
+    }
   }
   /** Whether the path exists. */
   async exists(path: string): Promise<boolean> {
