@@ -1,0 +1,139 @@
+/**
+ * The text format the C monitor reads (`ffi/src/plan.c`): a `skiff-plan\t1` header, then one
+ * directive a line: a word and tab-separated fields, with backslash, tab and newline escaped
+ * as `\\`, `\t` and `\n`. Repeated directives (`arg`, `env`, `mount`...) keep their order.
+ *
+ * @example
+ * ```ts
+ * await Deno.writeTextFile(`${bundle}/plan`, serializePlan(plan, { waitForAttach: true }));
+ * ```
+ */
+import type { LaunchPlan, PlanProcess } from "./plan.ts";
+
+/** A process to start inside a running container (`skiff exec`). */
+export interface ExecPlan {
+  /** Host pid of the container's first process, whose namespaces are joined. */
+  pid: number;
+  process: PlanProcess;
+  /** cgroup directories to join; empty: those of `pid`, read from /proc/<pid>/cgroup. */
+  cgroupPaths: string[];
+  /** Start and return at once (exec -d); the process is reparented inside the container. */
+  detach: boolean;
+}
+
+/** Options of the launch plan that are not part of the container's configuration. */
+export interface SerializeOptions {
+  /** Hold the process before exec until the first attach client connects (foreground run). */
+  waitForAttach?: boolean;
+}
+
+/** Escapes one field; NUL cannot be passed to C and is rejected. */
+export function escapeField(value: string): string {
+  if (value.includes("\0")) {
+    throw new Error(`Plan field contains a NUL byte: ${JSON.stringify(value)}`);
+  }
+  return value.replace(/[\\\t\n]/g, (c) => (c === "\\" ? "\\\\" : c === "\t" ? "\\t" : "\\n"));
+}
+
+/** Splits one line back into unescaped fields (the inverse of the writer; for tests and tools). */
+export function parseLine(line: string): string[] {
+  return line.split("\t").map((f) =>
+    f.replace(/\\(.)/g, (_, c: string) => (c === "t" ? "\t" : c === "n" ? "\n" : c))
+  );
+}
+
+class Writer {
+  lines: string[] = ["skiff-plan\t1"];
+  add(directive: string, ...fields: (string | number | boolean)[]): void {
+    const out = fields.map((f) =>
+      typeof f === "boolean" ? (f ? "1" : "0") : escapeField(String(f))
+    );
+    this.lines.push([directive, ...out].join("\t"));
+  }
+  text(): string {
+    return this.lines.join("\n") + "\n";
+  }
+}
+
+function int(value: number, what: string): number {
+  if (!Number.isSafeInteger(value)) {
+    throw new Error(`Expected an integer for ${what}, found ${value}`);
+  }
+  return value;
+}
+
+function writeProcess(w: Writer, p: PlanProcess): void {
+  if (p.args.length === 0) throw new Error("Expected a command to run, found none");
+  for (const a of p.args) w.add("arg", a);
+  for (const e of p.env) w.add("env", e);
+  w.add("cwd", p.cwd || "/");
+  w.add("user", int(p.uid, "uid"), int(p.gid, "gid"));
+  for (const g of p.additionalGids) w.add("group", int(g, "additional gid"));
+  w.add("terminal", p.terminal);
+  w.add("stdin", p.stdin);
+  for (const c of p.capabilities) w.add("cap", c);
+  w.add("no-new-privileges", p.noNewPrivileges);
+  if (p.seccomp) {
+    w.add("seccomp", int(p.seccomp.defaultErrno, "seccomp defaultErrno"));
+    for (let i = 0; i < p.seccomp.allow.length; i += 32) {
+      w.add("seccomp-allow", ...p.seccomp.allow.slice(i, i + 32).map((n) => int(n, "syscall")));
+    }
+    for (const c of p.seccomp.conditional) {
+      w.add("seccomp-cond", c.nr, c.arg, c.op, c.value, c.mask ?? 0);
+    }
+  }
+  for (const r of p.rlimits) w.add("rlimit", r.type, r.soft, r.hard);
+  if (p.oomScoreAdj !== undefined) w.add("oom-score-adj", int(p.oomScoreAdj, "oomScoreAdj"));
+}
+
+function splitMap(line: string): string[] {
+  const parts = line.trim().split(/\s+/);
+  if (parts.length !== 3) throw new Error(`Expected "containerId hostId size", found "${line}"`);
+  return parts;
+}
+
+/** Serializes a launch plan for `skiff-monitor start`. */
+export function serializePlan(plan: LaunchPlan, options: SerializeOptions = {}): string {
+  const w = new Writer();
+  w.add("id", plan.id);
+  for (const l of plan.rootfs.lowerdirs) w.add("lower", l);
+  w.add("upper", plan.rootfs.upperdir);
+  w.add("work", plan.rootfs.workdir);
+  w.add("target", plan.rootfs.target);
+  w.add("readonly-root", plan.readonlyRoot);
+  w.add("hostname", plan.hostname);
+  writeProcess(w, plan.process);
+  for (const ns of plan.namespaces) {
+    if (ns.path) w.add("namespace", ns.type, ns.path);
+    else w.add("namespace", ns.type);
+  }
+  for (const m of plan.mounts) {
+    w.add("mount", m.source, m.destination, m.type, m.flags.join(","), m.data);
+  }
+  for (const d of plan.devices) {
+    w.add("device", d.path, d.type, d.major, d.minor, d.mode, d.uid, d.gid);
+  }
+  for (const p of plan.maskedPaths) w.add("masked", p);
+  for (const p of plan.readonlyPaths) w.add("readonly-path", p);
+  for (const c of plan.cgroupPaths) w.add("cgroup", c);
+  for (const m of plan.uidMappings) w.add("uid-map", ...splitMap(m));
+  for (const m of plan.gidMappings) w.add("gid-map", ...splitMap(m));
+  w.add("state-dir", plan.state.dir);
+  w.add("log-path", plan.state.logPath);
+  w.add("stop-signal", plan.state.stopSignal);
+  w.add("restart", plan.restart.policy, int(plan.restart.maxRetries, "maxRetries"));
+  if (plan.networkHook.length > 0) w.add("network-hook", ...plan.networkHook);
+  if (plan.cleanupCommand.length > 0) w.add("cleanup", ...plan.cleanupCommand);
+  w.add("wait-for-attach", options.waitForAttach ?? false);
+  return w.text();
+}
+
+/** Serializes an exec plan for `skiff-monitor exec`. */
+export function serializeExecPlan(plan: ExecPlan): string {
+  const w = new Writer();
+  w.add("exec-pid", int(plan.pid, "pid"));
+  writeProcess(w, plan.process);
+  for (const c of plan.cgroupPaths) w.add("cgroup", c);
+  w.add("detach", plan.detach);
+  return w.text();
+}
