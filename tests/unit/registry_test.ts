@@ -414,3 +414,20 @@ Deno.test("timeout waiting for headers", async () => {
     await f.close();
   }
 });
+
+Deno.test("endpoint scheme: https by default, http for loopback, fallback when tlsVerify is off", async () => {
+  assert.equal(await new RegistryClient("docker.io").baseUrl(), "https://registry-1.docker.io");
+  assert.equal(await new RegistryClient("quay.io").baseUrl(), "https://quay.io");
+  assert.equal(await new RegistryClient("localhost:5000").baseUrl(), "http://localhost:5000");
+  assert.equal(await new RegistryClient("[::1]:5000").baseUrl(), "http://[::1]:5000");
+  assert.equal(
+    await new RegistryClient("r.example", { scheme: "http" }).baseUrl(),
+    "http://r.example",
+  );
+  // https cannot connect (nothing resolves under .invalid): plain http is used.
+  assert.equal(
+    await new RegistryClient("registry.invalid:5000", { tlsVerify: false, timeoutMs: 2000 })
+      .baseUrl(),
+    "http://registry.invalid:5000",
+  );
+});
