@@ -205,8 +205,12 @@ export interface FlakyOptions {
   dropAfterBytes?: number;
   /** How many blob downloads to cut short (default: unlimited). */
   dropTimes?: number;
-  /** Answer the first N requests (any path) with 503 Service Unavailable. */
+  /** Answer the first N matching requests with `failStatus` (503 Service Unavailable). */
   failFirstN?: number;
+  /** Status code for the failed requests (default 503). */
+  failStatus?: number;
+  /** Only requests whose path matches count for `failFirstN` (default: every request). */
+  failMatch?: RegExp;
 }
 
 /** A running proxy; `stats` counts what it did so tests can assert on it. */
@@ -303,19 +307,19 @@ export function startFlakyProxy(
   upstream: string,
   opts: FlakyOptions = {},
 ): Promise<RunningProxy> {
-  const failFirstN = opts.failFirstN ?? 0;
+  let failsLeft = opts.failFirstN ?? 0;
   let dropsLeft = opts.dropTimes ?? Infinity;
   return startProxy(
     upstream,
-    (_req, stats) => {
-      if (stats.requests <= failFirstN) {
-        stats.failed++;
-        return new Response("flaky proxy: service unavailable\n", {
-          status: 503,
-          headers: { "retry-after": "0" },
-        });
-      }
-      return undefined;
+    (req, stats) => {
+      if (failsLeft <= 0) return undefined;
+      if (opts.failMatch && !opts.failMatch.test(new URL(req.url).pathname)) return undefined;
+      failsLeft--;
+      stats.failed++;
+      return new Response("flaky proxy: failing on purpose\n", {
+        status: opts.failStatus ?? 503,
+        headers: { "retry-after": "0" },
+      });
     },
     (req, res, stats) => {
       if (
@@ -341,9 +345,9 @@ export function startFlakyProxy(
             sent += part.length;
             if (part.length) controller.enqueue(part);
             await reader.cancel().catch(() => {});
-            controller.error(
-              new Error("flaky proxy: connection dropped on purpose (test fault injection)"),
-            );
+            // Ending the body early while Content-Length promises more makes the server
+            // abort the connection, which is what a client sees when a download is cut.
+            controller.close();
             return;
           }
           sent += value.length;

@@ -15,8 +15,9 @@
  * @module
  */
 
-/** Absolute path of the skiff launcher script. */
-export const SKIFF_BIN: string = new URL("../../bin/skiff", import.meta.url).pathname;
+/** The skiff command run by {@linkcode skiff}: `$SKIFF_BIN`, else `bin/skiff` in this checkout. */
+export const SKIFF_BIN: string = Deno.env.get("SKIFF_BIN") ??
+  new URL("../../bin/skiff", import.meta.url).pathname;
 
 /** A temporary store: pass it to {@linkcode skiff}; call `cleanup` when done. */
 export interface TempStore {

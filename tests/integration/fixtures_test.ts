@@ -125,6 +125,29 @@ Deno.test("flaky proxy: 503 for the first requests, then passes through", async 
   }
 });
 
+Deno.test("flaky proxy: failures can target matching paths with another status", async () => {
+  const reg = await startRegistry();
+  const proxy = await startFlakyProxy(reg.host, {
+    failFirstN: 1,
+    failStatus: 500,
+    failMatch: /\/manifests\//,
+  });
+  try {
+    const ping = await fetch(`${proxy.url}/v2/`);
+    await ping.body?.cancel();
+    assertEquals(ping.status, 200);
+    const m1 = await fetch(`${proxy.url}/v2/nothing/manifests/latest`);
+    await m1.body?.cancel();
+    assertEquals(m1.status, 500);
+    const m2 = await fetch(`${proxy.url}/v2/nothing/manifests/latest`);
+    await m2.body?.cancel();
+    assertEquals(m2.status, 404);
+  } finally {
+    await proxy.stop();
+    await reg.stop();
+  }
+});
+
 Deno.test("flaky proxy: drops blob downloads after N bytes", async () => {
   const dir = await ensureFixtures();
   const reg = await startRegistry();
