@@ -78,8 +78,10 @@ cleanup() {
       >/dev/null 2>&1
   done
   if [[ -d "$TMP/podman-rt" ]]; then
-    timeout 60 podman --root "$TMP/podman-rt/root" --runroot "$TMP/podman-rt/run" rm -af -t 0 \
-      >/dev/null 2>&1
+    # Only running containers need podman (created ones go with the directory).
+    podman --root "$TMP/podman-rt/root" --runroot "$TMP/podman-rt/run" ps -q 2>/dev/null |
+      xargs -r timeout 60 podman --root "$TMP/podman-rt/root" \
+        --runroot "$TMP/podman-rt/run" rm -f -t 0 >/dev/null 2>&1
   fi
   if [[ -n "$REG_PID" ]]; then
     kill "$REG_PID" 2>/dev/null
