@@ -150,7 +150,7 @@ class Extractor {
   /** Directories known to be real directories under dest (relative paths). */
   private dirs = new Set<string>([""]);
   /** Directory mtimes, applied once every entry is in place. */
-  private dirTimes: [string, number][] = [];
+  private dirTimes = new Map<string, number>();
   private chown: boolean;
   private opaqueXattr: string;
 
@@ -196,8 +196,12 @@ class Extractor {
     if (info.isDirectory) {
       Deno.removeSync(path, { recursive: true });
       this.dirs.delete(rel);
+      this.dirTimes.delete(rel);
       const below = `${rel}/`;
       for (const d of this.dirs) if (d.startsWith(below)) this.dirs.delete(d);
+      // A directory below a replaced one must not get its time set later:
+      // its path may by then lead through a symlink.
+      for (const d of this.dirTimes.keys()) if (d.startsWith(below)) this.dirTimes.delete(d);
     } else {
       Deno.removeSync(path);
     }
@@ -222,7 +226,7 @@ class Extractor {
     }
     // chmod after chown: chown clears setuid and setgid bits.
     if (setMode) Deno.chmodSync(path, header.mode & 0o7777);
-    this.setXattrs(path, header);
+    this.setXattrs(path, header, !setMode);
     const mtime = mtimeOf(header);
     lutimes(path, mtime, mtime);
   }
@@ -233,11 +237,14 @@ class Extractor {
     return this.opts.mapIds ? this.opts.mapIds(uid, gid) : [uid, gid];
   }
 
-  private setXattrs(path: string, header: TarHeaderIn): void {
+  private setXattrs(path: string, header: TarHeaderIn, symlink = false): void {
     if (!header.pax) return;
     for (const [key, value] of Object.entries(header.pax)) {
       if (!key.startsWith("SCHILY.xattr.")) continue;
       const name = key.slice("SCHILY.xattr.".length);
+      // Overlay's own attributes (opaque, redirect, origin) would change how
+      // the mount resolves paths; a layer expresses those only by whiteouts.
+      if (name.startsWith("trusted.overlay.") || name.startsWith("user.overlay.")) continue;
       try {
         lsetxattr(path, name, fromLatin1(value));
       } catch (err) {
@@ -246,7 +253,7 @@ class Extractor {
         // a pull for: docker ignores these the same way.
         const code = errnoOf(err);
         if (code === "EOPNOTSUPP") continue;
-        if (code === "EPERM" && !name.startsWith("user.")) continue;
+        if (code === "EPERM" && (symlink || !name.startsWith("user."))) continue;
         throw err;
       }
     }
@@ -398,14 +405,13 @@ class Extractor {
     }
     Deno.chmodSync(path, header.mode & 0o7777);
     this.setXattrs(path, header);
-    this.dirTimes.push([path, mtimeOf(header)]);
+    this.dirTimes.set(rel, mtimeOf(header));
   }
 
   /** Applies directory mtimes last, deepest first, once nothing more is created inside. */
   finishDirs(): void {
-    for (let i = this.dirTimes.length - 1; i >= 0; i--) {
-      const [path, mtime] = this.dirTimes[i];
-      lutimes(path, mtime, mtime);
+    for (const [rel, mtime] of [...this.dirTimes].reverse()) {
+      lutimes(this.abs(rel), mtime, mtime);
     }
   }
 }

@@ -275,3 +275,38 @@ Deno.test("unpackLayer: 5000 small files", async () => {
     assertEquals(await Deno.readTextFile(`${dest}/d49/f99`), "file 49/99");
   });
 });
+
+Deno.test("unpackLayer: directory times never reach through a later symlink", async () => {
+  await withScratch(async (scratch) => {
+    const dest = `${scratch}/dest`;
+    await Deno.mkdir(dest);
+    await Deno.mkdir(`${scratch}/target/b`, { recursive: true });
+    const before = (await Deno.lstat(`${scratch}/target/b`)).mtime!.getTime();
+    const tar = await buildTar([
+      { name: "a/", type: "directory" },
+      { name: "a/b/", type: "directory", mtime: new Date(1_000_000_000) },
+      { name: "a", type: "symlink", linkname: `${scratch}/target` },
+    ]);
+    await unpackLayer(streamOf(tar), dest);
+    assertEquals(await Deno.readLink(`${dest}/a`), `${scratch}/target`);
+    assertEquals((await Deno.lstat(`${scratch}/target/b`)).mtime!.getTime(), before);
+  });
+});
+
+Deno.test("unpackLayer: overlay xattrs in a layer are dropped, others kept", async () => {
+  await withScratch(async (dest) => {
+    const tar = await buildTar([{
+      name: "d/",
+      type: "directory",
+      pax: {
+        "SCHILY.xattr.trusted.overlay.redirect": "/etc",
+        "SCHILY.xattr.user.overlay.opaque": "y",
+        "SCHILY.xattr.user.ok": "1",
+      },
+    }]);
+    await unpackLayer(streamOf(tar), dest);
+    assertEquals(lgetxattr(`${dest}/d`, "trusted.overlay.redirect"), undefined);
+    assertEquals(lgetxattr(`${dest}/d`, "user.overlay.opaque"), undefined);
+    assertEquals(lgetxattr(`${dest}/d`, "user.ok"), new TextEncoder().encode("1"));
+  });
+});
