@@ -215,6 +215,12 @@ export interface CgroupLimits {
   cpuShares?: number;
   /** Maximum number of tasks; 0 or negative: unlimited. */
   pidsLimit?: number;
+  /**
+   * v1 device access: "default" (Docker's list: the standard nodes, ptys,
+   * mknod of anything) or "all" (--privileged). Default "default". On v2 the
+   * device rules need an eBPF program, which the C side would attach.
+   */
+  devices?: "default" | "all";
 }
 
 /** Usage figures for `stats`. */
@@ -238,6 +244,20 @@ export const V1_CONTROLLERS = [
   "cpuset",
 ];
 const V2_CONTROLLERS = ["memory", "cpu", "pids"];
+/** Docker's device cgroup allow list (after denying everything). */
+export const V1_DEVICE_RULES: readonly string[] = [
+  "c *:* m",
+  "b *:* m",
+  "c 1:3 rwm",
+  "c 1:5 rwm",
+  "c 1:7 rwm",
+  "c 1:8 rwm",
+  "c 1:9 rwm",
+  "c 5:0 rwm",
+  "c 5:1 rwm",
+  "c 5:2 rwm",
+  "c 136:* rwm",
+];
 const CFS_PERIOD = 100000;
 /** v1 reports "no limit" as the largest page-aligned 63-bit value. */
 const V1_UNLIMITED = 9223372036854771712;
@@ -408,6 +428,14 @@ export class CgroupManager {
         await this.fs.mkdir(dir);
         await this.#copyCpuset(parent, dir);
       } else await this.fs.mkdir(dir);
+    }
+    const dev = this.#dir(id, "devices");
+    if (dev && await this.fs.exists(`${dev}/devices.deny`)) {
+      if (l.devices === "all") await this.fs.write(`${dev}/devices.allow`, "a");
+      else {
+        await this.fs.write(`${dev}/devices.deny`, "a");
+        for (const rule of V1_DEVICE_RULES) await this.fs.write(`${dev}/devices.allow`, rule);
+      }
     }
     const mem = this.#dir(id, "memory");
     if (mem && l.memory !== undefined && l.memory > 0) {

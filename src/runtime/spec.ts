@@ -6,7 +6,7 @@
  */
 import { FailedPreconditionError, InvalidArgumentError } from "../errors.ts";
 import { resolveCapabilities } from "./capabilities.ts";
-import { normalizeLimits } from "./cgroups.ts";
+import { type CgroupLimits, normalizeLimits } from "./cgroups.ts";
 import { checkDuplicateTargets, cleanPath, type MountSpec } from "./mounts.ts";
 import type { LaunchPlan, PlanDevice, PlanMount, PlanRlimit } from "./plan.ts";
 import { parseSignal, type RunOptions } from "./run_options.ts";
@@ -399,6 +399,26 @@ function depth(p: string): number {
 }
 
 /**
+ * The cgroup limits for `CgroupManager.create` from run options (device
+ * access "all" for --privileged).
+ *
+ * @example
+ * ```ts
+ * const paths = await mgr.create(id, cgroupLimits(options));
+ * ```
+ */
+export function cgroupLimits(o: RunOptions): CgroupLimits {
+  return {
+    memory: o.memory,
+    memorySwap: o.memorySwap,
+    cpus: o.cpus,
+    cpuShares: o.cpuShares,
+    pidsLimit: o.pidsLimit,
+    devices: o.privileged ? "all" : "default",
+  };
+}
+
+/**
  * Builds the launch plan and the OCI runtime spec for a container.
  *
  * @example
@@ -559,13 +579,7 @@ const DEVICE_RULES = [
 
 function toOciSpec(plan: LaunchPlan, input: ContainerConfigInput): OciSpec {
   const p = plan.process;
-  const limits = normalizeLimits({
-    memory: input.options.memory,
-    memorySwap: input.options.memorySwap,
-    cpus: input.options.cpus,
-    cpuShares: input.options.cpuShares,
-    pidsLimit: input.options.pidsLimit,
-  });
+  const limits = normalizeLimits(cgroupLimits(input.options));
   const resources: OciSpec = {
     devices: input.options.privileged ? [{ allow: true, access: "rwm" }] : DEVICE_RULES,
   };

@@ -38,6 +38,8 @@ Deno.test({
         assertEquals(await read(`${cpu}/cpu.cfs_period_us`), "100000");
         assertEquals(await read(`${cpu}/cpu.shares`), "512");
         assertEquals(await read(`${c.pids}/skiff-test/${id}/pids.max`), "50");
+        const list = await read(`${c.devices}/skiff-test/${id}/devices.list`);
+        assert(list.includes("c 1:3 rwm") && !list.includes("a *:* rwm"), list);
         if (c.cpuset) {
           assert((await read(`${c.cpuset}/skiff-test/${id}/cpuset.cpus`)) !== "");
           assert((await read(`${c.cpuset}/skiff-test/${id}/cpuset.mems`)) !== "");

@@ -6,6 +6,7 @@ import {
   MemoryCgroupFs,
   normalizeLimits,
   sharesToWeight,
+  V1_DEVICE_RULES,
 } from "../../src/runtime/cgroups.ts";
 import { FailedPreconditionError, InvalidArgumentError } from "../../src/errors.ts";
 
@@ -98,6 +99,7 @@ function v1Template(dir: string): Record<string, string> {
   if (dir.includes("/cpuset")) Object.assign(files, { "cpuset.cpus": "", "cpuset.mems": "" });
   if (dir.includes("/pids")) Object.assign(files, { "pids.max": "max", "pids.current": "0" });
   if (dir.includes("/freezer")) files["freezer.state"] = "THAWED";
+  if (dir.includes("/devices")) Object.assign(files, { "devices.allow": "", "devices.deny": "" });
   return files;
 }
 
@@ -139,6 +141,8 @@ Deno.test("v1 create: one directory per hierarchy, limits written", async () => 
     ["/sys/fs/cgroup/cpuset/skiff/cpuset.mems", "0"],
     ["/sys/fs/cgroup/cpuset/skiff/c0ffee/cpuset.cpus", "0-3"],
     ["/sys/fs/cgroup/cpuset/skiff/c0ffee/cpuset.mems", "0"],
+    ["/sys/fs/cgroup/devices/skiff/c0ffee/devices.deny", "a"],
+    ...V1_DEVICE_RULES.map((r) => ["/sys/fs/cgroup/devices/skiff/c0ffee/devices.allow", r]),
     ["/sys/fs/cgroup/memory/skiff/c0ffee/memory.limit_in_bytes", "536870912"],
     ["/sys/fs/cgroup/memory/skiff/c0ffee/memory.memsw.limit_in_bytes", "1073741824"],
     ["/sys/fs/cgroup/cpu,cpuacct/skiff/c0ffee/cpu.cfs_period_us", "100000"],
@@ -156,7 +160,15 @@ Deno.test("v1 create: no swap accounting, no limits", async () => {
   ]);
   const other = v1Setup();
   await other.mgr.create("plain");
-  assertEquals(other.fs.writes.filter(([p]) => !p.includes("cpuset")), []);
+  assertEquals(
+    other.fs.writes.filter(([p]) => !p.includes("cpuset") && !p.includes("devices")),
+    [],
+  );
+  const priv = v1Setup();
+  await priv.mgr.create("priv", { devices: "all" });
+  assertEquals(priv.fs.writes.filter(([p]) => p.includes("devices")), [
+    ["/sys/fs/cgroup/devices/skiff/priv/devices.allow", "a"],
+  ]);
 });
 
 Deno.test("v1 freeze, thaw, stats, oom, pids, destroy", async () => {

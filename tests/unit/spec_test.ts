@@ -1,6 +1,7 @@
 import { deepStrictEqual as assertEquals, ok as assert, throws } from "node:assert/strict";
 import {
   buildContainerConfig,
+  cgroupLimits,
   commandLine,
   type ContainerConfigInput,
   DEFAULT_DEVICES,
@@ -414,6 +415,18 @@ Deno.test("OCI spec mirrors the plan", () => {
   ]);
   // The spec is plain JSON.
   assertEquals(JSON.parse(JSON.stringify(spec)), spec);
+});
+
+Deno.test("cgroup limits from options", () => {
+  assertEquals(cgroupLimits({ ...defaultRunOptions(), memory: 1, pidsLimit: 5 }), {
+    memory: 1,
+    memorySwap: undefined,
+    cpus: undefined,
+    cpuShares: undefined,
+    pidsLimit: 5,
+    devices: "default",
+  });
+  assertEquals(cgroupLimits({ ...defaultRunOptions(), privileged: true }).devices, "all");
 });
 
 Deno.test("bad ids and limits are refused", () => {
