@@ -14,12 +14,26 @@ import { type TarHeader, writeTar } from "./tar_write.ts";
 
 const OPAQUE_XATTRS = ["trusted.overlay.opaque", "user.overlay.opaque"];
 
-/** Whether `info` is an overlay whiteout: a char device with device number 0:0. */
+/**
+ * Whether `info` is an overlay whiteout: a char device with device number 0:0.
+ *
+ * @example
+ * ```ts
+ * isWhiteout(Deno.lstatSync(`${upper}/etc/motd`)); // true after `rm /etc/motd`
+ * ```
+ */
 export function isWhiteout(info: Deno.FileInfo): boolean {
   return info.isCharDevice === true && (info.rdev ?? -1) === 0;
 }
 
-/** Whether the directory at `path` is marked opaque for overlay (either xattr namespace). */
+/**
+ * Whether the directory at `path` is marked opaque for overlay (either xattr namespace).
+ *
+ * @example
+ * ```ts
+ * isOpaqueDir(`${upper}/var/cache`); // true after `rm -rf /var/cache; mkdir /var/cache`
+ * ```
+ */
 export function isOpaqueDir(path: string): boolean {
   for (const name of OPAQUE_XATTRS) {
     const v = lgetxattr(path, name);

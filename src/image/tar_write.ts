@@ -160,7 +160,14 @@ export function encodeTarHeader(h: TarHeader): Uint8Array {
   return out;
 }
 
-/** Zero bytes that pad `size` bytes of entry data to a whole 512-byte block. */
+/**
+ * Zero bytes that pad `size` bytes of entry data to a whole 512-byte block.
+ *
+ * @example
+ * ```ts
+ * tarPadding(5).length; // 507
+ * ```
+ */
 export function tarPadding(size: number): Uint8Array {
   return padding(size);
 }
@@ -182,7 +189,14 @@ export interface WriteTarOptions {
   transform?: (header: TarHeader, path: string, info: Deno.FileInfo) => TarHeader[] | undefined;
 }
 
-/** Splits a Linux `st_rdev` into (major, minor). */
+/**
+ * Splits a Linux `st_rdev` into (major, minor).
+ *
+ * @example
+ * ```ts
+ * splitDev(Deno.lstatSync("/dev/null").rdev!); // [1, 3]
+ * ```
+ */
 export function splitDev(rdev: number): [number, number] {
   const dev = BigInt(rdev);
   const major = Number(((dev >> 8n) & 0xfffn) | ((dev >> 32n) & ~0xfffn));
@@ -190,7 +204,14 @@ export function splitDev(rdev: number): [number, number] {
   return [major, minor];
 }
 
-/** Reads all extended attributes of `path` (not following a final symlink). */
+/**
+ * Reads all extended attributes of `path` (not following a final symlink).
+ *
+ * @example
+ * ```ts
+ * readXattrs("/usr/bin/ping"); // { "security.capability": Uint8Array(20) }
+ * ```
+ */
 export function readXattrs(path: string): Record<string, Uint8Array> | undefined {
   const names = llistxattr(path);
   if (names.length === 0) return undefined;

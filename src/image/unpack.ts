@@ -101,6 +101,11 @@ function fromLatin1(s: string): Uint8Array {
  * Normalises a tar entry name into path components under the root: strips
  * leading `/` and `./`, drops `.` and empty components, applies `..`, and
  * throws when `..` would leave the root.
+ *
+ * @example
+ * ```ts
+ * cleanEntryPath("/./usr//bin/../lib/"); // ["usr", "lib"]
+ * ```
  */
 export function cleanEntryPath(name: string): string[] {
   const out: string[] = [];
