@@ -1,6 +1,6 @@
 /** `skiff push`: upload a local image to a registry. */
 import type { CommandContext } from "../cli/spec.ts";
-import { NotFoundError } from "../errors.ts";
+import { NotFoundError, UnavailableError } from "../errors.ts";
 import { chooseProgress } from "../image/progress.ts";
 import { pushImage } from "../image/push.ts";
 import { parseReference } from "../image/reference.ts";
@@ -32,6 +32,17 @@ export default async function push(ctx: CommandContext): Promise<number> {
     const result = await pushImage(store, client, record, ref, { progress });
     if (quiet) console.log(ref.toString());
     else progress.line(`${ref.tag ?? "latest"}: digest: ${result.digest} size: ${result.size}`);
+  } catch (err) {
+    const m = err instanceof UnavailableError
+      ? /(unauthorized|denied): ([^:]+)/.exec(err.message)
+      : null;
+    if (m) {
+      throw new UnavailableError(
+        `${m[1]}: ${m[2]}: push to ${ref.name} (log in with: skiff login ${ref.registry})`,
+        { cause: err },
+      );
+    }
+    throw err;
   } finally {
     progress.done();
   }

@@ -152,6 +152,9 @@ export async function pushImage(
     throw new NotFoundError(`config blob ${doc.config.digest} of image ${record.id} not found`);
   }
 
+  // The config first, alone: a registry that wants credentials is learnt once, before the
+  // layers go out in parallel.
+  const configExists = await target.blobExists(repo, doc.config.digest);
   const others = await listImages(store);
   const results: Record<string, "exists" | "mounted" | "pushed"> = {};
   let rewritten = false;
@@ -196,7 +199,7 @@ export async function pushImage(
   }
 
   // The config blob: small, uploaded from memory so it can be retried.
-  if (!(await target.blobExists(repo, doc.config.digest))) {
+  if (newDiffIds.size > 0 || !configExists) {
     const bytes = await readBlob(store, doc.config.digest);
     await target.uploadBlob(repo, doc.config.digest, bytes.length, bytes);
   }

@@ -336,8 +336,12 @@ export class RegistryClient {
     return token;
   }
 
-  /** Learns from a 401's challenges; true when a retry may now succeed. */
-  async #onUnauthorized(res: Response, scopes: string[]): Promise<boolean> {
+  /**
+   * Learns from a 401's challenges; true when a retry may now succeed.
+   * `sentAuth` is false when the refused request carried no credentials
+   * (a concurrent request may have learnt them meanwhile).
+   */
+  async #onUnauthorized(res: Response, scopes: string[], sentAuth: boolean): Promise<boolean> {
     const challenges = parseWwwAuthenticate(res.headers.get("www-authenticate") ?? "");
     const bearer = challenges.find((c) => c.scheme === "bearer");
     if (bearer) {
@@ -355,7 +359,7 @@ export class RegistryClient {
       return true;
     }
     if (challenges.some((c) => c.scheme === "basic")) {
-      if (this.#basic) return false;
+      if (this.#basic) return !sentAuth;
       const creds = await this.#credentials();
       if (!creds) return false;
       this.#basic = creds;
@@ -406,7 +410,7 @@ export class RegistryClient {
       if (res.status === 401 && !reauthed && replayable) {
         await res.body?.cancel();
         reauthed = true;
-        if (await this.#onUnauthorized(res, init.scopes)) {
+        if (await this.#onUnauthorized(res, init.scopes, auth !== undefined)) {
           attempt--;
           continue;
         }
