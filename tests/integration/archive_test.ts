@@ -365,9 +365,11 @@ Deno.test(
         const files = [];
         for await (const e of Deno.readDir(`${store.root}/images`)) files.push(e.name);
         assertEquals(files, [], what);
-        const tmp = [];
-        for await (const e of Deno.readDir(`${store.root}/tmp`)) tmp.push(e.name);
-        assertEquals(tmp, [], `${what}: scratch left behind`);
+        for (const dir of ["tmp", "ingest", "blobs/sha256"]) {
+          const left = [];
+          for await (const e of Deno.readDir(`${store.root}/${dir}`)) left.push(e.name);
+          assertEquals(left, [], `${what}: ${dir} not empty`);
+        }
       }
       // The good archive does load, so the cases above failed for their own reason.
       const ok = await skiffRaw(["load"], store, oneLayer);
