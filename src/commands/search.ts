@@ -64,7 +64,11 @@ async function searchHub(term: string, limit: number): Promise<SearchResult[]> {
     }
     doc = await res.json();
   } catch (err) {
-    const msg = err instanceof Error ? err.message.split("\n")[0] : String(err);
+    // Deno's fetch says "fetch failed"; the reason (DNS, refused, TLS) is in the cause.
+    const cause = err instanceof Error && err.cause instanceof Error ? err.cause : err;
+    let msg = cause instanceof Error ? cause.message.split("\n")[0] : String(cause);
+    if (err instanceof DOMException && err.name === "TimeoutError") msg = "timed out";
+    msg = msg.replace(/^error sending request for url \([^)]*\): /, "");
     throw new UnavailableError(`cannot search Docker Hub (index.docker.io): ${msg}`);
   }
   return (doc.results ?? []).slice(0, limit).map((r) => ({

@@ -268,6 +268,15 @@ Deno.test("search lists a registry's repositories that contain the term", opts, 
     assertEquals(limited.stdout, `${src.host}/searchme/alpha\n`);
     const json = await skiff(["search", "--format", "json", `${src.host}/unrel`], store);
     assertEquals(JSON.parse(json.stdout).Name, `${src.host}/unrelated`);
+    // Docker Hub: a table when reachable, else one clear line.
+    const hub = await skiff(["search", "--limit", "3", "busybox"], store);
+    if (hub.code === 0) {
+      assertStringIncludes(hub.stdout, "NAME");
+    } else {
+      assertEquals(hub.code, 125);
+      assertEquals(hub.stderr.trim().split("\n").length, 1, hub.stderr);
+      assertStringIncludes(hub.stderr, "Error: cannot search Docker Hub (index.docker.io): ");
+    }
     const bad = await skiff(["search", "--limit", "500", "x"], store);
     assertEquals(bad.code, 125);
     assertEquals(bad.stderr, "Error: limit 500 is outside the range of [1, 100]\n");
