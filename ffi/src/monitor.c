@@ -103,6 +103,8 @@ static void child_main(struct monitor *m, int rel_r, int rep_w, int stdio[3], in
   struct skiff_err err = {0};
   char c, path[4096];
   reset_signals();
+  /* the starter reads its pipe until EOF: it must not wait for our exec */
+  if (m->report_fd >= 0) close(m->report_fd);
   if (read_full(rel_r, &c, 1) != 1) _exit(1); /* the monitor gave up on us */
   static const int order[] = {SKIFF_NS_USER, SKIFF_NS_IPC,    SKIFF_NS_UTS,
                               SKIFF_NS_NET,  SKIFF_NS_CGROUP, SKIFF_NS_MNT};
@@ -449,6 +451,7 @@ static int cmd_start(const char *plan_path) {
   /* the monitor: own session, no terminal, stdio on /dev/null */
   close(pipefd[0]);
   int rep = pipefd[1];
+  m.report_fd = rep;
   setsid();
   int null = open("/dev/null", O_RDWR);
   if (null >= 0) {
@@ -502,6 +505,7 @@ static int cmd_start(const char *plan_path) {
   }
   report(rep, "P%d\n", (int)m.pid);
   close(rep);
+  m.report_fd = -1;
   return monitor_loop(&m);
 fail:
   unlinkat(m.dirfd, "attach", 0);

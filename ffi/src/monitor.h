@@ -31,6 +31,7 @@ struct client {
 struct monitor {
   struct skiff_plan *plan;
   int dirfd, log_fd, listen_fd, sig_fd;
+  int report_fd;            /* pipe to the waiting `start` process until the first launch */
   pid_t pid;                /* container process, 0 when none */
   int out_fd, err_fd, in_fd; /* our ends: output (pty master or pipe), stderr pipe, stdin */
   int master;               /* pty master or -1 */
