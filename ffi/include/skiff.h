@@ -110,6 +110,8 @@ int skiff_plan_parse(char *buf, struct skiff_plan *plan, struct skiff_err *err);
 
 /* caps.c */
 int skiff_cap_from_name(const char *name); /* "CAP_CHOWN" or "chown" -> number, -1 if unknown */
+/* Drops every capability not in `caps` from the bounding set (needs CAP_SETPCAP). */
+int skiff_caps_bounding(uint64_t caps, struct skiff_err *err);
 /* Keeps only `caps` in bounding, effective, permitted, inheritable; clears ambient. */
 int skiff_caps_apply(uint64_t caps, struct skiff_err *err);
 

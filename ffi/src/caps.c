@@ -40,13 +40,20 @@ static int last_cap(void) {
   return last > 63 ? 63 : last;
 }
 
-int skiff_caps_apply(uint64_t caps, struct skiff_err *err) {
+int skiff_caps_bounding(uint64_t caps, struct skiff_err *err) {
   int last = last_cap();
   for (int c = 0; c <= last; c++) {
     if (caps & (1ULL << c)) continue;
+    if (prctl(PR_CAPBSET_READ, c, 0, 0, 0) == 0) continue; /* already gone */
     if (prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0 && errno != EINVAL)
       return skiff_error(err, errno, "drop capability %d from the bounding set", c);
   }
+  return 0;
+}
+
+int skiff_caps_apply(uint64_t caps, struct skiff_err *err) {
+  int r = skiff_caps_bounding(caps, err);
+  if (r < 0) return r;
   struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
   struct __user_cap_data_struct data[2];
   memset(data, 0, sizeof data);

@@ -94,6 +94,9 @@ int skiff_process_prepare(const struct skiff_process *proc, struct skiff_err *er
     int r = skiff_seccomp_install(&proc->seccomp, err);
     if (r < 0) return r;
   }
+  /* the bounding set needs CAP_SETPCAP, which a non-root user no longer has after setuid */
+  int r = skiff_caps_bounding(proc->caps, err);
+  if (r < 0) return r;
   if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0) return skiff_error(err, errno, "keep capabilities");
   if (setgroups(proc->ngids, proc->gids) < 0 && !(errno == EPERM && proc->ngids == 0))
     return skiff_error(err, errno, "setgroups");
@@ -102,7 +105,7 @@ int skiff_process_prepare(const struct skiff_process *proc, struct skiff_err *er
   if (setresuid(proc->uid, proc->uid, proc->uid) < 0)
     return skiff_error(err, errno, "setuid %u", proc->uid);
   if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0) return skiff_error(err, errno, "keep capabilities");
-  int r = skiff_caps_apply(proc->caps, err);
+  r = skiff_caps_apply(proc->caps, err);
   if (r < 0) return r;
   if (proc->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
     return skiff_error(err, errno, "set no_new_privs");

@@ -51,6 +51,10 @@ async function lower(): Promise<string> {
     "true",
     "grep",
     "wc",
+    "stty",
+    "tty",
+    "mkdir",
+    "touch",
   ];
   for (const a of applets) await Deno.symlink("busybox", `${dir}/bin/${a}`);
   await Deno.writeTextFile(`${dir}/etc/secret`, "top secret\n");
@@ -85,7 +89,12 @@ function proc(args: string[], extra: Partial<PlanProcess> = {}): PlanProcess {
 
 async function makeContainer(
   args: string[],
-  options: { process?: Partial<PlanProcess>; cgroupPaths?: string[]; waitForAttach?: boolean } = {},
+  options: {
+    process?: Partial<PlanProcess>;
+    cgroupPaths?: string[];
+    waitForAttach?: boolean;
+    restart?: LaunchPlan["restart"];
+  } = {},
 ): Promise<Container> {
   const dir = await Deno.makeTempDir({ prefix: "skiff-ctr-" });
   for (const d of ["upper", "work", "merged", "state"]) await Deno.mkdir(`${dir}/${d}`);
@@ -158,7 +167,7 @@ async function makeContainer(
     uidMappings: [],
     gidMappings: [],
     state: { dir: `${dir}/state`, logPath: `${dir}/state/ctr.log`, stopSignal: "SIGTERM" },
-    restart: { policy: "no", maxRetries: 0 },
+    restart: options.restart ?? { policy: "no", maxRetries: 0 },
     networkHook: [],
     cleanupCommand: [],
   };
@@ -196,7 +205,11 @@ async function waitExit(c: Container, timeoutMs = 15000): Promise<ExitFile> {
 }
 
 async function cleanup(c: Container): Promise<void> {
-  if (c.pid) {
+  if (!c.pid) {
+    await Deno.remove(c.dir, { recursive: true }).catch(() => {});
+    return;
+  }
+  {
     try {
       Deno.kill(c.pid, "SIGKILL");
     } catch {
@@ -223,7 +236,7 @@ async function run(args: string[], options: Parameters<typeof makeContainer>[1] 
 function logText(log: string, stream: "stdout" | "stderr"): string {
   let out = "";
   for (const line of log.split("\n")) {
-    const m = line.match(/^(\S+) (stdout|stderr) ([FP]) (.*)$/);
+    const m = line.match(/^(\S+) (stdout|stderr) ([FP]) ([^\n]*)$/);
     if (!m || m[2] !== stream) continue;
     out += m[4] + (m[3] === "F" ? "\n" : "");
   }
@@ -506,6 +519,120 @@ Deno.test("monitor: survives the death of the process that started it", opts, as
     await new Promise((r) => setTimeout(r, 100));
     const after = await Deno.readTextFile(`/proc/${monitorPid}/status`).catch(() => "");
     assert(after === "" || /State:\s+Z/.test(after), "the monitor is still running");
+  } finally {
+    await cleanup(c);
+  }
+});
+
+Deno.test("monitor: capabilities, user and seccomp are applied", opts, async () => {
+  const allow = Array.from({ length: 460 }, (_, i) => i).filter((n) => n !== 83 && n !== 258);
+  const { log } = await run([
+    "sh",
+    "-c",
+    "grep -E '^Cap(Bnd|Eff|Amb)|^NoNewPrivs' /proc/self/status; mkdir /tmp/x 2>&1; echo mkdir=$?",
+  ], {
+    process: { seccomp: { defaultErrno: 1, allow, conditional: [] } },
+  });
+  const out = logText(log, "stdout");
+  assertStringIncludes(out, "CapBnd:\t00000000000004e1\n");
+  assertStringIncludes(out, "CapEff:\t00000000000004e1\n");
+  assertStringIncludes(out, "CapAmb:\t0000000000000000\n");
+  assertStringIncludes(out, "NoNewPrivs:\t1\n");
+  assertStringIncludes(out, "Operation not permitted");
+  assertStringIncludes(out, "mkdir=1\n");
+  const user = await run(["sh", "-c", "id -u; id -g; id -G; grep CapEff /proc/self/status"], {
+    process: { uid: 1000, gid: 1000, additionalGids: [1000, 27] },
+  });
+  assertEquals(logText(user.log, "stdout"), "1000\n1000\n1000 27\nCapEff:\t0000000000000000\n");
+});
+
+Deno.test("monitor: terminal output through a pty, with resize", opts, async () => {
+  const c = await makeContainer(["sh", "-c", "sleep 0.3; tty; stty size; echo err >&2"], {
+    process: { terminal: true, stdin: true },
+    waitForAttach: true,
+  });
+  try {
+    c.pid = (await startMonitor(c.planPath)).pid;
+    let out = "";
+    const code = await attach(`${c.stateDir}/attach`, {
+      stdout: (b) => {
+        out += decoder.decode(b);
+      },
+      stderr: () => {},
+      onResize: (session) => void session.sendResize(33, 111),
+    });
+    assertEquals(code, 0);
+    // the pty comes from the host's devpts: ttyname finds it as the bound /dev/console
+    assert(/^\/dev\/(pts\/0|console)\r\n33 111\r\nerr\r\n$/.test(out), JSON.stringify(out));
+    assertStringIncludes(
+      logText(await Deno.readTextFile(`${c.stateDir}/ctr.log`), "stdout"),
+      "33 111",
+    );
+  } finally {
+    await cleanup(c);
+  }
+});
+
+Deno.test("monitor: on-failure restarts up to its limit, then records the exit", opts, async () => {
+  const { exit, log, c } = await run(["sh", "-c", "echo run; exit 2"], {
+    restart: { policy: "on-failure", maxRetries: 2 },
+  });
+  assertEquals(exit.exitCode, 2);
+  assertEquals(logText(log, "stdout"), "run\nrun\nrun\n");
+  assertEquals(c.plan.restart.maxRetries, 2);
+});
+
+Deno.test("monitor: a stopping file suppresses the restart policy", opts, async () => {
+  const c = await makeContainer(["sleep", "60"], { restart: { policy: "always", maxRetries: 0 } });
+  try {
+    c.pid = (await startMonitor(c.planPath)).pid;
+    Deno.kill(c.pid, "SIGKILL"); // restarted
+    let pid = c.pid;
+    for (let i = 0; i < 100 && pid === c.pid; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      pid = Number(await Deno.readTextFile(`${c.stateDir}/pid`));
+    }
+    assert(pid !== c.pid, "not restarted");
+    assertEquals(await Deno.readTextFile(`${c.stateDir}/restarts`), "1");
+    c.pid = pid;
+    await Deno.writeTextFile(`${c.stateDir}/stopping`, "");
+    Deno.kill(pid, "SIGKILL");
+    assertEquals((await waitExit(c)).exitCode, 137);
+  } finally {
+    await cleanup(c);
+  }
+});
+
+Deno.test("monitor: an OOM kill is reported", opts, async () => {
+  const cg = `/sys/fs/cgroup/memory/skiff-test-${crypto.randomUUID().slice(0, 8)}`;
+  await Deno.mkdir(cg);
+  await Deno.writeTextFile(`${cg}/memory.limit_in_bytes`, String(16 << 20));
+  try {
+    const { exit } = await run(["sh", "-c", "head -c 100000000 /dev/zero | tail -c 50000000"], {
+      cgroupPaths: [cg],
+    });
+    assertEquals(exit.exitCode, 137);
+    assertEquals(exit.oomKilled, true);
+  } finally {
+    await Deno.remove(cg).catch(() => {});
+  }
+});
+
+Deno.test("monitor: memory stays flat however much the container logs", opts, async () => {
+  const c = await makeContainer(["sh", "-c", "seq 1 300000; seq 1 1000 >&2; sleep 60"]);
+  try {
+    c.pid = (await startMonitor(c.planPath)).pid;
+    const monitorPid = Number(await Deno.readTextFile(`${c.stateDir}/monitor.pid`));
+    for (let i = 0; i < 500; i++) {
+      const log = await Deno.readTextFile(`${c.stateDir}/ctr.log`);
+      if (logText(log, "stderr").endsWith("\n1000\n")) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const log = await Deno.readTextFile(`${c.stateDir}/ctr.log`);
+    assertEquals(logText(log, "stdout").split("\n").length, 300001);
+    const status = await Deno.readTextFile(`/proc/${monitorPid}/status`);
+    const hwm = Number(status.match(/VmHWM:\s+(\d+)/)?.[1] ?? 0);
+    assert(hwm > 0 && hwm < 1536, `monitor peak RSS ${hwm} kB`);
   } finally {
     await cleanup(c);
   }
