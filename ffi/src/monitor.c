@@ -16,6 +16,7 @@
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
@@ -96,6 +97,68 @@ static void send_msg(int fd, char type, const struct skiff_err *err) {
   }
 }
 
+/* Sends the ready message with the pty master attached (SCM_RIGHTS). */
+static void send_msg_fd(int sock, char type, int fd) {
+  struct child_msg msg = {.type = type};
+  struct iovec iov = {&msg, sizeof msg};
+  union {
+    struct cmsghdr h;
+    char buf[CMSG_SPACE(sizeof(int))];
+  } ctl;
+  struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
+  if (fd >= 0) {
+    memset(&ctl, 0, sizeof ctl);
+    mh.msg_control = ctl.buf;
+    mh.msg_controllen = sizeof ctl.buf;
+    struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(c), &fd, sizeof fd);
+  }
+  while (sendmsg(sock, &mh, MSG_NOSIGNAL) < 0 && errno == EINTR) {
+  }
+}
+
+/* Receives one child message and the fd passed with it, if any; returns the bytes read. */
+static ssize_t recv_msg_fd(int sock, struct child_msg *msg, int *fd) {
+  union {
+    struct cmsghdr h;
+    char buf[CMSG_SPACE(sizeof(int))];
+  } ctl;
+  struct iovec iov = {msg, sizeof *msg};
+  struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf,
+                      .msg_controllen = sizeof ctl.buf};
+  ssize_t n;
+  while ((n = recvmsg(sock, &mh, MSG_WAITALL | MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR) {
+  }
+  for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c))
+    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
+      memcpy(fd, CMSG_DATA(c), sizeof *fd);
+  return n;
+}
+
+/* In the child, after pivot_root: a pty from the container's own devpts becomes its stdio,
+ * controlling terminal and /dev/console (as runc does), so that tty(1) says /dev/pts/0. */
+static int open_console(int *master, struct skiff_err *err) {
+  char pts[64], self[64];
+  int r = skiff_pty_open(master, pts, sizeof pts, err);
+  if (r < 0) return r;
+  int slave = ioctl(*master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (slave < 0) return skiff_error(err, errno, "open %s", pts);
+  for (int i = 0; i < 3; i++)
+    if (dup2(slave, i) < 0) return skiff_error(err, errno, "dup2 %s", pts);
+  if (ioctl(0, TIOCSCTTY, 0) < 0) return skiff_error(err, errno, "set controlling terminal");
+  int fd = open("/dev/console", O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (fd < 0) return skiff_error(err, errno, "create /dev/console");
+  snprintf(self, sizeof self, "/proc/self/fd/%d", fd);
+  r = mount(pts, self, NULL, MS_BIND, NULL);
+  int e = errno;
+  close(fd);
+  close(slave);
+  return r < 0 ? skiff_error(err, e, "bind mount %s on /dev/console", pts) : 0;
+}
+
 /* The cloned child: everything up to exec. Never returns. */
 static void child_main(struct monitor *m, int rel_r, int rep_w, int stdio[3], int nsfd[],
                        const char *console) {
@@ -125,19 +188,18 @@ static void child_main(struct monitor *m, int rel_r, int rep_w, int stdio[3], in
     goto fail;
   }
   for (int i = 0; i < 3; i++)
-    if (dup2(stdio[i], i) < 0) {
+    if (stdio[i] >= 0 && dup2(stdio[i], i) < 0) {
       skiff_error(&err, errno, "dup2 stdio %d", i);
       goto fail;
     }
-  if (p->proc.terminal && ioctl(0, TIOCSCTTY, 0) < 0) {
-    skiff_error(&err, errno, "set controlling terminal");
-    goto fail;
-  }
   umask(022);
   if (skiff_rootfs_setup(p, console, &err) < 0) goto fail;
+  int master = -1;
+  if (p->proc.terminal && open_console(&master, &err) < 0) goto fail;
   if (skiff_lookup_exec(&p->proc, path, sizeof path, &err) < 0) goto fail;
   if (skiff_process_prepare(&p->proc, &err) < 0) goto fail;
-  send_msg(rep_w, 'R', NULL);
+  send_msg_fd(rep_w, 'R', master);
+  if (master >= 0) close(master);
   if (read_full(rel_r, &c, 1) != 1) _exit(1);
   skiff_process_exec(&p->proc, path, &err);
 fail:
@@ -207,7 +269,6 @@ int monitor_launch(struct monitor *m, int first, struct skiff_err *err) {
   struct skiff_plan *p = m->plan;
   int stdio[3] = {-1, -1, -1}, rel[2] = {-1, -1}, rep[2] = {-1, -1};
   int nsfd[SKIFF_NS_COUNT];
-  char console[64] = "";
   int r = 0;
   pid_t pid = -1;
   for (int i = 0; i < SKIFF_NS_COUNT; i++) nsfd[i] = -1;
@@ -218,17 +279,7 @@ int monitor_launch(struct monitor *m, int first, struct skiff_err *err) {
   m->in_close_pending = 0;
 
   if (p->proc.terminal) {
-    if ((r = skiff_pty_open(&m->master, console, sizeof console, err)) < 0) goto out;
-    int slave = ioctl(m->master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
-    if (slave < 0) {
-      r = skiff_error(err, errno, "open pty %s", console);
-      goto out;
-    }
-    stdio[0] = slave;
-    stdio[1] = stdio[2] = slave;
-    m->out_fd = m->master;
-    if (p->proc.open_stdin) m->in_fd = m->master;
-    set_nonblock(m->master);
+    /* the child opens the pty inside the container and passes us the master */
   } else {
     int o[2], e[2];
     if (pipe2(o, O_CLOEXEC) < 0) {
@@ -259,7 +310,7 @@ int monitor_launch(struct monitor *m, int first, struct skiff_err *err) {
     set_nonblock(m->out_fd);
     set_nonblock(m->err_fd);
   }
-  if (pipe2(rel, O_CLOEXEC) < 0 || pipe2(rep, O_CLOEXEC) < 0) {
+  if (pipe2(rel, O_CLOEXEC) < 0 || socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, rep) < 0) {
     r = skiff_error(err, errno, "create sync pipes");
     goto out;
   }
@@ -287,7 +338,7 @@ int monitor_launch(struct monitor *m, int first, struct skiff_err *err) {
   if (pid == 0) {
     close(rel[1]);
     close(rep[0]);
-    child_main(m, rel[0], rep[1], stdio, nsfd, p->proc.terminal ? console : NULL);
+    child_main(m, rel[0], rep[1], stdio, nsfd, NULL);
   }
   m->pid = pid;
   close_fd(&rel[0]);
@@ -323,7 +374,15 @@ int monitor_launch(struct monitor *m, int first, struct skiff_err *err) {
     goto out;
   }
   struct child_msg msg;
-  ssize_t n = read_full(m->rep_r, &msg, sizeof msg);
+  int passed = -1;
+  ssize_t n = recv_msg_fd(m->rep_r, &msg, &passed);
+  if (passed >= 0 && p->proc.terminal) {
+    m->master = m->out_fd = passed;
+    if (p->proc.open_stdin) m->in_fd = passed;
+    set_nonblock(passed);
+  } else if (passed >= 0) {
+    close(passed);
+  }
   if (n != (ssize_t)sizeof msg) {
     r = skiff_error(err, 0, "the container process exited during setup");
     goto out;
