@@ -157,6 +157,20 @@ Deno.test("save | load round trip into a fresh store keeps ids and tags", opts, 
     try {
       const r = await skiffRaw(["load", "-q"], d, byId.stdout);
       assertEquals(new TextDecoder().decode(r.stdout), `Loaded image ID: ${id}\n`);
+      // A gzip-compressed archive loads too (docker load accepts one).
+      const gz = new Uint8Array(
+        await new Response(
+          new Blob([saved.stdout as Uint8Array<ArrayBuffer>]).stream().pipeThrough(
+            new CompressionStream("gzip"),
+          ),
+        ).arrayBuffer(),
+      );
+      const z = await skiffRaw(["load"], d, gz);
+      assertEquals(z.code, 0, z.stderr);
+      assertEquals(
+        new TextDecoder().decode(z.stdout),
+        "Loaded image: busybox:latest\nLoaded image: multi:v1\n",
+      );
     } finally {
       await d.cleanup();
     }
@@ -185,6 +199,23 @@ Deno.test("a saved multi-layer image is read by skopeo and loaded by podman", op
     const layers = JSON.parse(await run("podman", [...pod, "image", "inspect", "multi:v1"]))[0]
       .RootFS.Layers;
     assertEquals(layers, img.RootFS.Layers);
+    // podman's own docker-archive (repeated layers as symlinks) and oci-archive load back.
+    for (const format of ["docker-archive", "oci-archive"]) {
+      const back = `${p}/back-${format}.tar`;
+      await run("podman", [...pod, "save", "-q", "--format", format, "-o", back, "multi:v1"]);
+      const fresh = await tempStore();
+      try {
+        const r = await skiff(["load", "-i", back], fresh);
+        assertEquals(r.code, 0, `${format}: ${r.stderr}`);
+        assertEquals(r.stdout, "Loaded image: localhost/multi:v1\n");
+        // podman re-serialises the config for oci-archive (new id), the layers stay.
+        const got = await inspect(fresh, "localhost/multi:v1");
+        assertEquals(got.RootFS.Layers, img.RootFS.Layers);
+        if (format === "docker-archive") assertEquals(got.Id, img.Id);
+      } finally {
+        await fresh.cleanup();
+      }
+    }
     await run("podman", [...pod, "rmi", "-a", "-f"]).catch(() => "");
   } finally {
     await Deno.remove(p, { recursive: true }).catch(() => {});
