@@ -94,6 +94,8 @@ async function makeContainer(
     cgroupPaths?: string[];
     waitForAttach?: boolean;
     restart?: LaunchPlan["restart"];
+    networkHook?: string[];
+    cleanupCommand?: string[];
   } = {},
 ): Promise<Container> {
   const dir = await Deno.makeTempDir({ prefix: "skiff-ctr-" });
@@ -168,8 +170,8 @@ async function makeContainer(
     gidMappings: [],
     state: { dir: `${dir}/state`, logPath: `${dir}/state/ctr.log`, stopSignal: "SIGTERM" },
     restart: options.restart ?? { policy: "no", maxRetries: 0 },
-    networkHook: [],
-    cleanupCommand: [],
+    networkHook: options.networkHook ?? [],
+    cleanupCommand: options.cleanupCommand ?? [],
   };
   const planPath = `${dir}/plan`;
   await Deno.writeTextFile(planPath, serializePlan(plan, { waitForAttach: options.waitForAttach }));
@@ -459,7 +461,7 @@ Deno.test("exec: many sequential execs leave no process behind", opts, async () 
   try {
     c.pid = (await startMonitor(c.planPath)).pid;
     const process = proc(["true"]);
-    for (let i = 0; i < 200; i++) {
+    for (let i = 0; i < 1000; i++) {
       const r = await execCapture({ pid: c.pid, process, cgroupPaths: [], detach: false });
       assertEquals(r.code, 0, r.err);
     }
@@ -632,6 +634,63 @@ Deno.test("monitor: memory stays flat however much the container logs", opts, as
     const status = await Deno.readTextFile(`/proc/${monitorPid}/status`);
     const hwm = Number(status.match(/VmHWM:\s+(\d+)/)?.[1] ?? 0);
     assert(hwm > 0 && hwm < 1536, `monitor peak RSS ${hwm} kB`);
+  } finally {
+    await cleanup(c);
+  }
+});
+
+Deno.test("exec: a terminal, and the container's cgroups", opts, async () => {
+  const cg = `/sys/fs/cgroup/memory/skiff-test-${crypto.randomUUID().slice(0, 8)}`;
+  await Deno.mkdir(cg);
+  const c = await makeContainer(["sleep", "60"], { cgroupPaths: [cg] });
+  try {
+    c.pid = (await startMonitor(c.planPath)).pid;
+    const r = await execCapture({
+      pid: c.pid,
+      process: proc(["sh", "-c", "tty; grep memory /proc/self/cgroup"], { terminal: true }),
+      cgroupPaths: [],
+      detach: false,
+    });
+    assertEquals(r.code, 0, r.err);
+    assert(/^\/dev\/pts\/\d+\r\n\d+:memory:\/\r\n$/.test(r.out), JSON.stringify(r.out));
+  } finally {
+    await cleanup(c);
+    await Deno.remove(cg).catch(() => {});
+  }
+});
+
+Deno.test(
+  "monitor: network hook gets the pid before release; cleanup runs at the end",
+  opts,
+  async () => {
+    const dir = await Deno.makeTempDir({ prefix: "skiff-hooks-" });
+    try {
+      const hook = [
+        "sh",
+        "-c",
+        `readlink /proc/$1/ns/net > ${dir}/hook; echo $1 > ${dir}/hookpid`,
+        "hook",
+      ];
+      const cleanupCmd = ["sh", "-c", `echo cleaned > ${dir}/cleanup`];
+      const { exit, c } = await run(["sh", "-c", "readlink /proc/self/ns/net"], {
+        networkHook: hook,
+        cleanupCommand: cleanupCmd,
+      });
+      assertEquals(exit.exitCode, 0);
+      assertEquals(Number(await Deno.readTextFile(`${dir}/hookpid`)), c.pid);
+      assertEquals(await Deno.readTextFile(`${dir}/cleanup`), "cleaned\n");
+      assert((await Deno.readTextFile(`${dir}/hook`)).startsWith("net:["));
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+);
+
+Deno.test("monitor: a failing network hook fails the start", opts, async () => {
+  const c = await makeContainer(["true"], { networkHook: ["sh", "-c", "exit 9"] });
+  try {
+    const err = await assertRejects(() => startMonitor(c.planPath), Error);
+    assertStringIncludes(err.message, "sh exited with status 9");
   } finally {
     await cleanup(c);
   }
