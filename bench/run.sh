@@ -42,7 +42,9 @@ for tool in podman skopeo umoci hyperfine runc; do
   }
 done
 
-TMP="$(mktemp -d /tmp/skiff-bench-run.XXXXXX)"
+# Short names on purpose: unix socket paths under a runroot
+# (run/containers/<64 hex>/attach) must fit in 107 bytes.
+TMP="$(mktemp -d /tmp/sbXXXXXX)"
 RESULTS="$TMP/results.tsv"
 : >"$RESULTS"
 REG_PID=""
@@ -74,14 +76,14 @@ cleanup() {
   set +e
   local id
   for id in "${SKIFF_CONTAINERS[@]}"; do
-    timeout 20 "$SKIFF" --root "$TMP/skiff-rt/root" --runroot "$TMP/skiff-rt/run" rm -f "$id" \
+    timeout 20 "$SKIFF" --root "$TMP/s/root" --runroot "$TMP/s/run" rm -f "$id" \
       >/dev/null 2>&1
   done
-  if [[ -d "$TMP/podman-rt" ]]; then
+  if [[ -d "$TMP/p" ]]; then
     # Only running containers need podman (created ones go with the directory).
-    podman --root "$TMP/podman-rt/root" --runroot "$TMP/podman-rt/run" ps -q 2>/dev/null |
-      xargs -r timeout 60 podman --root "$TMP/podman-rt/root" \
-        --runroot "$TMP/podman-rt/run" rm -f -t 0 >/dev/null 2>&1
+    podman --root "$TMP/p/root" --runroot "$TMP/p/run" ps -q 2>/dev/null |
+      xargs -r timeout 60 podman --root "$TMP/p/root" \
+        --runroot "$TMP/p/run" rm -f -t 0 >/dev/null 2>&1
   fi
   if [[ -n "$REG_PID" ]]; then
     kill "$REG_PID" 2>/dev/null
@@ -296,8 +298,8 @@ fi
 
 # --- (d) runtime ----------------------------------------------------------------------------
 
-SRT="$TMP/skiff-rt"
-PRT="$TMP/podman-rt"
+SRT="$TMP/s"
+PRT="$TMP/p"
 mkdir -p "$SRT" "$PRT"
 need_runtime=0
 for b in run exec monitor parallel ps; do want "$b" && need_runtime=1; done

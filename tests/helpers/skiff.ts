@@ -60,7 +60,7 @@ export interface SkiffResult {
  * ```
  */
 export async function tempStore(): Promise<TempStore> {
-  const base = await Deno.makeTempDir({ prefix: "skiff-test-" });
+  const base = await shortTempDir();
   const root = `${base}/root`;
   const runroot = `${base}/run`;
   await Deno.mkdir(root);
@@ -70,6 +70,25 @@ export async function tempStore(): Promise<TempStore> {
     runroot,
     cleanup: () => removeWithMounts(base),
   };
+}
+
+/**
+ * Creates `/tmp/skXXXXXX` (mode 0700). The name is kept short on purpose: unix socket paths
+ * under the runroot (`run/containers/<64 hex>/attach`) must fit in 107 bytes, and
+ * `Deno.makeTempDir` adds 16 random characters.
+ */
+async function shortTempDir(): Promise<string> {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const bytes = crypto.getRandomValues(new Uint8Array(3));
+    const name = `/tmp/sk${Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("")}`;
+    try {
+      await Deno.mkdir(name, { mode: 0o700 });
+      return name;
+    } catch (e) {
+      if (!(e instanceof Deno.errors.AlreadyExists)) throw e;
+    }
+  }
+  throw new Error("Could not create a temporary directory under /tmp after 100 attempts");
 }
 
 /** Decodes the octal escapes (`\040` for space, ...) used in /proc/self/mountinfo. */
