@@ -52,6 +52,8 @@ struct skiff_seccomp_cond {
 };
 struct skiff_seccomp {
   int enabled;
+  void *prog; /* built BPF program (struct sock_filter[]), set by skiff_seccomp_prepare */
+  unsigned short prog_len;
   unsigned default_errno;
   unsigned *allow;
   size_t nallow;
@@ -100,6 +102,14 @@ struct skiff_plan {
   int restart_max;
   char **network_hook, **cleanup; /* NULL-terminated, may be empty */
   int wait_for_attach;
+  /* filled before clone by skiff_rootfs_prepare, so that the child only reads */
+  char *overlay_data;
+  struct skiff_cgroup_fs {
+    char dir[64];   /* name under /sys/fs/cgroup */
+    char data[256]; /* mount data (controllers, name=...) */
+    int v2;
+  } cgfs[24];
+  int ncgfs, cgroup2_root;
   /* exec plans only */
   int exec_pid, detach;
 };
@@ -110,6 +120,7 @@ int skiff_plan_parse(char *buf, struct skiff_plan *plan, struct skiff_err *err);
 
 /* caps.c */
 int skiff_cap_from_name(const char *name); /* "CAP_CHOWN" or "chown" -> number, -1 if unknown */
+int skiff_cap_last(void); /* highest capability of the kernel; read once and cached */
 /* Drops every capability not in `caps` from the bounding set (needs CAP_SETPCAP). */
 int skiff_caps_bounding(uint64_t caps, struct skiff_err *err);
 /* Keeps only `caps` in bounding, effective, permitted, inheritable; clears ambient. */
@@ -117,10 +128,15 @@ int skiff_caps_apply(uint64_t caps, struct skiff_err *err);
 
 /* seccomp.c: builds and installs the BPF filter. */
 int skiff_seccomp_install(const struct skiff_seccomp *sc, struct skiff_err *err);
+/* Builds the program once, before clone (install then only calls the kernel). */
+int skiff_seccomp_prepare(struct skiff_seccomp *sc, struct skiff_err *err);
 /* Builds the filter program into prog (capacity cap instructions); returns the length or -errno. */
 int skiff_seccomp_build(const struct skiff_seccomp *sc, void *prog, size_t cap,
                         struct skiff_err *err);
 
+/* mounts.c: prepares, before clone, what the child needs (overlay options, cgroup file
+ * systems of the host, the capability count). */
+int skiff_rootfs_prepare(struct skiff_plan *plan, struct skiff_err *err);
 /* mounts.c: everything from the overlay mount to pivot_root, masking and read-only paths.
  * Runs in the cloned child. console: pty slave path to bind on /dev/console, or NULL. */
 int skiff_rootfs_setup(const struct skiff_plan *plan, const char *console, struct skiff_err *err);

@@ -30,18 +30,21 @@ int skiff_cap_from_name(const char *name) {
   return -1;
 }
 
-static int last_cap(void) {
+int skiff_cap_last(void) {
+  static int cached = -1;
+  if (cached >= 0) return cached;
   FILE *f = fopen("/proc/sys/kernel/cap_last_cap", "re");
   int last = NCAPS - 1;
   if (f) {
     if (fscanf(f, "%d", &last) != 1) last = NCAPS - 1;
     fclose(f);
   }
-  return last > 63 ? 63 : last;
+  cached = last > 63 ? 63 : last;
+  return cached;
 }
 
 int skiff_caps_bounding(uint64_t caps, struct skiff_err *err) {
-  int last = last_cap();
+  int last = skiff_cap_last();
   for (int c = 0; c <= last; c++) {
     if (caps & (1ULL << c)) continue;
     if (prctl(PR_CAPBSET_READ, c, 0, 0, 0) == 0) continue; /* already gone */

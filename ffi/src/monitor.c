@@ -310,6 +310,7 @@ int monitor_launch(struct monitor *m, int first, struct skiff_err *err) {
     set_nonblock(m->out_fd);
     set_nonblock(m->err_fd);
   }
+  if ((r = skiff_rootfs_prepare(p, err)) < 0) goto out;
   if (pipe2(rel, O_CLOEXEC) < 0 || socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, rep) < 0) {
     r = skiff_error(err, errno, "create sync pipes");
     goto out;

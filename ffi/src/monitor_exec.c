@@ -138,6 +138,8 @@ int cmd_exec(const char *plan_path) {
     }
     close(nsfd[ns]);
   }
+  if (skiff_seccomp_prepare(&plan.proc.seccomp, &err) < 0) return fail("Error: ", &err, 125);
+  skiff_cap_last();
   int master = -1, slave = -1;
   char pts[64];
   if (plan.proc.terminal && !plan.detach) {

@@ -118,68 +118,88 @@ int skiff_open_in_root(int rootfd, const char *path, int flags, int mkdirs, int 
 
 static void fdpath(char *buf, size_t size, int fd) { snprintf(buf, size, "/proc/self/fd/%d", fd); }
 
-/* Mounts the cgroup hierarchies the host has, as the container's cgroup namespace sees them. */
-static int mount_cgroups(int rootfd, const struct skiff_mount *m, struct skiff_err *err) {
-  char p[64], sub[4200];
+int skiff_rootfs_prepare(struct skiff_plan *plan, struct skiff_err *err) {
+  skiff_cap_last();
+  if (skiff_seccomp_prepare(&plan->proc.seccomp, err) < 0) return -1;
+  if (!plan->overlay_data && plan->nlower > 0) {
+    size_t cap = 64 + strlen(plan->upperdir ? plan->upperdir : "") +
+                 strlen(plan->workdir ? plan->workdir : "");
+    for (size_t i = 0; i < plan->nlower; i++) cap += strlen(plan->lowerdirs[i]) + 1;
+    char *data = malloc(cap);
+    if (!data) return skiff_error(err, ENOMEM, "mount overlay");
+    size_t len = sprintf(data, "lowerdir=");
+    for (size_t i = 0; i < plan->nlower; i++)
+      len += sprintf(data + len, "%s%s", i ? ":" : "", plan->lowerdirs[i]);
+    if (plan->upperdir && plan->workdir)
+      len += sprintf(data + len, ",upperdir=%s,workdir=%s", plan->upperdir, plan->workdir);
+    if (plan->ns_new[SKIFF_NS_USER]) /* trusted.* xattrs are not ours in a user namespace */
+      sprintf(data + len, ",userxattr");
+    plan->overlay_data = data;
+  }
+  /* the host's cgroup file systems, for mounts of type "cgroup" */
+  plan->ncgfs = 0;
   FILE *f = fopen("/proc/self/mounts", "re");
   if (!f) return skiff_error(err, errno, "open /proc/self/mounts");
-  int fd = skiff_open_in_root(rootfd, m->destination, O_PATH | O_DIRECTORY, 1, 0, err);
-  if (fd < 0) {
-    fclose(f);
-    return fd;
-  }
-  fdpath(p, sizeof p, fd);
-  unsigned long base = m->flags & (MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY);
-  int v2_root = 0;
   char line[4096];
-  /* host with cgroup2 at /sys/fs/cgroup: mount cgroup2 directly */
   while (fgets(line, sizeof line, f)) {
     char src[256], dir[1024], type[64], opts[2048];
     if (sscanf(line, "%255s %1023s %63s %2047s", src, dir, type, opts) != 4) continue;
-    if (!strcmp(dir, "/sys/fs/cgroup") && !strcmp(type, "cgroup2")) v2_root = 1;
+    int v2 = !strcmp(type, "cgroup2");
+    if (!v2 && strcmp(type, "cgroup")) continue;
+    if (!strcmp(dir, "/sys/fs/cgroup") && v2) plan->cgroup2_root = 1;
+    if (strncmp(dir, "/sys/fs/cgroup/", 15) || strchr(dir + 15, '/') ||
+        strlen(dir + 15) >= sizeof plan->cgfs[0].dir || plan->ncgfs == 24)
+      continue;
+    struct skiff_cgroup_fs *c = &plan->cgfs[plan->ncgfs++];
+    snprintf(c->dir, sizeof c->dir, "%.63s", dir + 15);
+    c->v2 = v2;
+    c->data[0] = 0;
+    unsigned long fl = 0, prop = 0;
+    int bind = 0;
+    size_t len = 0;
+    for (char *sv = NULL, *w = strtok_r(opts, ",", &sv); w; w = strtok_r(NULL, ",", &sv)) {
+      if (skiff_mount_flag(w, &fl, &prop, &bind) || !strncmp(w, "release_agent=", 14)) continue;
+      int k = snprintf(c->data + len, sizeof c->data - len, "%s%s", len ? "," : "", w);
+      if (k < 0 || (size_t)k >= sizeof c->data - len) break;
+      len += k;
+    }
   }
-  if (v2_root) {
-    fclose(f);
+  fclose(f);
+  return 0;
+}
+
+/* Mounts the cgroup hierarchies the host has, as the container's cgroup namespace sees them. */
+static int mount_cgroups(const struct skiff_plan *plan, int rootfd, const struct skiff_mount *m,
+                         struct skiff_err *err) {
+  char p[64], sub[4200];
+  int fd = skiff_open_in_root(rootfd, m->destination, O_PATH | O_DIRECTORY, 1, 0, err);
+  if (fd < 0) return fd;
+  fdpath(p, sizeof p, fd);
+  unsigned long base = m->flags & (MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY);
+  if (plan->cgroup2_root) {
     int r = mount("cgroup2", p, "cgroup2", base, NULL);
+    int e = errno;
     close(fd);
-    return r < 0 ? skiff_error(err, errno, "mount cgroup2 on %s", m->destination) : 0;
+    return r < 0 ? skiff_error(err, e, "mount cgroup2 on %s", m->destination) : 0;
   }
   if (mount("tmpfs", p, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=755") < 0) {
     int e = errno;
-    fclose(f);
     close(fd);
     return skiff_error(err, e, "mount tmpfs on %s", m->destination);
   }
   close(fd);
-  rewind(f);
   int r = 0;
-  while (r == 0 && fgets(line, sizeof line, f)) {
-    char src[256], dir[1024], type[64], opts[2048], data[2048] = "";
-    if (sscanf(line, "%255s %1023s %63s %2047s", src, dir, type, opts) != 4) continue;
-    if (strncmp(dir, "/sys/fs/cgroup/", 15) || strchr(dir + 15, '/')) continue;
-    int v2 = !strcmp(type, "cgroup2");
-    if (!v2 && strcmp(type, "cgroup")) continue;
-    unsigned long fl = 0, prop = 0;
-    int bind = 0;
-    size_t len = 0;
-    for (char *s = NULL, *w = strtok_r(opts, ",", &s); w; w = strtok_r(NULL, ",", &s)) {
-      if (skiff_mount_flag(w, &fl, &prop, &bind) || !strncmp(w, "release_agent=", 14)) continue;
-      len += snprintf(data + len, sizeof data - len, "%s%s", len ? "," : "", w);
-      if (len >= sizeof data) break;
-    }
-    snprintf(sub, sizeof sub, "%s/%s", m->destination, dir + 15);
+  for (int i = 0; r == 0 && i < plan->ncgfs; i++) {
+    const struct skiff_cgroup_fs *c = &plan->cgfs[i];
+    snprintf(sub, sizeof sub, "%s/%s", m->destination, c->dir);
     int sfd = skiff_open_in_root(rootfd, sub, O_PATH | O_DIRECTORY, 1, 0, err);
-    if (sfd < 0) {
-      r = sfd;
-      break;
-    }
+    if (sfd < 0) return sfd;
     fdpath(p, sizeof p, sfd);
-    if (mount(v2 ? "cgroup2" : "cgroup", p, v2 ? "cgroup2" : "cgroup", base,
-              v2 ? NULL : data) < 0)
-      r = skiff_error(err, errno, "mount cgroup (%s) on %s", v2 ? "cgroup2" : data, sub);
+    if (mount(c->v2 ? "cgroup2" : "cgroup", p, c->v2 ? "cgroup2" : "cgroup", base,
+              c->v2 ? NULL : c->data) < 0)
+      r = skiff_error(err, errno, "mount cgroup (%s) on %s", c->v2 ? "cgroup2" : c->data, sub);
     close(sfd);
   }
-  fclose(f);
   if (r < 0) return r;
   if (base & MS_RDONLY) {
     fd = skiff_open_in_root(rootfd, m->destination, O_PATH | O_DIRECTORY, 0, 0, err);
@@ -187,15 +207,17 @@ static int mount_cgroups(int rootfd, const struct skiff_mount *m, struct skiff_e
     fdpath(p, sizeof p, fd);
     r = mount(NULL, p, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
               NULL);
+    int e = errno;
     close(fd);
-    if (r < 0) return skiff_error(err, errno, "remount %s read-only", m->destination);
+    if (r < 0) return skiff_error(err, e, "remount %s read-only", m->destination);
   }
   return 0;
 }
 
-static int do_mount(int rootfd, const struct skiff_mount *m, struct skiff_err *err) {
+static int do_mount(const struct skiff_plan *plan, int rootfd, const struct skiff_mount *m,
+                    struct skiff_err *err) {
   char p[64];
-  if (!strcmp(m->type, "cgroup")) return mount_cgroups(rootfd, m, err);
+  if (!strcmp(m->type, "cgroup")) return mount_cgroups(plan, rootfd, m, err);
   int is_file = 0;
   if (m->bind) {
     struct stat st;
@@ -353,30 +375,18 @@ static int readonly_path(int rootfd, const char *path, struct skiff_err *err) {
 int skiff_rootfs_setup(const struct skiff_plan *plan, const char *console, struct skiff_err *err) {
   if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
     return skiff_error(err, errno, "make / private");
-  /* overlay: lowerdir=top:...:bottom,upperdir=...,workdir=... */
-  size_t cap = 64 + strlen(plan->upperdir ? plan->upperdir : "") +
-               strlen(plan->workdir ? plan->workdir : "");
-  for (size_t i = 0; i < plan->nlower; i++) cap += strlen(plan->lowerdirs[i]) + 1;
+  if (plan->nlower > 0 && !plan->overlay_data)
+    return skiff_error(err, EINVAL, "mount overlay: not prepared");
   if (plan->nlower > 0) {
-    char *data = malloc(cap);
-    if (!data) return skiff_error(err, ENOMEM, "mount overlay");
-    size_t len = 0;
-    len += sprintf(data, "lowerdir=");
-    for (size_t i = 0; i < plan->nlower; i++)
-      len += sprintf(data + len, "%s%s", i ? ":" : "", plan->lowerdirs[i]);
-    if (plan->upperdir && plan->workdir)
-      len += sprintf(data + len, ",upperdir=%s,workdir=%s", plan->upperdir, plan->workdir);
-    int r = mount("overlay", plan->target, "overlay", 0, data);
-    int e = errno;
-    free(data);
-    if (r < 0) return skiff_error(err, e, "mount overlay on %s", plan->target);
+    if (mount("overlay", plan->target, "overlay", 0, plan->overlay_data) < 0)
+      return skiff_error(err, errno, "mount overlay on %s", plan->target);
   } else if (mount(plan->target, plan->target, NULL, MS_BIND | MS_REC, NULL) < 0) {
     return skiff_error(err, errno, "bind mount %s", plan->target);
   }
   int rootfd = open(plan->target, O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (rootfd < 0) return skiff_error(err, errno, "open %s", plan->target);
   int r = 0;
-  for (size_t i = 0; r == 0 && i < plan->nmounts; i++) r = do_mount(rootfd, &plan->mounts[i], err);
+  for (size_t i = 0; r == 0 && i < plan->nmounts; i++) r = do_mount(plan, rootfd, &plan->mounts[i], err);
   for (size_t i = 0; r == 0 && i < plan->ndevices; i++)
     r = make_device(rootfd, &plan->devices[i], err);
   if (r == 0) r = dev_links(rootfd, console, err);

@@ -56,8 +56,8 @@ int skiff_seccomp_build(const struct skiff_seccomp *sc, void *progp, size_t cap,
   return (int)n;
 }
 
-int skiff_seccomp_install(const struct skiff_seccomp *sc, struct skiff_err *err) {
-  if (!sc->enabled) return 0;
+int skiff_seccomp_prepare(struct skiff_seccomp *sc, struct skiff_err *err) {
+  if (!sc->enabled || sc->prog) return 0;
   size_t cap = 5 + 2 * sc->nallow + 10 * sc->ncond;
   struct sock_filter *prog = calloc(cap, sizeof *prog);
   if (!prog) return skiff_error(err, ENOMEM, "seccomp");
@@ -66,11 +66,17 @@ int skiff_seccomp_install(const struct skiff_seccomp *sc, struct skiff_err *err)
     free(prog);
     return n;
   }
-  struct sock_fprog fprog = {.len = (unsigned short)n, .filter = prog};
-  int r = 0;
+  sc->prog = prog;
+  sc->prog_len = (unsigned short)n;
+  return 0;
+}
+
+int skiff_seccomp_install(const struct skiff_seccomp *sc, struct skiff_err *err) {
+  if (!sc->enabled) return 0;
+  if (!sc->prog) return skiff_error(err, EINVAL, "seccomp filter not prepared");
+  struct sock_fprog fprog = {.len = sc->prog_len, .filter = sc->prog};
   if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &fprog) < 0 &&
       prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &fprog, 0, 0) < 0)
-    r = skiff_error(err, errno, "install seccomp filter");
-  free(prog);
-  return r;
+    return skiff_error(err, errno, "install seccomp filter");
+  return 0;
 }

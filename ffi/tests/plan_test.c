@@ -102,7 +102,9 @@ static void test_seccomp(void) {
   pid_t pid = fork();
   if (pid == 0) {
     struct skiff_err err = {0};
-    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || skiff_seccomp_install(&sc, &err) < 0) _exit(10);
+    if (skiff_seccomp_prepare(&sc, &err) < 0 || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
+        skiff_seccomp_install(&sc, &err) < 0)
+      _exit(10);
     long a = syscall(SYS_getppid, 0);
     int denied = a < 0 && errno == EPERM;
     long b = syscall(SYS_getppid, 42);
