@@ -120,6 +120,7 @@ export class AttachSession {
   #conn: Deno.UnixConn;
   #writing: Promise<void> = Promise.resolve();
   #closed = false;
+  #stdinReader?: ReadableStreamDefaultReader<Uint8Array>;
 
   constructor(conn: Deno.UnixConn, options: AttachOptions) {
     this.#conn = conn;
@@ -141,6 +142,8 @@ export class AttachSession {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    // a pending read of the caller's stdin would keep the process alive
+    this.#stdinReader?.cancel().catch(() => {});
     try {
       this.#conn.close();
     } catch {
@@ -158,6 +161,7 @@ export class AttachSession {
 
   async #pumpStdin(stdin: ReadableStream<Uint8Array>): Promise<void> {
     const reader = stdin.getReader();
+    this.#stdinReader = reader;
     try {
       while (!this.#closed) {
         const { value, done } = await reader.read();
@@ -168,7 +172,12 @@ export class AttachSession {
     } catch {
       // stdin failed or the connection went away: the output side reports the end
     } finally {
-      reader.releaseLock();
+      this.#stdinReader = undefined;
+      try {
+        reader.releaseLock();
+      } catch {
+        // a read is still pending after cancel
+      }
     }
   }
 
