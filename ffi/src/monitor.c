@@ -569,6 +569,7 @@ static int cmd_start(const char *plan_path) {
   return monitor_loop(&m);
 fail:
   unlinkat(m.dirfd, "attach", 0);
+  unlinkat(m.dirfd, "pid", 0);
   unlinkat(m.dirfd, "monitor.pid", 0);
   _exit(1);
 }

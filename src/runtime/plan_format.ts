@@ -3,6 +3,29 @@
  * directive a line: a word and tab-separated fields, with backslash, tab and newline escaped
  * as `\\`, `\t` and `\n`. Repeated directives (`arg`, `env`, `mount`...) keep their order.
  *
+ * | directive | fields |
+ * | --- | --- |
+ * | `id`, `hostname`, `cwd`, `state-dir`, `log-path`, `stop-signal` | value |
+ * | `lower` (repeated, top first), `upper`, `work`, `target` | directory |
+ * | `readonly-root`, `terminal`, `stdin`, `no-new-privileges`, `wait-for-attach`, `detach` | 0 or 1 |
+ * | `arg`, `env` (repeated) | value |
+ * | `user` | uid gid |
+ * | `group` (repeated) | additional gid |
+ * | `cap` (repeated) | capability name |
+ * | `seccomp` | default errno (its presence enables the filter) |
+ * | `seccomp-allow` (repeated) | syscall numbers |
+ * | `seccomp-cond` (repeated, ORed) | nr arg eq or maskedEq value mask |
+ * | `rlimit` | name soft hard |
+ * | `oom-score-adj` | value |
+ * | `namespace` | type [path to join] |
+ * | `mount` | source destination type comma-separated-flags data |
+ * | `device` | path c or b major minor mode uid gid |
+ * | `masked`, `readonly-path`, `cgroup` (repeated) | path |
+ * | `uid-map`, `gid-map` (repeated) | containerId hostId size |
+ * | `restart` | no, on-failure, always or unless-stopped; max retries |
+ * | `network-hook`, `cleanup` | argv (the hook gets the pid appended) |
+ * | `exec-pid` (exec plans) | pid whose namespaces are joined |
+ *
  * @example
  * ```ts
  * await Deno.writeTextFile(`${bundle}/plan`, serializePlan(plan, { waitForAttach: true }));
