@@ -695,3 +695,25 @@ Deno.test("monitor: a failing network hook fails the start", opts, async () => {
     await cleanup(c);
   }
 });
+
+Deno.test("monitor: a namespace with a path is joined", opts, async () => {
+  const a = await makeContainer(["sleep", "60"]);
+  try {
+    a.pid = (await startMonitor(a.planPath)).pid;
+    const b = await makeContainer(["readlink", "/proc/self/ns/net"]);
+    b.plan.namespaces = b.plan.namespaces.map((ns) =>
+      ns.type === "net" ? { type: "net", path: `/proc/${a.pid}/ns/net` } : ns
+    );
+    await Deno.writeTextFile(b.planPath, serializePlan(b.plan));
+    try {
+      b.pid = (await startMonitor(b.planPath)).pid;
+      assertEquals((await waitExit(b)).exitCode, 0);
+      const log = await Deno.readTextFile(`${b.stateDir}/ctr.log`);
+      assertEquals(logText(log, "stdout"), `${await Deno.readLink(`/proc/${a.pid}/ns/net`)}\n`);
+    } finally {
+      await cleanup(b);
+    }
+  } finally {
+    await cleanup(a);
+  }
+});
