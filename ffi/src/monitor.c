@@ -399,6 +399,7 @@ int monitor_launch(struct monitor *m, int first, struct skiff_err *err) {
   if ((r = write_pid_file(m, "pid", pid, err)) < 0) goto out;
   if (first && p->wait_for_attach) {
     m->waiting_go = 1;
+    m->go_deadline_ms = now_ms() + ATTACH_WAIT_MS;
   } else {
     r = monitor_go(m, err);
   }

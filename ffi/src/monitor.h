@@ -7,6 +7,7 @@
 #include <sys/types.h>
 
 #define MAX_CLIENTS 32
+#define ATTACH_WAIT_MS 30000
 
 /* Attach frame types (1 byte type, 4 bytes big-endian length, payload). */
 enum { FRAME_STDIN = 0, FRAME_STDOUT = 1, FRAME_STDERR = 2, FRAME_STDIN_CLOSE = 3,
@@ -37,6 +38,7 @@ struct monitor {
   int master;               /* pty master or -1 */
   int rel_w, rep_r;         /* release pipe (to child), report pipe (from child) while starting */
   int waiting_go;           /* child is ready and waits for the first attach client */
+  int64_t go_deadline_ms;   /* ...but no longer than this: a starter that died never attaches */
   int exited, status;
   int64_t deadline_ms;      /* after exit: stop draining output at this time */
   char exec_error[1024];

@@ -149,6 +149,17 @@ static void write_stdin(struct monitor *m) {
   if (m->in_close_pending) close_stdin(m);
 }
 
+static void release_waiting(struct monitor *m) {
+  struct skiff_err err = {0};
+  if (monitor_go(m, &err) < 0) {
+    snprintf(m->exec_error, sizeof m->exec_error, "%s", err.msg);
+    char line[1100];
+    int n = snprintf(line, sizeof line, "%s\n", err.msg);
+    log_chunk(m->log_fd, "stderr", (unsigned char *)line, n);
+    broadcast(m, FRAME_STDERR, line, n);
+  }
+}
+
 static void accept_client(struct monitor *m) {
   int fd = accept4(m->listen_fd, NULL, NULL, SOCK_CLOEXEC);
   if (fd < 0) return;
@@ -159,16 +170,7 @@ static void accept_client(struct monitor *m) {
   struct timeval tv = {.tv_sec = 5};
   setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
   m->clients[m->nclients++] = (struct client){.fd = fd};
-  if (m->waiting_go) {
-    struct skiff_err err = {0};
-    if (monitor_go(m, &err) < 0) {
-      snprintf(m->exec_error, sizeof m->exec_error, "%s", err.msg);
-      char line[1100];
-      int n = snprintf(line, sizeof line, "%s\n", err.msg);
-      log_chunk(m->log_fd, "stderr", (unsigned char *)line, n);
-      broadcast(m, FRAME_STDERR, line, n);
-    }
-  }
+  if (m->waiting_go) release_waiting(m);
 }
 
 static void json_string(char *out, size_t size, const char *s) {
@@ -300,8 +302,8 @@ int monitor_loop(struct monitor *m) {
     for (int i = 0; i < m->nclients; i++)
       fds[n++] = (struct pollfd){.fd = m->clients[i].fd, .events = room ? POLLIN : 0};
     int timeout = -1;
-    if (m->exited) {
-      int64_t left = m->deadline_ms - now_ms();
+    if (m->exited || m->waiting_go) {
+      int64_t left = (m->exited ? m->deadline_ms : m->go_deadline_ms) - now_ms();
       timeout = left < 0 ? 0 : (int)left;
     }
     int r = poll(fds, n, timeout);
@@ -309,6 +311,7 @@ int monitor_loop(struct monitor *m) {
       if (errno == EINTR) continue;
       return 1;
     }
+    if (m->waiting_go && now_ms() >= m->go_deadline_ms) release_waiting(m);
     if (fds[i_sig].revents) reap(m);
     if (i_out >= 0 && fds[i_out].revents) relay_output(m, &m->out_fd, 0);
     if (i_err >= 0 && fds[i_err].revents) relay_output(m, &m->err_fd, 1);
