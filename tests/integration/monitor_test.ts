@@ -59,6 +59,7 @@ async function lower(): Promise<string> {
   for (const a of applets) await Deno.symlink("busybox", `${dir}/bin/${a}`);
   await Deno.writeTextFile(`${dir}/etc/secret`, "top secret\n");
   lowerDir = dir;
+  globalThis.addEventListener("unload", () => Deno.removeSync(dir, { recursive: true }));
   return dir;
 }
 
