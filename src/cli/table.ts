@@ -4,6 +4,7 @@
  * what it needs.
  */
 import type { CommandSpec, FlagSpec, FlagType } from "./spec.ts";
+import { containerCommands, containerGroup } from "./table_containers.ts";
 
 function flag(
   name: string,
@@ -246,6 +247,7 @@ const completion: CommandSpec = {
 
 /** Every top-level command, with the `image` group holding the same image verbs. */
 export const commandTable: CommandSpec[] = [
+  ...containerCommands,
   pull,
   push,
   images,
@@ -281,6 +283,7 @@ export const commandTable: CommandSpec[] = [
       importCmd,
     ],
   },
+  containerGroup,
   version,
   info,
   completion,

@@ -61,7 +61,10 @@ export default async function images(ctx: CommandContext): Promise<number> {
   );
   const repoArg = ctx.args[0];
   if (repoArg) {
-    const [repo, tag] = repoArg.includes(":") ? repoArg.split(":") : [repoArg, undefined];
+    const colon = repoArg.lastIndexOf(":");
+    const [repo, tag] = colon > repoArg.lastIndexOf("/")
+      ? [repoArg.slice(0, colon), repoArg.slice(colon + 1)]
+      : [repoArg, undefined];
     rows = rows.filter((r) =>
       (r.Repository === repo || r.Repository.endsWith(`/${repo}`)) &&
       (tag === undefined || r.Tag === tag)

@@ -234,13 +234,29 @@ export async function openAttach(
 ): Promise<AttachSession> {
   let conn: Deno.UnixConn;
   try {
-    conn = await Deno.connect({ transport: "unix", path: socketPath });
+    conn = await connectUnix(socketPath);
   } catch (err) {
     throw new SkiffError(`Cannot attach to ${socketPath}: ${(err as Error).message}`);
   }
   const session = new AttachSession(conn, options);
   options.onResize?.(session);
   return session;
+}
+
+/**
+ * Connects to a unix socket whatever the length of its path: a sockaddr_un
+ * holds 107 bytes, so a long path is reached relative to its directory.
+ */
+async function connectUnix(path: string): Promise<Deno.UnixConn> {
+  if (path.length < 100) return await Deno.connect({ transport: "unix", path });
+  const slash = path.lastIndexOf("/");
+  const cwd = Deno.cwd();
+  Deno.chdir(path.slice(0, slash) || "/");
+  try {
+    return await Deno.connect({ transport: "unix", path: path.slice(slash + 1) });
+  } finally {
+    Deno.chdir(cwd);
+  }
 }
 
 /**

@@ -1,0 +1,365 @@
+/**
+ * The container commands of skiff's command table (run, create, start, ps,
+ * logs, exec...). Implementations load lazily.
+ */
+import type { CommandSpec, FlagSpec, FlagType } from "./spec.ts";
+
+function flag(
+  name: string,
+  short: string | undefined,
+  type: FlagType,
+  help: string,
+  extra: Partial<FlagSpec> = {},
+): FlagSpec {
+  return { name, short, type, help, ...extra };
+}
+
+const format = flag("format", undefined, "string", "Format output using a custom template", {
+  valueName: "string",
+});
+
+/** Flags shared by `run` and `create`. */
+export const createFlags: FlagSpec[] = [
+  flag("add-host", undefined, "list", "Add a custom host-to-IP mapping (host:ip)"),
+  flag("cap-add", undefined, "list", "Add Linux capabilities"),
+  flag("cap-drop", undefined, "list", "Drop Linux capabilities"),
+  flag("cpu-shares", "c", "int", "CPU shares (relative weight)"),
+  flag("cpus", undefined, "string", "Number of CPUs", { valueName: "decimal" }),
+  flag("entrypoint", undefined, "string", "Overwrite the default ENTRYPOINT of the image"),
+  flag("env", "e", "list", "Set environment variables"),
+  flag("env-file", undefined, "list", "Read in a file of environment variables"),
+  flag("hostname", "h", "string", "Container host name"),
+  flag(
+    "init",
+    undefined,
+    "bool",
+    "Run an init inside the container that forwards signals and reaps processes",
+  ),
+  flag("interactive", "i", "bool", "Keep STDIN open even if not attached"),
+  flag("label", "l", "list", "Set meta data on a container"),
+  flag("memory", "m", "string", "Memory limit", { valueName: "bytes" }),
+  flag(
+    "memory-swap",
+    undefined,
+    "string",
+    "Swap limit equal to memory plus swap: '-1' to enable unlimited swap",
+    { valueName: "bytes" },
+  ),
+  flag("mount", undefined, "list", "Attach a filesystem mount to the container"),
+  flag("name", undefined, "string", "Assign a name to the container"),
+  flag("network", undefined, "string", "Connect a container to a network (none, host)", {
+    aliases: ["net"],
+  }),
+  flag("pids-limit", undefined, "int", "Tune container pids limit (set -1 for unlimited)"),
+  flag("platform", undefined, "string", "Set platform if server is multi-platform capable"),
+  flag("privileged", undefined, "bool", "Give extended privileges to this container"),
+  flag("publish", "p", "list", "Publish a container's port(s) to the host"),
+  flag("pull", undefined, "string", 'Pull image before running ("always", "missing", "never")', {
+    default: "missing",
+  }),
+  flag("quiet", "q", "bool", "Suppress the pull output"),
+  flag("read-only", undefined, "bool", "Mount the container's root filesystem as read only"),
+  flag("restart", undefined, "string", "Restart policy to apply when a container exits", {
+    default: "no",
+  }),
+  flag("rm", undefined, "bool", "Automatically remove the container when it exits"),
+  flag("security-opt", undefined, "list", "Security Options"),
+  flag("stop-signal", undefined, "string", "Signal to stop the container"),
+  flag("stop-timeout", undefined, "int", "Timeout (in seconds) to stop a container"),
+  flag("tls-verify", undefined, "bool", "Require HTTPS and verify certificates when pulling", {
+    default: true,
+  }),
+  flag("tmpfs", undefined, "list", "Mount a tmpfs directory"),
+  flag("tty", "t", "bool", "Allocate a pseudo-TTY"),
+  flag("ulimit", undefined, "list", "Ulimit options"),
+  flag("user", "u", "string", "Username or UID (format: <name|uid>[:<group|gid>])"),
+  flag("volume", "v", "list", "Bind mount a volume"),
+  flag("workdir", "w", "string", "Working directory inside the container"),
+];
+
+const run: CommandSpec = {
+  name: "run",
+  summary: "Create and run a new container from an image",
+  usage: "[OPTIONS] IMAGE [COMMAND] [ARG...]",
+  minArgs: 1,
+  positionalStop: 1,
+  complete: "images",
+  flags: [
+    flag("attach", "a", "list", "Attach to STDIN, STDOUT or STDERR"),
+    flag("detach", "d", "bool", "Run container in background and print container ID"),
+    flag("detach-keys", undefined, "string", "Override the key sequence for detaching a container"),
+    ...createFlags,
+  ],
+  load: () => import("../commands/run.ts"),
+};
+
+const create: CommandSpec = {
+  name: "create",
+  summary: "Create a new container",
+  usage: "[OPTIONS] IMAGE [COMMAND] [ARG...]",
+  minArgs: 1,
+  positionalStop: 1,
+  complete: "images",
+  flags: createFlags,
+  load: () => import("../commands/create.ts"),
+};
+
+const start: CommandSpec = {
+  name: "start",
+  summary: "Start one or more stopped containers",
+  usage: "[OPTIONS] CONTAINER [CONTAINER...]",
+  minArgs: 1,
+  complete: "containers",
+  flags: [
+    flag("attach", "a", "bool", "Attach STDOUT/STDERR and forward signals"),
+    flag("interactive", "i", "bool", "Attach container's STDIN"),
+    flag("detach-keys", undefined, "string", "Override the key sequence for detaching a container"),
+  ],
+  load: () => import("../commands/start.ts"),
+};
+
+const stop: CommandSpec = {
+  name: "stop",
+  summary: "Stop one or more running containers",
+  usage: "[OPTIONS] CONTAINER [CONTAINER...]",
+  minArgs: 1,
+  complete: "containers",
+  flags: [
+    flag("time", "t", "int", "Seconds to wait before killing the container"),
+    flag("signal", "s", "string", "Signal to send to the container"),
+  ],
+  load: () => import("../commands/stop.ts"),
+};
+
+const restart: CommandSpec = {
+  ...stop,
+  name: "restart",
+  summary: "Restart one or more containers",
+  load: () => import("../commands/restart.ts"),
+};
+
+const kill: CommandSpec = {
+  name: "kill",
+  summary: "Kill one or more running containers",
+  usage: "[OPTIONS] CONTAINER [CONTAINER...]",
+  minArgs: 1,
+  complete: "containers",
+  flags: [flag("signal", "s", "string", "Signal to send to the container", { default: "KILL" })],
+  load: () => import("../commands/kill.ts"),
+};
+
+const rm: CommandSpec = {
+  name: "rm",
+  summary: "Remove one or more containers",
+  usage: "[OPTIONS] CONTAINER [CONTAINER...]",
+  minArgs: 1,
+  complete: "containers",
+  flags: [
+    flag("force", "f", "bool", "Force the removal of a running container (uses SIGKILL)"),
+    flag("volumes", "v", "bool", "Remove anonymous volumes associated with the container"),
+  ],
+  load: () => import("../commands/rm.ts"),
+};
+
+const ps: CommandSpec = {
+  name: "ps",
+  summary: "List containers",
+  usage: "[OPTIONS]",
+  maxArgs: 0,
+  flags: [
+    flag("all", "a", "bool", "Show all containers (default shows just running)"),
+    flag("filter", "f", "list", "Filter output based on conditions provided"),
+    format,
+    flag("last", "n", "int", "Show n last created containers (includes all states)", {
+      default: -1,
+    }),
+    flag("latest", "l", "bool", "Show the latest created container (includes all states)"),
+    flag("no-trunc", undefined, "bool", "Don't truncate output"),
+    flag("quiet", "q", "bool", "Only display container IDs"),
+    flag("size", "s", "bool", "Display total file sizes"),
+  ],
+  load: () => import("../commands/ps.ts"),
+};
+
+const logs: CommandSpec = {
+  name: "logs",
+  summary: "Fetch the logs of a container",
+  usage: "[OPTIONS] CONTAINER",
+  minArgs: 1,
+  maxArgs: 1,
+  complete: "containers",
+  flags: [
+    flag("details", undefined, "bool", "Show extra details provided to logs"),
+    flag("follow", "f", "bool", "Follow log output"),
+    flag("since", undefined, "string", "Show logs since timestamp or relative (e.g. 42m)"),
+    flag("tail", "n", "string", "Number of lines to show from the end of the logs", {
+      default: "all",
+    }),
+    flag("timestamps", "t", "bool", "Show timestamps"),
+    flag("until", undefined, "string", "Show logs before a timestamp or relative (e.g. 42m)"),
+  ],
+  load: () => import("../commands/logs.ts"),
+};
+
+const exec: CommandSpec = {
+  name: "exec",
+  summary: "Execute a command in a running container",
+  usage: "[OPTIONS] CONTAINER COMMAND [ARG...]",
+  minArgs: 2,
+  positionalStop: 1,
+  complete: "containers",
+  flags: [
+    flag("detach", "d", "bool", "Detached mode: run command in the background"),
+    flag("env", "e", "list", "Set environment variables"),
+    flag("env-file", undefined, "list", "Read in a file of environment variables"),
+    flag("interactive", "i", "bool", "Keep STDIN open even if not attached"),
+    flag("privileged", undefined, "bool", "Give extended privileges to the command"),
+    flag("tty", "t", "bool", "Allocate a pseudo-TTY"),
+    flag("user", "u", "string", "Username or UID (format: <name|uid>[:<group|gid>])"),
+    flag("workdir", "w", "string", "Working directory inside the container"),
+  ],
+  load: () => import("../commands/exec.ts"),
+};
+
+const attach: CommandSpec = {
+  name: "attach",
+  summary: "Attach local standard input, output, and error streams to a running container",
+  usage: "[OPTIONS] CONTAINER",
+  minArgs: 1,
+  maxArgs: 1,
+  complete: "containers",
+  flags: [
+    flag("detach-keys", undefined, "string", "Override the key sequence for detaching a container"),
+    flag("no-stdin", undefined, "bool", "Do not attach STDIN"),
+    flag("sig-proxy", undefined, "bool", "Proxy all received signals to the process", {
+      default: true,
+    }),
+  ],
+  load: () => import("../commands/attach.ts"),
+};
+
+const simple = (
+  name: string,
+  summary: string,
+  load: CommandSpec["load"],
+  extra: Partial<CommandSpec> = {},
+): CommandSpec => ({
+  name,
+  summary,
+  usage: "CONTAINER [CONTAINER...]",
+  minArgs: 1,
+  complete: "containers",
+  load,
+  ...extra,
+});
+
+/** Container commands at the top level. */
+export const containerCommands: CommandSpec[] = [
+  run,
+  create,
+  start,
+  stop,
+  restart,
+  kill,
+  rm,
+  ps,
+  logs,
+  exec,
+  attach,
+  simple(
+    "wait",
+    "Block until one or more containers stop, then print their exit codes",
+    () => import("../commands/wait.ts"),
+  ),
+  simple(
+    "pause",
+    "Pause all processes within one or more containers",
+    () => import("../commands/pause.ts"),
+  ),
+  simple(
+    "unpause",
+    "Unpause all processes within one or more containers",
+    () => import("../commands/unpause.ts"),
+  ),
+  simple(
+    "top",
+    "Display the running processes of a container",
+    () => import("../commands/top.ts"),
+    {
+      usage: "CONTAINER [ps OPTIONS]",
+      positionalStop: 1,
+    },
+  ),
+  simple(
+    "port",
+    "List port mappings or a specific mapping for the container",
+    () => import("../commands/port.ts"),
+    {
+      usage: "CONTAINER [PRIVATE_PORT[/PROTO]]",
+      maxArgs: 2,
+    },
+  ),
+  simple("rename", "Rename a container", () => import("../commands/rename.ts"), {
+    usage: "CONTAINER NEW_NAME",
+    minArgs: 2,
+    maxArgs: 2,
+  }),
+  simple(
+    "stats",
+    "Display a live stream of container(s) resource usage statistics",
+    () => import("../commands/stats.ts"),
+    {
+      usage: "[OPTIONS] [CONTAINER...]",
+      minArgs: 0,
+      flags: [
+        flag("all", "a", "bool", "Show all containers (default shows just running)"),
+        format,
+        flag(
+          "no-stream",
+          undefined,
+          "bool",
+          "Disable streaming stats and only pull the first result",
+        ),
+        flag("no-trunc", undefined, "bool", "Do not truncate output"),
+      ],
+    },
+  ),
+];
+
+/** The `container` management group: the same verbs under `skiff container`. */
+export const containerGroup: CommandSpec = {
+  name: "container",
+  summary: "Manage containers",
+  subcommands: [
+    ...containerCommands,
+    { ...ps, name: "ls", aliases: ["list", "ps"] },
+    {
+      name: "inspect",
+      summary: "Display detailed information on one or more containers",
+      usage: "[OPTIONS] CONTAINER [CONTAINER...]",
+      minArgs: 1,
+      complete: "containers",
+      flags: [{ ...format, short: "f" }, flag("size", "s", "bool", "Display total file sizes")],
+      load: () => import("../commands/container_inspect.ts"),
+    },
+    {
+      name: "prune",
+      summary: "Remove all stopped containers",
+      usage: "[OPTIONS]",
+      maxArgs: 0,
+      flags: [
+        flag("force", "f", "bool", "Do not prompt for confirmation"),
+        flag("filter", undefined, "list", "Provide filter values (e.g. 'until=<timestamp>')"),
+      ],
+      load: () => import("../commands/container_prune.ts"),
+    },
+    {
+      name: "cleanup",
+      summary: "Clean up a container after it exited (run by its monitor)",
+      usage: "CONTAINER",
+      minArgs: 1,
+      maxArgs: 1,
+      load: () => import("../commands/container_cleanup.ts"),
+    },
+  ],
+};

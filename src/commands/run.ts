@@ -1,0 +1,59 @@
+/** `skiff run`: create and start a container, attached (default) or detached (-d). */
+import type { CommandContext } from "../cli/spec.ts";
+import { openStore } from "../store/store.ts";
+import { startContainer } from "../runtime/start.ts";
+import { attachTerminal, parseDetachKeys } from "../runtime/attach_terminal.ts";
+import { readJson } from "../store/atomic.ts";
+import { containerRunDir } from "../runtime/container_store.ts";
+import type { ExitFile } from "../runtime/state.ts";
+import { procStartTime } from "../runtime/state.ts";
+import { createFromFlags } from "./create.ts";
+import { ExecError, InvalidArgumentError } from "../errors.ts";
+
+/** Runs `skiff run [OPTIONS] IMAGE [COMMAND] [ARG...]`; exits with the container's code. */
+export default async function run(ctx: CommandContext): Promise<number> {
+  const detach = ctx.flags.detach === true;
+  if (detach && ctx.flags.rm === true && ctx.flags.restart && ctx.flags.restart !== "no") {
+    throw new InvalidArgumentError("Conflicting options: --restart and --rm");
+  }
+  const detachKeys = parseDetachKeys((ctx.flags["detach-keys"] as string) || "ctrl-p,ctrl-q");
+  const store = await openStore(ctx.global);
+  const rec = await createFromFlags(store, ctx);
+  if (detach) {
+    await startContainer(store, rec);
+    console.log(rec.Id);
+    return 0;
+  }
+  const state = await startContainer(store, rec, { waitForAttach: true });
+  const code = await attachTerminal(store, rec, {
+    stdin: rec.Options.interactive,
+    tty: rec.Options.tty,
+    detachKeys,
+    proxySignals: (sig) => {
+      try {
+        Deno.kill(state.Pid, sig);
+      } catch {
+        // already gone
+      }
+    },
+  });
+  if (code === undefined) return 0; // detached: the container keeps running
+  const runDir = containerRunDir(store, rec.Id);
+  const exit = await readJson<ExitFile>(`${runDir}/exit`).catch(() => undefined);
+  if ((code === 126 || code === 127) && exit?.error) {
+    throw new ExecError(exit.error, code);
+  }
+  if (rec.Options.autoRemove) await waitMonitorGone(state.MonitorPid, state.MonitorStartTime);
+  return code;
+}
+
+/** Waits for the monitor to finish its clean-up (so `--rm` has removed the container). */
+async function waitMonitorGone(pid: number, start: string | undefined): Promise<void> {
+  let delay = 2;
+  for (let waited = 0; waited < 30_000; waited += delay) {
+    const now = await procStartTime(pid);
+    if (now === undefined || now !== start) return;
+    await new Promise((r) => setTimeout(r, delay));
+    delay = Math.min(delay * 2, 50);
+  }
+}

@@ -1,0 +1,136 @@
+/**
+ * Connecting the caller's terminal or pipes to a container's attach socket:
+ * raw mode restored on every exit path, window size sent at start and on
+ * SIGWINCH, the detach keys (ctrl-p ctrl-q) honoured, signals proxied.
+ */
+import type { Store } from "../store/store.ts";
+import { type ContainerRecord, containerRunDir } from "./container_store.ts";
+import { openAttach } from "./monitor_client.ts";
+
+/** Options of `attachTerminal`. */
+export interface AttachTerminalOptions {
+  /** Send our stdin to the container. */
+  stdin: boolean;
+  /** The container has a pty: raw mode and window sizes apply. */
+  tty: boolean;
+  /** Detach key sequence as bytes (default ctrl-p ctrl-q). */
+  detachKeys?: Uint8Array;
+  /** Forward SIGINT/SIGTERM (non-tty) to the container's process. */
+  proxySignals?: (signal: Deno.Signal) => void;
+}
+
+/** Parses Docker's detach-keys syntax ("ctrl-p,ctrl-q", "a,ctrl-x"). */
+export function parseDetachKeys(spec: string): Uint8Array {
+  const out: number[] = [];
+  for (const key of spec.split(",")) {
+    const k = key.trim().toLowerCase();
+    if (/^ctrl-[a-z@\[\\\]^_]$/.test(k)) {
+      const c = k[5];
+      out.push(c >= "a" && c <= "z" ? c.charCodeAt(0) - 96 : "@[\\]^_".indexOf(c));
+    } else if (k.length === 1) out.push(k.charCodeAt(0));
+    else throw new Error(`Invalid detach keys (${spec}) provided`);
+  }
+  return new Uint8Array(out);
+}
+
+/** Passes stdin through, stopping (detaching) when the detach sequence is typed. */
+function watchDetach(
+  input: ReadableStream<Uint8Array>,
+  keys: Uint8Array,
+  onDetach: () => void,
+): ReadableStream<Uint8Array> {
+  let matched = 0;
+  return input.pipeThrough(
+    new TransformStream<Uint8Array, Uint8Array>({
+      transform(chunk, controller) {
+        for (let i = 0; i < chunk.length; i++) {
+          if (chunk[i] === keys[matched]) {
+            matched++;
+            if (matched === keys.length) {
+              onDetach();
+              controller.terminate();
+              return;
+            }
+          } else matched = chunk[i] === keys[0] ? 1 : 0;
+        }
+        controller.enqueue(chunk);
+      },
+    }),
+  );
+}
+
+async function writeAll(w: { write(p: Uint8Array): Promise<number> }, data: Uint8Array) {
+  for (let off = 0; off < data.length;) off += await w.write(data.subarray(off));
+}
+
+/**
+ * Attaches the caller's stdio to the container until it exits (resolving
+ * with its exit code) or the user detaches (resolving undefined).
+ *
+ * @example
+ * ```ts
+ * const code = await attachTerminal(store, rec, { stdin: true, tty: true });
+ * ```
+ */
+export async function attachTerminal(
+  store: Store,
+  rec: ContainerRecord,
+  opts: AttachTerminalOptions,
+): Promise<number | undefined> {
+  const raw = opts.tty && opts.stdin && Deno.stdin.isTerminal();
+  const cleanups: (() => void)[] = [];
+  let detached = false;
+  try {
+    if (raw) {
+      Deno.stdin.setRaw(true);
+      cleanups.push(() => Deno.stdin.setRaw(false));
+    }
+    let stdin: ReadableStream<Uint8Array> | null = null;
+    const abort = new AbortController();
+    if (opts.stdin) {
+      stdin = Deno.stdin.readable;
+      if (opts.tty) {
+        stdin = watchDetach(stdin, opts.detachKeys ?? new Uint8Array([16, 17]), () => {
+          detached = true;
+          abort.abort();
+        });
+      }
+    }
+    const session = await openAttach(`${containerRunDir(store, rec.Id)}/attach`, {
+      stdin,
+      stdout: (c) => writeAll(Deno.stdout, c),
+      stderr: (c) => writeAll(opts.tty ? Deno.stdout : Deno.stderr, c),
+      signal: abort.signal,
+    });
+    if (opts.tty && Deno.stdout.isTerminal()) {
+      const sendSize = () => {
+        try {
+          const { columns, rows } = Deno.consoleSize();
+          session.sendResize(rows, columns);
+        } catch {
+          // not a terminal after all
+        }
+      };
+      sendSize();
+      Deno.addSignalListener("SIGWINCH", sendSize);
+      cleanups.push(() => Deno.removeSignalListener("SIGWINCH", sendSize));
+    }
+    if (!opts.tty && opts.proxySignals) {
+      for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+        const forward = () => opts.proxySignals!(sig);
+        Deno.addSignalListener(sig, forward);
+        cleanups.push(() => Deno.removeSignalListener(sig, forward));
+      }
+    }
+    const code = await session.exitCode;
+    return detached ? undefined : code;
+  } finally {
+    for (const c of cleanups.reverse()) {
+      try {
+        c();
+      } catch {
+        // restoring the terminal must not hide the real outcome
+      }
+    }
+  }
+}

@@ -1,0 +1,272 @@
+/**
+ * Container records in the store: `containers/<id>/container.json` holds what
+ * the container was created with (never changes after create, except the
+ * name); `containers/<id>/state.json` holds its last known life (started,
+ * finished, exit code). Names are unique, taken under a lock.
+ */
+import { AlreadyExistsError, InvalidArgumentError, NotFoundError } from "../errors.ts";
+import { readJson, writeJsonAtomic } from "../store/atomic.ts";
+import { withLock } from "../store/lock.ts";
+import type { Store } from "../store/store.ts";
+import type { RunOptions } from "./run_options.ts";
+import type { ImageRuntimeConfig } from "./spec.ts";
+
+/** What a container was created with. */
+export interface ContainerRecord {
+  /** 64 hex digits. */
+  Id: string;
+  /** Without the leading slash. */
+  Name: string;
+  /** Image id (config digest). */
+  Image: string;
+  /** The image as the user named it. */
+  ImageName: string;
+  Created: string;
+  /** Chain IDs of the image's layers, bottom first. */
+  Layers: string[];
+  /** The process as resolved at create time. */
+  Path: string;
+  Args: string[];
+  /** Environment, working directory and user as resolved from the image and flags. */
+  Env: string[];
+  WorkingDir: string;
+  User: string;
+  Hostname: string;
+  /** Image config labels merged with --label. */
+  Labels: Record<string, string>;
+  StopSignal: string;
+  StopTimeout: number;
+  /** The parsed flags. */
+  Options: RunOptions;
+  /** The image's runtime config at create time (Env, Cmd, Entrypoint, User...). */
+  ImageConfig: ImageRuntimeConfig;
+}
+
+/** Status words as Docker's State.Status. */
+export type ContainerStatus =
+  | "created"
+  | "running"
+  | "paused"
+  | "restarting"
+  | "exited"
+  | "removing"
+  | "dead";
+
+/** The persistent part of a container's state. */
+export interface ContainerState {
+  Status: ContainerStatus;
+  Pid: number;
+  MonitorPid: number;
+  /** The monitor's start time (field 22 of /proc/pid/stat) to tell it from a reused pid. */
+  MonitorStartTime?: string;
+  ExitCode: number;
+  Error: string;
+  OOMKilled: boolean;
+  StartedAt: string;
+  FinishedAt: string;
+  RestartCount: number;
+}
+
+/** Docker's zero time. */
+export const ZERO_TIME = "0001-01-01T00:00:00Z";
+
+/** A fresh state for a created container. */
+export function createdState(): ContainerState {
+  return {
+    Status: "created",
+    Pid: 0,
+    MonitorPid: 0,
+    ExitCode: 0,
+    Error: "",
+    OOMKilled: false,
+    StartedAt: ZERO_TIME,
+    FinishedAt: ZERO_TIME,
+    RestartCount: 0,
+  };
+}
+
+/** The container's directory in the data root. */
+export function containerDir(store: Store, id: string): string {
+  return `${store.containers}/${id}`;
+}
+
+/** The container's runtime state directory in the run root. */
+export function containerRunDir(store: Store, id: string): string {
+  return `${store.runContainers}/${id}`;
+}
+
+/** Reads a container record by full id. */
+export function getContainer(store: Store, id: string): Promise<ContainerRecord | undefined> {
+  return readJson<ContainerRecord>(`${containerDir(store, id)}/container.json`);
+}
+
+/** Reads the persisted state of a container. */
+export async function getState(store: Store, id: string): Promise<ContainerState> {
+  return (await readJson<ContainerState>(`${containerDir(store, id)}/state.json`)) ??
+    createdState();
+}
+
+/** Writes the persisted state of a container. */
+export function putState(store: Store, id: string, state: ContainerState): Promise<void> {
+  return writeJsonAtomic(`${containerDir(store, id)}/state.json`, state);
+}
+
+/** Every container record, newest first. */
+export async function listContainers(store: Store): Promise<ContainerRecord[]> {
+  const ids: string[] = [];
+  try {
+    for await (const e of Deno.readDir(store.containers)) {
+      if (/^[a-f0-9]{64}$/.test(e.name)) ids.push(e.name);
+    }
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) return [];
+    throw err;
+  }
+  const recs = await Promise.all(ids.map((id) => getContainer(store, id).catch(() => undefined)));
+  return recs.filter((r): r is ContainerRecord => r !== undefined).sort((a, b) =>
+    b.Created.localeCompare(a.Created)
+  );
+}
+
+const NAME_PATTERN = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
+
+/** Checks a user-chosen container name as Docker does. */
+export function validateName(name: string): string {
+  const n = name.startsWith("/") ? name.slice(1) : name;
+  if (!NAME_PATTERN.test(n)) {
+    throw new InvalidArgumentError(
+      `Invalid container name (${name}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`,
+    );
+  }
+  return n;
+}
+
+const adjectives = [
+  "brave",
+  "calm",
+  "eager",
+  "fancy",
+  "gentle",
+  "happy",
+  "jolly",
+  "kind",
+  "lucid",
+  "merry",
+  "nimble",
+  "proud",
+  "quiet",
+  "sharp",
+  "swift",
+  "tender",
+  "vivid",
+  "witty",
+  "zealous",
+  "bold",
+];
+const surnames = [
+  "turing",
+  "hopper",
+  "lovelace",
+  "ritchie",
+  "thompson",
+  "torvalds",
+  "knuth",
+  "dijkstra",
+  "hamilton",
+  "shannon",
+  "curie",
+  "noether",
+  "babbage",
+  "kay",
+  "liskov",
+  "lamport",
+  "pike",
+  "wirth",
+  "backus",
+  "mccarthy",
+];
+
+function randomName(): string {
+  const r = crypto.getRandomValues(new Uint32Array(2));
+  return `${adjectives[r[0] % adjectives.length]}_${surnames[r[1] % surnames.length]}`;
+}
+
+/**
+ * Writes a new container record, taking its name under the names lock so
+ * two creates can never get the same name.
+ */
+export async function createContainerRecord(
+  store: Store,
+  rec: Omit<ContainerRecord, "Name">,
+  name?: string,
+): Promise<ContainerRecord> {
+  return await withLock(`${store.locks}/names.lock`, async () => {
+    const taken = new Map((await listContainers(store)).map((c) => [c.Name, c.Id]));
+    let chosen = name ? validateName(name) : randomName();
+    if (name && taken.has(chosen)) {
+      throw new AlreadyExistsError(
+        `Conflict. The container name "/${chosen}" is already in use by container "${
+          taken.get(chosen)
+        }". You have to remove (or rename) that container to be able to reuse that name.`,
+      );
+    }
+    for (let i = 0; !name && taken.has(chosen); i++) chosen = `${randomName()}${i}`;
+    const full: ContainerRecord = { ...rec, Name: chosen };
+    const dir = containerDir(store, rec.Id);
+    await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
+    await putState(store, rec.Id, createdState());
+    await writeJsonAtomic(`${dir}/container.json`, full);
+    return full;
+  });
+}
+
+/** Renames a container (under the names lock). */
+export async function renameContainer(store: Store, id: string, newName: string): Promise<void> {
+  const name = validateName(newName);
+  await withLock(`${store.locks}/names.lock`, async () => {
+    const all = await listContainers(store);
+    const other = all.find((c) => c.Name === name);
+    if (other) {
+      throw new AlreadyExistsError(
+        `Conflict. The container name "/${name}" is already in use by container "${other.Id}". You have to remove (or rename) that container to be able to reuse that name.`,
+      );
+    }
+    const rec = all.find((c) => c.Id === id);
+    if (!rec) throw new NotFoundError(`No such container: ${id}`);
+    rec.Name = name;
+    await writeJsonAtomic(`${containerDir(store, id)}/container.json`, rec);
+  });
+}
+
+/**
+ * Finds a container by name, full id or unique id prefix, as Docker does
+ * (an exact name wins over an id prefix).
+ */
+export async function findContainer(store: Store, nameOrId: string): Promise<ContainerRecord> {
+  const key = nameOrId.startsWith("/") ? nameOrId.slice(1) : nameOrId;
+  if (/^[a-f0-9]{64}$/.test(key)) {
+    const rec = await getContainer(store, key);
+    if (rec) return rec;
+  }
+  const all = await listContainers(store);
+  const byName = all.find((c) => c.Name === key);
+  if (byName) return byName;
+  if (/^[a-f0-9]+$/.test(key)) {
+    const matches = all.filter((c) => c.Id.startsWith(key));
+    if (matches.length === 1) return matches[0];
+    if (matches.length > 1) {
+      throw new InvalidArgumentError(`multiple containers match the id prefix "${key}"`);
+    }
+  }
+  throw new NotFoundError(`No such container: ${nameOrId}`);
+}
+
+/** Deletes a container's record and directories (the caller has stopped it and unmounted). */
+export async function removeContainerRecord(store: Store, id: string): Promise<void> {
+  await withLock(`${store.locks}/names.lock`, async () => {
+    await Deno.remove(containerDir(store, id), { recursive: true }).catch((err) => {
+      if (!(err instanceof Deno.errors.NotFound)) throw err;
+    });
+  });
+  await Deno.remove(containerRunDir(store, id), { recursive: true }).catch(() => {});
+}

@@ -1,0 +1,19 @@
+/** How to run skiff itself again (for the monitor's clean-up command). */
+
+/**
+ * The argv that runs this skiff with the same store: the compiled binary, or
+ * deno running main.ts from the checkout.
+ *
+ * @example
+ * ```ts
+ * [...skiffArgv(store), "container", "cleanup", id];
+ * ```
+ */
+export function skiffArgv(paths: { root: string; runroot: string }): string[] {
+  const main = new URL("../../main.ts", import.meta.url);
+  const compiled = main.protocol !== "file:" || main.pathname.includes("/deno-compile-");
+  const base = compiled
+    ? [Deno.execPath()]
+    : [Deno.execPath(), "run", "-A", "--no-check", "--quiet", main.pathname];
+  return [...base, "--root", paths.root, "--runroot", paths.runroot];
+}

@@ -1,0 +1,196 @@
+/**
+ * Starting a container: cgroups, the launch plan and runtime spec, then the
+ * C monitor, which creates the namespaces and stays as the container's
+ * parent. The network hook is where networking will attach (empty today:
+ * a private network namespace with loopback only, or the host's).
+ */
+import { FailedPreconditionError, NotFoundError, wrap } from "../errors.ts";
+import { writeFileAtomic, writeJsonAtomic } from "../store/atomic.ts";
+import { getLayer, lowerDir } from "../store/layers.ts";
+import type { Store } from "../store/store.ts";
+import { CgroupManager } from "./cgroups.ts";
+import {
+  containerDir,
+  type ContainerRecord,
+  containerRunDir,
+  type ContainerState,
+  putState,
+  ZERO_TIME,
+} from "./container_store.ts";
+import { startMonitor } from "./monitor_client.ts";
+import { serializePlan } from "./plan_format.ts";
+import { readFromLayers } from "./rootfs_read.ts";
+import { skiffArgv } from "./self.ts";
+import { buildContainerConfig, findInitBinary, userSpec } from "./spec.ts";
+import { currentState, procStartTime } from "./state.ts";
+import { resolveUser } from "./user.ts";
+import { prepareVolumes } from "./volumes.ts";
+
+/** Options of `startContainer`. */
+export interface StartOptions {
+  /** Hold the process until an attach client connects (foreground run, start -a). */
+  waitForAttach?: boolean;
+}
+
+/** Lower directories (top first) of a container's image. */
+export async function lowerDirs(store: Store, rec: ContainerRecord): Promise<string[]> {
+  const dirs: string[] = [];
+  for (const chain of rec.Layers) {
+    const meta = await getLayer(store, chain);
+    if (!meta) {
+      throw new NotFoundError(
+        `layer ${chain} of container ${rec.Name} is missing from the store`,
+      );
+    }
+    dirs.push(lowerDir(store, meta));
+  }
+  return dirs.reverse();
+}
+
+function kernelVersion(): [number, number] {
+  const m = /^(\d+)\.(\d+)/.exec(Deno.osRelease());
+  return m ? [Number(m[1]), Number(m[2])] : [5, 10];
+}
+
+/**
+ * Starts a created or exited container and returns its new state.
+ *
+ * @example
+ * ```ts
+ * const state = await startContainer(store, rec, { waitForAttach: true });
+ * ```
+ */
+export async function startContainer(
+  store: Store,
+  rec: ContainerRecord,
+  opts: StartOptions = {},
+): Promise<ContainerState> {
+  const before = await currentState(store, rec);
+  if (before.Status === "running" || before.Status === "paused") return before;
+  const dir = containerDir(store, rec.Id);
+  const runDir = containerRunDir(store, rec.Id);
+  await Deno.mkdir(runDir, { recursive: true, mode: 0o700 });
+  for (const f of ["exit", "stopping", "restarts", "pid"]) {
+    await Deno.remove(`${runDir}/${f}`).catch(() => {});
+  }
+  const o = rec.Options;
+  const mgr = await CgroupManager.detect();
+  const cgroupPaths = await mgr.create(rec.Id, {
+    memory: o.memory,
+    memorySwap: o.memorySwap,
+    cpus: o.cpus,
+    cpuShares: o.cpuShares,
+    pidsLimit: o.pidsLimit,
+  }).catch((err) => {
+    throw wrap(err, `create cgroup for ${rec.Name}`);
+  });
+  try {
+    const lowers = await lowerDirs(store, rec);
+    const layersTopFirst = [`${dir}/upper`, ...lowers];
+    const user = await resolveUser(
+      userSpec(rec.ImageConfig, o),
+      (p) => readFromLayers(layersTopFirst, p),
+    );
+    const volumes = await prepareVolumes(store, rec, layersTopFirst);
+    const { plan, spec } = buildContainerConfig({
+      id: rec.Id,
+      image: rec.ImageConfig,
+      options: o,
+      layers: lowers,
+      bundle: {
+        upper: `${dir}/upper`,
+        work: `${dir}/work`,
+        merged: `${dir}/merged`,
+        stateDir: runDir,
+        logPath: `${dir}/ctr.log`,
+      },
+      user,
+      cgroupPaths,
+      volumes,
+      cleanupCommand: [...skiffArgv(store), "container", "cleanup", rec.Id],
+      networkHook: [],
+      initBinary: o.init ? findInitBinary((p) => existsSync(p)) : undefined,
+      cgroupVersion: mgr.mode.version,
+      kernel: kernelVersion(),
+      hostHostname: o.network === "host" ? Deno.hostname() : undefined,
+    });
+    await clampDefaultRlimits(plan.process.rlimits, o.ulimits.map((u) => u.name));
+    await writeJsonAtomic(`${dir}/config.json`, spec);
+    await writeFileAtomic(`${dir}/plan`, serializePlan(plan, opts)); // read by the monitor
+    const { pid } = await startMonitor(`${dir}/plan`);
+    const monitorPid = Number((await Deno.readTextFile(`${runDir}/monitor.pid`)).trim());
+    const state: ContainerState = {
+      ...before,
+      Status: "running",
+      Pid: pid,
+      MonitorPid: monitorPid,
+      MonitorStartTime: await procStartTime(monitorPid),
+      ExitCode: 0,
+      Error: "",
+      OOMKilled: false,
+      StartedAt: new Date().toISOString(),
+      FinishedAt: ZERO_TIME,
+    };
+    if (state.MonitorStartTime === undefined) {
+      // The container already ended and its monitor is gone: keep the start, derive the end.
+      state.MonitorStartTime = "gone";
+    }
+    await putState(store, rec.Id, state);
+    return state;
+  } catch (err) {
+    await mgr.destroy(rec.Id, { kill: true }).catch(() => {});
+    const failed: ContainerState = {
+      ...before,
+      Status: before.Status === "created" ? "created" : "exited",
+      Error: (err as Error).message,
+    };
+    await putState(store, rec.Id, failed).catch(() => {});
+    throw err;
+  }
+}
+
+/**
+ * Lowers default limits (not the user's --ulimit) to what this process may
+ * set: without CAP_SYS_RESOURCE a hard limit cannot be raised, and Docker's
+ * default nofile of 1048576 would make every start fail (Podman does the same).
+ */
+async function clampDefaultRlimits(
+  rlimits: { type: string; soft: number; hard: number }[],
+  userSet: string[],
+): Promise<void> {
+  const text = await Deno.readTextFile("/proc/self/limits").catch(() => "");
+  const names: Record<string, string> = { nofile: "Max open files", nproc: "Max processes" };
+  for (const r of rlimits) {
+    if (userSet.includes(r.type) || !names[r.type]) continue;
+    const line = text.split("\n").find((l) => l.startsWith(names[r.type]));
+    const hard = line?.slice(names[r.type].length).trim().split(/\s+/)[1];
+    if (!hard || hard === "unlimited") continue;
+    const max = Number(hard);
+    if (r.hard > max && !(await hasCapSysResource())) {
+      r.hard = max;
+      r.soft = Math.min(r.soft, max);
+    }
+  }
+}
+
+async function hasCapSysResource(): Promise<boolean> {
+  const status = await Deno.readTextFile("/proc/self/status").catch(() => "");
+  const eff = /CapEff:\s*([0-9a-f]+)/.exec(status)?.[1];
+  return eff !== undefined && (BigInt(`0x${eff}`) & (1n << 24n)) !== 0n;
+}
+
+function existsSync(path: string): boolean {
+  try {
+    Deno.statSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Refuses to act on a container that is not running. */
+export function assertRunning(rec: ContainerRecord, state: ContainerState): void {
+  if (state.Status !== "running" && state.Status !== "paused") {
+    throw new FailedPreconditionError(`container ${rec.Id} is not running`);
+  }
+}

@@ -1,0 +1,127 @@
+/**
+ * A container's state is derived from the store plus the living processes:
+ * the persisted state says what skiff last did, the run root says what the
+ * monitor last wrote, and /proc says whether the monitor still lives. After
+ * a reboot (run root emptied) or a `kill -9` of the monitor, a container is
+ * shown as exited, never as running forever.
+ */
+import { readJson } from "../store/atomic.ts";
+import type { Store } from "../store/store.ts";
+import {
+  type ContainerRecord,
+  containerRunDir,
+  type ContainerState,
+  getState,
+  putState,
+} from "./container_store.ts";
+
+/** What the monitor writes into `<run dir>/exit` when the container ends. */
+export interface ExitFile {
+  exitCode: number;
+  exitedAt: string;
+  oomKilled: boolean;
+  error?: string;
+}
+
+/** Process facts the state derivation needs; a fake stands in for tests. */
+export interface ProcessProbe {
+  /** Start time (field 22 of /proc/PID/stat), undefined when the process does not exist. */
+  startTime(pid: number): Promise<string | undefined>;
+  /** Whether the container's cgroup is frozen (paused). */
+  frozen(id: string): Promise<boolean>;
+}
+
+/** Reads /proc/PID/stat's start time. */
+export async function procStartTime(pid: number): Promise<string | undefined> {
+  if (!pid) return undefined;
+  try {
+    const stat = await Deno.readTextFile(`/proc/${pid}/stat`);
+    // The command name may contain spaces and parentheses: split after the last ')'.
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    if (fields[0] === "Z") return undefined; // a zombie is as good as gone
+    return fields[19];
+  } catch {
+    return undefined;
+  }
+}
+
+/** The real probe: /proc and the freezer cgroup. */
+export const realProbe: ProcessProbe = {
+  startTime: procStartTime,
+  async frozen(id: string) {
+    for (
+      const path of [
+        `/sys/fs/cgroup/freezer/skiff/${id}/freezer.state`,
+        `/sys/fs/cgroup/skiff/${id}/cgroup.freeze`,
+      ]
+    ) {
+      try {
+        const text = (await Deno.readTextFile(path)).trim();
+        return text === "FROZEN" || text === "FREEZING" || text === "1";
+      } catch {
+        // not this cgroup version
+      }
+    }
+    return false;
+  },
+};
+
+/**
+ * The container's current state, persisting any transition it discovers
+ * (a running container whose monitor is gone becomes exited).
+ *
+ * @example
+ * ```ts
+ * const state = await currentState(store, record);
+ * if (state.Status === "running") ...
+ * ```
+ */
+export async function currentState(
+  store: Store,
+  rec: ContainerRecord,
+  probe: ProcessProbe = realProbe,
+): Promise<ContainerState> {
+  const state = await getState(store, rec.Id);
+  if (!["running", "paused", "restarting"].includes(state.Status)) return state;
+  const runDir = containerRunDir(store, rec.Id);
+  const monitorAlive = state.MonitorPid > 0 &&
+    (await probe.startTime(state.MonitorPid)) === state.MonitorStartTime &&
+    state.MonitorStartTime !== undefined;
+  if (monitorAlive) {
+    const pidText = await Deno.readTextFile(`${runDir}/pid`).catch(() => "");
+    const pid = Number(pidText.trim()) || state.Pid;
+    const exit = await readJson<ExitFile>(`${runDir}/exit`).catch(() => undefined);
+    const restarting = exit !== undefined && (await probe.startTime(pid)) === undefined;
+    return {
+      ...state,
+      Pid: pid,
+      Status: restarting ? "restarting" : (await probe.frozen(rec.Id)) ? "paused" : "running",
+    };
+  }
+  // The monitor is gone: the container has ended (or must be treated as ended).
+  const exit = await readJson<ExitFile>(`${runDir}/exit`).catch(() => undefined);
+  const restarts = Number(
+    (await Deno.readTextFile(`${runDir}/restarts`).catch(() => "")).trim(),
+  );
+  const ended: ContainerState = {
+    ...state,
+    Status: "exited",
+    Pid: 0,
+    MonitorPid: 0,
+    ExitCode: exit?.exitCode ?? 137,
+    OOMKilled: exit?.oomKilled ?? false,
+    Error: exit?.error ?? (exit ? "" : "container monitor exited unexpectedly"),
+    FinishedAt: exit?.exitedAt ?? new Date().toISOString(),
+    RestartCount: Number.isFinite(restarts) && restarts > 0 ? restarts : state.RestartCount,
+  };
+  if (!exit && state.Pid > 0) {
+    // A container whose monitor was killed must not run on unsupervised.
+    try {
+      Deno.kill(state.Pid, "SIGKILL");
+    } catch {
+      // already gone
+    }
+  }
+  await putState(store, rec.Id, ended).catch(() => {});
+  return ended;
+}

@@ -1,0 +1,199 @@
+/**
+ * How containers look to users and scripts: `ps` rows and the `inspect`
+ * object, with Docker's field names and types (`Labels` is a string in ps,
+ * a map in inspect).
+ */
+import { ago, statusWord } from "../cli/units.ts";
+import type { Store } from "../store/store.ts";
+import {
+  containerDir,
+  type ContainerRecord,
+  containerRunDir,
+  type ContainerState,
+  ZERO_TIME,
+} from "./container_store.ts";
+
+/** One row of `skiff ps`, as `docker ps --format '{{json .}}'` prints it. */
+export interface ContainerRow {
+  Command: string;
+  CreatedAt: string;
+  ID: string;
+  Image: string;
+  Labels: string;
+  LocalVolumes: string;
+  Mounts: string;
+  Names: string;
+  Networks: string;
+  Ports: string;
+  RunningFor: string;
+  Size: string;
+  State: string;
+  Status: string;
+}
+
+function dockerTime(iso: string): string {
+  const d = new Date(iso);
+  if (isNaN(d.getTime())) return "";
+  return d.toISOString().replace("T", " ").replace(/(\.\d+)?Z$/, " +0000 UTC");
+}
+
+/** Docker's quoted, truncated command column. */
+export function commandColumn(rec: ContainerRecord, noTrunc: boolean): string {
+  let cmd = [rec.Path, ...rec.Args].join(" ");
+  if (!noTrunc && [...cmd].length > 20) cmd = [...cmd].slice(0, 19).join("") + "…";
+  return JSON.stringify(cmd);
+}
+
+/** Docker's human status: "Up 3 seconds", "Exited (0) 2 minutes ago", "Created". */
+export function statusText(state: ContainerState, now = Date.now()): string {
+  return statusWord({
+    status: state.Status,
+    startedAt: state.StartedAt === ZERO_TIME ? undefined : state.StartedAt,
+    finishedAt: state.FinishedAt === ZERO_TIME ? undefined : state.FinishedAt,
+    exitCode: state.ExitCode,
+    now,
+  });
+}
+
+/** A `ps` row for a container. */
+export function containerRow(
+  rec: ContainerRecord,
+  state: ContainerState,
+  opts: { noTrunc: boolean; now?: number },
+): ContainerRow {
+  const mounts = rec.Options.mounts.flatMap((m) => m.type === "volume" ? [m.name ?? ""] : []);
+  return {
+    Command: commandColumn(rec, opts.noTrunc),
+    CreatedAt: dockerTime(rec.Created),
+    ID: opts.noTrunc ? rec.Id : rec.Id.slice(0, 12),
+    Image: rec.ImageName,
+    Labels: Object.entries(rec.Labels).map(([k, v]) => `${k}=${v}`).join(","),
+    LocalVolumes: String(mounts.length),
+    Mounts: mounts.join(","),
+    Names: rec.Name,
+    Networks: rec.Options.network === "private" ? "" : String(rec.Options.network),
+    Ports: "",
+    RunningFor: ago(rec.Created, opts.now),
+    Size: "0B",
+    State: state.Status,
+    Status: statusText(state, opts.now),
+  };
+}
+
+/** The object `skiff inspect` prints for a container, in Docker's shape. */
+export function inspectContainer(
+  store: Store,
+  rec: ContainerRecord,
+  state: ContainerState,
+): Record<string, unknown> {
+  const o = rec.Options;
+  const dir = containerDir(store, rec.Id);
+  return {
+    Id: rec.Id,
+    Created: rec.Created,
+    Path: rec.Path,
+    Args: rec.Args,
+    State: {
+      Status: state.Status,
+      Running: state.Status === "running" || state.Status === "paused",
+      Paused: state.Status === "paused",
+      Restarting: state.Status === "restarting",
+      OOMKilled: state.OOMKilled,
+      Dead: state.Status === "dead",
+      Pid: state.Pid,
+      ExitCode: state.ExitCode,
+      Error: state.Error,
+      StartedAt: state.StartedAt,
+      FinishedAt: state.FinishedAt,
+    },
+    Image: rec.Image,
+    ResolvConfPath: "",
+    HostnamePath: "",
+    HostsPath: "",
+    LogPath: `${dir}/ctr.log`,
+    Name: `/${rec.Name}`,
+    RestartCount: state.RestartCount,
+    Driver: "overlay",
+    Platform: "linux",
+    MountLabel: "",
+    ProcessLabel: "",
+    AppArmorProfile: "",
+    ExecIDs: null,
+    HostConfig: {
+      Binds: o.mounts.flatMap((m) =>
+        m.type === "bind" ? [`${m.source}:${m.target}${m.readonly ? ":ro" : ""}`] : []
+      ),
+      LogConfig: { Type: "k8s-file", Config: {} },
+      NetworkMode: o.network === "private" ? "private" : o.network,
+      RestartPolicy: { Name: o.restart.name, MaximumRetryCount: o.restart.maxRetries },
+      AutoRemove: o.autoRemove,
+      CapAdd: o.capAdd.length ? o.capAdd : null,
+      CapDrop: o.capDrop.length ? o.capDrop : null,
+      Privileged: o.privileged,
+      ReadonlyRootfs: o.readOnly,
+      SecurityOpt: null,
+      Tmpfs: Object.fromEntries(
+        o.mounts.flatMap((m) => m.type === "tmpfs" ? [[m.target, m.options.join(",")]] : []),
+      ),
+      Memory: o.memory ?? 0,
+      MemorySwap: o.memorySwap ?? 0,
+      NanoCpus: o.cpus ?? 0,
+      CpuShares: o.cpuShares ?? 0,
+      PidsLimit: o.pidsLimit ?? null,
+      Ulimits: o.ulimits.map((u) => ({ Name: u.name, Soft: u.soft, Hard: u.hard })),
+      Init: o.init,
+    },
+    GraphDriver: {
+      Data: {
+        UpperDir: `${dir}/upper`,
+        WorkDir: `${dir}/work`,
+        MergedDir: `${dir}/merged`,
+      },
+      Name: "overlay",
+    },
+    Mounts: o.mounts.flatMap((m) => {
+      if (m.type === "tmpfs") return [];
+      const common = { Destination: m.target, Mode: m.readonly ? "ro" : "", RW: !m.readonly };
+      return m.type === "volume"
+        ? [{
+          Type: "volume",
+          Name: m.name,
+          Source: `${store.volumes}/${m.name}/_data`,
+          Driver: "local",
+          ...common,
+          Propagation: "",
+        }]
+        : [{ Type: "bind", Source: m.source, ...common, Propagation: m.propagation }];
+    }),
+    Config: {
+      Hostname: rec.Hostname,
+      Domainname: "",
+      User: rec.User,
+      AttachStdin: o.interactive,
+      AttachStdout: true,
+      AttachStderr: true,
+      Tty: o.tty,
+      OpenStdin: o.interactive,
+      StdinOnce: false,
+      Env: rec.Env,
+      Cmd: o.cmd.length ? o.cmd : rec.Args,
+      Image: rec.ImageName,
+      Volumes: null,
+      WorkingDir: rec.WorkingDir,
+      Entrypoint: o.entrypoint === undefined ? null : o.entrypoint ? [o.entrypoint] : null,
+      OnBuild: null,
+      Labels: rec.Labels,
+      StopSignal: rec.StopSignal,
+      StopTimeout: rec.StopTimeout,
+    },
+    NetworkSettings: {
+      Bridge: "",
+      SandboxID: "",
+      Ports: {},
+      SandboxKey: "",
+      IPAddress: "",
+      Networks: {},
+    },
+    RunDir: containerRunDir(store, rec.Id),
+  };
+}
