@@ -6,11 +6,13 @@ set -euo pipefail
 cd "$(dirname "$(readlink -f "$0")")/.."
 
 DENO_VERSION=2.9.6
-packages=(gcc make libc6-dev busybox-static docker-registry umoci skopeo zstd apache2-utils tmux nodejs npm)
+packages=(gcc make libc6-dev busybox-static docker-registry umoci skopeo zstd apache2-utils tmux)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# npm installs deno; a machine may already have Node.js from elsewhere.
+command -v npm >/dev/null || missing+=(nodejs npm)
 if ((${#missing[@]})); then
   echo "setup: installing ${missing[*]}" >&2
   export DEBIAN_FRONTEND=noninteractive
