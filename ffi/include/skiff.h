@@ -166,6 +166,13 @@ int skiff_pty_resize(int fd, unsigned rows, unsigned cols);
 int skiff_ns_clone_flag(int ns);
 const char *skiff_ns_proc_name(int ns); /* "mnt", "pid"... as in /proc/<pid>/ns */
 
+/* resolve.c: opens path inside the directory root (openat2 RESOLVE_IN_ROOT and
+ * RESOLVE_NO_MAGICLINKS); follow = 0 adds O_NOFOLLOW for the last component.
+ * Returns the fd (O_CLOEXEC) or -errno. */
+int skiff_openat2_in_root(const char *root, const char *path, int flags, int follow);
+/* Closes an fd returned by skiff_openat2_in_root; 0 or -errno. */
+int skiff_close_fd(int fd);
+
 /* Writes data to path through a temporary file and rename. */
 int skiff_write_atomic(const char *path, const char *data, size_t len, struct skiff_err *err);
 /* Writes data to an existing file (cgroup.procs, uid_map...). */

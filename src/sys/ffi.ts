@@ -12,6 +12,8 @@ const symbols = {
   skiff_lgetxattr: { parameters: ["buffer", "buffer", "buffer", "u32"], result: "i64" },
   skiff_llistxattr: { parameters: ["buffer", "buffer", "u32"], result: "i64" },
   skiff_lutimes: { parameters: ["buffer", "i64", "i64", "i64", "i64"], result: "i32" },
+  skiff_openat2_in_root: { parameters: ["buffer", "buffer", "i32", "i32"], result: "i32" },
+  skiff_close_fd: { parameters: ["i32"], result: "i32" },
 } as const satisfies Deno.ForeignLibraryInterface;
 
 /** The loaded library's symbols. */
