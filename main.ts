@@ -3,11 +3,23 @@
  * runs the command, and maps errors to Docker's exit codes (125 for engine
  * errors). Commands are imported lazily, so start-up stays near Deno's own.
  */
-import { commandTable } from "./src/cli/table.ts";
-import { parseInvocation } from "./src/cli/parser.ts";
 import { SkiffError } from "./src/errors.ts";
 
 async function main(argv: string[]): Promise<number> {
+  if (argv.length === 1 && (argv[0] === "version" || argv[0] === "--version")) {
+    // The hottest trivial path skips loading the command table.
+    if (argv[0] === "--version") {
+      const { versionLine } = await import("./src/version.ts");
+      console.log(versionLine());
+      return 0;
+    }
+    const version = await import("./src/commands/version.ts");
+    return await version.default({ path: ["version"], flags: {}, args: [], global: {} });
+  }
+  const [{ commandTable }, { parseInvocation }] = await Promise.all([
+    import("./src/cli/table.ts"),
+    import("./src/cli/parser.ts"),
+  ]);
   const inv = parseInvocation(commandTable, argv);
   if (inv.version && !inv.command) {
     const { versionLine } = await import("./src/version.ts");
