@@ -50,6 +50,9 @@ struct skiff_seccomp_cond {
   int masked;
   unsigned long long value, mask;
 };
+struct skiff_seccomp_errno {
+  unsigned nr, errno_value;
+};
 struct skiff_seccomp {
   int enabled;
   void *prog; /* built BPF program (struct sock_filter[]), set by skiff_seccomp_prepare */
@@ -59,6 +62,9 @@ struct skiff_seccomp {
   size_t nallow;
   struct skiff_seccomp_cond *cond;
   size_t ncond;
+  /* syscalls answered with their own errno (clone3 -> ENOSYS, so libc falls back to clone) */
+  struct skiff_seccomp_errno *errnos;
+  size_t nerrnos;
 };
 /* How one process runs (container init or exec). */
 struct skiff_process {

@@ -184,6 +184,12 @@ static int directive(struct skiff_plan *p, char **f, int n, struct skiff_err *er
     if (parse_u64(f[4], &c.value) < 0 || parse_u64(f[5], &c.mask) < 0)
       return skiff_error(err, 0, "seccomp-cond: bad value or mask");
     PUSH(pr->seccomp.cond, pr->seccomp.ncond, c);
+  } else if (!strcmp(d, "seccomp-errno")) {
+    NEED(2);
+    struct skiff_seccomp_errno e = {0};
+    NUM(f[1], 0, 0xffffffffLL, e.nr);
+    NUM(f[2], 0, 4095, e.errno_value);
+    PUSH(pr->seccomp.errnos, pr->seccomp.nerrnos, e);
   } else if (!strcmp(d, "rlimit")) {
     NEED(3);
     struct skiff_rlimit r = {.resource = -1};

@@ -1,6 +1,7 @@
 /* The seccomp filter: a classic BPF program built from the plan's allow list.
  *   arch != x86_64            -> errno
  *   nr == allowed[i]          -> allow
+ *   nr == errnos[i].nr        -> errno(errnos[i].errno_value)
  *   nr == c.nr && arg matches -> allow (one block per conditional rule; rules are ORed)
  *   otherwise                 -> errno(defaultErrno) */
 #include "skiff.h"
@@ -24,7 +25,7 @@ int skiff_seccomp_build(const struct skiff_seccomp *sc, void *progp, size_t cap,
                         struct skiff_err *err) {
   struct sock_filter *prog = progp;
   size_t n = 0;
-  size_t need = 5 + 2 * sc->nallow + 10 * sc->ncond;
+  size_t need = 5 + 2 * sc->nallow + 2 * sc->nerrnos + 10 * sc->ncond;
   if (need > cap || need > BPF_MAXINSNS)
     return skiff_error(err, E2BIG, "seccomp: filter of %zu instructions", need);
   uint32_t deny = SECCOMP_RET_ERRNO | (sc->default_errno & SECCOMP_RET_DATA);
@@ -35,6 +36,10 @@ int skiff_seccomp_build(const struct skiff_seccomp *sc, void *progp, size_t cap,
   for (size_t i = 0; i < sc->nallow; i++) {
     prog[n++] = JEQ(sc->allow[i], 0, 1);
     prog[n++] = RET(SECCOMP_RET_ALLOW);
+  }
+  for (size_t i = 0; i < sc->nerrnos; i++) {
+    prog[n++] = JEQ(sc->errnos[i].nr, 0, 1);
+    prog[n++] = RET(SECCOMP_RET_ERRNO | (sc->errnos[i].errno_value & SECCOMP_RET_DATA));
   }
   for (size_t i = 0; i < sc->ncond; i++) {
     const struct skiff_seccomp_cond *c = &sc->cond[i];
@@ -58,7 +63,7 @@ int skiff_seccomp_build(const struct skiff_seccomp *sc, void *progp, size_t cap,
 
 int skiff_seccomp_prepare(struct skiff_seccomp *sc, struct skiff_err *err) {
   if (!sc->enabled || sc->prog) return 0;
-  size_t cap = 5 + 2 * sc->nallow + 10 * sc->ncond;
+  size_t cap = 5 + 2 * sc->nallow + 2 * sc->nerrnos + 10 * sc->ncond;
   struct sock_filter *prog = calloc(cap, sizeof *prog);
   if (!prog) return skiff_error(err, ENOMEM, "seccomp");
   int n = skiff_seccomp_build(sc, prog, cap, err);

@@ -46,6 +46,8 @@ export interface PlanSeccomp {
   allow: number[];
   /** Syscalls allowed only with argument conditions, e.g. personality(0x0), clone without namespace flags. */
   conditional: { nr: number; arg: number; op: "eq" | "maskedEq"; value: number; mask?: number }[];
+  /** Syscalls answered with their own errno (Docker: clone3 gets ENOSYS so libc falls back to clone). */
+  errnoRules?: { nr: number; errno: number }[];
 }
 
 /** How a process runs: shared by container start and exec. */

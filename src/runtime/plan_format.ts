@@ -15,6 +15,7 @@
  * | `seccomp` | default errno (its presence enables the filter) |
  * | `seccomp-allow` (repeated) | syscall numbers |
  * | `seccomp-cond` (repeated, ORed) | nr arg eq or maskedEq value mask |
+ * | `seccomp-errno` (repeated) | nr errno: the syscall fails with this errno |
  * | `rlimit` | name soft hard |
  * | `oom-score-adj` | value |
  * | `namespace` | type [path to join] |
@@ -100,6 +101,9 @@ function writeProcess(w: Writer, p: PlanProcess): void {
     w.add("seccomp", int(p.seccomp.defaultErrno, "seccomp defaultErrno"));
     for (let i = 0; i < p.seccomp.allow.length; i += 32) {
       w.add("seccomp-allow", ...p.seccomp.allow.slice(i, i + 32).map((n) => int(n, "syscall")));
+    }
+    for (const e of p.seccomp.errnoRules ?? []) {
+      w.add("seccomp-errno", int(e.nr, "syscall"), int(e.errno, "errno"));
     }
     for (const c of p.seccomp.conditional) {
       w.add("seccomp-cond", c.nr, c.arg, c.op, c.value, c.mask ?? 0);

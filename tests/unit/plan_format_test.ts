@@ -104,3 +104,15 @@ Deno.test("serializeExecPlan names the pid and detach", () => {
   assertEquals(lines[1], ["exec-pid", "42"]);
   assertEquals(lines.at(-1), ["detach", "1"]);
 });
+
+Deno.test("serializePlan writes per-syscall errno rules (clone3 gets ENOSYS)", () => {
+  const p = plan();
+  p.process.seccomp = {
+    defaultErrno: 1,
+    allow: [0, 1],
+    conditional: [],
+    errnoRules: [{ nr: 435, errno: 38 }],
+  };
+  const lines = serializePlan(p).split("\n");
+  assertEquals(lines.includes("seccomp-errno\t435\t38"), true);
+});
