@@ -1,0 +1,180 @@
+/**
+ * Container lifecycle commands against real containers (root): pause and
+ * unpause, top, rename, port, stats, attach and container prune.
+ */
+import { assert, assertEquals, assertStringIncludes } from "../helpers/assert.ts";
+import { ensureFixtures, fixturePaths } from "../helpers/fixtures.ts";
+import { skiff, type TempStore, tempStore } from "../helpers/skiff.ts";
+
+const opts = { sanitizeResources: false, sanitizeOps: false };
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function setupStore(): Promise<TempStore> {
+  await ensureFixtures();
+  const store = await tempStore();
+  const r = await skiff(["load", "-i", fixturePaths().dockerArchive], store);
+  assertEquals(r.code, 0, r.stderr);
+  return store;
+}
+
+async function runDetached(store: TempStore, args: string[]): Promise<string> {
+  const r = await skiff(["run", "-d", ...args], store);
+  assertEquals(r.code, 0, r.stderr);
+  return r.stdout.trim();
+}
+
+async function state(store: TempStore, name: string): Promise<string> {
+  const r = await skiff(["inspect", "--format", "{{.State.Status}}", name], store);
+  return r.stdout.trim();
+}
+
+Deno.test("container lifecycle commands", opts, async (t) => {
+  const store = await setupStore();
+  try {
+    const counterId = await runDetached(store, [
+      "--name",
+      "counter",
+      "busybox",
+      "sh",
+      "-c",
+      "i=0; while true; do i=$((i+1)); echo $i > /tmp/n; sleep 0.05; done",
+    ]);
+    const counterFile = `${store.root}/containers/${counterId}/upper/tmp/n`;
+    const count = async () => Number((await Deno.readTextFile(counterFile)).trim());
+
+    await t.step("pause stops the processes, unpause resumes them", async () => {
+      await sleep(200);
+      const p = await skiff(["pause", "counter"], store);
+      assertEquals([p.code, p.stdout], [0, "counter\n"], p.stderr);
+      assertEquals(await state(store, "counter"), "paused");
+      const ps = await skiff(["ps", "--format", "{{.Status}}"], store);
+      assertStringIncludes(ps.stdout, "(Paused)");
+      const frozen = await count();
+      await sleep(400);
+      assertEquals(await count(), frozen);
+      const again = await skiff(["pause", "counter"], store);
+      assertEquals(again.code, 1);
+      assertEquals(again.stderr, `Error: Container ${counterId} is already paused\n`);
+      const ex = await skiff(["exec", "counter", "true"], store);
+      assertEquals(ex.code, 1);
+      assertStringIncludes(ex.stderr, "is paused, unpause the container before exec");
+      const u = await skiff(["unpause", "counter"], store);
+      assertEquals([u.code, u.stdout], [0, "counter\n"], u.stderr);
+      assertEquals(await state(store, "counter"), "running");
+      await sleep(400);
+      const n = await skiff(["exec", "counter", "cat", "/tmp/n"], store);
+      assert(Number(n.stdout.trim()) > frozen, `${n.stdout} should exceed ${frozen}`);
+      const notPaused = await skiff(["unpause", "counter"], store);
+      assertEquals(notPaused.code, 1);
+      assertEquals(notPaused.stderr, `Error: Container ${counterId} is not paused\n`);
+    });
+
+    await t.step("top lists the container's processes", async () => {
+      const r = await skiff(["top", "counter"], store);
+      assertEquals(r.code, 0, r.stderr);
+      const [header, ...rows] = r.stdout.trim().split("\n");
+      assertEquals(header.split(/\s+/), ["UID", "PID", "PPID", "C", "STIME", "TTY", "TIME", "CMD"]);
+      assert(rows.some((l) => l.includes("sh -c i=0")), r.stdout);
+      const o = await skiff(["top", "counter", "-o", "pid,comm"], store);
+      assertEquals(o.stdout.split("\n")[0].split(/\s+/), ["PID", "COMMAND"]);
+    });
+
+    await t.step("stats --no-stream has Docker's fields", async () => {
+      const r = await skiff(["stats", "--no-stream", "--format", "{{json .}}", "counter"], store);
+      assertEquals(r.code, 0, r.stderr);
+      const row = JSON.parse(r.stdout.trim());
+      assertEquals(Object.keys(row).sort(), [
+        "BlockIO",
+        "CPUPerc",
+        "Container",
+        "ID",
+        "MemPerc",
+        "MemUsage",
+        "Name",
+        "NetIO",
+        "PIDs",
+      ]);
+      assertEquals([row.Container, row.Name, row.ID], [
+        "counter",
+        "counter",
+        counterId.slice(0, 12),
+      ]);
+      assert(/^\d+\.\d\d%$/.test(row.CPUPerc), row.CPUPerc);
+      assert(/^[\d.]+[KMG]?i?B \/ [\d.]+[KMGT]?i?B$/.test(row.MemUsage), row.MemUsage);
+      assert(Number(row.PIDs) >= 1, row.PIDs);
+      const table = await skiff(["stats", "--no-stream"], store);
+      assertStringIncludes(table.stdout.split("\n")[0], "CONTAINER ID");
+      assertStringIncludes(table.stdout, "MEM USAGE / LIMIT");
+    });
+
+    await t.step("attach receives the container's new output", async () => {
+      await runDetached(store, [
+        "--name",
+        "ticker",
+        "busybox",
+        "sh",
+        "-c",
+        "i=0; while true; do i=$((i+1)); echo tick $i; sleep 0.2; done",
+      ]);
+      await sleep(600);
+      const r = await skiff(["attach", "ticker"], { ...store, timeoutMs: 1500 });
+      const ticks = r.stdout.trim().split("\n").filter((l) => l.startsWith("tick "));
+      assert(ticks.length >= 3, `expected ticks, got ${JSON.stringify(r.stdout)} ${r.stderr}`);
+      assert(Number(ticks[0].split(" ")[1]) > 1, "attach must not replay old output");
+      assertEquals(await state(store, "ticker"), "running");
+    });
+
+    await t.step("rename changes the name and frees the old one", async () => {
+      const r = await skiff(["rename", "ticker", "renamed"], store);
+      assertEquals([r.code, r.stdout, r.stderr], [0, "", ""]);
+      const ps = await skiff(["ps", "-a", "--format", "{{.Names}}"], store);
+      const names = ps.stdout.trim().split("\n");
+      assert(names.includes("renamed") && !names.includes("ticker"), ps.stdout);
+      const reuse = await skiff(["create", "--name", "ticker", "busybox", "true"], store);
+      assertEquals(reuse.code, 0, reuse.stderr);
+      const clash = await skiff(["rename", "renamed", "counter"], store);
+      assertEquals(clash.code, 1);
+      assertStringIncludes(clash.stderr, 'The container name "/counter" is already in use');
+      const same = await skiff(["rename", "counter", "counter"], store);
+      assertEquals(
+        same.stderr,
+        "Error: Renaming a container with the same name as its current name\n",
+      );
+    });
+
+    await t.step("port lists nothing and refuses a private port", async () => {
+      const r = await skiff(["port", "counter"], store);
+      assertEquals([r.code, r.stdout, r.stderr], [0, "", ""]);
+      const p = await skiff(["port", "counter", "80"], store);
+      assertEquals(p.code, 1);
+      assertEquals(p.stderr, "Error: No public port '80/tcp' published for counter\n");
+    });
+
+    await t.step("container prune removes stopped containers only", async () => {
+      const exited = await skiff(["run", "--name", "done", "busybox", "true"], store);
+      assertEquals(exited.code, 0, exited.stderr);
+      const ids = new Map<string, string>();
+      const ls = await skiff(["ps", "-a", "--no-trunc", "--format", "{{.Names}} {{.ID}}"], store);
+      for (const l of ls.stdout.trim().split("\n")) ids.set(l.split(" ")[0], l.split(" ")[1]);
+      const labeled = await skiff(["create", "--label", "keep=yes", "busybox", "true"], store);
+      const f = await skiff(["container", "prune", "-f", "--filter", "label=keep=yes"], store);
+      assertEquals(f.code, 0, f.stderr);
+      assertEquals(
+        f.stdout,
+        `Deleted Containers:\n${labeled.stdout.trim()}\n\nTotal reclaimed space: 0B\n`,
+      );
+      const r = await skiff(["container", "prune", "-f"], store);
+      assertEquals(r.code, 0, r.stderr);
+      const deleted = r.stdout.split("\n").slice(1).filter((l) => /^[0-9a-f]{64}$/.test(l));
+      assertEquals(deleted.sort(), [ids.get("done")!, ids.get("ticker")!].sort());
+      assertStringIncludes(r.stdout, "Total reclaimed space: ");
+      const left = await skiff(["ps", "-a", "--format", "{{.Names}}"], store);
+      assertEquals(left.stdout.trim().split("\n").sort(), ["counter", "renamed"]);
+      const none = await skiff(["container", "prune", "-f"], store);
+      assertEquals(none.stdout, "Total reclaimed space: 0B\n");
+    });
+  } finally {
+    await skiff(["rm", "-f", "counter", "renamed"], store);
+    await store.cleanup();
+  }
+});
