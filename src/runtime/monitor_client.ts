@@ -8,6 +8,7 @@
  * Client to monitor: 0 stdin, 3 stdin closed, 4 resize (rows u16, cols u16, big-endian).
  */
 import { ExecError, SkiffError } from "../errors.ts";
+import { assetPath } from "../sys/assets.ts";
 import { type ExecPlan, serializeExecPlan } from "./plan_format.ts";
 
 /** Frame types of the attach protocol. */
@@ -30,9 +31,7 @@ export const Frame = {
  * ```
  */
 export function monitorPath(): string {
-  const dir = Deno.env.get("SKIFF_LIBDIR");
-  if (dir) return `${dir}/skiff-monitor`;
-  return new URL("../../ffi/build/skiff-monitor", import.meta.url).pathname;
+  return assetPath("skiff-monitor");
 }
 
 const decoder = new TextDecoder();

@@ -1,4 +1,5 @@
 /** How to run skiff itself again (for the monitor's clean-up command). */
+import { isCompiled } from "../sys/assets.ts";
 
 /**
  * The argv that runs this skiff with the same store: the compiled binary, or
@@ -11,8 +12,7 @@
  */
 export function skiffArgv(paths: { root: string; runroot: string }): string[] {
   const main = new URL("../../main.ts", import.meta.url);
-  const compiled = main.protocol !== "file:" || main.pathname.includes("/deno-compile-");
-  const base = compiled
+  const base = isCompiled()
     ? [Deno.execPath()]
     : [Deno.execPath(), "run", "-A", "--no-check", "--quiet", main.pathname];
   return [...base, "--root", paths.root, "--runroot", paths.runroot];

@@ -4,6 +4,7 @@
  * never pay for it. Everything else uses the typed wrappers in `src/sys/`.
  */
 import { SkiffError } from "../errors.ts";
+import { assetPath } from "./assets.ts";
 
 const symbols = {
   skiff_lchown: { parameters: ["buffer", "i64", "i64"], result: "i32" },
@@ -21,11 +22,9 @@ export type SkiffSymbols = Deno.DynamicLibrary<typeof symbols>["symbols"];
 
 let library: Deno.DynamicLibrary<typeof symbols> | undefined;
 
-/** Path of the shared library: `SKIFF_LIBDIR` if set, else `ffi/build` next to the sources. */
+/** Path of the shared library: `SKIFF_LIBDIR` if set, else `ffi/build` (or the compiled binary's copy). */
 export function libraryPath(): string {
-  const dir = Deno.env.get("SKIFF_LIBDIR");
-  if (dir) return `${dir}/libskiff.so`;
-  return new URL("../../ffi/build/libskiff.so", import.meta.url).pathname;
+  return assetPath("libskiff.so");
 }
 
 /** Opens libskiff once and returns its symbols. */
