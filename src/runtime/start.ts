@@ -115,6 +115,11 @@ export async function startContainer(
       hostHostname: o.network === "host" ? Deno.hostname() : undefined,
     });
     await clampDefaultRlimits(plan.process.rlimits, o.ulimits.map((u) => u.name));
+    spec.process.rlimits = plan.process.rlimits.map((r) => ({
+      type: `RLIMIT_${r.type.toUpperCase()}`,
+      hard: r.hard,
+      soft: r.soft,
+    }));
     await writeJsonAtomic(`${dir}/config.json`, spec);
     await writeFileAtomic(`${dir}/plan`, serializePlan(plan, opts)); // read by the monitor
     const { pid } = await startMonitor(`${dir}/plan`);
