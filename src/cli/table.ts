@@ -4,7 +4,7 @@
  * what it needs.
  */
 import type { CommandSpec, FlagSpec, FlagType } from "./spec.ts";
-import { containerCommands, containerGroup } from "./table_containers.ts";
+import { containerCommands, containerGroup, fileCommands } from "./table_containers.ts";
 
 function flag(
   name: string,
@@ -245,9 +245,70 @@ const completion: CommandSpec = {
   load: () => import("../commands/completion.ts"),
 };
 
+const volumeCommands: CommandSpec[] = [
+  {
+    name: "create",
+    summary: "Create a volume",
+    usage: "[OPTIONS] [VOLUME]",
+    maxArgs: 1,
+    flags: [
+      flag("driver", "d", "string", "Specify volume driver name", { default: "local" }),
+      flag("label", undefined, "list", "Set metadata for a volume"),
+      flag("name", undefined, "string", "Specify volume name"),
+      flag("opt", "o", "list", "Set driver specific options"),
+    ],
+    load: () => import("../commands/volume_create.ts"),
+  },
+  {
+    name: "ls",
+    aliases: ["list"],
+    summary: "List volumes",
+    usage: "[OPTIONS]",
+    maxArgs: 0,
+    flags: [
+      flag("filter", "f", "list", "Provide filter values (e.g. 'dangling=true')"),
+      format,
+      quiet("Only display volume names"),
+    ],
+    load: () => import("../commands/volume_ls.ts"),
+  },
+  {
+    name: "inspect",
+    summary: "Display detailed information on one or more volumes",
+    usage: "[OPTIONS] VOLUME [VOLUME...]",
+    minArgs: 1,
+    complete: "volumes",
+    flags: [{ ...format, short: "f" }],
+    load: () => import("../commands/volume_inspect.ts"),
+  },
+  {
+    name: "rm",
+    aliases: ["remove"],
+    summary: "Remove one or more volumes",
+    usage: "[OPTIONS] VOLUME [VOLUME...]",
+    minArgs: 1,
+    complete: "volumes",
+    flags: [flag("force", "f", "bool", "Force the removal of one or more volumes")],
+    load: () => import("../commands/volume_rm.ts"),
+  },
+  {
+    name: "prune",
+    summary: "Remove unused local volumes",
+    usage: "[OPTIONS]",
+    maxArgs: 0,
+    flags: [
+      flag("all", "a", "bool", "Remove all unused volumes, not just anonymous ones"),
+      flag("filter", undefined, "list", "Provide filter values (e.g. 'label=<label>')"),
+      flag("force", "f", "bool", "Do not prompt for confirmation"),
+    ],
+    load: () => import("../commands/volume_prune.ts"),
+  },
+];
+
 /** Every top-level command, with the `image` group holding the same image verbs. */
 export const commandTable: CommandSpec[] = [
   ...containerCommands,
+  ...fileCommands,
   pull,
   push,
   images,
@@ -284,6 +345,7 @@ export const commandTable: CommandSpec[] = [
     ],
   },
   containerGroup,
+  { name: "volume", summary: "Manage volumes", subcommands: volumeCommands },
   version,
   info,
   completion,

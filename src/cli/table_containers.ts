@@ -326,12 +326,66 @@ export const containerCommands: CommandSpec[] = [
   ),
 ];
 
+/** Commands on a container's file system: cp, diff, export, commit. */
+export const fileCommands: CommandSpec[] = [
+  {
+    name: "cp",
+    summary: "Copy files/folders between a container and the local filesystem",
+    usage:
+      "[OPTIONS] CONTAINER:SRC_PATH DEST_PATH|-\n       skiff cp [OPTIONS] SRC_PATH|- CONTAINER:DEST_PATH",
+    minArgs: 2,
+    maxArgs: 2,
+    complete: "containers",
+    flags: [
+      flag("archive", "a", "bool", "Archive mode (copy all uid/gid information)"),
+      flag("follow-link", "L", "bool", "Always follow symbol link in SRC_PATH"),
+      flag("quiet", "q", "bool", "Suppress progress output during copy"),
+    ],
+    load: () => import("../commands/cp.ts"),
+  },
+  {
+    name: "diff",
+    summary: "Inspect changes to files or directories on a container's filesystem",
+    usage: "CONTAINER",
+    minArgs: 1,
+    maxArgs: 1,
+    complete: "containers",
+    load: () => import("../commands/diff.ts"),
+  },
+  {
+    name: "export",
+    summary: "Export a container's filesystem as a tar archive",
+    usage: "[OPTIONS] CONTAINER",
+    minArgs: 1,
+    maxArgs: 1,
+    complete: "containers",
+    flags: [flag("output", "o", "string", "Write to a file, instead of STDOUT")],
+    load: () => import("../commands/export.ts"),
+  },
+  {
+    name: "commit",
+    summary: "Create a new image from a container's changes",
+    usage: "[OPTIONS] CONTAINER [REPOSITORY[:TAG]]",
+    minArgs: 1,
+    maxArgs: 2,
+    complete: "containers",
+    flags: [
+      flag("author", "a", "string", 'Author (e.g., "John Hannibal Smith <hannibal@a-team.com>")'),
+      flag("change", "c", "list", "Apply Dockerfile instruction to the created image"),
+      flag("message", "m", "string", "Commit message"),
+      flag("pause", "p", "bool", "Pause container during commit", { default: true }),
+    ],
+    load: () => import("../commands/commit.ts"),
+  },
+];
+
 /** The `container` management group: the same verbs under `skiff container`. */
 export const containerGroup: CommandSpec = {
   name: "container",
   summary: "Manage containers",
   subcommands: [
     ...containerCommands,
+    ...fileCommands,
     { ...ps, name: "ls", aliases: ["list", "ps"] },
     {
       name: "inspect",

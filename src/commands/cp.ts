@@ -1,0 +1,65 @@
+/** `skiff cp`: copy files or folders between a container and the local file system. */
+import type { CommandContext } from "../cli/spec.ts";
+import { humanSizeWithPrecision } from "../cli/units.ts";
+import { InvalidArgumentError } from "../errors.ts";
+import { findContainer } from "../runtime/container_store.ts";
+import { copyFromContainer, copyToContainer, parseCopyArg } from "../runtime/copy.ts";
+import { openStore } from "../store/store.ts";
+
+/** The parsed arguments of `skiff cp`. */
+export interface CpArgs {
+  direction: "from" | "to";
+  container: string;
+  /** Path inside the container. */
+  containerPath: string;
+  /** Host path, or `-` for a tar stream. */
+  local: string;
+}
+
+/**
+ * Parses `CONTAINER:SRC DEST` or `SRC CONTAINER:DEST`, as docker does.
+ *
+ * @example
+ * ```ts
+ * parseCpArgs(["web:/etc/hosts", "-"]); // { direction: "from", container: "web", ... }
+ * ```
+ */
+export function parseCpArgs(args: string[]): CpArgs {
+  const [src, dst] = args.map(parseCopyArg);
+  if (src.container !== undefined && dst.container !== undefined) {
+    throw new InvalidArgumentError("copying between containers is not supported");
+  }
+  if (src.container === undefined && dst.container === undefined) {
+    throw new InvalidArgumentError("must specify at least one container source");
+  }
+  const remote = src.container !== undefined ? src : dst;
+  if (remote.path === "") throw new InvalidArgumentError("filepath cannot be empty");
+  const local = src.container !== undefined ? dst.path : src.path;
+  if (local === "") throw new InvalidArgumentError("filepath cannot be empty");
+  return {
+    direction: src.container !== undefined ? "from" : "to",
+    container: remote.container!,
+    containerPath: remote.path,
+    local,
+  };
+}
+
+/** Runs `skiff cp [-a] [-L] [-q] CONTAINER:SRC DEST|-` or `SRC|- CONTAINER:DEST`. */
+export default async function cp(ctx: CommandContext): Promise<number> {
+  const a = parseCpArgs(ctx.args);
+  const store = await openStore(ctx.global);
+  const rec = await findContainer(store, a.container);
+  const opts = {
+    archive: ctx.flags.archive === true,
+    followLink: ctx.flags["follow-link"] === true,
+  };
+  const size = a.direction === "from"
+    ? await copyFromContainer(store, rec, a.containerPath, a.local, opts)
+    : await copyToContainer(store, rec, a.local, a.containerPath, opts);
+  const streamed = a.direction === "from" && a.local === "-";
+  if (!streamed && ctx.flags.quiet !== true && Deno.stderr.isTerminal()) {
+    const to = a.direction === "from" ? a.local : `${a.container}:${a.containerPath}`;
+    console.error(`Successfully copied ${humanSizeWithPrecision(size, 3)} to ${to}`);
+  }
+  return 0;
+}

@@ -1,0 +1,128 @@
+/**
+ * `skiff commit`: a new image from a container: the image's layers plus one
+ * layer made of the container's overlay upper directory, and a config that
+ * takes the container's command, environment, user, working directory and
+ * labels (as docker does), then the `--change` instructions.
+ */
+import { FailedPreconditionError, NotFoundError } from "../errors.ts";
+import { commitImage } from "../image/commit_image.ts";
+import { applyChanges, type ChangeableConfig } from "../image/import_rootfs.ts";
+import { diffLayerTar } from "../image/layer_diff.ts";
+import { readBlob } from "../store/blobs.ts";
+import { getImage, type ImageRecord } from "../store/images.ts";
+import type { Store } from "../store/store.ts";
+import { containerDir, type ContainerRecord } from "./container_store.ts";
+import { currentState } from "./state.ts";
+
+/** Options of `commitContainer`. */
+export interface CommitOptions {
+  author?: string;
+  message?: string;
+  /** Dockerfile instructions (`ENV X=1`, `CMD ["sh"]`...). */
+  changes?: string[];
+  /** Fully qualified tag (`docker.io/library/mine:latest`), if any. */
+  tag?: string;
+  /** Freeze a running container while its changes are read. */
+  pause?: boolean;
+}
+
+/**
+ * The config (`config` object) of the committed image: the image's, with
+ * what the container was created with, then the changes applied.
+ *
+ * @example
+ * ```ts
+ * commitConfig(rec, imageConfig, ["ENV X=1"]).Env; // [...rec.Env, "X=1"]
+ * ```
+ */
+export function commitConfig(
+  rec: ContainerRecord,
+  image: Record<string, unknown>,
+  changes: string[],
+): Record<string, unknown> {
+  const o = rec.Options;
+  const base: Record<string, unknown> = {
+    ...image,
+    Env: rec.Env,
+    Cmd: o.cmd.length > 0 ? o.cmd : (image.Cmd ?? null),
+    Entrypoint: o.entrypoint === undefined
+      ? (image.Entrypoint ?? null)
+      : (o.entrypoint === "" ? null : [o.entrypoint]),
+    WorkingDir: rec.WorkingDir,
+    User: rec.User,
+    Labels: rec.Labels,
+  };
+  return { ...base, ...applyChanges(base as ChangeableConfig, changes) };
+}
+
+async function freeze(id: string, on: boolean): Promise<boolean> {
+  for (
+    const [path, value] of [
+      [`/sys/fs/cgroup/skiff/${id}/cgroup.freeze`, on ? "1" : "0"],
+      [`/sys/fs/cgroup/freezer/skiff/${id}/freezer.state`, on ? "FROZEN" : "THAWED"],
+    ]
+  ) {
+    try {
+      await Deno.writeTextFile(path, value);
+      return true;
+    } catch {
+      // not this cgroup version
+    }
+  }
+  return false;
+}
+
+/**
+ * Stores the container's changes as a new image and returns its record.
+ *
+ * @example
+ * ```ts
+ * const img = await commitContainer(store, rec, { changes: ["ENV X=1"], tag: "docker.io/library/x:latest" });
+ * console.log(img.id); // sha256:...
+ * ```
+ */
+export async function commitContainer(
+  store: Store,
+  rec: ContainerRecord,
+  opts: CommitOptions = {},
+): Promise<ImageRecord> {
+  const image = await getImage(store, rec.Image);
+  if (!image) {
+    throw new NotFoundError(`image ${rec.Image} of container ${rec.Name} is not in the store`);
+  }
+  const doc = JSON.parse(new TextDecoder().decode(await readBlob(store, image.id)));
+  const state = await currentState(store, rec);
+  if (state.Status === "removing" || state.Status === "dead") {
+    throw new FailedPreconditionError(`container ${rec.Id} is ${state.Status}`);
+  }
+  const created = new Date().toISOString();
+  const config: Record<string, unknown> = {
+    architecture: doc.architecture,
+    os: doc.os,
+    ...(doc.variant ? { variant: doc.variant } : {}),
+    created,
+    ...(opts.author ? { author: opts.author } : {}),
+    ...(opts.message ? { comment: opts.message } : {}),
+    container: rec.Id,
+    config: commitConfig(rec, doc.config ?? {}, opts.changes ?? []),
+    rootfs: { type: "layers", diff_ids: [] },
+    ...(Array.isArray(doc.history) ? { history: doc.history } : {}),
+  };
+  const frozen = opts.pause === true && state.Status === "running" && await freeze(rec.Id, true);
+  try {
+    return await commitImage(store, {
+      config,
+      baseLayers: image.layers,
+      layers: [{ tar: diffLayerTar(`${containerDir(store, rec.Id)}/upper`) }],
+      history: [{
+        created,
+        created_by: [rec.Path, ...rec.Args].join(" "),
+        ...(opts.author ? { author: opts.author } : {}),
+        ...(opts.message ? { comment: opts.message } : {}),
+      }],
+      tags: opts.tag ? [opts.tag] : [],
+    });
+  } finally {
+    if (frozen) await freeze(rec.Id, false);
+  }
+}

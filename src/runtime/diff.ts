@@ -1,0 +1,54 @@
+/**
+ * `skiff diff`: a container's changes, read from its overlay upper directory
+ * with the image's layers telling added (`A`) from changed (`C`) paths.
+ */
+import { type Change, diffChanges, isOpaqueDir, isWhiteout } from "../image/layer_diff.ts";
+import type { Store } from "../store/store.ts";
+import { containerDir, type ContainerRecord } from "./container_store.ts";
+import { lowerDirs } from "./start.ts";
+
+/**
+ * Whether `path` exists in an overlay of `layersTopFirst` (whiteouts and
+ * opaque directories respected). Each component is looked at with lstat, so
+ * a symlink in a layer is never followed on the host.
+ *
+ * @example
+ * ```ts
+ * await existsInLayers([lower2, lower1], "/etc/passwd"); // true
+ * ```
+ */
+export async function existsInLayers(layersTopFirst: string[], path: string): Promise<boolean> {
+  const parts = path.split("/").filter((p) => p !== "" && p !== ".");
+  for (const layer of layersTopFirst) {
+    let cur = layer;
+    let opaqueAbove = false;
+    for (let i = 0; i < parts.length; i++) {
+      cur = `${cur}/${parts[i]}`;
+      const st = await Deno.lstat(cur).catch(() => undefined);
+      if (!st) break; // not here: look in the layer below
+      if (isWhiteout(st)) return false;
+      if (i === parts.length - 1) return true;
+      if (!st.isDirectory) return false; // a file or symlink hides what lower layers have below
+      if (isOpaqueDir(cur)) opaqueAbove = true;
+    }
+    if (opaqueAbove) return false;
+  }
+  return false;
+}
+
+/**
+ * The changes of a container's file system, sorted by path, as `docker diff`
+ * prints them.
+ *
+ * @example
+ * ```ts
+ * for (const c of await containerChanges(store, rec)) console.log(`${c.kind} ${c.path}`);
+ * ```
+ */
+export async function containerChanges(store: Store, rec: ContainerRecord): Promise<Change[]> {
+  const lowers = await lowerDirs(store, rec);
+  return await diffChanges(
+    `${containerDir(store, rec.Id)}/upper`,
+    (p) => existsInLayers(lowers, p),
+  );
+}

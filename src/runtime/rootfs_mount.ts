@@ -1,0 +1,104 @@
+/**
+ * A container's whole file system seen from the host, for `cp`, `export` and
+ * `commit`: a running container's root is `/proc/<pid>/root` (its overlay is
+ * mounted only inside its own mount namespace); a stopped container's root is
+ * an overlay of its upper directory over the image's layers, mounted on a
+ * scratch directory in `R/tmp` for the duration of the work and always
+ * unmounted afterwards.
+ */
+import { SkiffError } from "../errors.ts";
+import { randomSuffix } from "../store/atomic.ts";
+import type { Store } from "../store/store.ts";
+import { containerDir, type ContainerRecord } from "./container_store.ts";
+import { lowerDirs } from "./start.ts";
+import { currentState } from "./state.ts";
+
+/** How `withContainerRoot` gives the root. */
+export interface RootAccess {
+  /** Host path of the container's `/`. */
+  root: string;
+  /** Whether the container is running (the root is its live mount namespace). */
+  running: boolean;
+  /** The container's main process (0 when not running). */
+  pid: number;
+}
+
+async function run(cmd: string, args: string[]): Promise<void> {
+  const out = await new Deno.Command(cmd, { args, stdout: "null", stderr: "piped" }).output();
+  if (!out.success) {
+    const msg = new TextDecoder().decode(out.stderr).trim().split("\n").pop() ?? "";
+    throw new SkiffError(`${cmd} ${args.join(" ")}: ${msg || `exit status ${out.code}`}`);
+  }
+}
+
+/**
+ * Mounts an overlay of the container's upper directory over its image layers
+ * on a new scratch directory: read-only (upper as the top lower layer), or
+ * writable (the container's own upper and work directories; only for a
+ * stopped container). Returns the mount point and an unmount function.
+ *
+ * @example
+ * ```ts
+ * const m = await mountContainerRoot(store, rec, { writable: false });
+ * try { ... } finally { await m.unmount(); }
+ * ```
+ */
+export async function mountContainerRoot(
+  store: Store,
+  rec: ContainerRecord,
+  opts: { writable: boolean },
+): Promise<{ path: string; unmount: () => Promise<void> }> {
+  const dir = containerDir(store, rec.Id);
+  const lowers = await lowerDirs(store, rec);
+  const target = `${store.tmp}/mnt-${randomSuffix()}`;
+  await Deno.mkdir(target, { recursive: true, mode: 0o700 });
+  const options = opts.writable
+    ? `lowerdir=${lowers.join(":")},upperdir=${dir}/upper,workdir=${dir}/work`
+    : `ro,lowerdir=${[`${dir}/upper`, ...lowers].join(":")}`;
+  try {
+    await run("mount", ["-t", "overlay", "-o", options, "overlay", target]);
+  } catch (err) {
+    await Deno.remove(target).catch(() => {});
+    throw err;
+  }
+  let mounted = true;
+  return {
+    path: target,
+    async unmount() {
+      if (!mounted) return;
+      mounted = false;
+      await run("umount", [target]).catch(() => run("umount", ["-l", target]));
+      await Deno.remove(target).catch(() => {});
+    },
+  };
+}
+
+/**
+ * Runs `fn` with the container's root: `/proc/<pid>/root` when it runs,
+ * else a temporary overlay mount (writable when asked) that is unmounted
+ * when `fn` ends, whatever happens.
+ *
+ * @example
+ * ```ts
+ * await withContainerRoot(store, rec, { writable: true }, async ({ root }) => {
+ *   await Deno.writeTextFile(`${root}/hello`, "hi"); // (use openInRoot for user paths)
+ * });
+ * ```
+ */
+export async function withContainerRoot<T>(
+  store: Store,
+  rec: ContainerRecord,
+  opts: { writable: boolean },
+  fn: (access: RootAccess) => Promise<T>,
+): Promise<T> {
+  const state = await currentState(store, rec);
+  if ((state.Status === "running" || state.Status === "paused") && state.Pid > 0) {
+    return await fn({ root: `/proc/${state.Pid}/root`, running: true, pid: state.Pid });
+  }
+  const m = await mountContainerRoot(store, rec, opts);
+  try {
+    return await fn({ root: m.path, running: false, pid: 0 });
+  } finally {
+    await m.unmount();
+  }
+}
