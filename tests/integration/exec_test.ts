@@ -97,6 +97,13 @@ Deno.test("exec runs inside a running container", opts, async (t) => {
       assertEquals(wd.stdout, "/tmp\n", wd.stderr);
       const cat = await skiff(["exec", "-i", "box", "cat"], { ...store, stdin: "piped in\n" });
       assertEquals(cat.stdout, "piped in\n", cat.stderr);
+      const status = ["sh", "-c", "grep -E '^(CapEff|Seccomp):' /proc/self/status"];
+      const plain = await skiff(["exec", "box", ...status], store);
+      assertStringIncludes(plain.stdout, "CapEff:\t00000000a80425fb");
+      assertStringIncludes(plain.stdout, "Seccomp:\t2");
+      const priv = await skiff(["exec", "--privileged", "box", ...status], store);
+      assertEquals(priv.code, 0, priv.stderr);
+      assertStringIncludes(priv.stdout, "Seccomp:\t0");
       const code = await skiff(["exec", "box", "sh", "-c", "exit 7"], store);
       assertEquals(code.code, 7);
     });
