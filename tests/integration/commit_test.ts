@@ -1,0 +1,129 @@
+/**
+ * A container's file system as a whole (root only): `diff` lists its
+ * changes, `export` writes it as a tar, `commit` turns it into an image that
+ * a new container runs with the changes and the `--change` instructions.
+ */
+import { assert, assertEquals, assertStringIncludes } from "../helpers/assert.ts";
+import { ensureFixtures, fixturePaths } from "../helpers/fixtures.ts";
+import {
+  mountsUnder,
+  skiff,
+  SKIFF_BIN,
+  type SkiffResult,
+  type TempStore,
+  tempStore,
+} from "../helpers/skiff.ts";
+
+const opts = { sanitizeResources: false, sanitizeOps: false, ignore: Deno.uid() !== 0 };
+
+type Sk = (args: string[]) => Promise<SkiffResult>;
+
+async function withStore(fn: (s: TempStore, sk: Sk) => Promise<void>): Promise<void> {
+  await ensureFixtures();
+  const store = await tempStore();
+  const sk: Sk = (args) => skiff(args, store);
+  try {
+    const load = await sk(["load", "-q", "-i", `${fixturePaths().busybox}.docker.tar`]);
+    assertEquals(load.code, 0, load.stderr);
+    await fn(store, sk);
+  } finally {
+    const ids = (await sk(["ps", "-aq", "--no-trunc"])).stdout.trim().split("\n").filter(Boolean);
+    if (ids.length > 0) await sk(["rm", "-f", ...ids]);
+    await store.cleanup();
+  }
+}
+
+async function ok(sk: Sk, args: string[]): Promise<string> {
+  const r = await sk(args);
+  assertEquals(r.code, 0, `${args.join(" ")}: ${r.stderr}`);
+  return r.stdout;
+}
+
+async function tarList(store: TempStore, args: string[]): Promise<string[]> {
+  const out = await new Deno.Command("bash", {
+    args: [
+      "-c",
+      `${SKIFF_BIN} --root ${store.root} --runroot ${store.runroot} ${args.join(" ")} | tar -t`,
+    ],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assertEquals(out.code, 0, new TextDecoder().decode(out.stderr));
+  return new TextDecoder().decode(out.stdout).trim().split("\n");
+}
+
+Deno.test("diff: added, changed and deleted paths", opts, async () => {
+  await withStore(async (_store, sk) => {
+    await ok(sk, ["run", "--name", "d", "busybox", "sh", "-c", "touch /new; rm /etc/group"]);
+    const lines = (await ok(sk, ["diff", "d"])).trim().split("\n");
+    assertEquals(lines, ["C /etc", "D /etc/group", "A /new"]);
+    const missing = await sk(["diff", "nope"]);
+    assertEquals(missing.code, 125);
+    assertStringIncludes(missing.stderr, "No such container: nope");
+  });
+});
+
+Deno.test("diff: a running container", opts, async () => {
+  await withStore(async (_store, sk) => {
+    await ok(sk, ["run", "-d", "--name", "r", "busybox", "sh", "-c", "mkdir -p /srv/x; sleep 600"]);
+    for (let i = 0; i < 50; i++) {
+      if ((await ok(sk, ["diff", "r"])).includes("A /srv/x")) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assertStringIncludes(await ok(sk, ["container", "diff", "r"]), "A /srv\nA /srv/x\n");
+  });
+});
+
+Deno.test("export: the whole file system, to stdout and to a file", opts, async () => {
+  await withStore(async (store, sk) => {
+    await ok(sk, ["run", "--name", "e", "busybox", "sh", "-c", "echo hi > /new; rm /etc/group"]);
+    const names = await tarList(store, ["export", "e"]);
+    assert(names.includes("bin/busybox"), "bin/busybox missing");
+    assert(names.includes("new"), "the container's new file is missing");
+    assert(!names.includes("etc/group"), "a deleted file was exported");
+    const file = `${store.root}/../e.tar`;
+    await ok(sk, ["export", "-o", file, "e"]);
+    const listed = await new Deno.Command("tar", { args: ["-tf", file], stdout: "piped" }).output();
+    assertStringIncludes(new TextDecoder().decode(listed.stdout), "bin/busybox");
+    assertEquals(await mountsUnder(store.root), [], "export left a mount behind");
+  });
+});
+
+Deno.test("commit: the new image has the changes and the --change config", opts, async () => {
+  await withStore(async (_store, sk) => {
+    await ok(sk, ["run", "--name", "c", "busybox", "sh", "-c", "echo committed > /committed"]);
+    const id = (await ok(sk, [
+      "commit",
+      "-a",
+      "Ada <ada@example.com>",
+      "-m",
+      "first commit",
+      "-c",
+      "ENV X=1",
+      "-c",
+      'CMD ["sh", "-c", "cat /committed; echo X=$X"]',
+      "c",
+      "mine:v1",
+    ])).trim();
+    assert(/^sha256:[0-9a-f]{64}$/.test(id), id);
+    assertEquals(await ok(sk, ["run", "--rm", "mine:v1"]), "committed\nX=1\n");
+    const info = await ok(sk, [
+      "image",
+      "inspect",
+      "-f",
+      "{{.Id}}|{{.Author}}|{{.Comment}}|{{len .RootFS.Layers}}",
+      "mine:v1",
+    ]);
+    assertEquals(info.trim(), `${id}|Ada <ada@example.com>|first commit|2`);
+    const hist = await ok(sk, ["history", "--format", "{{.Comment}}", "mine:v1"]);
+    assertStringIncludes(hist, "first commit");
+    // An untagged commit of a running container; its image runs too.
+    await ok(sk, ["run", "-d", "--name", "r", "busybox", "sh", "-c", "touch /live; sleep 600"]);
+    await new Promise((r) => setTimeout(r, 300));
+    const untagged = (await ok(sk, ["container", "commit", "r"])).trim();
+    assertEquals(await ok(sk, ["run", "--rm", untagged, "ls", "/live"]), "/live\n");
+    assertEquals((await ok(sk, ["inspect", "-f", "{{.State.Status}}", "r"])).trim(), "running");
+    const bad = await sk(["commit", "-c", "BOGUS x", "c"]);
+    assertEquals(bad.code, 125);
+  });
+});
