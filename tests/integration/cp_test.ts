@@ -68,7 +68,7 @@ for (const running of [true, false]) {
   const state = running ? "running" : "stopped";
 
   Deno.test(`cp: a file and a directory tree both ways, ${state} container`, opts, async () => {
-    await withStore(async (store, sk, dir) => {
+    await withStore(async (_store, sk, dir) => {
       await ok(sk, [
         "run",
         ...(running ? ["-d"] : []),
