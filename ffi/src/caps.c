@@ -62,7 +62,8 @@ int skiff_caps_apply(uint64_t caps, struct skiff_err *err) {
   memset(data, 0, sizeof data);
   for (int i = 0; i < 2; i++) {
     uint32_t word = (uint32_t)(caps >> (32 * i));
-    data[i].effective = data[i].permitted = data[i].inheritable = word;
+    /* The inheritable set stays empty, as in Docker since CVE-2022-24769. */
+    data[i].effective = data[i].permitted = word;
   }
   if (syscall(SYS_capset, &hdr, data) < 0) return skiff_error(err, errno, "capset");
   if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)

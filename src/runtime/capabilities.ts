@@ -114,7 +114,23 @@ export function normalizeCapability(name: string): string {
 }
 
 /**
- * Docker's capability rules: `--privileged` gets every capability (adds and
+ * Every capability this process may pass on: its own bounding set (as
+ * Podman does), so that `--privileged` works where the engine itself runs
+ * with a reduced set (in another container, or without CAP_SYS_RESOURCE).
+ */
+function privilegedCapabilities(): string[] {
+  let bounding: bigint | undefined;
+  try {
+    const hex = /CapBnd:\s*([0-9a-f]+)/.exec(Deno.readTextFileSync("/proc/self/status"))?.[1];
+    if (hex) bounding = BigInt(`0x${hex}`);
+  } catch {
+    // no /proc: ask for everything and let the kernel decide
+  }
+  return CAPABILITIES.filter((_, i) => bounding === undefined || (bounding >> BigInt(i)) & 1n);
+}
+
+/**
+ * Docker's capability rules: `--privileged` gets every capability we hold (adds and
  * drops ignored); `--cap-add ALL` gets every capability but the dropped ones;
  * `--cap-drop ALL` keeps only the added ones; otherwise the default set minus
  * the dropped plus the added. The result has no duplicates.
@@ -130,7 +146,7 @@ export function resolveCapabilities(
   capDrop: readonly string[],
   privileged: boolean,
 ): string[] {
-  if (privileged) return [...CAPABILITIES];
+  if (privileged) return privilegedCapabilities();
   const drop = capDrop.map(normalizeCapability);
   const add = capAdd.map(normalizeCapability);
   let caps: string[];
