@@ -4,7 +4,7 @@
  * parent. The network hook is where networking will attach (empty today:
  * a private network namespace with loopback only, or the host's).
  */
-import { FailedPreconditionError, NotFoundError, wrap } from "../errors.ts";
+import { ExecError, FailedPreconditionError, NotFoundError, wrap } from "../errors.ts";
 import { writeFileAtomic, writeJsonAtomic } from "../store/atomic.ts";
 import { getLayer, lowerDir } from "../store/layers.ts";
 import type { Store } from "../store/store.ts";
@@ -22,7 +22,7 @@ import { serializePlan } from "./plan_format.ts";
 import { readFromLayers } from "./rootfs_read.ts";
 import { skiffArgv } from "./self.ts";
 import { buildContainerConfig, findInitBinary, userSpec } from "./spec.ts";
-import { currentState, procStartTime } from "./state.ts";
+import { currentState, procStartTime, waitMonitorDone } from "./state.ts";
 import { resolveUser } from "./user.ts";
 import { prepareVolumes } from "./volumes.ts";
 
@@ -67,10 +67,11 @@ export async function startContainer(
 ): Promise<ContainerState> {
   const before = await currentState(store, rec);
   if (before.Status === "running" || before.Status === "paused") return before;
+  await waitMonitorDone(store, rec); // a previous run's clean-up must not hit this one
   const dir = containerDir(store, rec.Id);
   const runDir = containerRunDir(store, rec.Id);
   await Deno.mkdir(runDir, { recursive: true, mode: 0o700 });
-  for (const f of ["exit", "stopping", "restarts", "pid"]) {
+  for (const f of ["exit", "stopping", "restarts", "pid", "finished"]) {
     await Deno.remove(`${runDir}/${f}`).catch(() => {});
   }
   const o = rec.Options;
@@ -147,6 +148,8 @@ export async function startContainer(
     const failed: ContainerState = {
       ...before,
       Status: before.Status === "created" ? "created" : "exited",
+      // Docker records 126/127 for a command that cannot be run
+      ExitCode: err instanceof ExecError ? err.exitCode : before.ExitCode,
       Error: (err as Error).message,
     };
     await putState(store, rec.Id, failed).catch(() => {});
