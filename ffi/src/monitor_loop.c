@@ -255,6 +255,11 @@ static int finish_run(struct monitor *m) {
     code = err.exit_code ? err.exit_code : 1;
     write_exit_file(m, code);
   }
+  /* No restart follows: readers may report the container exited before cleanup has run. */
+  struct skiff_err ferr = {0};
+  char fpath[4200];
+  snprintf(fpath, sizeof fpath, "%s/finished", m->plan->state_dir);
+  skiff_write_atomic(fpath, "", 0, &ferr);
   unsigned char payload[4] = {(unsigned char)(code >> 24), (unsigned char)(code >> 16),
                               (unsigned char)(code >> 8), (unsigned char)code};
   broadcast(m, FRAME_EXIT, payload, 4);

@@ -14,7 +14,7 @@ import {
   putState,
   removeContainerRecord,
 } from "./container_store.ts";
-import { currentState, type ExitFile } from "./state.ts";
+import { currentState, type ExitFile, waitMonitorDone } from "./state.ts";
 import { stopContainer } from "./stop.ts";
 import { anonymousVolumeName } from "./volumes.ts";
 
@@ -44,13 +44,17 @@ export async function cleanupContainer(store: Store, rec: ContainerRecord): Prom
   }
   const mgr = await CgroupManager.detect();
   await mgr.destroy(rec.Id, { kill: true }).catch(() => {});
-  if (rec.Options.autoRemove) await removeContainer(store, rec, { force: true, volumes: true });
+  if (rec.Options.autoRemove) {
+    await removeContainer(store, rec, { force: true, volumes: true, fromMonitor: true });
+  }
 }
 
 /** Options of `removeContainer`. */
 export interface RemoveOptions {
   force: boolean;
   volumes: boolean;
+  /** Called by the monitor's own clean-up: do not wait for the monitor to finish. */
+  fromMonitor?: boolean;
 }
 
 /**
@@ -75,6 +79,7 @@ export async function removeContainer(
     }
     await stopContainer(store, rec, 0, "SIGKILL");
   }
+  if (!opts.fromMonitor) await waitMonitorDone(store, rec);
   const mgr = await CgroupManager.detect();
   await mgr.destroy(rec.Id, { kill: true }).catch(() => {});
   await removeContainerRecord(store, rec.Id);

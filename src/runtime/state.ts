@@ -91,28 +91,25 @@ export async function currentState(
     const pidText = await Deno.readTextFile(`${runDir}/pid`).catch(() => "");
     const pid = Number(pidText.trim()) || state.Pid;
     const exit = await readJson<ExitFile>(`${runDir}/exit`).catch(() => undefined);
-    const restarting = exit !== undefined && (await probe.startTime(pid)) === undefined;
-    return {
-      ...state,
-      Pid: pid,
-      Status: restarting ? "restarting" : (await probe.frozen(rec.Id)) ? "paused" : "running",
-    };
+    const restarts = await readRestarts(runDir);
+    const RestartCount = restarts > 0 ? restarts : state.RestartCount;
+    if (exit !== undefined && (await probe.startTime(pid)) === undefined) {
+      const finished = await Deno.stat(`${runDir}/finished`).then(() => true, () => false);
+      if (finished) {
+        // No restart follows; the monitor is still running the clean-up, which persists this.
+        return { ...exitedState(state, exit), RestartCount };
+      }
+      return { ...state, Pid: pid, Status: "restarting", RestartCount };
+    }
+    const paused = await probe.frozen(rec.Id);
+    return { ...state, Pid: pid, Status: paused ? "paused" : "running", RestartCount };
   }
   // The monitor is gone: the container has ended (or must be treated as ended).
   const exit = await readJson<ExitFile>(`${runDir}/exit`).catch(() => undefined);
-  const restarts = Number(
-    (await Deno.readTextFile(`${runDir}/restarts`).catch(() => "")).trim(),
-  );
+  const restarts = await readRestarts(runDir);
   const ended: ContainerState = {
-    ...state,
-    Status: "exited",
-    Pid: 0,
-    MonitorPid: 0,
-    ExitCode: exit?.exitCode ?? 137,
-    OOMKilled: exit?.oomKilled ?? false,
-    Error: exit?.error ?? (exit ? "" : "container monitor exited unexpectedly"),
-    FinishedAt: exit?.exitedAt ?? new Date().toISOString(),
-    RestartCount: Number.isFinite(restarts) && restarts > 0 ? restarts : state.RestartCount,
+    ...exitedState(state, exit),
+    RestartCount: restarts > 0 ? restarts : state.RestartCount,
   };
   if (!exit && state.Pid > 0) {
     // A container whose monitor was killed must not run on unsupervised.
@@ -124,4 +121,50 @@ export async function currentState(
   }
   await putState(store, rec.Id, ended).catch(() => {});
   return ended;
+}
+
+/** How many times the monitor restarted the container (0 when unknown). */
+async function readRestarts(runDir: string): Promise<number> {
+  const n = Number((await Deno.readTextFile(`${runDir}/restarts`).catch(() => "")).trim());
+  return Number.isFinite(n) && n > 0 ? n : 0;
+}
+
+/** The state of an ended container, from the monitor's exit file when there is one. */
+function exitedState(state: ContainerState, exit: ExitFile | undefined): ContainerState {
+  return {
+    ...state,
+    Status: "exited",
+    Pid: 0,
+    MonitorPid: 0,
+    ExitCode: exit?.exitCode ?? 137,
+    OOMKilled: exit?.oomKilled ?? false,
+    Error: exit?.error ?? (exit ? "" : "container monitor exited unexpectedly"),
+    FinishedAt: exit?.exitedAt ?? new Date().toISOString(),
+  };
+}
+
+/**
+ * Waits (up to `timeoutMs`) until the monitor recorded in the persisted state
+ * has finished its clean-up: an exited container's monitor may still be
+ * running `container cleanup`, which must not race a new start or a removal.
+ *
+ * @example
+ * ```ts
+ * await waitMonitorDone(store, rec);
+ * ```
+ */
+export async function waitMonitorDone(
+  store: Store,
+  rec: ContainerRecord,
+  timeoutMs = 10_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let delay = 2;
+  while (Date.now() < deadline) {
+    const state = await getState(store, rec.Id);
+    if (!state.MonitorPid || state.MonitorStartTime === undefined) return;
+    if ((await procStartTime(state.MonitorPid)) !== state.MonitorStartTime) return;
+    await new Promise((r) => setTimeout(r, delay));
+    delay = Math.min(delay * 2, 50);
+  }
 }

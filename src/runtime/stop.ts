@@ -7,7 +7,7 @@ import { FailedPreconditionError } from "../errors.ts";
 import type { Store } from "../store/store.ts";
 import { type ContainerRecord, containerRunDir, type ContainerState } from "./container_store.ts";
 import { parseSignal } from "./run_options.ts";
-import { currentState, procStartTime } from "./state.ts";
+import { currentState, procStartTime, waitMonitorDone } from "./state.ts";
 
 function sendSignal(pid: number, signal: string): void {
   const sig = parseSignal(signal);
@@ -29,6 +29,7 @@ export async function waitForExit(
   for (;;) {
     const state = await currentState(store, rec);
     if (state.Status === "exited" || state.Status === "created" || state.Status === "dead") {
+      await waitMonitorDone(store, rec, Math.max(0, Math.min(10_000, deadline - Date.now())));
       return state;
     }
     if (Date.now() >= deadline) return undefined;
