@@ -1,0 +1,596 @@
+/**
+ * The container runtime as a Docker user sees it (root only): isolation,
+ * security defaults, cgroup limits, exit codes, logs, the lifecycle verbs,
+ * restart policies and robustness against crashes and concurrency. Each test
+ * has its own store with the busybox fixture image loaded as `busybox`.
+ */
+import { assert, assertEquals, assertStringIncludes } from "../helpers/assert.ts";
+import { ensureFixtures, fixturePaths } from "../helpers/fixtures.ts";
+import { skiff, SKIFF_BIN, type SkiffResult, type TempStore, tempStore } from "../helpers/skiff.ts";
+
+const opts = { sanitizeResources: false, sanitizeOps: false, ignore: Deno.uid() !== 0 };
+
+/** A store with busybox loaded; every container is removed at the end. */
+async function withStore(fn: (s: TempStore, sk: Sk) => Promise<void>): Promise<void> {
+  await ensureFixtures();
+  const store = await tempStore();
+  const sk: Sk = (args, more = {}) => skiff(args, { ...store, ...more });
+  try {
+    const load = await sk(["load", "-q", "-i", `${fixturePaths().busybox}.docker.tar`]);
+    assertEquals(load.code, 0, load.stderr);
+    await fn(store, sk);
+  } finally {
+    const ids = (await sk(["ps", "-aq", "--no-trunc"])).stdout.trim().split("\n").filter(Boolean);
+    if (ids.length > 0) await sk(["rm", "-f", ...ids]);
+    await store.cleanup();
+  }
+}
+
+type Sk = (
+  args: string[],
+  more?: { stdin?: string; timeoutMs?: number },
+) => Promise<SkiffResult>;
+
+/** `run --rm busybox ...args` expecting success; returns stdout. */
+async function out(sk: Sk, args: string[]): Promise<string> {
+  const r = await sk(["run", "--rm", ...args]);
+  assertEquals(r.code, 0, `run ${args.join(" ")}: ${r.stderr}`);
+  return r.stdout;
+}
+
+async function inspect(sk: Sk, name: string, format: string): Promise<string> {
+  const r = await sk(["inspect", "-f", format, name]);
+  assertEquals(r.code, 0, r.stderr);
+  return r.stdout.trim();
+}
+
+async function psStatus(sk: Sk, name: string): Promise<string> {
+  const r = await sk(["ps", "-a", "--filter", `name=${name}`, "--format", "{{.Status}}"]);
+  assertEquals(r.code, 0, r.stderr);
+  return r.stdout.trim();
+}
+
+async function until(what: string, cond: () => Promise<boolean>, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    if (await cond()) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`Timed out waiting for ${what}`);
+}
+
+function assertMatch(text: string, re: RegExp): void {
+  assert(re.test(text), `Expected ${JSON.stringify(text)} to match ${re}`);
+}
+
+function capEff(status: string): string {
+  return /CapEff:\s*([0-9a-f]+)/.exec(status)?.[1] ?? "";
+}
+
+function alive(pid: number): boolean {
+  try {
+    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+    return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
+  } catch {
+    return false;
+  }
+}
+
+Deno.test("isolation: pid 1, hostname, private process list and fds", opts, async () => {
+  await withStore(async (_s, sk) => {
+    assertEquals((await out(sk, ["busybox", "sh", "-c", "echo $$"])).trim(), "1");
+    const r = await sk(["run", "--name", "h", "busybox", "hostname"]);
+    assertEquals(r.code, 0, r.stderr);
+    const id = await inspect(sk, "h", "{{.Id}}");
+    assertEquals(r.stdout.trim(), id.slice(0, 12));
+    assertEquals((await out(sk, ["-h", "box", "busybox", "hostname"])).trim(), "box");
+    const ps = (await out(sk, ["busybox", "ps", "-o", "pid,comm"])).trim().split("\n").slice(1);
+    assertEquals(ps.map((l) => l.trim().split(/\s+/)[1]), ["ps"]);
+    const fds = (await out(sk, ["busybox", "ls", "/proc/self/fd"])).trim().split(/\s+/);
+    assertEquals(fds, ["0", "1", "2", "3"]);
+    // Nothing of the monitor is reachable from inside.
+    const exe = await out(sk, ["busybox", "sh", "-c", "readlink /proc/1/exe; ls /proc/*/exe -l"]);
+    assert(!exe.includes("skiff-monitor"), exe);
+    assert(!exe.includes("ffi/build"), exe);
+    const mounts = await out(sk, ["busybox", "cat", "/proc/self/mountinfo"]);
+    assert(!mounts.includes("ffi/build"), mounts);
+    assert(!mounts.includes("/work/"), mounts);
+  });
+});
+
+Deno.test("isolation: masked and read-only paths", opts, async () => {
+  await withStore(async (_s, sk) => {
+    const script = [
+      "head -c 1 /proc/kcore | wc -c",
+      "cat /proc/keys | wc -c",
+      "ls /sys/firmware | wc -l",
+      "echo 1 > /proc/sys/kernel/domainname && echo WROTE || echo REFUSED",
+      "echo 1 > /proc/sysrq-trigger && echo WROTE || echo REFUSED",
+    ].join("; ");
+    const lines = (await out(sk, ["busybox", "sh", "-c", script])).trim().split("\n");
+    assertEquals(lines, ["0", "0", "0", "REFUSED", "REFUSED"]);
+  });
+});
+
+Deno.test("isolation: capabilities, seccomp and no-new-privileges", opts, async () => {
+  await withStore(async (_s, sk) => {
+    const status = (...flags: string[]) =>
+      out(sk, [...flags, "busybox", "cat", "/proc/self/status"]);
+    const def = await status();
+    assertEquals(capEff(def), "00000000a80425fb");
+    assertMatch(def, /CapBnd:\s*00000000a80425fb/);
+    assertMatch(def, /CapInh:\s*0000000000000000/);
+    assertMatch(def, /Seccomp:\s*2/);
+    assertMatch(def, /NoNewPrivs:\s*0/);
+    assertEquals(capEff(await status("--cap-drop", "ALL")), "0000000000000000");
+    const admin = capEff(await status("--cap-add", "SYS_ADMIN"));
+    assertEquals(admin, (0xa80425fbn | (1n << 21n)).toString(16).padStart(16, "0"));
+    const hostBnd = /CapBnd:\s*([0-9a-f]+)/.exec(await Deno.readTextFile("/proc/self/status"))![1];
+    const priv = await status("--privileged");
+    assertEquals(capEff(priv), hostBnd);
+    assertMatch(priv, /Seccomp:\s*0/);
+    assertMatch(await status("--security-opt", "seccomp=unconfined"), /Seccomp:\s*0/);
+    assertMatch(await status("--security-opt", "no-new-privileges"), /NoNewPrivs:\s*1/);
+    // The default profile refuses what Docker's refuses.
+    const r = await sk(["run", "--rm", "busybox", "sh", "-c", "mount -t tmpfs x /mnt"]);
+    assert(r.code !== 0, "mount succeeded without CAP_SYS_ADMIN");
+  });
+});
+
+Deno.test("isolation: read-only root, tmpfs, user, workdir, env, entrypoint", opts, async () => {
+  await withStore(async (_s, sk) => {
+    const ro = await sk(["run", "--rm", "--read-only", "busybox", "touch", "/x"]);
+    assertEquals(ro.code, 1);
+    assertStringIncludes(ro.stderr, "Read-only file system");
+    assertEquals(
+      (await out(sk, [
+        "--read-only",
+        "--tmpfs",
+        "/tmp",
+        "busybox",
+        "sh",
+        "-c",
+        "touch /tmp/x && echo ok",
+      ])).trim(),
+      "ok",
+    );
+    assertEquals((await out(sk, ["-u", "nobody", "busybox", "id", "-u"])).trim(), "65534");
+    assertEquals((await out(sk, ["-u", "1234:55", "busybox", "id"])).trim(), "uid=1234 gid=55");
+    assertEquals((await out(sk, ["-w", "/tmp", "busybox", "sh", "-c", "pwd"])).trim(), "/tmp");
+    assertEquals(
+      (await out(sk, ["-w", "/new/dir", "busybox", "sh", "-c", "pwd"])).trim(),
+      "/new/dir",
+    );
+    const envFile = await Deno.makeTempFile();
+    try {
+      await Deno.writeTextFile(envFile, "# comment\nFROM_FILE=yes\n\nBOTH=file\n");
+      const env = await out(sk, [
+        "-e",
+        "A=1",
+        "--env-file",
+        envFile,
+        "-e",
+        "BOTH=flag",
+        "busybox",
+        "env",
+      ]);
+      const lines = env.trim().split("\n");
+      assert(lines.includes("A=1"), env);
+      assert(lines.includes("FROM_FILE=yes"), env);
+      assert(lines.includes("BOTH=flag"), env);
+      assert(lines.some((l) => l.startsWith("PATH=")), env);
+      assert(lines.some((l) => l.startsWith("HOSTNAME=")), env);
+    } finally {
+      await Deno.remove(envFile);
+    }
+    assertEquals((await out(sk, ["--entrypoint", "echo", "busybox", "a", "b"])).trim(), "a b");
+    assertEquals((await out(sk, ["--entrypoint", "hostname", "-h", "e", "busybox"])).trim(), "e");
+  });
+});
+
+Deno.test("isolation: network none and host", opts, async () => {
+  await withStore(async (_s, sk) => {
+    const none = (await out(sk, ["--network", "none", "busybox", "ls", "/sys/class/net"])).trim();
+    assertEquals(none.split(/\s+/), ["lo"]);
+    const host = (await out(sk, ["--network", "host", "busybox", "ls", "/sys/class/net"])).trim()
+      .split(/\s+/).sort();
+    const mine: string[] = [];
+    for await (const e of Deno.readDir("/sys/class/net")) mine.push(e.name);
+    assertEquals(host, mine.sort());
+  });
+});
+
+Deno.test("cgroups: memory OOM kill, pids limit, cpu quota", opts, async () => {
+  await withStore(async (_s, sk) => {
+    const oom = await sk([
+      "run",
+      "--name",
+      "oom",
+      "--memory",
+      "32m",
+      "busybox",
+      "sh",
+      "-c",
+      "head -c 100m /dev/zero | tail",
+    ]);
+    assertEquals(oom.code, 137, oom.stderr);
+    assertEquals(await inspect(sk, "oom", "{{.State.OOMKilled}}"), "true");
+    assertEquals(await inspect(sk, "oom", "{{.State.ExitCode}}"), "137");
+
+    const bomb = await sk([
+      "run",
+      "-d",
+      "--name",
+      "bomb",
+      "--pids-limit",
+      "20",
+      "busybox",
+      "sh",
+      "-c",
+      // the inner shell dies when it cannot fork; exec needs no fork
+      "sh -c 'for i in $(seq 100); do sleep 30 & done' 2>/dev/null; echo spawned; exec sleep 30",
+    ]);
+    assertEquals(bomb.code, 0, bomb.stderr);
+    const id = bomb.stdout.trim();
+    const pids = `/sys/fs/cgroup/pids/skiff/${id}`;
+    assertEquals((await Deno.readTextFile(`${pids}/pids.max`)).trim(), "20");
+    await until("the fork bomb to hit the limit", async () => {
+      const logs = await sk(["logs", "bomb"]);
+      return logs.stdout.includes("spawned") || logs.stderr.includes("fork");
+    });
+    const current = Number((await Deno.readTextFile(`${pids}/pids.current`)).trim());
+    assert(current <= 20, `pids.current ${current}`);
+    const t0 = Date.now();
+    const k = await sk(["kill", "bomb"]);
+    assertEquals(k.code, 0, k.stderr);
+    assertEquals((await sk(["wait", "bomb"])).stdout.trim(), "137");
+    assert(Date.now() - t0 < 5000);
+
+    const cpu = await sk(["run", "-d", "--cpus", "0.5", "busybox", "sleep", "30"]);
+    assertEquals(cpu.code, 0, cpu.stderr);
+    const cid = cpu.stdout.trim();
+    const quota = await Deno.readTextFile(`/sys/fs/cgroup/cpu/skiff/${cid}/cpu.cfs_quota_us`);
+    assertEquals(quota.trim(), "50000");
+    assertEquals((await sk(["rm", "-f", cid])).code, 0);
+    // The cgroup goes with the container.
+    await until("cgroup removal", async () => {
+      try {
+        await Deno.stat(`/sys/fs/cgroup/cpu/skiff/${cid}`);
+        return false;
+      } catch {
+        return true;
+      }
+    });
+  });
+});
+
+Deno.test("exit codes agree across run, wait, ps and inspect", opts, async () => {
+  await withStore(async (_s, sk) => {
+    const cases: [string, string[], number][] = [
+      ["three", ["sh", "-c", "exit 3"], 3],
+      // pid 1 of a namespace ignores SIGKILL from inside (as in Docker): kill a child
+      ["killed", ["sh", "-c", "sh -c 'kill -9 $$'; exit $?"], 137],
+      ["zero", ["true"], 0],
+    ];
+    for (const [name, cmd, code] of cases) {
+      const r = await sk(["run", "--name", name, "busybox", ...cmd]);
+      assertEquals(r.code, code, `${name}: ${r.stderr}`);
+      assertEquals((await sk(["wait", name])).stdout.trim(), String(code));
+      assertEquals(await inspect(sk, name, "{{.State.ExitCode}}"), String(code));
+      assertMatch(await psStatus(sk, name), new RegExp(`^Exited \\(${code}\\) `));
+    }
+    const hk = await sk(["run", "-d", "--name", "hk", "busybox", "sleep", "100"]);
+    assertEquals(hk.code, 0, hk.stderr);
+    Deno.kill(Number(await inspect(sk, "hk", "{{.State.Pid}}")), "SIGKILL");
+    assertEquals((await sk(["wait", "hk"])).stdout.trim(), "137");
+    assertEquals(await inspect(sk, "hk", "{{.State.ExitCode}}"), "137");
+    assertMatch(await psStatus(sk, "hk"), /^Exited \(137\) /);
+    const missing = await sk(["run", "--name", "missing", "busybox", "nosuchcommand"]);
+    assertEquals(missing.code, 127);
+    assertEquals(missing.stderr.trim().split("\n").length, 1, missing.stderr);
+    assertStringIncludes(missing.stderr, "nosuchcommand");
+    assertEquals(await inspect(sk, "missing", "{{.State.ExitCode}}"), "127");
+    assertMatch(await psStatus(sk, "missing"), /^(Exited \(127\)|Created)/);
+    const noexec = await sk(["run", "--rm", "busybox", "/etc/passwd"]);
+    assertEquals(noexec.code, 126, noexec.stderr);
+    assertEquals(noexec.stderr.trim().split("\n").length, 1, noexec.stderr);
+    const dir = await sk(["run", "--rm", "busybox", "/etc"]);
+    assertEquals(dir.code, 126, dir.stderr);
+    const unreachable = await sk(["run", "--rm", "127.0.0.1:1/nothing/here"], {
+      timeoutMs: 30_000,
+    });
+    assertEquals(unreachable.code, 125, unreachable.stderr);
+    assertEquals(
+      unreachable.stderr.trim().split("\n").filter((l) => l.startsWith("Error")).length,
+      1,
+    );
+  });
+});
+
+Deno.test("logs: streams, tail, timestamps, since, follow", opts, async () => {
+  await withStore(async (_s, sk) => {
+    const r = await sk([
+      "run",
+      "--name",
+      "l",
+      "busybox",
+      "sh",
+      "-c",
+      // the two streams are separate pipes: leave time for the order to be kept
+      "echo out1; echo err1 >&2; sleep 0.2; echo out2; echo out3",
+    ]);
+    assertEquals(r.code, 0);
+    assertEquals(r.stdout, "out1\nout2\nout3\n");
+    assertEquals(r.stderr, "err1\n");
+    const logs = await sk(["logs", "l"]);
+    assertEquals(logs.stdout, "out1\nout2\nout3\n");
+    assertEquals(logs.stderr, "err1\n");
+    const tail = await sk(["logs", "--tail", "2", "l"]);
+    assertEquals(tail.stdout + tail.stderr, "out2\nout3\n");
+    const ts = await sk(["logs", "-t", "l"]);
+    for (const line of ts.stdout.trim().split("\n")) {
+      assertMatch(line, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+Z out\d$/);
+    }
+    const future = await sk(["logs", "--since", new Date(Date.now() + 60_000).toISOString(), "l"]);
+    assertEquals(future.stdout, "");
+    const past = await sk(["logs", "--since", "1h", "l"]);
+    assertEquals(past.stdout, "out1\nout2\nout3\n");
+
+    const d = await sk([
+      "run",
+      "-d",
+      "--name",
+      "f",
+      "busybox",
+      "sh",
+      "-c",
+      "echo a; sleep 1; echo b",
+    ]);
+    assertEquals(d.code, 0, d.stderr);
+    const t0 = Date.now();
+    const follow = await sk(["logs", "-f", "f"], { timeoutMs: 10_000 });
+    assertEquals(follow.code, 0, follow.stderr);
+    assertEquals(follow.stdout, "a\nb\n");
+    assert(Date.now() - t0 < 5000);
+  });
+});
+
+Deno.test("lifecycle: detached, stop, kill, restart, start, rm", opts, async () => {
+  await withStore(async (_s, sk) => {
+    const d = await sk([
+      "run",
+      "-d",
+      "--name",
+      "trap",
+      "busybox",
+      "sh",
+      "-c",
+      "trap 'echo got TERM; exit 7' TERM; echo ready; while true; do sleep 0.1; done",
+    ]);
+    assertEquals(d.code, 0, d.stderr);
+    assertMatch(d.stdout.trim(), /^[0-9a-f]{64}$/);
+    assertMatch(await psStatus(sk, "trap"), /^Up /);
+    const ps = await sk(["ps"]);
+    assertStringIncludes(ps.stdout, "trap");
+    await until("ready", async () => (await sk(["logs", "trap"])).stdout.includes("ready"));
+    let t0 = Date.now();
+    const st = await sk(["stop", "trap"]);
+    assertEquals(st.code, 0, st.stderr);
+    assertEquals(st.stdout.trim(), "trap");
+    assert(Date.now() - t0 < 5000, `stop took ${Date.now() - t0} ms`);
+    assertEquals(await inspect(sk, "trap", "{{.State.ExitCode}}"), "7");
+    assertMatch(await psStatus(sk, "trap"), /^Exited \(7\)/);
+    assertStringIncludes((await sk(["logs", "trap"])).stdout, "got TERM");
+
+    // start it again: same container, runs again
+    assertEquals((await sk(["start", "trap"])).code, 0);
+    assertMatch(await psStatus(sk, "trap"), /^Up /);
+    await until(
+      "ready twice",
+      async () => (await sk(["logs", "trap"])).stdout.split("ready").length === 3,
+    );
+    t0 = Date.now();
+    assertEquals((await sk(["restart", "-t", "5", "trap"])).code, 0);
+    assert(Date.now() - t0 < 5000);
+    assertMatch(await psStatus(sk, "trap"), /^Up /);
+
+    // kill -s HUP reaches the process (pid 1 only gets signals it handles)
+    const hup = await sk([
+      "run",
+      "-d",
+      "--name",
+      "hup",
+      "busybox",
+      "sh",
+      "-c",
+      "trap 'exit 4' HUP; echo ready; while true; do sleep 0.1; done",
+    ]);
+    assertEquals(hup.code, 0, hup.stderr);
+    await until("hup ready", async () => (await sk(["logs", "hup"])).stdout.includes("ready"));
+    assertEquals((await sk(["kill", "-s", "HUP", "hup"])).code, 0);
+    assertEquals((await sk(["wait", "hup"])).stdout.trim(), "4");
+    const again = await sk(["kill", "hup"]);
+    assertEquals(again.code, 1);
+    assertStringIncludes(again.stderr, "is not running");
+
+    // ignoring TERM: SIGKILL after the timeout
+    const ign = await sk([
+      "run",
+      "-d",
+      "--name",
+      "ign",
+      "busybox",
+      "sh",
+      "-c",
+      'trap "" TERM; echo ready; sleep 100',
+    ]);
+    assertEquals(ign.code, 0, ign.stderr);
+    await until("ign ready", async () => (await sk(["logs", "ign"])).stdout.includes("ready"));
+    t0 = Date.now();
+    assertEquals((await sk(["stop", "-t", "1", "ign"])).code, 0);
+    const took = Date.now() - t0;
+    assert(took >= 900 && took < 4000, `stop -t 1 took ${took} ms`);
+    assertEquals(await inspect(sk, "ign", "{{.State.ExitCode}}"), "137");
+
+    // rm of a running container is refused, -f works
+    const rm = await sk(["rm", "trap"]);
+    assertEquals(rm.code, 1);
+    assertStringIncludes(rm.stderr, "running");
+    assertMatch(await psStatus(sk, "trap"), /^Up /);
+    assertEquals((await sk(["rm", "-f", "trap"])).code, 0);
+    assertEquals(await psStatus(sk, "trap"), "");
+    // several targets: one report each, a failure does not stop the others
+    const multi = await sk(["rm", "hup", "nosuch", "ign"]);
+    assertEquals(multi.code, 1);
+    assertEquals(multi.stdout.trim().split("\n"), ["hup", "ign"]);
+    assertStringIncludes(multi.stderr, "nosuch");
+  });
+});
+
+Deno.test("lifecycle: --rm, names, create then start", opts, async () => {
+  await withStore(async (_s, sk) => {
+    const r = await sk(["run", "--rm", "--name", "gone", "busybox", "true"]);
+    assertEquals(r.code, 0, r.stderr);
+    assertEquals(await psStatus(sk, "gone"), "");
+    const d = await sk(["run", "-d", "--rm", "--name", "gone2", "busybox", "sleep", "0.2"]);
+    assertEquals(d.code, 0, d.stderr);
+    await until("--rm -d removal", async () => (await psStatus(sk, "gone2")) === "");
+
+    assertEquals((await sk(["create", "--name", "n", "busybox", "echo", "hi"])).code, 0);
+    assertMatch(await psStatus(sk, "n"), /^Created/);
+    const dup = await sk(["run", "--name", "n", "busybox", "true"]);
+    assertEquals(dup.code, 125);
+    assertStringIncludes(dup.stderr, 'The container name "/n" is already in use');
+    assertEquals((await sk(["start", "-a", "n"])).stdout, "hi\n");
+    assertEquals((await sk(["rm", "n"])).code, 0);
+    assertEquals((await sk(["run", "--name", "n", "busybox", "echo", "again"])).stdout, "again\n");
+  });
+});
+
+Deno.test("restart policies", opts, async () => {
+  await withStore(async (_s, sk) => {
+    const r = await sk([
+      "run",
+      "-d",
+      "--name",
+      "of",
+      "--restart",
+      "on-failure:2",
+      "busybox",
+      "sh",
+      "-c",
+      "echo run; exit 1",
+    ]);
+    assertEquals(r.code, 0, r.stderr);
+    await until(
+      "on-failure to give up",
+      async () =>
+        (await sk(["inspect", "-f", "{{.State.Status}} {{.RestartCount}}", "of"])).stdout.trim() ===
+          "exited 2",
+      20_000,
+    );
+    assertEquals(await inspect(sk, "of", "{{.State.ExitCode}}"), "1");
+    assertEquals((await sk(["logs", "of"])).stdout, "run\nrun\nrun\n");
+
+    const a = await sk([
+      "run",
+      "-d",
+      "--name",
+      "al",
+      "--restart",
+      "always",
+      "busybox",
+      "sh",
+      "-c",
+      "echo run; sleep 0.3",
+    ]);
+    assertEquals(a.code, 0, a.stderr);
+    await until(
+      "always to restart",
+      async () => Number(await inspect(sk, "al", "{{.RestartCount}}")) >= 2,
+      20_000,
+    );
+    const t0 = Date.now();
+    assertEquals((await sk(["stop", "al"])).code, 0);
+    assert(Date.now() - t0 < 5000);
+    const count = await inspect(sk, "al", "{{.RestartCount}}");
+    await new Promise((r) => setTimeout(r, 1500));
+    assertEquals(await inspect(sk, "al", "{{.State.Status}}"), "exited");
+    assertEquals(await inspect(sk, "al", "{{.RestartCount}}"), count);
+  });
+});
+
+Deno.test(
+  "robustness: concurrent runs, killed monitor, killed client, wiped run root",
+  opts,
+  async () => {
+    await withStore(async (s, sk) => {
+      const runs = await Promise.all(
+        Array.from({ length: 20 }, () => sk(["run", "--rm", "busybox", "true"])),
+      );
+      for (const r of runs) assertEquals(r.code, 0, r.stderr);
+      assertEquals((await sk(["ps", "-aq"])).stdout.trim(), "");
+
+      // kill -9 of the monitor: shown as exited, never running forever; the name is reusable
+      const d = await sk(["run", "-d", "--name", "orphan", "busybox", "sleep", "100"]);
+      assertEquals(d.code, 0, d.stderr);
+      const pid = Number(await inspect(sk, "orphan", "{{.State.Pid}}"));
+      const mpid = Number(
+        (await Deno.readTextFile(`${s.runroot}/containers/${d.stdout.trim()}/monitor.pid`)).trim(),
+      );
+      Deno.kill(mpid, "SIGKILL");
+      await until(
+        "orphan to be exited",
+        async () => (await psStatus(sk, "orphan")).startsWith("Exited"),
+      );
+      await until("the container's process to die", () => Promise.resolve(!alive(pid)));
+      assertEquals((await sk(["rm", "orphan"])).code, 0);
+      assertEquals((await sk(["run", "--rm", "--name", "orphan", "busybox", "true"])).code, 0);
+
+      // killing `skiff run -d` or an attached `skiff run` never kills a detached container
+      const child = new Deno.Command(SKIFF_BIN, {
+        args: [
+          "--root",
+          s.root,
+          "--runroot",
+          s.runroot,
+          "run",
+          "--name",
+          "fg",
+          "busybox",
+          "sleep",
+          "100",
+        ],
+        stdout: "null",
+        stderr: "null",
+      }).spawn();
+      await until("fg running", async () => (await psStatus(sk, "fg")).startsWith("Up"));
+      child.kill("SIGKILL");
+      await child.status;
+      await new Promise((r) => setTimeout(r, 300));
+      assertMatch(await psStatus(sk, "fg"), /^Up/);
+
+      // reboot: monitors gone, run root wiped
+      const ids = [];
+      for (const name of ["b1", "b2"]) {
+        const r = await sk(["run", "-d", "--name", name, "busybox", "sleep", "100"]);
+        assertEquals(r.code, 0, r.stderr);
+        ids.push(r.stdout.trim());
+      }
+      for (const id of ids) {
+        const m = Number(
+          (await Deno.readTextFile(`${s.runroot}/containers/${id}/monitor.pid`)).trim(),
+        );
+        const p = Number((await Deno.readTextFile(`${s.runroot}/containers/${id}/pid`)).trim());
+        Deno.kill(m, "SIGKILL");
+        Deno.kill(p, "SIGKILL");
+      }
+      await Deno.remove(s.runroot, { recursive: true });
+      await Deno.mkdir(s.runroot);
+      assertMatch(await psStatus(sk, "b1"), /^Exited/);
+      assertMatch(await psStatus(sk, "b2"), /^Exited/);
+      assertEquals((await sk(["start", "b1"])).code, 0);
+      assertMatch(await psStatus(sk, "b1"), /^Up/);
+    });
+  },
+);
