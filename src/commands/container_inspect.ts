@@ -14,7 +14,7 @@ export default async function containerInspect(ctx: CommandContext): Promise<num
   for (const name of ctx.args) {
     try {
       const rec = await findContainer(store, name);
-      objects.push(inspectContainer(store, rec, await currentState(store, rec)));
+      objects.push(await inspectContainer(store, rec, await currentState(store, rec)));
     } catch (err) {
       failed = true;
       console.error(`Error: ${(err as Error).message}`);

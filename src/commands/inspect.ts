@@ -20,7 +20,7 @@ export default async function inspect(ctx: CommandContext): Promise<number> {
     try {
       try {
         const rec = await findContainer(store, name);
-        objects.push(inspectContainer(store, rec, await currentState(store, rec)));
+        objects.push(await inspectContainer(store, rec, await currentState(store, rec)));
         continue;
       } catch (err) {
         if (!(err instanceof NotFoundError)) throw err;

@@ -5,6 +5,7 @@
  */
 import { ago, statusWord } from "../cli/units.ts";
 import type { Store } from "../store/store.ts";
+import { anonymousVolumeName } from "./volumes.ts";
 import {
   containerDir,
   type ContainerRecord,
@@ -81,12 +82,18 @@ export function containerRow(
 }
 
 /** The object `skiff inspect` prints for a container, in Docker's shape. */
-export function inspectContainer(
+export async function inspectContainer(
   store: Store,
   rec: ContainerRecord,
   state: ContainerState,
-): Record<string, unknown> {
+): Promise<Record<string, unknown>> {
   const o = rec.Options;
+  const volumeNames = new Map<string, string>();
+  for (const m of o.mounts) {
+    if (m.type === "volume") {
+      volumeNames.set(m.target, m.name ?? await anonymousVolumeName(rec.Id, m.target));
+    }
+  }
   const dir = containerDir(store, rec.Id);
   return {
     Id: rec.Id,
@@ -157,8 +164,8 @@ export function inspectContainer(
       return m.type === "volume"
         ? [{
           Type: "volume",
-          Name: m.name,
-          Source: `${store.volumes}/${m.name}/_data`,
+          Name: volumeNames.get(m.target),
+          Source: `${store.volumes}/${volumeNames.get(m.target)}/_data`,
           Driver: "local",
           ...common,
           Propagation: "",

@@ -26,8 +26,11 @@ export async function prepareVolumes(
   for (const m of rec.Options.mounts) {
     if (m.type !== "volume") continue;
     const name = m.name ?? await anonymousVolumeName(rec.Id, m.target);
-    const { volume, created } = await ensureVolume(store, name, {}, m.name === undefined);
-    if (created && !m.noCopy) await copyImageContent(layersTopFirst, m.target, volume.Mountpoint);
+    const { volume } = await ensureVolume(store, name, {}, m.name === undefined);
+    // Docker fills any empty volume from the image the first time it is mounted.
+    if (!m.noCopy && await isEmptyDir(volume.Mountpoint)) {
+      await copyImageContent(layersTopFirst, m.target, volume.Mountpoint);
+    }
     out[m.target] = m.subpath ? `${volume.Mountpoint}/${m.subpath}` : volume.Mountpoint;
   }
   return out;
@@ -52,6 +55,11 @@ async function copyImageContent(layersTopFirst: string[], target: string, dest: 
     if (!cp.success) continue;
     await applyWhiteouts(dest);
   }
+}
+
+async function isEmptyDir(dir: string): Promise<boolean> {
+  for await (const _ of Deno.readDir(dir)) return false;
+  return true;
 }
 
 async function applyWhiteouts(dir: string): Promise<void> {
