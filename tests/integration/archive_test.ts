@@ -278,7 +278,11 @@ Deno.test("save refuses a terminal and unknown formats", opts, async () => {
     assertEquals(n.code, 125);
     assertEquals(n.stderr, "Error: No such image: nosuch\n");
     const script = new Deno.Command("script", {
-      args: ["-qec", `${SKIFF_BIN} --root ${store.root} --runroot ${store.runroot} save busybox`],
+      args: [
+        "-qec",
+        `${SKIFF_BIN} --root ${store.root} --runroot ${store.runroot} save busybox`,
+        "/dev/null",
+      ],
       stdout: "piped",
       stderr: "piped",
     });
