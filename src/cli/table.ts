@@ -3,22 +3,11 @@
  * table. Implementations are imported lazily so that a command loads only
  * what it needs.
  */
-import type { CommandSpec, FlagSpec, FlagType } from "./spec.ts";
+import type { CommandSpec } from "./spec.ts";
+import { flag, formatFlag } from "./flags.ts";
 import { containerCommands, containerGroup, fileCommands } from "./table_containers.ts";
 
-function flag(
-  name: string,
-  short: string | undefined,
-  type: FlagType,
-  help: string,
-  extra: Partial<FlagSpec> = {},
-): FlagSpec {
-  return { name, short, type, help, ...extra };
-}
-
-const format = flag("format", undefined, "string", "Format output using a custom template", {
-  valueName: "string",
-});
+const format = formatFlag;
 const quiet = (help: string) => flag("quiet", "q", "bool", help);
 const tlsVerify = flag(
   "tls-verify",

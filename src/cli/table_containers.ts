@@ -2,25 +2,13 @@
  * The container commands of skiff's command table (run, create, start, ps,
  * logs, exec...). Implementations load lazily.
  */
-import type { CommandSpec, FlagSpec, FlagType } from "./spec.ts";
+import type { CommandSpec, FlagSpec } from "./spec.ts";
+import { flag, formatFlag } from "./flags.ts";
 
-function flag(
-  name: string,
-  short: string | undefined,
-  type: FlagType,
-  help: string,
-  extra: Partial<FlagSpec> = {},
-): FlagSpec {
-  return { name, short, type, help, ...extra };
-}
-
-const format = flag("format", undefined, "string", "Format output using a custom template", {
-  valueName: "string",
-});
+const format = formatFlag;
 
 /** Flags shared by `run` and `create`. */
 export const createFlags: FlagSpec[] = [
-  flag("add-host", undefined, "list", "Add a custom host-to-IP mapping (host:ip)"),
   flag("cap-add", undefined, "list", "Add Linux capabilities"),
   flag("cap-drop", undefined, "list", "Drop Linux capabilities"),
   flag("cpu-shares", "c", "int", "CPU shares (relative weight)"),
