@@ -1,0 +1,161 @@
+/**
+ * `run -it` on a real terminal (root only): skiff runs inside a tmux pane,
+ * driven with send-keys and read back with capture-pane. Checks the prompt,
+ * the container's pty, the window size and its changes, the exit code and
+ * the outer terminal's modes afterwards, and detaching with ctrl-p ctrl-q.
+ */
+import { assert, assertEquals, assertStringIncludes } from "../helpers/assert.ts";
+import { ensureFixtures, fixturePaths } from "../helpers/fixtures.ts";
+import { skiff, SKIFF_BIN, type TempStore, tempStore } from "../helpers/skiff.ts";
+
+const hasTmux = (() => {
+  try {
+    return new Deno.Command("tmux", { args: ["-V"], stdout: "null", stderr: "null" })
+      .outputSync().success;
+  } catch {
+    return false;
+  }
+})();
+const opts = {
+  sanitizeResources: false,
+  sanitizeOps: false,
+  ignore: Deno.uid() !== 0 || !hasTmux,
+};
+
+/** A tmux server of our own with one 120x40 window running a plain bash. */
+class Pane {
+  readonly socket = `skiff-tty-${Deno.pid}-${Math.random().toString(36).slice(2, 8)}`;
+
+  async tmux(...args: string[]): Promise<string> {
+    const out = await new Deno.Command("tmux", {
+      args: ["-L", this.socket, ...args],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const td = new TextDecoder();
+    if (!out.success) throw new Error(`tmux ${args.join(" ")}: ${td.decode(out.stderr)}`);
+    return td.decode(out.stdout);
+  }
+
+  async start(): Promise<void> {
+    await this.tmux(
+      "new-session",
+      "-d",
+      "-s",
+      "t",
+      "-x",
+      "120",
+      "-y",
+      "40",
+      "env",
+      "-i",
+      "PATH=/usr/sbin:/usr/bin:/sbin:/bin",
+      "TERM=xterm",
+      "PS1=OUTER$ ",
+      "bash",
+      "--norc",
+      "--noprofile",
+    );
+    await this.waitFor("OUTER$");
+  }
+
+  /** Types a line (or keys such as "C-p") into the pane. */
+  async send(text: string, enter = true): Promise<void> {
+    await this.tmux("send-keys", "-t", "t", "-l", text);
+    if (enter) await this.tmux("send-keys", "-t", "t", "Enter");
+  }
+
+  async keys(...keys: string[]): Promise<void> {
+    await this.tmux("send-keys", "-t", "t", ...keys);
+  }
+
+  screen(): Promise<string> {
+    return this.tmux("capture-pane", "-p", "-t", "t", "-S", "-200");
+  }
+
+  /** Waits until `pattern` is on screen `count` times; returns the screen. */
+  async waitFor(pattern: string | RegExp, count = 1, ms = 15_000): Promise<string> {
+    const deadline = Date.now() + ms;
+    let last = "";
+    while (Date.now() < deadline) {
+      last = await this.screen();
+      const n = typeof pattern === "string"
+        ? last.split(pattern).length - 1
+        : (last.match(new RegExp(pattern.source, pattern.flags.replace("g", "") + "g")) ?? [])
+          .length;
+      if (n >= count) return last;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error(`Timed out waiting for ${pattern} (x${count}) on screen:\n${last}`);
+  }
+
+  async stop(): Promise<void> {
+    await this.tmux("kill-server").catch(() => {});
+  }
+}
+
+async function withTty(fn: (pane: Pane, store: TempStore, cmd: string) => Promise<void>) {
+  await ensureFixtures();
+  const store = await tempStore();
+  const pane = new Pane();
+  const sk = (args: string[]) => skiff(args, store);
+  try {
+    const load = await sk(["load", "-q", "-i", `${fixturePaths().busybox}.docker.tar`]);
+    assertEquals(load.code, 0, load.stderr);
+    await pane.start();
+    await fn(pane, store, `${SKIFF_BIN} --root ${store.root} --runroot ${store.runroot}`);
+  } finally {
+    await pane.stop();
+    const ids = (await sk(["ps", "-aq", "--no-trunc"])).stdout.trim().split("\n").filter(Boolean);
+    if (ids.length > 0) await sk(["rm", "-f", ...ids]);
+    await store.cleanup();
+  }
+}
+
+Deno.test("run -it: prompt, pty, window size, exit code, terminal restored", opts, async () => {
+  await withTty(async (pane, _store, cmd) => {
+    await pane.send(`${cmd} run -it --name tt busybox sh`);
+    await pane.waitFor(/^\/ #/m);
+    await pane.send("tty; stty size");
+    let screen = await pane.waitFor("40 120");
+    assertStringIncludes(screen, "/dev/pts/0");
+    await pane.tmux("resize-window", "-t", "t", "-x", "100", "-y", "30");
+    await new Promise((r) => setTimeout(r, 300));
+    await pane.send("stty size");
+    await pane.waitFor("30 100");
+    await pane.send("exit 5");
+    await pane.waitFor("OUTER$", 2);
+    await pane.send(
+      'echo "rc=$?"; stty -a | tr " " "\\n" | grep -x -e icanon -e echo -e -icanon -e -echo',
+    );
+    screen = await pane.waitFor(/rc=\d+\n(-?\w+\n){2}/);
+    assertStringIncludes(screen, "rc=5");
+    const modes = screen.slice(screen.lastIndexOf("rc=5")).split("\n").slice(1, 3);
+    assertEquals(modes.sort(), ["echo", "icanon"]);
+  });
+});
+
+Deno.test("run -it: ctrl-p ctrl-q detaches and the container keeps running", opts, async () => {
+  await withTty(async (pane, store, cmd) => {
+    await pane.send(`${cmd} run -it --name dt busybox sh`);
+    await pane.waitFor(/^\/ #/m);
+    await pane.send("echo in-$((40 + 2))");
+    await pane.waitFor("in-42");
+    await pane.keys("C-p", "C-q");
+    await pane.waitFor("OUTER$", 2);
+    await pane.send('echo "rc=$?"');
+    assertStringIncludes(await pane.waitFor(/rc=\d+/), "rc=0");
+    const ps = await skiff(["ps", "--filter", "name=dt", "--format", "{{.Status}}"], store);
+    assert(ps.stdout.startsWith("Up"), ps.stdout);
+    const logs = await skiff(["logs", "dt"], store);
+    assertStringIncludes(logs.stdout, "in-42");
+    // ctrl-p alone is passed through (the sequence is not complete)
+    await pane.send(`${cmd} run -it --rm busybox sh`);
+    await pane.waitFor(/^\/ #/m);
+    await pane.keys("C-p");
+    await pane.send("echo after-$((1 + 1))");
+    await pane.waitFor("after-2");
+    await pane.send("exit");
+    await pane.waitFor("OUTER$", 4);
+  });
+});
