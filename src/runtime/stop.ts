@@ -38,6 +38,16 @@ export async function waitForExit(
   }
 }
 
+/**
+ * Tells the monitor not to restart the container. The run directory may be
+ * gone (run root wiped under a live container); stopping must still work.
+ */
+async function markStopping(store: Store, rec: ContainerRecord): Promise<void> {
+  const dir = containerRunDir(store, rec.Id);
+  await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
+  await Deno.writeTextFile(`${dir}/stopping`, "");
+}
+
 /** Waits for a process to disappear. */
 async function waitGone(pid: number, start: string | undefined, timeoutMs: number) {
   const deadline = Date.now() + timeoutMs;
@@ -70,7 +80,7 @@ export async function stopContainer(
   if (state.Status !== "running" && state.Status !== "paused" && state.Status !== "restarting") {
     return state;
   }
-  await Deno.writeTextFile(`${containerRunDir(store, rec.Id)}/stopping`, "");
+  await markStopping(store, rec);
   if (state.Status === "paused") await thawQuietly(rec.Id);
   const pidStart = await procStartTime(state.Pid);
   if (pidStart !== undefined) sendSignal(state.Pid, signal);
@@ -108,7 +118,7 @@ export async function killContainer(
   const sig = parseSignal(signal);
   if (sig.name === "SIGKILL" || sig.name === "SIGTERM") {
     // An explicit kill is a user's stop: no restart.
-    await Deno.writeTextFile(`${containerRunDir(store, rec.Id)}/stopping`, "");
+    await markStopping(store, rec);
   }
   if (state.Status === "paused" && sig.name === "SIGKILL") await thawQuietly(rec.Id);
   sendSignal(state.Pid, sig.name);

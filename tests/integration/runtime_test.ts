@@ -565,6 +565,10 @@ Deno.test(
         stderr: "null",
       }).spawn();
       await until("fg running", async () => (await psStatus(sk, "fg")).startsWith("Up"));
+      const fgId = await inspect(sk, "fg", "{{.Id}}");
+      const fgMonitor = Number(
+        (await Deno.readTextFile(`${s.runroot}/containers/${fgId}/monitor.pid`)).trim(),
+      );
       child.kill("SIGKILL");
       await child.status;
       await new Promise((r) => setTimeout(r, 300));
@@ -589,6 +593,10 @@ Deno.test(
       await Deno.mkdir(s.runroot);
       assertMatch(await psStatus(sk, "b1"), /^Exited/);
       assertMatch(await psStatus(sk, "b2"), /^Exited/);
+      // fg's monitor lives on with its run directory gone: it can still be removed
+      const rmfg = await sk(["rm", "-f", "fg"]);
+      assertEquals(rmfg.code, 0, rmfg.stderr);
+      await until("fg's monitor to finish", () => Promise.resolve(!alive(fgMonitor)));
       assertEquals((await sk(["start", "b1"])).code, 0);
       assertMatch(await psStatus(sk, "b1"), /^Up/);
     });
