@@ -24,6 +24,7 @@ import { skiffArgv } from "./self.ts";
 import { buildContainerConfig, findInitBinary, userSpec } from "./spec.ts";
 import { currentState, procStartTime, waitMonitorDone } from "./state.ts";
 import { resolveUser } from "./user.ts";
+import { writeEtcFiles } from "./etc_files.ts";
 import { prepareVolumes } from "./volumes.ts";
 
 /** Options of `startContainer`. */
@@ -93,6 +94,8 @@ export async function startContainer(
       (p) => readFromLayers(layersTopFirst, p),
     );
     const volumes = await prepareVolumes(store, rec, layersTopFirst);
+    const hostNetworkName = o.network === "host" && !o.hostname ? Deno.hostname() : undefined;
+    const etcFiles = await writeEtcFiles(dir, hostNetworkName ?? rec.Hostname, o.network);
     const { plan, spec } = buildContainerConfig({
       id: rec.Id,
       image: rec.ImageConfig,
@@ -114,6 +117,7 @@ export async function startContainer(
       cgroupVersion: mgr.mode.version,
       kernel: kernelVersion(),
       hostHostname: o.network === "host" ? Deno.hostname() : undefined,
+      etcFiles,
     });
     await clampDefaultRlimits(plan.process.rlimits, o.ulimits.map((u) => u.name));
     spec.process.rlimits = plan.process.rlimits.map((r) => ({

@@ -84,6 +84,17 @@ Deno.test("isolation: pid 1, hostname, private process list and fds", opts, asyn
     const id = await inspect(sk, "h", "{{.Id}}");
     assertEquals(r.stdout.trim(), id.slice(0, 12));
     assertEquals((await out(sk, ["-h", "box", "busybox", "hostname"])).trim(), "box");
+    // Docker's /etc files: hostname, hosts with localhost, a resolv.conf
+    const etc = await out(sk, [
+      "-h",
+      "box",
+      "busybox",
+      "sh",
+      "-c",
+      "cat /etc/hostname /etc/hosts; grep -c nameserver /etc/resolv.conf",
+    ]);
+    assertStringIncludes(etc, "box\n127.0.0.1\tlocalhost\n");
+    assertMatch(etc, /\n[1-9]\d*\n$/);
     const ps = (await out(sk, ["busybox", "ps", "-o", "pid,comm"])).trim().split("\n").slice(1);
     assertEquals(ps.map((l) => l.trim().split(/\s+/)[1]), ["ps"]);
     const fds = (await out(sk, ["busybox", "ls", "/proc/self/fd"])).trim().split(/\s+/);
