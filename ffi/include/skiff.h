@@ -184,4 +184,28 @@ int skiff_write_atomic(const char *path, const char *data, size_t len, struct sk
 /* Writes data to an existing file (cgroup.procs, uid_map...). */
 int skiff_write_file(const char *path, const char *data, struct skiff_err *err);
 
+/* unpack.c, unpack_fs.c: streaming extraction of a (decompressed) layer tar into a directory,
+ * the way an overlay lower directory must look. Every entry is created relative to directory
+ * fds opened with O_NOFOLLOW, so nothing outside dest is ever created, followed or linked.
+ * Functions return 0 or a negative value: -errno for a system call that failed, or one of the
+ * codes below; skiff_unpack_error then gives the entry and a one-line message. */
+#define SKIFF_UNPACK_CHOWN 1u      /* apply the owners in the headers (mapped by the id maps) */
+#define SKIFF_UNPACK_USER_XATTR 2u /* opaque dirs get user.overlay.opaque, not trusted. */
+#define SKIFF_UNPACK_EINVALID (-10000) /* an unsafe or invalid entry refuses the layer */
+#define SKIFF_UNPACK_ETAR (-10001)     /* the tar itself is malformed or truncated */
+struct skiff_unpack;
+/* Opens dest (an existing directory) and returns a new unpacker in *out. */
+int skiff_unpack_new(const char *dest, uint32_t flags, struct skiff_unpack **out);
+/* Sets the uid (gid = 0) or gid (gid = 1) map: n triples of container id, host id, count.
+ * Without a map, ids are used as they are. */
+int skiff_unpack_set_idmap(struct skiff_unpack *u, int gid, const uint32_t *triples, uint32_t n);
+/* Parses the next bytes of the tar and creates the entries they complete. */
+int skiff_unpack_feed(struct skiff_unpack *u, const void *buf, uint64_t len);
+/* Checks the tar ended on an entry boundary and applies directory times. */
+int skiff_unpack_finish(struct skiff_unpack *u);
+/* Copies "entry\0message\0" of the last error into buf (truncated to size). */
+int skiff_unpack_error(const struct skiff_unpack *u, char *buf, uint32_t size);
+/* Closes the unpacker's fds and frees it. */
+void skiff_unpack_free(struct skiff_unpack *u);
+
 #endif

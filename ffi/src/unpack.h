@@ -1,0 +1,118 @@
+/* Layer unpacking, private to unpack.c (the tar push parser) and unpack_fs.c (creating
+ * entries under the destination directory). The public API is in skiff.h. */
+#ifndef SKIFF_UNPACK_H
+#define SKIFF_UNPACK_H
+#include "skiff.h"
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+/* A growable byte buffer. */
+struct up_buf {
+  char *p;
+  size_t len, cap;
+};
+int up_buf_append(struct up_buf *b, const void *data, size_t len);
+void up_buf_free(struct up_buf *b);
+
+/* One extended attribute from a PAX header (SCHILY.xattr.NAME); the value may be binary. */
+struct up_xattr {
+  char *name;
+  char *value;
+  size_t len;
+};
+
+/* The keys of a PAX header skiff uses; has_* say which were present. */
+struct up_pax {
+  char *path, *linkpath;
+  int has_size, has_uid, has_gid, has_mtime;
+  uint64_t size;
+  int64_t uid, gid;
+  struct timespec mtime;
+  struct up_xattr *xattrs;
+  size_t nxattrs;
+};
+void up_pax_clear(struct up_pax *pax);
+
+/* A tar entry as unpack_fs.c sees it, long names and PAX values already applied. */
+struct up_entry {
+  const char *name;     /* as in the archive, for messages */
+  const char *linkname; /* symlink target or hard link target, "" when none */
+  char type;            /* '0' file, '1' link, '2' symlink, '3' char, '4' block, '5' dir, '6' fifo */
+  uint32_t mode;
+  int64_t uid, gid;
+  uint32_t devmajor, devminor;
+  struct timespec mtime;
+  const struct up_pax *pax, *gpax; /* xattrs: the entry's PAX header, then the global one */
+};
+
+struct up_idmap {
+  uint32_t inside, outside, count;
+};
+
+/* A directory fd kept open for the next entries, by path relative to the root. */
+struct up_cached_dir {
+  char *rel;
+  int fd;
+  uint64_t used; /* tick of the last use, for least-recently-used eviction */
+};
+#define UP_CACHE_SIZE 16
+
+struct up_dirtime {
+  char *rel;
+  struct timespec ts;
+};
+
+enum { UP_HEADER, UP_META, UP_DATA, UP_SKIP };
+enum { UP_ERR_NONE, UP_ERR_SYS, UP_ERR_INVALID, UP_ERR_TAR };
+
+struct skiff_unpack {
+  int rootfd;
+  char *dest;
+  uint32_t flags;
+  int is_root; /* euid 0: devices may be created */
+  char opaque_xattr[32];
+  struct up_idmap *uidmap, *gidmap;
+  size_t nuidmap, ngidmap;
+
+  /* parser */
+  int state;
+  unsigned char hdr[512];
+  size_t hdrlen;
+  uint64_t remaining; /* bytes of data (or meta) left in the current member */
+  uint64_t pad;       /* padding to skip after it */
+  char meta_type;     /* 'x', 'g', 'L' or 'K' while state is UP_META */
+  struct up_buf meta;
+  char *longname, *longlink;
+  struct up_pax pax, gpax;
+  int curfd; /* regular file being written, or -1 */
+  struct up_entry cur;
+  char *cur_name, *cur_link;
+
+  /* unpack_fs.c */
+  struct up_cached_dir cache[UP_CACHE_SIZE];
+  uint64_t tick;
+  char *cur_rel; /* the current entry's cleaned path */
+  struct up_dirtime *times;
+  size_t ntimes, captimes;
+
+  int err_kind;
+  int err_rc; /* what feed and finish keep returning after an error */
+  char err_entry[4096];
+  char err_msg[8192];
+};
+
+/* Records an error; returns the value feed and finish return for it (-errno for UP_ERR_SYS). */
+int up_fail(struct skiff_unpack *u, int kind, int code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* unpack_fs.c: creates the entry; for a regular file, *fd receives the new file's fd (data
+ * is written by the parser, then up_file_done applies metadata and closes it). */
+int up_entry_begin(struct skiff_unpack *u, const struct up_entry *e, int *fd);
+int up_file_done(struct skiff_unpack *u, const struct up_entry *e, int fd);
+/* Applies the directory times recorded during the unpack. */
+int up_apply_dir_times(struct skiff_unpack *u);
+void up_fs_free(struct skiff_unpack *u);
+
+#endif
