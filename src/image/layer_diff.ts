@@ -66,9 +66,13 @@ function withoutOverlayXattrs(h: TarHeader): TarHeader {
  * await compressGzip(tar).pipeTo((await Deno.create(ingestPath)).writable);
  * ```
  */
-export function diffLayerTar(upperDir: string): ReadableStream<Uint8Array> {
+export function diffLayerTar(
+  upperDir: string,
+  opts: { excludes?: string[] } = {},
+): ReadableStream<Uint8Array> {
   const root = upperDir.replace(/\/+$/, "");
   return writeTar(root, {
+    excludes: opts.excludes,
     transform(header, path, info) {
       if (isWhiteout(info)) {
         const slash = header.name.lastIndexOf("/");

@@ -13,6 +13,8 @@ import { getImage, type ImageRecord } from "../store/images.ts";
 import type { Store } from "../store/store.ts";
 import { containerDir, type ContainerRecord } from "./container_store.ts";
 import { currentState } from "./state.ts";
+import { runtimeMountpoints } from "./diff.ts";
+import { lowerDirs } from "./start.ts";
 
 /** Options of `commitContainer`. */
 export interface CommitOptions {
@@ -108,12 +110,14 @@ export async function commitContainer(
     rootfs: { type: "layers", diff_ids: [] },
     ...(Array.isArray(doc.history) ? { history: doc.history } : {}),
   };
+  const upper = `${containerDir(store, rec.Id)}/upper`;
+  const excludes = await runtimeMountpoints(upper, await lowerDirs(store, rec));
   const frozen = opts.pause === true && state.Status === "running" && await freeze(rec.Id, true);
   try {
     return await commitImage(store, {
       config,
       baseLayers: image.layers,
-      layers: [{ tar: diffLayerTar(`${containerDir(store, rec.Id)}/upper`) }],
+      layers: [{ tar: diffLayerTar(upper, { excludes }) }],
       history: [{
         created,
         created_by: [rec.Path, ...rec.Args].join(" "),

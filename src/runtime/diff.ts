@@ -36,6 +36,23 @@ export async function existsInLayers(layersTopFirst: string[], path: string): Pr
   return false;
 }
 
+/** Files skiff binds over in every container (its "init layer", in Docker's terms). */
+const ETC_MOUNTPOINTS = ["etc/hostname", "etc/hosts", "etc/resolv.conf"];
+
+/**
+ * Paths (relative to the upper directory) that exist there only as mount
+ * points skiff created for its /etc files: empty files the image does not
+ * have. They are not the user's changes, so diff and commit leave them out.
+ */
+export async function runtimeMountpoints(upper: string, lowers: string[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const rel of ETC_MOUNTPOINTS) {
+    const st = await Deno.lstat(`${upper}/${rel}`).catch(() => undefined);
+    if (st?.isFile && st.size === 0 && !(await existsInLayers(lowers, `/${rel}`))) out.push(rel);
+  }
+  return out;
+}
+
 /**
  * The changes of a container's file system, sorted by path, as `docker diff`
  * prints them.
@@ -47,8 +64,8 @@ export async function existsInLayers(layersTopFirst: string[], path: string): Pr
  */
 export async function containerChanges(store: Store, rec: ContainerRecord): Promise<Change[]> {
   const lowers = await lowerDirs(store, rec);
-  return await diffChanges(
-    `${containerDir(store, rec.Id)}/upper`,
-    (p) => existsInLayers(lowers, p),
-  );
+  const upper = `${containerDir(store, rec.Id)}/upper`;
+  const skip = new Set((await runtimeMountpoints(upper, lowers)).map((p) => `/${p}`));
+  const changes = await diffChanges(upper, (p) => existsInLayers(lowers, p));
+  return changes.filter((c) => !skip.has(c.path));
 }
