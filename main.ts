@@ -9,25 +9,34 @@ async function main(argv: string[]): Promise<number> {
   if (argv.length === 1 && (argv[0] === "version" || argv[0] === "--version")) {
     // The hottest trivial path skips loading the command table.
     if (argv[0] === "--version") {
-      const { versionLine } = await import("./src/version.ts");
+      const { versionLine }: typeof import("./src/version.ts") = await import(
+        new URL("./src/version.ts", import.meta.url).href
+      );
       console.log(versionLine());
       return 0;
     }
-    const version = await import("./src/commands/version.ts");
+    const version: typeof import("./src/commands/version.ts") = await import(
+      new URL("./src/commands/version.ts", import.meta.url).href
+    );
     return await version.default({ path: ["version"], flags: {}, args: [], global: {} });
   }
+  // Computed specifiers: Deno would otherwise pre-load every command's module graph.
   const [{ commandTable }, { parseInvocation }] = await Promise.all([
-    import("./src/cli/table.ts"),
-    import("./src/cli/parser.ts"),
-  ]);
+    import(new URL("./src/cli/table.ts", import.meta.url).href),
+    import(new URL("./src/cli/parser.ts", import.meta.url).href),
+  ]) as [typeof import("./src/cli/table.ts"), typeof import("./src/cli/parser.ts")];
   const inv = parseInvocation(commandTable, argv);
   if (inv.version && !inv.command) {
-    const { versionLine } = await import("./src/version.ts");
+    const { versionLine }: typeof import("./src/version.ts") = await import(
+      new URL("./src/version.ts", import.meta.url).href
+    );
     console.log(versionLine());
     return 0;
   }
   if (inv.help || !inv.command) {
-    const help = await import("./src/cli/help.ts");
+    const help: typeof import("./src/cli/help.ts") = await import(
+      new URL("./src/cli/help.ts", import.meta.url).href
+    );
     console.log(
       inv.command ? help.commandHelp(inv.path, inv.command) : help.rootHelp(commandTable),
     );

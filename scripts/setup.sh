@@ -34,5 +34,5 @@ fi
 
 make -s -C ffi >&2
 # Fetch the npm packages skiff imports, so later runs work without the network.
-$deno cache --quiet main.ts src/image/*.ts >&2 2>/dev/null || $deno cache --quiet main.ts >&2
+$deno cache --quiet main.ts src/commands/*.ts >&2
 echo "setup: ready ($($deno --version | head -1))" >&2

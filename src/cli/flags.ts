@@ -1,5 +1,5 @@
-/** Building blocks for the command table: one flag in one line. */
-import type { FlagSpec, FlagType } from "./spec.ts";
+/** Building blocks for the command table: one flag in one line, lazy command loaders. */
+import type { CommandModule, FlagSpec, FlagType } from "./spec.ts";
 
 /**
  * A flag entry for the command table.
@@ -27,3 +27,19 @@ export const formatFlag: FlagSpec = flag(
   "Format output using a custom template",
   { valueName: "string" },
 );
+
+/**
+ * A loader for `src/commands/<name>.ts`. The specifier is computed on
+ * purpose: Deno pre-loads the module graph of every dynamic import written
+ * with a literal string, which would make every command pay start-up time
+ * for all the others (and their npm packages). `deno compile` embeds the
+ * commands with `--include src/commands`.
+ *
+ * @example
+ * ```ts
+ * const spec = { name: "pull", summary: "...", load: lazy("pull") };
+ * ```
+ */
+export function lazy(name: string): () => Promise<CommandModule> {
+  return () => import(new URL(`../commands/${name}.ts`, import.meta.url).href);
+}

@@ -4,7 +4,7 @@
  * what it needs.
  */
 import type { CommandSpec } from "./spec.ts";
-import { flag, formatFlag } from "./flags.ts";
+import { flag, formatFlag, lazy } from "./flags.ts";
 import { containerCommands, containerGroup, fileCommands } from "./table_containers.ts";
 
 const format = formatFlag;
@@ -36,7 +36,7 @@ const pull: CommandSpec = {
     tlsVerify,
     flag("all-tags", "a", "bool", "Download all tagged images in the repository"),
   ],
-  load: () => import("../commands/pull.ts"),
+  load: lazy("pull"),
 };
 
 const push: CommandSpec = {
@@ -47,7 +47,7 @@ const push: CommandSpec = {
   maxArgs: 1,
   complete: "images",
   flags: [quiet("Suppress verbose output"), tlsVerify],
-  load: () => import("../commands/push.ts"),
+  load: lazy("push"),
 };
 
 const images: CommandSpec = {
@@ -63,7 +63,7 @@ const images: CommandSpec = {
     flag("no-trunc", undefined, "bool", "Don't truncate output"),
     quiet("Only show image IDs"),
   ],
-  load: () => import("../commands/images.ts"),
+  load: lazy("images"),
 };
 
 const tag: CommandSpec = {
@@ -73,7 +73,7 @@ const tag: CommandSpec = {
   minArgs: 2,
   maxArgs: 2,
   complete: "images",
-  load: () => import("../commands/tag.ts"),
+  load: lazy("tag"),
 };
 
 const rmi: CommandSpec = {
@@ -86,7 +86,7 @@ const rmi: CommandSpec = {
     flag("force", "f", "bool", "Force removal of the image"),
     flag("no-prune", undefined, "bool", "Do not delete untagged parents"),
   ],
-  load: () => import("../commands/rmi.ts"),
+  load: lazy("rmi"),
 };
 
 const imageInspect: CommandSpec = {
@@ -96,7 +96,7 @@ const imageInspect: CommandSpec = {
   minArgs: 1,
   complete: "images",
   flags: [{ ...format, short: "f" }],
-  load: () => import("../commands/image_inspect.ts"),
+  load: lazy("image_inspect"),
 };
 
 const history: CommandSpec = {
@@ -114,7 +114,7 @@ const history: CommandSpec = {
     flag("no-trunc", undefined, "bool", "Don't truncate output"),
     quiet("Only show image IDs"),
   ],
-  load: () => import("../commands/history.ts"),
+  load: lazy("history"),
 };
 
 const imagePrune: CommandSpec = {
@@ -127,7 +127,7 @@ const imagePrune: CommandSpec = {
     flag("force", "f", "bool", "Do not prompt for confirmation"),
     flag("filter", undefined, "list", "Provide filter values (e.g. 'until=<timestamp>')"),
   ],
-  load: () => import("../commands/image_prune.ts"),
+  load: lazy("image_prune"),
 };
 
 const save: CommandSpec = {
@@ -142,7 +142,7 @@ const save: CommandSpec = {
       default: "docker-archive",
     }),
   ],
-  load: () => import("../commands/save.ts"),
+  load: lazy("save"),
 };
 
 const load: CommandSpec = {
@@ -154,7 +154,7 @@ const load: CommandSpec = {
     flag("input", "i", "string", "Read from tar archive file, instead of STDIN"),
     quiet("Suppress the load output"),
   ],
-  load: () => import("../commands/load.ts"),
+  load: lazy("load"),
 };
 
 const importCmd: CommandSpec = {
@@ -169,7 +169,7 @@ const importCmd: CommandSpec = {
     flag("message", "m", "string", "Set commit message for imported image"),
     platform,
   ],
-  load: () => import("../commands/import.ts"),
+  load: lazy("import"),
 };
 
 const login: CommandSpec = {
@@ -183,7 +183,7 @@ const login: CommandSpec = {
     flag("password-stdin", undefined, "bool", "Take the password from stdin"),
     tlsVerify,
   ],
-  load: () => import("../commands/login.ts"),
+  load: lazy("login"),
 };
 
 const logout: CommandSpec = {
@@ -191,7 +191,7 @@ const logout: CommandSpec = {
   summary: "Log out from a registry",
   usage: "[SERVER]",
   maxArgs: 1,
-  load: () => import("../commands/logout.ts"),
+  load: lazy("logout"),
 };
 
 const search: CommandSpec = {
@@ -206,7 +206,7 @@ const search: CommandSpec = {
     flag("no-trunc", undefined, "bool", "Don't truncate output"),
     tlsVerify,
   ],
-  load: () => import("../commands/search.ts"),
+  load: lazy("search"),
 };
 
 const version: CommandSpec = {
@@ -214,7 +214,7 @@ const version: CommandSpec = {
   summary: "Show the skiff version information",
   maxArgs: 0,
   flags: [format],
-  load: () => import("../commands/version.ts"),
+  load: lazy("version"),
 };
 
 const info: CommandSpec = {
@@ -222,7 +222,7 @@ const info: CommandSpec = {
   summary: "Display system-wide information",
   maxArgs: 0,
   flags: [format],
-  load: () => import("../commands/info.ts"),
+  load: lazy("info"),
 };
 
 const completion: CommandSpec = {
@@ -231,7 +231,7 @@ const completion: CommandSpec = {
   usage: "bash|zsh|fish",
   minArgs: 1,
   maxArgs: 1,
-  load: () => import("../commands/completion.ts"),
+  load: lazy("completion"),
 };
 
 const volumeCommands: CommandSpec[] = [
@@ -246,7 +246,7 @@ const volumeCommands: CommandSpec[] = [
       flag("name", undefined, "string", "Specify volume name"),
       flag("opt", "o", "list", "Set driver specific options"),
     ],
-    load: () => import("../commands/volume_create.ts"),
+    load: lazy("volume_create"),
   },
   {
     name: "ls",
@@ -259,7 +259,7 @@ const volumeCommands: CommandSpec[] = [
       format,
       quiet("Only display volume names"),
     ],
-    load: () => import("../commands/volume_ls.ts"),
+    load: lazy("volume_ls"),
   },
   {
     name: "inspect",
@@ -268,7 +268,7 @@ const volumeCommands: CommandSpec[] = [
     minArgs: 1,
     complete: "volumes",
     flags: [{ ...format, short: "f" }],
-    load: () => import("../commands/volume_inspect.ts"),
+    load: lazy("volume_inspect"),
   },
   {
     name: "rm",
@@ -278,7 +278,7 @@ const volumeCommands: CommandSpec[] = [
     minArgs: 1,
     complete: "volumes",
     flags: [flag("force", "f", "bool", "Force the removal of one or more volumes")],
-    load: () => import("../commands/volume_rm.ts"),
+    load: lazy("volume_rm"),
   },
   {
     name: "prune",
@@ -290,7 +290,7 @@ const volumeCommands: CommandSpec[] = [
       flag("filter", undefined, "list", "Provide filter values (e.g. 'label=<label>')"),
       flag("force", "f", "bool", "Do not prompt for confirmation"),
     ],
-    load: () => import("../commands/volume_prune.ts"),
+    load: lazy("volume_prune"),
   },
 ];
 
@@ -307,7 +307,7 @@ export const commandTable: CommandSpec[] = [
     ...imageInspect,
     summary: "Return low-level information on skiff objects",
     usage: "[OPTIONS] NAME|ID [NAME|ID...]",
-    load: () => import("../commands/inspect.ts"),
+    load: lazy("inspect"),
   },
   history,
   save,

@@ -3,7 +3,7 @@
  * logs, exec...). Implementations load lazily.
  */
 import type { CommandSpec, FlagSpec } from "./spec.ts";
-import { flag, formatFlag } from "./flags.ts";
+import { flag, formatFlag, lazy } from "./flags.ts";
 
 const format = formatFlag;
 
@@ -78,7 +78,7 @@ const run: CommandSpec = {
     flag("detach-keys", undefined, "string", "Override the key sequence for detaching a container"),
     ...createFlags,
   ],
-  load: () => import("../commands/run.ts"),
+  load: lazy("run"),
 };
 
 const create: CommandSpec = {
@@ -89,7 +89,7 @@ const create: CommandSpec = {
   positionalStop: 1,
   complete: "images",
   flags: createFlags,
-  load: () => import("../commands/create.ts"),
+  load: lazy("create"),
 };
 
 const start: CommandSpec = {
@@ -103,7 +103,7 @@ const start: CommandSpec = {
     flag("interactive", "i", "bool", "Attach container's STDIN"),
     flag("detach-keys", undefined, "string", "Override the key sequence for detaching a container"),
   ],
-  load: () => import("../commands/start.ts"),
+  load: lazy("start"),
 };
 
 const stop: CommandSpec = {
@@ -116,14 +116,14 @@ const stop: CommandSpec = {
     flag("time", "t", "int", "Seconds to wait before killing the container"),
     flag("signal", "s", "string", "Signal to send to the container"),
   ],
-  load: () => import("../commands/stop.ts"),
+  load: lazy("stop"),
 };
 
 const restart: CommandSpec = {
   ...stop,
   name: "restart",
   summary: "Restart one or more containers",
-  load: () => import("../commands/restart.ts"),
+  load: lazy("restart"),
 };
 
 const kill: CommandSpec = {
@@ -133,7 +133,7 @@ const kill: CommandSpec = {
   minArgs: 1,
   complete: "containers",
   flags: [flag("signal", "s", "string", "Signal to send to the container", { default: "KILL" })],
-  load: () => import("../commands/kill.ts"),
+  load: lazy("kill"),
 };
 
 const rm: CommandSpec = {
@@ -146,7 +146,7 @@ const rm: CommandSpec = {
     flag("force", "f", "bool", "Force the removal of a running container (uses SIGKILL)"),
     flag("volumes", "v", "bool", "Remove anonymous volumes associated with the container"),
   ],
-  load: () => import("../commands/rm.ts"),
+  load: lazy("rm"),
 };
 
 const ps: CommandSpec = {
@@ -166,7 +166,7 @@ const ps: CommandSpec = {
     flag("quiet", "q", "bool", "Only display container IDs"),
     flag("size", "s", "bool", "Display total file sizes"),
   ],
-  load: () => import("../commands/ps.ts"),
+  load: lazy("ps"),
 };
 
 const logs: CommandSpec = {
@@ -186,7 +186,7 @@ const logs: CommandSpec = {
     flag("timestamps", "t", "bool", "Show timestamps"),
     flag("until", undefined, "string", "Show logs before a timestamp or relative (e.g. 42m)"),
   ],
-  load: () => import("../commands/logs.ts"),
+  load: lazy("logs"),
 };
 
 const exec: CommandSpec = {
@@ -206,7 +206,7 @@ const exec: CommandSpec = {
     flag("user", "u", "string", "Username or UID (format: <name|uid>[:<group|gid>])"),
     flag("workdir", "w", "string", "Working directory inside the container"),
   ],
-  load: () => import("../commands/exec.ts"),
+  load: lazy("exec"),
 };
 
 const attach: CommandSpec = {
@@ -223,7 +223,7 @@ const attach: CommandSpec = {
       default: true,
     }),
   ],
-  load: () => import("../commands/attach.ts"),
+  load: lazy("attach"),
 };
 
 const simple = (
@@ -257,22 +257,22 @@ export const containerCommands: CommandSpec[] = [
   simple(
     "wait",
     "Block until one or more containers stop, then print their exit codes",
-    () => import("../commands/wait.ts"),
+    lazy("wait"),
   ),
   simple(
     "pause",
     "Pause all processes within one or more containers",
-    () => import("../commands/pause.ts"),
+    lazy("pause"),
   ),
   simple(
     "unpause",
     "Unpause all processes within one or more containers",
-    () => import("../commands/unpause.ts"),
+    lazy("unpause"),
   ),
   simple(
     "top",
     "Display the running processes of a container",
-    () => import("../commands/top.ts"),
+    lazy("top"),
     {
       usage: "CONTAINER [ps OPTIONS]",
       positionalStop: 1,
@@ -281,13 +281,13 @@ export const containerCommands: CommandSpec[] = [
   simple(
     "port",
     "List port mappings or a specific mapping for the container",
-    () => import("../commands/port.ts"),
+    lazy("port"),
     {
       usage: "CONTAINER [PRIVATE_PORT[/PROTO]]",
       maxArgs: 2,
     },
   ),
-  simple("rename", "Rename a container", () => import("../commands/rename.ts"), {
+  simple("rename", "Rename a container", lazy("rename"), {
     usage: "CONTAINER NEW_NAME",
     minArgs: 2,
     maxArgs: 2,
@@ -295,7 +295,7 @@ export const containerCommands: CommandSpec[] = [
   simple(
     "stats",
     "Display a live stream of container(s) resource usage statistics",
-    () => import("../commands/stats.ts"),
+    lazy("stats"),
     {
       usage: "[OPTIONS] [CONTAINER...]",
       minArgs: 0,
@@ -329,7 +329,7 @@ export const fileCommands: CommandSpec[] = [
       flag("follow-link", "L", "bool", "Always follow symbol link in SRC_PATH"),
       flag("quiet", "q", "bool", "Suppress progress output during copy"),
     ],
-    load: () => import("../commands/cp.ts"),
+    load: lazy("cp"),
   },
   {
     name: "diff",
@@ -338,7 +338,7 @@ export const fileCommands: CommandSpec[] = [
     minArgs: 1,
     maxArgs: 1,
     complete: "containers",
-    load: () => import("../commands/diff.ts"),
+    load: lazy("diff"),
   },
   {
     name: "export",
@@ -348,7 +348,7 @@ export const fileCommands: CommandSpec[] = [
     maxArgs: 1,
     complete: "containers",
     flags: [flag("output", "o", "string", "Write to a file, instead of STDOUT")],
-    load: () => import("../commands/export.ts"),
+    load: lazy("export"),
   },
   {
     name: "commit",
@@ -363,7 +363,7 @@ export const fileCommands: CommandSpec[] = [
       flag("message", "m", "string", "Commit message"),
       flag("pause", "p", "bool", "Pause container during commit", { default: true }),
     ],
-    load: () => import("../commands/commit.ts"),
+    load: lazy("commit"),
   },
 ];
 
@@ -382,7 +382,7 @@ export const containerGroup: CommandSpec = {
       minArgs: 1,
       complete: "containers",
       flags: [{ ...format, short: "f" }, flag("size", "s", "bool", "Display total file sizes")],
-      load: () => import("../commands/container_inspect.ts"),
+      load: lazy("container_inspect"),
     },
     {
       name: "prune",
@@ -393,7 +393,7 @@ export const containerGroup: CommandSpec = {
         flag("force", "f", "bool", "Do not prompt for confirmation"),
         flag("filter", undefined, "list", "Provide filter values (e.g. 'until=<timestamp>')"),
       ],
-      load: () => import("../commands/container_prune.ts"),
+      load: lazy("container_prune"),
     },
     {
       name: "cleanup",
@@ -401,7 +401,7 @@ export const containerGroup: CommandSpec = {
       usage: "CONTAINER",
       minArgs: 1,
       maxArgs: 1,
-      load: () => import("../commands/container_cleanup.ts"),
+      load: lazy("container_cleanup"),
     },
   ],
 };
