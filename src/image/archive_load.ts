@@ -28,6 +28,7 @@ import {
   recordImage,
 } from "./commit_image.ts";
 import { decompressStream } from "./decompress.ts";
+import { feedExtract } from "./tar_feed.ts";
 import { type Descriptor, type ImageManifest, parseImageIndex, parseManifest } from "./manifest.ts";
 import { hostPlatform, selectManifest } from "./platform.ts";
 import { familiarName, parseReference } from "./reference.ts";
@@ -191,32 +192,10 @@ async function spool(input: ReadableStream<Uint8Array>, dir: string): Promise<Sp
   const tar: TarModule = (await import("tar-stream")).default;
   const archive = new SpooledArchive(dir);
   const extract = tar.extract();
-  const reader = (await decompressStream(input)).getReader();
-  let stopped = false;
   let sawBytes = false;
-  const feeding = (async () => {
-    try {
-      while (!stopped) {
-        const r = await reader.read();
-        if (r.done) break;
-        if (r.value.length > 0) sawBytes = true;
-        if (!extract.write(r.value)) {
-          await new Promise<void>((resolve) => {
-            const done = () => {
-              extract.off("drain", done);
-              extract.off("close", done);
-              resolve();
-            };
-            extract.on("drain", done);
-            extract.on("close", done);
-          });
-        }
-      }
-      if (!stopped) extract.end();
-    } catch (err) {
-      extract.destroy(err);
-    }
-  })();
+  const feed = feedExtract(await decompressStream(input), extract, (c) => {
+    if (c.length > 0) sawBytes = true;
+  });
   let n = 0;
   let current = "";
   try {
@@ -263,12 +242,9 @@ async function spool(input: ReadableStream<Uint8Array>, dir: string): Promise<Sp
           entry.resume(); // devices, FIFOs, PAX globals: not part of an image archive
       }
     }
-    await feeding;
+    await feed.done;
   } catch (err) {
-    stopped = true;
-    extract.destroy();
-    await reader.cancel().catch(() => {});
-    await feeding;
+    await feed.stop();
     if (err instanceof InvalidArgumentError) throw err;
     const msg = err instanceof Error ? err.message : String(err);
     if (/unexpected end|invalid tar|checksum|corrupt/i.test(msg)) {

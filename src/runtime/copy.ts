@@ -17,6 +17,7 @@
  */
 import { FailedPreconditionError, InvalidArgumentError, NotFoundError, wrap } from "../errors.ts";
 import { cleanEntryPath } from "../image/unpack.ts";
+import { feedExtract } from "../image/tar_feed.ts";
 import { encodeTarHeader, splitDev, type TarHeader, tarPadding } from "../image/tar_write.ts";
 import type { Store } from "../store/store.ts";
 import { SysError } from "../sys/errno.ts";
@@ -318,32 +319,10 @@ export async function extractTar(
 ): Promise<number> {
   const tar = (await import("tar-stream")).default;
   const extract: TarExtract = tar.extract();
-  const reader = stream.getReader();
   let size = 0;
-  let stopped = false;
-  const feeding = (async () => {
-    try {
-      while (!stopped) {
-        const r = await reader.read();
-        if (r.done) break;
-        size += r.value.length;
-        if (!extract.write(r.value)) {
-          await new Promise<void>((resolve) => {
-            const done = () => {
-              extract.off("drain", done);
-              extract.off("close", done);
-              resolve();
-            };
-            extract.on("drain", done);
-            extract.on("close", done);
-          });
-        }
-      }
-      if (!stopped) extract.end();
-    } catch (err) {
-      extract.destroy(err);
-    }
-  })();
+  const feed = feedExtract(stream, extract, (c) => {
+    size += c.length;
+  });
   const dirTimes: [string, number][] = [];
   let current = "";
   try {
@@ -353,12 +332,9 @@ export async function extractTar(
       e.resume();
       if (path === undefined) continue;
     }
-    await feeding;
+    await feed.done;
   } catch (err) {
-    stopped = true;
-    extract.destroy();
-    await reader.cancel().catch(() => {});
-    await feeding;
+    await feed.stop();
     if (err instanceof InvalidArgumentError || err instanceof FailedPreconditionError) throw err;
     const msg = err instanceof Error ? err.message : String(err);
     if (/unexpected end|invalid tar|checksum/i.test(msg)) {

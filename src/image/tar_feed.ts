@@ -1,0 +1,73 @@
+/**
+ * Feeding a web ReadableStream into a tar-stream extractor (a Node-style
+ * writable) with backpressure: the next chunk is read only once the
+ * extractor has drained.
+ */
+
+/** The writable side of a tar-stream extractor, as far as feeding needs it. */
+export interface TarWritable {
+  write(chunk: Uint8Array): boolean;
+  end(): void;
+  destroy(err?: unknown): void;
+  on(event: "drain" | "close", fn: () => void): unknown;
+  off(event: "drain" | "close", fn: () => void): unknown;
+}
+
+/** A running feed: `done` settles when the input is consumed; `stop` aborts it. */
+export interface TarFeed {
+  done: Promise<void>;
+  /** Stops reading, destroys the extractor and waits for the feeder to finish. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts copying `input` into `extract`; `onChunk` sees every chunk (sizes,
+ * digests) before the extractor does.
+ *
+ * @example
+ * ```ts
+ * const feed = feedExtract(stream, extract, (c) => hash.update(c));
+ * for await (const entry of extract) { ... }
+ * await feed.done;
+ * ```
+ */
+export function feedExtract(
+  input: ReadableStream<Uint8Array>,
+  extract: TarWritable,
+  onChunk?: (chunk: Uint8Array) => void,
+): TarFeed {
+  const reader = input.getReader();
+  let stopped = false;
+  const drained = () =>
+    new Promise<void>((resolve) => {
+      const done = () => {
+        extract.off("drain", done);
+        extract.off("close", done);
+        resolve();
+      };
+      extract.on("drain", done);
+      extract.on("close", done);
+    });
+  const done = (async () => {
+    try {
+      while (!stopped) {
+        const r = await reader.read();
+        if (r.done) break;
+        onChunk?.(r.value);
+        if (!extract.write(r.value)) await drained();
+      }
+      if (!stopped) extract.end();
+    } catch (err) {
+      extract.destroy(err);
+    }
+  })();
+  return {
+    done,
+    async stop() {
+      stopped = true;
+      extract.destroy();
+      await reader.cancel().catch(() => {});
+      await done;
+    },
+  };
+}
