@@ -223,10 +223,20 @@ export function readXattrs(path: string): Record<string, Uint8Array> | undefined
   return out;
 }
 
-function headerFor(
+/**
+ * The tar header describing a file from its lstat information; undefined for
+ * sockets and unknown types (left out, as docker does). `linkname` is the
+ * target of a symlink.
+ *
+ * @example
+ * ```ts
+ * tarHeaderFor("etc/passwd", await Deno.lstat(path));
+ * ```
+ */
+export function tarHeaderFor(
   name: string,
   info: Deno.FileInfo,
-  full: string,
+  linkname?: string,
 ): TarHeader | undefined {
   const base = {
     name,
@@ -237,13 +247,13 @@ function headerFor(
   };
   if (info.isDirectory) return { ...base, type: "dir" };
   if (info.isFile) return { ...base, type: "file", size: info.size };
-  if (info.isSymlink) return { ...base, type: "symlink", linkname: Deno.readLinkSync(full) };
+  if (info.isSymlink) return { ...base, type: "symlink", linkname };
   if (info.isFifo) return { ...base, type: "fifo" };
   if (info.isCharDevice || info.isBlockDevice) {
     const [devmajor, devminor] = splitDev(info.rdev ?? 0);
     return { ...base, type: info.isCharDevice ? "char" : "block", devmajor, devminor };
   }
-  return undefined; // sockets and unknown types are left out, as docker does
+  return undefined;
 }
 
 async function* copyFile(path: string, size: number): AsyncGenerator<Uint8Array> {
@@ -311,7 +321,7 @@ export function writeTar(rootDir: string, opts: WriteTarOptions = {}): ReadableS
       const name = prefix === "" ? rel : `${prefix}/${rel}`;
       let header: TarHeader | undefined;
       try {
-        header = headerFor(name, info, full);
+        header = tarHeaderFor(name, info, info.isSymlink ? Deno.readLinkSync(full) : undefined);
         if (!header) continue;
         if (header.type !== "dir" && (info.nlink ?? 1) > 1) {
           const key = `${info.dev}:${info.ino}`;

@@ -18,7 +18,7 @@
 import { FailedPreconditionError, InvalidArgumentError, NotFoundError, wrap } from "../errors.ts";
 import { cleanEntryPath } from "../image/unpack.ts";
 import { feedExtract } from "../image/tar_feed.ts";
-import { encodeTarHeader, splitDev, type TarHeader, tarPadding } from "../image/tar_write.ts";
+import { encodeTarHeader, tarHeaderFor, tarPadding } from "../image/tar_write.ts";
 import type { Store } from "../store/store.ts";
 import { SysError } from "../sys/errno.ts";
 import { lchown, lutimes, mknod } from "../sys/fs.ts";
@@ -162,25 +162,6 @@ export async function planDestination(
   return { dir: parent, rename: { from: src.name, to: base } };
 }
 
-function headerOf(name: string, info: Deno.FileInfo, linkname?: string): TarHeader | undefined {
-  const base = {
-    name,
-    mode: (info.mode ?? 0o644) & 0o7777,
-    uid: info.uid ?? 0,
-    gid: info.gid ?? 0,
-    mtime: Math.floor((info.mtime?.getTime() ?? 0) / 1000),
-  };
-  if (info.isDirectory) return { ...base, type: "dir" };
-  if (info.isFile) return { ...base, type: "file", size: info.size };
-  if (info.isSymlink) return { ...base, type: "symlink", linkname };
-  if (info.isFifo) return { ...base, type: "fifo" };
-  if (info.isCharDevice || info.isBlockDevice) {
-    const [devmajor, devminor] = splitDev(info.rdev ?? 0);
-    return { ...base, type: info.isCharDevice ? "char" : "block", devmajor, devminor };
-  }
-  return undefined; // sockets are left out, as docker does
-}
-
 async function* fileData(root: string, path: string, size: number): AsyncGenerator<Uint8Array> {
   const h = openInRoot(root, path, { flags: O_RDONLY, follow: false });
   try {
@@ -230,7 +211,7 @@ export function archivePath(
       info: Deno.FileInfo,
       linkname?: string,
     ): AsyncGenerator<Uint8Array> {
-      let header = headerOf(name, info, linkname);
+      let header = tarHeaderFor(name, info, linkname);
       if (!header) return;
       if (header.type !== "dir" && (info.nlink ?? 1) > 1) {
         const key = `${info.dev}:${info.ino}`;
