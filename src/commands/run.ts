@@ -2,6 +2,7 @@
 import type { CommandContext } from "../cli/spec.ts";
 import { openStore } from "../store/store.ts";
 import { startContainer } from "../runtime/start.ts";
+import { removeContainer } from "../runtime/remove.ts";
 import { attachTerminal, parseDetachKeys } from "../runtime/attach_terminal.ts";
 import { readJson } from "../store/atomic.ts";
 import { containerRunDir } from "../runtime/container_store.ts";
@@ -19,12 +20,20 @@ export default async function run(ctx: CommandContext): Promise<number> {
   const detachKeys = parseDetachKeys((ctx.flags["detach-keys"] as string) || "ctrl-p,ctrl-q");
   const store = await openStore(ctx.global);
   const rec = await createFromFlags(store, ctx);
+  let state;
+  try {
+    state = await startContainer(store, rec, { waitForAttach: !detach });
+  } catch (err) {
+    // A container that never started is not left behind by --rm.
+    if (rec.Options.autoRemove) {
+      await removeContainer(store, rec, { force: true, volumes: true }).catch(() => {});
+    }
+    throw err;
+  }
   if (detach) {
-    await startContainer(store, rec);
     console.log(rec.Id);
     return 0;
   }
-  const state = await startContainer(store, rec, { waitForAttach: true });
   const code = await attachTerminal(store, rec, {
     stdin: rec.Options.interactive,
     tty: rec.Options.tty,

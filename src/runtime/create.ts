@@ -10,6 +10,7 @@ import { containerDir, type ContainerRecord, createContainerRecord } from "./con
 import type { RunOptions } from "./run_options.ts";
 import { commandLine, type ImageRuntimeConfig, mergeEnv } from "./spec.ts";
 import { parseSignal } from "./run_options.ts";
+import { resolveCapabilities } from "./capabilities.ts";
 
 /** A new random container id: 64 hex digits. */
 export function newContainerId(): string {
@@ -48,6 +49,8 @@ export async function createContainer(
   if (argv.length === 0) {
     throw new InvalidArgumentError("No command specified");
   }
+  // Refuse bad capability names now, not at start, so nothing is created.
+  resolveCapabilities(options.capAdd, options.capDrop, options.privileged);
   const id = newContainerId();
   const stopSignal = parseSignal(options.stopSignal ?? (config.StopSignal || "SIGTERM")).name;
   const dir = containerDir(store, id);

@@ -1,0 +1,139 @@
+/**
+ * `run` options not covered elsewhere: --init, --ulimit, labels, --stop-signal,
+ * bind mounts read-only and read-write, --mount and --tmpfs options, and bad
+ * flag values refused with one line before anything is created.
+ */
+import { assertEquals, assertStringIncludes } from "../helpers/assert.ts";
+import { ensureFixtures, fixturePaths } from "../helpers/fixtures.ts";
+import { skiff, type SkiffResult, tempStore } from "../helpers/skiff.ts";
+
+const opts = { sanitizeResources: false, sanitizeOps: false, ignore: Deno.uid() !== 0 };
+
+type Sk = (args: string[]) => Promise<SkiffResult>;
+
+async function withBusybox(fn: (sk: Sk) => Promise<void>): Promise<void> {
+  await ensureFixtures();
+  const store = await tempStore();
+  const sk: Sk = (args) => skiff(args, { ...store, timeoutMs: 60_000 });
+  try {
+    const load = await sk(["load", "-q", "-i", `${fixturePaths().busybox}.docker.tar`]);
+    assertEquals(load.code, 0, load.stderr);
+    await fn(sk);
+  } finally {
+    const ids = (await sk(["ps", "-aq", "--no-trunc"])).stdout.trim().split("\n").filter(Boolean);
+    if (ids.length > 0) await sk(["rm", "-f", ...ids]);
+    await store.cleanup();
+  }
+}
+
+Deno.test("--init runs an init as pid 1 that reaps and forwards", opts, async () => {
+  await withBusybox(async (sk) => {
+    const r = await sk(["run", "--rm", "--init", "busybox", "sh", "-c", "cat /proc/1/cmdline"]);
+    assertEquals(r.code, 0, r.stderr);
+    assertStringIncludes(r.stdout.replaceAll("\0", " "), "/sbin/docker-init");
+    const code = await sk(["run", "--rm", "--init", "busybox", "sh", "-c", "exit 7"]);
+    assertEquals(code.code, 7);
+  });
+});
+
+Deno.test("--ulimit sets soft and hard limits", opts, async () => {
+  await withBusybox(async (sk) => {
+    const r = await sk([
+      "run",
+      "--rm",
+      "--ulimit",
+      "nofile=1024:2048",
+      "busybox",
+      "sh",
+      "-c",
+      "ulimit -n; ulimit -Hn",
+    ]);
+    assertEquals(r.code, 0, r.stderr);
+    assertEquals(r.stdout.trim().split("\n"), ["1024", "2048"]);
+  });
+});
+
+Deno.test("labels show in inspect as a map and in ps as a string", opts, async () => {
+  await withBusybox(async (sk) => {
+    const c = await sk(["create", "--name", "lab", "-l", "a=1", "--label", "b=two", "busybox"]);
+    assertEquals(c.code, 0, c.stderr);
+    const i = await sk(["inspect", "-f", "{{json .Config.Labels}}", "lab"]);
+    assertEquals(JSON.parse(i.stdout), { a: "1", b: "two" });
+    const ps = await sk(["ps", "-a", "--format", "{{.Labels}}"]);
+    assertEquals(ps.stdout.trim(), "a=1,b=two");
+    const f = await sk(["ps", "-aq", "--filter", "label=b=two"]);
+    assertEquals(f.stdout.trim().length, 12);
+  });
+});
+
+Deno.test("bind mounts: read-write, read-only, --mount and --tmpfs options", opts, async () => {
+  await withBusybox(async (sk) => {
+    const dir = await Deno.makeTempDir();
+    try {
+      await Deno.writeTextFile(`${dir}/in.txt`, "from host\n");
+      const rw = await sk([
+        "run",
+        "--rm",
+        "-v",
+        `${dir}:/data`,
+        "busybox",
+        "sh",
+        "-c",
+        "cat /data/in.txt; echo back > /data/out.txt",
+      ]);
+      assertEquals(rw.code, 0, rw.stderr);
+      assertEquals(rw.stdout, "from host\n");
+      assertEquals(await Deno.readTextFile(`${dir}/out.txt`), "back\n");
+      const ro = await sk([
+        "run",
+        "--rm",
+        "--mount",
+        `type=bind,source=${dir},target=/data,readonly`,
+        "busybox",
+        "sh",
+        "-c",
+        "touch /data/x",
+      ]);
+      assertEquals(ro.code !== 0, true);
+      assertStringIncludes(ro.stderr + ro.stdout, "Read-only file system");
+      const tmp = await sk([
+        "run",
+        "--rm",
+        "--tmpfs",
+        "/scratch:size=1m,mode=1770",
+        "busybox",
+        "sh",
+        "-c",
+        "stat -c %a /scratch; grep /scratch /proc/mounts",
+      ]);
+      assertEquals(tmp.code, 0, tmp.stderr);
+      assertStringIncludes(tmp.stdout, "1770");
+      assertStringIncludes(tmp.stdout, "size=1024k");
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  });
+});
+
+Deno.test("bad run flags are refused with one line and create nothing", opts, async () => {
+  await withBusybox(async (sk) => {
+    const cases: [string[], string][] = [
+      [["--memory", "12x"], "invalid size"],
+      [["--cpus", "abc"], "failed to parse"],
+      [["--restart", "sometimes"], "invalid restart policy"],
+      [["--ulimit", "nofile"], "invalid"],
+      [["--cap-add", "NOT_A_CAP"], "unknown capability"],
+      [["-v", "a:b:c:d"], "invalid"],
+      [["--name", "bad name!"], "Invalid container name"],
+      [["--stop-signal", "SIGNOPE"], "signal"],
+      [["--security-opt", "seccomp=/nonexistent.json"], "seccomp"],
+    ];
+    for (const [flags, message] of cases) {
+      const r = await sk(["run", "--rm", ...flags, "busybox", "true"]);
+      assertEquals(r.code, 125, `${flags.join(" ")}: ${r.stderr}`);
+      assertStringIncludes(r.stderr.toLowerCase(), message.toLowerCase());
+      assertEquals(r.stderr.trim().split("\n").length, 1, r.stderr);
+    }
+    assertEquals((await sk(["ps", "-aq"])).stdout.trim(), "");
+  });
+});
