@@ -38,7 +38,7 @@ export interface PullSource {
 export interface PullOptions {
   platform?: Platform;
   progress: Progress;
-  /** Layers downloaded at once. */
+  /** Layers downloaded and unpacked at once (default 6, as podman). */
   concurrency?: number;
 }
 
@@ -145,7 +145,7 @@ export async function pullImage(
       sizes[i] = meta.size;
       opts.progress.status(id, "Pull complete");
     }),
-    opts.concurrency ?? 4,
+    opts.concurrency ?? 6,
   );
 
   for (const b of blobsToKeep) {
