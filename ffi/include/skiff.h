@@ -118,6 +118,14 @@ struct skiff_plan {
   int ncgfs, cgroup2_root;
   /* exec plans only */
   int exec_pid, detach;
+  /* after the last exit (no restart follows), done by the monitor itself */
+  int remove_cgroups;          /* rmdir each of cgroups, killing leftovers first */
+  char *exit_record;           /* persistent copy of the exit file, or NULL */
+  struct skiff_removal {
+    char *path; /* removed recursively, never following symlinks */
+    char *lock; /* flock(LOCK_EX) held meanwhile, or NULL */
+  } *removals;
+  size_t nremovals;
 };
 /* Reads a plan file ("skiff-plan 1" then one directive a line, tab-separated escaped fields). */
 int skiff_plan_load(const char *path, struct skiff_plan *plan, struct skiff_err *err);

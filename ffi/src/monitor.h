@@ -64,6 +64,13 @@ void broadcast(struct monitor *m, int type, const void *data, size_t n);
 /* monitor_log.c */
 void format_time(char *buf, size_t size);
 void log_chunk(int fd, const char *stream, const unsigned char *data, size_t n);
+/* monitor_cleanup.c: after the last exit */
+/* Removes the plan's cgroups (leftover processes are killed, EBUSY retried a short while). */
+int monitor_remove_cgroups(struct monitor *m, struct skiff_err *err);
+/* Removes a directory tree without following symlinks or crossing mounts; ENOENT is success. */
+int remove_tree(const char *path, struct skiff_err *err);
+/* Runs the plan's exit actions (cgroups, then removals in order); keeps the first error. */
+int monitor_exit_actions(struct monitor *m, struct skiff_err *err);
 /* monitor_exec.c */
 int cmd_exec(const char *plan_path);
 

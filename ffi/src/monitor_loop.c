@@ -212,6 +212,8 @@ static void write_exit_file(struct monitor *m, int code) {
                    code, ts, oom ? "true" : "false", msg);
   snprintf(path, sizeof path, "%s/exit", m->plan->state_dir);
   skiff_write_atomic(path, json, n, &err); /* nobody to tell if this fails */
+  /* the data root's copy survives a reboot that empties the run root */
+  if (m->plan->exit_record) skiff_write_atomic(m->plan->exit_record, json, n, &err);
 }
 
 static int should_restart(struct monitor *m, int code) {
@@ -267,7 +269,19 @@ static int finish_run(struct monitor *m) {
   close(m->listen_fd);
   unlinkat(m->dirfd, "attach", 0);
   struct skiff_err err = {0};
-  run_and_wait(m->plan->cleanup, NULL, &err);
+  int r = run_and_wait(m->plan->cleanup, NULL, &err);
+  struct skiff_err aerr = {0};
+  if (monitor_exit_actions(m, &aerr) < 0 && r == 0) {
+    err = aerr;
+    r = -1;
+  }
+  if (r < 0) {
+    /* nobody is left to tell: the message stays beside the exit file (if that still exists) */
+    char epath[4200], line[sizeof err.msg + 1];
+    int n = snprintf(line, sizeof line, "%s\n", err.msg);
+    snprintf(epath, sizeof epath, "%s/cleanup-error", m->plan->state_dir);
+    skiff_write_atomic(epath, line, (size_t)n, &aerr);
+  }
   unlinkat(m->dirfd, "monitor.pid", 0);
   return 1;
 }

@@ -278,6 +278,18 @@ static int directive(struct skiff_plan *p, char **f, int n, struct skiff_err *er
     char ***arr = d[0] == 'n' ? &p->network_hook : &p->cleanup;
     size_t cnt = 0;
     for (int i = 1; i < n; i++) PUSH(*arr, cnt, f[i]);
+  } else if (!strcmp(d, "remove-cgroups")) {
+    NEED(1);
+    NUM(f[1], 0, 1, p->remove_cgroups);
+  } else if (!strcmp(d, "exit-record")) {
+    NEED(1);
+    p->exit_record = f[1];
+  } else if (!strcmp(d, "remove")) {
+    NEED(1);
+    if (f[1][0] != '/')
+      return skiff_error(err, 0, "remove: expected an absolute path, found \"%s\"", f[1]);
+    struct skiff_removal rm = {.path = f[1], .lock = n > 2 && f[2][0] ? f[2] : NULL};
+    PUSH(p->removals, p->nremovals, rm);
   } else if (!strcmp(d, "wait-for-attach")) {
     NEED(1);
     NUM(f[1], 0, 1, p->wait_for_attach);

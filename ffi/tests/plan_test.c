@@ -41,7 +41,9 @@ static void test_plan(void) {
                 "uid-map\t0\t100000\t65536\n"
                 "state-dir\t/run/x\nlog-path\t/x/log\nstop-signal\tSIGTERM\n"
                 "restart\ton-failure\t3\nnetwork-hook\t/bin/hook\tadd\n"
-                "wait-for-attach\t1\n";
+                "wait-for-attach\t1\n"
+                "remove-cgroups\t1\nexit-record\t/d/exit.json\n"
+                "remove\t/d/ctr\t/d/locks/names.lock\nremove\t/run/x\n";
   struct skiff_plan p;
   struct skiff_err err = {0};
   int r = skiff_plan_parse(text, &p, &err);
@@ -68,6 +70,13 @@ static void test_plan(void) {
   ok(p.restart_policy == 1 && p.restart_max == 3, "restart policy");
   ok(!strcmp(p.network_hook[1], "add") && !p.network_hook[2] && !p.cleanup[0], "hooks");
   ok(p.wait_for_attach == 1, "wait-for-attach");
+  ok(p.remove_cgroups == 1 && !strcmp(p.exit_record, "/d/exit.json"), "exit record and cgroups");
+  ok(p.nremovals == 2 && !strcmp(p.removals[0].lock, "/d/locks/names.lock") &&
+         !strcmp(p.removals[1].path, "/run/x") && !p.removals[1].lock,
+     "removals in order, with their locks");
+  char relative[] = "skiff-plan\t1\narg\tsh\nremove\tx/y\n";
+  ok(skiff_plan_parse(relative, &p, &err) < 0 && strstr(err.msg, "absolute"),
+     "a relative removal is refused");
 
   char bad[] = "skiff-plan\t1\narg\tsh\nfrobnicate\t1\n";
   ok(skiff_plan_parse(bad, &p, &err) < 0 && strstr(err.msg, "line 3") &&

@@ -120,6 +120,24 @@ export interface LaunchPlan {
    * process is released (networking sets up the net namespace here). Empty: no hook.
    */
   networkHook: string[];
-  /** Command the monitor runs after the container has exited for good (unmount, cgroup removal, --rm). */
-  cleanupCommand: string[];
+  /**
+   * What the monitor itself does once the container has exited for good, so that no
+   * skiff (Deno) process is started per exit. Absent: nothing beyond the exit file.
+   */
+  exitActions?: PlanExitActions;
+  /** An extra command the monitor runs after the container has exited for good (after the exit actions' records, before the removals); absent or empty: none. */
+  cleanupCommand?: string[];
+}
+
+/** The monitor's own clean-up after the container's last exit (no restart follows). */
+export interface PlanExitActions {
+  /** Remove `cgroupPaths` once the container's processes are reaped (leftovers are killed first). */
+  removeCgroups: boolean;
+  /** A persistent copy of the exit record (written atomically), e.g. `R/containers/<id>/exit.json`, that survives a reboot emptying the run root. */
+  exitRecord?: string;
+  /**
+   * `--rm`: directories removed recursively, in order, never following symlinks; with `lock`,
+   * while holding that flock (the store's names lock for the container directory).
+   */
+  remove: { path: string; lock?: string }[];
 }

@@ -25,6 +25,9 @@
  * | `uid-map`, `gid-map` (repeated) | containerId hostId size |
  * | `restart` | no, on-failure, always or unless-stopped; max retries |
  * | `network-hook`, `cleanup` | argv (the hook gets the pid appended) |
+ * | `remove-cgroups` | 0 or 1: rmdir the `cgroup` paths after the last exit |
+ * | `exit-record` | path of the persistent copy of the exit file |
+ * | `remove` (repeated, in order) | path removed recursively after the last exit; [lock file held meanwhile] |
  * | `exec-pid` (exec plans) | pid whose namespaces are joined |
  *
  * @example
@@ -150,7 +153,20 @@ export function serializePlan(plan: LaunchPlan, options: SerializeOptions = {}):
   w.add("stop-signal", plan.state.stopSignal);
   w.add("restart", plan.restart.policy, int(plan.restart.maxRetries, "maxRetries"));
   if (plan.networkHook.length > 0) w.add("network-hook", ...plan.networkHook);
-  if (plan.cleanupCommand.length > 0) w.add("cleanup", ...plan.cleanupCommand);
+  const cleanup = plan.cleanupCommand ?? [];
+  if (cleanup.length > 0) w.add("cleanup", ...cleanup);
+  const exit = plan.exitActions;
+  if (exit) {
+    w.add("remove-cgroups", exit.removeCgroups);
+    if (exit.exitRecord) w.add("exit-record", exit.exitRecord);
+    for (const r of exit.remove) {
+      if (!r.path.startsWith("/")) {
+        throw new Error(`Expected an absolute path to remove, found "${r.path}"`);
+      }
+      if (r.lock) w.add("remove", r.path, r.lock);
+      else w.add("remove", r.path);
+    }
+  }
   w.add("wait-for-attach", options.waitForAttach ?? false);
   return w.text();
 }

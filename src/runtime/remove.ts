@@ -3,7 +3,6 @@
  * its directories, and with `-v` its anonymous volumes.
  */
 import { FailedPreconditionError } from "../errors.ts";
-import { readJson } from "../store/atomic.ts";
 import type { Store } from "../store/store.ts";
 import { getVolume, removeVolume } from "../store/volumes.ts";
 import { CgroupManager } from "./cgroups.ts";
@@ -14,17 +13,18 @@ import {
   putState,
   removeContainerRecord,
 } from "./container_store.ts";
-import { currentState, type ExitFile, waitMonitorDone } from "./state.ts";
+import { currentState, readExit, waitMonitorDone } from "./state.ts";
 import { stopContainer } from "./stop.ts";
 import { anonymousVolumeName } from "./volumes.ts";
 
 /**
- * Records the exit and frees the container's resources; run by the monitor
- * (through `skiff container cleanup`) once the container has exited.
+ * Records the exit and frees the container's resources. The monitor does this itself when
+ * the container exits (the plan's exitActions); `skiff container cleanup` runs this for a
+ * container whose monitor was killed, and it is harmless when the monitor already did it.
  */
 export async function cleanupContainer(store: Store, rec: ContainerRecord): Promise<void> {
   const runDir = containerRunDir(store, rec.Id);
-  const exit = await readJson<ExitFile>(`${runDir}/exit`).catch(() => undefined);
+  const exit = await readExit(store, rec.Id);
   const state = await getState(store, rec.Id);
   if (exit) {
     const restarts = Number(

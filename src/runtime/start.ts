@@ -18,14 +18,14 @@ import {
   ZERO_TIME,
 } from "./container_store.ts";
 import { startMonitor } from "./monitor_client.ts";
+import type { PlanExitActions } from "./plan.ts";
 import { serializePlan } from "./plan_format.ts";
 import { readFromLayers } from "./rootfs_read.ts";
-import { skiffArgv } from "./self.ts";
 import { buildContainerConfig, findInitBinary, userSpec } from "./spec.ts";
-import { currentState, procStartTime, waitMonitorDone } from "./state.ts";
+import { currentState, EXIT_RECORD, procStartTime, waitMonitorDone } from "./state.ts";
 import { resolveUser } from "./user.ts";
 import { writeEtcFiles } from "./etc_files.ts";
-import { prepareVolumes } from "./volumes.ts";
+import { anonymousVolumeName, prepareVolumes } from "./volumes.ts";
 
 /** Options of `startContainer`. */
 export interface StartOptions {
@@ -75,6 +75,7 @@ export async function startContainer(
   for (const f of ["exit", "stopping", "restarts", "pid", "finished"]) {
     await Deno.remove(`${runDir}/${f}`).catch(() => {});
   }
+  await Deno.remove(`${dir}/${EXIT_RECORD}`).catch(() => {});
   const o = rec.Options;
   const mgr = await CgroupManager.detect();
   const cgroupPaths = await mgr.create(rec.Id, {
@@ -111,7 +112,8 @@ export async function startContainer(
       user,
       cgroupPaths,
       volumes,
-      cleanupCommand: [...skiffArgv(store), "container", "cleanup", rec.Id],
+      // the monitor cleans up itself (exitActions below): no skiff process per exit
+      cleanupCommand: [],
       networkHook: [],
       initBinary: o.init ? findInitBinary((p) => existsSync(p)) : undefined,
       cgroupVersion: mgr.mode.version,
@@ -119,6 +121,7 @@ export async function startContainer(
       hostHostname: o.network === "host" ? Deno.hostname() : undefined,
       etcFiles,
     });
+    plan.exitActions = await exitActions(store, rec, cgroupPaths);
     await clampDefaultRlimits(plan.process.rlimits, o.ulimits.map((u) => u.name));
     spec.process.rlimits = plan.process.rlimits.map((r) => ({
       type: `RLIMIT_${r.type.toUpperCase()}`,
@@ -159,6 +162,30 @@ export async function startContainer(
     await putState(store, rec.Id, failed).catch(() => {});
     throw err;
   }
+}
+
+/**
+ * What the monitor does itself after the container's last exit: remove its cgroups, keep a
+ * copy of the exit record in the data root, and for `--rm` remove the container's data
+ * directory (under the names lock, as removeContainerRecord does), its anonymous volumes
+ * and its run directory, the last one last (the monitor's own state lives there).
+ */
+async function exitActions(
+  store: Store,
+  rec: ContainerRecord,
+  cgroupPaths: string[],
+): Promise<PlanExitActions> {
+  const dir = containerDir(store, rec.Id);
+  const remove: PlanExitActions["remove"] = [];
+  if (rec.Options.autoRemove) {
+    remove.push({ path: dir, lock: `${store.locks}/names.lock` });
+    for (const m of rec.Options.mounts) {
+      if (m.type !== "volume" || m.name !== undefined) continue;
+      remove.push({ path: `${store.volumes}/${await anonymousVolumeName(rec.Id, m.target)}` });
+    }
+    remove.push({ path: containerRunDir(store, rec.Id) });
+  }
+  return { removeCgroups: cgroupPaths.length > 0, exitRecord: `${dir}/${EXIT_RECORD}`, remove };
 }
 
 /**

@@ -8,6 +8,7 @@
 import { readJson } from "../store/atomic.ts";
 import type { Store } from "../store/store.ts";
 import {
+  containerDir,
   type ContainerRecord,
   containerRunDir,
   type ContainerState,
@@ -21,6 +22,23 @@ export interface ExitFile {
   exitedAt: string;
   oomKilled: boolean;
   error?: string;
+}
+
+/** Name of the monitor's persistent copy of the exit file in the container's data directory. */
+export const EXIT_RECORD = "exit.json";
+
+/**
+ * The monitor's exit record: the run root's `exit` (the newest, written on every exit), else
+ * the copy in the data root, which survives a reboot that empties the run root.
+ *
+ * @example
+ * ```ts
+ * const exit = await readExit(store, rec.Id); // undefined: the container never exited
+ * ```
+ */
+export async function readExit(store: Store, id: string): Promise<ExitFile | undefined> {
+  return await readJson<ExitFile>(`${containerRunDir(store, id)}/exit`).catch(() => undefined) ??
+    await readJson<ExitFile>(`${containerDir(store, id)}/${EXIT_RECORD}`).catch(() => undefined);
 }
 
 /** Process facts the state derivation needs; a fake stands in for tests. */
@@ -105,7 +123,7 @@ export async function currentState(
     return { ...state, Pid: pid, Status: paused ? "paused" : "running", RestartCount };
   }
   // The monitor is gone: the container has ended (or must be treated as ended).
-  const exit = await readJson<ExitFile>(`${runDir}/exit`).catch(() => undefined);
+  const exit = await readExit(store, rec.Id);
   const restarts = await readRestarts(runDir);
   const ended: ContainerState = {
     ...exitedState(state, exit),

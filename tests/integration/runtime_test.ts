@@ -478,6 +478,75 @@ Deno.test("lifecycle: --rm, names, create then start", opts, async () => {
   });
 });
 
+async function exists(path: string): Promise<boolean> {
+  return await Deno.lstat(path).then(() => true, () => false);
+}
+
+/** The cgroup directories a container's launch plan lists. */
+async function planCgroups(root: string, id: string): Promise<string[]> {
+  const plan = await Deno.readTextFile(`${root}/containers/${id}/plan`);
+  return plan.split("\n").filter((l) => l.startsWith("cgroup\t")).map((l) => l.slice(7));
+}
+
+Deno.test(
+  "the monitor cleans up by itself: --rm leaves nothing, exits survive a reboot",
+  opts,
+  async () => {
+    await withStore(async (s, sk) => {
+      // --rm: record, run directory, anonymous volume and cgroups all go, with no skiff process
+      const d = await sk([
+        "run",
+        "-d",
+        "--rm",
+        "-v",
+        "/data",
+        "busybox",
+        "sh",
+        "-c",
+        "echo x > /data/f; sleep 0.5",
+      ]);
+      assertEquals(d.code, 0, d.stderr);
+      const id = d.stdout.trim();
+      const plan = await Deno.readTextFile(`${s.root}/containers/${id}/plan`);
+      assert(!/^cleanup\t/m.test(plan), "no clean-up command is run");
+      assertStringIncludes(
+        plan,
+        `remove\t${s.root}/containers/${id}\t${s.root}/locks/names.lock\n`,
+      );
+      const cgroups = await planCgroups(s.root, id);
+      assert(cgroups.length > 0);
+      const volumes = [...Deno.readDirSync(`${s.root}/volumes`)].map((e) => e.name);
+      assertEquals(volumes.length, 1);
+      await until("--rm removal", async () => !(await exists(`${s.root}/containers/${id}`)));
+      await until(
+        "the monitor to finish",
+        async () => !(await exists(`${s.runroot}/containers/${id}`)),
+      );
+      assertEquals([...Deno.readDirSync(`${s.root}/volumes`)], []);
+      for (const c of cgroups) assert(!(await exists(c)), `${c} is removed`);
+      assertEquals(await psStatus(sk, id), "");
+
+      // without --rm: cgroups removed, the exit kept in the data root as well as the run root
+      const k = await sk(["run", "-d", "--name", "keep", "busybox", "sh", "-c", "exit 5"]);
+      assertEquals(k.code, 0, k.stderr);
+      const kid = k.stdout.trim();
+      const kCgroups = await planCgroups(s.root, kid);
+      const runDir = `${s.runroot}/containers/${kid}`;
+      await until("the monitor to finish", async () => !(await exists(`${runDir}/monitor.pid`)));
+      for (const c of kCgroups) assert(!(await exists(c)), `${c} is removed`);
+      const record = JSON.parse(await Deno.readTextFile(`${s.root}/containers/${kid}/exit.json`));
+      assertEquals(record.exitCode, 5);
+      // a reboot empties the run root before anything read the state
+      await Deno.remove(runDir, { recursive: true });
+      assertEquals(await inspect(sk, "keep", "{{.State.Status}} {{.State.ExitCode}}"), "exited 5");
+      assertEquals((await sk(["container", "cleanup", "keep"])).code, 0);
+      // a restart forgets the previous exit record
+      assertEquals((await sk(["start", "-a", "keep"])).code, 5);
+      assertEquals(await inspect(sk, "keep", "{{.State.ExitCode}}"), "5");
+    });
+  },
+);
+
 Deno.test("restart policies", opts, async () => {
   await withStore(async (_s, sk) => {
     const r = await sk([

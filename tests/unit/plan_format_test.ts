@@ -97,6 +97,30 @@ Deno.test("serializePlan rejects an empty command and bad id maps", () => {
   assertThrows(() => serializePlan(q), Error);
 });
 
+Deno.test("serializePlan writes the monitor's exit actions in order", () => {
+  const p = plan();
+  p.exitActions = {
+    removeCgroups: true,
+    exitRecord: "/var/lib/skiff/containers/x/exit.json",
+    remove: [
+      { path: "/var/lib/skiff/containers/x", lock: "/var/lib/skiff/locks/names.lock" },
+      { path: "/run/skiff/containers/x" },
+    ],
+  };
+  delete p.cleanupCommand;
+  const lines = serializePlan(p).trimEnd().split("\n").map(parseLine);
+  const get = (d: string) => lines.filter((l) => l[0] === d).map((l) => l.slice(1));
+  assertEquals(get("remove-cgroups"), [["1"]]);
+  assertEquals(get("exit-record"), [["/var/lib/skiff/containers/x/exit.json"]]);
+  assertEquals(get("remove"), [
+    ["/var/lib/skiff/containers/x", "/var/lib/skiff/locks/names.lock"],
+    ["/run/skiff/containers/x"],
+  ]);
+  assertEquals(get("cleanup"), []);
+  p.exitActions.remove = [{ path: "relative" }];
+  assertThrows(() => serializePlan(p), Error);
+});
+
 Deno.test("serializeExecPlan names the pid and detach", () => {
   const p = plan();
   const text = serializeExecPlan({ pid: 42, process: p.process, cgroupPaths: [], detach: true });

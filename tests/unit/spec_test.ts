@@ -133,7 +133,7 @@ Deno.test("plan carries rootfs, user, state, restart, hooks", () => {
   assertEquals(plan.restart, { policy: "on-failure", maxRetries: 3 });
   assertEquals(plan.state.logPath, "/c/ctr.log");
   assertEquals(plan.networkHook[0], "skiff");
-  assertEquals(plan.cleanupCommand.at(-1), ID);
+  assertEquals(plan.cleanupCommand?.at(-1), ID);
   assertEquals(plan.readonlyRoot, false);
   assertEquals(build({ readOnly: true }).plan.readonlyRoot, true);
 });
