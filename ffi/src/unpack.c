@@ -81,6 +81,7 @@ int skiff_unpack_new(const char *dest, uint32_t flags, struct skiff_unpack **out
   }
   u->flags = flags;
   u->is_root = geteuid() == 0;
+  u->have_proc = access("/proc/self/fd", X_OK) == 0;
   snprintf(u->opaque_xattr, sizeof u->opaque_xattr, "%soverlay.opaque",
            (flags & SKIFF_UNPACK_USER_XATTR) ? "user." : "trusted.");
   u->curfd = -1;

@@ -71,7 +71,8 @@ struct skiff_unpack {
   int rootfd;
   char *dest;
   uint32_t flags;
-  int is_root; /* euid 0: devices may be created */
+  int is_root;   /* euid 0: devices may be created */
+  int have_proc; /* /proc/self/fd is there, for xattrs on symlinks and devices */
   char opaque_xattr[32];
   struct up_idmap *uidmap, *gidmap;
   size_t nuidmap, ngidmap;

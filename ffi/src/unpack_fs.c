@@ -278,7 +278,7 @@ static int up_owner(struct skiff_unpack *u, const struct up_entry *e, uid_t *uid
  * write (security.*, trusted.* rootless; any on a symlink), are skipped as docker does. */
 static int up_xattrs(struct skiff_unpack *u, const struct up_entry *e, int fd, int dirfd,
                      const char *name, const char *rel, int symlink) {
-  char proc[64 + NAME_MAX];
+  char proc[64 + NAME_MAX], path[PATH_MAX];
   for (int pass = 0; pass < 2; pass++) {
     const struct up_pax *px = pass == 0 ? e->gpax : e->pax;
     if (!px) continue;
@@ -295,10 +295,14 @@ static int up_xattrs(struct skiff_unpack *u, const struct up_entry *e, int fd, i
       int rc;
       if (fd >= 0) {
         rc = fsetxattr(fd, x->name, x->value, x->len, 0);
-      } else {
+      } else if (u->have_proc) {
         /* The parent's fd link, then the last component, which is not followed. */
         snprintf(proc, sizeof proc, "/proc/self/fd/%d/%s", dirfd, name);
         rc = lsetxattr(proc, x->name, x->value, x->len, 0);
+      } else {
+        /* Without /proc: by path, whose parents the walk has just checked. */
+        snprintf(path, sizeof path, "%s/%s", u->dest, rel);
+        rc = lsetxattr(path, x->name, x->value, x->len, 0);
       }
       if (rc < 0) {
         int err = errno;

@@ -69,6 +69,7 @@ const utf8 = new TextDecoder();
  */
 export class TarUnpacker {
   #handle: Deno.PointerValue;
+  #inflight: Uint8Array | undefined;
 
   private constructor(handle: Deno.PointerValue) {
     this.#handle = handle;
@@ -97,12 +98,18 @@ export class TarUnpacker {
 
   /** Parses the next bytes of the tar and creates the entries they complete. */
   async feed(chunk: Uint8Array): Promise<void> {
-    const rc = await lib().skiff_unpack_feed(
-      this.#handle,
-      chunk as Uint8Array<ArrayBuffer>,
-      BigInt(chunk.length),
-    );
-    if (rc < 0) throw this.#failure(rc);
+    // The worker thread reads `chunk` until the call returns: keep it reachable.
+    this.#inflight = chunk;
+    try {
+      const rc = await lib().skiff_unpack_feed(
+        this.#handle,
+        chunk as Uint8Array<ArrayBuffer>,
+        BigInt(chunk.length),
+      );
+      if (rc < 0) throw this.#failure(rc);
+    } finally {
+      this.#inflight = undefined;
+    }
   }
 
   /** Checks the tar ended on an entry boundary and applies the directory times. */

@@ -310,3 +310,116 @@ Deno.test("unpackLayer: overlay xattrs in a layer are dropped, others kept", asy
     assertEquals(lgetxattr(`${dest}/d`, "user.ok"), new TextEncoder().encode("1"));
   });
 });
+
+async function gnuTar(src: string, ...args: string[]): Promise<Uint8Array> {
+  const out = await new Deno.Command("tar", {
+    args: [...args, "-cf", "-", "-C", src, "."],
+    stdout: "piped",
+  }).output();
+  assert(out.success, "GNU tar ran");
+  return out.stdout;
+}
+
+Deno.test("unpackLayer: GNU long names and link targets, and a global PAX header", async () => {
+  await withScratch(async (scratch) => {
+    const src = `${scratch}/src`;
+    const long = `${"d".repeat(120)}/${"e".repeat(120)}`;
+    await Deno.mkdir(`${src}/${long}`, { recursive: true });
+    await Deno.writeTextFile(`${src}/${long}/${"f".repeat(150)}`, "deep");
+    await Deno.symlink("t".repeat(200), `${src}/s`);
+    await Deno.link(`${src}/${long}/${"f".repeat(150)}`, `${src}/h`);
+    const gnu = await gnuTar(src, "--format=gnu");
+    const pax = await gnuTar(src, "--format=pax", "--pax-option=uid=4242,gid=4343");
+    for (const [label, tar] of [["gnu", gnu], ["pax", pax]] as const) {
+      const dest = `${scratch}/${label}`;
+      await Deno.mkdir(dest);
+      await unpackLayer(streamOf(tar), dest);
+      assertEquals(await Deno.readTextFile(`${dest}/${long}/${"f".repeat(150)}`), "deep", label);
+      assertEquals(await Deno.readLink(`${dest}/s`), "t".repeat(200), label);
+      const h = await Deno.lstat(`${dest}/h`);
+      assertEquals(h.ino, (await Deno.lstat(`${dest}/${long}/${"f".repeat(150)}`)).ino, label);
+      if (isRoot && label === "pax") assertEquals([h.uid, h.gid], [4242, 4343], "global uid, gid");
+    }
+  });
+});
+
+Deno.test("unpackLayer: the same tree whatever the chunk sizes", async () => {
+  const entries = [
+    { name: "a/", type: "directory" as const, mtime: new Date(1_500_000_000_000) },
+    { name: "a/big", data: new Uint8Array(70_000).map((_, i) => i % 251) },
+    { name: "a/empty", data: "" },
+    { name: "a/l", type: "symlink" as const, linkname: "big" },
+    { name: "x".repeat(180), data: "long", pax: { "SCHILY.xattr.user.k": "v" } },
+    { name: "a/.wh.gone", data: "" },
+  ];
+  const tar = await buildTar(entries);
+  const listings: string[] = [];
+  for (const chunk of [1, 511, 512, 513, 100_000]) {
+    await withScratch(async (dest) => {
+      const { size } = await unpackLayer(streamOf(tar, chunk), dest, { chown: false });
+      assertEquals(size, tar.length);
+      const big = await Deno.readFile(`${dest}/a/big`);
+      assertEquals(big, entries[1].data as Uint8Array);
+      assertEquals((await Deno.lstat(`${dest}/a`)).mtime!.getTime(), 1_500_000_000_000);
+      assertEquals(
+        lgetxattr(`${dest}/${"x".repeat(180)}`, "user.k"),
+        new TextEncoder().encode("v"),
+      );
+      listings.push(Array.from(Deno.readDirSync(`${dest}/a`)).map((e) => e.name).sort().join());
+    });
+  }
+  assert(listings.every((l) => l === listings[0]), listings.join(" | "));
+});
+
+Deno.test({
+  name: "unpackLayer: owners go through the id maps; unmapped ids refuse the layer",
+  ignore: !isRoot,
+  fn: async () => {
+    const maps = {
+      uidMappings: [{ containerID: 0, hostID: 200000, size: 1000 }],
+      gidMappings: [{ containerID: 0, hostID: 300000, size: 1000 }],
+    };
+    await withScratch(async (dest) => {
+      const tar = await buildTar([{ name: "d/f", data: "x", uid: 5, gid: 7 }]);
+      await unpackLayer(streamOf(tar), dest, { chown: true, ...maps });
+      const info = await Deno.lstat(`${dest}/d/f`);
+      assertEquals([info.uid, info.gid], [200005, 300007]);
+    });
+    await withScratch(async (dest) => {
+      const tar = await buildTar([{ name: "f", data: "x", uid: 5000 }]);
+      const err = await assertRejects(
+        () => unpackLayer(streamOf(tar), dest, { chown: true, ...maps }),
+        InvalidArgumentError,
+      );
+      assertStringIncludes(err.message, 'Layer entry "f": uid 5000 is not in the id map');
+    });
+  },
+});
+
+Deno.test("unpackLayer: a corrupt header is an InvalidArgumentError", async () => {
+  await withScratch(async (dest) => {
+    const tar = await buildTar([{ name: "a", data: "1" }, { name: "b", data: "2" }]);
+    tar[1024 + 10] ^= 0xff; // inside the second header's name
+    const err = await assertRejects(() => unpackLayer(streamOf(tar), dest), InvalidArgumentError);
+    assertStringIncludes(err.message, "Invalid layer tar");
+    assert(!err.message.includes("\n"), "one-line message");
+  });
+});
+
+Deno.test("unpackLayer: a directory replaced by a symlink is never written through", async () => {
+  await withScratch(async (scratch) => {
+    const dest = `${scratch}/dest`;
+    await Deno.mkdir(dest);
+    await Deno.mkdir(`${scratch}/target`);
+    const tar = await buildTar([
+      { name: "a/", type: "directory" },
+      { name: "a/b/", type: "directory" },
+      { name: "a/b/x", data: "in" },
+      { name: "a", type: "symlink", linkname: `${scratch}/target` },
+      { name: "a/b/y", data: "pwned" },
+    ]);
+    const err = await assertRejects(() => unpackLayer(streamOf(tar), dest), InvalidArgumentError);
+    assertStringIncludes(err.message, 'Layer entry "a/b/y" goes through the symlink "a"');
+    assertEquals(Array.from(Deno.readDirSync(`${scratch}/target`)), []);
+  });
+});
