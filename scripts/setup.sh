@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$(readlink -f "$0")")/.."
 
 DENO_VERSION=2.9.6
-packages=(gcc make libc6-dev busybox-static docker-registry umoci skopeo zstd apache2-utils tmux catatonit)
+packages=(gcc make libc6-dev musl-tools linux-libc-dev busybox-static docker-registry umoci skopeo zstd apache2-utils tmux catatonit)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
