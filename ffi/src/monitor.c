@@ -1,6 +1,7 @@
 /* skiff-monitor: the per-container monitor (the role conmon plays for Podman).
  *   skiff-monitor start <plan>   start a container, print its pid, stay as its parent
  *   skiff-monitor exec <plan>    run a process inside a running container
+ *                                (plan "-": the plan's text is in $SKIFF_EXEC_PLAN)
  * Static, single-threaded C: it is the only thing alive for a container's lifetime. */
 #include "monitor.h"
 

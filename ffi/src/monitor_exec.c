@@ -98,10 +98,22 @@ static void copy_winsize(int master) {
   if (ioctl(0, TIOCGWINSZ, &ws) == 0) ioctl(master, TIOCSWINSZ, &ws);
 }
 
+/* The plan comes in a file, or with "-" in $SKIFF_EXEC_PLAN: the environment, unlike the
+ * command line, is readable only by our owner, and saves the caller a temporary file. The
+ * variable never reaches the container: the process gets the plan's environment. */
+static int load_plan(const char *plan_path, struct skiff_plan *plan, struct skiff_err *err) {
+  if (strcmp(plan_path, "-")) return skiff_plan_load(plan_path, plan, err);
+  const char *text = getenv("SKIFF_EXEC_PLAN");
+  if (!text) return skiff_error(err, 0, "exec plan \"-\" without SKIFF_EXEC_PLAN");
+  char *buf = strdup(text); /* parsed in place; lives as long as the plan */
+  if (!buf) return skiff_error(err, ENOMEM, "read exec plan");
+  return skiff_plan_parse(buf, plan, err);
+}
+
 int cmd_exec(const char *plan_path) {
   static struct skiff_plan plan;
   struct skiff_err err = {0};
-  if (skiff_plan_load(plan_path, &plan, &err) < 0) return fail("Error: ", &err, 125);
+  if (load_plan(plan_path, &plan, &err) < 0) return fail("Error: ", &err, 125);
   if (!plan.exec_pid) {
     skiff_error(&err, 0, "exec plan without exec-pid");
     return fail("Error: ", &err, 125);

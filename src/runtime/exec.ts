@@ -7,19 +7,12 @@
  */
 import { FailedPreconditionError, InvalidArgumentError } from "../errors.ts";
 import type { Store } from "../store/store.ts";
-import { resolveCapabilities } from "./capabilities.ts";
 import { containerDir, type ContainerRecord } from "./container_store.ts";
-import { mergeEnv } from "./spec.ts";
 import { execInContainer } from "./monitor_client.ts";
 import { cleanPath } from "./mounts.ts";
-import type { PlanProcess, PlanRlimit } from "./plan.ts";
+import type { PlanProcess, PlanRlimit, PlanSeccomp } from "./plan.ts";
 import { type ExecPlan, parseLine } from "./plan_format.ts";
-import { readFromLayers } from "./rootfs_read.ts";
-import { buildSeccomp } from "./seccomp_profile.ts";
-import { DEFAULT_NOFILE, DEFAULT_PATH } from "./spec.ts";
-import { lowerDirs } from "./start.ts";
 import { currentState } from "./state.ts";
-import { resolveUser } from "./user.ts";
 
 /** What `skiff exec` was asked to run. */
 export interface ExecRequest {
@@ -53,27 +46,127 @@ function kernelVersion(): [number, number] {
   return m ? [Number(m[1]), Number(m[2])] : [5, 10];
 }
 
-/** What the container's first process was started with, from its launch plan file. */
+/**
+ * What the container's first process was started with, read back from its launch plan
+ * (written once by `start`): an exec reuses the resolved capabilities, seccomp filter,
+ * rlimits (as clamped there), user and PATH instead of computing them again, which keeps
+ * the seccomp profile builder, the spec builder and the layer store out of `skiff exec`.
+ */
 interface Started {
   hostname?: string;
   rlimits: PlanRlimit[];
+  capabilities: string[];
+  seccomp?: PlanSeccomp;
+  user?: { uid: number; gid: number; additionalGids: number[] };
+  /** The PATH and HOME entries of the first process's environment. */
+  path?: string;
+  home?: string;
 }
 
-/** Reads the launch plan the monitor started the container from (rlimits as clamped there). */
-async function startedWith(store: Store, rec: ContainerRecord): Promise<Started> {
+/** Parses the launch plan's process directives; undefined when there is no plan. */
+async function startedWith(store: Store, rec: ContainerRecord): Promise<Started | undefined> {
   const text = await Deno.readTextFile(`${containerDir(store, rec.Id)}/plan`).catch(() => "");
-  const out: Started = { rlimits: [] };
+  if (text === "") return undefined;
+  const out: Started = { rlimits: [], capabilities: [] };
+  const groups: number[] = [];
   for (const line of text.split("\n")) {
     const [directive, ...f] = parseLine(line);
-    if (directive === "hostname") out.hostname = f[0];
-    else if (directive === "rlimit") {
-      out.rlimits.push({ type: f[0], soft: Number(f[1]), hard: Number(f[2]) });
+    switch (directive) {
+      case "hostname":
+        out.hostname = f[0];
+        break;
+      case "rlimit":
+        out.rlimits.push({ type: f[0], soft: Number(f[1]), hard: Number(f[2]) });
+        break;
+      case "cap":
+        out.capabilities.push(f[0]);
+        break;
+      case "user":
+        out.user = { uid: Number(f[0]), gid: Number(f[1]), additionalGids: groups };
+        break;
+      case "group":
+        groups.push(Number(f[0]));
+        break;
+      case "env":
+        if (f[0].startsWith("PATH=")) out.path = f[0];
+        else if (f[0].startsWith("HOME=")) out.home = f[0];
+        break;
+      case "seccomp":
+        out.seccomp = { defaultErrno: Number(f[0]), allow: [], conditional: [], errnoRules: [] };
+        break;
+      case "seccomp-allow":
+        out.seccomp?.allow.push(...f.map(Number));
+        break;
+      case "seccomp-errno":
+        out.seccomp?.errnoRules?.push({ nr: Number(f[0]), errno: Number(f[1]) });
+        break;
+      case "seccomp-cond":
+        out.seccomp?.conditional.push({
+          nr: Number(f[0]),
+          arg: Number(f[1]),
+          op: f[2] as "eq" | "maskedEq",
+          value: Number(f[3]),
+          mask: Number(f[4]),
+        });
+        break;
     }
   }
-  if (text === "") {
-    out.rlimits.push({ type: "nofile", soft: DEFAULT_NOFILE, hard: DEFAULT_NOFILE });
+  return out;
+}
+
+/**
+ * Docker's environment layering ("K=V" replaces K, a bare "K" removes it), as spec.ts's
+ * mergeEnv: repeated here so that exec does not load the spec builder and its imports.
+ */
+function mergeEnv(base: readonly string[], overrides: readonly string[]): string[] {
+  const out = [...base];
+  const key = (e: string) => (e.includes("=") ? e.slice(0, e.indexOf("=")) : e);
+  for (const o of overrides) {
+    const i = out.findIndex((e) => key(e) === key(o));
+    if (!o.includes("=")) {
+      if (i >= 0) out.splice(i, 1);
+    } else if (i >= 0) out[i] = o;
+    else out.push(o);
   }
   return out;
+}
+
+/** The exec's user, home and groups: the first process's unless -u asks for another. */
+async function execUser(
+  store: Store,
+  rec: ContainerRecord,
+  req: ExecRequest,
+  started: Started | undefined,
+): Promise<{ uid: number; gid: number; additionalGids: number[]; home?: string }> {
+  if (req.user === undefined && started?.user) {
+    return { ...started.user, home: started.home?.slice(5) };
+  }
+  // resolved from the container's /etc/passwd and /etc/group (loaded only when needed)
+  const [{ lowerDirs }, { readFromLayers }, { resolveUser }] = await Promise.all([
+    import("./start.ts"),
+    import("./rootfs_read.ts"),
+    import("./user.ts"),
+  ]);
+  const layers = [`${containerDir(store, rec.Id)}/upper`, ...(await lowerDirs(store, rec))];
+  return await resolveUser(req.user ?? rec.User ?? "", (p) => readFromLayers(layers, p));
+}
+
+/** Capabilities and seccomp filter: the first process's, or computed for --privileged. */
+async function execSecurity(
+  rec: ContainerRecord,
+  req: ExecRequest,
+  started: Started | undefined,
+): Promise<{ capabilities: string[]; seccomp?: PlanSeccomp }> {
+  const o = rec.Options;
+  const privileged = req.privileged || o.privileged;
+  if (started && privileged === o.privileged) {
+    return { capabilities: started.capabilities, seccomp: started.seccomp };
+  }
+  const { resolveCapabilities } = await import("./capabilities.ts");
+  const capabilities = resolveCapabilities(o.capAdd, o.capDrop, privileged);
+  if (privileged || o.securityOpt.seccomp === "unconfined") return { capabilities };
+  const { buildSeccomp } = await import("./seccomp_profile.ts");
+  return { capabilities, seccomp: buildSeccomp(capabilities, kernelVersion()) };
 }
 
 /**
@@ -94,26 +187,28 @@ export async function buildExecPlan(
   if (req.cmd.length === 0) throw new InvalidArgumentError("No exec command specified");
   const o = rec.Options;
   const started = await startedWith(store, rec);
-  const hostname = started.hostname ?? rec.Hostname;
-  const layers = [`${containerDir(store, rec.Id)}/upper`, ...(await lowerDirs(store, rec))];
-  const user = await resolveUser(
-    req.user ?? rec.User ?? "",
-    (p) => readFromLayers(layers, p),
-  );
-  const base = [DEFAULT_PATH, `HOSTNAME=${hostname}`, ...(req.tty ? ["TERM=xterm"] : [])];
+  const hostname = started?.hostname ?? rec.Hostname;
+  const [user, security] = await Promise.all([
+    execUser(store, rec, req, started),
+    execSecurity(rec, req, started),
+  ]);
+  const path = started?.path ?? (await import("./spec.ts")).DEFAULT_PATH;
+  const base = [path, `HOSTNAME=${hostname}`, ...(req.tty ? ["TERM=xterm"] : [])];
   let env = mergeEnv(mergeEnv(base, rec.Env), req.env);
-  if (!env.some((e) => e.startsWith("HOME="))) env = [...env, `HOME=${user.home}`];
+  if (!env.some((e) => e.startsWith("HOME=")) && user.home !== undefined) {
+    env = [...env, `HOME=${user.home}`];
+  }
   const workdir = req.workdir ?? (rec.WorkingDir || "/");
   if (!workdir.startsWith("/")) {
     throw new InvalidArgumentError(
       `the working directory '${workdir}' is invalid, it needs to be an absolute path`,
     );
   }
-  const privileged = req.privileged || o.privileged;
-  const capabilities = resolveCapabilities(o.capAdd, o.capDrop, privileged);
-  const seccomp = privileged || o.securityOpt.seccomp === "unconfined"
-    ? undefined
-    : buildSeccomp(capabilities, kernelVersion());
+  let rlimits = started?.rlimits;
+  if (!rlimits) {
+    const { DEFAULT_NOFILE } = await import("./spec.ts");
+    rlimits = [{ type: "nofile", soft: DEFAULT_NOFILE, hard: DEFAULT_NOFILE }];
+  }
   const process: PlanProcess = {
     args: [...req.cmd],
     env,
@@ -123,10 +218,10 @@ export async function buildExecPlan(
     additionalGids: user.additionalGids,
     terminal: req.tty,
     stdin: req.interactive,
-    capabilities,
+    capabilities: security.capabilities,
     noNewPrivileges: o.securityOpt.noNewPrivileges,
-    ...(seccomp ? { seccomp } : {}),
-    rlimits: started.rlimits,
+    ...(security.seccomp ? { seccomp: security.seccomp } : {}),
+    rlimits,
   };
   return { pid, process, cgroupPaths: [], detach: req.detach };
 }

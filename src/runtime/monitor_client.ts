@@ -298,14 +298,21 @@ export interface ExecOptions {
  * ```
  */
 export async function execInContainer(plan: ExecPlan, options: ExecOptions = {}): Promise<number> {
-  const file = await Deno.makeTempFile({ dir: options.tmpDir, prefix: "skiff-exec-" });
+  const text = serializeExecPlan(plan);
+  // A plan that fits in one environment string (the kernel's limit is 128 KiB) travels in the
+  // helper's environment, which only its owner can read; a larger one in a temporary file.
+  const inline = text.length < INLINE_PLAN_MAX;
+  const file = inline
+    ? undefined
+    : await Deno.makeTempFile({ dir: options.tmpDir, prefix: "skiff-exec-" });
   try {
-    await Deno.writeTextFile(file, serializeExecPlan(plan));
+    if (file) await Deno.writeTextFile(file, text);
     const bin = monitorPath();
     let status: Deno.CommandStatus;
     try {
       status = await new Deno.Command(bin, {
-        args: ["exec", file],
+        args: ["exec", file ?? "-"],
+        env: inline ? { SKIFF_EXEC_PLAN: text } : {},
         stdin: "inherit",
         stdout: "inherit",
         stderr: "inherit",
@@ -315,9 +322,12 @@ export async function execInContainer(plan: ExecPlan, options: ExecOptions = {})
     }
     return status.signal ? 128 + (signalNumbers[status.signal] ?? 0) : status.code;
   } finally {
-    await Deno.remove(file).catch(() => {});
+    if (file) await Deno.remove(file).catch(() => {});
   }
 }
+
+/** Plans shorter than this (UTF-16 units, at most 3 UTF-8 bytes each: under 128 KiB) go through the environment. */
+const INLINE_PLAN_MAX = 40_000;
 
 const signalNumbers: Record<string, number> = {
   SIGHUP: 1,

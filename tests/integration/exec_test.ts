@@ -106,6 +106,29 @@ Deno.test("exec runs inside a running container", opts, async (t) => {
       assertStringIncludes(priv.stdout, "Seccomp:\t0");
       const code = await skiff(["exec", "box", "sh", "-c", "exit 7"], store);
       assertEquals(code.code, 7);
+      // an exec gets what the first process was started with (read back from its plan)
+      const narrow = await skiff([
+        "run",
+        "-d",
+        "--name",
+        "narrow",
+        "--cap-drop",
+        "ALL",
+        "--cap-add",
+        "CHOWN",
+        "--security-opt",
+        "seccomp=unconfined",
+        "--ulimit",
+        "nofile=321:321",
+        "busybox",
+        "sleep",
+        "100",
+      ], store);
+      assertEquals(narrow.code, 0, narrow.stderr);
+      const limits = ["sh", "-c", "grep -E '^(CapEff|Seccomp):' /proc/self/status; ulimit -n"];
+      const n = await skiff(["exec", "narrow", ...limits], store);
+      assertEquals(n.stdout, "CapEff:\t0000000000000001\nSeccomp:\t0\n321\n", n.stderr);
+      assertEquals((await skiff(["rm", "-f", "narrow"], store)).code, 0);
     });
 
     await t.step("a missing command exits 127 with Docker's message", async () => {
