@@ -11,6 +11,7 @@ import { InvalidArgumentError } from "../errors.ts";
 export type Compression = "gzip" | "zstd" | "none";
 
 const GZIP = [0x1f, 0x8b];
+const OUTPUT_CHUNK = 256 * 1024;
 const ZSTD = [0x28, 0xb5, 0x2f, 0xfd];
 
 /**
@@ -75,7 +76,11 @@ export async function decompressStream(
   }, { highWaterMark: 0 });
   if (kind === "none") return replay;
   const zlib = await import("node:zlib");
-  const decoder = kind === "gzip" ? zlib.createGunzip() : zlib.createZstdDecompress();
+  // Larger output chunks than the default 16 KiB: fewer trips through the stream
+  // plumbing and larger batches for the extractor.
+  const decoder = kind === "gzip"
+    ? zlib.createGunzip({ chunkSize: OUTPUT_CHUNK })
+    : zlib.createZstdDecompress({ chunkSize: OUTPUT_CHUNK });
   return pipeThroughNode(replay, decoder, kind);
 }
 
