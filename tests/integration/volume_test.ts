@@ -58,7 +58,7 @@ Deno.test("volume create, ls, inspect, rm", opts, async () => {
         "--format",
         "{{.Name}} {{.Driver}} {{.Labels}}",
         "-f",
-        "name=db",
+        "label=tier",
       ]),
       "db local tier=db\n",
     );
