@@ -2,6 +2,7 @@
  * How images look to users and scripts: the rows of `images` and the
  * object of `image inspect`, with Docker's field names and types.
  */
+import { compareStrings } from "../compare.ts";
 import type { ImageRecord, TagMap } from "../store/images.ts";
 import { readBlob } from "../store/blobs.ts";
 import type { Store } from "../store/store.ts";
@@ -61,7 +62,7 @@ export function imageRows(
   }
   const rows: ImageRow[] = [];
   const sorted = [...records].sort((a, b) =>
-    (b.created ?? b.addedAt).localeCompare(a.created ?? a.addedAt)
+    compareStrings(b.created ?? b.addedAt, a.created ?? a.addedAt)
   );
   for (const rec of sorted) {
     const names = (byId.get(rec.id) ?? []).sort();

@@ -4,6 +4,7 @@
  * name); `containers/<id>/state.json` holds its last known life (started,
  * finished, exit code). Names are unique, taken under a lock.
  */
+import { compareStrings } from "../compare.ts";
 import { AlreadyExistsError, InvalidArgumentError, NotFoundError } from "../errors.ts";
 import { readJson, writeJsonAtomic } from "../store/atomic.ts";
 import { withLock } from "../store/lock.ts";
@@ -124,7 +125,7 @@ export async function listContainers(store: Store): Promise<ContainerRecord[]> {
   }
   const recs = await Promise.all(ids.map((id) => getContainer(store, id).catch(() => undefined)));
   return recs.filter((r): r is ContainerRecord => r !== undefined).sort((a, b) =>
-    b.Created.localeCompare(a.Created)
+    compareStrings(b.Created, a.Created)
   );
 }
 

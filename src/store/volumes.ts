@@ -3,6 +3,7 @@
  * `volumes/<name>/volume.json` the metadata. Creation is idempotent and
  * atomic (the directory is made in the scratch area and renamed into place).
  */
+import { compareStrings } from "../compare.ts";
 import { InvalidArgumentError, NotFoundError } from "../errors.ts";
 import { randomSuffix, readJson, writeJsonAtomic } from "./atomic.ts";
 import type { Store } from "./store.ts";
@@ -84,7 +85,7 @@ export async function listVolumes(store: Store): Promise<VolumeRecord[]> {
   } catch (err) {
     if (!(err instanceof Deno.errors.NotFound)) throw err;
   }
-  return out.sort((a, b) => a.Name.localeCompare(b.Name));
+  return out.sort((a, b) => compareStrings(a.Name, b.Name));
 }
 
 /** Removes a volume and its content. */
