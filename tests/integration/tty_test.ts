@@ -159,3 +159,30 @@ Deno.test("run -it: ctrl-p ctrl-q detaches and the container keeps running", opt
     await pane.waitFor("OUTER$", 4);
   });
 });
+
+Deno.test("exec -it: pty, window size, ctrl-c, exit code, terminal restored", opts, async () => {
+  await withTty(async (pane, store, cmd) => {
+    const started = await skiff(["run", "-d", "--name", "ex", "busybox", "sleep", "300"], store);
+    assertEquals(started.code, 0, started.stderr);
+    await pane.send(`${cmd} exec -it ex sh`);
+    await pane.waitFor(/^\/ #/m);
+    await pane.send("tty; stty size");
+    const screen = await pane.waitFor("40 120");
+    assertStringIncludes(screen, "/dev/pts/");
+    // ctrl-c interrupts the foreground command inside, not skiff
+    await pane.send("sleep 100");
+    await new Promise((r) => setTimeout(r, 300));
+    await pane.keys("C-c");
+    await pane.send("echo still-$((20 + 1))");
+    await pane.waitFor("still-21");
+    await pane.send("exit 7");
+    await pane.waitFor("OUTER$", 2);
+    await pane.send(
+      'echo "rc=$?"; stty -a | tr " " "\\n" | grep -x -e icanon -e echo -e -icanon -e -echo',
+    );
+    const after = await pane.waitFor(/rc=\d+\n(-?\w+\n){2}/);
+    assertStringIncludes(after, "rc=7");
+    const modes = after.slice(after.lastIndexOf("rc=7")).split("\n").slice(1, 3);
+    assertEquals(modes.sort(), ["echo", "icanon"]);
+  });
+});
