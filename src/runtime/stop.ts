@@ -45,7 +45,7 @@ export async function waitForExit(
 async function markStopping(store: Store, rec: ContainerRecord): Promise<void> {
   const dir = containerRunDir(store, rec.Id);
   await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
-  await Deno.writeTextFile(`${dir}/stopping`, "");
+  Deno.writeTextFileSync(`${dir}/stopping`, "");
 }
 
 /** Waits for a process to disappear. */
