@@ -80,8 +80,8 @@ cleanup() {
       >/dev/null 2>&1
   done
   if [[ -d "$TMP/p" ]]; then
-    # Only running containers need podman (created ones go with the directory).
-    podman --root "$TMP/p/root" --runroot "$TMP/p/run" ps -q 2>/dev/null |
+    # Every container, created ones too: podman's locks outlive a deleted store.
+    podman --root "$TMP/p/root" --runroot "$TMP/p/run" ps -aq 2>/dev/null |
       xargs -r timeout 60 podman --root "$TMP/p/root" \
         --runroot "$TMP/p/run" rm -f -t 0 >/dev/null 2>&1
   fi
@@ -92,6 +92,11 @@ cleanup() {
   rm_store "$TMP"
 }
 trap cleanup EXIT
+# Podman keeps container locks in /dev/shm/libpod_lock across stores, and earlier runs that
+# were interrupted leak them (2048 at most). With no podman left running, start afresh.
+if ! pgrep -x conmon >/dev/null && ! pgrep -x podman >/dev/null; then
+  rm -f /dev/shm/libpod_lock
+fi
 trap 'exit 130' INT TERM
 
 # --- measuring ------------------------------------------------------------------------------

@@ -29,6 +29,7 @@ import {
   compressGzip,
   type Compression,
   decompressStream,
+  peekStream,
   sniffCompression,
 } from "./decompress.ts";
 import {
@@ -333,47 +334,6 @@ async function putBlobTracked(
   return digest;
 }
 
-/** Reads up to `n` bytes ahead and returns them with a stream that still yields everything. */
-async function peek(
-  stream: ReadableStream<Uint8Array>,
-  n: number,
-): Promise<{ head: Uint8Array; stream: ReadableStream<Uint8Array> }> {
-  const reader = stream.getReader();
-  const chunks: Uint8Array[] = [];
-  let len = 0;
-  let done = false;
-  while (len < n) {
-    const r = await reader.read();
-    if (r.done) {
-      done = true;
-      break;
-    }
-    chunks.push(r.value);
-    len += r.value.length;
-  }
-  const head = new Uint8Array(len);
-  let off = 0;
-  for (const c of chunks) {
-    head.set(c, off);
-    off += c.length;
-  }
-  const out = new ReadableStream<Uint8Array>({
-    start(controller) {
-      if (head.length > 0) controller.enqueue(head);
-      if (done) controller.close();
-    },
-    async pull(controller) {
-      const r = await reader.read();
-      if (r.done) controller.close();
-      else controller.enqueue(r.value);
-    },
-    cancel(reason) {
-      return reader.cancel(reason);
-    },
-  }, { highWaterMark: 0 });
-  return { head, stream: out };
-}
-
 /** A pass-through stream that calls `onChunk` (and waits for it) before handing each chunk on. */
 function tap(
   stream: ReadableStream<Uint8Array>,
@@ -418,7 +378,7 @@ async function ingestLayer(
   created: string[],
 ): Promise<IngestedLayer> {
   const input = typeof src.tar === "function" ? await src.tar() : src.tar;
-  const { head, stream } = await peek(input, 4);
+  const { head, stream } = await peekStream(input, 4);
   const kind = sniffCompression(head);
   const asIs = src.digest !== undefined || kind !== "none" || compression === "none";
   const tmp = `${store.ingest}/layer-${randomSuffix()}`;

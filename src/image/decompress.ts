@@ -30,6 +30,51 @@ export function sniffCompression(head: Uint8Array): Compression {
 }
 
 /**
+ * Reads at least `n` bytes ahead (fewer at the end of the stream) and returns
+ * them with a stream that still yields everything from the first byte.
+ *
+ * @example
+ * ```ts
+ * const { head, stream: all } = await peekStream(stream, 4);
+ * sniffCompression(head);
+ * ```
+ */
+export async function peekStream(
+  stream: ReadableStream<Uint8Array>,
+  n: number,
+): Promise<{ head: Uint8Array; stream: ReadableStream<Uint8Array> }> {
+  const reader = stream.getReader();
+  const chunks: Uint8Array[] = [];
+  let len = 0;
+  let done = false;
+  while (len < n) {
+    const r = await reader.read();
+    if (r.done) {
+      done = true;
+      break;
+    }
+    chunks.push(r.value);
+    len += r.value.length;
+  }
+  const head = concat(chunks, len);
+  const replay = new ReadableStream<Uint8Array>({
+    start(controller) {
+      if (head.length > 0) controller.enqueue(head);
+      if (done) controller.close();
+    },
+    async pull(controller) {
+      const r = await reader.read();
+      if (r.done) controller.close();
+      else controller.enqueue(r.value);
+    },
+    cancel(reason) {
+      return reader.cancel(reason);
+    },
+  }, { highWaterMark: 0 });
+  return { head, stream: replay };
+}
+
+/**
  * Returns the decompressed form of a gzip, zstd or plain stream, choosing the
  * decoder from the first bytes. Multi-member gzip and multi-frame zstd are
  * supported. Corrupt input makes the returned stream error with an
@@ -44,36 +89,8 @@ export function sniffCompression(head: Uint8Array): Compression {
 export async function decompressStream(
   stream: ReadableStream<Uint8Array>,
 ): Promise<ReadableStream<Uint8Array>> {
-  const reader = stream.getReader();
-  const head: Uint8Array[] = [];
-  let headLen = 0;
-  let done = false;
-  while (headLen < 4) {
-    const r = await reader.read();
-    if (r.done) {
-      done = true;
-      break;
-    }
-    head.push(r.value);
-    headLen += r.value.length;
-  }
-  const first = concat(head, headLen);
+  const { head: first, stream: replay } = await peekStream(stream, 4);
   const kind = sniffCompression(first);
-  // Re-emit the sniffed bytes, then the rest of the source.
-  const replay = new ReadableStream<Uint8Array>({
-    start(controller) {
-      if (first.length > 0) controller.enqueue(first);
-      if (done) controller.close();
-    },
-    async pull(controller) {
-      const r = await reader.read();
-      if (r.done) controller.close();
-      else controller.enqueue(r.value);
-    },
-    cancel(reason) {
-      return reader.cancel(reason);
-    },
-  }, { highWaterMark: 0 });
   if (kind === "none") return replay;
   const zlib = await import("node:zlib");
   // Larger output chunks than the default 16 KiB: fewer trips through the stream

@@ -4,6 +4,7 @@
  * stream download → digest → decompress → extract in one pass, in parallel.
  * Only a whole image is recorded and tagged.
  */
+import { runLimited } from "./run_limited.ts";
 import { DigestMismatchError, InvalidArgumentError, wrap } from "../errors.ts";
 import { blobPath, hasBlob, type Ingest, putBlob, readBlob, startIngest } from "../store/blobs.ts";
 import { type ImageLayer, type ImageRecord, putImage, updateTags } from "../store/images.ts";
@@ -274,23 +275,4 @@ function teeToIngest(
     while (await next());
   };
   return { stream, drain };
-}
-
-/** Runs tasks with at most `limit` at once; the first failure is thrown after all settle. */
-async function runLimited(tasks: (() => Promise<void>)[], limit: number): Promise<void> {
-  let next = 0;
-  const errors: unknown[] = [];
-  const worker = async () => {
-    while (next < tasks.length) {
-      const task = tasks[next++];
-      try {
-        await task();
-      } catch (err) {
-        errors.push(err);
-        next = tasks.length; // stop starting new work
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, tasks.length) }, worker));
-  if (errors.length) throw errors[0];
 }

@@ -12,6 +12,7 @@
  *
  * @module
  */
+import { runLimited } from "./run_limited.ts";
 import { InvalidArgumentError, NotFoundError, UnavailableError, wrap } from "../errors.ts";
 import { randomSuffix } from "../store/atomic.ts";
 import { blobPath, createHasher, hasBlob, putBlobContent, readBlob } from "../store/blobs.ts";
@@ -386,23 +387,4 @@ async function recordPush(
     if (!current.repoDigests.includes(repoDigest)) current.repoDigests.push(repoDigest);
     await putImage(store, current);
   });
-}
-
-/** Runs tasks with at most `limit` at once; the first failure is thrown after all settle. */
-async function runLimited(tasks: (() => Promise<void>)[], limit: number): Promise<void> {
-  let next = 0;
-  const errors: unknown[] = [];
-  const worker = async () => {
-    while (next < tasks.length) {
-      const task = tasks[next++];
-      try {
-        await task();
-      } catch (err) {
-        errors.push(err);
-        next = tasks.length;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, tasks.length) }, worker));
-  if (errors.length) throw errors[0];
 }
