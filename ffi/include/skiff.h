@@ -124,6 +124,7 @@ struct skiff_plan {
   struct skiff_removal {
     char *path; /* removed recursively, never following symlinks */
     char *lock; /* flock(LOCK_EX) held meanwhile, or NULL */
+    char *if_content; /* remove only a file holding exactly this (a name reservation), or NULL */
   } *removals;
   size_t nremovals;
 };

@@ -174,6 +174,23 @@ static int take_lock(const char *path, struct skiff_err *err) {
   return fd;
 }
 
+/* Removes a small file only if it holds exactly `want` (a name reservation that may have
+ * been handed to another container since). */
+static int remove_if_content(const char *path, const char *want, struct skiff_err *err) {
+  int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) return errno == ENOENT ? 0 : skiff_error(err, errno, "open %s", path);
+  char buf[256];
+  ssize_t n = read(fd, buf, sizeof buf - 1);
+  int e = errno;
+  close(fd);
+  if (n < 0) return skiff_error(err, e, "read %s", path);
+  buf[n] = '\0';
+  while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' ')) buf[--n] = '\0';
+  if (strcmp(buf, want) != 0) return 0;
+  if (unlink(path) < 0 && errno != ENOENT) return skiff_error(err, errno, "remove %s", path);
+  return 0;
+}
+
 int monitor_exit_actions(struct monitor *m, struct skiff_err *err) {
   const struct skiff_plan *p = m->plan;
   int r = 0;
@@ -189,7 +206,8 @@ int monitor_exit_actions(struct monitor *m, struct skiff_err *err) {
     if (rm->lock && (lock = take_lock(rm->lock, &e)) < 0) {
       rr = lock;
     } else {
-      rr = remove_tree(rm->path, &e);
+      rr = rm->if_content ? remove_if_content(rm->path, rm->if_content, &e)
+                          : remove_tree(rm->path, &e);
       if (lock >= 0) close(lock); /* closing releases the flock */
     }
     if (rr < 0 && r == 0) {

@@ -288,7 +288,9 @@ static int directive(struct skiff_plan *p, char **f, int n, struct skiff_err *er
     NEED(1);
     if (f[1][0] != '/')
       return skiff_error(err, 0, "remove: expected an absolute path, found \"%s\"", f[1]);
-    struct skiff_removal rm = {.path = f[1], .lock = n > 2 && f[2][0] ? f[2] : NULL};
+    struct skiff_removal rm = {.path = f[1],
+                               .lock = n > 2 && f[2][0] ? f[2] : NULL,
+                               .if_content = n > 3 && f[3][0] ? f[3] : NULL};
     PUSH(p->removals, p->nremovals, rm);
   } else if (!strcmp(d, "wait-for-attach")) {
     NEED(1);

@@ -6,7 +6,7 @@
  */
 import { compareStrings } from "../compare.ts";
 import { AlreadyExistsError, InvalidArgumentError, NotFoundError } from "../errors.ts";
-import { readJson, writeJsonAtomic } from "../store/atomic.ts";
+import { randomSuffix, readJson, writeFileAtomic, writeJsonAtomic } from "../store/atomic.ts";
 import { withLock } from "../store/lock.ts";
 import type { Store } from "../store/store.ts";
 import type { RunOptions } from "./run_options.ts";
@@ -192,51 +192,135 @@ function randomName(): string {
   return `${adjectives[r[0] % adjectives.length]}_${surnames[r[1] % surnames.length]}`;
 }
 
+/** Directory of name reservations: `names/<name>` holds the owning container's id. */
+export function namesDir(store: Store): string {
+  return `${store.root}/names`;
+}
+
+/** A reservation whose owner has no directory and that is older than this is stale. */
+const STALE_RESERVATION_MS = 10_000;
+
+const conflict = (name: string, owner: string) =>
+  new AlreadyExistsError(
+    `Conflict. The container name "/${name}" is already in use by container "${owner}". You have to remove (or rename) that container to be able to reuse that name.`,
+  );
+
+/** Builds the name index once for a store made before it existed (under the names lock). */
+async function ensureNameIndex(store: Store): Promise<string> {
+  const dir = namesDir(store);
+  try {
+    Deno.statSync(dir);
+    return dir;
+  } catch {
+    // first use: build it below
+  }
+  await withLock(`${store.locks}/names.lock`, async () => {
+    try {
+      Deno.statSync(dir);
+      return;
+    } catch {
+      // still missing
+    }
+    const tmp = `${store.tmp}/names-${randomSuffix()}`;
+    Deno.mkdirSync(tmp, { recursive: true, mode: 0o700 });
+    for (const c of await listContainers(store)) Deno.writeTextFileSync(`${tmp}/${c.Name}`, c.Id);
+    Deno.renameSync(tmp, dir);
+  });
+  return dir;
+}
+
 /**
- * Writes a new container record, taking its name under the names lock so
- * two creates can never get the same name.
+ * Reserves `name` for container `id` by creating `names/<name>` exclusively, so
+ * creates running at once never take a global lock. A reservation whose
+ * container is gone (a crash, a `--rm` removal) is taken over under the names
+ * lock. Returns the owner's id when the name is in use.
+ */
+export async function reserveName(
+  store: Store,
+  name: string,
+  id: string,
+): Promise<string | undefined> {
+  const path = `${await ensureNameIndex(store)}/${name}`;
+  try {
+    Deno.writeTextFileSync(path, id, { createNew: true, mode: 0o600 });
+    return undefined;
+  } catch (err) {
+    if (!(err instanceof Deno.errors.AlreadyExists)) throw err;
+  }
+  return await withLock(`${store.locks}/names.lock`, async () => {
+    let owner = "";
+    let age = Infinity;
+    try {
+      owner = Deno.readTextFileSync(path).trim();
+      age = Date.now() - (Deno.lstatSync(path).mtime?.getTime() ?? 0);
+    } catch {
+      // vanished meanwhile: free
+    }
+    if (owner && owner !== id) {
+      let alive = age < STALE_RESERVATION_MS;
+      try {
+        Deno.statSync(containerDir(store, owner));
+        alive = true;
+      } catch {
+        // no container: the reservation is stale unless it is brand new
+      }
+      if (alive) return owner;
+    }
+    await writeFileAtomic(path, id, 0o600);
+    return undefined;
+  });
+}
+
+/** Drops a name reservation if it still belongs to `id`. */
+export function releaseName(store: Store, name: string, id: string): void {
+  const path = `${namesDir(store)}/${name}`;
+  try {
+    if (Deno.readTextFileSync(path).trim() === id) Deno.removeSync(path);
+  } catch {
+    // already gone
+  }
+}
+
+/**
+ * Writes a new container record under a name reserved for it (see
+ * `reserveName`): two creates can never get the same name.
  */
 export async function createContainerRecord(
   store: Store,
   rec: Omit<ContainerRecord, "Name">,
   name?: string,
 ): Promise<ContainerRecord> {
-  return await withLock(`${store.locks}/names.lock`, async () => {
-    const taken = new Map((await listContainers(store)).map((c) => [c.Name, c.Id]));
-    let chosen = name ? validateName(name) : randomName();
-    if (name && taken.has(chosen)) {
-      throw new AlreadyExistsError(
-        `Conflict. The container name "/${chosen}" is already in use by container "${
-          taken.get(chosen)
-        }". You have to remove (or rename) that container to be able to reuse that name.`,
-      );
-    }
-    for (let i = 0; !name && taken.has(chosen); i++) chosen = `${randomName()}${i}`;
-    const full: ContainerRecord = { ...rec, Name: chosen };
-    const dir = containerDir(store, rec.Id);
+  let chosen = name ? validateName(name) : randomName();
+  for (let i = 0;; i++) {
+    const owner = await reserveName(store, chosen, rec.Id);
+    if (owner === undefined) break;
+    if (name) throw conflict(chosen, owner);
+    chosen = `${randomName()}${i}`;
+  }
+  const full: ContainerRecord = { ...rec, Name: chosen };
+  const dir = containerDir(store, rec.Id);
+  try {
     await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
     await putState(store, rec.Id, createdState());
     await writeJsonAtomic(`${dir}/container.json`, full);
-    return full;
-  });
+  } catch (err) {
+    releaseName(store, chosen, rec.Id);
+    throw err;
+  }
+  return full;
 }
 
-/** Renames a container (under the names lock). */
+/** Renames a container: the new name is reserved first, then the old one released. */
 export async function renameContainer(store: Store, id: string, newName: string): Promise<void> {
   const name = validateName(newName);
-  await withLock(`${store.locks}/names.lock`, async () => {
-    const all = await listContainers(store);
-    const other = all.find((c) => c.Name === name);
-    if (other) {
-      throw new AlreadyExistsError(
-        `Conflict. The container name "/${name}" is already in use by container "${other.Id}". You have to remove (or rename) that container to be able to reuse that name.`,
-      );
-    }
-    const rec = all.find((c) => c.Id === id);
-    if (!rec) throw new NotFoundError(`No such container: ${id}`);
-    rec.Name = name;
-    await writeJsonAtomic(`${containerDir(store, id)}/container.json`, rec);
-  });
+  const rec = await getContainer(store, id);
+  if (!rec) throw new NotFoundError(`No such container: ${id}`);
+  const owner = await reserveName(store, name, id);
+  if (owner !== undefined) throw conflict(name, owner);
+  const old = rec.Name;
+  rec.Name = name;
+  await writeJsonAtomic(`${containerDir(store, id)}/container.json`, rec);
+  if (old !== name) releaseName(store, old, id);
 }
 
 /**
@@ -264,10 +348,12 @@ export async function findContainer(store: Store, nameOrId: string): Promise<Con
 
 /** Deletes a container's record and directories (the caller has stopped it and unmounted). */
 export async function removeContainerRecord(store: Store, id: string): Promise<void> {
+  const rec = await getContainer(store, id).catch(() => undefined);
   await withLock(`${store.locks}/names.lock`, async () => {
     await Deno.remove(containerDir(store, id), { recursive: true }).catch((err) => {
       if (!(err instanceof Deno.errors.NotFound)) throw err;
     });
+    if (rec) releaseName(store, rec.Name, id);
   });
   await Deno.remove(containerRunDir(store, id), { recursive: true }).catch(() => {});
 }

@@ -137,7 +137,8 @@ export interface PlanExitActions {
   exitRecord?: string;
   /**
    * `--rm`: directories removed recursively, in order, never following symlinks; with `lock`,
-   * while holding that flock (the store's names lock for the container directory).
+   * while holding that flock (the store's names lock for the container directory). With
+   * `ifContent`, only a file holding exactly that text is removed (the name reservation).
    */
-  remove: { path: string; lock?: string }[];
+  remove: { path: string; lock?: string; ifContent?: string }[];
 }

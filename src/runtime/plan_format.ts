@@ -163,7 +163,8 @@ export function serializePlan(plan: LaunchPlan, options: SerializeOptions = {}):
       if (!r.path.startsWith("/")) {
         throw new Error(`Expected an absolute path to remove, found "${r.path}"`);
       }
-      if (r.lock) w.add("remove", r.path, r.lock);
+      if (r.ifContent) w.add("remove", r.path, r.lock ?? "", r.ifContent);
+      else if (r.lock) w.add("remove", r.path, r.lock);
       else w.add("remove", r.path);
     }
   }

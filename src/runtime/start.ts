@@ -14,6 +14,7 @@ import {
   type ContainerRecord,
   containerRunDir,
   type ContainerState,
+  namesDir,
   putState,
   ZERO_TIME,
 } from "./container_store.ts";
@@ -179,6 +180,11 @@ async function exitActions(
   const remove: PlanExitActions["remove"] = [];
   if (rec.Options.autoRemove) {
     remove.push({ path: dir, lock: `${store.locks}/names.lock` });
+    remove.push({
+      path: `${namesDir(store)}/${rec.Name}`,
+      lock: `${store.locks}/names.lock`,
+      ifContent: rec.Id,
+    });
     for (const m of rec.Options.mounts) {
       if (m.type !== "volume" || m.name !== undefined) continue;
       remove.push({ path: `${store.volumes}/${await anonymousVolumeName(rec.Id, m.target)}` });
