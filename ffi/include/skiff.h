@@ -217,4 +217,7 @@ int skiff_unpack_error(const struct skiff_unpack *u, char *buf, uint32_t size);
 /* Closes the unpacker's fds and frees it. */
 void skiff_unpack_free(struct skiff_unpack *u);
 
+/* util.c: stdin, stdout and stderr on /dev/null. */
+void skiff_stdio_devnull(void);
+
 #endif

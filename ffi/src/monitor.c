@@ -213,7 +213,9 @@ static int set_nonblock(int fd) {
   return fl < 0 ? -1 : fcntl(fd, F_SETFL, fl | O_NONBLOCK);
 }
 
-static unsigned long long read_oom(const char *file) {
+/* The kernel's count of OOM kills in a memory cgroup file (v1 memory.oom_control, v2
+ * memory.events); 0 when unreadable. */
+unsigned long long monitor_oom_kills(const char *file) {
   char buf[4096];
   int fd = open(file, O_RDONLY | O_CLOEXEC);
   if (fd < 0) return 0;
@@ -233,7 +235,7 @@ static void find_oom_file(struct monitor *m) {
     for (int k = 0; k < 2; k++) {
       snprintf(m->oom_file, sizeof m->oom_file, "%s/%s", m->plan->cgroups[i], files[k]);
       if (access(m->oom_file, R_OK) == 0) {
-        m->oom_base = read_oom(m->oom_file);
+        m->oom_base = monitor_oom_kills(m->oom_file);
         return;
       }
     }
@@ -515,13 +517,7 @@ static int cmd_start(const char *plan_path) {
   int rep = pipefd[1];
   m.report_fd = rep;
   setsid();
-  int null = open("/dev/null", O_RDWR);
-  if (null >= 0) {
-    dup2(null, 0);
-    dup2(null, 1);
-    dup2(null, 2);
-    if (null > 2) close(null);
-  }
+  skiff_stdio_devnull();
   signal(SIGHUP, SIG_IGN);
   signal(SIGINT, SIG_IGN);
   signal(SIGPIPE, SIG_IGN);

@@ -74,4 +74,7 @@ int monitor_exit_actions(struct monitor *m, struct skiff_err *err);
 /* monitor_exec.c */
 int cmd_exec(const char *plan_path);
 
+/* monitor.c: the OOM kill counter of a memory cgroup events file (0 when unreadable). */
+unsigned long long monitor_oom_kills(const char *file);
+
 #endif

@@ -187,12 +187,7 @@ int cmd_exec(const char *plan_path) {
       if (again < 0) _exit(125);
       if (again > 0) _exit(0);
       setsid();
-      int null = open("/dev/null", O_RDWR);
-      if (null >= 0) {
-        dup2(null, 0);
-        dup2(null, 1);
-        dup2(null, 2);
-      }
+      skiff_stdio_devnull();
     } else if (slave >= 0) {
       setsid();
       dup2(slave, 0);

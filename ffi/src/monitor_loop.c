@@ -189,22 +189,10 @@ static int state_file_exists(struct monitor *m, const char *name) {
   return fstatat(m->dirfd, name, &st, 0) == 0;
 }
 
-static unsigned long long read_counter(const char *file) {
-  char buf[4096];
-  int fd = open(file, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return 0;
-  ssize_t n = read(fd, buf, sizeof buf - 1);
-  close(fd);
-  if (n <= 0) return 0;
-  buf[n] = 0;
-  char *s = strstr(buf, "oom_kill ");
-  return s ? strtoull(s + 9, NULL, 10) : 0;
-}
-
 static void write_exit_file(struct monitor *m, int code) {
   char ts[64], msg[2200], json[2600], path[4200];
   struct skiff_err err = {0};
-  int oom = m->oom_file[0] && read_counter(m->oom_file) > m->oom_base;
+  int oom = m->oom_file[0] && monitor_oom_kills(m->oom_file) > m->oom_base;
   format_time(ts, sizeof ts);
   json_string(msg, sizeof msg, m->exec_error);
   int n = snprintf(json, sizeof json,

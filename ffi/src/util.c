@@ -123,3 +123,13 @@ int skiff_pty_resize(int fd, unsigned rows, unsigned cols) {
   struct winsize ws = {.ws_row = (unsigned short)rows, .ws_col = (unsigned short)cols};
   return ioctl(fd, TIOCSWINSZ, &ws) < 0 ? -errno : 0;
 }
+
+/* Points stdin, stdout and stderr at /dev/null (a process detaching from its caller). */
+void skiff_stdio_devnull(void) {
+  int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+  if (null < 0) return;
+  dup2(null, 0); /* dup2 clears O_CLOEXEC on the copies */
+  dup2(null, 1);
+  dup2(null, 2);
+  if (null > 2) close(null);
+}
