@@ -243,6 +243,30 @@ Deno.test("tag, rmi and prune keep the store consistent", opts, async () => {
   }
 });
 
+Deno.test("pull -a pulls every tag of a repository", opts, async () => {
+  const reg = await setup();
+  const store = await tempStore();
+  try {
+    await pushFixture(fixturePaths().busybox, "latest", reg.host, {
+      repo: "alltags",
+      destTag: "one",
+    });
+    await pushFixture(fixturePaths().busybox, "latest", reg.host, {
+      repo: "alltags",
+      destTag: "two",
+    });
+    const r = await skiff(["pull", "-a", "-q", `${reg.host}/alltags`], store);
+    assertEquals(r.code, 0, r.stderr);
+    const tags = await skiff(["images", "--format", "{{.Tag}}", `${reg.host}/alltags`], store);
+    assertEquals(tags.stdout.trim().split("\n").sort(), ["one", "two"]);
+    const bad = await skiff(["pull", "-a", `${reg.host}/alltags:one`], store);
+    assertEquals(bad.code, 125);
+    assertEquals(bad.stderr.trim(), "Error: tag can't be used with --all-tags/-a");
+  } finally {
+    await store.cleanup();
+  }
+});
+
 globalThis.addEventListener("unload", () => {
   registry?.stop();
 });
