@@ -6,6 +6,9 @@ import { resolveStorePaths } from "../store/paths.ts";
 import { type ContainerRecord, listContainers } from "../runtime/container_store.ts";
 import { currentState } from "../runtime/state.ts";
 import { containerRow } from "../runtime/views.ts";
+import { writableLayerSize } from "../runtime/size.ts";
+import { getImage } from "../store/images.ts";
+import { humanSize } from "../cli/units.ts";
 import { parseFilters } from "./images.ts";
 
 const columns = [
@@ -67,7 +70,14 @@ export default async function ps(ctx: CommandContext): Promise<number> {
         return k in rec.Labels && (v === undefined || rec.Labels[k] === v);
       })
     ) continue;
-    rows.push(containerRow(rec, state, { noTrunc, now }));
+    const row = containerRow(rec, state, { noTrunc, now });
+    if (ctx.flags.size === true) {
+      // Docker's "writable size (virtual size)": the upper layer, then with the image.
+      const rw = await writableLayerSize(store, rec.Id);
+      const image = await getImage(store, rec.Image).catch(() => undefined);
+      row.Size = `${humanSize(rw)} (virtual ${humanSize(rw + (image?.size ?? 0))})`;
+    }
+    rows.push(row);
   }
   const out = renderList(rows, {
     format: ctx.flags.format as string | undefined,

@@ -3,7 +3,7 @@ import type { CommandContext } from "../cli/spec.ts";
 import { openStore } from "../store/store.ts";
 import { startContainer } from "../runtime/start.ts";
 import { removeContainer } from "../runtime/remove.ts";
-import { attachTerminal, parseDetachKeys } from "../runtime/attach_terminal.ts";
+import { attachTerminal, parseAttachStreams, parseDetachKeys } from "../runtime/attach_terminal.ts";
 import { readJson } from "../store/atomic.ts";
 import { containerRunDir } from "../runtime/container_store.ts";
 import type { ExitFile } from "../runtime/state.ts";
@@ -18,6 +18,10 @@ export default async function run(ctx: CommandContext): Promise<number> {
     throw new InvalidArgumentError("Conflicting options: --restart and --rm");
   }
   const detachKeys = parseDetachKeys((ctx.flags["detach-keys"] as string) || "ctrl-p,ctrl-q");
+  const streams = parseAttachStreams((ctx.flags.attach as string[] | undefined) ?? []);
+  if (detach && (ctx.flags.attach as string[] | undefined)?.length) {
+    throw new InvalidArgumentError("Conflicting options: -a and -d");
+  }
   const store = await openStore(ctx.global);
   const rec = await createFromFlags(store, ctx);
   let state;
@@ -35,7 +39,8 @@ export default async function run(ctx: CommandContext): Promise<number> {
     return 0;
   }
   const code = await attachTerminal(store, rec, {
-    stdin: rec.Options.interactive,
+    stdin: rec.Options.interactive && streams.stdin,
+    streams,
     tty: rec.Options.tty,
     detachKeys,
     proxySignals: (sig) => {

@@ -3,7 +3,7 @@ import type { CommandContext } from "../cli/spec.ts";
 import { openStore } from "../store/store.ts";
 import { findContainer } from "../runtime/container_store.ts";
 import { startContainer } from "../runtime/start.ts";
-import { attachTerminal } from "../runtime/attach_terminal.ts";
+import { attachTerminal, parseDetachKeys } from "../runtime/attach_terminal.ts";
 import { InvalidArgumentError } from "../errors.ts";
 import { forEachContainer } from "./containers.ts";
 
@@ -21,7 +21,9 @@ export default async function start(ctx: CommandContext): Promise<number> {
   const store = await openStore(ctx.global);
   const rec = await findContainer(store, ctx.args[0]);
   const state = await startContainer(store, rec, { waitForAttach: true });
+  const detachKeys = parseDetachKeys((ctx.flags["detach-keys"] as string) || "ctrl-p,ctrl-q");
   const code = await attachTerminal(store, rec, {
+    detachKeys,
     stdin: ctx.flags.interactive === true && rec.Options.interactive,
     tty: rec.Options.tty,
     proxySignals: (sig) => {

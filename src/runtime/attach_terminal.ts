@@ -3,6 +3,7 @@
  * raw mode restored on every exit path, window size sent at start and on
  * SIGWINCH, the detach keys (ctrl-p ctrl-q) honoured, signals proxied.
  */
+import { InvalidArgumentError } from "../errors.ts";
 import type { Store } from "../store/store.ts";
 import { type ContainerRecord, containerRunDir } from "./container_store.ts";
 import { openAttach } from "./monitor_client.ts";
@@ -11,12 +12,38 @@ import { openAttach } from "./monitor_client.ts";
 export interface AttachTerminalOptions {
   /** Send our stdin to the container. */
   stdin: boolean;
+  /** Which output streams to show (docker run -a); both when absent. */
+  streams?: { stdout: boolean; stderr: boolean };
   /** The container has a pty: raw mode and window sizes apply. */
   tty: boolean;
   /** Detach key sequence as bytes (default ctrl-p ctrl-q). */
   detachKeys?: Uint8Array;
   /** Forward SIGINT/SIGTERM (non-tty) to the container's process. */
   proxySignals?: (signal: Deno.Signal) => void;
+}
+
+/**
+ * Parses `run -a` values (stdin, stdout, stderr, any case) into what to
+ * attach; no values means all of them, as in Docker.
+ *
+ * @example
+ * ```ts
+ * parseAttachStreams(["stdout"]); // { stdin: false, stdout: true, stderr: false }
+ * ```
+ */
+export function parseAttachStreams(
+  values: string[],
+): { stdin: boolean; stdout: boolean; stderr: boolean } {
+  if (values.length === 0) return { stdin: true, stdout: true, stderr: true };
+  const out = { stdin: false, stdout: false, stderr: false };
+  for (const v of values) {
+    const k = v.toLowerCase();
+    if (k !== "stdin" && k !== "stdout" && k !== "stderr") {
+      throw new InvalidArgumentError(`valid streams are STDIN, STDOUT and STDERR, not "${v}"`);
+    }
+    out[k] = true;
+  }
+  return out;
 }
 
 /** Parses Docker's detach-keys syntax ("ctrl-p,ctrl-q", "a,ctrl-x"). */
@@ -28,7 +55,7 @@ export function parseDetachKeys(spec: string): Uint8Array {
       const c = k[5];
       out.push(c >= "a" && c <= "z" ? c.charCodeAt(0) - 96 : "@[\\]^_".indexOf(c));
     } else if (k.length === 1) out.push(k.charCodeAt(0));
-    else throw new Error(`Invalid detach keys (${spec}) provided`);
+    else throw new InvalidArgumentError(`Invalid detach keys (${spec}) provided`);
   }
   return new Uint8Array(out);
 }
@@ -98,8 +125,11 @@ export async function attachTerminal(
     }
     const session = await openAttach(`${containerRunDir(store, rec.Id)}/attach`, {
       stdin,
-      stdout: (c) => writeAll(Deno.stdout, c),
-      stderr: (c) => writeAll(opts.tty ? Deno.stdout : Deno.stderr, c),
+      stdout: (c) => opts.streams?.stdout === false ? undefined : writeAll(Deno.stdout, c),
+      stderr: (c) =>
+        opts.streams?.stderr === false
+          ? undefined
+          : writeAll(opts.tty ? Deno.stdout : Deno.stderr, c),
       signal: abort.signal,
     });
     if (opts.tty && Deno.stdout.isTerminal()) {

@@ -137,3 +137,30 @@ Deno.test("bad run flags are refused with one line and create nothing", opts, as
     assertEquals((await sk(["ps", "-aq"])).stdout.trim(), "");
   });
 });
+
+Deno.test("run -a picks the streams shown; ps -s and inspect -s report sizes", opts, async () => {
+  await withBusybox(async (sk) => {
+    const script = "echo out; echo err >&2";
+    const out = await sk(["run", "--rm", "-a", "stdout", "busybox", "sh", "-c", script]);
+    assertEquals([out.stdout, out.stderr], ["out\n", ""]);
+    const err = await sk(["run", "--rm", "-a", "STDERR", "busybox", "sh", "-c", script]);
+    assertEquals([err.stdout, err.stderr], ["", "err\n"]);
+    const bad = await sk(["run", "--rm", "-a", "stdweird", "busybox", "true"]);
+    assertEquals(bad.code, 125);
+
+    const made = await sk([
+      "run",
+      "--name",
+      "sized",
+      "busybox",
+      "sh",
+      "-c",
+      "dd if=/dev/zero of=/blob bs=1024 count=200 2>/dev/null",
+    ]);
+    assertEquals(made.code, 0, made.stderr);
+    const ps = await sk(["ps", "-a", "-s", "--format", "{{.Size}}"]);
+    assertStringIncludes(ps.stdout, "205kB (virtual ");
+    const i = await sk(["container", "inspect", "-s", "-f", "{{.SizeRw}}", "sized"]);
+    assertEquals(i.stdout.trim(), "204800");
+  });
+});
