@@ -8,7 +8,8 @@ import { readBlob } from "../store/blobs.ts";
 import type { Store } from "../store/store.ts";
 import { containerDir, type ContainerRecord, createContainerRecord } from "./container_store.ts";
 import type { RunOptions } from "./run_options.ts";
-import { commandLine, type ImageRuntimeConfig, mergeEnv } from "./spec.ts";
+import { cgroupLimits, commandLine, type ImageRuntimeConfig, mergeEnv } from "./spec.ts";
+import { normalizeLimits } from "./cgroups.ts";
 import { parseSignal } from "./run_options.ts";
 import { resolveCapabilities } from "./capabilities.ts";
 
@@ -51,6 +52,7 @@ export async function createContainer(
   }
   // Refuse bad capability names now, not at start, so nothing is created.
   resolveCapabilities(options.capAdd, options.capDrop, options.privileged);
+  normalizeLimits(cgroupLimits(options)); // bad --memory/--memory-swap combinations too
   const id = newContainerId();
   const stopSignal = parseSignal(options.stopSignal ?? (config.StopSignal || "SIGTERM")).name;
   const dir = containerDir(store, id);

@@ -127,6 +127,8 @@ Deno.test("bad run flags are refused with one line and create nothing", opts, as
       [["--name", "bad name!"], "Invalid container name"],
       [["--stop-signal", "SIGNOPE"], "signal"],
       [["--security-opt", "seccomp=/nonexistent.json"], "seccomp"],
+      [["--memory-swap", "100m"], "Memory limit"],
+      [["-m", "100m", "--memory-swap", "50m"], "memoryswap"],
     ];
     for (const [flags, message] of cases) {
       const r = await sk(["run", "--rm", ...flags, "busybox", "true"]);
