@@ -26,10 +26,36 @@ export async function imagesInUse(store: Store): Promise<Map<string, string[]>> 
   return used;
 }
 
-/** Removes layers and blobs no image references; returns what was removed. */
+/**
+ * Removes what killed commands left in the scratch areas (`tmp/`, `ingest/`):
+ * entries older than `maxAgeMs`, so that work in progress is never touched.
+ */
+export async function removeStaleScratch(store: Store, maxAgeMs = 3_600_000): Promise<string[]> {
+  const removed: string[] = [];
+  const now = Date.now();
+  for (const dir of [store.tmp, store.ingest]) {
+    let entries: Deno.DirEntry[];
+    try {
+      entries = await Array.fromAsync(Deno.readDir(dir));
+    } catch {
+      continue;
+    }
+    for (const e of entries) {
+      const path = `${dir}/${e.name}`;
+      const st = await Deno.lstat(path).catch(() => undefined);
+      if (!st || now - (st.mtime?.getTime() ?? now) < maxAgeMs) continue;
+      await Deno.remove(path, { recursive: true }).catch(() => {});
+      removed.push(path);
+    }
+  }
+  return removed;
+}
+
+/** Removes layers and blobs no image references (and stale scratch); returns what was removed. */
 export async function collectGarbage(
   store: Store,
 ): Promise<{ layers: string[]; blobs: string[] }> {
+  await removeStaleScratch(store);
   const images: ImageRecord[] = await listImages(store);
   const keepLayers = new Set<string>();
   const keepBlobs = new Set<string>();
