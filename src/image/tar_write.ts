@@ -256,19 +256,31 @@ export function tarHeaderFor(
   return undefined;
 }
 
+/**
+ * Reads exactly `size` bytes of an open file as tar data: padded with zeros if
+ * the file shrank since its header was written, cut if it grew.
+ *
+ * @example
+ * ```ts
+ * for await (const chunk of sizedChunks(file, header.size)) yield chunk;
+ * ```
+ */
+export async function* sizedChunks(file: Deno.FsFile, size: number): AsyncGenerator<Uint8Array> {
+  let left = size;
+  const buf = new Uint8Array(Math.min(Math.max(size, 1), 1 << 20));
+  while (left > 0) {
+    const n = await file.read(buf.subarray(0, Math.min(buf.length, left)));
+    if (n === null) break;
+    left -= n;
+    yield buf.slice(0, n);
+  }
+  if (left > 0) yield new Uint8Array(left);
+}
+
 async function* copyFile(path: string, size: number): AsyncGenerator<Uint8Array> {
   const file = await Deno.open(path, { read: true });
   try {
-    let left = size;
-    const buf = new Uint8Array(Math.min(Math.max(size, 1), 1 << 20));
-    while (left > 0) {
-      const n = await file.read(buf.subarray(0, Math.min(buf.length, left)));
-      if (n === null) break;
-      left -= n;
-      yield buf.slice(0, n);
-    }
-    // The tar header promised `size` bytes: pad if the file shrank meanwhile.
-    if (left > 0) yield new Uint8Array(left);
+    yield* sizedChunks(file, size);
   } finally {
     file.close();
   }

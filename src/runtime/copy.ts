@@ -18,7 +18,7 @@
 import { FailedPreconditionError, InvalidArgumentError, NotFoundError, wrap } from "../errors.ts";
 import { cleanEntryPath } from "../image/unpack.ts";
 import { feedExtract } from "../image/tar_feed.ts";
-import { encodeTarHeader, tarHeaderFor, tarPadding } from "../image/tar_write.ts";
+import { encodeTarHeader, sizedChunks, tarHeaderFor, tarPadding } from "../image/tar_write.ts";
 import type { Store } from "../store/store.ts";
 import { SysError } from "../sys/errno.ts";
 import { lchown, lutimes, mknod } from "../sys/fs.ts";
@@ -167,15 +167,7 @@ async function* fileData(root: string, path: string, size: number): AsyncGenerat
   try {
     const file = await Deno.open(h.path, { read: true });
     try {
-      let left = size;
-      const buf = new Uint8Array(Math.min(Math.max(size, 1), 1 << 20));
-      while (left > 0) {
-        const n = await file.read(buf.subarray(0, Math.min(buf.length, left)));
-        if (n === null) break;
-        left -= n;
-        yield buf.slice(0, n);
-      }
-      if (left > 0) yield new Uint8Array(left); // the file shrank: keep the promised size
+      yield* sizedChunks(file, size);
     } finally {
       file.close();
     }
