@@ -5,6 +5,7 @@ import { listImages, removeImageRecord, tagsOf, updateTags } from "../store/imag
 import { collectGarbage, imagesInUse } from "../image/gc.ts";
 import { humanSize } from "../cli/units.ts";
 import { parseFilters } from "./images.ts";
+import { readImageConfig } from "../image/views.ts";
 
 /** Runs `skiff image prune [-a] [-f] [--filter until=...]`. */
 export default async function imagePrune(ctx: CommandContext): Promise<number> {
@@ -13,6 +14,7 @@ export default async function imagePrune(ctx: CommandContext): Promise<number> {
   const filters = parseFilters(ctx.flags.filter as string[], ["until", "label"]);
   const until = filters.get("until")?.[0];
   const untilTime = until ? parseUntil(until) : undefined;
+  const labels = filters.get("label");
   const used = await imagesInUse(store);
   const deleted: string[] = [];
   let reclaimed = 0;
@@ -22,6 +24,9 @@ export default async function imagePrune(ctx: CommandContext): Promise<number> {
       const names = tagsOf(tags, rec.id);
       if (names.length && !all) continue;
       if (untilTime && new Date(rec.created ?? rec.addedAt).getTime() >= untilTime) continue;
+      if (labels && !labelsMatch((await readImageConfig(store, rec)).config?.Labels, labels)) {
+        continue;
+      }
       for (const n of names) {
         delete tags[n];
         deleted.push(`untagged: ${n}`);
@@ -35,6 +40,18 @@ export default async function imagePrune(ctx: CommandContext): Promise<number> {
   if (deleted.length) console.log(["Deleted Images:", ...deleted, ""].join("\n"));
   console.log(`Total reclaimed space: ${humanSize(reclaimed)}`);
   return 0;
+}
+
+/** Docker's label filter: every `key`, `key=value` must match and no `!key`, `key!=value`. */
+function labelsMatch(have: Record<string, string> | undefined, wanted: string[]): boolean {
+  const labels = have ?? {};
+  return wanted.every((w) => {
+    const neq = w.indexOf("!=");
+    if (neq > 0) return labels[w.slice(0, neq)] !== w.slice(neq + 2);
+    const eq = w.indexOf("=");
+    if (eq < 0) return w in labels;
+    return labels[w.slice(0, eq)] === w.slice(eq + 1);
+  });
 }
 
 function parseUntil(value: string): number {
