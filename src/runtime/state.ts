@@ -129,8 +129,9 @@ export async function currentState(
     ...exitedState(state, exit),
     RestartCount: restarts > 0 ? restarts : state.RestartCount,
   };
-  if (!exit && state.Pid > 0) {
-    // A container whose monitor was killed must not run on unsupervised.
+  if (!exit && state.Pid > 0 && await inContainerCgroup(state.Pid, rec.Id)) {
+    // A container whose monitor was killed must not run on unsupervised. The pid is only
+    // trusted while it is still in this container's cgroup: after a reboot it may be anyone's.
     try {
       Deno.kill(state.Pid, "SIGKILL");
     } catch {
@@ -139,6 +140,12 @@ export async function currentState(
   }
   await putState(store, rec.Id, ended).catch(() => {});
   return ended;
+}
+
+/** Whether `pid` is (still) a process of container `id`, judged by its cgroup. */
+async function inContainerCgroup(pid: number, id: string): Promise<boolean> {
+  const cgroups = await Deno.readTextFile(`/proc/${pid}/cgroup`).catch(() => "");
+  return cgroups.includes(`/${id}\n`) || cgroups.includes(`/${id}/`);
 }
 
 /** How many times the monitor restarted the container (0 when unknown). */
