@@ -5,7 +5,7 @@
  */
 import { assertEquals, assertStringIncludes } from "../helpers/assert.ts";
 import { ensureFixtures, fixturePaths } from "../helpers/fixtures.ts";
-import { skiff, type SkiffResult, tempStore } from "../helpers/skiff.ts";
+import { skiff, SKIFF_BIN, type SkiffResult, tempStore } from "../helpers/skiff.ts";
 
 const opts = { sanitizeResources: false, sanitizeOps: false, ignore: Deno.uid() !== 0 };
 
@@ -165,4 +165,48 @@ Deno.test("run -a picks the streams shown; ps -s and inspect -s report sizes", o
     const i = await sk(["container", "inspect", "-s", "-f", "{{.SizeRw}}", "sized"]);
     assertEquals(i.stdout.trim(), "204800");
   });
+});
+
+Deno.test("an attached run forwards SIGINT and SIGTERM to the container", opts, async () => {
+  await ensureFixtures();
+  const store = await tempStore();
+  try {
+    const load = await skiff(["load", "-q", "-i", `${fixturePaths().busybox}.docker.tar`], store);
+    assertEquals(load.code, 0, load.stderr);
+    for (const [signal, code] of [["SIGINT", 4], ["SIGTERM", 5]] as const) {
+      const child = new Deno.Command(SKIFF_BIN, {
+        args: [
+          "--root",
+          store.root,
+          "--runroot",
+          store.runroot,
+          "run",
+          "--rm",
+          "busybox",
+          "sh",
+          "-c",
+          `trap "echo got; exit ${code}" ${
+            signal.slice(3)
+          }; echo ready; while true; do sleep 0.1; done`,
+        ],
+        stdout: "piped",
+        stderr: "piped",
+      }).spawn();
+      const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+      let seen = "";
+      while (!seen.includes("ready")) seen += (await reader.read()).value ?? "";
+      child.kill(signal);
+      for (;;) {
+        const r = await reader.read();
+        if (r.done) break;
+        seen += r.value;
+      }
+      const status = await child.status;
+      await child.stderr.cancel();
+      assertStringIncludes(seen, "got");
+      assertEquals(status.code, code);
+    }
+  } finally {
+    await store.cleanup();
+  }
 });
