@@ -10,6 +10,7 @@ import { writableLayerSize } from "../runtime/size.ts";
 import { getImage } from "../store/images.ts";
 import { humanSize } from "../cli/units.ts";
 import { parseFilters } from "./images.ts";
+import { InvalidArgumentError } from "../errors.ts";
 
 const columns = [
   { field: "ID", header: "CONTAINER ID" },
@@ -39,6 +40,10 @@ export default async function ps(ctx: CommandContext): Promise<number> {
     "exited",
     "ancestor",
   ]);
+  const statuses = ["created", "restarting", "running", "removing", "paused", "exited", "dead"];
+  for (const st of filters.get("status") ?? []) {
+    if (!statuses.includes(st)) throw new InvalidArgumentError(`invalid filter 'status=${st}'`);
+  }
   let recs: ContainerRecord[] = await listContainers(store);
   const last = ctx.flags.latest === true ? 1 : (ctx.flags.last as number);
   const all = ctx.flags.all === true || last > 0;
