@@ -26,6 +26,16 @@ async function main(argv: string[]): Promise<number> {
     import(new URL("./src/cli/parser.ts", import.meta.url).href),
   ]) as [typeof import("./src/cli/table.ts"), typeof import("./src/cli/parser.ts")];
   const inv = parseInvocation(commandTable, argv);
+  const level = inv.global.logLevel;
+  if (level !== undefined) {
+    if (!["debug", "info", "warn", "error", "fatal"].includes(level)) {
+      throw new SkiffError(
+        `unable to parse logging level: ${level} (expected debug, info, warn, error or fatal)`,
+      );
+    }
+    // debug: errors are reported with their stack, for bug reports.
+    if (level === "debug") debug = true;
+  }
   if (inv.version && !inv.command) {
     const { versionLine }: typeof import("./src/version.ts") = await import(
       new URL("./src/version.ts", import.meta.url).href
@@ -52,9 +62,11 @@ async function main(argv: string[]): Promise<number> {
   return code ?? 0;
 }
 
+let debug = Deno.env.get("SKIFF_DEBUG") !== undefined;
+
 function report(err: unknown): number {
   const message = err instanceof Error ? err.message : String(err);
-  if (Deno.env.get("SKIFF_DEBUG") && err instanceof Error) console.error(err.stack);
+  if (debug && err instanceof Error) console.error(err.stack);
   console.error(`Error: ${message.replaceAll("\n", " ")}`);
   return err instanceof SkiffError ? err.exitCode : 125;
 }
