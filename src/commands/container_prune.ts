@@ -1,4 +1,5 @@
 /** `skiff container prune`: remove every stopped (exited or created) container. */
+import { confirm } from "../cli/confirm.ts";
 import type { CommandContext } from "../cli/spec.ts";
 import { InvalidArgumentError } from "../errors.ts";
 import { humanSize } from "../cli/units.ts";
@@ -71,18 +72,6 @@ async function diskUsage(dir: string): Promise<number> {
   return total;
 }
 
-async function confirm(): Promise<boolean> {
-  await Deno.stdout.write(
-    new TextEncoder().encode(
-      "WARNING! This will remove all stopped containers.\nAre you sure you want to continue? [y/N] ",
-    ),
-  );
-  const buf = new Uint8Array(64);
-  const n = await Deno.stdin.read(buf).catch(() => null);
-  const answer = n === null ? "" : new TextDecoder().decode(buf.subarray(0, n)).trim();
-  return /^y(es)?$/i.test(answer);
-}
-
 /** Runs `skiff container prune [-f] [--filter until=...] [--filter label=...]`. */
 export default async function containerPrune(ctx: CommandContext): Promise<number> {
   const raw = ((ctx.flags.filter as string[] | undefined) ?? []).map((f) =>
@@ -91,7 +80,10 @@ export default async function containerPrune(ctx: CommandContext): Promise<numbe
   const filters = parseFilters(raw, ["until", "label", "label_not"]);
   const untils = (filters.get("until") ?? []).map((u) => parseUntil(u));
   if (untils.length > 1) throw new InvalidArgumentError("more than one until filter specified");
-  if (ctx.flags.force !== true && !(await confirm())) return 0;
+  if (
+    ctx.flags.force !== true &&
+    !(await confirm("WARNING! This will remove all stopped containers."))
+  ) return 0;
   const store = await openStore(ctx.global);
   const deleted: string[] = [];
   let reclaimed = 0;

@@ -1,4 +1,5 @@
 /** `skiff image prune`: remove dangling images (with -a, every image no container uses). */
+import { confirm } from "../cli/confirm.ts";
 import type { CommandContext } from "../cli/spec.ts";
 import { openStore } from "../store/store.ts";
 import { listImages, removeImageRecord, tagsOf, updateTags } from "../store/images.ts";
@@ -9,8 +10,12 @@ import { readImageConfig } from "../image/views.ts";
 
 /** Runs `skiff image prune [-a] [-f] [--filter until=...]`. */
 export default async function imagePrune(ctx: CommandContext): Promise<number> {
-  const store = await openStore(ctx.global);
   const all = ctx.flags.all === true;
+  const warning = all
+    ? "WARNING! This will remove all images without at least one container associated to them."
+    : "WARNING! This will remove all dangling images.";
+  if (ctx.flags.force !== true && !(await confirm(warning))) return 0;
+  const store = await openStore(ctx.global);
   const filters = parseFilters(ctx.flags.filter as string[], ["until", "label"]);
   const until = filters.get("until")?.[0];
   const untilTime = until ? parseUntil(until) : undefined;

@@ -1,4 +1,5 @@
 /** `skiff volume prune`: remove volumes no container uses (anonymous ones only unless -a). */
+import { confirm } from "../cli/confirm.ts";
 import type { CommandContext } from "../cli/spec.ts";
 import { humanSize } from "../cli/units.ts";
 import { withLock } from "../store/lock.ts";
@@ -22,20 +23,6 @@ async function diskUsage(path: string): Promise<number> {
   return total;
 }
 
-async function confirm(all: boolean): Promise<boolean> {
-  const what = all ? "all local volumes" : "anonymous local volumes";
-  await Deno.stdout.write(
-    new TextEncoder().encode(
-      `WARNING! This will remove ${what} not used by at least one container.\n` +
-        "Are you sure you want to continue? [y/N] ",
-    ),
-  );
-  const buf = new Uint8Array(64);
-  const n = await Deno.stdin.read(buf);
-  const answer = new TextDecoder().decode(buf.subarray(0, n ?? 0)).trim().toLowerCase();
-  return answer === "y" || answer === "yes";
-}
-
 /** Runs `skiff volume prune [-a] [-f] [--filter label=...]`. */
 export default async function volumePrune(ctx: CommandContext): Promise<number> {
   const all = ctx.flags.all === true;
@@ -43,9 +30,9 @@ export default async function volumePrune(ctx: CommandContext): Promise<number> 
   const allFilter = filters.get("all")?.at(-1);
   const everything = all || allFilter === "true" || allFilter === "1";
   filters.delete("all");
-  if (ctx.flags.force !== true && Deno.stdin.isTerminal() && !(await confirm(everything))) {
-    return 0;
-  }
+  const what = everything ? "all local volumes" : "anonymous local volumes";
+  const warning = `WARNING! This will remove ${what} not used by at least one container.`;
+  if (ctx.flags.force !== true && !(await confirm(warning))) return 0;
   const store = await openStore(ctx.global);
   const deleted: string[] = [];
   let reclaimed = 0;

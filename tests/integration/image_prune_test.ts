@@ -57,3 +57,28 @@ Deno.test("image prune: dangling by default, -a with label and until filters", o
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test(
+  "prune commands ask first unless -f, and a no (or no answer) keeps everything",
+  opts,
+  async () => {
+    const store = await tempStore();
+    const dir = await Deno.makeTempDir();
+    try {
+      const tar = await rootfsTar(dir, "z");
+      assertEquals((await skiff(["import", tar], store)).code, 0);
+      for (const stdin of ["n\n", ""]) {
+        const r = await skiff(["image", "prune"], { ...store, stdin });
+        assertEquals(r.code, 0, r.stderr);
+        assertEquals(r.stdout.includes("Are you sure you want to continue? [y/N]"), true);
+        assertEquals((await skiff(["images", "-q"], store)).stdout.trim().length, 12);
+      }
+      const yes = await skiff(["image", "prune"], { ...store, stdin: "y\n" });
+      assertEquals(yes.code, 0, yes.stderr);
+      assertEquals((await skiff(["images", "-q"], store)).stdout.trim(), "");
+    } finally {
+      await store.cleanup();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+);
