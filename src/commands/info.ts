@@ -1,18 +1,24 @@
 /** `skiff info`: store locations, counts, cgroup mode and kernel, as `docker info` shows. */
 import type { CommandContext } from "../cli/spec.ts";
-import { storeLayout } from "../store/store.ts";
+import { type Store, storeLayout } from "../store/store.ts";
+import { listContainers } from "../runtime/container_store.ts";
+import { currentState } from "../runtime/state.ts";
 import { resolveStorePaths } from "../store/paths.ts";
 import { listImages } from "../store/images.ts";
 import { VERSION } from "../version.ts";
 
-async function countDirs(path: string): Promise<number> {
-  let n = 0;
-  try {
-    for await (const e of Deno.readDir(path)) if (e.isDirectory) n++;
-  } catch {
-    // a fresh store has none
-  }
-  return n;
+/** Docker's container counts: all, running, paused, stopped. */
+async function containerCounts(store: Store) {
+  const recs = await listContainers(store);
+  const states = await Promise.all(recs.map((r) => currentState(store, r)));
+  const running = states.filter((s) => s.Status === "running" || s.Status === "restarting").length;
+  const paused = states.filter((s) => s.Status === "paused").length;
+  return {
+    Containers: recs.length,
+    ContainersRunning: running,
+    ContainersPaused: paused,
+    ContainersStopped: recs.length - running - paused,
+  };
 }
 
 async function cgroupVersion(): Promise<string> {
@@ -31,7 +37,7 @@ export default async function info(ctx: CommandContext): Promise<number> {
   const kernel = Deno.osRelease();
   const data = {
     ID: "",
-    Containers: await countDirs(store.containers),
+    ...await containerCounts(store),
     Images: (await listImages(store)).length,
     Driver: "overlay",
     DockerRootDir: store.root,
@@ -62,6 +68,9 @@ export default async function info(ctx: CommandContext): Promise<number> {
     "",
     "Server: none (daemonless)",
     ` Containers: ${data.Containers}`,
+    `  Running: ${data.ContainersRunning}`,
+    `  Paused: ${data.ContainersPaused}`,
+    `  Stopped: ${data.ContainersStopped}`,
     ` Images: ${data.Images}`,
     ` Storage Driver: ${data.Driver}`,
     ` Cgroup Driver: ${data.CgroupDriver}`,

@@ -21,6 +21,12 @@ Deno.test("global flags, help and version", opts, async () => {
     const quiet = await skiff(["-l", "error", "images", "-q"], store);
     assertEquals(quiet.code, 0, quiet.stderr);
 
+    const info = await skiff(["info", "--format", "{{json .}}"], store);
+    assertEquals(info.code, 0, info.stderr);
+    const facts = JSON.parse(info.stdout);
+    assertEquals([facts.Containers, facts.ContainersRunning, facts.Images], [0, 0, 0]);
+    assertEquals(facts.DockerRootDir, store.root);
+
     const help = await skiff(["--help"], store);
     assertEquals(help.code, 0);
     for (const word of ["run", "ps", "pull", "image", "container", "volume"]) {
