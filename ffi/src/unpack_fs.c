@@ -338,10 +338,10 @@ static int up_finish_at(struct skiff_unpack *u, const struct up_entry *e, int di
   return 0;
 }
 
-/* Owner, mode, xattrs and time of a new regular file, through its fd; closes it. */
-int up_file_done(struct skiff_unpack *u, const struct up_entry *e, int fd) {
+/* Owner (when asked), mode and xattrs of a new file or directory, through its fd. */
+static int up_fd_attrs(struct skiff_unpack *u, const struct up_entry *e, int fd,
+                       const char *rel) {
   int rc = 0;
-  const char *rel = u->cur_rel ? u->cur_rel : "";
   if (u->flags & SKIFF_UNPACK_CHOWN) {
     uid_t uid;
     gid_t gid;
@@ -352,6 +352,13 @@ int up_file_done(struct skiff_unpack *u, const struct up_entry *e, int fd) {
   if (rc == 0 && fchmod(fd, e->mode) < 0)
     rc = up_fail(u, UP_ERR_SYS, errno, "chmod %s/%s", u->dest, rel);
   if (rc == 0) rc = up_xattrs(u, e, fd, -1, NULL, rel, 0);
+  return rc;
+}
+
+/* Owner, mode, xattrs and time of a new regular file, through its fd; closes it. */
+int up_file_done(struct skiff_unpack *u, const struct up_entry *e, int fd) {
+  const char *rel = u->cur_rel ? u->cur_rel : "";
+  int rc = up_fd_attrs(u, e, fd, rel);
   struct timespec ts[2] = {e->mtime, e->mtime};
   if (rc == 0 && futimens(fd, ts) < 0)
     rc = up_fail(u, UP_ERR_SYS, errno, "lutimes %s/%s", u->dest, rel);
@@ -396,17 +403,7 @@ static int up_directory(struct skiff_unpack *u, const struct up_entry *e, int di
     fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0) return up_fail(u, UP_ERR_SYS, errno, "open %s/%s", u->dest, rel);
   }
-  int rc = 0;
-  if (u->flags & SKIFF_UNPACK_CHOWN) {
-    uid_t uid;
-    gid_t gid;
-    if (up_owner(u, e, &uid, &gid) < 0) rc = u->err_rc;
-    else if (fchown(fd, uid, gid) < 0)
-      rc = up_fail(u, UP_ERR_SYS, errno, "lchown %s/%s", u->dest, rel);
-  }
-  if (rc == 0 && fchmod(fd, e->mode) < 0)
-    rc = up_fail(u, UP_ERR_SYS, errno, "chmod %s/%s", u->dest, rel);
-  if (rc == 0) rc = up_xattrs(u, e, fd, -1, NULL, rel, 0);
+  int rc = up_fd_attrs(u, e, fd, rel);
   if (fd != u->rootfd) close(fd);
   if (rc == 0) rc = up_record_time(u, rel, e->mtime);
   return rc;
