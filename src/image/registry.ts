@@ -145,7 +145,12 @@ function sleep(ms: number): Promise<void> {
 
 function errorText(e: unknown): string {
   if (e instanceof DOMException && e.name === "TimeoutError") return "timed out";
-  const m = e instanceof Error ? e.message : String(e);
+  let m = e instanceof Error ? e.message : String(e);
+  // Deno's fetch says only "fetch failed"; the reason (DNS, refused, TLS) is in its cause.
+  const cause = e instanceof Error ? e.cause : undefined;
+  if (m === "fetch failed" && cause instanceof Error) {
+    m = cause.message.replace(/^error sending request for url \([^)]*\): /, "");
+  }
   return m.split("\n")[0];
 }
 

@@ -54,3 +54,17 @@ Deno.test("global flags, help and version", opts, async () => {
     await store.cleanup();
   }
 });
+
+Deno.test("an unreachable registry is named with the reason in one line", opts, async () => {
+  const store = await tempStore();
+  try {
+    const r = await skiff(["pull", "registry.invalid/some/image"], store);
+    assertEquals(r.code, 125);
+    const lines = r.stderr.trim().split("\n");
+    assertEquals(lines.length, 1, r.stderr);
+    assertStringIncludes(lines[0], "cannot reach registry registry.invalid");
+    assertEquals(lines[0].endsWith("fetch failed"), false, lines[0]);
+  } finally {
+    await store.cleanup();
+  }
+});
