@@ -18,7 +18,7 @@
 import { z } from "zod";
 import { DigestMismatchError, InvalidArgumentError, wrap } from "../errors.ts";
 import { randomSuffix } from "../store/atomic.ts";
-import { createHasher } from "../store/blobs.ts";
+import { createHasher } from "../store/hash.ts";
 import type { Store } from "../store/store.ts";
 import {
   discardPrepared,

@@ -17,7 +17,8 @@
  * @module
  */
 import { DigestMismatchError, NotFoundError } from "../errors.ts";
-import { blobPath, createHasher, hasBlob, readBlob } from "../store/blobs.ts";
+import { blobPath, hasBlob, readBlob } from "../store/blobs.ts";
+import { createHasher } from "../store/hash.ts";
 import type { ImageLayer, ImageRecord } from "../store/images.ts";
 import { getLayer } from "../store/layers.ts";
 import type { Store } from "../store/store.ts";

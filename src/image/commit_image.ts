@@ -15,7 +15,8 @@
  */
 import { DigestMismatchError, InvalidArgumentError, wrap } from "../errors.ts";
 import { randomSuffix } from "../store/atomic.ts";
-import { blobPath, createHasher, hasBlob, putBlobContent, removeBlob } from "../store/blobs.ts";
+import { blobPath, hasBlob, putBlobContent, removeBlob } from "../store/blobs.ts";
+import { createHasher } from "../store/hash.ts";
 import {
   getImage,
   type ImageLayer,

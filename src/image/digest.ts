@@ -10,6 +10,7 @@
  * @module
  */
 
+import { createHasher as storeHasher, type Hasher } from "../store/hash.ts";
 import { DigestMismatchError, InvalidArgumentError } from "../errors.ts";
 
 /** Digest algorithms skiff can compute, with their hex lengths. */
@@ -131,20 +132,12 @@ export async function verifyDigest(bytes: Uint8Array, expected: string): Promise
   }
 }
 
-/** An incremental hash: feed chunks with `update`, read the result with `digest`. */
-export interface Hasher {
-  /** Adds a chunk of content. */
-  update(chunk: Uint8Array): void;
-  /** The `algorithm:hex` digest of everything added; call once. */
-  digest(): string;
-}
-
-type NodeCrypto = typeof import("node:crypto");
-let nodeCrypto: Promise<NodeCrypto> | undefined;
+/** An incremental hash (from the store's one implementation). */
+export type { Hasher };
 
 /**
- * Creates an incremental hasher (`sha256` by default). Loads `node:crypto`
- * on first use.
+ * Creates an incremental hasher (`sha256` by default), refusing algorithms
+ * the OCI image spec does not name.
  *
  * @example
  * ```ts
@@ -157,12 +150,7 @@ export async function createHasher(algorithm = "sha256"): Promise<Hasher> {
   if (DIGEST_ALGORITHMS[algorithm] === undefined) {
     throw new InvalidArgumentError(`unsupported digest algorithm: ${algorithm}`);
   }
-  nodeCrypto ??= import("node:crypto");
-  const hash = (await nodeCrypto).createHash(algorithm);
-  return {
-    update: (chunk) => void hash.update(chunk),
-    digest: () => `${algorithm}:${hash.digest("hex")}`,
-  };
+  return await storeHasher(algorithm);
 }
 
 /** What {@linkcode digestingStream} resolves once the stream has ended. */

@@ -15,7 +15,8 @@
 import { runLimited } from "./run_limited.ts";
 import { InvalidArgumentError, NotFoundError, UnavailableError, wrap } from "../errors.ts";
 import { randomSuffix } from "../store/atomic.ts";
-import { blobPath, createHasher, hasBlob, putBlobContent, readBlob } from "../store/blobs.ts";
+import { blobPath, hasBlob, putBlobContent, readBlob } from "../store/blobs.ts";
+import { createHasher } from "../store/hash.ts";
 import { getImage, type ImageRecord, listImages, putImage, updateTags } from "../store/images.ts";
 import { getLayer, layerDir } from "../store/layers.ts";
 import type { Store } from "../store/store.ts";

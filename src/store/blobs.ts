@@ -2,6 +2,7 @@
  * The content store: blobs known by digest (`blobs/sha256/<hex>`), with an
  * ingest area where partial writes live until their digest is verified.
  */
+import { createHasher } from "./hash.ts";
 import { DigestMismatchError, InvalidArgumentError, NotFoundError } from "../errors.ts";
 import { randomSuffix } from "./atomic.ts";
 import type { Store } from "./store.ts";
@@ -39,22 +40,6 @@ export async function readBlob(store: Store, digest: string): Promise<Uint8Array
     if (err instanceof Deno.errors.NotFound) throw new NotFoundError(`blob ${digest} not found`);
     throw err;
   }
-}
-
-/** Incremental sha256 over a stream of chunks. */
-export interface Hasher {
-  update(chunk: Uint8Array): void;
-  digest(): string;
-}
-
-/** Creates an incremental sha256 hasher (node:crypto, loaded on first use). */
-export async function createHasher(): Promise<Hasher> {
-  const { createHash } = await import("node:crypto");
-  const hash = createHash("sha256");
-  return {
-    update: (chunk) => void hash.update(chunk),
-    digest: () => `sha256:${hash.digest("hex")}`,
-  };
 }
 
 /**

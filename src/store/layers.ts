@@ -6,7 +6,7 @@
  */
 import { DigestMismatchError } from "../errors.ts";
 import { randomSuffix, readJson, writeJsonAtomic } from "./atomic.ts";
-import { createHasher } from "./blobs.ts";
+import { createHasher } from "./hash.ts";
 import { withLock } from "./lock.ts";
 import type { Store } from "./store.ts";
 
