@@ -4,40 +4,10 @@
  * a new container runs with the changes and the `--change` instructions.
  */
 import { assert, assertEquals, assertStringIncludes } from "../helpers/assert.ts";
-import { ensureFixtures, fixturePaths } from "../helpers/fixtures.ts";
-import {
-  mountsUnder,
-  skiff,
-  SKIFF_BIN,
-  type SkiffResult,
-  type TempStore,
-  tempStore,
-} from "../helpers/skiff.ts";
+import { ok, withBusyboxStore } from "../helpers/busybox_store.ts";
+import { mountsUnder, SKIFF_BIN, type TempStore } from "../helpers/skiff.ts";
 
 const opts = { sanitizeResources: false, sanitizeOps: false, ignore: Deno.uid() !== 0 };
-
-type Sk = (args: string[]) => Promise<SkiffResult>;
-
-async function withStore(fn: (s: TempStore, sk: Sk) => Promise<void>): Promise<void> {
-  await ensureFixtures();
-  const store = await tempStore();
-  const sk: Sk = (args) => skiff(args, store);
-  try {
-    const load = await sk(["load", "-q", "-i", `${fixturePaths().busybox}.docker.tar`]);
-    assertEquals(load.code, 0, load.stderr);
-    await fn(store, sk);
-  } finally {
-    const ids = (await sk(["ps", "-aq", "--no-trunc"])).stdout.trim().split("\n").filter(Boolean);
-    if (ids.length > 0) await sk(["rm", "-f", ...ids]);
-    await store.cleanup();
-  }
-}
-
-async function ok(sk: Sk, args: string[]): Promise<string> {
-  const r = await sk(args);
-  assertEquals(r.code, 0, `${args.join(" ")}: ${r.stderr}`);
-  return r.stdout;
-}
 
 async function tarList(store: TempStore, args: string[]): Promise<string[]> {
   const out = await new Deno.Command("bash", {
@@ -53,7 +23,7 @@ async function tarList(store: TempStore, args: string[]): Promise<string[]> {
 }
 
 Deno.test("diff: added, changed and deleted paths", opts, async () => {
-  await withStore(async (_store, sk) => {
+  await withBusyboxStore(async (_store, sk) => {
     await ok(sk, ["run", "--name", "d", "busybox", "sh", "-c", "touch /new; rm /etc/group"]);
     const lines = (await ok(sk, ["diff", "d"])).trim().split("\n");
     assertEquals(lines, ["C /etc", "D /etc/group", "A /new"]);
@@ -64,7 +34,7 @@ Deno.test("diff: added, changed and deleted paths", opts, async () => {
 });
 
 Deno.test("diff: a running container", opts, async () => {
-  await withStore(async (_store, sk) => {
+  await withBusyboxStore(async (_store, sk) => {
     await ok(sk, ["run", "-d", "--name", "r", "busybox", "sh", "-c", "mkdir -p /srv/x; sleep 600"]);
     for (let i = 0; i < 50; i++) {
       if ((await ok(sk, ["diff", "r"])).includes("A /srv/x")) break;
@@ -75,7 +45,7 @@ Deno.test("diff: a running container", opts, async () => {
 });
 
 Deno.test("export: the whole file system, to stdout and to a file", opts, async () => {
-  await withStore(async (store, sk) => {
+  await withBusyboxStore(async (store, sk) => {
     await ok(sk, ["run", "--name", "e", "busybox", "sh", "-c", "echo hi > /new; rm /etc/group"]);
     const names = await tarList(store, ["export", "e"]);
     assert(names.includes("bin/busybox"), "bin/busybox missing");
@@ -90,7 +60,7 @@ Deno.test("export: the whole file system, to stdout and to a file", opts, async 
 });
 
 Deno.test("commit: the new image has the changes and the --change config", opts, async () => {
-  await withStore(async (_store, sk) => {
+  await withBusyboxStore(async (_store, sk) => {
     await ok(sk, ["run", "--name", "c", "busybox", "sh", "-c", "echo committed > /committed"]);
     const id = (await ok(sk, [
       "commit",

@@ -4,30 +4,14 @@
  * flag values refused with one line before anything is created.
  */
 import { assertEquals, assertStringIncludes } from "../helpers/assert.ts";
+import { withBusyboxStore } from "../helpers/busybox_store.ts";
 import { ensureFixtures, fixturePaths } from "../helpers/fixtures.ts";
-import { skiff, SKIFF_BIN, type SkiffResult, tempStore } from "../helpers/skiff.ts";
+import { skiff, SKIFF_BIN, tempStore } from "../helpers/skiff.ts";
 
 const opts = { sanitizeResources: false, sanitizeOps: false, ignore: Deno.uid() !== 0 };
 
-type Sk = (args: string[]) => Promise<SkiffResult>;
-
-async function withBusybox(fn: (sk: Sk) => Promise<void>): Promise<void> {
-  await ensureFixtures();
-  const store = await tempStore();
-  const sk: Sk = (args) => skiff(args, { ...store, timeoutMs: 60_000 });
-  try {
-    const load = await sk(["load", "-q", "-i", `${fixturePaths().busybox}.docker.tar`]);
-    assertEquals(load.code, 0, load.stderr);
-    await fn(sk);
-  } finally {
-    const ids = (await sk(["ps", "-aq", "--no-trunc"])).stdout.trim().split("\n").filter(Boolean);
-    if (ids.length > 0) await sk(["rm", "-f", ...ids]);
-    await store.cleanup();
-  }
-}
-
 Deno.test("--init runs an init as pid 1 that reaps and forwards", opts, async () => {
-  await withBusybox(async (sk) => {
+  await withBusyboxStore(async (_store, sk) => {
     const r = await sk(["run", "--rm", "--init", "busybox", "sh", "-c", "cat /proc/1/cmdline"]);
     assertEquals(r.code, 0, r.stderr);
     assertStringIncludes(r.stdout.replaceAll("\0", " "), "/sbin/docker-init");
@@ -37,7 +21,7 @@ Deno.test("--init runs an init as pid 1 that reaps and forwards", opts, async ()
 });
 
 Deno.test("--ulimit sets soft and hard limits", opts, async () => {
-  await withBusybox(async (sk) => {
+  await withBusyboxStore(async (_store, sk) => {
     const r = await sk([
       "run",
       "--rm",
@@ -54,7 +38,7 @@ Deno.test("--ulimit sets soft and hard limits", opts, async () => {
 });
 
 Deno.test("labels show in inspect as a map and in ps as a string", opts, async () => {
-  await withBusybox(async (sk) => {
+  await withBusyboxStore(async (_store, sk) => {
     const c = await sk(["create", "--name", "lab", "-l", "a=1", "--label", "b=two", "busybox"]);
     assertEquals(c.code, 0, c.stderr);
     const i = await sk(["inspect", "-f", "{{json .Config.Labels}}", "lab"]);
@@ -67,7 +51,7 @@ Deno.test("labels show in inspect as a map and in ps as a string", opts, async (
 });
 
 Deno.test("bind mounts: read-write, read-only, --mount and --tmpfs options", opts, async () => {
-  await withBusybox(async (sk) => {
+  await withBusyboxStore(async (_store, sk) => {
     const dir = await Deno.makeTempDir();
     try {
       await Deno.writeTextFile(`${dir}/in.txt`, "from host\n");
@@ -116,7 +100,7 @@ Deno.test("bind mounts: read-write, read-only, --mount and --tmpfs options", opt
 });
 
 Deno.test("bad run flags are refused with one line and create nothing", opts, async () => {
-  await withBusybox(async (sk) => {
+  await withBusyboxStore(async (_store, sk) => {
     const cases: [string[], string][] = [
       [["--memory", "12x"], "invalid size"],
       [["--cpus", "abc"], "failed to parse"],
@@ -141,7 +125,7 @@ Deno.test("bad run flags are refused with one line and create nothing", opts, as
 });
 
 Deno.test("run -a picks the streams shown; ps -s and inspect -s report sizes", opts, async () => {
-  await withBusybox(async (sk) => {
+  await withBusyboxStore(async (_store, sk) => {
     const script = "echo out; echo err >&2";
     const out = await sk(["run", "--rm", "-a", "stdout", "busybox", "sh", "-c", script]);
     assertEquals([out.stdout, out.stderr], ["out\n", ""]);
@@ -209,4 +193,51 @@ Deno.test("an attached run forwards SIGINT and SIGTERM to the container", opts, 
   } finally {
     await store.cleanup();
   }
+});
+
+Deno.test("--cpu-shares, --stop-timeout and logs --until", opts, async () => {
+  await withBusyboxStore(async (_store, sk) => {
+    const shares = await sk([
+      "run",
+      "--rm",
+      "--cpu-shares",
+      "512",
+      "busybox",
+      "cat",
+      "/sys/fs/cgroup/cpu/cpu.shares",
+    ]);
+    assertEquals(shares.code, 0, shares.stderr);
+    assertEquals(shares.stdout.trim(), "512");
+
+    const d = await sk([
+      "run",
+      "-d",
+      "--name",
+      "slow",
+      "--stop-timeout",
+      "1",
+      "busybox",
+      "sh",
+      "-c",
+      'trap "" TERM; echo first; sleep 1; echo second; while true; do sleep 0.1; done',
+    ]);
+    assertEquals(d.code, 0, d.stderr);
+    const timeout = await sk(["inspect", "-f", "{{.Config.StopTimeout}}", "slow"]);
+    assertEquals(timeout.stdout.trim(), "1");
+    let logs = "";
+    for (let i = 0; i < 50 && !logs.includes("second"); i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      logs = (await sk(["logs", "-t", "slow"])).stdout;
+    }
+    const [first, second] = logs.trim().split("\n").map((l) => Date.parse(l.split(" ")[0]));
+    const between = new Date((first + second) / 2).toISOString();
+    const until = await sk(["logs", "--until", between, "slow"]);
+    assertEquals(until.stdout, "first\n");
+    const started = Date.now();
+    const stop = await sk(["stop", "slow"]);
+    assertEquals(stop.code, 0, stop.stderr);
+    const took = Date.now() - started;
+    assertEquals(took >= 900 && took < 8000, true, `stop took ${took} ms`);
+    assertEquals((await sk(["inspect", "-f", "{{.State.ExitCode}}", "slow"])).stdout.trim(), "137");
+  });
 });

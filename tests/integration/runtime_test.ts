@@ -5,31 +5,10 @@
  * has its own store with the busybox fixture image loaded as `busybox`.
  */
 import { assert, assertEquals, assertStringIncludes } from "../helpers/assert.ts";
-import { ensureFixtures, fixturePaths } from "../helpers/fixtures.ts";
-import { skiff, SKIFF_BIN, type SkiffResult, type TempStore, tempStore } from "../helpers/skiff.ts";
+import { type Sk, withBusyboxStore } from "../helpers/busybox_store.ts";
+import { SKIFF_BIN } from "../helpers/skiff.ts";
 
 const opts = { sanitizeResources: false, sanitizeOps: false, ignore: Deno.uid() !== 0 };
-
-/** A store with busybox loaded; every container is removed at the end. */
-async function withStore(fn: (s: TempStore, sk: Sk) => Promise<void>): Promise<void> {
-  await ensureFixtures();
-  const store = await tempStore();
-  const sk: Sk = (args, more = {}) => skiff(args, { ...store, ...more });
-  try {
-    const load = await sk(["load", "-q", "-i", `${fixturePaths().busybox}.docker.tar`]);
-    assertEquals(load.code, 0, load.stderr);
-    await fn(store, sk);
-  } finally {
-    const ids = (await sk(["ps", "-aq", "--no-trunc"])).stdout.trim().split("\n").filter(Boolean);
-    if (ids.length > 0) await sk(["rm", "-f", ...ids]);
-    await store.cleanup();
-  }
-}
-
-type Sk = (
-  args: string[],
-  more?: { stdin?: string; timeoutMs?: number },
-) => Promise<SkiffResult>;
 
 /** `run --rm busybox ...args` expecting success; returns stdout. */
 async function out(sk: Sk, args: string[]): Promise<string> {
@@ -77,7 +56,7 @@ function alive(pid: number): boolean {
 }
 
 Deno.test("isolation: pid 1, hostname, private process list and fds", opts, async () => {
-  await withStore(async (_s, sk) => {
+  await withBusyboxStore(async (_s, sk) => {
     assertEquals((await out(sk, ["busybox", "sh", "-c", "echo $$"])).trim(), "1");
     const r = await sk(["run", "--name", "h", "busybox", "hostname"]);
     assertEquals(r.code, 0, r.stderr);
@@ -110,7 +89,7 @@ Deno.test("isolation: pid 1, hostname, private process list and fds", opts, asyn
 });
 
 Deno.test("isolation: masked and read-only paths", opts, async () => {
-  await withStore(async (_s, sk) => {
+  await withBusyboxStore(async (_s, sk) => {
     const script = [
       "head -c 1 /proc/kcore | wc -c",
       "cat /proc/keys | wc -c",
@@ -124,7 +103,7 @@ Deno.test("isolation: masked and read-only paths", opts, async () => {
 });
 
 Deno.test("isolation: capabilities, seccomp and no-new-privileges", opts, async () => {
-  await withStore(async (_s, sk) => {
+  await withBusyboxStore(async (_s, sk) => {
     const status = (...flags: string[]) =>
       out(sk, [...flags, "busybox", "cat", "/proc/self/status"]);
     const def = await status();
@@ -149,7 +128,7 @@ Deno.test("isolation: capabilities, seccomp and no-new-privileges", opts, async 
 });
 
 Deno.test("isolation: read-only root, tmpfs, user, workdir, env, entrypoint", opts, async () => {
-  await withStore(async (_s, sk) => {
+  await withBusyboxStore(async (_s, sk) => {
     const ro = await sk(["run", "--rm", "--read-only", "busybox", "touch", "/x"]);
     assertEquals(ro.code, 1);
     assertStringIncludes(ro.stderr, "Read-only file system");
@@ -200,7 +179,7 @@ Deno.test("isolation: read-only root, tmpfs, user, workdir, env, entrypoint", op
 });
 
 Deno.test("isolation: network none and host", opts, async () => {
-  await withStore(async (_s, sk) => {
+  await withBusyboxStore(async (_s, sk) => {
     const none = (await out(sk, ["--network", "none", "busybox", "ls", "/sys/class/net"])).trim();
     assertEquals(none.split(/\s+/), ["lo"]);
     const host = (await out(sk, ["--network", "host", "busybox", "ls", "/sys/class/net"])).trim()
@@ -212,7 +191,7 @@ Deno.test("isolation: network none and host", opts, async () => {
 });
 
 Deno.test("cgroups: memory OOM kill, pids limit, cpu quota", opts, async () => {
-  await withStore(async (_s, sk) => {
+  await withBusyboxStore(async (_s, sk) => {
     const oom = await sk([
       "run",
       "--name",
@@ -276,7 +255,7 @@ Deno.test("cgroups: memory OOM kill, pids limit, cpu quota", opts, async () => {
 });
 
 Deno.test("exit codes agree across run, wait, ps and inspect", opts, async () => {
-  await withStore(async (_s, sk) => {
+  await withBusyboxStore(async (_s, sk) => {
     const cases: [string, string[], number][] = [
       ["three", ["sh", "-c", "exit 3"], 3],
       // pid 1 of a namespace ignores SIGKILL from inside (as in Docker): kill a child
@@ -319,7 +298,7 @@ Deno.test("exit codes agree across run, wait, ps and inspect", opts, async () =>
 });
 
 Deno.test("logs: streams, tail, timestamps, since, follow", opts, async () => {
-  await withStore(async (_s, sk) => {
+  await withBusyboxStore(async (_s, sk) => {
     const r = await sk([
       "run",
       "--name",
@@ -367,7 +346,7 @@ Deno.test("logs: streams, tail, timestamps, since, follow", opts, async () => {
 });
 
 Deno.test("lifecycle: detached, stop, kill, restart, start, rm", opts, async () => {
-  await withStore(async (_s, sk) => {
+  await withBusyboxStore(async (_s, sk) => {
     const d = await sk([
       "run",
       "-d",
@@ -459,7 +438,7 @@ Deno.test("lifecycle: detached, stop, kill, restart, start, rm", opts, async () 
 });
 
 Deno.test("lifecycle: --rm, names, create then start", opts, async () => {
-  await withStore(async (_s, sk) => {
+  await withBusyboxStore(async (_s, sk) => {
     const r = await sk(["run", "--rm", "--name", "gone", "busybox", "true"]);
     assertEquals(r.code, 0, r.stderr);
     assertEquals(await psStatus(sk, "gone"), "");
@@ -492,7 +471,7 @@ Deno.test(
   "the monitor cleans up by itself: --rm leaves nothing, exits survive a reboot",
   opts,
   async () => {
-    await withStore(async (s, sk) => {
+    await withBusyboxStore(async (s, sk) => {
       // --rm: record, run directory, anonymous volume and cgroups all go, with no skiff process
       const d = await sk([
         "run",
@@ -548,7 +527,7 @@ Deno.test(
 );
 
 Deno.test("restart policies", opts, async () => {
-  await withStore(async (_s, sk) => {
+  await withBusyboxStore(async (_s, sk) => {
     const r = await sk([
       "run",
       "-d",
@@ -604,7 +583,7 @@ Deno.test(
   "robustness: concurrent runs, killed monitor, killed client, wiped run root",
   opts,
   async () => {
-    await withStore(async (s, sk) => {
+    await withBusyboxStore(async (s, sk) => {
       const runs = await Promise.all(
         Array.from({ length: 20 }, () => sk(["run", "--rm", "busybox", "true"])),
       );

@@ -4,36 +4,12 @@
  * containers, and a new named volume filled from the image's content.
  */
 import { assert, assertEquals, assertStringIncludes } from "../helpers/assert.ts";
-import { ensureFixtures, fixturePaths } from "../helpers/fixtures.ts";
-import { skiff, type SkiffResult, type TempStore, tempStore } from "../helpers/skiff.ts";
+import { ok, type Sk, withBusyboxStore } from "../helpers/busybox_store.ts";
 
 const opts = { sanitizeResources: false, sanitizeOps: false, ignore: Deno.uid() !== 0 };
 
-type Sk = (args: string[]) => Promise<SkiffResult>;
-
-async function withStore(fn: (s: TempStore, sk: Sk) => Promise<void>): Promise<void> {
-  await ensureFixtures();
-  const store = await tempStore();
-  const sk: Sk = (args) => skiff(args, store);
-  try {
-    const load = await sk(["load", "-q", "-i", `${fixturePaths().busybox}.docker.tar`]);
-    assertEquals(load.code, 0, load.stderr);
-    await fn(store, sk);
-  } finally {
-    const ids = (await sk(["ps", "-aq", "--no-trunc"])).stdout.trim().split("\n").filter(Boolean);
-    if (ids.length > 0) await sk(["rm", "-f", ...ids]);
-    await store.cleanup();
-  }
-}
-
-async function ok(sk: Sk, args: string[]): Promise<string> {
-  const r = await sk(args);
-  assertEquals(r.code, 0, `${args.join(" ")}: ${r.stderr}`);
-  return r.stdout;
-}
-
 Deno.test("volume create, ls, inspect, rm", opts, async () => {
-  await withStore(async (store, sk) => {
+  await withBusyboxStore(async (store, sk) => {
     assertEquals(await ok(sk, ["volume", "create", "data"]), "data\n");
     assertEquals(await ok(sk, ["volume", "create", "--label", "tier=db", "--name", "db"]), "db\n");
     assertEquals(await ok(sk, ["volume", "create", "data"]), "data\n"); // idempotent
@@ -113,7 +89,7 @@ async function anonymousName(sk: Sk, container: string, target: string): Promise
 }
 
 Deno.test("volume prune: anonymous unused volumes by default, all with -a", opts, async () => {
-  await withStore(async (_store, sk) => {
+  await withBusyboxStore(async (_store, sk) => {
     await ok(sk, ["volume", "create", "named"]);
     await ok(sk, ["run", "--name", "keeper", "-v", "/kept", "busybox", "true"]);
     await ok(sk, ["run", "--name", "gone", "-v", "/gone", "busybox", "true"]);
@@ -137,7 +113,7 @@ Deno.test(
   "volume data persists across containers; a new volume gets the image's content",
   opts,
   async () => {
-    await withStore(async (store, sk) => {
+    await withBusyboxStore(async (store, sk) => {
       await ok(sk, [
         "run",
         "--rm",
