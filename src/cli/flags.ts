@@ -1,5 +1,5 @@
 /** Building blocks for the command table: one flag in one line, lazy command loaders. */
-import type { CommandModule, FlagSpec, FlagType } from "./spec.ts";
+import type { CommandModule, CommandSpec, FlagSpec, FlagType } from "./spec.ts";
 
 /**
  * A flag entry for the command table.
@@ -9,14 +9,33 @@ import type { CommandModule, FlagSpec, FlagType } from "./spec.ts";
  * flag("env", "e", "list", "Set environment variables");
  * ```
  */
-export function flag(
-  name: string,
+export function flag<
+  const N extends string,
+  const T extends FlagType,
+  const E extends Partial<FlagSpec> = Record<never, never>,
+>(
+  name: N,
   short: string | undefined,
-  type: FlagType,
+  type: T,
   help: string,
-  extra: Partial<FlagSpec> = {},
-): FlagSpec {
-  return { name, short, type, help, ...extra };
+  extra?: E,
+): FlagSpec & { name: N; type: T } & E {
+  return { name, short, type, help, ...extra } as FlagSpec & { name: N; type: T } & E;
+}
+
+/**
+ * A command table entry whose flag list keeps each flag's name and type, so that its
+ * implementation can take `CommandContext<FlagsOf<typeof spec>>`.
+ *
+ * @example
+ * ```ts
+ * const spec = command({ name: "tag", summary: "Tag an image", flags: [flag("all", "a", "bool", "All")] });
+ * ```
+ */
+export function command<const F extends readonly FlagSpec[] = []>(
+  spec: Omit<CommandSpec, "flags"> & { flags?: F },
+): CommandSpec & { flags: F } {
+  return spec as CommandSpec & { flags: F };
 }
 
 /** Docker's `--format` flag. */

@@ -29,11 +29,38 @@ export interface FlagSpec {
 /** Parsed flag values by long name. */
 export type FlagValues = Record<string, string | number | boolean | string[] | undefined>;
 
-/** What a command's implementation receives. */
-export interface CommandContext {
+/**
+ * The parsed value of one flag, from its spec: bools are booleans, lists are arrays, and a
+ * string or int flag is `undefined` unless it was given or has a default.
+ */
+export type FlagValue<S extends FlagSpec> = S["type"] extends "bool" ? boolean
+  : S["type"] extends "list" ? string[]
+  : S["type"] extends "int" ? (S extends { default: number } ? number : number | undefined)
+  : S extends { default: string } ? string
+  : string | undefined;
+
+/**
+ * Parsed flag values typed from a command's flag list, so that a misspelt flag name does not
+ * compile.
+ *
+ * @example
+ * ```ts ignore
+ * type PullFlags = FlagValuesOf<typeof pullCommand.flags>; // { quiet: boolean; platform: string | undefined; ... }
+ * ```
+ */
+export type FlagValuesOf<F extends readonly FlagSpec[]> = {
+  [S in F[number] as S["name"]]: FlagValue<S>;
+};
+
+/** The typed flag values of a command spec made with `command()` (src/cli/flags.ts). */
+export type FlagsOf<C> = C extends { flags: infer F extends readonly FlagSpec[] } ? FlagValuesOf<F>
+  : Record<never, never>;
+
+/** What a command's implementation receives; `F` is its typed flags (`FlagsOf<typeof spec>`). */
+export interface CommandContext<F extends object = FlagValues> {
   /** The command path, e.g. ["image", "ls"]. */
   path: string[];
-  flags: FlagValues;
+  flags: F;
   args: string[];
   global: GlobalOptions;
 }

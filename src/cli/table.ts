@@ -4,7 +4,7 @@
  * what it needs.
  */
 import type { CommandSpec } from "./spec.ts";
-import { flag, formatFlag, lazy } from "./flags.ts";
+import { command, flag, formatFlag, lazy } from "./flags.ts";
 import { containerCommands, containerGroup, fileCommands } from "./table_containers.ts";
 
 const format = formatFlag;
@@ -23,7 +23,7 @@ const platform = flag(
   "Set platform if server is multi-platform capable",
 );
 
-const pull: CommandSpec = {
+export const pull = command({
   name: "pull",
   summary: "Download an image from a registry",
   usage: "[OPTIONS] NAME[:TAG|@DIGEST]",
@@ -37,9 +37,9 @@ const pull: CommandSpec = {
     flag("all-tags", "a", "bool", "Download all tagged images in the repository"),
   ],
   load: lazy("pull"),
-};
+});
 
-const push: CommandSpec = {
+export const push = command({
   name: "push",
   summary: "Upload an image to a registry",
   usage: "[OPTIONS] NAME[:TAG]",
@@ -48,9 +48,9 @@ const push: CommandSpec = {
   complete: "images",
   flags: [quiet("Suppress verbose output"), tlsVerify],
   load: lazy("push"),
-};
+});
 
-const images: CommandSpec = {
+export const images = command({
   name: "images",
   summary: "List images",
   usage: "[OPTIONS] [REPOSITORY[:TAG]]",
@@ -64,9 +64,9 @@ const images: CommandSpec = {
     quiet("Only show image IDs"),
   ],
   load: lazy("images"),
-};
+});
 
-const tag: CommandSpec = {
+export const tag = command({
   name: "tag",
   summary: "Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE",
   usage: "SOURCE_IMAGE[:TAG] TARGET_IMAGE[:TAG]",
@@ -74,9 +74,9 @@ const tag: CommandSpec = {
   maxArgs: 2,
   complete: "images",
   load: lazy("tag"),
-};
+});
 
-const rmi: CommandSpec = {
+export const rmi = command({
   name: "rmi",
   summary: "Remove one or more images",
   usage: "[OPTIONS] IMAGE [IMAGE...]",
@@ -87,9 +87,9 @@ const rmi: CommandSpec = {
     flag("no-prune", undefined, "bool", "Do not delete untagged parents"),
   ],
   load: lazy("rmi"),
-};
+});
 
-const imageInspect: CommandSpec = {
+export const imageInspect = command({
   name: "inspect",
   summary: "Display detailed information on one or more images",
   usage: "[OPTIONS] IMAGE [IMAGE...]",
@@ -97,9 +97,9 @@ const imageInspect: CommandSpec = {
   complete: "images",
   flags: [{ ...format, short: "f" }],
   load: lazy("image_inspect"),
-};
+});
 
-const history: CommandSpec = {
+export const history = command({
   name: "history",
   summary: "Show the history of an image",
   usage: "[OPTIONS] IMAGE",
@@ -115,9 +115,9 @@ const history: CommandSpec = {
     quiet("Only show image IDs"),
   ],
   load: lazy("history"),
-};
+});
 
-const imagePrune: CommandSpec = {
+export const imagePrune = command({
   name: "prune",
   summary: "Remove unused images",
   usage: "[OPTIONS]",
@@ -128,9 +128,9 @@ const imagePrune: CommandSpec = {
     flag("filter", undefined, "list", "Provide filter values (e.g. 'until=<timestamp>')"),
   ],
   load: lazy("image_prune"),
-};
+});
 
-const save: CommandSpec = {
+export const save = command({
   name: "save",
   summary: "Save one or more images to a tar archive (streamed to STDOUT by default)",
   usage: "[OPTIONS] IMAGE [IMAGE...]",
@@ -143,9 +143,9 @@ const save: CommandSpec = {
     }),
   ],
   load: lazy("save"),
-};
+});
 
-const load: CommandSpec = {
+export const load = command({
   name: "load",
   summary: "Load an image from a tar archive or STDIN",
   usage: "[OPTIONS]",
@@ -155,9 +155,9 @@ const load: CommandSpec = {
     quiet("Suppress the load output"),
   ],
   load: lazy("load"),
-};
+});
 
-const importCmd: CommandSpec = {
+export const importCmd = command({
   name: "import",
   summary: "Import the contents from a tarball to create a filesystem image",
   usage: "[OPTIONS] file|-| [REPOSITORY[:TAG]]",
@@ -170,9 +170,9 @@ const importCmd: CommandSpec = {
     platform,
   ],
   load: lazy("import"),
-};
+});
 
-const login: CommandSpec = {
+export const login = command({
   name: "login",
   summary: "Log in to a registry",
   usage: "[OPTIONS] [SERVER]",
@@ -184,17 +184,17 @@ const login: CommandSpec = {
     tlsVerify,
   ],
   load: lazy("login"),
-};
+});
 
-const logout: CommandSpec = {
+export const logout = command({
   name: "logout",
   summary: "Log out from a registry",
   usage: "[SERVER]",
   maxArgs: 1,
   load: lazy("logout"),
-};
+});
 
-const search: CommandSpec = {
+export const search = command({
   name: "search",
   summary: "Search registries for images",
   usage: "[OPTIONS] TERM",
@@ -207,91 +207,101 @@ const search: CommandSpec = {
     tlsVerify,
   ],
   load: lazy("search"),
-};
+});
 
-const version: CommandSpec = {
+export const version = command({
   name: "version",
   summary: "Show the skiff version information",
   maxArgs: 0,
   flags: [format],
   load: lazy("version"),
-};
+});
 
-const info: CommandSpec = {
+export const info = command({
   name: "info",
   summary: "Display system-wide information",
   maxArgs: 0,
   flags: [format],
   load: lazy("info"),
-};
+});
 
-const completion: CommandSpec = {
+export const completion = command({
   name: "completion",
   summary: "Generate the autocompletion script for the specified shell",
   usage: "bash|zsh|fish",
   minArgs: 1,
   maxArgs: 1,
   load: lazy("completion"),
-};
+});
+
+export const volumeCreate = command({
+  name: "create",
+  summary: "Create a volume",
+  usage: "[OPTIONS] [VOLUME]",
+  maxArgs: 1,
+  flags: [
+    flag("driver", "d", "string", "Specify volume driver name", { default: "local" }),
+    flag("label", undefined, "list", "Set metadata for a volume"),
+    flag("name", undefined, "string", "Specify volume name"),
+    flag("opt", "o", "list", "Set driver specific options"),
+  ],
+  load: lazy("volume_create"),
+});
+
+export const volumeLs = command({
+  name: "ls",
+  aliases: ["list"],
+  summary: "List volumes",
+  usage: "[OPTIONS]",
+  maxArgs: 0,
+  flags: [
+    flag("filter", "f", "list", "Provide filter values (e.g. 'dangling=true')"),
+    format,
+    quiet("Only display volume names"),
+  ],
+  load: lazy("volume_ls"),
+});
+
+export const volumeInspect = command({
+  name: "inspect",
+  summary: "Display detailed information on one or more volumes",
+  usage: "[OPTIONS] VOLUME [VOLUME...]",
+  minArgs: 1,
+  complete: "volumes",
+  flags: [{ ...format, short: "f" }],
+  load: lazy("volume_inspect"),
+});
+
+export const volumeRm = command({
+  name: "rm",
+  aliases: ["remove"],
+  summary: "Remove one or more volumes",
+  usage: "[OPTIONS] VOLUME [VOLUME...]",
+  minArgs: 1,
+  complete: "volumes",
+  flags: [flag("force", "f", "bool", "Force the removal of one or more volumes")],
+  load: lazy("volume_rm"),
+});
+
+export const volumePrune = command({
+  name: "prune",
+  summary: "Remove unused local volumes",
+  usage: "[OPTIONS]",
+  maxArgs: 0,
+  flags: [
+    flag("all", "a", "bool", "Remove all unused volumes, not just anonymous ones"),
+    flag("filter", undefined, "list", "Provide filter values (e.g. 'label=<label>')"),
+    flag("force", "f", "bool", "Do not prompt for confirmation"),
+  ],
+  load: lazy("volume_prune"),
+});
 
 const volumeCommands: CommandSpec[] = [
-  {
-    name: "create",
-    summary: "Create a volume",
-    usage: "[OPTIONS] [VOLUME]",
-    maxArgs: 1,
-    flags: [
-      flag("driver", "d", "string", "Specify volume driver name", { default: "local" }),
-      flag("label", undefined, "list", "Set metadata for a volume"),
-      flag("name", undefined, "string", "Specify volume name"),
-      flag("opt", "o", "list", "Set driver specific options"),
-    ],
-    load: lazy("volume_create"),
-  },
-  {
-    name: "ls",
-    aliases: ["list"],
-    summary: "List volumes",
-    usage: "[OPTIONS]",
-    maxArgs: 0,
-    flags: [
-      flag("filter", "f", "list", "Provide filter values (e.g. 'dangling=true')"),
-      format,
-      quiet("Only display volume names"),
-    ],
-    load: lazy("volume_ls"),
-  },
-  {
-    name: "inspect",
-    summary: "Display detailed information on one or more volumes",
-    usage: "[OPTIONS] VOLUME [VOLUME...]",
-    minArgs: 1,
-    complete: "volumes",
-    flags: [{ ...format, short: "f" }],
-    load: lazy("volume_inspect"),
-  },
-  {
-    name: "rm",
-    aliases: ["remove"],
-    summary: "Remove one or more volumes",
-    usage: "[OPTIONS] VOLUME [VOLUME...]",
-    minArgs: 1,
-    complete: "volumes",
-    flags: [flag("force", "f", "bool", "Force the removal of one or more volumes")],
-    load: lazy("volume_rm"),
-  },
-  {
-    name: "prune",
-    summary: "Remove unused local volumes",
-    usage: "[OPTIONS]",
-    maxArgs: 0,
-    flags: [
-      flag("all", "a", "bool", "Remove all unused volumes, not just anonymous ones"),
-      flag("filter", undefined, "list", "Provide filter values (e.g. 'label=<label>')"),
-      flag("force", "f", "bool", "Do not prompt for confirmation"),
-    ],
-    load: lazy("volume_prune"),
-  },
+  volumeCreate,
+  volumeLs,
+  volumeInspect,
+  volumeRm,
+  volumePrune,
 ];
 
 /** Every top-level command, with the `image` group holding the same image verbs. */

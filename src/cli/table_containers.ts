@@ -2,13 +2,13 @@
  * The container commands of skiff's command table (run, create, start, ps,
  * logs, exec...). Implementations load lazily.
  */
-import type { CommandSpec, FlagSpec } from "./spec.ts";
-import { flag, formatFlag, lazy } from "./flags.ts";
+import type { CommandSpec } from "./spec.ts";
+import { command, flag, formatFlag, lazy } from "./flags.ts";
 
 const format = formatFlag;
 
 /** Flags shared by `run` and `create`. */
-export const createFlags: FlagSpec[] = [
+export const createFlags = [
   flag("cap-add", undefined, "list", "Add Linux capabilities"),
   flag("cap-drop", undefined, "list", "Drop Linux capabilities"),
   flag("cpu-shares", "c", "int", "CPU shares (relative weight)"),
@@ -65,7 +65,7 @@ export const createFlags: FlagSpec[] = [
   flag("workdir", "w", "string", "Working directory inside the container"),
 ];
 
-const run: CommandSpec = {
+export const run = command({
   name: "run",
   summary: "Create and run a new container from an image",
   usage: "[OPTIONS] IMAGE [COMMAND] [ARG...]",
@@ -79,9 +79,9 @@ const run: CommandSpec = {
     ...createFlags,
   ],
   load: lazy("run"),
-};
+});
 
-const create: CommandSpec = {
+export const create = command({
   name: "create",
   summary: "Create a new container",
   usage: "[OPTIONS] IMAGE [COMMAND] [ARG...]",
@@ -90,9 +90,9 @@ const create: CommandSpec = {
   complete: "images",
   flags: createFlags,
   load: lazy("create"),
-};
+});
 
-const start: CommandSpec = {
+export const start = command({
   name: "start",
   summary: "Start one or more stopped containers",
   usage: "[OPTIONS] CONTAINER [CONTAINER...]",
@@ -104,9 +104,9 @@ const start: CommandSpec = {
     flag("detach-keys", undefined, "string", "Override the key sequence for detaching a container"),
   ],
   load: lazy("start"),
-};
+});
 
-const stop: CommandSpec = {
+export const stop = command({
   name: "stop",
   summary: "Stop one or more running containers",
   usage: "[OPTIONS] CONTAINER [CONTAINER...]",
@@ -117,16 +117,16 @@ const stop: CommandSpec = {
     flag("signal", "s", "string", "Signal to send to the container"),
   ],
   load: lazy("stop"),
-};
+});
 
-const restart: CommandSpec = {
+export const restart = command({
   ...stop,
   name: "restart",
   summary: "Restart one or more containers",
   load: lazy("restart"),
-};
+});
 
-const kill: CommandSpec = {
+export const kill = command({
   name: "kill",
   summary: "Kill one or more running containers",
   usage: "[OPTIONS] CONTAINER [CONTAINER...]",
@@ -134,9 +134,9 @@ const kill: CommandSpec = {
   complete: "containers",
   flags: [flag("signal", "s", "string", "Signal to send to the container", { default: "KILL" })],
   load: lazy("kill"),
-};
+});
 
-const rm: CommandSpec = {
+export const rm = command({
   name: "rm",
   summary: "Remove one or more containers",
   usage: "[OPTIONS] CONTAINER [CONTAINER...]",
@@ -147,9 +147,9 @@ const rm: CommandSpec = {
     flag("volumes", "v", "bool", "Remove anonymous volumes associated with the container"),
   ],
   load: lazy("rm"),
-};
+});
 
-const ps: CommandSpec = {
+export const ps = command({
   name: "ps",
   summary: "List containers",
   usage: "[OPTIONS]",
@@ -167,9 +167,9 @@ const ps: CommandSpec = {
     flag("size", "s", "bool", "Display total file sizes"),
   ],
   load: lazy("ps"),
-};
+});
 
-const logs: CommandSpec = {
+export const logs = command({
   name: "logs",
   summary: "Fetch the logs of a container",
   usage: "[OPTIONS] CONTAINER",
@@ -187,9 +187,9 @@ const logs: CommandSpec = {
     flag("until", undefined, "string", "Show logs before a timestamp or relative (e.g. 42m)"),
   ],
   load: lazy("logs"),
-};
+});
 
-const exec: CommandSpec = {
+export const exec = command({
   name: "exec",
   summary: "Execute a command in a running container",
   usage: "[OPTIONS] CONTAINER COMMAND [ARG...]",
@@ -207,9 +207,9 @@ const exec: CommandSpec = {
     flag("workdir", "w", "string", "Working directory inside the container"),
   ],
   load: lazy("exec"),
-};
+});
 
-const attach: CommandSpec = {
+export const attach = command({
   name: "attach",
   summary: "Attach local standard input, output, and error streams to a running container",
   usage: "[OPTIONS] CONTAINER",
@@ -224,7 +224,7 @@ const attach: CommandSpec = {
     }),
   ],
   load: lazy("attach"),
-};
+});
 
 const simple = (
   name: string,
@@ -239,6 +239,20 @@ const simple = (
   complete: "containers",
   load,
   ...extra,
+});
+
+export const stats = command({
+  name: "stats",
+  summary: "Display a live stream of container(s) resource usage statistics",
+  usage: "[OPTIONS] [CONTAINER...]",
+  complete: "containers",
+  flags: [
+    flag("all", "a", "bool", "Show all containers (default shows just running)"),
+    format,
+    flag("no-stream", undefined, "bool", "Disable streaming stats and only pull the first result"),
+    flag("no-trunc", undefined, "bool", "Do not truncate output"),
+  ],
+  load: lazy("stats"),
 });
 
 /** Container commands at the top level. */
@@ -292,80 +306,100 @@ export const containerCommands: CommandSpec[] = [
     minArgs: 2,
     maxArgs: 2,
   }),
-  simple(
-    "stats",
-    "Display a live stream of container(s) resource usage statistics",
-    lazy("stats"),
-    {
-      usage: "[OPTIONS] [CONTAINER...]",
-      minArgs: 0,
-      flags: [
-        flag("all", "a", "bool", "Show all containers (default shows just running)"),
-        format,
-        flag(
-          "no-stream",
-          undefined,
-          "bool",
-          "Disable streaming stats and only pull the first result",
-        ),
-        flag("no-trunc", undefined, "bool", "Do not truncate output"),
-      ],
-    },
-  ),
+  stats,
 ];
 
 /** Commands on a container's file system: cp, diff, export, commit. */
+export const cp = command({
+  name: "cp",
+  summary: "Copy files/folders between a container and the local filesystem",
+  usage:
+    "[OPTIONS] CONTAINER:SRC_PATH DEST_PATH|-\n       skiff cp [OPTIONS] SRC_PATH|- CONTAINER:DEST_PATH",
+  minArgs: 2,
+  maxArgs: 2,
+  complete: "containers",
+  flags: [
+    flag("archive", "a", "bool", "Archive mode (copy all uid/gid information)"),
+    flag("follow-link", "L", "bool", "Always follow symbol link in SRC_PATH"),
+    flag("quiet", "q", "bool", "Suppress progress output during copy"),
+  ],
+  load: lazy("cp"),
+});
+
+export const diff = command({
+  name: "diff",
+  summary: "Inspect changes to files or directories on a container's filesystem",
+  usage: "CONTAINER",
+  minArgs: 1,
+  maxArgs: 1,
+  complete: "containers",
+  load: lazy("diff"),
+});
+
+export const exportCmd = command({
+  name: "export",
+  summary: "Export a container's filesystem as a tar archive",
+  usage: "[OPTIONS] CONTAINER",
+  minArgs: 1,
+  maxArgs: 1,
+  complete: "containers",
+  flags: [flag("output", "o", "string", "Write to a file, instead of STDOUT")],
+  load: lazy("export"),
+});
+
+export const commit = command({
+  name: "commit",
+  summary: "Create a new image from a container's changes",
+  usage: "[OPTIONS] CONTAINER [REPOSITORY[:TAG]]",
+  minArgs: 1,
+  maxArgs: 2,
+  complete: "containers",
+  flags: [
+    flag("author", "a", "string", 'Author (e.g., "John Hannibal Smith <hannibal@a-team.com>")'),
+    flag("change", "c", "list", "Apply Dockerfile instruction to the created image"),
+    flag("message", "m", "string", "Commit message"),
+    flag("pause", "p", "bool", "Pause container during commit", { default: true }),
+  ],
+  load: lazy("commit"),
+});
+
 export const fileCommands: CommandSpec[] = [
-  {
-    name: "cp",
-    summary: "Copy files/folders between a container and the local filesystem",
-    usage:
-      "[OPTIONS] CONTAINER:SRC_PATH DEST_PATH|-\n       skiff cp [OPTIONS] SRC_PATH|- CONTAINER:DEST_PATH",
-    minArgs: 2,
-    maxArgs: 2,
-    complete: "containers",
-    flags: [
-      flag("archive", "a", "bool", "Archive mode (copy all uid/gid information)"),
-      flag("follow-link", "L", "bool", "Always follow symbol link in SRC_PATH"),
-      flag("quiet", "q", "bool", "Suppress progress output during copy"),
-    ],
-    load: lazy("cp"),
-  },
-  {
-    name: "diff",
-    summary: "Inspect changes to files or directories on a container's filesystem",
-    usage: "CONTAINER",
-    minArgs: 1,
-    maxArgs: 1,
-    complete: "containers",
-    load: lazy("diff"),
-  },
-  {
-    name: "export",
-    summary: "Export a container's filesystem as a tar archive",
-    usage: "[OPTIONS] CONTAINER",
-    minArgs: 1,
-    maxArgs: 1,
-    complete: "containers",
-    flags: [flag("output", "o", "string", "Write to a file, instead of STDOUT")],
-    load: lazy("export"),
-  },
-  {
-    name: "commit",
-    summary: "Create a new image from a container's changes",
-    usage: "[OPTIONS] CONTAINER [REPOSITORY[:TAG]]",
-    minArgs: 1,
-    maxArgs: 2,
-    complete: "containers",
-    flags: [
-      flag("author", "a", "string", 'Author (e.g., "John Hannibal Smith <hannibal@a-team.com>")'),
-      flag("change", "c", "list", "Apply Dockerfile instruction to the created image"),
-      flag("message", "m", "string", "Commit message"),
-      flag("pause", "p", "bool", "Pause container during commit", { default: true }),
-    ],
-    load: lazy("commit"),
-  },
+  cp,
+  diff,
+  exportCmd,
+  commit,
 ];
+
+export const containerInspect = command({
+  name: "inspect",
+  summary: "Display detailed information on one or more containers",
+  usage: "[OPTIONS] CONTAINER [CONTAINER...]",
+  minArgs: 1,
+  complete: "containers",
+  flags: [{ ...format, short: "f" }, flag("size", "s", "bool", "Display total file sizes")],
+  load: lazy("container_inspect"),
+});
+
+export const containerPrune = command({
+  name: "prune",
+  summary: "Remove all stopped containers",
+  usage: "[OPTIONS]",
+  maxArgs: 0,
+  flags: [
+    flag("force", "f", "bool", "Do not prompt for confirmation"),
+    flag("filter", undefined, "list", "Provide filter values (e.g. 'until=<timestamp>')"),
+  ],
+  load: lazy("container_prune"),
+});
+
+export const containerCleanup = command({
+  name: "cleanup",
+  summary: "Clean up a container after it exited (run by its monitor)",
+  usage: "CONTAINER",
+  minArgs: 1,
+  maxArgs: 1,
+  load: lazy("container_cleanup"),
+});
 
 /** The `container` management group: the same verbs under `skiff container`. */
 export const containerGroup: CommandSpec = {
@@ -375,33 +409,8 @@ export const containerGroup: CommandSpec = {
     ...containerCommands,
     ...fileCommands,
     { ...ps, name: "ls", aliases: ["list", "ps"] },
-    {
-      name: "inspect",
-      summary: "Display detailed information on one or more containers",
-      usage: "[OPTIONS] CONTAINER [CONTAINER...]",
-      minArgs: 1,
-      complete: "containers",
-      flags: [{ ...format, short: "f" }, flag("size", "s", "bool", "Display total file sizes")],
-      load: lazy("container_inspect"),
-    },
-    {
-      name: "prune",
-      summary: "Remove all stopped containers",
-      usage: "[OPTIONS]",
-      maxArgs: 0,
-      flags: [
-        flag("force", "f", "bool", "Do not prompt for confirmation"),
-        flag("filter", undefined, "list", "Provide filter values (e.g. 'until=<timestamp>')"),
-      ],
-      load: lazy("container_prune"),
-    },
-    {
-      name: "cleanup",
-      summary: "Clean up a container after it exited (run by its monitor)",
-      usage: "CONTAINER",
-      minArgs: 1,
-      maxArgs: 1,
-      load: lazy("container_cleanup"),
-    },
+    containerInspect,
+    containerPrune,
+    containerCleanup,
   ],
 };

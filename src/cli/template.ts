@@ -12,7 +12,7 @@
  */
 
 import { InvalidArgumentError } from "../errors.ts";
-import { goFormatFloat } from "./units.ts";
+import { goFormatFloat } from "../units.ts";
 
 // ---------------------------------------------------------------------------
 // Values

@@ -1,6 +1,6 @@
 /** `skiff cp`: copy files or folders between a container and the local file system. */
 import type { CommandContext } from "../cli/spec.ts";
-import { humanSizeWithPrecision } from "../cli/units.ts";
+import { humanSizeWithPrecision } from "../units.ts";
 import { InvalidArgumentError } from "../errors.ts";
 import { findContainer } from "../runtime/container_store.ts";
 import { copyFromContainer, copyToContainer, parseCopyArg } from "../runtime/copy.ts";

@@ -1,7 +1,7 @@
 /** `skiff history`: the layers of an image, newest first, from its config history. */
 import type { CommandContext } from "../cli/spec.ts";
 import { renderList } from "../cli/format.ts";
-import { ago, humanSize } from "../cli/units.ts";
+import { ago, humanSize } from "../units.ts";
 import { openStore } from "../store/store.ts";
 import { getLayer } from "../store/layers.ts";
 import { resolveLocalImage } from "../image/resolve.ts";

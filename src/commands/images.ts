@@ -5,8 +5,8 @@ import { storeLayout } from "../store/store.ts";
 import { resolveStorePaths } from "../store/paths.ts";
 import { type ImageRecord, listImages, readTags } from "../store/images.ts";
 import { type ImageRow, imageRows, readImageConfig } from "../image/views.ts";
-import { InvalidArgumentError } from "../errors.ts";
 import { resolveLocalImage } from "../image/resolve.ts";
+import { labelsMatch, parseFilters } from "../engine/filters.ts";
 
 const columns = [
   { field: "Repository", header: "REPOSITORY" },
@@ -21,19 +21,6 @@ const columns = [
   { field: "UniqueSize", header: "UNIQUE SIZE" },
   { field: "Containers", header: "CONTAINERS" },
 ];
-
-/** Parses `--filter key=value` flags into a map of lists. */
-export function parseFilters(list: string[], allowed: string[]): Map<string, string[]> {
-  const out = new Map<string, string[]>();
-  for (const f of list) {
-    const eq = f.indexOf("=");
-    if (eq <= 0) throw new InvalidArgumentError(`bad format of filter (expected name=value)`);
-    const key = f.slice(0, eq), value = f.slice(eq + 1);
-    if (!allowed.includes(key)) throw new InvalidArgumentError(`invalid filter '${key}'`);
-    out.set(key, [...(out.get(key) ?? []), value]);
-  }
-  return out;
-}
 
 function globToRegExp(glob: string): RegExp {
   const re = glob.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, "[^/]*").replace(
@@ -98,12 +85,7 @@ export default async function images(ctx: CommandContext): Promise<number> {
     const keep: ImageRow[] = [];
     for (const r of rows) {
       const config = await readImageConfig(store, byShortId.get(r.ID)!);
-      const have: Record<string, string> = config.config?.Labels ?? {};
-      const ok = labels.every((l) => {
-        const [k, v] = l.split("=", 2);
-        return k in have && (v === undefined || have[k] === v);
-      });
-      if (ok) keep.push(r);
+      if (labelsMatch(config.config?.Labels, labels)) keep.push(r);
     }
     rows = keep;
   }

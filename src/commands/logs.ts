@@ -2,7 +2,8 @@
 import type { CommandContext } from "../cli/spec.ts";
 import { openStore } from "../store/store.ts";
 import { containerDir, findContainer } from "../runtime/container_store.ts";
-import { type LogOptions, parseLogTime, renderLog } from "../runtime/logs.ts";
+import { type LogOptions, renderLog } from "../runtime/logs.ts";
+import { parseTimestamp } from "../units.ts";
 import { currentState } from "../runtime/state.ts";
 import { InvalidArgumentError } from "../errors.ts";
 
@@ -22,8 +23,8 @@ export default async function logs(ctx: CommandContext): Promise<number> {
   }
   const opts: LogOptions = {
     tail: tailFlag === "all" ? undefined : Number(tailFlag),
-    since: ctx.flags.since ? parseLogTime(ctx.flags.since as string) : undefined,
-    until: ctx.flags.until ? parseLogTime(ctx.flags.until as string) : undefined,
+    since: ctx.flags.since ? parseTimestamp(ctx.flags.since as string) : undefined,
+    until: ctx.flags.until ? parseTimestamp(ctx.flags.until as string) : undefined,
     timestamps: ctx.flags.timestamps === true,
   };
   const path = `${containerDir(store, rec.Id)}/ctr.log`;

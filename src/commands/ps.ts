@@ -8,8 +8,8 @@ import { currentState } from "../runtime/state.ts";
 import { containerRow } from "../runtime/views.ts";
 import { writableLayerSize } from "../runtime/size.ts";
 import { getImage } from "../store/images.ts";
-import { humanSize } from "../cli/units.ts";
-import { parseFilters } from "./images.ts";
+import { humanSize } from "../units.ts";
+import { labelsMatch, parseFilters } from "../engine/filters.ts";
 import { InvalidArgumentError } from "../errors.ts";
 
 const columns = [
@@ -69,12 +69,7 @@ export default async function ps(ctx: CommandContext): Promise<number> {
     const ancestor = filters.get("ancestor");
     if (ancestor && !ancestor.some((a) => rec.ImageName === a || rec.Image.includes(a))) continue;
     const labels = filters.get("label");
-    if (
-      labels && !labels.every((l) => {
-        const [k, v] = l.split("=", 2);
-        return k in rec.Labels && (v === undefined || rec.Labels[k] === v);
-      })
-    ) continue;
+    if (labels && !labelsMatch(rec.Labels, labels)) continue;
     const row = containerRow(rec, state, { noTrunc, now });
     if (ctx.flags.size === true) {
       // Docker's "writable size (virtual size)": the upper layer, then with the image.

@@ -5,12 +5,12 @@
  */
 import type { FlagValues } from "../cli/spec.ts";
 import { InvalidArgumentError } from "../errors.ts";
+import { parseSize } from "../units.ts";
 import { parseMountFlag, parseTmpfsFlag, parseVolumeFlag } from "../runtime/mounts.ts";
 import {
   defaultRunOptions,
   parseCpus,
   parseEnvFile,
-  parseMemory,
   parseRestartPolicy,
   parseSecurityOpt,
   parseSignal,
@@ -91,10 +91,10 @@ export function runOptionsFromFlags(flags: FlagValues, cmd: string[]): RunOption
   if (flags["stop-signal"]) o.stopSignal = parseSignal(flags["stop-signal"] as string).name;
   if (flags["stop-timeout"] !== undefined) o.stopTimeout = flags["stop-timeout"] as number;
   o.ulimits = list(flags, "ulimit").map(parseUlimit);
-  if (flags.memory) o.memory = parseMemory(flags.memory as string);
+  if (flags.memory) o.memory = parseSize(flags.memory as string);
   if (flags["memory-swap"]) {
     const v = flags["memory-swap"] as string;
-    o.memorySwap = v === "-1" ? -1 : parseMemory(v);
+    o.memorySwap = v === "-1" ? -1 : parseSize(v);
   }
   if (flags.cpus) o.cpus = parseCpus(flags.cpus as string);
   if (flags["cpu-shares"] !== undefined) o.cpuShares = flags["cpu-shares"] as number;

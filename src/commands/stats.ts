@@ -1,7 +1,7 @@
 /** `skiff stats`: live (or with --no-stream, one) table of containers' resource usage. */
 import type { CommandContext } from "../cli/spec.ts";
 import { renderList } from "../cli/format.ts";
-import { bytesSize, humanSizeWithPrecision } from "../cli/units.ts";
+import { bytesSize, humanSizeWithPrecision } from "../units.ts";
 import { openStore, type Store } from "../store/store.ts";
 import { CgroupManager } from "../runtime/cgroups.ts";
 import { type ContainerRecord, findContainer, listContainers } from "../runtime/container_store.ts";

@@ -5,7 +5,7 @@ import { listContainers } from "../runtime/container_store.ts";
 import { anonymousVolumeName } from "../runtime/volumes.ts";
 import { openStore, type Store } from "../store/store.ts";
 import { listVolumes, type VolumeRecord } from "../store/volumes.ts";
-import { parseFilters } from "./images.ts";
+import { labelsMatch, parseFilters } from "../engine/filters.ts";
 
 /**
  * Names of volumes used by containers (in any state), each with the ids of
@@ -78,14 +78,7 @@ export function filterVolumes(
     const drivers = filters.get("driver");
     if (drivers && !drivers.includes(v.Driver)) return false;
     const labels = filters.get("label");
-    if (labels) {
-      const have = v.Labels ?? {};
-      for (const l of labels) {
-        const eq = l.indexOf("=");
-        const [k, val] = eq === -1 ? [l, undefined] : [l.slice(0, eq), l.slice(eq + 1)];
-        if (!(k in have) || (val !== undefined && have[k] !== val)) return false;
-      }
-    }
+    if (labels && !labelsMatch(v.Labels, labels)) return false;
     return true;
   });
 }

@@ -1,11 +1,11 @@
 /** `skiff volume prune`: remove volumes no container uses (anonymous ones only unless -a). */
 import { confirm } from "../cli/confirm.ts";
 import type { CommandContext } from "../cli/spec.ts";
-import { humanSize } from "../cli/units.ts";
+import { humanSize } from "../units.ts";
 import { withLock } from "../store/lock.ts";
 import { openStore } from "../store/store.ts";
 import { listVolumes, removeVolume } from "../store/volumes.ts";
-import { parseFilters } from "./images.ts";
+import { parseFilters } from "../engine/filters.ts";
 import { filterVolumes, volumeUsers } from "./volume_ls.ts";
 
 async function diskUsage(path: string): Promise<number> {

@@ -6,7 +6,7 @@ import { compareStrings } from "../compare.ts";
 import type { ImageRecord, TagMap } from "../store/images.ts";
 import { readBlob } from "../store/blobs.ts";
 import type { Store } from "../store/store.ts";
-import { ago, humanSize } from "../cli/units.ts";
+import { ago, humanSize } from "../units.ts";
 import { familiarRepository, parseReference } from "./reference.ts";
 
 /** One row of `skiff images`, as `docker images --format '{{json .}}'` prints it. */

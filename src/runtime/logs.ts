@@ -87,20 +87,3 @@ export function renderLog(
     text: opts.timestamps ? `${l.time} ${l.text}` : l.text,
   }));
 }
-
-/**
- * Parses `--since`/`--until`: RFC 3339 times, Unix seconds, or a duration
- * relative to now ("42m", "1h30m", "10s").
- */
-export function parseLogTime(value: string, now = Date.now()): number {
-  if (/^\d+(\.\d+)?$/.test(value)) return Number(value) * 1000;
-  const rel = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/.exec(value);
-  if (rel && value !== "") {
-    const ms = (Number(rel[1] ?? 0) * 3600 + Number(rel[2] ?? 0) * 60 + Number(rel[3] ?? 0)) *
-      1000;
-    return now - ms;
-  }
-  const t = Date.parse(value);
-  if (isNaN(t)) throw new Error(`invalid time value: ${value}`);
-  return t;
-}

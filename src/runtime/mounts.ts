@@ -4,7 +4,7 @@
  * current directory come from the caller.
  */
 import { InvalidArgumentError } from "../errors.ts";
-import { parseMemory } from "./run_options.ts";
+import { parseSize } from "../units.ts";
 
 /** A host directory or file bound into the container. */
 export interface BindMountSpec {
@@ -249,7 +249,7 @@ export function parseMountFlag(raw: string, ctx: MountParseContext): MountSpec {
         subpath = value;
         break;
       case "tmpfs-size":
-        tmpfs.push(`size=${parseMemory(value)}`);
+        tmpfs.push(`size=${parseSize(value)}`);
         break;
       case "tmpfs-mode": {
         if (!/^[0-7]+$/.test(value)) {

@@ -314,34 +314,6 @@ export function parseSecurityOpt(values: readonly string[]): SecurityOptions {
   return out;
 }
 
-const SIZE_UNITS: Record<string, number> = {
-  "": 1,
-  k: 1024,
-  m: 1024 ** 2,
-  g: 1024 ** 3,
-  t: 1024 ** 4,
-  p: 1024 ** 5,
-};
-
-/**
- * Parses a size with binary units as Docker's RAMInBytes: a number, an
- * optional space, then b, k, m, g, t or p (any case), optionally followed by
- * "b" or "ib" ("512m", "1.5GiB", "100").
- *
- * @example
- * ```ts
- * parseMemory("512m"); // 536870912
- * ```
- */
-export function parseMemory(value: string): number {
-  const m = /^(\d+(?:\.\d+)*) ?([kmgtp])?(?:i?b)?$/i.exec(value);
-  if (!m || (m[2] === undefined && /ib$/i.test(value))) {
-    throw new InvalidArgumentError(`invalid size: '${value}'`);
-  }
-  const n = Number.parseFloat(m[1]);
-  return Math.trunc(n * SIZE_UNITS[(m[2] ?? "").toLowerCase()]);
-}
-
 /**
  * Parses `--cpus` into nano-CPUs.
  *

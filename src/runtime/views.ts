@@ -3,7 +3,7 @@
  * object, with Docker's field names and types (`Labels` is a string in ps,
  * a map in inspect).
  */
-import { ago, statusWord } from "../cli/units.ts";
+import { ago, statusWord } from "../units.ts";
 import type { Store } from "../store/store.ts";
 import { anonymousVolumeName } from "./volumes.ts";
 import {

@@ -3,7 +3,7 @@ import { assertEquals, assertThrows } from "../helpers/assert.ts";
 import { parsePs } from "../../src/runtime/top.ts";
 import { computeStats, type StatsSample } from "../../src/runtime/stats.ts";
 import { parsePortArg } from "../../src/commands/port.ts";
-import { parseUntil } from "../../src/commands/container_prune.ts";
+import { parseTimestamp } from "../../src/units.ts";
 import { parseExecArgs } from "../../src/commands/exec.ts";
 import { statsRow } from "../../src/commands/stats.ts";
 import type { ContainerRecord } from "../../src/runtime/container_store.ts";
@@ -51,11 +51,11 @@ Deno.test("parsePortArg defaults to tcp and rejects junk", () => {
   assertThrows(() => parsePortArg("http"), InvalidArgumentError);
 });
 
-Deno.test("parseUntil takes durations, Unix seconds and timestamps", () => {
-  assertEquals(parseUntil("1h30m", 10_000_000), 10_000_000 - 5_400_000);
-  assertEquals(parseUntil("1700000000"), 1_700_000_000_000);
-  assertEquals(parseUntil("2024-01-02T03:04:05Z"), Date.UTC(2024, 0, 2, 3, 4, 5));
-  assertThrows(() => parseUntil("yesterday"), InvalidArgumentError);
+Deno.test("parseTimestamp takes durations, Unix seconds and timestamps", () => {
+  assertEquals(parseTimestamp("1h30m", 10_000_000), 10_000_000 - 5_400_000);
+  assertEquals(parseTimestamp("1700000000"), 1_700_000_000_000);
+  assertEquals(parseTimestamp("2024-01-02T03:04:05Z"), Date.UTC(2024, 0, 2, 3, 4, 5));
+  assertThrows(() => parseTimestamp("yesterday"), InvalidArgumentError);
 });
 
 Deno.test("parseExecArgs maps exec's flags", () => {

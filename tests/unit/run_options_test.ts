@@ -3,13 +3,13 @@ import {
   defaultRunOptions,
   parseCpus,
   parseEnvFile,
-  parseMemory,
   parseRestartPolicy,
   parseSecurityOpt,
   parseSignal,
   parseUlimit,
 } from "../../src/runtime/run_options.ts";
 import { InvalidArgumentError } from "../../src/errors.ts";
+import { parseSize } from "../../src/units.ts";
 
 function assertError(f: () => unknown, message: string) {
   throws(f, (e: Error) => {
@@ -97,18 +97,18 @@ Deno.test("security options", () => {
 });
 
 Deno.test("memory sizes use binary units", () => {
-  assertEquals(parseMemory("512m"), 512 * 1024 * 1024);
-  assertEquals(parseMemory("512M"), 512 * 1024 * 1024);
-  assertEquals(parseMemory("1g"), 1 << 30);
-  assertEquals(parseMemory("1GiB"), 1 << 30);
-  assertEquals(parseMemory("1.5k"), 1536);
-  assertEquals(parseMemory("100"), 100);
-  assertEquals(parseMemory("100b"), 100);
-  assertEquals(parseMemory("2t"), 2 * 1024 ** 4);
-  assertEquals(parseMemory("64 MB"), 64 * 1024 * 1024);
-  assertError(() => parseMemory("512x"), "invalid size: '512x'");
-  assertError(() => parseMemory("m"), "invalid size: 'm'");
-  assertError(() => parseMemory("-1m"), "invalid size: '-1m'");
+  assertEquals(parseSize("512m"), 512 * 1024 * 1024);
+  assertEquals(parseSize("512M"), 512 * 1024 * 1024);
+  assertEquals(parseSize("1g"), 1 << 30);
+  assertEquals(parseSize("1GiB"), 1 << 30);
+  assertEquals(parseSize("1.5k"), 1536);
+  assertEquals(parseSize("100"), 100);
+  assertEquals(parseSize("100b"), 100);
+  assertEquals(parseSize("2t"), 2 * 1024 ** 4);
+  assertEquals(parseSize("64 MB"), 64 * 1024 * 1024);
+  assertError(() => parseSize("512x"), "invalid size: '512x'");
+  assertError(() => parseSize("m"), "invalid size: 'm'");
+  assertError(() => parseSize("-1m"), "invalid size: '-1m'");
 });
 
 Deno.test("cpus to nano-cpus", () => {

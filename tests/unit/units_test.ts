@@ -9,8 +9,9 @@ import {
   humanSizeWithPrecision,
   parseDuration,
   parseSize,
+  parseTimestamp,
   statusWord,
-} from "../../src/cli/units.ts";
+} from "../../src/units.ts";
 import { InvalidArgumentError } from "../../src/errors.ts";
 
 const SEC = 1000;
@@ -164,4 +165,24 @@ Deno.test("statusWord words each state as docker ps", () => {
     "Restarting (1) 1 second ago",
   );
   assertEquals(statusWord({ status: "dead", now }), "Dead");
+});
+
+Deno.test("parseTimestamp: Docker's since/until grammar", () => {
+  const now = 10_000_000;
+  assertEquals(parseTimestamp("1h30m", now), now - 5_400_000);
+  assertEquals(parseTimestamp("250ms", now), now - 250);
+  assertEquals(parseTimestamp("1700000000", now), 1_700_000_000_000);
+  assertEquals(parseTimestamp("1700000000.25", now), 1_700_000_000_250);
+  assertEquals(parseTimestamp("2024-01-02T03:04:05Z", now), Date.UTC(2024, 0, 2, 3, 4, 5));
+  assertEquals(
+    parseTimestamp("2024-01-02T03:04:05.5+02:00", now),
+    Date.UTC(2024, 0, 2, 1, 4, 5, 500),
+  );
+  assertEquals(parseTimestamp("2024-01-02", now), new Date(2024, 0, 2).getTime());
+  for (const bad of ["yesterday", "", "1x", "2024-13-45", "12:00"]) {
+    assertThrows(
+      () => parseTimestamp(bad, now),
+      { message: `failed to parse value as time or duration: "${bad}"` },
+    );
+  }
 });

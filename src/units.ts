@@ -7,7 +7,7 @@
  * @module
  */
 
-import { InvalidArgumentError } from "../errors.ts";
+import { InvalidArgumentError } from "./errors.ts";
 
 const DECIMAL_ABBRS = ["B", "kB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB"];
 const BINARY_ABBRS = ["B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB", "ZiB", "YiB"];
@@ -303,6 +303,33 @@ export function parseDuration(input: string): number {
     total += Number(`${num[1] || "0"}.${num[2] || "0"}`) * mult;
   }
   return neg ? -total : total;
+}
+
+/**
+ * Parses a point in time as Docker's `--since`, `--until` and `until=` filters take it
+ * (timetypes.GetTimestamp): a Go duration before `now` ("10m", "1h30m"), an RFC 3339 date or
+ * date-time (local time when it has no zone), or Unix seconds with an optional fraction.
+ * Returns milliseconds since the epoch.
+ *
+ * @example
+ * ```ts
+ * parseTimestamp("1h30m", 10_000_000); // 4600000
+ * parseTimestamp("2024-01-02T03:04:05Z"); // 1704164645000
+ * parseTimestamp("1700000000.5"); // 1700000000500
+ * ```
+ */
+export function parseTimestamp(value: string, now: number = Date.now()): number {
+  const bad = () =>
+    new InvalidArgumentError(`failed to parse value as time or duration: "${value}"`);
+  if (/^\d+(\.\d+)?$/.test(value)) return Number(value) * 1000;
+  if (/^[-+]?(\d*\.?\d+(ns|us|µs|ms|s|m|h))+$/.test(value)) return now - parseDuration(value);
+  const m = /^(\d{4}-\d{2}-\d{2})(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}:\d{2})?$/.exec(value);
+  if (!m) throw bad();
+  // Without a zone, Docker reads the time as local: so does Date for date-times, but a bare
+  // date would be UTC, so it gets a midnight time first.
+  const t = Date.parse(m[2] || !m[5] ? (m[2] ? value : `${m[1]}T00:00:00${m[5] ?? ""}`) : value);
+  if (isNaN(t)) throw bad();
+  return t;
 }
 
 /** Container state as the store records it, for {@linkcode statusWord}. */
