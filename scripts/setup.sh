@@ -6,7 +6,9 @@ set -euo pipefail
 cd "$(dirname "$(readlink -f "$0")")/.."
 
 DENO_VERSION=2.9.6
-packages=(gcc make libc6-dev musl-tools linux-libc-dev busybox-static docker-registry umoci skopeo zstd apache2-utils tmux catatonit)
+# podman (with runc) is what interoperability tests load skiff's archives with.
+packages=(gcc make libc6-dev musl-tools linux-libc-dev busybox-static docker-registry umoci skopeo zstd
+  apache2-utils tmux catatonit podman runc)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -19,6 +21,9 @@ if ((${#missing[@]})); then
   apt-get update -qq >&2
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
 fi
+
+# Debian's podman defaults to crun, which refuses hybrid cgroup hosts: configure runc.
+bash scripts/podman_setup.sh >&2
 
 deno=.tools/node_modules/deno/deno
 if ! [[ -x $deno ]] || [[ $($deno --version | head -1) != "deno $DENO_VERSION "* ]]; then
