@@ -5,6 +5,7 @@ set -uo pipefail
 cd "$(dirname "$(readlink -f "$0")")/.."
 bash scripts/setup.sh || { echo "0 passed, 1 failed"; exit 1; }
 deno=.tools/node_modules/deno/deno
+export DENO_DIR=$PWD/.tools/deno_dir # the cache the set-up filled (see bin/skiff)
 passed=0 failed=0
 
 step() { # name, command...
