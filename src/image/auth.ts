@@ -1,289 +1,34 @@
 /**
- * Registry credentials: skiff's auth file (Docker's `config.json` shape),
- * read-only fallback to Docker's own config, and `WWW-Authenticate` parsing.
+ * Registry credentials and `login`: the stored credentials
+ * (`registry_credentials.ts`), `WWW-Authenticate` parsing
+ * (`registry_auth.ts`), and a login that checks them against the registry.
  *
- * skiff's file is `$SKIFF_AUTH_FILE`, else `$XDG_RUNTIME_DIR/skiff/auth.json`,
- * else `~/.config/skiff/auth.json`:
- *
- * ```json
- * { "auths": { "localhost:5000": { "auth": "base64(user:password)" } } }
- * ```
- *
- * Lookups then fall back to `$DOCKER_CONFIG/config.json` and
- * `~/.docker/config.json` (only inline `auths`; credential helpers are not
- * run). Docker Hub may be keyed `docker.io`, `index.docker.io` or
- * `https://index.docker.io/v1/`.
+ * The credential and challenge functions are re-exported here for the
+ * commands that import them from this module; this module imports the
+ * registry client, which never imports it back.
  *
  * @module
  */
 
 import { InvalidArgumentError } from "../errors.ts";
+import type { RegistryClientOptions } from "./registry.ts";
+import { saveCredentials } from "./registry_credentials.ts";
 
-/** A user name and password (or token) for one registry. */
-export interface Credentials {
-  /** User name. */
-  username: string;
-  /** Password or access token. */
-  password: string;
-}
-
-/** One challenge from a `WWW-Authenticate` header. */
-export interface AuthChallenge {
-  /** Lowercase scheme: `bearer`, `basic`. */
-  scheme: string;
-  /** Parameters with lowercase names: `realm`, `service`, `scope`, `error`. */
-  params: Record<string, string>;
-}
-
-/**
- * Parses a `WWW-Authenticate` header into its challenges (RFC 7235):
- * several challenges, quoted strings with commas and escapes.
- *
- * @example
- * ```ts
- * parseWwwAuthenticate('Bearer realm="https://auth.io/token",service="reg"');
- * // [{ scheme: "bearer", params: { realm: "https://auth.io/token", service: "reg" } }]
- * ```
- */
-export function parseWwwAuthenticate(header: string): AuthChallenge[] {
-  const out: AuthChallenge[] = [];
-  let i = 0;
-  const n = header.length;
-  const skipWs = () => {
-    while (i < n && (header[i] === " " || header[i] === "\t")) i++;
-  };
-  const token = () => {
-    const start = i;
-    while (i < n && /[!#$%&'*+.^_`|~0-9A-Za-z-]/.test(header[i])) i++;
-    return header.slice(start, i);
-  };
-  let current: AuthChallenge | undefined;
-  while (i < n) {
-    skipWs();
-    if (header[i] === ",") {
-      i++;
-      continue;
-    }
-    const start = i;
-    const name = token();
-    if (!name) {
-      i++; // skip a stray character
-      continue;
-    }
-    skipWs();
-    if (header[i] === "=" && current) {
-      // auth-param
-      i++;
-      skipWs();
-      let value = "";
-      if (header[i] === '"') {
-        i++;
-        while (i < n && header[i] !== '"') {
-          if (header[i] === "\\" && i + 1 < n) i++;
-          value += header[i++];
-        }
-        i++; // closing quote
-      } else {
-        const vs = i;
-        while (i < n && header[i] !== "," && header[i] !== " ") i++;
-        value = header.slice(vs, i);
-      }
-      current.params[name.toLowerCase()] = value;
-      continue;
-    }
-    // A new challenge: scheme, then maybe token68 or params.
-    i = start + name.length;
-    current = { scheme: name.toLowerCase(), params: {} };
-    out.push(current);
-  }
-  return out;
-}
-
-/**
- * The `Authorization` value for HTTP basic auth (UTF-8, base64).
- *
- * @example
- * ```ts
- * basicAuthHeader({ username: "u", password: "p" }); // "Basic dTpw"
- * ```
- */
-export function basicAuthHeader(creds: Credentials): string {
-  return "Basic " + toBase64(new TextEncoder().encode(`${creds.username}:${creds.password}`));
-}
-
-function toBase64(bytes: Uint8Array): string {
-  let s = "";
-  for (let i = 0; i < bytes.length; i++) s += String.fromCharCode(bytes[i]);
-  return btoa(s);
-}
-
-/**
- * Path of skiff's auth file.
- *
- * @example
- * ```ts
- * authFilePath(); // "/run/user/1000/skiff/auth.json"
- * ```
- */
-export function authFilePath(): string {
-  const explicit = Deno.env.get("SKIFF_AUTH_FILE");
-  if (explicit) return explicit;
-  const runtime = Deno.env.get("XDG_RUNTIME_DIR");
-  if (runtime) return `${runtime}/skiff/auth.json`;
-  return `${Deno.env.get("HOME") ?? "/root"}/.config/skiff/auth.json`;
-}
-
-/**
- * The key a registry is stored under: scheme and path stripped,
- * Docker Hub's aliases folded to `docker.io`.
- *
- * @example
- * ```ts
- * normalizeAuthKey("https://index.docker.io/v1/"); // "docker.io"
- * ```
- */
-export function normalizeAuthKey(registry: string): string {
-  let key = registry.trim().replace(/^[a-z]+:\/\//i, "");
-  const slash = key.indexOf("/");
-  if (slash !== -1) key = key.slice(0, slash);
-  key = key.toLowerCase();
-  if (
-    key === "index.docker.io" || key === "registry-1.docker.io" || key === "registry.hub.docker.com"
-  ) {
-    return "docker.io";
-  }
-  return key;
-}
-
-interface AuthEntry {
-  auth?: string;
-  username?: string;
-  password?: string;
-  [k: string]: unknown;
-}
-interface AuthFile {
-  auths?: Record<string, AuthEntry>;
-  [k: string]: unknown;
-}
-
-async function readAuthFile(path: string): Promise<AuthFile | undefined> {
-  let text: string;
-  try {
-    text = await Deno.readTextFile(path);
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound || e instanceof Deno.errors.PermissionDenied) {
-      return undefined;
-    }
-    throw e;
-  }
-  if (text.trim() === "") return {};
-  try {
-    const doc = JSON.parse(text);
-    if (typeof doc !== "object" || doc === null || Array.isArray(doc)) throw new Error();
-    return doc as AuthFile;
-  } catch {
-    throw new InvalidArgumentError(`invalid auth file ${path}: not a JSON object`);
-  }
-}
-
-function decodeEntry(entry: AuthEntry): Credentials | undefined {
-  if (typeof entry.auth === "string" && entry.auth !== "") {
-    let decoded: string;
-    try {
-      decoded = new TextDecoder().decode(
-        Uint8Array.from(atob(entry.auth), (c) => c.charCodeAt(0)),
-      );
-    } catch {
-      return undefined;
-    }
-    const colon = decoded.indexOf(":");
-    if (colon === -1) return undefined;
-    return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
-  }
-  if (typeof entry.username === "string" && typeof entry.password === "string") {
-    return { username: entry.username, password: entry.password };
-  }
-  return undefined;
-}
-
-function findEntry(file: AuthFile | undefined, registry: string): Credentials | undefined {
-  if (!file?.auths || typeof file.auths !== "object") return undefined;
-  const want = normalizeAuthKey(registry);
-  for (const [key, entry] of Object.entries(file.auths)) {
-    if (normalizeAuthKey(key) === want && entry && typeof entry === "object") {
-      const c = decodeEntry(entry);
-      if (c) return c;
-    }
-  }
-  return undefined;
-}
-
-/** Files searched by {@linkcode getCredentials}, in order. */
-export function credentialFiles(): string[] {
-  const files = [authFilePath()];
-  const dockerConfig = Deno.env.get("DOCKER_CONFIG");
-  if (dockerConfig) files.push(`${dockerConfig}/config.json`);
-  const home = Deno.env.get("HOME");
-  if (home) files.push(`${home}/.docker/config.json`);
-  return files;
-}
-
-/**
- * Stored credentials for `registry`, from skiff's auth file, then
- * `$DOCKER_CONFIG/config.json`, then `~/.docker/config.json`.
- *
- * @example
- * ```ts
- * const creds = await getCredentials("localhost:5000");
- * ```
- */
-export async function getCredentials(registry: string): Promise<Credentials | undefined> {
-  for (const path of credentialFiles()) {
-    const found = findEntry(await readAuthFile(path), registry);
-    if (found) return found;
-  }
-  return undefined;
-}
-
-async function writeAuthFile(path: string, doc: AuthFile): Promise<void> {
-  const dir = path.slice(0, path.lastIndexOf("/")) || "/";
-  await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
-  const tmp = `${path}.tmp-${crypto.randomUUID()}`;
-  try {
-    await Deno.writeTextFile(tmp, JSON.stringify(doc, null, "\t") + "\n", { mode: 0o600 });
-    await Deno.chmod(tmp, 0o600);
-    await Deno.rename(tmp, path);
-  } catch (e) {
-    await Deno.remove(tmp).catch(() => {});
-    throw e;
-  }
-}
-
-/**
- * Saves credentials for `registry` in skiff's auth file (mode 0600,
- * written to a temporary name and renamed), without checking them.
- *
- * @example
- * ```ts
- * await saveCredentials("localhost:5000", { username: "u", password: "p" });
- * ```
- */
-export async function saveCredentials(registry: string, creds: Credentials): Promise<void> {
-  const path = authFilePath();
-  const doc = (await readAuthFile(path)) ?? {};
-  const auths: Record<string, AuthEntry> = { ...(doc.auths ?? {}) };
-  const key = normalizeAuthKey(registry);
-  for (const k of Object.keys(auths)) if (normalizeAuthKey(k) === key) delete auths[k];
-  auths[key] = {
-    auth: toBase64(new TextEncoder().encode(`${creds.username}:${creds.password}`)),
-  };
-  await writeAuthFile(path, { ...doc, auths });
-}
+export {
+  authFilePath,
+  credentialFiles,
+  type Credentials,
+  getCredentials,
+  logout,
+  normalizeAuthKey,
+  saveCredentials,
+} from "./registry_credentials.ts";
+export { type AuthChallenge, basicAuthHeader, parseWwwAuthenticate } from "./registry_auth.ts";
 
 /** Options for {@linkcode login}. */
 export interface LoginOptions {
   /** Passed to the registry client (e.g. `tlsVerify: false`, retries, timeouts). */
-  client?: import("./registry.ts").RegistryClientOptions;
+  client?: RegistryClientOptions;
 }
 
 /**
@@ -309,30 +54,4 @@ export async function login(
   const client = new RegistryClient(registry, { ...opts.client, credentials: () => creds });
   await client.ping();
   await saveCredentials(registry, creds);
-}
-
-/**
- * Removes `registry`'s credentials from skiff's auth file. Returns false
- * when there were none (Docker then prints `Not logged in to ...`).
- *
- * @example
- * ```ts
- * if (!await logout("localhost:5000")) console.log("Not logged in to localhost:5000");
- * ```
- */
-export async function logout(registry: string): Promise<boolean> {
-  const path = authFilePath();
-  const doc = await readAuthFile(path);
-  if (!doc?.auths) return false;
-  const key = normalizeAuthKey(registry);
-  const auths = { ...doc.auths };
-  let removed = false;
-  for (const k of Object.keys(auths)) {
-    if (normalizeAuthKey(k) === key) {
-      delete auths[k];
-      removed = true;
-    }
-  }
-  if (removed) await writeAuthFile(path, { ...doc, auths });
-  return removed;
 }
