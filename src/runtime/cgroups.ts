@@ -6,6 +6,7 @@
  * monitor writes the container's pid into each directory's cgroup.procs.
  */
 import { FailedPreconditionError, InvalidArgumentError, NotFoundError } from "../errors.ts";
+import { attachDeviceFilter, type DeviceRule, parseDeviceRule } from "../sys/cgroup_devices.ts";
 
 /** The file operations the manager needs; paths are absolute. */
 export interface CgroupFs {
@@ -20,6 +21,8 @@ export interface CgroupFs {
   exists(path: string): Promise<boolean>;
   /** Names of the child directories. */
   list(path: string): Promise<string[]>;
+  /** Makes `rules` the device rules of a v2 cgroup directory (an eBPF program). */
+  deviceFilter(dir: string, rules: readonly DeviceRule[]): Promise<void>;
 }
 
 /**
@@ -78,6 +81,15 @@ export class DenoCgroupFs implements CgroupFs {
     for await (const e of Deno.readDir(path)) if (e.isDirectory) out.push(e.name);
     return out;
   }
+  /** Attaches the device program; rootless: nothing (a user namespace cannot mknod devices). */
+  deviceFilter(dir: string, rules: readonly DeviceRule[]): Promise<void> {
+    try {
+      if (Deno.uid() === 0) attachDeviceFilter(dir, rules);
+      return Promise.resolve();
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
 }
 
 /**
@@ -98,6 +110,8 @@ export class MemoryCgroupFs implements CgroupFs {
   dirs = new Set<string>(["/"]);
   /** Every write, in order: [path, value]. */
   writes: [string, string][] = [];
+  /** The device rules set on each v2 directory. */
+  deviceRules = new Map<string, readonly DeviceRule[]>();
   constructor(private template: (dir: string) => Record<string, string> = () => ({})) {}
 
   /** Creates a directory (and parents) with the template's files. */
@@ -159,6 +173,12 @@ export class MemoryCgroupFs implements CgroupFs {
       }
     }
     return Promise.resolve(out);
+  }
+  /** Records the rules. */
+  deviceFilter(dir: string, rules: readonly DeviceRule[]): Promise<void> {
+    if (!this.dirs.has(dir)) return Promise.reject(new Deno.errors.NotFound(dir));
+    this.deviceRules.set(dir, rules);
+    return Promise.resolve();
   }
 }
 
@@ -225,7 +245,7 @@ export interface CgroupLimits {
   /**
    * v1 device access: "default" (Docker's list: the standard nodes, ptys,
    * mknod of anything) or "all" (--privileged). Default "default". On v2 the
-   * device rules need an eBPF program, which the C side would attach.
+   * same rules become an eBPF program attached to the cgroup.
    */
   devices?: "default" | "all";
 }
@@ -265,6 +285,11 @@ export const V1_DEVICE_RULES: readonly string[] = [
   "c 5:2 rwm",
   "c 136:* rwm",
 ];
+/** The device rules of a v2 cgroup: Docker's list after denying everything, or all. */
+export function v2DeviceRules(devices: CgroupLimits["devices"]): DeviceRule[] {
+  if (devices === "all") return [parseDeviceRule("a")];
+  return [parseDeviceRule("a", false), ...V1_DEVICE_RULES.map((r) => parseDeviceRule(r))];
+}
 const CFS_PERIOD = 100000;
 /** v1 reports "no limit" as the largest page-aligned 63-bit value. */
 const V1_UNLIMITED = 9223372036854771712;
@@ -482,6 +507,7 @@ export class CgroupManager {
     await this.fs.mkdir(parent);
     await this.#enable(parent);
     await this.fs.mkdir(dir);
+    await this.fs.deviceFilter(dir, v2DeviceRules(l.devices));
     if (l.memory !== undefined && l.memory > 0) {
       await this.fs.write(`${dir}/memory.max`, String(l.memory));
       if (l.memorySwap !== undefined && await this.fs.exists(`${dir}/memory.swap.max`)) {

@@ -85,6 +85,7 @@ export async function startContainer(
     cpus: o.cpus,
     cpuShares: o.cpuShares,
     pidsLimit: o.pidsLimit,
+    devices: o.privileged ? "all" : "default",
   }).catch((err) => {
     throw wrap(err, `create cgroup for ${rec.Name}`);
   });

@@ -15,6 +15,7 @@ const symbols = {
   skiff_lutimes: { parameters: ["buffer", "i64", "i64", "i64", "i64"], result: "i32" },
   skiff_openat2_in_root: { parameters: ["buffer", "buffer", "i32", "i32"], result: "i32" },
   skiff_close_fd: { parameters: ["i32"], result: "i32" },
+  skiff_cgroup_device_filter: { parameters: ["buffer", "buffer", "u32"], result: "i32" },
   // Layer unpacking (src/sys/unpack.ts): feed and finish run on a worker thread.
   skiff_unpack_new: { parameters: ["buffer", "u32", "buffer"], result: "i32" },
   skiff_unpack_set_idmap: { parameters: ["pointer", "i32", "buffer", "u32"], result: "i32" },

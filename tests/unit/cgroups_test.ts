@@ -310,6 +310,27 @@ Deno.test("v2 create: controllers enabled down the tree, limits written", async 
   ]);
 });
 
+Deno.test("v2 create: Docker's device rules, or all devices with --privileged", async () => {
+  const { fs, mgr } = v2Setup();
+  await mgr.create(ID);
+  const rules = fs.deviceRules.get("/sys/fs/cgroup/skiff/c0ffee")!;
+  assertEquals(rules[0], { type: "a", major: -1, minor: -1, access: "rwm", allow: false });
+  assertEquals(rules.length, V1_DEVICE_RULES.length + 1);
+  assertEquals(rules.every((r, i) => i === 0 || r.allow), true);
+  assertEquals(rules.filter((r) => r.type === "b").map((r) => r.access), ["m"]);
+  assertEquals(rules.find((r) => r.major === 136), {
+    type: "c",
+    major: 136,
+    minor: -1,
+    access: "rwm",
+    allow: true,
+  });
+  await mgr.create("priv", { devices: "all" });
+  assertEquals(fs.deviceRules.get("/sys/fs/cgroup/skiff/priv"), [
+    { type: "a", major: -1, minor: -1, access: "rwm", allow: true },
+  ]);
+});
+
 Deno.test("v2 freeze, thaw, stats, oom, destroy with cgroup.kill", async () => {
   const { fs, mgr } = v2Setup();
   await mgr.create(ID, { memory: 64 << 20 });
