@@ -22,7 +22,7 @@ import { startMonitor } from "./monitor_client.ts";
 import type { PlanExitActions } from "./plan.ts";
 import { serializePlan } from "./plan_format.ts";
 import { readFromLayers } from "./rootfs_read.ts";
-import { buildContainerConfig, findInitBinary, userSpec } from "./spec.ts";
+import { buildContainerConfig, cgroupLimits, findInitBinary, userSpec } from "./spec.ts";
 import { currentState, EXIT_RECORD, procStartTime, waitMonitorDone } from "./state.ts";
 import { resolveUser } from "./user.ts";
 import { writeEtcFiles } from "./etc_files.ts";
@@ -79,14 +79,7 @@ export async function startContainer(
   await Deno.remove(`${dir}/${EXIT_RECORD}`).catch(() => {});
   const o = rec.Options;
   const mgr = await CgroupManager.detect();
-  const cgroupPaths = await mgr.create(rec.Id, {
-    memory: o.memory,
-    memorySwap: o.memorySwap,
-    cpus: o.cpus,
-    cpuShares: o.cpuShares,
-    pidsLimit: o.pidsLimit,
-    devices: o.privileged ? "all" : "default",
-  }).catch((err) => {
+  const cgroupPaths = await mgr.create(rec.Id, cgroupLimits(o)).catch((err) => {
     throw wrap(err, `create cgroup for ${rec.Name}`);
   });
   try {
