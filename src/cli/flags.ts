@@ -38,8 +38,8 @@ export function command<const F extends readonly FlagSpec[] = []>(
   return spec as CommandSpec & { flags: F };
 }
 
-/** Docker's `--format` flag. */
-export const formatFlag: FlagSpec = flag(
+/** Docker's `--format` flag (its name stays a literal type, so `FlagsOf` knows it). */
+export const formatFlag = flag(
   "format",
   undefined,
   "string",

@@ -1,0 +1,76 @@
+/** `volume prune`: removing volumes no container uses (anonymous ones only, unless all). */
+import { withLock } from "../store/lock.ts";
+import { openStore } from "../store/store.ts";
+import { listVolumes, removeVolume } from "../store/volumes.ts";
+import type { StoreOptions } from "./engine_types.ts";
+import type { Filters } from "./filters.ts";
+import { filterVolumes } from "./volume_list.ts";
+import { volumeUsers } from "./volume_users.ts";
+
+/** The filter keys `volume prune` takes (`all=true` is the same as `--all`). */
+export const VOLUME_PRUNE_FILTERS = ["label", "all"] as const;
+
+/** What `volume prune` removed and the bytes their content took. */
+export interface VolumePruneReport {
+  deleted: string[];
+  reclaimed: number;
+}
+
+/**
+ * Whether a prune takes named volumes too: `--all`, or the `all=true` (or `1`) filter.
+ *
+ * @example
+ * ```ts
+ * pruneTakesAll(false, new Map([["all", ["1"]]])); // true
+ * ```
+ */
+export function pruneTakesAll(all: boolean, filters: Filters): boolean {
+  const value = filters.get("all")?.at(-1);
+  return all || value === "true" || value === "1";
+}
+
+async function diskUsage(path: string): Promise<number> {
+  let total = 0;
+  try {
+    for await (const e of Deno.readDir(path)) {
+      const p = `${path}/${e.name}`;
+      const st = await Deno.lstat(p);
+      if (st.isDirectory) total += await diskUsage(p);
+      else if (st.isFile) total += st.size;
+    }
+  } catch {
+    // gone or unreadable: counts as nothing
+  }
+  return total;
+}
+
+/**
+ * Removes every unused volume matching the label filters: anonymous ones only, unless
+ * `all` (or the `all` filter) says named ones too.
+ *
+ * @example
+ * ```ts ignore
+ * const { deleted, reclaimed } = await pruneVolumes({}, { all: true, filters: new Map() });
+ * ```
+ */
+export async function pruneVolumes(
+  where: StoreOptions,
+  opts: { all?: boolean; filters?: Filters },
+): Promise<VolumePruneReport> {
+  const filters = opts.filters ?? new Map();
+  const everything = pruneTakesAll(opts.all === true, filters);
+  const store = await openStore(where);
+  const deleted: string[] = [];
+  let reclaimed = 0;
+  await withLock(`${store.locks}/names.lock`, async () => {
+    const users = await volumeUsers(store);
+    for (const v of filterVolumes(await listVolumes(store), filters, users)) {
+      if (users.has(v.Name) || (!everything && !v.Anonymous)) continue;
+      const size = await diskUsage(v.Mountpoint);
+      await removeVolume(store, v.Name);
+      deleted.push(v.Name);
+      reclaimed += size;
+    }
+  });
+  return { deleted, reclaimed };
+}
