@@ -1,11 +1,10 @@
 /** `skiff history`: the layers of an image, newest first, from its config history. */
-import type { CommandContext } from "../cli/spec.ts";
+import type { CommandContext, FlagsOf } from "../cli/spec.ts";
+import type { history as spec } from "../cli/table.ts";
 import { renderList } from "../cli/format.ts";
 import { ago, humanSize } from "../units.ts";
-import { openStore } from "../store/store.ts";
-import { getLayer } from "../store/layers.ts";
-import { resolveLocalImage } from "../image/resolve.ts";
-import { dockerTime, readImageConfig } from "../image/views.ts";
+import { dockerTime } from "../image/views.ts";
+import { imageHistory } from "../engine/image_inspect.ts";
 
 /** One row of `docker history --format '{{json .}}'`. */
 interface HistoryRow {
@@ -27,43 +26,20 @@ const columns = [
 ];
 
 /** Runs `skiff history [OPTIONS] IMAGE`. */
-export default async function history(ctx: CommandContext): Promise<number> {
-  const store = await openStore(ctx.global);
-  const { record } = await resolveLocalImage(store, ctx.args[0]);
-  const config = await readImageConfig(store, record);
-  const noTrunc = ctx.flags["no-trunc"] === true;
-  const human = ctx.flags.human !== false;
-  const entries: {
-    created?: string;
-    created_by?: string;
-    comment?: string;
-    empty_layer?: boolean;
-  }[] = config.history?.length
-    ? config.history
-    : record.layers.map(() => ({ created: record.created }));
-  const rows: HistoryRow[] = [];
-  let layerIndex = 0;
-  for (const h of entries) {
-    let size = 0;
-    if (!h.empty_layer && layerIndex < record.layers.length) {
-      size = (await getLayer(store, record.layers[layerIndex].chainId))?.size ?? 0;
-      layerIndex++;
-    }
-    const by = h.created_by ?? "";
-    rows.push({
-      Comment: h.comment ?? "",
-      CreatedAt: human ? dockerTime(h.created) : h.created ?? "",
-      CreatedBy: noTrunc || by.length <= 45 ? by : `${by.slice(0, 44)}…`,
-      CreatedSince: h.created ? (human ? ago(h.created) : h.created) : "N/A",
-      ID: "<missing>",
-      Size: human ? humanSize(size) : String(size),
-    });
-  }
-  rows.reverse();
-  if (rows.length) rows[0].ID = noTrunc ? record.id : record.id.slice(7, 19);
+export default async function history(ctx: CommandContext<FlagsOf<typeof spec>>): Promise<number> {
+  const noTrunc = ctx.flags["no-trunc"];
+  const human = ctx.flags.human;
+  const rows: HistoryRow[] = (await imageHistory(ctx.global, ctx.args[0])).map((h) => ({
+    Comment: h.comment,
+    CreatedAt: human ? dockerTime(h.created) : h.created ?? "",
+    CreatedBy: noTrunc || h.createdBy.length <= 45 ? h.createdBy : `${h.createdBy.slice(0, 44)}…`,
+    CreatedSince: h.created ? (human ? ago(h.created) : h.created) : "N/A",
+    ID: h.id === undefined ? "<missing>" : noTrunc ? h.id : h.id.slice(7, 19),
+    Size: human ? humanSize(h.size) : String(h.size),
+  }));
   const out = renderList(rows, {
-    format: ctx.flags.format as string | undefined,
-    quiet: ctx.flags.quiet === true,
+    format: ctx.flags.format,
+    quiet: ctx.flags.quiet,
     columns,
     defaultTable: "table {{.ID}}\t{{.CreatedSince}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}",
   });

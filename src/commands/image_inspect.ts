@@ -1,29 +1,22 @@
 /** `skiff image inspect`: Docker's JSON for one or more images. */
-import type { CommandContext } from "../cli/spec.ts";
+import type { CommandContext, FlagsOf } from "../cli/spec.ts";
+import type { imageInspect as spec } from "../cli/table.ts";
 import { renderInspect } from "../cli/format.ts";
-import { openStore } from "../store/store.ts";
-import { readTags } from "../store/images.ts";
-import { resolveLocalImage } from "../image/resolve.ts";
-import { inspectImage } from "../image/views.ts";
+import { inspectImages } from "../engine/image_inspect.ts";
 
 /** Runs `skiff image inspect [-f FORMAT] IMAGE...`; exits 1 if any image is missing. */
-export default async function imageInspect(ctx: CommandContext): Promise<number> {
-  const store = await openStore(ctx.global);
-  const tags = await readTags(store);
+export default async function imageInspect(
+  ctx: CommandContext<FlagsOf<typeof spec>>,
+): Promise<number> {
+  const reports = await inspectImages(ctx.global, ctx.args);
   const objects: unknown[] = [];
-  let failed = false;
-  for (const name of ctx.args) {
-    try {
-      const { record } = await resolveLocalImage(store, name, tags);
-      objects.push(await inspectImage(store, record, tags));
-    } catch (err) {
-      failed = true;
-      console.error(`Error: ${(err as Error).message}`);
-    }
+  for (const r of reports) {
+    if (r.ok) objects.push(r.value);
+    else console.error(`Error: ${r.error.message}`);
   }
-  const out = renderInspect(objects, ctx.flags.format as string | undefined);
+  const out = renderInspect(objects, ctx.flags.format);
   if (objects.length || !ctx.flags.format) {
     await Deno.stdout.write(new TextEncoder().encode(out));
   }
-  return failed ? 1 : 0;
+  return reports.every((r) => r.ok) ? 0 : 1;
 }

@@ -57,7 +57,7 @@ export async function pruneVolumes(
   where: StoreOptions,
   opts: { all?: boolean; filters?: Filters },
 ): Promise<VolumePruneReport> {
-  const filters = opts.filters ?? new Map();
+  const filters: Filters = opts.filters ?? new Map();
   const everything = pruneTakesAll(opts.all === true, filters);
   const store = await openStore(where);
   const deleted: string[] = [];

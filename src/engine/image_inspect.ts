@@ -1,0 +1,83 @@
+/** Reading one image closely: `image inspect` (Docker's object per name) and `history`. */
+import { resolveLocalImage } from "../image/resolve.ts";
+import { inspectImage, readImageConfig } from "../image/views.ts";
+import { readTags } from "../store/images.ts";
+import { getLayer } from "../store/layers.ts";
+import { openStore } from "../store/store.ts";
+import { eachTarget, type StoreOptions, type TargetReport } from "./engine_types.ts";
+
+/** Docker's image object (`Id`, `RepoTags`, `Config`, `RootFS`...), as `image inspect` shows it. */
+export type ImageInspect = Record<string, unknown>;
+
+/**
+ * One report per name: the image's object, or why it was not found.
+ *
+ * @example
+ * ```ts ignore
+ * const [busybox] = await inspectImages({}, ["busybox"]);
+ * ```
+ */
+export async function inspectImages(
+  where: StoreOptions,
+  names: readonly string[],
+): Promise<TargetReport<ImageInspect>[]> {
+  const store = await openStore(where);
+  const tags = await readTags(store);
+  return await eachTarget(names, async (name) => {
+    const { record } = await resolveLocalImage(store, name, tags);
+    return await inspectImage(store, record, tags);
+  });
+}
+
+/** One entry of an image's history: a build step and the size of the layer it made. */
+export interface HistoryEntry {
+  /** The image's id, on the newest entry only (older steps are not images of their own). */
+  id?: string;
+  /** RFC 3339, when the config says. */
+  created?: string;
+  createdBy: string;
+  comment: string;
+  /** Unpacked bytes of the step's layer; 0 for a step that made none. */
+  size: number;
+}
+
+/**
+ * The history of an image, newest first, from its config (one entry per layer when the config
+ * has none).
+ *
+ * @example
+ * ```ts ignore
+ * const [newest] = await imageHistory({}, "busybox");
+ * ```
+ */
+export async function imageHistory(where: StoreOptions, name: string): Promise<HistoryEntry[]> {
+  const store = await openStore(where);
+  const { record } = await resolveLocalImage(store, name);
+  const config = await readImageConfig(store, record);
+  const steps: {
+    created?: string;
+    created_by?: string;
+    comment?: string;
+    empty_layer?: boolean;
+  }[] = config.history?.length
+    ? config.history
+    : record.layers.map(() => ({ created: record.created }));
+  const out: HistoryEntry[] = [];
+  let layerIndex = 0;
+  for (const h of steps) {
+    let size = 0;
+    if (!h.empty_layer && layerIndex < record.layers.length) {
+      size = (await getLayer(store, record.layers[layerIndex].chainId))?.size ?? 0;
+      layerIndex++;
+    }
+    out.push({
+      created: h.created,
+      createdBy: h.created_by ?? "",
+      comment: h.comment ?? "",
+      size,
+    });
+  }
+  out.reverse();
+  if (out.length) out[0].id = record.id;
+  return out;
+}
