@@ -1,3 +1,5 @@
+import { ensurePrivateDir } from "../sys/private_dir.ts";
+
 /**
  * Where the store lives: `/var/lib/skiff` and `/run/skiff` for root, XDG
  * directories rootless; `--root`/`--runroot` flags and the `SKIFF_ROOT` /
@@ -14,6 +16,9 @@ export interface StorePaths {
 
 /**
  * Resolves the store roots from flags, then environment, then defaults.
+ * Rootless without XDG_RUNTIME_DIR, the run root lives under
+ * `/tmp/skiff-run-<uid>`, which is created private or refused when another
+ * user got there first (`checkPrivate`, for tests).
  *
  * @example
  * ```ts
@@ -24,6 +29,7 @@ export function resolveStorePaths(
   flags: { root?: string; runroot?: string },
   env: (name: string) => string | undefined = (n) => Deno.env.get(n),
   uid: number | null = Deno.uid(),
+  checkPrivate: (dir: string, uid: number) => void = ensurePrivateDir,
 ): StorePaths {
   const rootless = uid !== 0;
   const home = env("HOME") ?? "/root";
@@ -31,8 +37,12 @@ export function resolveStorePaths(
   const runtimeDir = env("XDG_RUNTIME_DIR") || `/tmp/skiff-run-${uid}`;
   const root = flags.root ?? env("SKIFF_ROOT") ??
     (rootless ? `${dataHome}/skiff` : "/var/lib/skiff");
-  const runroot = flags.runroot ?? env("SKIFF_RUNROOT") ??
-    (rootless ? `${runtimeDir}/skiff` : "/run/skiff");
+  let runroot = flags.runroot ?? env("SKIFF_RUNROOT");
+  if (runroot === undefined && rootless) {
+    if (!env("XDG_RUNTIME_DIR")) checkPrivate(runtimeDir, uid ?? 0);
+    runroot = `${runtimeDir}/skiff`;
+  }
+  runroot ??= "/run/skiff";
   return { root: absolute(root), runroot: absolute(runroot) };
 }
 

@@ -1,9 +1,13 @@
 /**
  * Where skiff's native parts live: `ffi/build/` next to the sources, or,
  * in a binary made by `deno compile` (which embeds them with `--include`),
- * a copy written once to a cache directory, since `dlopen` and `exec` need
- * real files.
+ * a copy written once to a private cache directory named by the content's
+ * SHA-256, since `dlopen` and `exec` need real files. Root loads that
+ * library: the directory and the file are checked before every use.
  */
+import { FailedPreconditionError } from "../errors.ts";
+import { ensurePrivateDir } from "./private_dir.ts";
+import { sha256Hex } from "./sha256.ts";
 
 /** True when running from a `deno compile` binary. */
 export function isCompiled(url = import.meta.url): boolean {
@@ -27,18 +31,47 @@ export function assetPath(name: string): string {
 }
 
 function extract(embedded: string, name: string): string {
-  const data = Deno.readFileSync(embedded);
-  const base = Deno.env.get("XDG_RUNTIME_DIR") ?? "/tmp";
-  const dir = `${base}/skiff-native-${Deno.uid() ?? 0}-${data.length.toString(16)}`;
+  const base = Deno.env.get("XDG_RUNTIME_DIR") || "/tmp";
+  return extractAsset(Deno.readFileSync(embedded), name, base, Deno.uid() ?? 0);
+}
+
+/**
+ * Writes `data` as `name` into `<base>/skiff-native-<uid>-<sha256>/` and
+ * returns its path. The directory must be private to `uid` (created 0700,
+ * checked with lstat: a symlink or a directory owned or writable by anyone
+ * else is refused), and the file is loaded only after its SHA-256 was
+ * checked: a file that differs is written again.
+ *
+ * @example
+ * ```ts
+ * const path = extractAsset(Deno.readFileSync(embedded), "libskiff.so", "/tmp", 0);
+ * Deno.dlopen(path, symbols);
+ * ```
+ */
+export function extractAsset(data: Uint8Array, name: string, base: string, uid: number): string {
+  const hash = sha256Hex(data);
+  const dir = `${base}/skiff-native-${uid}-${hash}`;
+  ensurePrivateDir(dir, uid);
   const target = `${dir}/${name}`;
-  try {
-    if (Deno.statSync(target).size === data.length) return target;
-  } catch {
-    // not extracted yet
-  }
-  Deno.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  if (holds(target, hash, uid)) return target;
   const tmp = `${target}.${Deno.pid}`;
   Deno.writeFileSync(tmp, data, { mode: 0o755 });
   Deno.renameSync(tmp, target);
+  if (!holds(target, hash, uid)) {
+    throw new FailedPreconditionError(`${target} does not hold sha256:${hash} after writing it`);
+  }
   return target;
+}
+
+/** Whether `path` is a regular file of `uid`, writable by nobody else, with this SHA-256. */
+function holds(path: string, hash: string, uid: number): boolean {
+  let st: Deno.FileInfo;
+  try {
+    st = Deno.lstatSync(path);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return false;
+    throw e;
+  }
+  if (!st.isFile || st.uid !== uid || (st.mode ?? 0) & 0o022) return false;
+  return sha256Hex(Deno.readFileSync(path)) === hash;
 }
