@@ -1,0 +1,93 @@
+/** `save`, `load` and `import` in the engine: per-name reports, formats, atomic output. */
+import { assertEquals, assertRejects, assertThrows } from "../helpers/assert.ts";
+import { addImage, tempEngineStore } from "../helpers/fake_images.ts";
+import { parseArchiveFormat, saveImages, writeArchiveFile } from "../../src/engine/image_save.ts";
+import { loadImages } from "../../src/engine/image_load.ts";
+import { importImage, importTag } from "../../src/engine/image_import.ts";
+import { openInputFile } from "../../src/engine/image_input.ts";
+import { InvalidArgumentError } from "../../src/errors.ts";
+
+Deno.test("save: one report per name; no archive unless every name is found", async () => {
+  const { where, store, cleanup } = await tempEngineStore();
+  try {
+    const img = await addImage(store, { tags: ["docker.io/library/app:1"] });
+    const bad = await saveImages(where, ["app:1", "nope", "other:2"], "docker-archive");
+    assertEquals(bad.reports.map((r) => r.ok ? r.value : r.error.message), [
+      img.id,
+      "No such image: nope",
+      "No such image: other:2",
+    ]);
+    assertEquals(bad.archive, undefined);
+  } finally {
+    await cleanup();
+  }
+});
+
+Deno.test("save then load: the image and its name come back, in both formats", async () => {
+  const from = await tempEngineStore();
+  const to = await tempEngineStore();
+  try {
+    const img = await addImage(from.store, { tags: ["docker.io/library/app:1"] });
+    for (const format of ["docker-archive", "oci-archive"] as const) {
+      const { reports, archive } = await saveImages(from.where, ["app:1"], format);
+      assertEquals(reports, [{ target: "app:1", ok: true, value: img.id }]);
+      const loaded = await loadImages(to.where, archive!);
+      assertEquals(loaded, [{ id: img.id, names: ["app:1"] }]);
+    }
+  } finally {
+    await from.cleanup();
+    await to.cleanup();
+  }
+});
+
+Deno.test("writeArchiveFile: a failed stream leaves no file, a good one replaces it whole", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const path = `${dir}/out.tar`;
+    await Deno.writeTextFile(path, "old");
+    const failing = new ReadableStream<Uint8Array>({
+      start(c) {
+        c.enqueue(new Uint8Array([1, 2]));
+        c.error(new Error("disk on fire"));
+      },
+    });
+    await assertRejects(() => writeArchiveFile(path, failing), Error);
+    assertEquals(await Deno.readTextFile(path), "old");
+    assertEquals((await Array.fromAsync(Deno.readDir(dir))).map((e) => e.name), ["out.tar"]);
+    await writeArchiveFile(path, ReadableStream.from([new TextEncoder().encode("new")]));
+    assertEquals(await Deno.readTextFile(path), "new");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("archive options: formats, import tags and missing input files", async () => {
+  assertEquals(parseArchiveFormat(undefined), "docker-archive");
+  assertEquals(parseArchiveFormat("oci-archive"), "oci-archive");
+  assertEquals(
+    assertThrows(() => parseArchiveFormat("tar"), InvalidArgumentError).message,
+    'unsupported format "tar": expected docker-archive or oci-archive',
+  );
+  assertEquals(importTag(undefined), undefined);
+  assertEquals(importTag("localhost:5000/x:2"), "localhost:5000/x:2");
+  assertThrows(() => importTag(`x@sha256:${"a".repeat(64)}`), InvalidArgumentError);
+  const missing = await assertRejects(
+    () => openInputFile("/nonexistent/x.tar"),
+    InvalidArgumentError,
+  );
+  assertEquals(missing.message, "open /nonexistent/x.tar: no such file or directory");
+  const { where, cleanup } = await tempEngineStore();
+  try {
+    const bad = await assertRejects(
+      () => importImage(where, { source: "/nonexistent/rootfs.tar" }),
+      InvalidArgumentError,
+    );
+    assertEquals(bad.message, "open /nonexistent/rootfs.tar: no such file or directory");
+    await assertRejects(
+      () => importImage(where, { source: "-", platform: "linux/nonsense/x/y" }),
+      InvalidArgumentError,
+    );
+  } finally {
+    await cleanup();
+  }
+});
