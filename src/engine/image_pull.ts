@@ -7,7 +7,7 @@
 import { InvalidArgumentError, NotFoundError } from "../errors.ts";
 import { parsePlatform, type Platform } from "../image/platform.ts";
 import type { Progress } from "../image/progress.ts";
-import { pullImage, type PullSource } from "../image/pull.ts";
+import { pullImage, type PullResult, type PullSource } from "../image/pull.ts";
 import { candidateReferences, familiarName, type ImageReference } from "../image/reference.ts";
 import { RegistryClient } from "../image/registry.ts";
 import { openStore, type Store } from "../store/store.ts";
@@ -58,6 +58,57 @@ function familiarRepoOf(ref: { registry: string; repository: string }): string {
   return ref.registry === "docker.io" ? ref.repository : `${ref.registry}/${ref.repository}`;
 }
 
+/** A short name's candidates in turn: the next is tried only when `fn` finds no such image. */
+async function firstFound<T>(name: string, fn: (ref: ImageReference) => Promise<T>): Promise<T> {
+  let lastError: unknown;
+  for (const ref of candidateReferences(name)) {
+    try {
+      return await fn(ref);
+    } catch (err) {
+      lastError = err;
+      if (!(err instanceof NotFoundError)) break;
+    }
+  }
+  throw lastError;
+}
+
+/** How {@linkcode pullFirstFound} pulls. */
+export interface PullFirstFoundOptions {
+  platform?: Platform;
+  /** Verify TLS (default true). */
+  tlsVerify?: boolean;
+}
+
+/**
+ * Pulls `name` into an open store from the first registry that has it (a short name is tried
+ * on each search registry in turn) and returns the reference pulled with what was stored.
+ * `begin` is called before each attempt for the progress display of that attempt, which is
+ * finished (`done`) when the attempt ends. This is what a container's pull-if-missing calls.
+ *
+ * @example
+ * ```ts ignore
+ * const { result } = await pullFirstFound(store, "busybox", {}, () => quietProgress());
+ * ```
+ */
+export async function pullFirstFound(
+  store: Store,
+  name: string,
+  opts: PullFirstFoundOptions,
+  begin: (ref: ImageReference) => Progress | Promise<Progress>,
+  connect: PullRegistryFactory = registryClient,
+): Promise<{ ref: ImageReference; result: PullResult }> {
+  return await firstFound(name, async (ref) => {
+    const progress = await begin(ref);
+    try {
+      const client = connect(ref.registry, opts.tlsVerify !== false);
+      const result = await pullImage(store, client, ref, { platform: opts.platform, progress });
+      return { ref, result };
+    } finally {
+      progress.done();
+    }
+  });
+}
+
 /**
  * Pulls an image. `progress` is called for a new progress display for each image pulled; the
  * engine writes docker's `TAG: Pulling from REPO` line (and with `allTags`, one `TAG: DIGEST`
@@ -76,39 +127,38 @@ export async function pullImageByName(
 ): Promise<ImagePullReport> {
   const name = opts.name;
   const platform = opts.platform ? parsePlatform(opts.platform) : undefined;
-  const candidates = candidateReferences(name);
   const tagGiven = /:[^/]*$/.test(name.split("@")[0]) || name.includes("@");
   if (opts.allTags && tagGiven) {
     throw new InvalidArgumentError("tag can't be used with --all-tags/-a");
   }
   const store = await openStore(where);
-  let lastError: unknown;
-  for (const ref of candidates) {
+  const pulling = (ref: ImageReference) => {
     const p = progress();
     p.line(`${ref.tag ?? ref.digest}: Pulling from ${familiarRepoOf(ref)}`);
-    try {
+    return p;
+  };
+  if (opts.allTags) {
+    return await firstFound(name, async (ref) => {
+      pulling(ref).done();
       const client = connect(ref.registry, opts.tlsVerify !== false);
-      if (opts.allTags) {
-        p.done();
-        await pullAllTags(store, client, ref, platform, progress);
-        return { allTags: true, repository: ref.name };
-      }
-      const result = await pullImage(store, client, ref, { platform, progress: p });
-      p.done();
-      return {
-        allTags: false,
-        reference: ref.toString(),
-        familiar: familiarName(ref),
-        manifestDigest: result.manifestDigest,
-        changed: result.changed,
-      };
-    } catch (err) {
-      p.done();
-      lastError = err;
-      if (!(err instanceof NotFoundError) || candidates.length === 1) break;
-    }
+      await pullAllTags(store, client, ref, platform, progress);
+      return { allTags: true, repository: ref.name };
+    });
   }
-  throw lastError;
+  const { ref, result } = await pullFirstFound(
+    store,
+    name,
+    { platform, tlsVerify: opts.tlsVerify },
+    pulling,
+    connect,
+  );
+  return {
+    allTags: false,
+    reference: ref.toString(),
+    familiar: familiarName(ref),
+    manifestDigest: result.manifestDigest,
+    changed: result.changed,
+  };
 }
 
 /** `pull -a`: every tag of the repository, in order, one after the other, as docker does. */

@@ -5,7 +5,7 @@
  */
 import { assertEquals, assertRejects } from "../helpers/assert.ts";
 import { addImage, tempEngineStore } from "../helpers/fake_images.ts";
-import { pullImageByName, type PullRegistry } from "../../src/engine/image_pull.ts";
+import { pullFirstFound, pullImageByName, type PullRegistry } from "../../src/engine/image_pull.ts";
 import { pushImageByName } from "../../src/engine/image_push.ts";
 import { quietProgress } from "../../src/image/progress.ts";
 import type { PushTarget } from "../../src/image/push.ts";
@@ -283,6 +283,29 @@ Deno.test("push: a registry's refusal says how to log in", async () => {
       err.message,
       "unauthorized: authentication required: push to localhost:5000/app (log in with: skiff login localhost:5000)",
     );
+  } finally {
+    await cleanup();
+  }
+});
+
+Deno.test("pullFirstFound: one progress per attempt, each finished; the record is returned", async () => {
+  const { store, cleanup } = await tempEngineStore();
+  try {
+    const registries: Record<string, PullRegistry> = {
+      "one.example": await fakeRegistry({}),
+      "two.example": await fakeRegistry({ app: ["latest"] }),
+    };
+    await withSearchRegistries(["one.example", "two.example"], async () => {
+      const events: string[] = [];
+      const { ref, result } = await pullFirstFound(store, "app", {}, (r) => ({
+        ...quietProgress(),
+        line: () => events.push(`line ${r}`),
+        done: () => events.push(`done ${r}`),
+      }), (r) => registries[r]);
+      assertEquals(ref.toString(), "two.example/app:latest");
+      assertEquals(events, ["done one.example/app:latest", "done two.example/app:latest"]);
+      assertEquals((await readTags(store))["two.example/app:latest"], result.record.id);
+    });
   } finally {
     await cleanup();
   }
