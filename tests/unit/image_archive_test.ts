@@ -170,3 +170,19 @@ Deno.test("import: from an http URL; a missing one is an HTTP error", async () =
     await cleanup();
   }
 });
+
+Deno.test("save by id: the image goes without a name and loads untagged", async () => {
+  const from = await tempEngineStore();
+  const to = await tempEngineStore();
+  try {
+    const img = await addImage(from.store, { tags: ["docker.io/library/app:1"] });
+    const short = img.id.slice(7, 19);
+    const { reports, archive } = await saveImages(from.where, [short], "docker-archive");
+    assertEquals(reports, [{ target: short, ok: true, value: img.id }]);
+    assertEquals(await loadImages(to.where, archive!), [{ id: img.id, names: [] }]);
+    assertEquals(await readTags(to.store), {});
+  } finally {
+    await from.cleanup();
+    await to.cleanup();
+  }
+});
