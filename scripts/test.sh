@@ -20,6 +20,7 @@ step() { # name, command...
 step "deno fmt --check" $deno fmt --check --quiet
 step "deno lint" $deno lint --quiet
 step "deno check" $deno check --quiet main.ts src tests bench
+step "C tests (make -C ffi test)" make -s -C ffi test
 
 log=$(mktemp)
 coverage=$(mktemp -d)
