@@ -13,6 +13,7 @@ import type { Store } from "../store/store.ts";
 import { decompressStream } from "./decompress.ts";
 import { verifyDigest } from "./digest.ts";
 import {
+  checkImageDescriptors,
   type Descriptor,
   type ImageConfig,
   type ImageManifest,
@@ -94,6 +95,7 @@ export async function pullImage(
     blobsToKeep.push(inner);
   }
   const manifest: ImageManifest = parsed.manifest;
+  checkImageDescriptors(manifest);
   const manifestDigest = top.digest;
 
   // Config: small, fetched whole and verified before use; stored with the
