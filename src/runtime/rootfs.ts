@@ -4,10 +4,9 @@
  * directory; a FUSE overlay or a plain copy for rootless later) and lets the root be read
  * before it is mounted (for /etc/passwd and /etc/group).
  */
-import { NotFoundError } from "../errors.ts";
-import { getLayer, lowerDir } from "../store/layers.ts";
 import type { Store } from "../store/store.ts";
 import { containerDir, type ContainerRecord } from "./container_store.ts";
+import { lowerDirs } from "./lower_dirs.ts";
 import type { LaunchPlan } from "./plan.ts";
 import { readFromLayers } from "./rootfs_read.ts";
 
@@ -24,28 +23,6 @@ export interface PreparedRoot {
 /** Prepares containers' root file systems. */
 export interface RootfsProvider {
   prepare(store: Store, rec: ContainerRecord): Promise<PreparedRoot>;
-}
-
-/**
- * Lower directories (top first) of a container's image.
- *
- * @example
- * ```ts
- * const lowers = await lowerDirs(store, rec);
- * ```
- */
-export async function lowerDirs(store: Store, rec: ContainerRecord): Promise<string[]> {
-  const dirs: string[] = [];
-  for (const chain of rec.Layers) {
-    const meta = await getLayer(store, chain);
-    if (!meta) {
-      throw new NotFoundError(
-        `layer ${chain} of container ${rec.Name} is missing from the store`,
-      );
-    }
-    dirs.push(lowerDir(store, meta));
-  }
-  return dirs.reverse();
 }
 
 /**

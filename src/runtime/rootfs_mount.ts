@@ -11,7 +11,7 @@ import { randomSuffix } from "../store/atomic.ts";
 import type { Store } from "../store/store.ts";
 import { type Host, realHost } from "../sys/host.ts";
 import { containerDir, type ContainerRecord } from "./container_store.ts";
-import { lowerDirs } from "./rootfs.ts";
+import { lowerDirs } from "./lower_dirs.ts";
 import { currentState } from "./state.ts";
 import { isRunning } from "./status.ts";
 
@@ -53,11 +53,61 @@ export async function mountContainerRoot(
   const host = opts.host ?? realHost;
   const dir = containerDir(store, rec.Id);
   const lowers = await lowerDirs(store, rec);
+  return await mountOverlay(
+    host,
+    store,
+    opts.writable
+      ? `lowerdir=${lowers.join(":")},upperdir=${dir}/upper,workdir=${dir}/work`
+      : `ro,lowerdir=${[`${dir}/upper`, ...lowers].join(":")}`,
+  );
+}
+
+/**
+ * Mounts the directories `dirsTopFirst` (a container's upper directory and
+ * its image layers) as one read-only overlay on a new scratch directory, so
+ * that paths in it are resolved as the container will see them (whiteouts
+ * and opaque directories applied).
+ *
+ * @example
+ * ```ts
+ * const m = await mountLayers(store, [upper, ...lowers]);
+ * try { ... } finally { await m.unmount(); }
+ * ```
+ */
+export async function mountLayers(
+  store: Store,
+  dirsTopFirst: string[],
+  host: Host = realHost,
+): Promise<{ path: string; unmount: () => Promise<void> }> {
+  if (dirsTopFirst.length >= 2) {
+    return await mountOverlay(host, store, `ro,lowerdir=${dirsTopFirst.join(":")}`);
+  }
+  // overlay wants two lower directories at least: an empty one stands in for the second
+  const empty = `${store.tmp}/empty-${randomSuffix()}`;
+  await host.mkdir(empty, { recursive: true, mode: 0o700 });
+  try {
+    const lower = [...dirsTopFirst, empty].join(":");
+    const m = await mountOverlay(host, store, `ro,lowerdir=${lower}`);
+    return {
+      path: m.path,
+      async unmount() {
+        await m.unmount();
+        await host.remove(empty).catch(() => {});
+      },
+    };
+  } catch (err) {
+    await host.remove(empty).catch(() => {});
+    throw err;
+  }
+}
+
+async function mountOverlay(
+  host: Host,
+  store: Store,
+  options: string,
+): Promise<{ path: string; unmount: () => Promise<void> }> {
   const target = `${store.tmp}/mnt-${randomSuffix()}`;
   await host.mkdir(target, { recursive: true, mode: 0o700 });
-  const options = opts.writable
-    ? `lowerdir=${lowers.join(":")},upperdir=${dir}/upper,workdir=${dir}/work`
-    : `ro,lowerdir=${[`${dir}/upper`, ...lowers].join(":")}`;
   try {
     await run(host, "mount", ["-t", "overlay", "-o", options, "overlay", target]);
   } catch (err) {

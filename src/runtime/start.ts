@@ -38,7 +38,7 @@ import { canStart, isRunning } from "./status.ts";
 import { resolveUser } from "./user.ts";
 import { anonymousVolumeName, prepareVolumes } from "./volumes.ts";
 
-export { lowerDirs } from "./rootfs.ts";
+export { lowerDirs } from "./lower_dirs.ts";
 
 /** Options of `startContainer`: what to do, and the seams it acts through (real ones by default). */
 export interface StartOptions {
