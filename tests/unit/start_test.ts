@@ -3,7 +3,8 @@
  * monitor is asked to mount and join, and what a failed start undoes.
  */
 import { assert, assertEquals, assertRejects } from "../helpers/assert.ts";
-import { SkiffError } from "../../src/errors.ts";
+import { FailedPreconditionError, NotFoundError, SkiffError } from "../../src/errors.ts";
+import { NoCgroups } from "../../src/runtime/cgroups.ts";
 import { startContainer } from "../../src/runtime/start.ts";
 import type { FakeHost } from "../../src/sys/fake_host.ts";
 import {
@@ -214,4 +215,52 @@ Deno.test("start: an id mapper's maps give the container a user namespace", asyn
   assert(plan.some((l) => l[0] === "namespace" && l[1] === "user"));
   const spec = JSON.parse(host.file(`${DIR}/config.json`)!);
   assertEquals(spec.linux.uidMappings, [{ containerID: 0, hostID: 100000, size: 65536 }]);
+});
+
+Deno.test("start: without cgroups (rootless, no delegation) the plan has none to join or remove", async () => {
+  const rec = record();
+  const { host, events } = scene(rec);
+  monitorStarts(host, events);
+  await startContainer(store, rec, {
+    host,
+    cgroups: new NoCgroups(2),
+    rootfs: new FakeRootfs(events),
+    network: new FakeNetwork(events),
+  });
+  const plan = planLines(host.file(`${DIR}/plan`)!);
+  assertEquals(plan.filter((l) => l[0] === "cgroup"), []);
+  assertEquals(plan.find((l) => l[0] === "remove-cgroups"), ["remove-cgroups", "0"]);
+
+  // and a limit it cannot apply is refused before anything else is prepared
+  const limited = record({ memory: 64 << 20 });
+  const s = scene(limited);
+  monitorStarts(s.host, s.events);
+  await assertRejects(
+    () =>
+      startContainer(store, limited, {
+        host: s.host,
+        cgroups: new NoCgroups(2),
+        rootfs: new FakeRootfs(s.events),
+        network: new FakeNetwork(s.events),
+      }),
+    FailedPreconditionError,
+  );
+  assertEquals(s.events, []);
+  assertEquals(s.host.runs, []);
+});
+
+Deno.test("start: a root that cannot be prepared sets up no network and removes the cgroups", async () => {
+  const rec = record();
+  const { host, events } = scene(rec);
+  monitorStarts(host, events);
+  const rootfs = new FakeRootfs(events);
+  rootfs.prepare = () => Promise.reject(new NotFoundError("layer missing"));
+  await assertRejects(
+    () => startContainer(store, rec, { host, ...seams(events), rootfs }),
+    NotFoundError,
+  );
+  assertEquals(events, [`cgroups create ${ID}`, `cgroups destroy ${ID} kill`]);
+  assertEquals(host.runs, []);
+  const state = JSON.parse(host.file(`${DIR}/state.json`)!);
+  assertEquals([state.Status, state.Error], ["created", "layer missing"]);
 });
