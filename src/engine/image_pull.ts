@@ -5,7 +5,6 @@
  * @module
  */
 import { InvalidArgumentError, NotFoundError } from "../errors.ts";
-import { removeStaleScratch } from "../image/gc.ts";
 import { parsePlatform, type Platform } from "../image/platform.ts";
 import type { Progress } from "../image/progress.ts";
 import { pullImage, type PullResult, type PullSource } from "../image/pull.ts";
@@ -150,7 +149,6 @@ export async function pullImageByName(
     throw new InvalidArgumentError("tag can't be used with --all-tags/-a");
   }
   const store = await openStore(where);
-  await removeStaleScratch(store); // what a killed pull or load left behind
   const pulling = (ref: ImageReference) =>
     events.pulling(ref.tag ?? ref.digest ?? "latest", familiarRepoOf(ref));
   if (opts.allTags) {

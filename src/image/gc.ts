@@ -4,7 +4,6 @@
  * nothing reaches is removed. Leftovers of killed commands in the scratch
  * areas are removed once no lock holds them.
  */
-import { ownerAlive } from "../sys/owner.ts";
 import { readJson } from "../store/atomic.ts";
 import { removeBlob } from "../store/blobs.ts";
 import { type ImageRecord, listImages } from "../store/images.ts";
@@ -28,14 +27,12 @@ export async function imagesInUse(store: Store): Promise<Map<string, string[]>> 
 }
 
 /**
- * Removes what killed commands left in the scratch areas (`tmp/`, `ingest/`): entries whose
- * owning process is gone (their names carry its pid and start time, see sys/owner.ts), and
- * untagged entries older than `maxAgeMs`. Another command's work in progress is never touched.
+ * Removes what killed commands left in the scratch areas (`tmp/`, `ingest/`):
+ * entries older than `maxAgeMs`, so that work in progress is never touched.
  */
 export async function removeStaleScratch(store: Store, maxAgeMs = 3_600_000): Promise<string[]> {
   const removed: string[] = [];
   const now = Date.now();
-  const mounts = mountPoints();
   for (const dir of [store.tmp, store.ingest]) {
     let entries: Deno.DirEntry[];
     try {
@@ -45,33 +42,13 @@ export async function removeStaleScratch(store: Store, maxAgeMs = 3_600_000): Pr
     }
     for (const e of entries) {
       const path = `${dir}/${e.name}`;
-      // Never remove through a mount a killed command left (a writable overlay would lose
-      // a container's files): those are left for the unmount that owns them.
-      if (mounts.some((m) => m === path || m.startsWith(`${path}/`))) continue;
-      const alive = ownerAlive(e.name);
-      if (alive === true) continue;
-      if (alive === undefined) {
-        const st = await Deno.lstat(path).catch(() => undefined);
-        if (!st || now - (st.mtime?.getTime() ?? now) < maxAgeMs) continue;
-      }
+      const st = await Deno.lstat(path).catch(() => undefined);
+      if (!st || now - (st.mtime?.getTime() ?? now) < maxAgeMs) continue;
       await Deno.remove(path, { recursive: true }).catch(() => {});
       removed.push(path);
     }
   }
   return removed;
-}
-
-/** Mount points of this mount namespace (octal escapes in /proc/self/mountinfo decoded). */
-function mountPoints(): string[] {
-  let text = "";
-  try {
-    text = Deno.readTextFileSync("/proc/self/mountinfo");
-  } catch {
-    return [];
-  }
-  return text.split("\n").filter(Boolean).map((line) =>
-    line.split(" ")[4].replace(/\\([0-7]{3})/g, (_, o) => String.fromCharCode(parseInt(o, 8)))
-  );
 }
 
 /** Removes layers and blobs no image references (and stale scratch); returns what was removed. */

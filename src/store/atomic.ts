@@ -1,13 +1,9 @@
 /** Crash-safe file writes: write a temporary file in the same directory, then rename. */
-import { ownerTag } from "../sys/owner.ts";
 
-/**
- * A name suffix for temporary files and scratch directories: this process's owner tag (pid and
- * start time, see sys/owner.ts) and 16 random hex digits.
- */
+/** A random name suffix for temporary files and scratch directories. */
 export function randomSuffix(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(8));
-  return `${ownerTag()}-${Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("")}`;
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 /**
