@@ -168,3 +168,20 @@ Deno.test("unpackLayer: an old GNU sparse header whose real size is too small is
 function pax01(map: string): Record<string, string> {
   return { "GNU.sparse.size": "100", "GNU.sparse.map": map, "GNU.sparse.name": "f" };
 }
+
+Deno.test("unpackLayer: a sparse member named as a whiteout is a whiteout; the next entry follows", async () => {
+  const after = await buildTar([{ name: "after", data: "next entry" }]);
+  for (const format of SPARSE_FORMATS) {
+    const sparse = await gnuSparseTar([{ ...MANY, name: ".wh.gone" }], format);
+    const tar = new Uint8Array(sparse.length + after.length);
+    tar.set(sparse);
+    tar.set(after, sparse.length);
+    await withScratch(async (dest) => {
+      await unpackLayer(streamOf(tar, 4096), dest, { chown: false });
+      const gone = await Deno.lstat(`${dest}/gone`);
+      assert(gone.isCharDevice && gone.rdev === 0, `${format}: a whiteout`);
+      assertEquals(await Deno.readTextFile(`${dest}/after`), "next entry", format);
+      assertEquals(Array.from(Deno.readDirSync(dest), (e) => e.name).sort(), ["after", "gone"]);
+    });
+  }
+});
