@@ -80,10 +80,7 @@ export function cgroupDirsOf(procCgroup: string, mountinfo: string): string[] {
  * const plan = { ...execPlan, cgroupPaths: await processCgroupDirs(state.Pid) };
  * ```
  */
-export async function processCgroupDirs(
-  pid: number,
-  host: Host = realHost,
-): Promise<string[]> {
+export async function processCgroupDirs(pid: number, host: Host = realHost): Promise<string[]> {
   const [procCgroup, mountinfo] = await Promise.all([
     host.readTextFile(`/proc/${pid}/cgroup`),
     host.readTextFile("/proc/self/mountinfo"),

@@ -1,9 +1,8 @@
 /** Crash-safe file writes: write a temporary file in the same directory, then rename. */
-
-import { ownerTag } from "./owner_tag.ts";
+import { ownerTag } from "./scratch.ts";
 
 /**
- * A name suffix for temporary files and scratch directories: this process's tag (owner_tag.ts)
+ * A name suffix for temporary files and scratch directories: this process's tag (scratch.ts)
  * and 16 random hex digits, `o<pid>.<start time>-<hex>`, so that what a killed command left
  * can be told from work in progress.
  */

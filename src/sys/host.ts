@@ -12,7 +12,6 @@
 import { writeFileAtomic } from "./atomic.ts";
 import type { DeviceRule } from "./cgroup_devices.ts";
 import { withLock } from "./lock.ts";
-import { statStartTime } from "./owner_tag.ts";
 
 /** What `lstat` tells about a path. */
 export interface HostFileInfo {
@@ -164,7 +163,10 @@ export async function procStartTime(host: Host, pid: number): Promise<string | u
   } catch {
     return undefined;
   }
-  return statStartTime(stat);
+  // The command name may contain spaces and parentheses: split after the last ')'.
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  if (fields[0] === "Z") return undefined; // a zombie is as good as gone
+  return fields[19];
 }
 
 /** Deno's errors for EBUSY carry only a code: give them the Busy class. */

@@ -70,7 +70,8 @@ Deno.test("exec plan: the first process's user, capabilities, rlimits and seccom
   assert(plan.process.env.includes("HOME=/home/app"));
   assert(plan.process.env.includes(`HOSTNAME=${rec.Hostname}`));
   assert(plan.process.env.includes("A=1"));
-  assertEquals([plan.process.args, plan.process.cwd, plan.detach], [["ps"], "/", false]);
+  assertEquals([plan.process.args, plan.process.cwd, plan.detach], [["ps"], "/", false]); // the exec'd process joins the first process's cgroup (here on v2)
+  assertEquals(plan.cgroupPaths, [`/sys/fs/cgroup/skiff/${rec.Id}`]);
 });
 
 Deno.test("exec plan: -u is resolved in the container's root, --privileged drops the filter", async () => {

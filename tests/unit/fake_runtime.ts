@@ -171,10 +171,8 @@ export function scene(
   host.addFile(`${DIR}/state.json`, JSON.stringify({ ...createdState(), ...state }));
   host.addFile("/proc/self/limits", "Max open files            1024                 1048576\n");
   host.addFile("/proc/self/status", "CapEff:\t000001ffffffffff\n");
-  host.addFile(
-    "/proc/self/mountinfo",
-    "35 24 0:30 / /sys/fs/cgroup rw,nosuid,nodev,noexec,relatime shared:9 - cgroup2 cgroup2 rw\n",
-  );
+  // one cgroup v2 hierarchy, where exec finds the container's cgroups to join
+  host.addFile("/proc/self/mountinfo", "30 1 0:26 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw\n");
   host.addFile("/etc/hosts", "127.0.0.1 localhost\n");
   host.addFile("/etc/resolv.conf", "nameserver 10.0.0.2\n");
   return { host, events: [] };

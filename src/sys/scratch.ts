@@ -5,7 +5,6 @@
  * maker is gone was left by a killed command and can be removed at once, without waiting for
  * it to grow old.
  */
-import { ownerTag, statStartTime as startTimeOf } from "../sys/owner_tag.ts";
 
 /** The maker of a scratch entry: a process id and its start time. */
 export interface ScratchOwner {
@@ -13,7 +12,35 @@ export interface ScratchOwner {
   startTime: string;
 }
 
-export { ownerTag };
+let self: string | undefined;
+
+/**
+ * This process's tag, `o<pid>.<start time>`, put in every scratch name it makes.
+ *
+ * @example
+ * ```ts
+ * ownerTag(); // "o4242.1234567"
+ * ```
+ */
+export function ownerTag(): string {
+  if (self === undefined) {
+    let start = "0";
+    try {
+      start = startTimeOf(Deno.readTextFileSync(`/proc/${Deno.pid}/stat`)) ?? "0";
+    } catch {
+      // no /proc: the tag still names the pid, and a pid that is gone is still gone
+    }
+    self = `o${Deno.pid}.${start}`;
+  }
+  return self;
+}
+
+/** Field 22 of a /proc/PID/stat text (undefined for a zombie, which is as good as gone). */
+function startTimeOf(stat: string): string | undefined {
+  // The command name may hold spaces and parentheses: split after the last ')'.
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return fields[0] === "Z" ? undefined : fields[19];
+}
 
 /**
  * The maker named in a scratch entry's name (`...-o<pid>.<start>-<hex>`), or undefined for a
