@@ -132,6 +132,16 @@ export function userSpec(image: ImageRuntimeConfig, options: RunOptions): string
   return options.user ?? image.User ?? "";
 }
 
+/** Where an init binary for --init is looked for, in order of preference. */
+export const INIT_BINARIES: readonly string[] = [
+  "/usr/bin/catatonit",
+  "/usr/libexec/podman/catatonit",
+  "/usr/bin/tini-static",
+  "/usr/bin/tini",
+  "/usr/bin/docker-init",
+  "/usr/libexec/docker/docker-init",
+];
+
 /**
  * Finds an init binary for --init: catatonit (as Podman) or tini (as Docker).
  *
@@ -141,15 +151,7 @@ export function userSpec(image: ImageRuntimeConfig, options: RunOptions): string
  * ```
  */
 export function findInitBinary(exists: (path: string) => boolean): string {
-  const candidates = [
-    "/usr/bin/catatonit",
-    "/usr/libexec/podman/catatonit",
-    "/usr/bin/tini-static",
-    "/usr/bin/tini",
-    "/usr/bin/docker-init",
-    "/usr/libexec/docker/docker-init",
-  ];
-  const found = candidates.find(exists);
+  const found = INIT_BINARIES.find(exists);
   if (!found) {
     throw new FailedPreconditionError(
       "--init needs an init binary: install catatonit or tini (none found in /usr/bin or /usr/libexec)",
@@ -383,11 +385,12 @@ function userMount(m: MountSpec, volumes: Record<string, string>): PlanMount {
       throw new FailedPreconditionError(`no volume was prepared for ${m.target}`);
     }
     return {
-      source: m.subpath ? cleanPath(`${host}/${m.subpath}`) : host,
+      source: host,
       destination: m.target,
       type: "bind",
       flags: ["rbind", "rprivate", ...ro],
       data: "",
+      ...(m.subpath ? { subpath: m.subpath } : {}),
     };
   }
   const { flags, data } = tmpfsOptions(["noexec", "nosuid", "nodev"], [...m.options, ...ro]);
@@ -649,7 +652,7 @@ function toOciSpec(plan: LaunchPlan, input: ContainerConfigInput): OciSpec {
     mounts: plan.mounts.map((m) => ({
       destination: m.destination,
       type: m.type,
-      source: m.source,
+      source: m.subpath ? cleanPath(`${m.source}/${m.subpath}`) : m.source,
       options: [...m.flags, ...(m.data === "" ? [] : m.data.split(","))],
     })),
     linux,

@@ -6,12 +6,13 @@
  */
 import { assertEquals, assertStringIncludes } from "../helpers/assert.ts";
 import { ensureFixtures } from "../helpers/fixtures.ts";
+import { IS_ROOT, skipUnless } from "../helpers/requires.ts";
 
 const SCRIPT = new URL("../../bench/torture/run.sh", import.meta.url).pathname;
 
 Deno.test({
   name: "50 commands killed at random moments leave a store and a host that work",
-  ignore: Deno.uid() !== 0,
+  ignore: skipUnless(IS_ROOT),
   sanitizeResources: false,
   sanitizeOps: false,
   fn: async () => {
