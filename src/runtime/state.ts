@@ -122,17 +122,20 @@ export async function currentState(
     state.MonitorStartTime !== undefined;
   if (monitorAlive) {
     const pidText = await host.readTextFile(`${runDir}/pid`).catch(() => "");
-    const pid = Number(pidText.trim()) || state.Pid;
     const exit = await readJsonFile<ExitFile>(host, `${runDir}/exit`).catch(() => undefined);
+    // The monitor removes the pid file before it reaps the process (its zombie still holds
+    // the pid), so after an exit a missing file means no process: never the pid of the state,
+    // which the kernel may have given to another process since.
+    const pid = Number(pidText.trim()) || (exit === undefined ? state.Pid : 0);
     const restarts = await readRestarts(host, runDir);
     const RestartCount = restarts > 0 ? restarts : state.RestartCount;
-    if (exit !== undefined && (await probe.startTime(pid)) === undefined) {
+    if (exit !== undefined && (pid === 0 || (await probe.startTime(pid)) === undefined)) {
       const finished = await host.exists(`${runDir}/finished`).catch(() => false);
       if (finished) {
         // No restart follows; the monitor is still running the clean-up, which persists this.
         return { ...exitedState(state, exit), RestartCount };
       }
-      return { ...state, Pid: pid, Status: "restarting", RestartCount };
+      return { ...state, Pid: 0, Status: "restarting", RestartCount };
     }
     const paused = await probe.frozen(rec.Id);
     return { ...state, Pid: pid, Status: paused ? "paused" : "running", RestartCount };

@@ -22,6 +22,7 @@ export interface StopEnv {
 
 function sendSignal(host: Host, pid: number, signal: string): void {
   const sig = parseSignal(signal);
+  if (pid <= 0) return; // no process (a restart's back-off): kill(0) would reach our own group
   try {
     host.kill(pid, sig.name);
   } catch (err) {

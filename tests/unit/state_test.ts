@@ -39,6 +39,27 @@ Deno.test("state: the process exited and no restart follows: exited, before the 
   assertEquals(JSON.parse(host.file(`${DIR}/state.json`)!).Status, "running");
 });
 
+Deno.test("state: in a restart's back-off the container has no pid, even when its old pid is reused", async () => {
+  const rec = record();
+  const { host } = runningScene(rec);
+  // the process exited; the monitor removed the pid file before reaping it, and the kernel
+  // has since given the pid to an unrelated host process
+  host.processes.set(PID, { startTime: "9999" });
+  await host.remove(`${RUN_DIR}/pid`);
+  host.addFile(
+    `${RUN_DIR}/exit`,
+    JSON.stringify({ exitCode: 1, exitedAt: "2026-01-01T00:02:00Z", oomKilled: false }),
+  );
+  const state = await currentState(store, rec, host);
+  assertEquals([state.Status, state.Pid], ["restarting", 0]);
+  // the restarted process gets a new pid file: running again, with its own pid
+  host.addProcess(PID + 1, { startTime: "10000" });
+  host.addFile(`${RUN_DIR}/pid`, String(PID + 1));
+  const again = await currentState(store, rec, host);
+  assertEquals([again.Status, again.Pid], ["running", PID + 1]);
+  assertEquals(host.signals, []);
+});
+
 Deno.test("state: a killed monitor's container is killed while it is in the container's cgroup", async () => {
   const rec = record();
   const { host } = runningScene(rec);
