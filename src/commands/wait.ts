@@ -1,12 +1,11 @@
 /** `skiff wait`: block until containers stop, then print their exit codes. */
 import type { CommandContext } from "../cli/spec.ts";
-import { waitForExit } from "../runtime/stop.ts";
-import { forEachContainer } from "./containers.ts";
+import { openStore } from "../store/store.ts";
+import { waitContainers } from "../engine/container_lifecycle.ts";
+import { exitCode, printReport } from "./containers.ts";
 
 /** Runs `skiff wait CONTAINER...`. */
-export default function wait(ctx: CommandContext): Promise<number> {
-  return forEachContainer(ctx, async (store, rec) => {
-    const state = await waitForExit(store, rec);
-    return String(state?.ExitCode ?? -1);
-  });
+export default async function wait(ctx: CommandContext<Record<never, never>>): Promise<number> {
+  const store = await openStore(ctx.global);
+  return exitCode(await waitContainers(store, ctx.args, printReport((code) => String(code))));
 }

@@ -11,6 +11,7 @@ import { withLock } from "../store/lock.ts";
 import type { Store } from "../store/store.ts";
 import type { RunOptions } from "./run_options.ts";
 import type { ImageRuntimeConfig } from "./spec.ts";
+import type { CgroupLimits } from "./cgroups.ts";
 
 /** What a container was created with. */
 export interface ContainerRecord {
@@ -37,6 +38,8 @@ export interface ContainerRecord {
   Labels: Record<string, string>;
   StopSignal: string;
   StopTimeout: number;
+  /** Normalized cgroup limits as create decided them (absent in records made before). */
+  Limits?: CgroupLimits;
   /** The parsed flags. */
   Options: RunOptions;
   /** The image's runtime config at create time (Env, Cmd, Entrypoint, User...). */

@@ -22,7 +22,8 @@ import { startMonitor } from "./monitor_client.ts";
 import type { PlanExitActions } from "./plan.ts";
 import { serializePlan } from "./plan_format.ts";
 import { readFromLayers } from "./rootfs_read.ts";
-import { buildContainerConfig, cgroupLimits, findInitBinary, userSpec } from "./spec.ts";
+import { buildContainerConfig, findInitBinary } from "./spec.ts";
+import { createdContainer } from "./create.ts";
 import { currentState, EXIT_RECORD, procStartTime, waitMonitorDone } from "./state.ts";
 import { resolveUser } from "./user.ts";
 import { writeEtcFiles } from "./etc_files.ts";
@@ -78,15 +79,16 @@ export async function startContainer(
   }
   await Deno.remove(`${dir}/${EXIT_RECORD}`).catch(() => {});
   const o = rec.Options;
+  const created = createdContainer(rec);
   const mgr = await CgroupManager.detect();
-  const cgroupPaths = await mgr.create(rec.Id, cgroupLimits(o)).catch((err) => {
+  const cgroupPaths = await mgr.create(rec.Id, created.Limits).catch((err) => {
     throw wrap(err, `create cgroup for ${rec.Name}`);
   });
   try {
     const lowers = await lowerDirs(store, rec);
     const layersTopFirst = [`${dir}/upper`, ...lowers];
     const user = await resolveUser(
-      userSpec(rec.ImageConfig, o),
+      created.User,
       (p) => readFromLayers(layersTopFirst, p),
     );
     const volumes = await prepareVolumes(store, rec, layersTopFirst);
@@ -94,7 +96,7 @@ export async function startContainer(
     const etcFiles = await writeEtcFiles(dir, hostNetworkName ?? rec.Hostname, o.network);
     const { plan, spec } = buildContainerConfig({
       id: rec.Id,
-      image: rec.ImageConfig,
+      container: created,
       options: o,
       layers: lowers,
       bundle: {

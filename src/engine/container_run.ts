@@ -1,0 +1,109 @@
+/**
+ * `run`: create and start a container, then (in the foreground) relay its stdio until it exits
+ * and give its exit code, after its monitor removed it with `--rm`.
+ *
+ * @module
+ */
+import { ExecError } from "../errors.ts";
+import type { Store } from "../store/store.ts";
+import { readJson } from "../store/atomic.ts";
+import {
+  type ContainerRecord,
+  containerRunDir,
+  type ContainerState,
+} from "../runtime/container_store.ts";
+import { startContainer } from "../runtime/start.ts";
+import { removeContainer } from "../runtime/remove.ts";
+import { type ExitFile, procStartTime } from "../runtime/state.ts";
+import { attachTerminal } from "../runtime/attach_terminal.ts";
+import { createContainer, type CreateRequest, type PullEvents } from "./container_create.ts";
+import { forwardSignals } from "./container_attach.ts";
+
+/** A container `run` created and started. */
+export interface StartedRun {
+  rec: ContainerRecord;
+  state: ContainerState;
+}
+
+/**
+ * Creates and starts a container; with `attach`, its process waits for an attach client. A
+ * container that never started is removed again if it was created with `--rm`.
+ *
+ * @example
+ * ```ts ignore
+ * const run = await startRun(store, { image: "busybox", options }, false, events);
+ * ```
+ */
+export async function startRun(
+  store: Store,
+  req: CreateRequest,
+  attach: boolean,
+  events: PullEvents,
+): Promise<StartedRun> {
+  const rec = await createContainer(store, req, events);
+  try {
+    return { rec, state: await startContainer(store, rec, { waitForAttach: attach }) };
+  } catch (err) {
+    if (rec.Options.autoRemove) {
+      await removeContainer(store, rec, { force: true, volumes: true }).catch(() => {});
+    }
+    throw err;
+  }
+}
+
+/** What the foreground relays. */
+export interface RunAttachOptions {
+  streams: { stdin: boolean; stdout: boolean; stderr: boolean };
+  detachKeys: Uint8Array;
+}
+
+/**
+ * Relays a started container's stdio until it exits; resolves with its exit code (undefined if
+ * the user detached). A command that could not be run (126, 127) is an ExecError with the
+ * monitor's reason.
+ *
+ * @example
+ * ```ts ignore
+ * const code = await attachRun(store, run, { streams, detachKeys });
+ * ```
+ */
+export async function attachRun(
+  store: Store,
+  { rec, state }: StartedRun,
+  opts: RunAttachOptions,
+): Promise<number | undefined> {
+  const code = await attachTerminal(store, rec, {
+    stdin: rec.Options.interactive && opts.streams.stdin,
+    streams: opts.streams,
+    tty: rec.Options.tty,
+    detachKeys: opts.detachKeys,
+    proxySignals: forwardSignals(state.Pid),
+  });
+  if (code === undefined) return undefined; // detached: the container keeps running
+  const runDir = containerRunDir(store, rec.Id);
+  const exit = await readJson<ExitFile>(`${runDir}/exit`).catch(() => undefined);
+  if ((code === 126 || code === 127) && exit?.error) {
+    throw new ExecError(exit.error, code);
+  }
+  if (rec.Options.autoRemove) await waitMonitorGone(state.MonitorPid, state.MonitorStartTime);
+  return code;
+}
+
+/**
+ * Waits for the monitor to finish its clean-up (so `--rm` has removed the container when
+ * `run` returns). Nothing else runs by now, so the pauses block the thread: the first
+ * setTimeout loads Deno's Node compatibility timers, about 7 ms of CPU that every
+ * `run --rm` would pay for a few milliseconds of waiting.
+ */
+async function waitMonitorGone(pid: number, start: string | undefined): Promise<void> {
+  let delay = 1;
+  for (let waited = 0; waited < 30_000; waited += delay) {
+    const now = await procStartTime(pid);
+    if (now === undefined || now !== start) return;
+    Atomics.wait(pause, 0, 0, delay);
+    delay = Math.min(delay * 2, 50);
+  }
+}
+
+/** Never notified: Atomics.wait on it is a plain sleep. */
+const pause = new Int32Array(new SharedArrayBuffer(4));
