@@ -1,6 +1,5 @@
 /** `skiff create`: create a container from an image (pulling it if missing), print its id. */
 import type { CommandContext } from "../cli/spec.ts";
-import { openStore } from "../store/store.ts";
 import {
   createContainer,
   type CreateRequest,
@@ -35,9 +34,11 @@ export function pullEvents(quiet: boolean): PullEvents {
 
 /** Runs `skiff create [OPTIONS] IMAGE [COMMAND] [ARG...]`. */
 export default async function create(ctx: CommandContext<CreateFlags>): Promise<number> {
-  const req = createRequest(ctx);
-  const store = await openStore(ctx.global);
-  const rec = await createContainer(store, req, pullEvents(ctx.flags.quiet));
+  const { rec } = await createContainer(
+    ctx.global,
+    createRequest(ctx),
+    pullEvents(ctx.flags.quiet),
+  );
   console.log(rec.Id);
   return 0;
 }

@@ -1,7 +1,6 @@
 /** `skiff exec`: run a command in a running container; exits with the command's code. */
 import type { CommandContext, FlagsOf } from "../cli/spec.ts";
 import type { exec as spec } from "../cli/table_containers.ts";
-import { openStore } from "../store/store.ts";
 import { execInContainer, type ExecRequest } from "../engine/container_exec.ts";
 import { envFromFlags } from "./env_flags.ts";
 
@@ -31,6 +30,5 @@ export function parseExecArgs(flags: Partial<FlagsOf<typeof spec>>, cmd: string[
 /** Runs `skiff exec [OPTIONS] CONTAINER COMMAND [ARG...]`. */
 export default async function exec(ctx: CommandContext<FlagsOf<typeof spec>>): Promise<number> {
   const req = parseExecArgs(ctx.flags, ctx.args.slice(1));
-  const store = await openStore(ctx.global);
-  return await execInContainer(store, ctx.args[0], req);
+  return await execInContainer(ctx.global, ctx.args[0], req);
 }

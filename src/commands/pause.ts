@@ -1,11 +1,9 @@
 /** `skiff pause`: freeze every process of running containers; one report per container. */
 import type { CommandContext } from "../cli/spec.ts";
-import { openStore } from "../store/store.ts";
 import { pauseContainers } from "../engine/container_lifecycle.ts";
 import { exitCode, printReport } from "./containers.ts";
 
 /** Runs `skiff pause CONTAINER...`. */
 export default async function pause(ctx: CommandContext<Record<never, never>>): Promise<number> {
-  const store = await openStore(ctx.global);
-  return exitCode(await pauseContainers(store, ctx.args, printReport()));
+  return exitCode(await pauseContainers(ctx.global, ctx.args, printReport()));
 }

@@ -2,8 +2,6 @@
 import type { CommandContext, FlagsOf } from "../cli/spec.ts";
 import type { ps as spec } from "../cli/table_containers.ts";
 import { renderList } from "../cli/format.ts";
-import { storeLayout } from "../store/store.ts";
-import { resolveStorePaths } from "../store/paths.ts";
 import { listContainerRows } from "../engine/container_list.ts";
 
 const columns = [
@@ -28,8 +26,7 @@ const TABLE = "table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Stat
 /** Runs `skiff ps [OPTIONS]`. */
 export default async function ps(ctx: CommandContext<FlagsOf<typeof spec>>): Promise<number> {
   const f = ctx.flags;
-  const store = storeLayout(resolveStorePaths(ctx.global));
-  const rows = await listContainerRows(store, {
+  const rows = await listContainerRows(ctx.global, {
     all: f.all,
     last: f.last,
     latest: f.latest,
@@ -38,7 +35,7 @@ export default async function ps(ctx: CommandContext<FlagsOf<typeof spec>>): Pro
     noTrunc: f["no-trunc"],
   });
   const out = renderList(rows, {
-    format: f.format as string | undefined,
+    format: f.format,
     quiet: f.quiet,
     columns,
     defaultTable: f.size ? `${TABLE}\t{{.Names}}\t{{.Size}}` : `${TABLE}\t{{.Names}}`,

@@ -1,7 +1,6 @@
 /** `skiff restart`: stop (with the timeout) then start each container. */
 import type { CommandContext, FlagsOf } from "../cli/spec.ts";
 import type { restart as spec } from "../cli/table_containers.ts";
-import { openStore } from "../store/store.ts";
 import { restartContainers } from "../engine/container_lifecycle.ts";
 import { exitCode, printReport } from "./containers.ts";
 
@@ -9,7 +8,6 @@ import { exitCode, printReport } from "./containers.ts";
 export default async function restart(
   ctx: CommandContext<FlagsOf<typeof spec>>,
 ): Promise<number> {
-  const store = await openStore(ctx.global);
   const opts = { timeout: ctx.flags.time, signal: ctx.flags.signal };
-  return exitCode(await restartContainers(store, ctx.args, opts, printReport()));
+  return exitCode(await restartContainers(ctx.global, ctx.args, opts, printReport()));
 }

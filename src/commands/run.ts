@@ -1,7 +1,6 @@
 /** `skiff run`: create and start a container, attached (default) or detached (-d). */
 import type { CommandContext, FlagsOf } from "../cli/spec.ts";
 import type { run as spec } from "../cli/table_containers.ts";
-import { openStore } from "../store/store.ts";
 import { parseAttachStreams, parseDetachKeys } from "../runtime/attach_terminal.ts";
 import { attachRun, startRun } from "../engine/container_run.ts";
 import { DEFAULT_DETACH_KEYS } from "../engine/container_attach.ts";
@@ -17,11 +16,10 @@ export default async function run(ctx: CommandContext<FlagsOf<typeof spec>>): Pr
   const detachKeys = parseDetachKeys(f["detach-keys"] || DEFAULT_DETACH_KEYS);
   const streams = parseAttachStreams(f.attach);
   if (f.detach && f.attach.length) throw new InvalidArgumentError("Conflicting options: -a and -d");
-  const store = await openStore(ctx.global);
-  const started = await startRun(store, createRequest(ctx), !f.detach, pullEvents(f.quiet));
+  const started = await startRun(ctx.global, createRequest(ctx), !f.detach, pullEvents(f.quiet));
   if (f.detach) {
     console.log(started.rec.Id);
     return 0;
   }
-  return await attachRun(store, started, { streams, detachKeys }) ?? 0;
+  return await attachRun(started, { streams, detachKeys }) ?? 0;
 }

@@ -1,6 +1,5 @@
 /** `skiff unpause`: thaw paused containers; one report per container. */
 import type { CommandContext } from "../cli/spec.ts";
-import { openStore } from "../store/store.ts";
 import { unpauseContainers } from "../engine/container_lifecycle.ts";
 import { exitCode, printReport } from "./containers.ts";
 
@@ -8,6 +7,5 @@ import { exitCode, printReport } from "./containers.ts";
 export default async function unpause(
   ctx: CommandContext<Record<never, never>>,
 ): Promise<number> {
-  const store = await openStore(ctx.global);
-  return exitCode(await unpauseContainers(store, ctx.args, printReport()));
+  return exitCode(await unpauseContainers(ctx.global, ctx.args, printReport()));
 }

@@ -5,7 +5,8 @@
  * @module
  */
 import { FailedPreconditionError, InvalidArgumentError } from "../errors.ts";
-import type { Store } from "../store/store.ts";
+import { openStore } from "../store/store.ts";
+import type { StoreOptions } from "./engine_types.ts";
 import { findContainer } from "../runtime/container_store.ts";
 import { currentState } from "../runtime/state.ts";
 import { startContainer } from "../runtime/start.ts";
@@ -46,15 +47,16 @@ export interface AttachOptions {
  *
  * @example
  * ```ts ignore
- * const code = await attachContainer(store, "web", { noStdin: false, sigProxy: true });
+ * const code = await attachContainer({}, "web", { noStdin: false, sigProxy: true });
  * ```
  */
 export async function attachContainer(
-  store: Store,
+  where: StoreOptions,
   name: string,
   opts: AttachOptions,
 ): Promise<number | undefined> {
   const detachKeys = parseDetachKeys(opts.detachKeys || DEFAULT_DETACH_KEYS);
+  const store = await openStore(where);
   const rec = await findContainer(store, name);
   const state = await currentState(store, rec);
   if (state.Status === "paused") {
@@ -84,11 +86,11 @@ export interface StartAttachedOptions {
  *
  * @example
  * ```ts ignore
- * const code = await startAttached(store, ["web"], { interactive: false });
+ * const code = await startAttached({}, ["web"], { interactive: false });
  * ```
  */
 export async function startAttached(
-  store: Store,
+  where: StoreOptions,
   names: readonly string[],
   opts: StartAttachedOptions,
 ): Promise<number | undefined> {
@@ -96,6 +98,7 @@ export async function startAttached(
     throw new InvalidArgumentError("you cannot start and attach multiple containers at once");
   }
   const detachKeys = parseDetachKeys(opts.detachKeys || DEFAULT_DETACH_KEYS);
+  const store = await openStore(where);
   const rec = await findContainer(store, names[0]);
   const state = await startContainer(store, rec, { waitForAttach: true });
   return await attachTerminal(store, rec, {

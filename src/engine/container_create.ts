@@ -6,13 +6,14 @@
  * @module
  */
 import { NotFoundError } from "../errors.ts";
-import type { Store } from "../store/store.ts";
+import { openStore, type Store } from "../store/store.ts";
 import type { ImageRecord } from "../store/images.ts";
 import { resolveLocalImage } from "../image/resolve.ts";
 import type { Progress } from "../image/progress.ts";
 import { type ContainerRecord, validateName } from "../runtime/container_store.ts";
 import { checkRunOptions, createContainer as createRecord } from "../runtime/create.ts";
 import type { RunOptions } from "../runtime/run_options.ts";
+import type { StoreOptions } from "./engine_types.ts";
 
 /** When to pull: `missing` (default), `always`, or `never`. */
 export type PullPolicy = "always" | "missing" | "never";
@@ -102,23 +103,30 @@ export interface CreateRequest extends ImagePullOptions {
   options: RunOptions;
 }
 
+/** A container create wrote, and the store it is in. */
+export interface CreatedRecord {
+  store: Store;
+  rec: ContainerRecord;
+}
+
 /**
  * Creates a container: the options are checked before any image is pulled or anything is
  * written, then the image is found or pulled, then the record is written.
  *
  * @example
  * ```ts ignore
- * const rec = await createContainer(store, { image: "busybox", options }, events);
+ * const { store, rec } = await createContainer({}, { image: "busybox", options }, events);
  * ```
  */
 export async function createContainer(
-  store: Store,
+  where: StoreOptions,
   req: CreateRequest,
   events: PullEvents,
-): Promise<ContainerRecord> {
+): Promise<CreatedRecord> {
   parsePullPolicy(req.pull);
   checkRunOptions(req.options);
   if (req.name) validateName(req.name);
+  const store = await openStore(where);
   const image = await ensureImage(store, req.image, req, events);
-  return await createRecord(store, image, req.image, req.options, req.name);
+  return { store, rec: await createRecord(store, image, req.image, req.options, req.name) };
 }

@@ -3,7 +3,8 @@
  *
  * @module
  */
-import type { Store } from "../store/store.ts";
+import { openStore } from "../store/store.ts";
+import type { StoreOptions } from "./engine_types.ts";
 import { findContainer } from "../runtime/container_store.ts";
 import { execContainer, type ExecRequest } from "../runtime/exec.ts";
 
@@ -14,15 +15,16 @@ export type { ExecRequest };
  *
  * @example
  * ```ts ignore
- * const code = await execInContainer(store, "web", { cmd: ["hostname"], detach: false,
+ * const code = await execInContainer({}, "web", { cmd: ["hostname"], detach: false,
  *   interactive: false, tty: false, env: [], privileged: false });
  * ```
  */
 export async function execInContainer(
-  store: Store,
+  where: StoreOptions,
   name: string,
   req: ExecRequest,
 ): Promise<number> {
+  const store = await openStore(where);
   const rec = await findContainer(store, name);
   return await execContainer(store, rec, req);
 }

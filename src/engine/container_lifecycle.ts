@@ -1,18 +1,20 @@
 /**
  * The lifecycle verbs over several containers: start, stop, restart, kill, wait, pause,
- * unpause and rm. Each takes names and plain options and returns one report per name.
+ * unpause and rm, and the clean-up a monitor runs after its container exited. Each takes names
+ * and plain options and returns one report per name.
  *
  * @module
  */
 import { FailedPreconditionError } from "../errors.ts";
-import type { Store } from "../store/store.ts";
-import type { ContainerRecord } from "../runtime/container_store.ts";
+import { openStore, type Store } from "../store/store.ts";
+import { type ContainerRecord, findContainer, getContainer } from "../runtime/container_store.ts";
 import { parseSignal } from "../runtime/run_options.ts";
 import { startContainer } from "../runtime/start.ts";
 import { killContainer, stopContainer, waitForExit } from "../runtime/stop.ts";
-import { removeContainer } from "../runtime/remove.ts";
+import { cleanupContainer, removeContainer } from "../runtime/remove.ts";
 import { currentState } from "../runtime/state.ts";
 import { CgroupManager } from "../runtime/cgroups.ts";
+import type { StoreOptions } from "./engine_types.ts";
 import { eachContainer, type OnReport, type TargetReport } from "./container_targets.ts";
 
 /** Options of stop and restart: the container's own stop timeout and signal unless given. */
@@ -28,23 +30,23 @@ export interface StopOptions {
  *
  * @example
  * ```ts ignore
- * await startContainers(store, ["web"]);
+ * await startContainers({}, ["web"]);
  * ```
  */
 export function startContainers(
-  store: Store,
+  where: StoreOptions,
   names: readonly string[],
   onReport?: OnReport<void>,
-): Promise<TargetReport[]> {
-  return eachContainer(store, names, async (rec) => {
+): Promise<TargetReport<void>[]> {
+  return eachContainer(where, names, async (store, rec) => {
     await startContainer(store, rec);
   }, onReport);
 }
 
-function stopper(store: Store, opts: StopOptions): (rec: ContainerRecord) => Promise<void> {
+function stopper(opts: StopOptions): (store: Store, rec: ContainerRecord) => Promise<void> {
   // A bad signal is refused before any container is touched.
   const signal = opts.signal ? parseSignal(opts.signal).name : undefined;
-  return async (rec) => {
+  return async (store, rec) => {
     await stopContainer(store, rec, opts.timeout ?? rec.StopTimeout, signal ?? rec.StopSignal);
   };
 }
@@ -54,16 +56,16 @@ function stopper(store: Store, opts: StopOptions): (rec: ContainerRecord) => Pro
  *
  * @example
  * ```ts ignore
- * await stopContainers(store, ["web"], { timeout: 1 });
+ * await stopContainers({}, ["web"], { timeout: 1 });
  * ```
  */
 export function stopContainers(
-  store: Store,
+  where: StoreOptions,
   names: readonly string[],
   opts: StopOptions,
   onReport?: OnReport<void>,
-): Promise<TargetReport[]> {
-  return eachContainer(store, names, stopper(store, opts), onReport);
+): Promise<TargetReport<void>[]> {
+  return eachContainer(where, names, stopper(opts), onReport);
 }
 
 /**
@@ -71,18 +73,18 @@ export function stopContainers(
  *
  * @example
  * ```ts ignore
- * await restartContainers(store, ["web"], {});
+ * await restartContainers({}, ["web"], {});
  * ```
  */
 export function restartContainers(
-  store: Store,
+  where: StoreOptions,
   names: readonly string[],
   opts: StopOptions,
   onReport?: OnReport<void>,
-): Promise<TargetReport[]> {
-  const stop = stopper(store, opts);
-  return eachContainer(store, names, async (rec) => {
-    await stop(rec);
+): Promise<TargetReport<void>[]> {
+  const stop = stopper(opts);
+  return eachContainer(where, names, async (store, rec) => {
+    await stop(store, rec);
     await startContainer(store, rec);
   }, onReport);
 }
@@ -92,17 +94,17 @@ export function restartContainers(
  *
  * @example
  * ```ts ignore
- * await killContainers(store, ["web"], "HUP");
+ * await killContainers({}, ["web"], "HUP");
  * ```
  */
 export function killContainers(
-  store: Store,
+  where: StoreOptions,
   names: readonly string[],
   signal = "KILL",
   onReport?: OnReport<void>,
-): Promise<TargetReport[]> {
+): Promise<TargetReport<void>[]> {
   const sig = parseSignal(signal).name;
-  return eachContainer(store, names, (rec) => killContainer(store, rec, sig), onReport);
+  return eachContainer(where, names, (store, rec) => killContainer(store, rec, sig), onReport);
 }
 
 /**
@@ -110,15 +112,15 @@ export function killContainers(
  *
  * @example
  * ```ts ignore
- * const [r] = await waitContainers(store, ["web"]); // r.ok && r.value === 0
+ * const [r] = await waitContainers({}, ["web"]); // r.ok && r.value === 0
  * ```
  */
 export function waitContainers(
-  store: Store,
+  where: StoreOptions,
   names: readonly string[],
   onReport?: OnReport<number>,
 ): Promise<TargetReport<number>[]> {
-  return eachContainer(store, names, async (rec) => {
+  return eachContainer(where, names, async (store, rec) => {
     const state = await waitForExit(store, rec);
     return state?.ExitCode ?? -1;
   }, onReport);
@@ -137,16 +139,16 @@ export interface RemoveContainersOptions {
  *
  * @example
  * ```ts ignore
- * await removeContainers(store, ["web"], { force: true, volumes: false });
+ * await removeContainers({}, ["web"], { force: true, volumes: false });
  * ```
  */
 export function removeContainers(
-  store: Store,
+  where: StoreOptions,
   names: readonly string[],
   opts: RemoveContainersOptions,
   onReport?: OnReport<void>,
-): Promise<TargetReport[]> {
-  return eachContainer(store, names, (rec) => removeContainer(store, rec, opts), onReport);
+): Promise<TargetReport<void>[]> {
+  return eachContainer(where, names, (store, rec) => removeContainer(store, rec, opts), onReport);
 }
 
 /**
@@ -154,16 +156,16 @@ export function removeContainers(
  *
  * @example
  * ```ts ignore
- * await pauseContainers(store, ["web"]);
+ * await pauseContainers({}, ["web"]);
  * ```
  */
 export async function pauseContainers(
-  store: Store,
+  where: StoreOptions,
   names: readonly string[],
   onReport?: OnReport<void>,
-): Promise<TargetReport[]> {
+): Promise<TargetReport<void>[]> {
   const mgr = await CgroupManager.detect();
-  return await eachContainer(store, names, async (rec) => {
+  return await eachContainer(where, names, async (store, rec) => {
     const state = await currentState(store, rec);
     if (state.Status === "paused") {
       throw new FailedPreconditionError(`Container ${rec.Id} is already paused`);
@@ -180,20 +182,35 @@ export async function pauseContainers(
  *
  * @example
  * ```ts ignore
- * await unpauseContainers(store, ["web"]);
+ * await unpauseContainers({}, ["web"]);
  * ```
  */
 export async function unpauseContainers(
-  store: Store,
+  where: StoreOptions,
   names: readonly string[],
   onReport?: OnReport<void>,
-): Promise<TargetReport[]> {
+): Promise<TargetReport<void>[]> {
   const mgr = await CgroupManager.detect();
-  return await eachContainer(store, names, async (rec) => {
+  return await eachContainer(where, names, async (store, rec) => {
     const state = await currentState(store, rec);
     if (state.Status !== "paused") {
       throw new FailedPreconditionError(`Container ${rec.Id} is not paused`);
     }
     await mgr.thaw(rec.Id);
   }, onReport);
+}
+
+/**
+ * `container cleanup ID`: records the exit and frees the container's resources, for a container
+ * whose monitor was killed before it could (harmless when the monitor already did it).
+ *
+ * @example
+ * ```ts ignore
+ * await cleanupAfterExit({}, id);
+ * ```
+ */
+export async function cleanupAfterExit(where: StoreOptions, id: string): Promise<void> {
+  const store = await openStore(where);
+  const rec = await getContainer(store, id) ?? await findContainer(store, id);
+  await cleanupContainer(store, rec);
 }

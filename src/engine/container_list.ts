@@ -5,7 +5,9 @@
  * @module
  */
 import { InvalidArgumentError } from "../errors.ts";
-import type { Store } from "../store/store.ts";
+import { storeLayout } from "../store/store.ts";
+import { resolveStorePaths } from "../store/paths.ts";
+import type { StoreOptions } from "./engine_types.ts";
 import { getImage } from "../store/images.ts";
 import { humanSize } from "../units.ts";
 import {
@@ -93,11 +95,16 @@ export function psMatches(
  *
  * @example
  * ```ts ignore
- * const rows = await listContainerRows(store, { all: true, last: -1, latest: false, filters: [], size: false, noTrunc: false });
+ * const rows = await listContainerRows({}, { all: true, last: -1, latest: false, filters: [], size: false, noTrunc: false });
  * ```
  */
-export async function listContainerRows(store: Store, opts: ListOptions): Promise<ContainerRow[]> {
+export async function listContainerRows(
+  where: StoreOptions,
+  opts: ListOptions,
+): Promise<ContainerRow[]> {
   const filters = psFilters(opts.filters);
+  // Only read: a missing store lists nothing and is not created.
+  const store = storeLayout(resolveStorePaths(where));
   let recs = await listContainers(store);
   const last = opts.latest ? 1 : opts.last;
   const all = opts.all || last > 0;

@@ -6,6 +6,7 @@
  */
 import { ExecError } from "../errors.ts";
 import type { Store } from "../store/store.ts";
+import type { StoreOptions } from "./engine_types.ts";
 import { readJson } from "../store/atomic.ts";
 import {
   type ContainerRecord,
@@ -21,6 +22,7 @@ import { forwardSignals } from "./container_attach.ts";
 
 /** A container `run` created and started. */
 export interface StartedRun {
+  store: Store;
   rec: ContainerRecord;
   state: ContainerState;
 }
@@ -31,18 +33,18 @@ export interface StartedRun {
  *
  * @example
  * ```ts ignore
- * const run = await startRun(store, { image: "busybox", options }, false, events);
+ * const run = await startRun({}, { image: "busybox", options }, false, events);
  * ```
  */
 export async function startRun(
-  store: Store,
+  where: StoreOptions,
   req: CreateRequest,
   attach: boolean,
   events: PullEvents,
 ): Promise<StartedRun> {
-  const rec = await createContainer(store, req, events);
+  const { store, rec } = await createContainer(where, req, events);
   try {
-    return { rec, state: await startContainer(store, rec, { waitForAttach: attach }) };
+    return { store, rec, state: await startContainer(store, rec, { waitForAttach: attach }) };
   } catch (err) {
     if (rec.Options.autoRemove) {
       await removeContainer(store, rec, { force: true, volumes: true }).catch(() => {});
@@ -64,12 +66,11 @@ export interface RunAttachOptions {
  *
  * @example
  * ```ts ignore
- * const code = await attachRun(store, run, { streams, detachKeys });
+ * const code = await attachRun(run, { streams, detachKeys });
  * ```
  */
 export async function attachRun(
-  store: Store,
-  { rec, state }: StartedRun,
+  { store, rec, state }: StartedRun,
   opts: RunAttachOptions,
 ): Promise<number | undefined> {
   const code = await attachTerminal(store, rec, {
