@@ -6,7 +6,8 @@ cd "$(dirname "$(readlink -f "$0")")/.."
 bash scripts/setup.sh || { echo "0 passed, 1 failed"; exit 1; }
 deno=.tools/node_modules/deno/deno
 export DENO_DIR=$PWD/.tools/deno_dir # the cache the set-up filled (see bin/skiff)
-passed=0 failed=0
+export SKIFF_TEST_STRICT=1 # nothing skips here: a test whose needs are missing fails
+passed=0 failed=0 skipped=0
 
 step() { # name, command...
   local name=$1
@@ -19,16 +20,26 @@ step() { # name, command...
 step "deno fmt --check" $deno fmt --check --quiet
 step "deno lint" $deno lint --quiet
 step "deno check" $deno check --quiet main.ts src tests bench
+step "C tests (make -C ffi test)" make -s -C ffi test
 
 log=$(mktemp)
-NO_COLOR=1 $deno test -A --quiet --no-check=remote tests/ 2>&1 | tee "$log"
+coverage=$(mktemp -d)
+NO_COLOR=1 $deno test -A --quiet --no-check=remote --coverage="$coverage" tests/ 2>&1 | tee "$log"
 summary=$(grep -E '^(ok|FAILED) \| [0-9]+ passed' "$log" | tail -1)
 if [[ -z $summary ]]; then
   failed=$((failed + 1))
 else
   passed=$((passed + $(sed -E 's/.*\| ([0-9]+) passed.*/\1/' <<<"$summary")))
   failed=$((failed + $(sed -E 's/.*passed[^|]*\| ([0-9]+) failed.*/\1/' <<<"$summary")))
+  skipped=$(sed -nE 's/.*\| ([0-9]+) ignored.*/\1/p' <<<"$summary")
 fi
 rm -f "$log"
+# Line coverage of src/ by the tests that run in-process (commands run as a child `skiff`
+# process are not counted), over the modules those tests load.
+lines=$(NO_COLOR=1 $deno coverage --exclude='tests/' "$coverage" 2>/dev/null | grep 'All files' |
+  awk -F'|' '{gsub(/ /, "", $5); print $5}')
+echo "line coverage of src/ (in-process tests, modules they load): ${lines:-unknown}%"
+rm -rf "$coverage"
+echo "${skipped:-0} skipped"
 echo "$passed passed, $failed failed"
 [[ $failed -eq 0 ]]

@@ -2,7 +2,9 @@
  * cleanup` did in a second process): remove the container's cgroups once its processes are
  * reaped, and for --rm remove its directories, never following symlinks nor crossing mounts.
  * Runs after the exit records are written, so a failure here never loses the exit code. */
-#include "monitor.h"
+#include "monitor_cleanup.h"
+
+#include "monitor_log.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -13,16 +15,9 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #define RMDIR_TRIES 150 /* 10 ms apart: the kernel frees a cgroup shortly after its last task */
-
-static void sleep_ms(long ms) {
-  struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-  while (nanosleep(&ts, &ts) < 0 && errno == EINTR) {
-  }
-}
 
 /* Reaps whatever was reparented to us (we are a subreaper); nothing else is waited for now. */
 static void reap_leftovers(void) {
@@ -191,6 +186,16 @@ static int remove_if_content(const char *path, const char *want, struct skiff_er
   return 0;
 }
 
+/* One removal of the plan, under its lock when it names one. */
+static int run_removal(const struct skiff_removal *rm, struct skiff_err *err) {
+  int lock = -1;
+  if (rm->lock && (lock = take_lock(rm->lock, err)) < 0) return lock;
+  int r = rm->if_content ? remove_if_content(rm->path, rm->if_content, err)
+                         : remove_tree(rm->path, err);
+  if (lock >= 0) close(lock); /* closing releases the flock */
+  return r;
+}
+
 int monitor_exit_actions(struct monitor *m, struct skiff_err *err) {
   const struct skiff_plan *p = m->plan;
   int r = 0;
@@ -200,17 +205,8 @@ int monitor_exit_actions(struct monitor *m, struct skiff_err *err) {
     r = -1;
   }
   for (size_t i = 0; i < p->nremovals; i++) {
-    const struct skiff_removal *rm = &p->removals[i];
-    int lock = -1, rr;
     memset(&e, 0, sizeof e);
-    if (rm->lock && (lock = take_lock(rm->lock, &e)) < 0) {
-      rr = lock;
-    } else {
-      rr = rm->if_content ? remove_if_content(rm->path, rm->if_content, &e)
-                          : remove_tree(rm->path, &e);
-      if (lock >= 0) close(lock); /* closing releases the flock */
-    }
-    if (rr < 0 && r == 0) {
+    if (run_removal(&p->removals[i], &e) < 0 && r == 0) {
       *err = e;
       r = -1;
     }

@@ -1,8 +1,12 @@
 /* skiff-monitor exec <plan>: runs one process inside a running container. Joins its
  * namespaces and cgroups, forks (a pid namespace applies to children only), and relays a
  * pty when asked, restoring the caller's terminal whatever happens. Leaves nothing behind:
- * it waits for its child, and with detach the process is reparented inside the container. */
-#include "monitor.h"
+ * it waits for its child, and with detach the process is reparented inside the container.
+ * Errors are printed only by monitor_cmd_exec. */
+#include "monitor_exec.h"
+
+#include "monitor_globals.h"
+#include "monitor_sync.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -19,6 +23,16 @@
 #include <termios.h>
 #include <unistd.h>
 
+/* Namespaces in the order they are joined: user first (it grants the rights for the rest),
+ * pid before the fork, mount last. */
+static const int ns_order[] = {SKIFF_NS_USER, SKIFF_NS_IPC,    SKIFF_NS_UTS, SKIFF_NS_NET,
+                               SKIFF_NS_PID,  SKIFF_NS_CGROUP, SKIFF_NS_MNT};
+#define NS_ORDER_LEN (sizeof ns_order / sizeof *ns_order)
+
+/* Signals forwarded to the process (SIGCHLD and SIGWINCH are handled here). */
+static const int forwarded[] = {SIGCHLD, SIGWINCH, SIGINT,  SIGTERM,
+                                SIGHUP,  SIGQUIT,  SIGUSR1, SIGUSR2};
+
 static struct termios saved_tio;
 static int tio_saved;
 
@@ -27,53 +41,185 @@ static void restore_tty(void) {
   tio_saved = 0;
 }
 
+/* Puts the caller's terminal in raw mode while a pty is relayed (restored by restore_tty). */
+static void raw_tty(void) {
+  if (!isatty(0) || tcgetattr(0, &saved_tio) < 0) return;
+  struct termios raw = saved_tio;
+  cfmakeraw(&raw);
+  tio_saved = tcsetattr(0, TCSANOW, &raw) == 0;
+}
+
+/* The one place errors are printed: the terminal restored first. */
 static int fail(const char *prefix, const struct skiff_err *err, int code) {
   restore_tty();
   fprintf(stderr, "%s%s\n", prefix, err->msg);
   return code;
 }
 
-/* Moves us into the container's cgroups: the plan's, or those listed in /proc/<pid>/cgroup. */
-static int join_cgroups(const struct skiff_plan *p, struct skiff_err *err) {
-  char line[4096], file[8400], me[32];
-  snprintf(me, sizeof me, "%d\n", (int)getpid());
-  if (p->ncgroups > 0) {
-    for (size_t i = 0; i < p->ncgroups; i++) {
-      snprintf(file, sizeof file, "%s/cgroup.procs", p->cgroups[i]);
-      int r = skiff_write_file(file, me, err);
-      if (r < 0) return r;
+/* The plan comes in a file, or with "-" in $SKIFF_EXEC_PLAN: the environment, unlike the
+ * command line, is readable only by our owner, and saves the caller a temporary file. The
+ * variable never reaches the container: the process gets the plan's environment. */
+static int load_plan(const char *plan_path, struct skiff_plan *plan, struct skiff_err *err) {
+  if (strcmp(plan_path, "-")) return skiff_plan_load(plan_path, plan, err);
+  const char *text = getenv("SKIFF_EXEC_PLAN");
+  if (!text) return skiff_error(err, 0, "exec plan \"-\" without SKIFF_EXEC_PLAN");
+  char *buf = strdup(text); /* parsed in place; lives as long as the plan */
+  if (!buf) return skiff_error(err, ENOMEM, "read exec plan");
+  return skiff_plan_parse(buf, plan, err);
+}
+
+/* Opens each namespace of the container process that differs from ours (nsfd[ns], else -1). A
+ * namespace the kernel lacks is skipped, except the mount namespace. */
+static int open_namespaces(const struct skiff_plan *p, int nsfd[], struct skiff_err *err) {
+  for (int i = 0; i < SKIFF_NS_COUNT; i++) nsfd[i] = -1;
+  for (size_t i = 0; i < NS_ORDER_LEN; i++) {
+    int ns = ns_order[i];
+    char path[64], self[64];
+    struct stat a, b;
+    snprintf(path, sizeof path, "/proc/%d/ns/%s", p->exec_pid, skiff_ns_proc_name(ns));
+    snprintf(self, sizeof self, "/proc/self/ns/%s", skiff_ns_proc_name(ns));
+    if (stat(path, &a) < 0) {
+      if (errno == ENOENT && ns != SKIFF_NS_MNT) continue;
+      return skiff_error(err, errno, "container process %d", p->exec_pid);
     }
-    return 0;
+    if (stat(self, &b) == 0 && a.st_ino == b.st_ino && a.st_dev == b.st_dev) continue;
+    if ((nsfd[ns] = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+      return skiff_error(err, errno, "open %s", path);
   }
+  return 0;
+}
+
+/* Joins the namespaces open_namespaces opened, closing each. */
+static int join_namespaces(const struct skiff_plan *p, int nsfd[], struct skiff_err *err) {
+  for (size_t i = 0; i < NS_ORDER_LEN; i++) {
+    int ns = ns_order[i];
+    if (nsfd[ns] < 0) continue;
+    if (setns(nsfd[ns], skiff_ns_clone_flag(ns)) < 0)
+      return skiff_error(err, errno, "join %s namespace of process %d", skiff_ns_proc_name(ns),
+                         p->exec_pid);
+    close_fd(&nsfd[ns]);
+  }
+  return 0;
+}
+
+/* The directory of a hierarchy named in /proc/<pid>/cgroup ("" is cgroup v2, "name=x" a named
+ * v1 hierarchy, else the controllers). */
+static void cgroup_hierarchy_dir(const char *ctrl, char *dir, size_t size) {
+  struct stat st;
+  if (!*ctrl) snprintf(dir, size, "/sys/fs/cgroup/unified");
+  else if (!strncmp(ctrl, "name=", 5)) snprintf(dir, size, "/sys/fs/cgroup/%s", ctrl + 5);
+  else snprintf(dir, size, "/sys/fs/cgroup/%s", ctrl);
+  if (!*ctrl && stat(dir, &st) < 0) snprintf(dir, size, "/sys/fs/cgroup");
+}
+
+/* Joins the cgroups /proc/<pid>/cgroup lists: an error counts only for the controllers that
+ * limit resources; the unified and named hierarchies are best effort. */
+static int join_process_cgroups(const struct skiff_plan *p, const char *me,
+                                struct skiff_err *err) {
+  char line[4096], file[8400], dir[1200];
   snprintf(file, sizeof file, "/proc/%d/cgroup", p->exec_pid);
   FILE *f = fopen(file, "re");
   if (!f) return skiff_error(err, errno, "open %s", file);
-  while (fgets(line, sizeof line, f)) {
+  int r = 0;
+  while (r == 0 && fgets(line, sizeof line, f)) {
     line[strcspn(line, "\n")] = 0;
     char *c1 = strchr(line, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
     if (!c2) continue;
     *c2 = 0;
     const char *ctrl = c1 + 1, *path = c2 + 1;
-    char dir[1200];
-    if (!*ctrl) snprintf(dir, sizeof dir, "/sys/fs/cgroup/unified");
-    else if (!strncmp(ctrl, "name=", 5)) snprintf(dir, sizeof dir, "/sys/fs/cgroup/%s", ctrl + 5);
-    else snprintf(dir, sizeof dir, "/sys/fs/cgroup/%s", ctrl);
     struct stat st;
-    if (stat(dir, &st) < 0 && !*ctrl) snprintf(dir, sizeof dir, "/sys/fs/cgroup");
+    cgroup_hierarchy_dir(ctrl, dir, sizeof dir);
     snprintf(file, sizeof file, "%s%s/cgroup.procs", dir, path);
     if (stat(file, &st) < 0) continue; /* a hierarchy not mounted here */
     struct skiff_err ignored = {0};
-    /* best effort outside the controllers that limit resources */
-    int r = skiff_write_file(file, me, *ctrl ? err : &ignored);
-    if (r < 0 && *ctrl && strncmp(ctrl, "name=", 5)) {
-      fclose(f);
-      return r;
-    }
+    int limits = *ctrl && strncmp(ctrl, "name=", 5);
+    r = skiff_write_file(file, me, *ctrl ? err : &ignored);
+    if (!limits) r = 0;
   }
   fclose(f);
+  return r;
+}
+
+/* Moves us into the container's cgroups: the plan's, or those of the container process. */
+static int join_cgroups(const struct skiff_plan *p, struct skiff_err *err) {
+  char file[4200], me[32];
+  snprintf(me, sizeof me, "%d\n", (int)getpid());
+  if (p->ncgroups == 0) return join_process_cgroups(p, me, err);
+  for (size_t i = 0; i < p->ncgroups; i++) {
+    snprintf(file, sizeof file, "%s/cgroup.procs", p->cgroups[i]);
+    int r = skiff_write_file(file, me, err);
+    if (r < 0) return r;
+  }
   return 0;
 }
 
+static void copy_winsize(int master) {
+  struct winsize ws;
+  if (ioctl(0, TIOCGWINSZ, &ws) == 0) ioctl(master, TIOCSWINSZ, &ws);
+}
+
+/* A new pty pair for the process, sized like our terminal. */
+static int open_pty(int *master, int *slave, struct skiff_err *err) {
+  char pts[64];
+  int r = skiff_pty_open(master, pts, sizeof pts, err);
+  if (r < 0) return r;
+  *slave = ioctl(*master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (*slave < 0) return skiff_error(err, errno, "open %s", pts);
+  if (isatty(0)) copy_winsize(*master);
+  return 0;
+}
+
+/* Everything from the fork to the process's stdio: detached (a second fork, so that the
+ * process is reparented inside the container, on /dev/null), on the pty slave, or with our
+ * stdio (stdin from /dev/null unless kept open). 0 in the process that goes on to exec. */
+static int child_stdio(const struct skiff_plan *p, int slave, struct skiff_err *err) {
+  if (p->detach) {
+    pid_t again = fork();
+    if (again < 0) _exit(125);
+    if (again > 0) _exit(0);
+    if (setsid() < 0) return skiff_error(err, errno, "setsid");
+    skiff_stdio_devnull();
+  } else if (slave >= 0) {
+    if (setsid() < 0) return skiff_error(err, errno, "setsid");
+    for (int i = 0; i < 3; i++)
+      if (dup2(slave, i) < 0) return skiff_error(err, errno, "dup2 pty");
+    if (ioctl(0, TIOCSCTTY, 0) < 0) return skiff_error(err, errno, "set controlling terminal");
+  } else if (!p->proc.open_stdin) {
+    /* best effort, as before: a container that removed its /dev/null still gets its exec */
+    int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    if (null >= 0 && dup2(null, 0) < 0) return skiff_error(err, errno, "stdin on /dev/null");
+  }
+  return 0;
+}
+
+/* The forked child: stdio, then the process's credentials and exec; a failure goes back to
+ * the parent as a message. Never returns. */
+static void exec_child(const struct skiff_plan *p, int slave, int rep_w) {
+  struct skiff_err err = {0};
+  char path[4096];
+  if (child_stdio(p, slave, &err) == 0 && skiff_lookup_exec(&p->proc, path, sizeof path, &err) == 0 &&
+      skiff_process_prepare(&p->proc, &err) == 0)
+    skiff_process_exec(&p->proc, path, &err);
+  if (sync_send(rep_w, 'E', &err) < 0) _exit(126);
+  _exit(err.exit_code ? err.exit_code : 126);
+}
+
+/* Waits until the child has exec'd (the report pipe closes) or reports why it could not; an
+ * exec failure is returned as the error (exit_code 126, or 127 when not found). */
+static int await_exec(pid_t pid, int rep_r, struct skiff_err *err) {
+  struct child_msg msg;
+  ssize_t got = read_full(rep_r, &msg, sizeof msg);
+  close(rep_r);
+  if (got != (ssize_t)sizeof msg || msg.type != 'E') return 0;
+  int status;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  sync_msg_error(&msg, err);
+  err->exit_code = msg.exit_code == 127 ? 127 : 126;
+  return -1;
+}
+
+/* Reads what is ready on from and writes it all to to; -1 at EOF or on an error. */
 static int relay(int from, int to) {
   char buf[8192];
   ssize_t n = read(from, buf, sizeof buf);
@@ -93,202 +239,126 @@ static int relay(int from, int to) {
   return 0;
 }
 
-static void copy_winsize(int master) {
-  struct winsize ws;
-  if (ioctl(0, TIOCGWINSZ, &ws) == 0) ioctl(master, TIOCSWINSZ, &ws);
+/* One exec session being relayed. */
+struct session {
+  pid_t pid;
+  int sfd, master, status;
+  int done, in_open, out_open;
+  int64_t deadline; /* after the exit: stop relaying pty output at this time */
+};
+
+/* Handles the pending signals: the child's exit, a resize, or one to forward. */
+static void session_signals(struct session *s) {
+  struct signalfd_siginfo si;
+  while (read(s->sfd, &si, sizeof si) == sizeof si) {
+    if (si.ssi_signo == SIGCHLD) {
+      if (!s->done && waitpid(s->pid, &s->status, WNOHANG) == s->pid) {
+        s->done = 1;
+        s->deadline = now_ms() + 1000;
+      }
+    } else if (si.ssi_signo == SIGWINCH) {
+      if (s->master >= 0) copy_winsize(s->master);
+    } else {
+      kill(s->pid, (int)si.ssi_signo);
+    }
+  }
 }
 
-/* The plan comes in a file, or with "-" in $SKIFF_EXEC_PLAN: the environment, unlike the
- * command line, is readable only by our owner, and saves the caller a temporary file. The
- * variable never reaches the container: the process gets the plan's environment. */
-static int load_plan(const char *plan_path, struct skiff_plan *plan, struct skiff_err *err) {
-  if (strcmp(plan_path, "-")) return skiff_plan_load(plan_path, plan, err);
-  const char *text = getenv("SKIFF_EXEC_PLAN");
-  if (!text) return skiff_error(err, 0, "exec plan \"-\" without SKIFF_EXEC_PLAN");
-  char *buf = strdup(text); /* parsed in place; lives as long as the plan */
-  if (!buf) return skiff_error(err, ENOMEM, "read exec plan");
-  return skiff_plan_parse(buf, plan, err);
+/* Our stdin reached its end: a terminal stays as it is; else the program on the pty gets an
+ * end-of-input character. */
+static void session_stdin_closed(struct session *s) {
+  s->in_open = 0;
+  if (isatty(0)) return;
+  char eot = 4;
+  if (write(s->master, &eot, 1) < 0) { /* the program is gone: nothing to end */
+  }
 }
 
-int cmd_exec(const char *plan_path) {
+/* Relays the pty (if any) and signals until the process exits and its output is drained
+ * (at most a second more); then reaps it. */
+static void session_run(struct session *s) {
+  while (!s->done || s->out_open) {
+    struct pollfd fds[3];
+    int n = 0, i_in = -1, i_out = -1;
+    fds[n++] = (struct pollfd){.fd = s->sfd, .events = POLLIN};
+    if (s->in_open && !s->done) fds[i_in = n++] = (struct pollfd){.fd = 0, .events = POLLIN};
+    if (s->out_open) fds[i_out = n++] = (struct pollfd){.fd = s->master, .events = POLLIN};
+    int timeout = s->done ? (int)(s->deadline - now_ms()) : -1;
+    if (s->done && timeout <= 0) break;
+    if (poll(fds, n, timeout) < 0 && errno != EINTR) break;
+    if (fds[0].revents) session_signals(s);
+    if (i_in >= 0 && fds[i_in].revents && relay(0, s->master) < 0) session_stdin_closed(s);
+    if (i_out >= 0 && fds[i_out].revents && relay(s->master, 1) < 0) s->out_open = 0;
+  }
+  if (!s->done) {
+    while (waitpid(s->pid, &s->status, 0) < 0 && errno == EINTR) {
+    }
+  }
+}
+
+/* Enters the container: plan, namespaces, cgroups, seccomp program. */
+static int enter(const char *plan_path, struct skiff_plan *plan, struct skiff_err *err) {
+  int nsfd[SKIFF_NS_COUNT], r;
+  if ((r = load_plan(plan_path, plan, err)) < 0) return r;
+  if (!plan->exec_pid) return skiff_error(err, 0, "exec plan without exec-pid");
+  if ((r = open_namespaces(plan, nsfd, err)) < 0) return r;
+  if ((r = join_cgroups(plan, err)) < 0) return r;
+  if ((r = join_namespaces(plan, nsfd, err)) < 0) return r;
+  if ((r = skiff_seccomp_prepare(&plan->proc.seccomp, err)) < 0) return r;
+  skiff_cap_last(); /* read now: /proc may not be there once the process has its root */
+  return 0;
+}
+
+int monitor_cmd_exec(const char *plan_path) {
   static struct skiff_plan plan;
   struct skiff_err err = {0};
-  if (load_plan(plan_path, &plan, &err) < 0) return fail("Error: ", &err, 125);
-  if (!plan.exec_pid) {
-    skiff_error(&err, 0, "exec plan without exec-pid");
+  struct session s = {.master = -1};
+  int slave = -1, rep[2];
+  if (enter(plan_path, &plan, &err) < 0) return fail("Error: ", &err, 125);
+  if (plan.proc.terminal && !plan.detach && open_pty(&s.master, &slave, &err) < 0)
     return fail("Error: ", &err, 125);
-  }
-  static const int order[] = {SKIFF_NS_USER, SKIFF_NS_IPC,    SKIFF_NS_UTS, SKIFF_NS_NET,
-                              SKIFF_NS_PID,  SKIFF_NS_CGROUP, SKIFF_NS_MNT};
-  int nsfd[SKIFF_NS_COUNT];
-  for (size_t i = 0; i < sizeof order / sizeof *order; i++) {
-    int ns = order[i];
-    char path[64], self[64];
-    struct stat a, b;
-    nsfd[ns] = -1;
-    snprintf(path, sizeof path, "/proc/%d/ns/%s", plan.exec_pid, skiff_ns_proc_name(ns));
-    snprintf(self, sizeof self, "/proc/self/ns/%s", skiff_ns_proc_name(ns));
-    if (stat(path, &a) < 0) {
-      if (errno == ENOENT && ns != SKIFF_NS_MNT) continue;
-      skiff_error(&err, errno, "container process %d", plan.exec_pid);
-      return fail("Error: ", &err, 125);
-    }
-    if (stat(self, &b) == 0 && a.st_ino == b.st_ino && a.st_dev == b.st_dev) continue;
-    if ((nsfd[ns] = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
-      skiff_error(&err, errno, "open %s", path);
-      return fail("Error: ", &err, 125);
-    }
-  }
-  if (join_cgroups(&plan, &err) < 0) return fail("Error: ", &err, 125);
-  for (size_t i = 0; i < sizeof order / sizeof *order; i++) {
-    int ns = order[i];
-    if (nsfd[ns] < 0) continue;
-    if (setns(nsfd[ns], skiff_ns_clone_flag(ns)) < 0) {
-      skiff_error(&err, errno, "join %s namespace of process %d", skiff_ns_proc_name(ns),
-                  plan.exec_pid);
-      return fail("Error: ", &err, 125);
-    }
-    close(nsfd[ns]);
-  }
-  if (skiff_seccomp_prepare(&plan.proc.seccomp, &err) < 0) return fail("Error: ", &err, 125);
-  skiff_cap_last();
-  int master = -1, slave = -1;
-  char pts[64];
-  if (plan.proc.terminal && !plan.detach) {
-    if (skiff_pty_open(&master, pts, sizeof pts, &err) < 0) return fail("Error: ", &err, 125);
-    slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
-    if (slave < 0) {
-      skiff_error(&err, errno, "open %s", pts);
-      return fail("Error: ", &err, 125);
-    }
-    if (isatty(0)) copy_winsize(master);
-  }
-  int rep[2];
   if (pipe2(rep, O_CLOEXEC) < 0) {
     skiff_error(&err, errno, "create pipe");
     return fail("Error: ", &err, 125);
   }
   sigset_t set, old;
   sigemptyset(&set);
-  int fwd[] = {SIGCHLD, SIGWINCH, SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
-  for (size_t i = 0; i < sizeof fwd / sizeof *fwd; i++) sigaddset(&set, fwd[i]);
+  for (size_t i = 0; i < sizeof forwarded / sizeof *forwarded; i++) sigaddset(&set, forwarded[i]);
   sigprocmask(SIG_BLOCK, &set, &old);
   fflush(NULL);
-  pid_t pid = fork();
-  if (pid < 0) {
+  s.pid = fork();
+  if (s.pid < 0) {
     skiff_error(&err, errno, "fork");
     return fail("Error: ", &err, 125);
   }
-  if (pid == 0) {
+  if (s.pid == 0) {
     sigprocmask(SIG_SETMASK, &old, NULL);
     close(rep[0]);
-    if (plan.detach) {
-      pid_t again = fork();
-      if (again < 0) _exit(125);
-      if (again > 0) _exit(0);
-      setsid();
-      skiff_stdio_devnull();
-    } else if (slave >= 0) {
-      setsid();
-      dup2(slave, 0);
-      dup2(slave, 1);
-      dup2(slave, 2);
-      ioctl(0, TIOCSCTTY, 0);
-    } else if (!plan.proc.open_stdin) {
-      int null = open("/dev/null", O_RDONLY);
-      if (null >= 0) dup2(null, 0);
-    }
-    char path[4096];
-    if (skiff_lookup_exec(&plan.proc, path, sizeof path, &err) == 0 &&
-        skiff_process_prepare(&plan.proc, &err) == 0)
-      skiff_process_exec(&plan.proc, path, &err);
-    struct child_msg msg = {.type = 'E', .code = err.code, .exit_code = err.exit_code};
-    memcpy(msg.msg, err.msg, sizeof msg.msg);
-    if (write(rep[1], &msg, sizeof msg) < 0) _exit(126);
-    _exit(err.exit_code ? err.exit_code : 126);
+    exec_child(&plan, slave, rep[1]);
   }
   close(rep[1]);
   if (slave >= 0) close(slave);
-  struct child_msg msg;
-  ssize_t got = 0;
-  for (;;) {
-    ssize_t r = read(rep[0], (char *)&msg + got, sizeof msg - got);
-    if (r < 0 && errno == EINTR) continue;
-    if (r <= 0) break;
-    got += r;
-    if ((size_t)got == sizeof msg) break;
-  }
-  close(rep[0]);
-  int status = 0;
-  if ((size_t)got == sizeof msg && msg.type == 'E') {
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-    }
-    msg.msg[sizeof msg.msg - 1] = 0;
-    snprintf(err.msg, sizeof err.msg, "%s", msg.msg);
-    int code = msg.exit_code == 127 ? 127 : 126;
+  if (await_exec(s.pid, rep[0], &err) < 0)
     return fail("OCI runtime exec failed: exec failed: unable to start container process: ",
-                &err, code);
-  }
+                &err, err.exit_code);
   if (plan.detach) {
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    while (waitpid(s.pid, &s.status, 0) < 0 && errno == EINTR) {
     }
     return 0;
   }
-  int sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
-  if (sfd < 0) {
-    kill(pid, SIGKILL);
-    waitpid(pid, &status, 0);
+  s.sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+  if (s.sfd < 0) {
     skiff_error(&err, errno, "signalfd");
+    kill(s.pid, SIGKILL);
+    waitpid(s.pid, &s.status, 0);
     return fail("Error: ", &err, 125);
   }
-  if (master >= 0 && isatty(0) && tcgetattr(0, &saved_tio) == 0) {
-    struct termios raw = saved_tio;
-    cfmakeraw(&raw);
-    tio_saved = tcsetattr(0, TCSANOW, &raw) == 0;
-  }
-  int done = 0, in_open = master >= 0, out_open = master >= 0;
-  int64_t deadline = 0;
-  while (!done || out_open) {
-    struct pollfd fds[3];
-    int n = 0, i_in = -1, i_out = -1;
-    fds[n++] = (struct pollfd){.fd = sfd, .events = POLLIN};
-    if (in_open && !done) fds[i_in = n++] = (struct pollfd){.fd = 0, .events = POLLIN};
-    if (out_open) fds[i_out = n++] = (struct pollfd){.fd = master, .events = POLLIN};
-    int timeout = done ? (int)(deadline - now_ms()) : -1;
-    if (done && timeout <= 0) break;
-    if (poll(fds, n, timeout) < 0 && errno != EINTR) break;
-    if (fds[0].revents) {
-      struct signalfd_siginfo si;
-      while (read(sfd, &si, sizeof si) == sizeof si) {
-        if (si.ssi_signo == SIGCHLD) {
-          if (!done && waitpid(pid, &status, WNOHANG) == pid) {
-            done = 1;
-            deadline = now_ms() + 1000;
-          }
-        } else if (si.ssi_signo == SIGWINCH) {
-          if (master >= 0) copy_winsize(master);
-        } else {
-          kill(pid, (int)si.ssi_signo);
-        }
-      }
-    }
-    if (i_in >= 0 && fds[i_in].revents && relay(0, master) < 0) {
-      in_open = 0;
-      if (!isatty(0)) {
-        char eot = 4; /* end of input for the program on the terminal */
-        if (write(master, &eot, 1) < 0) {
-        }
-      }
-    }
-    if (i_out >= 0 && fds[i_out].revents && relay(master, 1) < 0) out_open = 0;
-  }
-  if (!done) {
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-    }
-  }
+  if (s.master >= 0) raw_tty();
+  s.in_open = s.out_open = s.master >= 0;
+  session_run(&s);
   restore_tty();
-  if (master >= 0) close(master);
-  if (WIFEXITED(status)) return WEXITSTATUS(status);
-  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+  if (s.master >= 0) close(s.master);
+  if (WIFEXITED(s.status)) return WEXITSTATUS(s.status);
+  if (WIFSIGNALED(s.status)) return 128 + WTERMSIG(s.status);
   return 125;
 }

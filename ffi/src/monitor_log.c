@@ -1,6 +1,6 @@
 /* The k8s-file log: "<RFC3339Nano UTC> stdout|stderr F|P <text>" a line. Each chunk is
  * written as it arrives (a trailing partial line gets P), so memory use stays flat. */
-#include "monitor.h"
+#include "monitor_log.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -18,12 +18,12 @@ void format_time(char *buf, size_t size) {
            tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec);
 }
 
-static void writev_all(int fd, struct iovec *iov, int cnt) {
+static int writev_all(int fd, struct iovec *iov, int cnt) {
   while (cnt > 0) {
     ssize_t n = writev(fd, iov, cnt);
     if (n < 0) {
       if (errno == EINTR) continue;
-      return; /* a full disk loses log lines, never the container */
+      return -errno;
     }
     while (cnt > 0 && (size_t)n >= iov->iov_len) {
       n -= iov->iov_len;
@@ -35,11 +35,13 @@ static void writev_all(int fd, struct iovec *iov, int cnt) {
       iov->iov_len -= n;
     }
   }
+  return 0;
 }
 
-void log_chunk(int fd, const char *stream, const unsigned char *data, size_t n) {
-  if (fd < 0 || n == 0) return;
+int log_chunk(int fd, const char *stream, const unsigned char *data, size_t n) {
+  if (fd < 0 || n == 0) return 0;
   char ts[64], full[80], partial[80];
+  int r = 0;
   format_time(ts, sizeof ts);
   int fl = snprintf(full, sizeof full, "%s %s F ", ts, stream);
   int pl = snprintf(partial, sizeof partial, "%s %s P ", ts, stream);
@@ -51,9 +53,12 @@ void log_chunk(int fd, const char *stream, const unsigned char *data, size_t n) 
         {(void *)data, len},
         {"\n", 1},
     };
-    writev_all(fd, iov, 3);
+    /* a full disk loses this line; the next ones are still tried */
+    int w = writev_all(fd, iov, 3);
+    if (w < 0 && r == 0) r = w;
     if (!nl) break;
     data += len + 1;
     n -= len + 1;
   }
+  return r;
 }

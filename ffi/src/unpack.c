@@ -383,9 +383,10 @@ static int up_header(struct skiff_unpack *u) {
   memset(e, 0, sizeof *e);
   e->name = u->cur_name;
   e->linkname = u->cur_link;
-  size_t enlen = strlen(ename);
+  /* ename may have been the long name freed above: only the copy is read from here on. */
+  size_t enlen = strlen(u->cur_name);
   if (type == 0 || type == '7') type = '0';
-  if (type == '0' && enlen > 0 && ename[enlen - 1] == '/') type = '5';
+  if (type == '0' && enlen > 0 && u->cur_name[enlen - 1] == '/') type = '5';
   e->type = type;
   e->mode = (uint32_t)mode & 07777;
   e->uid = pax->has_uid ? pax->uid : g->has_uid ? g->uid : uid;

@@ -3,12 +3,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/ioctl.h>
-#include <termios.h>
 #include <unistd.h>
 
 int skiff_error(struct skiff_err *err, int code, const char *fmt, ...) {
@@ -75,53 +72,6 @@ int skiff_write_file(const char *path, const char *data, struct skiff_err *err) 
   }
   if (close(fd) < 0) return skiff_error(err, errno, "close %s", path);
   return 0;
-}
-
-/* ---- namespaces ---- */
-
-int skiff_ns_clone_flag(int ns) {
-  static const int flags[SKIFF_NS_COUNT] = {
-      [SKIFF_NS_USER] = CLONE_NEWUSER, [SKIFF_NS_MNT] = CLONE_NEWNS,
-      [SKIFF_NS_PID] = CLONE_NEWPID,   [SKIFF_NS_NET] = CLONE_NEWNET,
-      [SKIFF_NS_IPC] = CLONE_NEWIPC,   [SKIFF_NS_UTS] = CLONE_NEWUTS,
-      [SKIFF_NS_CGROUP] = CLONE_NEWCGROUP,
-  };
-  return ns >= 0 && ns < SKIFF_NS_COUNT ? flags[ns] : 0;
-}
-
-const char *skiff_ns_proc_name(int ns) {
-  static const char *names[SKIFF_NS_COUNT] = {
-      [SKIFF_NS_USER] = "user", [SKIFF_NS_MNT] = "mnt", [SKIFF_NS_PID] = "pid",
-      [SKIFF_NS_NET] = "net",   [SKIFF_NS_IPC] = "ipc", [SKIFF_NS_UTS] = "uts",
-      [SKIFF_NS_CGROUP] = "cgroup",
-  };
-  return ns >= 0 && ns < SKIFF_NS_COUNT ? names[ns] : "?";
-}
-
-/* ---- pty ---- */
-
-int skiff_pty_open(int *master, char *slave_path, size_t size, struct skiff_err *err) {
-  int fd = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
-  if (fd < 0) return skiff_error(err, errno, "open /dev/ptmx");
-  int unlock = 0, n = 0;
-  if (ioctl(fd, TIOCSPTLCK, &unlock) < 0) {
-    int e = errno;
-    close(fd);
-    return skiff_error(err, e, "unlock pty");
-  }
-  if (ioctl(fd, TIOCGPTN, &n) < 0) {
-    int e = errno;
-    close(fd);
-    return skiff_error(err, e, "get pty number");
-  }
-  snprintf(slave_path, size, "/dev/pts/%d", n);
-  *master = fd;
-  return 0;
-}
-
-int skiff_pty_resize(int fd, unsigned rows, unsigned cols) {
-  struct winsize ws = {.ws_row = (unsigned short)rows, .ws_col = (unsigned short)cols};
-  return ioctl(fd, TIOCSWINSZ, &ws) < 0 ? -errno : 0;
 }
 
 /* Points stdin, stdout and stderr at /dev/null (a process detaching from its caller). */

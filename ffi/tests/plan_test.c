@@ -1,6 +1,7 @@
 /* Unit tests for the runtime parts of libskiff that need no root: the plan reader, mount
  * option words, capability names and the seccomp filter (installed in a forked child). */
 #include "skiff.h"
+#include "tap.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -12,13 +13,6 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-static int n, failed;
-
-static void ok(int cond, const char *name) {
-  printf("%sok %d - %s\n", cond ? "" : "not ", ++n, name);
-  if (!cond) failed = 1;
-}
 
 static void test_plan(void) {
   char text[] = "skiff-plan\t1\n"
@@ -128,6 +122,5 @@ int main(void) {
   test_plan();
   test_names();
   test_seccomp();
-  printf("1..%d\n", n);
-  return failed;
+  return tap_done();
 }

@@ -1,22 +1,16 @@
 /** `skiff load`: load images from a tar archive (docker-archive or OCI layout) or STDIN. */
-import type { CommandContext } from "../cli/spec.ts";
+import type { CommandContext, FlagsOf } from "../cli/spec.ts";
+import type { load as spec } from "../cli/table.ts";
 import { InvalidArgumentError } from "../errors.ts";
-import { openStore } from "../store/store.ts";
-import { loadArchive } from "../image/archive_load.ts";
+import { openInputFile } from "../engine/image_input.ts";
+import { loadImages } from "../engine/image_load.ts";
 
 /** Runs `skiff load [-i FILE] [-q]`. */
-export default async function load(ctx: CommandContext): Promise<number> {
-  const input = ctx.flags.input as string | undefined;
+export default async function load(ctx: CommandContext<FlagsOf<typeof spec>>): Promise<number> {
+  const input = ctx.flags.input;
   let stream: ReadableStream<Uint8Array>;
   if (input && input !== "-") {
-    try {
-      stream = (await Deno.open(input)).readable;
-    } catch (err) {
-      if (err instanceof Deno.errors.NotFound) {
-        throw new InvalidArgumentError(`open ${input}: no such file or directory`);
-      }
-      throw err;
-    }
+    stream = await openInputFile(input);
   } else {
     if (Deno.stdin.isTerminal()) {
       throw new InvalidArgumentError(
@@ -25,8 +19,7 @@ export default async function load(ctx: CommandContext): Promise<number> {
     }
     stream = Deno.stdin.readable;
   }
-  const store = await openStore(ctx.global);
-  const loaded = await loadArchive(store, stream);
+  const loaded = await loadImages(ctx.global, stream);
   // As docker: -q hides progress only; the result lines are always printed.
   const lines: string[] = [];
   for (const img of loaded) {

@@ -1,17 +1,9 @@
 /** `skiff login`: verify and store credentials for a registry. */
-import type { CommandContext } from "../cli/spec.ts";
-import { InvalidArgumentError, UnavailableError } from "../errors.ts";
-import { getCredentials, login as saveLogin, normalizeAuthKey } from "../image/auth.ts";
-
-/** The parsed arguments of `skiff login`. */
-export interface LoginArgs {
-  /** Registry as typed (default `docker.io`). */
-  server: string;
-  username?: string;
-  password?: string;
-  passwordStdin: boolean;
-  tlsVerify: boolean;
-}
+import type { CommandContext, FlagsOf } from "../cli/spec.ts";
+import type { login as spec } from "../cli/table.ts";
+import { InvalidArgumentError } from "../errors.ts";
+import { type LoginOptions, loginRegistry } from "../engine/image_login.ts";
+import { promptLine, readStdin } from "./login_prompt.ts";
 
 /**
  * Checks `login`'s flags as docker does.
@@ -21,11 +13,14 @@ export interface LoginArgs {
  * parseLoginArgs({ username: "u", "password-stdin": true }, ["localhost:5000"]);
  * ```
  */
-export function parseLoginArgs(flags: CommandContext["flags"], args: string[]): LoginArgs {
-  const out: LoginArgs = {
+export function parseLoginArgs(
+  flags: Partial<FlagsOf<typeof spec>>,
+  args: string[],
+): LoginOptions & { passwordStdin: boolean } {
+  const out = {
     server: args[0] ?? "docker.io",
-    username: typeof flags.username === "string" ? flags.username.trim() : undefined,
-    password: typeof flags.password === "string" ? flags.password : undefined,
+    username: flags.username?.trim(),
+    password: flags.password,
     passwordStdin: flags["password-stdin"] === true,
     tlsVerify: flags["tls-verify"] !== false,
   };
@@ -38,92 +33,28 @@ export function parseLoginArgs(flags: CommandContext["flags"], args: string[]): 
   return out;
 }
 
-/** The key credentials are stored under: `docker.io`, `localhost:5000`. */
-function registryOf(server: string): string {
-  return normalizeAuthKey(server);
-}
-
-async function readStdin(): Promise<string> {
-  const text = await new Response(Deno.stdin.readable).text();
-  return text.replace(/\r?\n$/, "");
-}
-
-/** Reads a line from the terminal, without echo when `hidden`. */
-async function promptLine(label: string, hidden: boolean): Promise<string> {
-  const enc = new TextEncoder();
-  await Deno.stderr.write(enc.encode(label));
-  if (hidden) Deno.stdin.setRaw(true);
-  const bytes: number[] = [];
-  const buf = new Uint8Array(1);
-  try {
-    while (true) {
-      const n = await Deno.stdin.read(buf);
-      if (n === null) break;
-      const c = buf[0];
-      if (c === 10 || c === 13) break;
-      if (c === 3) throw new InvalidArgumentError("login cancelled");
-      if (c === 127 || c === 8) {
-        bytes.pop();
-        continue;
-      }
-      bytes.push(c);
-    }
-  } finally {
-    if (hidden) {
-      Deno.stdin.setRaw(false);
-      await Deno.stderr.write(enc.encode("\n"));
-    }
+/** Prompts on a terminal; without one, says which flags to use instead. */
+function ask(label: string, hidden: boolean, instead: string): Promise<string> {
+  if (!Deno.stdin.isTerminal()) {
+    throw new InvalidArgumentError(
+      `Cannot perform an interactive login from a non TTY device (use ${instead})`,
+    );
   }
-  return new TextDecoder().decode(new Uint8Array(bytes));
+  return promptLine(label, hidden);
 }
 
 /** Runs `skiff login [-u USER] [-p PASS | --password-stdin] [SERVER]`. */
-export default async function login(ctx: CommandContext): Promise<number> {
+export default async function login(ctx: CommandContext<FlagsOf<typeof spec>>): Promise<number> {
   const a = parseLoginArgs(ctx.flags, ctx.args);
-  const registry = registryOf(a.server);
-  let { username, password } = a;
-  if (password !== undefined) {
+  if (a.password !== undefined) {
     console.error("WARNING! Using --password via the CLI is insecure. Use --password-stdin.");
   }
-  if (a.passwordStdin) password = await readStdin();
-  const tty = Deno.stdin.isTerminal();
-  if (!username && password === undefined) {
-    const stored = await getCredentials(registry);
-    if (stored) {
-      console.log("Authenticating with existing credentials...");
-      username = stored.username;
-      password = stored.password;
-    }
-  }
-  if (!username) {
-    if (!tty) {
-      throw new InvalidArgumentError(
-        "Cannot perform an interactive login from a non TTY device (use --username and --password-stdin)",
-      );
-    }
-    username = (await promptLine("Username: ", false)).trim();
-    if (!username) throw new InvalidArgumentError("Username is required");
-  }
-  if (password === undefined) {
-    if (!tty) {
-      throw new InvalidArgumentError(
-        "Cannot perform an interactive login from a non TTY device (use --password-stdin)",
-      );
-    }
-    password = await promptLine("Password: ", true);
-  }
-  if (!password) throw new InvalidArgumentError("Password is required");
-  try {
-    await saveLogin(registry, username, password, { client: { tlsVerify: a.tlsVerify } });
-  } catch (err) {
-    if (err instanceof UnavailableError && /unauthorized|denied/.test(err.message)) {
-      throw new UnavailableError(
-        `login to ${a.server} failed: unauthorized: incorrect username or password`,
-        { cause: err },
-      );
-    }
-    throw err;
-  }
+  if (a.passwordStdin) a.password = await readStdin();
+  await loginRegistry(a, {
+    usingStored: () => console.log("Authenticating with existing credentials..."),
+    username: () => ask("Username: ", false, "--username and --password-stdin"),
+    password: () => ask("Password: ", true, "--password-stdin"),
+  });
   console.log("Login Succeeded");
   return 0;
 }

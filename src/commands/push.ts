@@ -1,48 +1,20 @@
 /** `skiff push`: upload a local image to a registry. */
-import type { CommandContext } from "../cli/spec.ts";
-import { NotFoundError, UnavailableError } from "../errors.ts";
+import type { CommandContext, FlagsOf } from "../cli/spec.ts";
+import type { push as spec } from "../cli/table.ts";
 import { chooseProgress } from "../image/progress.ts";
-import { pushImage } from "../image/push.ts";
-import { parseReference } from "../image/reference.ts";
-import { RegistryClient } from "../image/registry.ts";
-import { resolveLocalImage } from "../image/resolve.ts";
-import { openStore } from "../store/store.ts";
+import { pushImageByName } from "../engine/image_push.ts";
 
 /** Runs `skiff push [OPTIONS] NAME[:TAG]`. */
-export default async function push(ctx: CommandContext): Promise<number> {
-  const name = ctx.args[0];
-  const quiet = ctx.flags.quiet === true;
-  const ref = parseReference(name);
-  const store = await openStore(ctx.global);
-  let record;
-  try {
-    ({ record } = await resolveLocalImage(store, ref.toString()));
-  } catch (err) {
-    if (err instanceof NotFoundError) {
-      throw new NotFoundError(`An image does not exist locally with the tag: ${name}`);
-    }
-    throw err;
-  }
-  const client = new RegistryClient(ref.registry, {
-    tlsVerify: ctx.flags["tls-verify"] !== false,
-  });
+export default async function push(ctx: CommandContext<FlagsOf<typeof spec>>): Promise<number> {
+  const quiet = ctx.flags.quiet;
   const progress = chooseProgress(quiet);
-  if (!quiet) progress.line(`The push refers to repository [${ref.name}]`);
   try {
-    const result = await pushImage(store, client, record, ref, { progress });
-    if (quiet) console.log(ref.toString());
-    else progress.line(`${ref.tag ?? "latest"}: digest: ${result.digest} size: ${result.size}`);
-  } catch (err) {
-    const m = err instanceof UnavailableError
-      ? /(unauthorized|denied): ([^:]+)/.exec(err.message)
-      : null;
-    if (m) {
-      throw new UnavailableError(
-        `${m[1]}: ${m[2]}: push to ${ref.name} (log in with: skiff login ${ref.registry})`,
-        { cause: err },
-      );
-    }
-    throw err;
+    const report = await pushImageByName(ctx.global, {
+      name: ctx.args[0],
+      tlsVerify: ctx.flags["tls-verify"],
+    }, progress);
+    if (quiet) console.log(report.reference);
+    else progress.line(`${report.tag}: digest: ${report.digest} size: ${report.size}`);
   } finally {
     progress.done();
   }

@@ -29,7 +29,13 @@ import {
 } from "./commit_image.ts";
 import { decompressStream } from "./decompress.ts";
 import { feedExtract } from "./tar_feed.ts";
-import { type Descriptor, type ImageManifest, parseImageIndex, parseManifest } from "./manifest.ts";
+import {
+  checkImageDescriptors,
+  type Descriptor,
+  type ImageManifest,
+  parseImageIndex,
+  parseManifest,
+} from "./manifest.ts";
 import { hostPlatform, selectManifest } from "./platform.ts";
 import { familiarName, parseReference } from "./reference.ts";
 
@@ -359,6 +365,7 @@ async function planOciLayout(archive: SpooledArchive): Promise<ImagePlan[]> {
       continue;
     }
     const manifest: ImageManifest = parsed.manifest;
+    checkImageDescriptors(manifest);
     const config = await readVerified(archive, manifest.config);
     const layers: LayerSource[] = manifest.layers.map((l) => {
       const name = blobName(l.digest);

@@ -36,6 +36,10 @@ export const MEDIA_TYPE_DOCKER_LAYER_GZIP = "application/vnd.docker.image.rootfs
 /** Docker foreign (non-distributable) layer media type. */
 export const MEDIA_TYPE_DOCKER_LAYER_FOREIGN =
   "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip";
+/** Docker uncompressed layer media type (containerd's name for it). */
+export const MEDIA_TYPE_DOCKER_LAYER = "application/vnd.docker.image.rootfs.diff.tar";
+/** Docker zstd-compressed layer media type (containerd's name for it). */
+export const MEDIA_TYPE_DOCKER_LAYER_ZSTD = "application/vnd.docker.image.rootfs.diff.tar.zstd";
 /** Docker schema 1 manifest (unsupported). */
 export const MEDIA_TYPE_DOCKER_SCHEMA1 = "application/vnd.docker.distribution.manifest.v1+json";
 /** Docker signed schema 1 manifest (unsupported). */
@@ -58,6 +62,30 @@ export function isManifestMediaType(mediaType: string): boolean {
 /** True for an index / manifest list media type (OCI or Docker). */
 export function isIndexMediaType(mediaType: string): boolean {
   return mediaType === MEDIA_TYPE_OCI_INDEX || mediaType === MEDIA_TYPE_DOCKER_MANIFEST_LIST;
+}
+
+/** Layer media types an image may use (OCI, its deprecated non-distributable ones, Docker). */
+const LAYER_MEDIA_TYPES: ReadonlySet<string> = new Set([
+  MEDIA_TYPE_OCI_LAYER,
+  MEDIA_TYPE_OCI_LAYER_GZIP,
+  MEDIA_TYPE_OCI_LAYER_ZSTD,
+  "application/vnd.oci.image.layer.nondistributable.v1.tar",
+  "application/vnd.oci.image.layer.nondistributable.v1.tar+gzip",
+  "application/vnd.oci.image.layer.nondistributable.v1.tar+zstd",
+  MEDIA_TYPE_DOCKER_LAYER,
+  MEDIA_TYPE_DOCKER_LAYER_GZIP,
+  MEDIA_TYPE_DOCKER_LAYER_ZSTD,
+  MEDIA_TYPE_DOCKER_LAYER_FOREIGN,
+]);
+
+/** True for a media type that names an image layer (a tar, plain or compressed). */
+export function isLayerMediaType(mediaType: string): boolean {
+  return LAYER_MEDIA_TYPES.has(mediaType);
+}
+
+/** True for an image config media type (OCI or Docker). */
+export function isConfigMediaType(mediaType: string): boolean {
+  return mediaType === MEDIA_TYPE_OCI_CONFIG || mediaType === MEDIA_TYPE_DOCKER_CONFIG;
 }
 
 const digestSchema = z.string().refine(isDigest, { message: "invalid digest" });
@@ -282,4 +310,38 @@ export function parseImageConfig(bytes: Uint8Array | string): ImageConfig {
  */
 export function parseImageIndex(bytes: Uint8Array | string): ImageIndex {
   return validate(imageIndexSchema, parseJson(bytes, "image index"), "image index");
+}
+
+/**
+ * Checks that an image manifest's descriptors are what an image is made of:
+ * its config an image config and each layer a known layer type. Anything
+ * else (an artifact, a config that claims to be a layer, a layer of a type
+ * skiff would have to guess at) is an InvalidArgumentError naming the
+ * descriptor's digest and media type; nothing is fetched or unpacked first.
+ *
+ * @example
+ * ```ts
+ * checkImageDescriptors(parsed.manifest); // throws on an unknown layer media type
+ * ```
+ */
+export function checkImageDescriptors(manifest: ImageManifest): void {
+  const { config } = manifest;
+  if (!isConfigMediaType(config.mediaType)) {
+    const what = isLayerMediaType(config.mediaType)
+      ? "a layer's media type"
+      : "a media type that is not an image config";
+    throw new InvalidArgumentError(
+      `invalid image manifest: config ${config.digest} has ${what}: ${
+        JSON.stringify(config.mediaType)
+      }`,
+    );
+  }
+  manifest.layers.forEach((layer, i) => {
+    if (isLayerMediaType(layer.mediaType)) return;
+    throw new InvalidArgumentError(
+      `invalid image manifest: layer ${i + 1} (${layer.digest}) has an unknown media type: ${
+        JSON.stringify(layer.mediaType)
+      }`,
+    );
+  });
 }

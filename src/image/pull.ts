@@ -11,7 +11,9 @@ import { type ImageLayer, type ImageRecord, putImage, updateTags } from "../stor
 import { chainIds, ensureLayer, getLayer } from "../store/layers.ts";
 import type { Store } from "../store/store.ts";
 import { decompressStream } from "./decompress.ts";
+import { verifyDigest } from "./digest.ts";
 import {
+  checkImageDescriptors,
   type Descriptor,
   type ImageConfig,
   type ImageManifest,
@@ -93,9 +95,11 @@ export async function pullImage(
     blobsToKeep.push(inner);
   }
   const manifest: ImageManifest = parsed.manifest;
+  checkImageDescriptors(manifest);
   const manifestDigest = top.digest;
 
-  // Config: small, fetched whole and verified before use.
+  // Config: small, fetched whole and verified before use; stored with the
+  // manifests once every layer is in, so a refused image leaves no blob.
   const configDigest = manifest.config.digest;
   let configBytes: Uint8Array;
   if (await hasBlob(store, configDigest)) {
@@ -103,7 +107,8 @@ export async function pullImage(
   } else {
     const { stream } = await source.getBlob(repo, configDigest);
     configBytes = new Uint8Array(await new Response(stream).arrayBuffer());
-    await putBlob(store, configBytes, configDigest);
+    await verifyDigest(configBytes, configDigest);
+    blobsToKeep.push({ bytes: configBytes, digest: configDigest });
   }
   const config: ImageConfig = parseImageConfig(configBytes);
   const diffIds = config.rootfs.diff_ids;

@@ -14,7 +14,7 @@ import type { Store } from "../store/store.ts";
 import { containerDir, type ContainerRecord } from "./container_store.ts";
 import { currentState } from "./state.ts";
 import { runtimeMountpoints } from "./diff.ts";
-import { lowerDirs } from "./start.ts";
+import { lowerDirs } from "./lower_dirs.ts";
 
 /** Options of `commitContainer`. */
 export interface CommitOptions {

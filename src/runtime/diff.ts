@@ -5,7 +5,7 @@
 import { type Change, diffChanges, isOpaqueDir, isWhiteout } from "../image/layer_diff.ts";
 import type { Store } from "../store/store.ts";
 import { containerDir, type ContainerRecord } from "./container_store.ts";
-import { lowerDirs } from "./start.ts";
+import { lowerDirs } from "./lower_dirs.ts";
 
 /**
  * Whether `path` exists in an overlay of `layersTopFirst` (whiteouts and

@@ -10,7 +10,7 @@ import { SkiffError } from "../errors.ts";
 import { randomSuffix } from "../store/atomic.ts";
 import type { Store } from "../store/store.ts";
 import { containerDir, type ContainerRecord } from "./container_store.ts";
-import { lowerDirs } from "./start.ts";
+import { lowerDirs } from "./lower_dirs.ts";
 import { currentState } from "./state.ts";
 
 /** How `withContainerRoot` gives the root. */
@@ -50,11 +50,57 @@ export async function mountContainerRoot(
 ): Promise<{ path: string; unmount: () => Promise<void> }> {
   const dir = containerDir(store, rec.Id);
   const lowers = await lowerDirs(store, rec);
+  return await mountOverlay(
+    store,
+    opts.writable
+      ? `lowerdir=${lowers.join(":")},upperdir=${dir}/upper,workdir=${dir}/work`
+      : `ro,lowerdir=${[`${dir}/upper`, ...lowers].join(":")}`,
+  );
+}
+
+/**
+ * Mounts the directories `dirsTopFirst` (a container's upper directory and
+ * its image layers) as one read-only overlay on a new scratch directory, so
+ * that paths in it are resolved as the container will see them (whiteouts
+ * and opaque directories applied).
+ *
+ * @example
+ * ```ts
+ * const m = await mountLayers(store, [upper, ...lowers]);
+ * try { ... } finally { await m.unmount(); }
+ * ```
+ */
+export async function mountLayers(
+  store: Store,
+  dirsTopFirst: string[],
+): Promise<{ path: string; unmount: () => Promise<void> }> {
+  if (dirsTopFirst.length >= 2) {
+    return await mountOverlay(store, `ro,lowerdir=${dirsTopFirst.join(":")}`);
+  }
+  // overlay wants two lower directories at least: an empty one stands in for the second
+  const empty = `${store.tmp}/empty-${randomSuffix()}`;
+  await Deno.mkdir(empty, { recursive: true, mode: 0o700 });
+  try {
+    const m = await mountOverlay(store, `ro,lowerdir=${[...dirsTopFirst, empty].join(":")}`);
+    return {
+      path: m.path,
+      async unmount() {
+        await m.unmount();
+        await Deno.remove(empty).catch(() => {});
+      },
+    };
+  } catch (err) {
+    await Deno.remove(empty).catch(() => {});
+    throw err;
+  }
+}
+
+async function mountOverlay(
+  store: Store,
+  options: string,
+): Promise<{ path: string; unmount: () => Promise<void> }> {
   const target = `${store.tmp}/mnt-${randomSuffix()}`;
   await Deno.mkdir(target, { recursive: true, mode: 0o700 });
-  const options = opts.writable
-    ? `lowerdir=${lowers.join(":")},upperdir=${dir}/upper,workdir=${dir}/work`
-    : `ro,lowerdir=${[`${dir}/upper`, ...lowers].join(":")}`;
   try {
     await run("mount", ["-t", "overlay", "-o", options, "overlay", target]);
   } catch (err) {

@@ -4,9 +4,8 @@
  * parent. The network hook is where networking will attach (empty today:
  * a private network namespace with loopback only, or the host's).
  */
-import { ExecError, FailedPreconditionError, NotFoundError, wrap } from "../errors.ts";
+import { ExecError, FailedPreconditionError, wrap } from "../errors.ts";
 import { writeFileAtomic, writeJsonAtomic } from "../store/atomic.ts";
-import { getLayer, lowerDir } from "../store/layers.ts";
 import type { Store } from "../store/store.ts";
 import { CgroupManager } from "./cgroups.ts";
 import {
@@ -28,26 +27,14 @@ import { currentState, EXIT_RECORD, procStartTime, waitMonitorDone } from "./sta
 import { resolveUser } from "./user.ts";
 import { writeEtcFiles } from "./etc_files.ts";
 import { anonymousVolumeName, prepareVolumes } from "./volumes.ts";
+import { lowerDirs } from "./lower_dirs.ts";
+
+export { lowerDirs };
 
 /** Options of `startContainer`. */
 export interface StartOptions {
   /** Hold the process until an attach client connects (foreground run, start -a). */
   waitForAttach?: boolean;
-}
-
-/** Lower directories (top first) of a container's image. */
-export async function lowerDirs(store: Store, rec: ContainerRecord): Promise<string[]> {
-  const dirs: string[] = [];
-  for (const chain of rec.Layers) {
-    const meta = await getLayer(store, chain);
-    if (!meta) {
-      throw new NotFoundError(
-        `layer ${chain} of container ${rec.Name} is missing from the store`,
-      );
-    }
-    dirs.push(lowerDir(store, meta));
-  }
-  return dirs.reverse();
 }
 
 function kernelVersion(): [number, number] {

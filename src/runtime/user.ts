@@ -34,7 +34,10 @@ interface GroupEntry {
   members: string[];
 }
 
+/** Largest id `-u` accepts (Docker's and runc's limit). */
 const MAX_ID = 2147483647;
+/** Largest id the kernel gives a process: 4294967295 is (uid_t)-1, "leave unchanged". */
+const MAX_KERNEL_ID = 4294967294;
 
 function parseId(s: string): number | undefined {
   return /^\d+$/.test(s) ? Number(s) : undefined;
@@ -88,11 +91,24 @@ function checkRange(n: number): number {
   return n;
 }
 
+/** An id read from the image's passwd or group file, refused when the kernel cannot set it. */
+function checkImageId(file: string, name: string, kind: "uid" | "gid", n: number): number {
+  if (n > MAX_KERNEL_ID) {
+    throw new InvalidArgumentError(
+      `invalid ${file} entry "${name}": ${kind} ${n} is outside the range 0-${MAX_KERNEL_ID}`,
+    );
+  }
+  return n;
+}
+
 /**
  * Resolves a user spec: "", "name", "uid", "name:group", "uid:gid"... A name
  * must exist in passwd; a number need not (gid 0 and HOME "/" then). The
  * default group is the passwd entry's; supplementary groups are the
- * /etc/group entries listing the user, unless a group is given.
+ * /etc/group entries listing the user, unless a group is given. A numeric
+ * `-u` above 2147483647 is refused as Docker refuses it, and so is an id
+ * from the image's files above 4294967294 (the kernel reads 4294967295 as
+ * "leave unchanged", which would keep the process root).
  *
  * @example
  * ```ts
@@ -108,15 +124,18 @@ export async function resolveUser(spec: string, read: RootFileReader): Promise<R
   const passwd = passwdText === undefined ? [] : parsePasswd(passwdText);
 
   const userId = parseId(userArg);
+  if (userId !== undefined) checkRange(userId);
   let user: PasswdEntry | undefined;
   if (userArg === "") user = passwd.find((e) => e.uid === 0);
   else user = passwd.find((e) => e.name === userArg || (userId !== undefined && e.uid === userId));
   let uid = 0, gid = 0, home = "/", name: string | undefined;
   if (user) {
-    ({ uid, gid, name } = user);
+    uid = checkImageId("/etc/passwd", user.name, "uid", user.uid);
+    gid = checkImageId("/etc/passwd", user.name, "gid", user.gid);
+    name = user.name;
     home = user.home === "" ? "/" : user.home;
   } else if (userId !== undefined) {
-    uid = checkRange(userId);
+    uid = userId;
   } else if (userArg !== "") {
     throw new InvalidArgumentError(
       `unable to find user ${userArg}: no matching entries in passwd file`,
@@ -129,11 +148,12 @@ export async function resolveUser(spec: string, read: RootFileReader): Promise<R
   const groups = groupText === undefined ? [] : parseGroup(groupText);
   if (groupArg !== "") {
     const groupId = parseId(groupArg);
+    if (groupId !== undefined) checkRange(groupId);
     const g = groups.find((e) =>
       e.name === groupArg || (groupId !== undefined && e.gid === groupId)
     );
-    if (g) gid = g.gid;
-    else if (groupId !== undefined) gid = checkRange(groupId);
+    if (g) gid = checkImageId("/etc/group", g.name, "gid", g.gid);
+    else if (groupId !== undefined) gid = groupId;
     else {
       throw new InvalidArgumentError(
         `unable to find group ${groupArg}: no matching entries in group file`,
@@ -141,7 +161,9 @@ export async function resolveUser(spec: string, read: RootFileReader): Promise<R
     }
   } else if (name !== undefined) {
     for (const g of groups) {
-      if (g.members.includes(name) && !additionalGids.includes(g.gid)) additionalGids.push(g.gid);
+      if (g.members.includes(name) && !additionalGids.includes(g.gid)) {
+        additionalGids.push(checkImageId("/etc/group", g.name, "gid", g.gid));
+      }
     }
   }
   return { uid, gid, additionalGids, home };

@@ -3,9 +3,14 @@
  * filled from the image's content at their mount point (as Docker does);
  * anonymous volumes get a name derived from the container and target.
  */
+import { wrap } from "../errors.ts";
 import type { Store } from "../store/store.ts";
 import { ensureVolume } from "../store/volumes.ts";
+import { SysError } from "../sys/errno.ts";
+import { O_DIRECTORY, O_PATH, openInRoot } from "../sys/resolve.ts";
 import type { ContainerRecord } from "./container_store.ts";
+import { copyTreeInRoot } from "./copy_tree.ts";
+import { mountLayers } from "./rootfs_mount.ts";
 
 /** Name of the anonymous volume of a container at `target`. */
 export async function anonymousVolumeName(id: string, target: string): Promise<string> {
@@ -29,44 +34,46 @@ export async function prepareVolumes(
     const { volume } = await ensureVolume(store, name, {}, m.name === undefined);
     // Docker fills any empty volume from the image the first time it is mounted.
     if (!m.noCopy && await isEmptyDir(volume.Mountpoint)) {
-      await copyImageContent(layersTopFirst, m.target, volume.Mountpoint);
+      await copyImageContent(store, layersTopFirst, m.target, volume.Mountpoint);
     }
     out[m.target] = m.subpath ? `${volume.Mountpoint}/${m.subpath}` : volume.Mountpoint;
   }
   return out;
 }
 
-/** Copies what the image has at `target` into a new volume, layer by layer, bottom first. */
-async function copyImageContent(layersTopFirst: string[], target: string, dest: string) {
-  for (const layer of [...layersTopFirst].reverse()) {
-    const src = `${layer}${target}`;
-    let st: Deno.FileInfo;
+/**
+ * Copies what the image has at `target` into a new volume: the layers are
+ * mounted as one read-only overlay (whiteouts and opaque directories
+ * applied), `target` is resolved inside that root, symlinks included, and
+ * the tree is copied by in-root lookups (runtime/copy_tree.ts), so no
+ * symlink in the image can name a host file. The volume's root takes the
+ * owner and mode of the image's directory, as Docker does. Nothing is
+ * copied when the image has no directory at `target`.
+ */
+async function copyImageContent(
+  store: Store,
+  layersTopFirst: string[],
+  target: string,
+  dest: string,
+): Promise<void> {
+  const m = await mountLayers(store, layersTopFirst);
+  try {
     try {
-      st = await Deno.lstat(src);
-    } catch {
-      continue;
+      const dir = openInRoot(m.path, target, { flags: O_PATH | O_DIRECTORY });
+      dir.close();
+    } catch (err) {
+      if (err instanceof SysError && ["ENOENT", "ENOTDIR"].includes(err.code)) return;
+      throw wrap(err, `look up ${target} in the image`);
     }
-    if (!st.isDirectory) continue;
-    const cp = await new Deno.Command("cp", {
-      args: ["-a", "--no-dereference", `${src}/.`, `${dest}/`],
-      stdout: "null",
-      stderr: "null",
-    }).output();
-    if (!cp.success) continue;
-    await applyWhiteouts(dest);
+    await copyTreeInRoot(m.path, target, dest).catch((err) => {
+      throw wrap(err, `copy the image's content at ${target} into a new volume`);
+    });
+  } finally {
+    await m.unmount();
   }
 }
 
 async function isEmptyDir(dir: string): Promise<boolean> {
   for await (const _ of Deno.readDir(dir)) return false;
   return true;
-}
-
-async function applyWhiteouts(dir: string): Promise<void> {
-  for await (const e of Deno.readDir(dir)) {
-    const p = `${dir}/${e.name}`;
-    const st = await Deno.lstat(p);
-    if (st.isCharDevice && st.rdev === 0) await Deno.remove(p);
-    else if (e.isDirectory) await applyWhiteouts(p);
-  }
 }

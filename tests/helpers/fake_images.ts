@@ -1,6 +1,6 @@
 /**
  * Image records without layers, for unit tests of the image verbs (no root, no registry): a
- * config blob (with labels and history), a record and its tags.
+ * config blob (with labels and history), a manifest blob, a record and its tags.
  */
 import { putBlobContent } from "../../src/store/blobs.ts";
 import { type ImageRecord, putImage, updateTags } from "../../src/store/images.ts";
@@ -51,10 +51,25 @@ export async function addImage(store: Store, img: FakeImage = {}): Promise<Image
     history: img.history,
     comment: crypto.randomUUID(),
   };
-  const id = await putBlobContent(store, new TextEncoder().encode(JSON.stringify(config)));
+  const configBytes = new TextEncoder().encode(JSON.stringify(config));
+  const id = await putBlobContent(store, configBytes);
+  const manifest = {
+    schemaVersion: 2,
+    mediaType: "application/vnd.oci.image.manifest.v1+json",
+    config: {
+      mediaType: "application/vnd.oci.image.config.v1+json",
+      digest: id,
+      size: configBytes.length,
+    },
+    layers: [],
+  };
+  const manifestDigest = await putBlobContent(
+    store,
+    new TextEncoder().encode(JSON.stringify(manifest)),
+  );
   const record: ImageRecord = {
     id,
-    manifestDigest: id,
+    manifestDigest,
     manifestMediaType: "application/vnd.oci.image.manifest.v1+json",
     repoDigests: img.repoDigests ?? [],
     layers: [],

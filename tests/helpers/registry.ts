@@ -205,6 +205,11 @@ export interface FlakyOptions {
   dropAfterBytes?: number;
   /** How many blob downloads to cut short (default: unlimited). */
   dropTimes?: number;
+  /**
+   * For blob downloads, send this many bytes of the body and then stop sending (the connection
+   * stays open) until the proxy stops; `stats.paused` counts the downloads held this way.
+   */
+  pauseAfterBytes?: number;
   /** Answer the first N matching requests with `failStatus` (503 Service Unavailable). */
   failFirstN?: number;
   /** Status code for the failed requests (default 503). */
@@ -215,7 +220,7 @@ export interface FlakyOptions {
 
 /** A running proxy; `stats` counts what it did so tests can assert on it. */
 export interface RunningProxy extends RunningRegistry {
-  stats: { requests: number; failed: number; dropped: number; tampered: number };
+  stats: { requests: number; failed: number; dropped: number; tampered: number; paused: number };
 }
 
 type Transform = (
@@ -236,7 +241,7 @@ function startProxy(
   transform: Transform,
 ): Promise<RunningProxy> {
   const up = upstream.startsWith("http") ? upstream : `http://${upstream}`;
-  const stats = { requests: 0, failed: 0, dropped: 0, tampered: 0 };
+  const stats = { requests: 0, failed: 0, dropped: 0, tampered: 0, paused: 0 };
   const ac = new AbortController();
   let host = "";
   const server = Deno.serve({
@@ -322,6 +327,9 @@ export function startFlakyProxy(
       });
     },
     (req, res, stats) => {
+      if (opts.pauseAfterBytes !== undefined && isBlobGet(req) && res.status === 200 && res.body) {
+        return pauseAfter(res, opts.pauseAfterBytes, stats);
+      }
       if (
         opts.dropAfterBytes === undefined || !isBlobGet(req) || res.status !== 200 ||
         !res.body || dropsLeft <= 0
@@ -361,6 +369,33 @@ export function startFlakyProxy(
       return new Response(body, { status: res.status, headers: res.headers });
     },
   );
+}
+
+/** `res` with its body held after `limit` bytes: the rest is never sent. */
+function pauseAfter(res: Response, limit: number, stats: RunningProxy["stats"]): Response {
+  const reader = res.body!.getReader();
+  let sent = 0;
+  const body = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      if (sent >= limit) {
+        stats.paused++;
+        await reader.cancel().catch(() => {});
+        return new Promise<void>(() => {}); // hold the connection open, send nothing more
+      }
+      const { done, value } = await reader.read();
+      if (done) {
+        controller.close();
+        return;
+      }
+      const part = value.subarray(0, Math.min(value.length, limit - sent));
+      sent += part.length;
+      controller.enqueue(part);
+    },
+    cancel() {
+      reader.cancel().catch(() => {});
+    },
+  });
+  return new Response(body, { status: res.status, headers: res.headers });
 }
 
 /** Options for {@linkcode startTamperProxy}. */

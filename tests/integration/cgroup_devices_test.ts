@@ -8,6 +8,7 @@
 import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/strict";
 import { CgroupManager, DenoCgroupFs } from "../../src/runtime/cgroups.ts";
 import { withBusyboxStore } from "../helpers/busybox_store.ts";
+import { skipUnless } from "../helpers/requires.ts";
 
 const isRoot = Deno.uid() === 0;
 
@@ -76,7 +77,7 @@ exit 0`;
 
 Deno.test({
   name: "cgroup v2 devices: default rules stop opening the host disk, --privileged rules allow it",
-  ignore: !isRoot,
+  ignore: skipUnless(isRoot),
   async fn() {
     const cg = await cgroup2();
     const mgr = new CgroupManager(new DenoCgroupFs(), {
@@ -117,7 +118,7 @@ Deno.test({
 
 Deno.test({
   name: "run: container root can mknod the host's block device but not open it; --privileged can",
-  ignore: !isRoot,
+  ignore: skipUnless(isRoot),
   sanitizeResources: false,
   sanitizeOps: false,
   async fn() {

@@ -5,13 +5,14 @@
  */
 import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/strict";
 import { CgroupManager } from "../../src/runtime/cgroups.ts";
+import { skipUnless } from "../helpers/requires.ts";
 
 const isRoot = Deno.uid() === 0;
 const read = (p: string) => Deno.readTextFile(p).then((s) => s.trim());
 
 Deno.test({
   name: "cgroups: create, limit, place a process, stats, freeze, destroy",
-  ignore: !isRoot,
+  ignore: skipUnless(isRoot),
   async fn() {
     const mgr = await CgroupManager.detect(undefined, { parent: "skiff-test" });
     const id = `it-${Date.now().toString(36)}`;

@@ -6,8 +6,10 @@
 import { assert, assertEquals, assertStringIncludes } from "../helpers/assert.ts";
 import { ok, withBusyboxStore } from "../helpers/busybox_store.ts";
 import { mountsUnder, SKIFF_BIN, type TempStore } from "../helpers/skiff.ts";
+import { IS_ROOT, skipUnless } from "../helpers/requires.ts";
+import { until } from "../helpers/wait.ts";
 
-const opts = { sanitizeResources: false, sanitizeOps: false, ignore: Deno.uid() !== 0 };
+const opts = { sanitizeResources: false, sanitizeOps: false, ignore: skipUnless(IS_ROOT) };
 
 async function tarList(store: TempStore, args: string[]): Promise<string[]> {
   const out = await new Deno.Command("bash", {
@@ -36,10 +38,10 @@ Deno.test("diff: added, changed and deleted paths", opts, async () => {
 Deno.test("diff: a running container", opts, async () => {
   await withBusyboxStore(async (_store, sk) => {
     await ok(sk, ["run", "-d", "--name", "r", "busybox", "sh", "-c", "mkdir -p /srv/x; sleep 600"]);
-    for (let i = 0; i < 50; i++) {
-      if ((await ok(sk, ["diff", "r"])).includes("A /srv/x")) break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await until(
+      "/srv/x in the container",
+      async () => (await ok(sk, ["diff", "r"])).includes("A /srv/x"),
+    );
     assertStringIncludes(await ok(sk, ["container", "diff", "r"]), "A /srv\nA /srv/x\n");
   });
 });
@@ -89,7 +91,10 @@ Deno.test("commit: the new image has the changes and the --change config", opts,
     assertStringIncludes(hist, "first commit");
     // An untagged commit of a running container; its image runs too.
     await ok(sk, ["run", "-d", "--name", "r", "busybox", "sh", "-c", "touch /live; sleep 600"]);
-    await new Promise((r) => setTimeout(r, 300));
+    await until(
+      "/live in the container",
+      async () => (await ok(sk, ["diff", "r"])).includes("A /live"),
+    );
     const untagged = (await ok(sk, ["container", "commit", "r"])).trim();
     assertEquals(await ok(sk, ["run", "--rm", untagged, "ls", "/live"]), "/live\n");
     assertEquals((await ok(sk, ["inspect", "-f", "{{.State.Status}}", "r"])).trim(), "running");

@@ -7,8 +7,9 @@
 import { assert, assertEquals, assertStringIncludes } from "../helpers/assert.ts";
 import { ensureFixtures, fixturePaths } from "../helpers/fixtures.ts";
 import { skiff, SKIFF_BIN, type SkiffResult, type TempStore, tempStore } from "../helpers/skiff.ts";
+import { IS_ROOT, skipUnless } from "../helpers/requires.ts";
 
-const opts = { sanitizeResources: false, sanitizeOps: false, ignore: Deno.uid() !== 0 };
+const opts = { sanitizeResources: false, sanitizeOps: false, ignore: skipUnless(IS_ROOT) };
 
 type Sk = (args: string[], more?: { stdin?: string | Uint8Array }) => Promise<SkiffResult>;
 
@@ -152,13 +153,27 @@ for (const running of [true, false]) {
       assertEquals(file.stdout, "beta\n");
       const notDir = await sh(store, `tar -C ${tree} -c . | $SK cp - c:/dst/a.txt`);
       assertEquals(notDir.code, 125);
-      // A tar entry with .. cannot leave the destination.
+      // A tar entry with .. cannot leave the destination: enough .. to climb out of the
+      // container root and the store to the host's /, an absolute name, and a symlink entry
+      // followed by a file written through it.
+      const up = "../".repeat(40);
+      const marker = `skiff-cp-evil-${crypto.randomUUID()}`;
       const evil = await sh(
         store,
-        `cd ${dir} && mkdir -p e && echo x > e/f && tar -c -P -f - --transform 's,^e/f,../../../tmp/skiff-cp-evil,' e/f | $SK cp - c:/dst`,
+        `cd ${dir} && mkdir -p e && echo x > e/f && tar -c -P -f - --transform 's,^e/f,${up}tmp/${marker}-dots,' e/f | $SK cp - c:/dst`,
       );
       assertEquals(evil.code, 125);
-      assert(!(await exists("/tmp/skiff-cp-evil")), "a tar entry escaped to the host");
+      await sh(
+        store,
+        `cd ${dir} && tar -c -P -f - --transform 's,^e/f,/tmp/${marker}-abs,' e/f | $SK cp - c:/dst`,
+      );
+      await sh(
+        store,
+        `cd ${dir} && mkdir -p s x && ln -sfn ${up}tmp s/l && echo x > x/f && tar -c -P -f - -C ${dir} s/l --transform 's,^x/f,s/l/${marker}-link,' x/f | $SK cp - c:/dst`,
+      );
+      for (const name of ["dots", "abs", "link"]) {
+        assert(!(await exists(`/tmp/${marker}-${name}`)), `a tar entry (${name}) reached the host`);
+      }
     });
   });
 

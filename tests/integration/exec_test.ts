@@ -17,13 +17,17 @@ async function setupStore(): Promise<TempStore> {
   return store;
 }
 
-/** Pids in the container's cgroup (v1 pids hierarchy or v2), with their states. */
+/**
+ * Pids in the container's cgroup (v1 pids hierarchy or v2), with their states. A container
+ * that runs has at least one; finding no cgroup or an empty one is a failure, not a pass.
+ */
 async function cgroupProcs(id: string): Promise<{ pid: number; state: string }[]> {
   let text = "";
   for (const dir of ["/sys/fs/cgroup/pids/skiff", "/sys/fs/cgroup/skiff"]) {
     text = await Deno.readTextFile(`${dir}/${id}/cgroup.procs`).catch(() => "");
     if (text !== "") break;
   }
+  if (text.trim() === "") throw new Error(`no cgroup with processes found for container ${id}`);
   const out = [];
   for (const l of text.split("\n").filter((x) => x.trim() !== "")) {
     const stat = await Deno.readTextFile(`/proc/${l}/stat`).catch(() => "");

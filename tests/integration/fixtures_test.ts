@@ -8,6 +8,7 @@ import {
 import { ensureFixtures, fixturePaths, pushFixture } from "../helpers/fixtures.ts";
 import { startFlakyProxy, startRegistry, startTamperProxy } from "../helpers/registry.ts";
 import { mountsUnder, tempStore } from "../helpers/skiff.ts";
+import { IS_ROOT, skipUnless } from "../helpers/requires.ts";
 
 async function skopeo(args: string[]): Promise<{ code: number; out: string; err: string }> {
   const o = await new Deno.Command("skopeo", { args, stdout: "piped", stderr: "piped" })
@@ -214,8 +215,10 @@ Deno.test("tamper proxy: blob bytes no longer match their digest", async () => {
   }
 });
 
-Deno.test("tempStore: cleanup unmounts what is mounted inside", async () => {
-  if (Deno.uid() !== 0) return; // mounting needs root
+Deno.test({
+  name: "tempStore: cleanup unmounts what is mounted inside",
+  ignore: skipUnless(IS_ROOT), // mounting needs root
+}, async () => {
   const store = await tempStore();
   const mp = `${store.root}/m`;
   await Deno.mkdir(mp);

@@ -5,6 +5,7 @@
 import { assert, assertEquals, assertStringIncludes } from "../helpers/assert.ts";
 import { ensureFixtures, fixturePaths } from "../helpers/fixtures.ts";
 import { skiff, type TempStore, tempStore } from "../helpers/skiff.ts";
+import { until } from "../helpers/wait.ts";
 
 const opts = { sanitizeResources: false, sanitizeOps: false };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -40,16 +41,18 @@ Deno.test("container lifecycle commands", opts, async (t) => {
       "i=0; while true; do i=$((i+1)); echo $i > /tmp/n; sleep 0.05; done",
     ]);
     const counterFile = `${store.root}/containers/${counterId}/upper/tmp/n`;
-    const count = async () => Number((await Deno.readTextFile(counterFile)).trim());
+    const count = async () =>
+      Number((await Deno.readTextFile(counterFile).catch(() => "0")).trim());
 
     await t.step("pause stops the processes, unpause resumes them", async () => {
-      await sleep(200);
+      await until("the counter to run", async () => (await count()) > 0);
       const p = await skiff(["pause", "counter"], store);
       assertEquals([p.code, p.stdout], [0, "counter\n"], p.stderr);
       assertEquals(await state(store, "counter"), "paused");
       const ps = await skiff(["ps", "--format", "{{.Status}}"], store);
       assertStringIncludes(ps.stdout, "(Paused)");
       const frozen = await count();
+      // An observation window, not a synchronisation: unpaused, the counter moves every 50 ms.
       await sleep(400);
       assertEquals(await count(), frozen);
       const again = await skiff(["pause", "counter"], store);
@@ -61,7 +64,7 @@ Deno.test("container lifecycle commands", opts, async (t) => {
       const u = await skiff(["unpause", "counter"], store);
       assertEquals([u.code, u.stdout], [0, "counter\n"], u.stderr);
       assertEquals(await state(store, "counter"), "running");
-      await sleep(400);
+      await until("the counter to move again", async () => (await count()) > frozen);
       const n = await skiff(["exec", "counter", "cat", "/tmp/n"], store);
       assert(Number(n.stdout.trim()) > frozen, `${n.stdout} should exceed ${frozen}`);
       const notPaused = await skiff(["unpause", "counter"], store);
@@ -116,7 +119,10 @@ Deno.test("container lifecycle commands", opts, async (t) => {
         "-c",
         "i=0; while true; do i=$((i+1)); echo tick $i; sleep 0.2; done",
       ]);
-      await sleep(600);
+      await until(
+        "two ticks in the log",
+        async () => (await skiff(["logs", "ticker"], store)).stdout.includes("tick 2\n"),
+      );
       const r = await skiff(["attach", "ticker"], { ...store, timeoutMs: 1500 });
       const ticks = r.stdout.trim().split("\n").filter((l) => l.startsWith("tick "));
       assert(ticks.length >= 3, `expected ticks, got ${JSON.stringify(r.stdout)} ${r.stderr}`);

@@ -13,6 +13,7 @@ import {
 import { type ExecPlan, serializeExecPlan, serializePlan } from "../../src/runtime/plan_format.ts";
 import type { LaunchPlan, PlanProcess } from "../../src/runtime/plan.ts";
 import { ExecError } from "../../src/errors.ts";
+import { skipUnless } from "../helpers/requires.ts";
 
 const isRoot = Deno.uid() === 0;
 const decoder = new TextDecoder();
@@ -24,7 +25,7 @@ const busybox = ["/bin/busybox", "/usr/bin/busybox"].find((p) => {
     return false;
   }
 });
-const ignore = !isRoot || !busybox;
+const ignore = skipUnless(isRoot, busybox !== undefined);
 
 let lowerDir: string | undefined;
 
@@ -481,7 +482,10 @@ Deno.test("exec: many sequential execs leave no process behind", opts, async () 
       detach: false,
     });
     // sleep 120, the detached sleep 1, and sh itself (ls and grep may be counted too)
-    assert(Number(ps.out.trim()) <= 5, `processes in the container: ${ps.out}`);
+    assertEquals(ps.code, 0, ps.err);
+    assert(/^\d+$/.test(ps.out.trim()), `not a count: ${JSON.stringify(ps.out)}`);
+    const count = Number(ps.out.trim());
+    assert(count >= 2 && count <= 5, `processes in the container: ${ps.out}`);
     const children = await Deno.readTextFile(`/proc/${c.pid}/task/${c.pid}/children`).catch(() =>
       ""
     );
@@ -576,12 +580,11 @@ Deno.test("monitor: terminal output through a pty, with resize", opts, async () 
 });
 
 Deno.test("monitor: on-failure restarts up to its limit, then records the exit", opts, async () => {
-  const { exit, log, c } = await run(["sh", "-c", "echo run; exit 2"], {
+  const { exit, log } = await run(["sh", "-c", "echo run; exit 2"], {
     restart: { policy: "on-failure", maxRetries: 2 },
   });
   assertEquals(exit.exitCode, 2);
   assertEquals(logText(log, "stdout"), "run\nrun\nrun\n");
-  assertEquals(c.plan.restart.maxRetries, 2);
 });
 
 Deno.test("monitor: a stopping file suppresses the restart policy", opts, async () => {

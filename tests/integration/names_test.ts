@@ -6,8 +6,9 @@
 import { assertEquals, assertStringIncludes } from "../helpers/assert.ts";
 import { ensureFixtures, fixturePaths } from "../helpers/fixtures.ts";
 import { skiff, tempStore } from "../helpers/skiff.ts";
+import { IS_ROOT, skipUnless } from "../helpers/requires.ts";
 
-const opts = { sanitizeResources: false, sanitizeOps: false, ignore: Deno.uid() !== 0 };
+const opts = { sanitizeResources: false, sanitizeOps: false, ignore: skipUnless(IS_ROOT) };
 
 Deno.test(
   "names: one of twenty concurrent creates wins; --rm and rm free names",

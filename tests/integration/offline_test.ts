@@ -8,6 +8,7 @@ import { assertEquals, assertStringIncludes } from "../helpers/assert.ts";
 import { SKIFF_BIN } from "../helpers/skiff.ts";
 import { ensureFixtures } from "../helpers/fixtures.ts";
 import { freePort } from "../helpers/registry.ts";
+import { skipUnless } from "../helpers/requires.ts";
 
 const isRoot = Deno.uid() === 0;
 
@@ -24,7 +25,7 @@ async function sh(script: string, env: Record<string, string>): Promise<[number,
 
 Deno.test({
   name: "pull, load and run with an empty HOME, as another user, offline",
-  ignore: !isRoot,
+  ignore: skipUnless(isRoot),
   sanitizeResources: false,
   fn: async () => {
     const fixtures = await ensureFixtures();

@@ -12,9 +12,10 @@ import {
 } from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { extractAsset } from "../../src/sys/assets.ts";
+import { skipUnless } from "../helpers/requires.ts";
 
 const isRoot = Deno.uid() === 0;
-const opts = { ignore: !isRoot, sanitizeResources: false, sanitizeOps: false };
+const opts = { ignore: skipUnless(isRoot), sanitizeResources: false, sanitizeOps: false };
 const NOBODY = 65534;
 
 /** A directory shared like /tmp (root, mode 1777), removed after `fn`. */

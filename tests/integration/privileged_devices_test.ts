@@ -5,8 +5,9 @@
  */
 import { assertEquals, assertStringIncludes } from "../helpers/assert.ts";
 import { withBusyboxStore } from "../helpers/busybox_store.ts";
+import { IS_ROOT, skipUnless } from "../helpers/requires.ts";
 
-const opts = { sanitizeResources: false, sanitizeOps: false, ignore: Deno.uid() !== 0 };
+const opts = { sanitizeResources: false, sanitizeOps: false, ignore: skipUnless(IS_ROOT) };
 
 /** The devices controller's mount point on a v1 host, undefined on v2. */
 async function v1DevicesRoot(): Promise<string | undefined> {

@@ -115,31 +115,33 @@ Deno.test("twenty concurrent pulls of one image all succeed and store one copy",
 Deno.test("a pull killed midway leaves a store where the next pull succeeds", opts, async () => {
   const reg = await setup();
   const store = await tempStore();
-  // Slow the blobs down so that the kill lands during the download.
-  const proxy = await startFlakyProxy(reg.url, { dropAfterBytes: 4096, dropTimes: 0 });
+  // The proxy sends 4 KiB of the first blob and then holds the download: the kill lands
+  // while a blob is being written, every time.
+  const proxy = await startFlakyProxy(reg.url, { pauseAfterBytes: 4096 });
   try {
-    for (const delay of [50, 150, 300]) {
-      const child = new Deno.Command(SKIFF_BIN, {
-        args: ["--root", store.root, "--runroot", store.runroot, "pull", `${reg.host}/multi`],
-        stdout: "null",
-        stderr: "null",
-      }).spawn();
-      await new Promise((r) => setTimeout(r, delay));
-      try {
-        child.kill("SIGKILL");
-      } catch { /* already done */ }
-      await child.status;
-      const listed = await skiff(["images", "-q"], store);
-      // Either nothing or the whole image: never a half image.
-      for (const id of listed.stdout.trim().split("\n").filter(Boolean)) {
-        const inspect = await skiff(["image", "inspect", id], store);
-        assertEquals(inspect.code, 0, inspect.stderr);
-      }
+    const child = new Deno.Command(SKIFF_BIN, {
+      args: ["--root", store.root, "--runroot", store.runroot, "pull", `${proxy.host}/multi`],
+      stdout: "null",
+      stderr: "null",
+    }).spawn();
+    for (let i = 0; i < 600 && proxy.stats.paused === 0; i++) {
+      await new Promise((r) => setTimeout(r, 50));
     }
+    assert(proxy.stats.paused > 0, "the pull never reached a blob download");
+    child.kill("SIGKILL");
+    await child.status;
+    // No half image is listed.
+    const listed = await skiff(["images", "-q"], store);
+    assertEquals(listed.code, 0, listed.stderr);
+    assertEquals(listed.stdout.trim(), "");
+    assertEquals(await storeFiles(store.root, "images"), []);
+    // The next pull succeeds and leaves no scratch behind.
     const r = await skiff(["pull", `${reg.host}/multi`], store);
     assertEquals(r.code, 0, r.stderr);
-    const run = await skiff(["images", "-q"], store);
-    assertEquals(run.stdout.trim().split("\n").length, 1);
+    const images = await skiff(["images", "-q"], store);
+    assertEquals(images.stdout.trim().split("\n").length, 1);
+    assertEquals(await storeFiles(store.root, "ingest"), []);
+    assertEquals((await storeFiles(store.root, "layers/l")).length, 3);
   } finally {
     await proxy.stop();
     await store.cleanup();
@@ -178,6 +180,7 @@ Deno.test("a registry that drops the connection mid-blob gives a clear error", o
     assertEquals(r.stderr.trim().split("\n").length, 1, r.stderr);
     assertStringIncludes(r.stderr, "Error: ");
     assertEquals(await storeFiles(store.root, "images"), []);
+    assert(proxy.stats.dropped >= 1, "the proxy never cut a download");
     const ok = await skiff(["pull", `${reg.host}/busybox`], store);
     assertEquals(ok.code, 0, ok.stderr);
   } finally {
@@ -193,6 +196,9 @@ Deno.test("transient 503s are retried", opts, async () => {
   try {
     const r = await skiff(["pull", `${proxy.host}/busybox`], store);
     assertEquals(r.code, 0, r.stderr);
+    // Both failures were answered and the pull went on past them.
+    assertEquals(proxy.stats.failed, 2);
+    assert(proxy.stats.requests > 2, `only ${proxy.stats.requests} requests`);
   } finally {
     await proxy.stop();
     await store.cleanup();

@@ -8,6 +8,7 @@ import { RegistryClient } from "../../src/image/registry.ts";
 import { sha256Digest } from "../../src/image/digest.ts";
 import { parseManifest } from "../../src/image/manifest.ts";
 import { DigestMismatchError, NotFoundError, UnavailableError } from "../../src/errors.ts";
+import { skipUnless } from "../helpers/requires.ts";
 
 const enc = (s: string) => new TextEncoder().encode(s);
 const OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json";
@@ -47,7 +48,7 @@ async function image() {
 
 Deno.test({
   name: "real registry: upload blobs and manifest, read them back",
-  ignore: !hasRegistry,
+  ignore: skipUnless(hasRegistry),
   async fn() {
     const reg = await startRegistry();
     try {
@@ -134,7 +135,7 @@ Deno.test({
 
 Deno.test({
   name: "real registry: htpasswd basic auth",
-  ignore: !hasRegistry,
+  ignore: skipUnless(hasRegistry),
   async fn() {
     const reg = await startRegistry({ htpasswd: { user: "alice", password: "s3cret" } });
     try {
@@ -170,7 +171,7 @@ Deno.test({
 
 Deno.test({
   name: "real registry behind misbehaving proxies: 503 retried, dropped and tampered blobs fail",
-  ignore: !hasRegistry,
+  ignore: skipUnless(hasRegistry),
   async fn() {
     const reg = await startRegistry();
     const proxies = [];

@@ -7,8 +7,9 @@ import { assertEquals, assertStringIncludes } from "../helpers/assert.ts";
 import { withBusyboxStore } from "../helpers/busybox_store.ts";
 import { ensureFixtures, fixturePaths } from "../helpers/fixtures.ts";
 import { skiff, SKIFF_BIN, tempStore } from "../helpers/skiff.ts";
+import { IS_ROOT, skipUnless } from "../helpers/requires.ts";
 
-const opts = { sanitizeResources: false, sanitizeOps: false, ignore: Deno.uid() !== 0 };
+const opts = { sanitizeResources: false, sanitizeOps: false, ignore: skipUnless(IS_ROOT) };
 
 Deno.test("--init runs an init as pid 1 that reaps and forwards", opts, async () => {
   await withBusyboxStore(async (_store, sk) => {
@@ -17,6 +18,50 @@ Deno.test("--init runs an init as pid 1 that reaps and forwards", opts, async ()
     assertStringIncludes(r.stdout.replaceAll("\0", " "), "/sbin/docker-init");
     const code = await sk(["run", "--rm", "--init", "busybox", "sh", "-c", "exit 7"]);
     assertEquals(code.code, 7);
+    // Reaps: an orphan re-parented to pid 1 leaves no zombie once it exits (without --init,
+    // pid 1 here is `sleep`, which never waits, and the zombie stays).
+    const reaper = await sk([
+      "run",
+      "-d",
+      "--init",
+      "--name",
+      "reap",
+      "busybox",
+      "sh",
+      "-c",
+      "(sleep 0.2 &); exec sleep 60",
+    ]);
+    assertEquals(reaper.code, 0, reaper.stderr);
+    const zombies = await sk([
+      "exec",
+      "reap",
+      "sh",
+      "-c",
+      // wait until only one sleep still runs (the orphan has exited), then count zombies
+      `i=0; while [ "$(cat /proc/[0-9]*/stat | grep -c '(sleep) [RS]')" != 1 ] && [ $i -lt 400 ]; do sleep 0.05; i=$((i+1)); done; cat /proc/[0-9]*/stat | grep -c ') Z ' || true`,
+    ]);
+    assertEquals(zombies.code, 0, zombies.stderr);
+    assertEquals(zombies.stdout.trim(), "0");
+    // Forwards: a signal sent to the container reaches the command under the init.
+    const started = await sk([
+      "run",
+      "-d",
+      "--init",
+      "--name",
+      "fwd",
+      "busybox",
+      "sh",
+      "-c",
+      "trap 'echo got USR1; exit 5' USR1; echo ready; while :; do sleep 0.1; done",
+    ]);
+    assertEquals(started.code, 0, started.stderr);
+    for (let i = 0; i < 200 && !(await sk(["logs", "fwd"])).stdout.includes("ready"); i++) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    assertEquals((await sk(["kill", "-s", "USR1", "fwd"])).code, 0);
+    const waited = await sk(["wait", "fwd"]);
+    assertEquals(waited.stdout.trim(), "5");
+    assertStringIncludes((await sk(["logs", "fwd"])).stdout, "got USR1");
   });
 });
 

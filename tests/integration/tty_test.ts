@@ -7,6 +7,7 @@
 import { assert, assertEquals, assertStringIncludes } from "../helpers/assert.ts";
 import { ensureFixtures, fixturePaths } from "../helpers/fixtures.ts";
 import { skiff, SKIFF_BIN, type TempStore, tempStore } from "../helpers/skiff.ts";
+import { IS_ROOT, skipUnless } from "../helpers/requires.ts";
 
 const hasTmux = (() => {
   try {
@@ -19,7 +20,7 @@ const hasTmux = (() => {
 const opts = {
   sanitizeResources: false,
   sanitizeOps: false,
-  ignore: Deno.uid() !== 0 || !hasTmux,
+  ignore: skipUnless(IS_ROOT, hasTmux),
 };
 
 /** A tmux server of our own with one 120x40 window running a plain bash. */

@@ -5,8 +5,9 @@
  */
 import { assert, assertEquals, assertStringIncludes } from "../helpers/assert.ts";
 import { ok, type Sk, withBusyboxStore } from "../helpers/busybox_store.ts";
+import { IS_ROOT, skipUnless } from "../helpers/requires.ts";
 
-const opts = { sanitizeResources: false, sanitizeOps: false, ignore: Deno.uid() !== 0 };
+const opts = { sanitizeResources: false, sanitizeOps: false, ignore: skipUnless(IS_ROOT) };
 
 Deno.test("volume create, ls, inspect, rm", opts, async () => {
   await withBusyboxStore(async (store, sk) => {

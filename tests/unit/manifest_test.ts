@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import {
+  checkImageDescriptors,
   MANIFEST_MEDIA_TYPES,
   MEDIA_TYPE_DOCKER_CONFIG,
   MEDIA_TYPE_DOCKER_LAYER_GZIP,
@@ -7,6 +8,7 @@ import {
   MEDIA_TYPE_DOCKER_MANIFEST_LIST,
   MEDIA_TYPE_OCI_CONFIG,
   MEDIA_TYPE_OCI_INDEX,
+  MEDIA_TYPE_OCI_LAYER,
   MEDIA_TYPE_OCI_LAYER_GZIP,
   MEDIA_TYPE_OCI_MANIFEST,
   parseImageConfig,
@@ -123,6 +125,41 @@ Deno.test("parseManifest gives one-line errors for malformed documents", () => {
   throwsInvalid(
     () => parseManifest(j({ mediaType: "application/vnd.foo" })),
     "unsupported manifest media type: application/vnd.foo",
+  );
+});
+
+Deno.test("checkImageDescriptors refuses unknown layer types and a config typed as a layer", () => {
+  const check = (config: string, layer: string) => () => {
+    const parsed = parseManifest(j(manifest(MEDIA_TYPE_OCI_MANIFEST, config, layer)));
+    assert.equal(parsed.kind, "manifest");
+    if (parsed.kind === "manifest") checkImageDescriptors(parsed.manifest);
+  };
+  for (
+    const [config, layer] of [
+      [MEDIA_TYPE_OCI_CONFIG, MEDIA_TYPE_OCI_LAYER],
+      [MEDIA_TYPE_OCI_CONFIG, MEDIA_TYPE_OCI_LAYER_GZIP],
+      [MEDIA_TYPE_OCI_CONFIG, "application/vnd.oci.image.layer.v1.tar+zstd"],
+      [MEDIA_TYPE_OCI_CONFIG, "application/vnd.oci.image.layer.nondistributable.v1.tar+gzip"],
+      [MEDIA_TYPE_DOCKER_CONFIG, MEDIA_TYPE_DOCKER_LAYER_GZIP],
+      [MEDIA_TYPE_DOCKER_CONFIG, "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip"],
+    ]
+  ) check(config, layer)();
+  throwsInvalid(
+    check(MEDIA_TYPE_OCI_CONFIG, "application/x-evil"),
+    `layer 1 (${D2}) has an unknown media type: "application/x-evil"`,
+  );
+  throwsInvalid(check(MEDIA_TYPE_OCI_CONFIG, ""), `layer 1 (${D2}) has an unknown media type: ""`);
+  throwsInvalid(
+    check(MEDIA_TYPE_OCI_LAYER_GZIP, MEDIA_TYPE_OCI_LAYER_GZIP),
+    `config ${D1} has a layer's media type: "${MEDIA_TYPE_OCI_LAYER_GZIP}"`,
+  );
+  throwsInvalid(
+    check(MEDIA_TYPE_DOCKER_LAYER_GZIP, MEDIA_TYPE_DOCKER_LAYER_GZIP),
+    `config ${D1} has a layer's media type`,
+  );
+  throwsInvalid(
+    check("application/vnd.cncf.helm.config.v1+json", MEDIA_TYPE_OCI_LAYER),
+    `config ${D1} has a media type that is not an image config`,
   );
 });
 

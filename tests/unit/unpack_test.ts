@@ -8,6 +8,7 @@ import { cleanEntryPath, unpackLayer } from "../../src/image/unpack.ts";
 import { compressGzip, decompressStream, sniffCompression } from "../../src/image/decompress.ts";
 import { InvalidArgumentError } from "../../src/errors.ts";
 import { lgetxattr } from "../../src/sys/fs.ts";
+import { skipUnless } from "../helpers/requires.ts";
 
 const isRoot = Deno.uid() === 0;
 
@@ -148,7 +149,7 @@ Deno.test("unpackLayer: a hard link to a missing file is refused", async () => {
 
 Deno.test({
   name: "unpackLayer: OCI whiteouts become overlay whiteouts and opaque dirs",
-  ignore: !isRoot,
+  ignore: skipUnless(isRoot),
   fn: async () => {
     await withScratch(async (dest) => {
       await Deno.mkdir(`${dest}/a/old`, { recursive: true });
@@ -373,7 +374,7 @@ Deno.test("unpackLayer: the same tree whatever the chunk sizes", async () => {
 
 Deno.test({
   name: "unpackLayer: owners go through the id maps; unmapped ids refuse the layer",
-  ignore: !isRoot,
+  ignore: skipUnless(isRoot),
   fn: async () => {
     const maps = {
       uidMappings: [{ containerID: 0, hostID: 200000, size: 1000 }],

@@ -99,3 +99,56 @@ Deno.test("Docker's errors for unknown names", async () => {
   await rejects(resolveUser("app", none), InvalidArgumentError);
   await rejects(resolveUser("99999999999", read), InvalidArgumentError);
 });
+
+Deno.test("ids from a hostile image that the kernel would read as 'no change' are refused", async () => {
+  const hostile: Record<string, string> = {
+    "/etc/passwd": [
+      "root:x:0:0:root:/root:/bin/sh",
+      "evil:x:4294967295:100::/:/bin/sh",
+      "evilgid:x:1000:4294967295::/:/bin/sh",
+      "huge:x:99999999999999999999:0::/:/bin/sh",
+      "member:x:1001:1001::/:/bin/sh",
+      "edge:x:4294967294:4294967294::/:/bin/sh",
+    ].join("\n"),
+    "/etc/group": [
+      "root:x:0:",
+      "allgid:x:4294967295:member",
+      "users:x:100:",
+    ].join("\n"),
+  };
+  const readHostile = (p: string) => Promise.resolve(hostile[p]);
+  const refused = async (spec: string, message: string) => {
+    await rejects(resolveUser(spec, readHostile), (e: Error) => {
+      assertEquals(e.message, message);
+      return e instanceof InvalidArgumentError;
+    });
+  };
+  await refused(
+    "evil",
+    'invalid /etc/passwd entry "evil": uid 4294967295 is outside the range 0-4294967294',
+  );
+  await refused(
+    "evilgid",
+    'invalid /etc/passwd entry "evilgid": gid 4294967295 is outside the range 0-4294967294',
+  );
+  await refused(
+    "huge",
+    'invalid /etc/passwd entry "huge": uid 100000000000000000000 is outside the range 0-4294967294',
+  );
+  // a supplementary group, and a group named with -u user:group
+  await refused(
+    "member",
+    'invalid /etc/group entry "allgid": gid 4294967295 is outside the range 0-4294967294',
+  );
+  await refused(
+    "root:allgid",
+    'invalid /etc/group entry "allgid": gid 4294967295 is outside the range 0-4294967294',
+  );
+  // the largest id the kernel sets is fine
+  assertEquals((await resolveUser("edge", readHostile)).uid, 4294967294);
+  // numeric -u values: Docker's range, even when the image's passwd names them
+  await refused("4294967295", "uids and gids must be in range 0-2147483647");
+  await refused("0:4294967295", "uids and gids must be in range 0-2147483647");
+  await refused("member:4294967295", "uids and gids must be in range 0-2147483647");
+  assertEquals((await resolveUser("2147483647:2147483647", none)).gid, 2147483647);
+});

@@ -1,0 +1,18 @@
+/* skiff-monitor: the per-container monitor (the role conmon plays for Podman).
+ *   skiff-monitor start <plan>   start a container, print its pid, stay as its parent
+ *   skiff-monitor exec <plan>    run a process inside a running container
+ *                                (plan "-": the plan's text is in $SKIFF_EXEC_PLAN)
+ * Static, single-threaded C: it is the only thing alive for a container's lifetime. This file
+ * only picks the command; monitor_globals.h lists the files and the order they build on. */
+#include "monitor_exec.h"
+#include "monitor_start.h"
+
+#include <stdio.h>
+#include <string.h>
+
+int main(int argc, char **argv) {
+  if (argc == 3 && !strcmp(argv[1], "start")) return monitor_cmd_start(argv[2]);
+  if (argc == 3 && !strcmp(argv[1], "exec")) return monitor_cmd_exec(argv[2]);
+  fprintf(stderr, "Usage: skiff-monitor start|exec <plan file>\n");
+  return 2;
+}
