@@ -10,6 +10,7 @@ import { openStore, type Store } from "../store/store.ts";
 import type { ImageRecord } from "../store/images.ts";
 import { resolveLocalImage } from "../image/resolve.ts";
 import type { Progress } from "../image/progress.ts";
+import type { PullRegistryFactory } from "./image_pull.ts";
 import { type ContainerRecord, validateName } from "../runtime/container_store.ts";
 import { checkRunOptions, createContainer as createRecord } from "../runtime/create.ts";
 import type { RunOptions } from "../runtime/run_options.ts";
@@ -50,8 +51,9 @@ export function parsePullPolicy(policy = "missing"): PullPolicy {
 }
 
 /**
- * Finds the image locally, pulling it as the policy says (missing by default). Registry code is
- * loaded only when a pull happens.
+ * Finds the image locally, pulling it as the policy says (missing by default) from the first
+ * registry that has it; `connect` replaces the registry client (tests). Also what a build step
+ * calls for its base image.
  *
  * @example
  * ```ts ignore
@@ -63,6 +65,7 @@ export async function ensureImage(
   name: string,
   opts: ImagePullOptions,
   events: PullEvents,
+  connect?: PullRegistryFactory,
 ): Promise<ImageRecord> {
   const policy = parsePullPolicy(opts.pull);
   if (policy !== "always") {
@@ -72,26 +75,13 @@ export async function ensureImage(
       if (!(err instanceof NotFoundError) || policy === "never") throw err;
     }
   }
-  const { pullImage } = await import("../image/pull.ts");
-  const { RegistryClient } = await import("../image/registry.ts");
-  const { candidateReferences } = await import("../image/reference.ts");
+  // Registry code is loaded only now, so that a run of a local image does not pay for it.
+  const { pullFirstFound } = await import("./image_pull.ts");
   const { parsePlatform } = await import("../image/platform.ts");
   const platform = opts.platform ? parsePlatform(opts.platform) : undefined;
-  let lastError: unknown;
-  for (const ref of candidateReferences(name)) {
-    const progress = await events.pulling(name);
-    try {
-      const client = new RegistryClient(ref.registry, { tlsVerify: opts.tlsVerify !== false });
-      const { record } = await pullImage(store, client, ref, { platform, progress });
-      progress.done();
-      return record;
-    } catch (err) {
-      progress.done();
-      lastError = err;
-      if (!(err instanceof NotFoundError)) break;
-    }
-  }
-  throw lastError;
+  const pullOpts = { platform, tlsVerify: opts.tlsVerify };
+  const begin = () => events.pulling(name);
+  return (await pullFirstFound(store, name, pullOpts, begin, connect)).result.record;
 }
 
 /** Everything `create` needs: plain data, as the CLI and the API socket both give it. */

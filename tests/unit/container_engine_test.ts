@@ -5,7 +5,15 @@
  */
 import { assert, assertEquals, assertRejects } from "../helpers/assert.ts";
 import { addImage, tempEngineStore } from "../helpers/fake_images.ts";
-import { createContainer, type PullEvents } from "../../src/engine/container_create.ts";
+import {
+  createContainer,
+  ensureImage,
+  type PullEvents,
+} from "../../src/engine/container_create.ts";
+import type { PullRegistry } from "../../src/engine/image_pull.ts";
+import { quietProgress } from "../../src/image/progress.ts";
+import { sha256Digest } from "../../src/image/digest.ts";
+import { readTags } from "../../src/store/images.ts";
 import { removeContainers } from "../../src/engine/container_lifecycle.ts";
 import { listContainerRows, type ListOptions } from "../../src/engine/container_list.ts";
 import { containerPruneFilters, pruneContainers } from "../../src/engine/container_prune.ts";
@@ -191,6 +199,79 @@ Deno.test("container prune: stopped containers the label filters select", async 
       }
       assert(refused, `${bad} refused`);
     }
+  } finally {
+    await cleanup();
+  }
+});
+
+/** A registry with one image (a config, no layers) at `repo:tag`. */
+async function oneImageRegistry(repo: string, tag: string): Promise<PullRegistry> {
+  const config = new TextEncoder().encode(JSON.stringify({
+    architecture: "amd64",
+    os: "linux",
+    config: { Cmd: ["sh"] },
+    rootfs: { type: "layers", diff_ids: [] },
+  }));
+  const configDigest = await sha256Digest(config);
+  const manifest = new TextEncoder().encode(JSON.stringify({
+    schemaVersion: 2,
+    mediaType: "application/vnd.oci.image.manifest.v1+json",
+    config: {
+      mediaType: "application/vnd.oci.image.config.v1+json",
+      digest: configDigest,
+      size: config.length,
+    },
+    layers: [],
+  }));
+  return {
+    async getManifest(repository, reference) {
+      if (`${repository}:${reference}` !== `${repo}:${tag}`) {
+        throw new NotFoundError(`manifest unknown: ${repository}:${reference}`);
+      }
+      const digest = await sha256Digest(manifest);
+      return { bytes: manifest, mediaType: "application/vnd.oci.image.manifest.v1+json", digest };
+    },
+    getBlob(_repository, digest) {
+      if (digest !== configDigest) return Promise.reject(new NotFoundError(digest));
+      return Promise.resolve({ stream: ReadableStream.from([config]), size: config.length });
+    },
+    tags: () => Promise.resolve([tag]),
+  };
+}
+
+Deno.test("ensureImage: the local image first, a missing one pulled as the policy says", async () => {
+  const { store, cleanup } = await tempEngineStore();
+  try {
+    const registry = await oneImageRegistry("app", "1");
+    const pulled: string[] = [];
+    const connected: string[] = [];
+    const events: PullEvents = {
+      pulling: (name) => {
+        pulled.push(name);
+        return quietProgress();
+      },
+    };
+    const connect = (host: string, tls: boolean) => {
+      connected.push(`${host} tls=${tls}`);
+      return registry;
+    };
+    const name = "reg.example/app:1";
+    await assertRejects(
+      () => ensureImage(store, name, { pull: "never" }, events, connect),
+      NotFoundError,
+    );
+    assertEquals(pulled, []);
+    const first = await ensureImage(store, name, {}, events, connect);
+    assertEquals([pulled, connected], [[name], ["reg.example tls=true"]]);
+    assertEquals(Object.keys(await readTags(store)), ["reg.example/app:1"]);
+    const again = await ensureImage(store, name, { pull: "missing" }, events, connect);
+    assertEquals([again.id, pulled.length], [first.id, 1]);
+    await ensureImage(store, name, { pull: "always", tlsVerify: false }, events, connect);
+    assertEquals(connected, ["reg.example tls=true", "reg.example tls=false"]);
+    await assertRejects(
+      () => ensureImage(store, "reg.example/other:1", {}, events, connect),
+      NotFoundError,
+    );
   } finally {
     await cleanup();
   }
