@@ -30,7 +30,11 @@ cleanup() {
   done
   awk -v d="$TMP/" 'index($5, d) == 1 {print $5}' /proc/self/mountinfo | sort -r |
     xargs -r -n1 umount -l 2>/dev/null
-  for side in before after; do git -C "$REPO" worktree remove --force "$TMP/$side" 2>/dev/null; done
+  # only the worktrees made here: a side that is a symlink to the work tree (no AFTER_REV) must
+  # never be removed, or git removes the caller's own (linked) worktree through it
+  for side in before after; do
+    [[ -L "$TMP/$side" ]] || git -C "$REPO" worktree remove --force "$TMP/$side" 2>/dev/null
+  done
   rm -rf "$TMP"
 }
 trap cleanup EXIT

@@ -3,7 +3,7 @@
 # again only to change the seeds). Tars are made by GNU tar with 512-byte records, so each
 # seed is a few blocks: a regular file, a directory, a symlink, a hard link, whiteouts, a PAX
 # header with an xattr and a long path, a global PAX header, GNU long names, devices and a
-# fifo. Plans are the shapes src/runtime/plan_format.ts writes: a container, a minimal one and an exec plan.
+# fifo, and a sparse file in each of GNU tar's sparse forms. Plans are the shapes src/runtime/plan_format.ts writes: a container, a minimal one and an exec plan.
 # Needs root (devices, owners) and GNU tar.
 set -euo pipefail
 here=$(dirname "$(readlink -f "$0")")
@@ -57,6 +57,18 @@ files=("$long/gnu-long-name.txt" "$long/link"); mk gnulong gnu
 fresh
 mkfifo fifo && mknod null c 1 3
 files=(fifo null); mk devices ustar
+
+fresh
+# Six stretches of data: more than an old GNU sparse header holds, so an extension header follows.
+truncate -s 64K sparse
+for off in 0 8192 20000 33333 50000 65530; do
+  printf s | dd of=sparse bs=1 seek=$off conv=notrunc status=none
+done
+files=(sparse)
+mk sparse-gnu gnu --sparse
+for v in 0.0 0.1 1.0; do
+  mk "sparse-pax$v" posix --sparse --sparse-version=$v --pax-option=delete=atime,delete=ctime
+done
 
 cat >"$out/plan/container" <<'EOF'
 skiff-plan	1

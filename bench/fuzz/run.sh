@@ -33,7 +33,7 @@ command -v "$cc" >/dev/null || {
 # The library sources each harness needs (nothing else of ffi/src is linked in).
 sources() {
   case $1 in
-  unpack) echo "$src/unpack.c $src/unpack_fs.c" ;;
+  unpack) echo "$src/unpack.c $src/unpack_fs.c $src/unpack_sparse.c" ;;
   plan) echo "$src/plan.c $src/caps.c $src/mounts.c $src/seccomp.c $src/util.c $src/resolve.c" ;;
   *)
     echo "Error: unknown harness \"$1\" (expected unpack or plan)" >&2

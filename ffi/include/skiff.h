@@ -34,6 +34,7 @@ struct skiff_mount {
   unsigned long flags;     /* MS_* flags from the option words */
   unsigned long propagation; /* MS_PRIVATE, MS_SHARED... (with MS_REC) or 0 */
   int bind;                /* bind or rbind */
+  char *subpath;           /* bind what this names beneath source (a volume subpath), or NULL */
 };
 struct skiff_device {
   char *path;
@@ -185,6 +186,10 @@ const char *skiff_ns_proc_name(int ns); /* "mnt", "pid"... as in /proc/<pid>/ns 
  * RESOLVE_NO_MAGICLINKS); follow = 0 adds O_NOFOLLOW for the last component.
  * Returns the fd (O_CLOEXEC) or -errno. */
 int skiff_openat2_in_root(const char *root, const char *path, int flags, int follow);
+/* Opens path beneath the directory dirfd (openat2 RESOLVE_BENEATH and RESOLVE_NO_MAGICLINKS):
+ * symlinks are followed only while they stay beneath it. Returns the fd (O_CLOEXEC) or -errno
+ * (EXDEV for a path that leads out). */
+int skiff_open_beneath(int dirfd, const char *path, int flags);
 /* Closes an fd returned by skiff_openat2_in_root; 0 or -errno. */
 int skiff_close_fd(int fd);
 

@@ -214,23 +214,56 @@ static int mount_cgroups(const struct skiff_plan *plan, int rootfd, const struct
   return 0;
 }
 
+/* Opens a volume subpath beneath the volume's directory: symlinks planted in the volume are
+ * followed only while they stay inside it. Returns the descriptor, or -errno with err set. */
+static int open_subpath(const struct skiff_mount *m, struct skiff_err *err) {
+  int dir = open(m->source, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (dir < 0) return skiff_error(err, errno, "open volume %s", m->source);
+  int fd = skiff_open_beneath(dir, m->subpath, O_PATH);
+  close(dir);
+  if (fd == -EXDEV || fd == -ELOOP)
+    return skiff_error(err, 0, "volume subpath %s leads outside the volume", m->subpath);
+  if (fd < 0) return skiff_error(err, -fd, "volume subpath %s", m->subpath);
+  return fd;
+}
+
 static int do_mount(const struct skiff_plan *plan, int rootfd, const struct skiff_mount *m,
                     struct skiff_err *err) {
-  char p[64];
+  char p[64], src[64];
   if (!strcmp(m->type, "cgroup")) return mount_cgroups(plan, rootfd, m, err);
-  int is_file = 0;
-  if (m->bind) {
+  int is_file = 0, srcfd = -1;
+  if (m->bind && m->subpath) {
+    /* mounted by descriptor: what was opened beneath the volume is what gets mounted */
+    srcfd = open_subpath(m, err);
+    if (srcfd < 0) return srcfd;
+    struct stat st;
+    if (fstat(srcfd, &st) < 0) {
+      int e = errno;
+      close(srcfd);
+      return skiff_error(err, e, "stat volume subpath %s", m->subpath);
+    }
+    is_file = !S_ISDIR(st.st_mode);
+    fdpath(src, sizeof src, srcfd);
+  } else if (m->bind) {
     struct stat st;
     if (stat(m->source, &st) < 0) return skiff_error(err, errno, "stat bind source %s", m->source);
     is_file = !S_ISDIR(st.st_mode);
   }
   int fd = skiff_open_in_root(rootfd, m->destination, O_PATH, 1, is_file, err);
-  if (fd < 0) return fd;
+  if (fd < 0) {
+    if (srcfd >= 0) close(srcfd);
+    return fd;
+  }
   fdpath(p, sizeof p, fd);
   int r;
   if (m->bind) {
-    r = mount(m->source, p, NULL, MS_BIND | (m->bind == 2 ? MS_REC : 0), NULL);
-    if (r < 0) r = skiff_error(err, errno, "bind mount %s on %s", m->source, m->destination);
+    r = mount(srcfd >= 0 ? src : m->source, p, NULL, MS_BIND | (m->bind == 2 ? MS_REC : 0), NULL);
+    if (r < 0 && srcfd >= 0)
+      r = skiff_error(err, errno, "bind mount volume subpath %s on %s", m->subpath,
+                      m->destination);
+    else if (r < 0)
+      r = skiff_error(err, errno, "bind mount %s on %s", m->source, m->destination);
+    if (srcfd >= 0) close(srcfd);
   } else {
     r = mount(m->source, p, m->type, m->flags & ~MS_REMOUNT, m->data[0] ? m->data : NULL);
     if (r < 0 && errno == EPERM && !strcmp(m->type, "sysfs")) /* no net namespace of our own */

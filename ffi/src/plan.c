@@ -226,6 +226,7 @@ static int directive(struct skiff_plan *p, char **f, int n, struct skiff_err *er
       len = (size_t)stpcpy(data + len, w) - (size_t)data;
     }
     m.data = data;
+    if (n > 6 && f[6][0]) m.subpath = f[6];
     if (!strcmp(m.type, "bind")) m.bind = m.bind ? m.bind : 1;
     PUSH(p->mounts, p->nmounts, m);
   } else if (!strcmp(d, "device")) {

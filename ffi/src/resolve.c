@@ -28,4 +28,19 @@ int skiff_openat2_in_root(const char *root, const char *path, int flags, int fol
   return fd < 0 ? -e : fd;
 }
 
+/* Opens `path` beneath the directory `dirfd`, following symlinks only while they stay beneath
+ * it: an absolute symlink or a ".." that climbs out fails with EXDEV, a magic link with ELOOP. */
+int skiff_open_beneath(int dirfd, const char *path, int flags) {
+  while (*path == '/') path++;
+  struct open_how how;
+  memset(&how, 0, sizeof how);
+  how.flags = (uint64_t)(flags | O_CLOEXEC);
+  how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
+  int fd;
+  do {
+    fd = (int)syscall(SYS_openat2, dirfd, *path ? path : ".", &how, sizeof how);
+  } while (fd < 0 && errno == EAGAIN);
+  return fd < 0 ? -errno : fd;
+}
+
 int skiff_close_fd(int fd) { return close(fd) < 0 ? -errno : 0; }

@@ -1,5 +1,5 @@
 /* Layer unpacking, part 1: a push parser for tar (ustar, GNU long names, PAX local and global
- * headers with binary xattrs, base-256 numbers). The caller feeds the decompressed stream in
+ * headers with binary xattrs, base-256 numbers; GNU sparse files in unpack_sparse.c). The caller feeds the decompressed stream in
  * chunks of any size; each completed header becomes an up_entry for unpack_fs.c, and file data
  * is written straight from the caller's buffer. Errors are sticky: after one, every call
  * returns it again. */
@@ -46,6 +46,7 @@ void up_pax_clear(struct up_pax *pax) {
     free(pax->xattrs[i].value);
   }
   free(pax->xattrs);
+  up_pax_sparse_clear(&pax->sparse);
   memset(pax, 0, sizeof *pax);
 }
 
@@ -113,7 +114,7 @@ int skiff_unpack_set_idmap(struct skiff_unpack *u, int gid, const uint32_t *trip
 
 /* A numeric header field: octal text (leading spaces or NULs allowed, ends at the first
  * non-octal byte) or, when the first byte has its high bit set, big-endian base 256. */
-static int up_num(const unsigned char *f, size_t n, int64_t *out) {
+int up_num(const unsigned char *f, size_t n, int64_t *out) {
   if (f[0] & 0x80) {
     int neg = f[0] == 0xff;
     uint64_t v = neg ? 0xff : (f[0] & 0x7f);
@@ -136,7 +137,7 @@ static int up_num(const unsigned char *f, size_t n, int64_t *out) {
 }
 
 /* Decimal integer (PAX size, uid, gid); -1 when it is not one. */
-static int up_dec(const char *s, size_t n, int64_t *out) {
+int up_dec(const char *s, size_t n, int64_t *out) {
   if (n == 0) return -1;
   uint64_t v = 0;
   for (size_t i = 0; i < n; i++) {
@@ -211,7 +212,7 @@ static int up_pax_xattr(struct up_pax *pax, const char *name, size_t nlen, const
 /* Parses PAX records "LEN KEY=VALUE\n" into pax; a malformed record ends the header quietly,
  * as tar-stream did. */
 static int up_pax_parse(const char *buf, size_t len, struct up_pax *pax) {
-  static const char xattr[] = "SCHILY.xattr.";
+  static const char xattr[] = "SCHILY.xattr.", sparse[] = "GNU.sparse.";
   while (len > 0) {
     size_t i = 0;
     while (i < len && buf[i] != ' ') i++;
@@ -246,6 +247,9 @@ static int up_pax_parse(const char *buf, size_t len, struct up_pax *pax) {
       pax->has_mtime = up_time(v, vlen, &pax->mtime) == 0;
     } else if (klen > sizeof xattr - 1 && !memcmp(rec, xattr, sizeof xattr - 1)) {
       rc = up_pax_xattr(pax, rec + sizeof xattr - 1, klen - (sizeof xattr - 1), v, vlen);
+    } else if (klen > sizeof sparse - 1 && !memcmp(rec, sparse, sizeof sparse - 1)) {
+      rc = up_pax_sparse_key(&pax->sparse, rec + sizeof sparse - 1, klen - (sizeof sparse - 1),
+                             v, vlen);
     }
 #undef KEY
     if (rc < 0) return rc;
@@ -258,7 +262,7 @@ static int up_pax_parse(const char *buf, size_t len, struct up_pax *pax) {
 static uint64_t up_padding(uint64_t size) { return (512 - size % 512) % 512; }
 
 /* Moves past a member's data and padding. */
-static void up_skip(struct skiff_unpack *u, uint64_t n) {
+void up_skip(struct skiff_unpack *u, uint64_t n) {
   u->remaining = n;
   u->state = n ? UP_SKIP : UP_HEADER;
 }
@@ -291,11 +295,13 @@ static int up_meta_done(struct skiff_unpack *u) {
   return 0;
 }
 
-/* Ends the file being written: metadata, close, then the padding. */
-static int up_data_done(struct skiff_unpack *u) {
+/* Ends the file being written: full size when sparse, metadata, close, then the padding. */
+int up_data_done(struct skiff_unpack *u) {
   int fd = u->curfd;
   u->curfd = -1;
-  int rc = up_file_done(u, &u->cur, fd);
+  int rc = up_sparse_end(u, fd);
+  if (rc < 0) close(fd);
+  else rc = up_file_done(u, &u->cur, fd);
   /* The entry's own PAX header applied to it only. */
   up_pax_clear(&u->pax);
   u->cur.pax = NULL;
@@ -369,6 +375,8 @@ static int up_header(struct skiff_unpack *u) {
   else if (g->linkpath && *g->linkpath) elink = g->linkpath;
   if (pax->has_size) size = (int64_t)pax->size;
   else if (g->has_size) size = (int64_t)g->size;
+  int sparse = up_sparse_header(u, h, gnu, &type, &ename);
+  if (sparse < 0) return sparse;
 
   free(u->cur_name);
   free(u->cur_link);
@@ -403,6 +411,7 @@ static int up_header(struct skiff_unpack *u) {
   int rc = up_entry_begin(u, e, &fd);
   if (rc < 0) return rc;
   u->pad = up_padding((uint64_t)size);
+  if (u->sparse.active) return up_sparse_start(u, fd, (uint64_t)size);
   if (fd >= 0) {
     u->curfd = fd;
     u->remaining = (uint64_t)size;
@@ -457,10 +466,14 @@ int skiff_unpack_feed(struct skiff_unpack *u, const void *buf, uint64_t len) {
       break;
     case UP_DATA:
       n = u->remaining < len ? (size_t)u->remaining : (size_t)len;
-      rc = up_write_all(u, p, n);
+      rc = u->sparse.active ? up_sparse_write(u, p, n) : up_write_all(u, p, n);
       if (rc < 0) break;
       u->remaining -= n;
       if (u->remaining == 0) rc = up_data_done(u);
+      break;
+    case UP_SPARSE_EXT:
+    case UP_SPARSE_MAP:
+      rc = up_sparse_feed(u, p, (size_t)len, &n);
       break;
     default: /* UP_SKIP */
       n = u->remaining < len ? (size_t)u->remaining : (size_t)len;
@@ -508,6 +521,7 @@ void skiff_unpack_free(struct skiff_unpack *u) {
   up_pax_clear(&u->pax);
   up_pax_clear(&u->gpax);
   up_buf_free(&u->meta);
+  up_sparse_free(u);
   free(u->longname);
   free(u->longlink);
   free(u->cur_name);

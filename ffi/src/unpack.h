@@ -23,6 +23,29 @@ struct up_xattr {
   size_t len;
 };
 
+/* One stretch of a sparse file's data: len bytes stored in the archive that belong at off. */
+struct up_sparse_seg {
+  uint64_t off, len;
+};
+
+/* A sparse file's map, in archive order. */
+struct up_sparse_map {
+  struct up_sparse_seg *seg;
+  size_t n, cap;
+};
+
+/* The GNU.sparse.* keys of a PAX header (formats 0.0, 0.1 and 1.0); see unpack_sparse.c. */
+struct up_pax_sparse {
+  int any;                     /* some GNU.sparse key was present */
+  int bad;                     /* a value was malformed: the member is refused */
+  int has_size, has_major, has_minor, has_numblocks, has_offset;
+  uint64_t size;               /* GNU.sparse.size or GNU.sparse.realsize */
+  int64_t major, minor, numblocks;
+  uint64_t offset;             /* a 0.0 GNU.sparse.offset waiting for its numbytes */
+  char *name;                  /* GNU.sparse.name: the member's real name */
+  struct up_sparse_map map;    /* 0.0 offset/numbytes pairs, or the 0.1 GNU.sparse.map */
+};
+
 /* The keys of a PAX header skiff uses; has_* say which were present. */
 struct up_pax {
   char *path, *linkpath;
@@ -32,6 +55,7 @@ struct up_pax {
   struct timespec mtime;
   struct up_xattr *xattrs;
   size_t nxattrs;
+  struct up_pax_sparse sparse;
 };
 void up_pax_clear(struct up_pax *pax);
 
@@ -64,7 +88,23 @@ struct up_dirtime {
   struct timespec ts;
 };
 
-enum { UP_HEADER, UP_META, UP_DATA, UP_SKIP };
+/* The sparse layout of the member being read (unpack_sparse.c). */
+struct up_sparse {
+  int active;               /* the current member is a sparse file */
+  int map_in_data;          /* PAX 1.0: the map is read from the start of the data */
+  int ext;                  /* old GNU: extension headers with more map entries follow */
+  uint64_t realsize;        /* the file's full size */
+  struct up_sparse_map map; /* where the stored bytes go */
+  size_t cur;               /* segment being written */
+  uint64_t done;            /* bytes of it written */
+  unsigned char blk[512];   /* an old GNU extension header being read */
+  size_t blklen;
+  /* PAX 1.0 map text: decimal numbers, one per line, padded to a block */
+  uint64_t textlen, num, want, got, off;
+  int digits, complete;
+};
+
+enum { UP_HEADER, UP_META, UP_DATA, UP_SKIP, UP_SPARSE_EXT, UP_SPARSE_MAP };
 enum { UP_ERR_NONE, UP_ERR_SYS, UP_ERR_INVALID, UP_ERR_TAR };
 
 struct skiff_unpack {
@@ -90,6 +130,7 @@ struct skiff_unpack {
   int curfd; /* regular file being written, or -1 */
   struct up_entry cur;
   char *cur_name, *cur_link;
+  struct up_sparse sparse;
 
   /* unpack_fs.c */
   struct up_cached_dir cache[UP_CACHE_SIZE];
@@ -107,6 +148,30 @@ struct skiff_unpack {
 /* Records an error; returns the value feed and finish return for it (-errno for UP_ERR_SYS). */
 int up_fail(struct skiff_unpack *u, int kind, int code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+
+/* unpack.c: a numeric header field (octal or base 256) and a decimal number; -1 if invalid. */
+int up_num(const unsigned char *f, size_t n, int64_t *out);
+int up_dec(const char *s, size_t n, int64_t *out);
+/* unpack.c: ends the file being written (metadata, close, padding); moves past n bytes. */
+int up_data_done(struct skiff_unpack *u);
+void up_skip(struct skiff_unpack *u, uint64_t n);
+
+/* unpack_sparse.c: GNU sparse files. up_pax_sparse_key takes a GNU.sparse.KEY record (KEY
+ * without the prefix); up_sparse_header sees each member's header and, for a sparse one,
+ * makes it a regular file and may give its real name; up_sparse_start takes over after the
+ * entry is created (fd, or -1 when there is no file to write); up_sparse_feed reads old GNU
+ * extension headers and the PAX 1.0 map; up_sparse_write puts data where the map says, and
+ * up_sparse_end gives the file its full size. */
+int up_pax_sparse_key(struct up_pax_sparse *sp, const char *key, size_t klen, const char *v,
+                      size_t vlen);
+void up_pax_sparse_clear(struct up_pax_sparse *sp);
+int up_sparse_header(struct skiff_unpack *u, const unsigned char *h, int gnu, char *type,
+                     const char **name);
+int up_sparse_start(struct skiff_unpack *u, int fd, uint64_t size);
+int up_sparse_feed(struct skiff_unpack *u, const unsigned char *p, size_t len, size_t *used);
+int up_sparse_write(struct skiff_unpack *u, const unsigned char *p, size_t n);
+int up_sparse_end(struct skiff_unpack *u, int fd);
+void up_sparse_free(struct skiff_unpack *u);
 
 /* unpack_fs.c: creates the entry; for a regular file, *fd receives the new file's fd (data
  * is written by the parser, then up_file_done applies metadata and closes it). */

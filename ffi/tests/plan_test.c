@@ -31,6 +31,7 @@ static void test_plan(void) {
                 "namespace\tpid\nnamespace\tnet\t/run/netns/x\n"
                 "mount\ttmpfs\t/dev\ttmpfs\tnosuid,strictatime,ro\tmode=755\n"
                 "mount\t/src\t/dst\tbind\trbind,ro,rprivate,foo=bar\t\n"
+                "mount\t/vol\t/sub\tbind\trbind\t\ta/b\n"
                 "device\t/dev/null\tc\t1\t3\t438\t0\t0\n"
                 "uid-map\t0\t100000\t65536\n"
                 "state-dir\t/run/x\nlog-path\t/x/log\nstop-signal\tSIGTERM\n"
@@ -55,10 +56,12 @@ static void test_plan(void) {
          p.proc.rlimits[0].hard == 2048, "rlimits");
   ok(p.ns_new[SKIFF_NS_PID] && !p.ns_new[SKIFF_NS_NET] && !strcmp(p.ns_path[SKIFF_NS_NET], "/run/netns/x"),
      "namespaces created and joined");
-  ok(p.nmounts == 2 && p.mounts[0].flags == (MS_NOSUID | MS_STRICTATIME | MS_RDONLY) &&
+  ok(p.nmounts == 3 && p.mounts[0].flags == (MS_NOSUID | MS_STRICTATIME | MS_RDONLY) &&
          !strcmp(p.mounts[0].data, "mode=755"), "mount flags and data");
   ok(p.mounts[1].bind == 2 && p.mounts[1].propagation == (MS_PRIVATE | MS_REC) &&
-         !strcmp(p.mounts[1].data, "foo=bar"), "bind mount options");
+         !strcmp(p.mounts[1].data, "foo=bar") && !p.mounts[1].subpath, "bind mount options");
+  ok(p.mounts[2].subpath && !strcmp(p.mounts[2].subpath, "a/b") && !strcmp(p.mounts[2].source, "/vol"),
+     "a volume subpath beneath its source");
   ok(p.ndevices == 1 && p.devices[0].mode == 0666, "devices");
   ok(p.nuidmaps == 1 && !strcmp(p.uidmaps[0], "0 100000 65536"), "id maps");
   ok(p.restart_policy == 1 && p.restart_max == 3, "restart policy");

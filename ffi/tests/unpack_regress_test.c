@@ -4,6 +4,7 @@
  * so that a memory error fails the run; each test also checks what the user sees in the
  * unpacked directory. Prints "ok N - name" lines and exits non-zero when one failed. */
 #include "skiff.h"
+#include "tap.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -13,13 +14,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-static int n, failed;
-
-static void ok(int cond, const char *name) {
-  printf("%sok %d - %s\n", cond ? "" : "not ", ++n, name);
-  if (!cond) failed = 1;
-}
 
 /* A tar built in memory, 512-byte blocks. */
 struct tar {
@@ -118,6 +112,5 @@ static void test_gnu_long_name(void) {
 
 int main(void) {
   test_gnu_long_name();
-  printf("1..%d\n", n);
-  return failed;
+  return tap_done();
 }

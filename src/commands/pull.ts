@@ -7,13 +7,22 @@ import { pullImageByName } from "../engine/image_pull.ts";
 /** Runs `skiff pull [OPTIONS] NAME[:TAG|@DIGEST]`. */
 export default async function pull(ctx: CommandContext<FlagsOf<typeof spec>>): Promise<number> {
   const quiet = ctx.flags.quiet;
+  // The display of the image being pulled; the closing lines go to the last one.
   let progress: Progress = quietProgress();
+  const fresh = () => (progress = chooseProgress(quiet));
   const report = await pullImageByName(ctx.global, {
     name: ctx.args[0],
     platform: ctx.flags.platform,
     allTags: ctx.flags["all-tags"],
     tlsVerify: ctx.flags["tls-verify"],
-  }, () => (progress = chooseProgress(quiet)));
+  }, {
+    pulling: (tag, repository) => {
+      fresh().line(`${tag}: Pulling from ${repository}`);
+      return progress;
+    },
+    pullingTag: fresh,
+    pulledTag: (tag, digest) => progress.line(`${tag}: ${digest}`),
+  });
   if (report.allTags) {
     console.log(quiet ? report.repository : `Status: Downloaded all tags of ${report.repository}`);
   } else if (quiet) {

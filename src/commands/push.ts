@@ -1,18 +1,22 @@
 /** `skiff push`: upload a local image to a registry. */
 import type { CommandContext, FlagsOf } from "../cli/spec.ts";
 import type { push as spec } from "../cli/table.ts";
-import { chooseProgress } from "../image/progress.ts";
+import { chooseProgress, type Progress, quietProgress } from "../image/progress.ts";
 import { pushImageByName } from "../engine/image_push.ts";
 
 /** Runs `skiff push [OPTIONS] NAME[:TAG]`. */
 export default async function push(ctx: CommandContext<FlagsOf<typeof spec>>): Promise<number> {
   const quiet = ctx.flags.quiet;
-  const progress = chooseProgress(quiet);
+  let progress: Progress = quietProgress();
   try {
     const report = await pushImageByName(ctx.global, {
       name: ctx.args[0],
       tlsVerify: ctx.flags["tls-verify"],
-    }, progress);
+    }, (repository) => {
+      progress = chooseProgress(quiet);
+      progress.line(`The push refers to repository [${repository}]`);
+      return progress;
+    });
     if (quiet) console.log(report.reference);
     else progress.line(`${report.tag}: digest: ${report.digest} size: ${report.size}`);
   } finally {

@@ -1,5 +1,6 @@
 /** `load`: images from a tar archive (docker-archive or OCI layout). */
 import { loadArchive, type LoadedImage } from "../image/archive_load.ts";
+import { removeStaleScratch } from "../image/gc.ts";
 import { openStore } from "../store/store.ts";
 import type { StoreOptions } from "./engine_types.ts";
 
@@ -18,5 +19,6 @@ export async function loadImages(
   input: ReadableStream<Uint8Array>,
 ): Promise<LoadedImage[]> {
   const store = await openStore(where);
+  await removeStaleScratch(store); // what a killed pull or load left behind
   return await loadArchive(store, input);
 }

@@ -109,20 +109,37 @@ export async function pullFirstFound(
   });
 }
 
+/** What the caller of {@linkcode pullImageByName} is told, and where layer progress goes. */
+export interface PullEvents {
+  /**
+   * A pull of `tag` (or a digest) from `repository` (as docker names it: `library/busybox`,
+   * `localhost:5000/app`) begins; returns where its layer progress goes. The engine finishes
+   * it (`done`) when the attempt ends.
+   */
+  pulling(tag: string, repository: string): Progress;
+  /** With `allTags`: the pull of one more tag begins; its progress is finished likewise. */
+  pullingTag(tag: string): Progress;
+  /** With `allTags`: `tag` is stored, under this manifest digest. */
+  pulledTag(tag: string, manifestDigest: string): void;
+}
+
 /**
- * Pulls an image. `progress` is called for a new progress display for each image pulled; the
- * engine writes docker's `TAG: Pulling from REPO` line (and with `allTags`, one `TAG: DIGEST`
- * line per tag) to it and finishes it (`done`) once that image is stored.
+ * Pulls an image, or with `allTags` every tag of a repository in order, telling `events` as
+ * each pull begins and ends.
  *
  * @example
  * ```ts ignore
- * const report = await pullImageByName({}, { name: "busybox" }, () => quietProgress());
+ * const report = await pullImageByName({}, { name: "busybox" }, {
+ *   pulling: () => quietProgress(),
+ *   pullingTag: () => quietProgress(),
+ *   pulledTag: () => {},
+ * });
  * ```
  */
 export async function pullImageByName(
   where: StoreOptions,
   opts: ImagePullOptions,
-  progress: () => Progress,
+  events: PullEvents,
   connect: PullRegistryFactory = registryClient,
 ): Promise<ImagePullReport> {
   const name = opts.name;
@@ -132,16 +149,13 @@ export async function pullImageByName(
     throw new InvalidArgumentError("tag can't be used with --all-tags/-a");
   }
   const store = await openStore(where);
-  const pulling = (ref: ImageReference) => {
-    const p = progress();
-    p.line(`${ref.tag ?? ref.digest}: Pulling from ${familiarRepoOf(ref)}`);
-    return p;
-  };
+  const pulling = (ref: ImageReference) =>
+    events.pulling(ref.tag ?? ref.digest ?? "latest", familiarRepoOf(ref));
   if (opts.allTags) {
     return await firstFound(name, async (ref) => {
       pulling(ref).done();
       const client = connect(ref.registry, opts.tlsVerify !== false);
-      await pullAllTags(store, client, ref, platform, progress);
+      await pullAllTags(store, client, ref, platform, events);
       return { allTags: true, repository: ref.name };
     });
   }
@@ -167,12 +181,12 @@ async function pullAllTags(
   client: PullRegistry,
   ref: ImageReference,
   platform: Platform | undefined,
-  progress: () => Progress,
+  events: PullEvents,
 ): Promise<void> {
   for (const tag of (await client.tags(ref.repository)).sort()) {
-    const p = progress();
+    const p = events.pullingTag(tag);
     const result = await pullImage(store, client, ref.withTag(tag), { platform, progress: p });
     p.done();
-    p.line(`${tag}: ${result.manifestDigest}`);
+    events.pulledTag(tag, result.manifestDigest);
   }
 }

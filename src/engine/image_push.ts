@@ -34,19 +34,20 @@ export interface ImagePushReport {
 }
 
 /**
- * Pushes the local image `name` names to its registry. Progress (docker's `The push refers to
- * repository [...]` line, then one status per layer) goes to `progress`, which the caller
- * finishes. A registry's refusal says how to log in.
+ * Pushes the local image `name` names to its registry. `pushing` is told the repository once
+ * the image is found and returns where layer progress goes: it is finished when the push
+ * succeeds, and the caller finishes it when the push fails. A registry's refusal says how to
+ * log in.
  *
  * @example
  * ```ts ignore
- * const { digest } = await pushImageByName({}, { name: "localhost:5000/app:1" }, quietProgress());
+ * const { digest } = await pushImageByName({}, { name: "localhost:5000/app:1" }, () => quietProgress());
  * ```
  */
 export async function pushImageByName(
   where: StoreOptions,
   opts: ImagePushOptions,
-  progress: Progress,
+  pushing: (repository: string) => Progress,
   connect: PushRegistryFactory = registryClient,
 ): Promise<ImagePushReport> {
   const ref = parseReference(opts.name);
@@ -61,7 +62,7 @@ export async function pushImageByName(
     throw err;
   }
   const client = connect(ref.registry, opts.tlsVerify !== false);
-  progress.line(`The push refers to repository [${ref.name}]`);
+  const progress = pushing(ref.name);
   try {
     const result = await pushImage(store, client, record, ref, { progress });
     return {

@@ -8,6 +8,7 @@ import { readJson } from "../store/atomic.ts";
 import { removeBlob } from "../store/blobs.ts";
 import { type ImageRecord, listImages } from "../store/images.ts";
 import { listLayers, removeLayer } from "../store/layers.ts";
+import { ownerAlive, scratchOwner } from "../store/scratch.ts";
 import type { Store } from "../store/store.ts";
 
 /** Image ids used by containers (their records name the image they were made from). */
@@ -27,8 +28,11 @@ export async function imagesInUse(store: Store): Promise<Map<string, string[]>> 
 }
 
 /**
- * Removes what killed commands left in the scratch areas (`tmp/`, `ingest/`):
- * entries older than `maxAgeMs`, so that work in progress is never touched.
+ * Removes what killed commands left in the scratch areas (`tmp/`, `ingest/`): an entry whose
+ * maker (the tag in its name, store/scratch.ts) no longer runs, and an untagged one older than
+ * `maxAgeMs`; work in progress is never touched. Whatever is still mounted inside an entry
+ * (a killed command's temporary root mount) is detached first, and an entry that stays
+ * mounted is kept, so that removing it never reaches into a container's files.
  */
 export async function removeStaleScratch(store: Store, maxAgeMs = 3_600_000): Promise<string[]> {
   const removed: string[] = [];
@@ -42,13 +46,46 @@ export async function removeStaleScratch(store: Store, maxAgeMs = 3_600_000): Pr
     }
     for (const e of entries) {
       const path = `${dir}/${e.name}`;
-      const st = await Deno.lstat(path).catch(() => undefined);
-      if (!st || now - (st.mtime?.getTime() ?? now) < maxAgeMs) continue;
+      const owner = scratchOwner(e.name);
+      if (owner) {
+        if (await ownerAlive(owner)) continue;
+      } else {
+        const st = await Deno.lstat(path).catch(() => undefined);
+        if (!st || now - (st.mtime?.getTime() ?? now) < maxAgeMs) continue;
+      }
+      if (e.isDirectory && !(await detachMountsUnder(path))) continue;
       await Deno.remove(path, { recursive: true }).catch(() => {});
       removed.push(path);
     }
   }
   return removed;
+}
+
+/** Mount points at or under `dir` in this mount namespace, deepest first. */
+async function mountsUnder(dir: string): Promise<string[]> {
+  const text = await Deno.readTextFile("/proc/self/mountinfo").catch(() => "");
+  const real = await Deno.realPath(dir).catch(() => dir);
+  const found: string[] = [];
+  for (const line of text.split("\n")) {
+    const field = line.split(" ")[4];
+    if (field === undefined) continue;
+    const mp = field.replace(/\\([0-7]{3})/g, (_, o) => String.fromCharCode(parseInt(o, 8)));
+    if ([dir, real].some((d) => mp === d || mp.startsWith(`${d}/`))) found.push(mp);
+  }
+  return found.sort((a, b) => b.length - a.length);
+}
+
+/** Detaches (umount -l) every mount at or under `dir`; whether none is left. */
+async function detachMountsUnder(dir: string): Promise<boolean> {
+  for (let round = 0; round < 3; round++) {
+    const mounts = await mountsUnder(dir);
+    if (mounts.length === 0) return true;
+    for (const mp of mounts) {
+      await new Deno.Command("umount", { args: ["-l", mp], stdout: "null", stderr: "null" })
+        .output().catch(() => {});
+    }
+  }
+  return (await mountsUnder(dir)).length === 0;
 }
 
 /** Removes layers and blobs no image references (and stale scratch); returns what was removed. */

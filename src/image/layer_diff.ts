@@ -73,7 +73,7 @@ export function diffLayerTar(
   const root = upperDir.replace(/\/+$/, "");
   return writeTar(root, {
     excludes: opts.excludes,
-    transform(header, path, info) {
+    transform(header, _path, info, at) {
       if (isWhiteout(info)) {
         const slash = header.name.lastIndexOf("/");
         const name = `${header.name.slice(0, slash + 1)}.wh.${header.name.slice(slash + 1)}`;
@@ -89,7 +89,7 @@ export function diffLayerTar(
       }
       if (info.isDirectory) {
         const dir = withoutOverlayXattrs(header);
-        if (!isOpaqueDir(`${root}/${path}`)) return [dir];
+        if (!isOpaqueDir(at)) return [dir];
         return [dir, {
           name: `${header.name}/.wh..wh..opq`,
           type: "file",

@@ -4,6 +4,7 @@
  * stream download → digest → decompress → extract in one pass, in parallel.
  * Only a whole image is recorded and tagged.
  */
+import { removeStaleScratch } from "./gc.ts";
 import { runLimited } from "./run_limited.ts";
 import { DigestMismatchError, InvalidArgumentError, wrap } from "../errors.ts";
 import { blobPath, hasBlob, type Ingest, putBlob, readBlob, startIngest } from "../store/blobs.ts";
@@ -71,6 +72,8 @@ export async function pullImage(
 ): Promise<PullResult> {
   const repo = ref.repository;
   const platform = opts.platform ?? hostPlatform();
+  // What killed pulls (and other killed commands) left in the scratch areas goes first.
+  await removeStaleScratch(store);
   let top = await source.getManifest(repo, ref.tagOrDigest);
   if (ref.digest && top.digest !== ref.digest) {
     throw new DigestMismatchError(

@@ -9,6 +9,7 @@
  * module out of `export` and `save`.
  */
 import { lgetxattr, llistxattr } from "../sys/fs.ts";
+import { type InRoot, O_DIRECTORY, O_PATH, openInRoot } from "../sys/resolve.ts";
 import { wrap } from "../errors.ts";
 
 /** Entry types the writer produces. */
@@ -184,9 +185,16 @@ export interface WriteTarOptions {
    * Rewrites each entry before it is written: return the headers to write
    * instead (zero, one or more), or undefined to keep it. A returned `file`
    * header with the original name keeps the file's data. Used by
-   * `diffLayerTar` to turn overlay whiteouts into OCI ones.
+   * `diffLayerTar` to turn overlay whiteouts into OCI ones. `at` names the
+   * entry itself (`/proc/self/fd/N/name`) for calls that do not follow a
+   * final symlink, such as `lgetxattr`, during the call.
    */
-  transform?: (header: TarHeader, path: string, info: Deno.FileInfo) => TarHeader[] | undefined;
+  transform?: (
+    header: TarHeader,
+    path: string,
+    info: Deno.FileInfo,
+    at: string,
+  ) => TarHeader[] | undefined;
 }
 
 /**
@@ -277,30 +285,72 @@ export async function* sizedChunks(file: Deno.FsFile, size: number): AsyncGenera
   if (left > 0) yield new Uint8Array(left);
 }
 
-async function* copyFile(path: string, size: number): AsyncGenerator<Uint8Array> {
-  const file = await Deno.open(path, { read: true });
+/**
+ * Streams a regular file's data: `name` is opened from its directory `dir`
+ * without following a symlink, and checked to be a regular file before it is
+ * read, so an entry swapped for a symlink or a FIFO since it was listed is
+ * never followed or waited on.
+ */
+async function* copyFile(dir: string, name: string, size: number): AsyncGenerator<Uint8Array> {
+  const h = openInRoot(dir, name, { flags: O_PATH, follow: false });
   try {
-    yield* sizedChunks(file, size);
+    if (!(await Deno.stat(h.path)).isFile) {
+      throw new Deno.errors.InvalidData(`${name} is no longer a regular file`);
+    }
+    const file = await Deno.open(h.path, { read: true });
+    try {
+      yield* sizedChunks(file, size);
+    } finally {
+      file.close();
+    }
   } finally {
-    file.close();
+    h.close();
   }
 }
 
+/** One entry of the walk: `at` (`dir/name`) names the object itself while it is current. */
+interface WalkEntry {
+  rel: string;
+  info: Deno.FileInfo;
+  dir: string;
+  name: string;
+  at: string;
+}
+
+/**
+ * Walks the tree below the open directory `dir`: each subdirectory is opened
+ * from its parent's descriptor with no symlink followed (openat2
+ * RESOLVE_IN_ROOT, O_NOFOLLOW), so a directory swapped for a symlink while
+ * the tree is read (a running container) fails the walk instead of leading
+ * it out of the tree.
+ */
 async function* walk(
-  root: string,
+  rootDir: string,
+  dir: InRoot,
   rel: string,
   excludes: Set<string>,
-): AsyncGenerator<[string, Deno.FileInfo]> {
-  const dir = rel === "" ? root : `${root}/${rel}`;
+): AsyncGenerator<WalkEntry> {
   const names: string[] = [];
-  for await (const e of Deno.readDir(dir)) names.push(e.name);
+  for await (const e of Deno.readDir(dir.path)) names.push(e.name);
   names.sort(byteOrder);
   for (const n of names) {
     const childRel = rel === "" ? n : `${rel}/${n}`;
     if (excludes.has(childRel)) continue;
-    const info = await Deno.lstat(`${root}/${childRel}`);
-    yield [childRel, info];
-    if (info.isDirectory) yield* walk(root, childRel, excludes);
+    const at = `${dir.path}/${n}`;
+    const info = await Deno.lstat(at);
+    yield { rel: childRel, info, dir: dir.path, name: n, at };
+    if (!info.isDirectory) continue;
+    let child: InRoot;
+    try {
+      child = openInRoot(dir.path, n, { flags: O_PATH | O_DIRECTORY, follow: false });
+    } catch (err) {
+      throw wrap(err, `Cannot archive ${rootDir}/${childRel}`);
+    }
+    try {
+      yield* walk(rootDir, child, childRel, excludes);
+    } finally {
+      child.close();
+    }
   }
 }
 
@@ -309,7 +359,10 @@ function byteOrder(a: string, b: string): number {
 }
 
 /**
- * Streams a tar of the tree under `rootDir` (not including `rootDir` itself):
+ * Streams a tar of the tree under `rootDir` (not including `rootDir` itself),
+ * every entry reached from its directory's descriptor with no symlink
+ * followed, so that a tree changed while it is read (a running container's)
+ * cannot lead the archive to files outside it:
  * files, directories, symlinks, hard links (a second path to the same inode
  * becomes a link entry), devices, FIFOs, owners, modes, whole-second mtimes
  * and xattrs, in sorted, deterministic order. Sockets are skipped. The walk is
@@ -328,40 +381,49 @@ export function writeTar(rootDir: string, opts: WriteTarOptions = {}): ReadableS
   const withXattrs = opts.xattrs ?? true;
   async function* generate(): AsyncGenerator<Uint8Array> {
     const inodes = new Map<string, string>();
-    for await (const [rel, info] of walk(rootDir, "", excludes)) {
-      const full = `${rootDir}/${rel}`;
-      const name = prefix === "" ? rel : `${prefix}/${rel}`;
-      let header: TarHeader | undefined;
-      try {
-        header = tarHeaderFor(name, info, info.isSymlink ? Deno.readLinkSync(full) : undefined);
-        if (!header) continue;
-        if (header.type !== "dir" && (info.nlink ?? 1) > 1) {
-          const key = `${info.dev}:${info.ino}`;
-          const first = inodes.get(key);
-          if (first !== undefined) {
-            header = { ...header, type: "link", linkname: first, size: 0 };
-          } else inodes.set(key, name);
-        }
-        if (withXattrs && header.type !== "link") header.xattrs = readXattrs(full);
-      } catch (err) {
-        throw wrap(err, `Cannot archive ${full}`);
-      }
-      const headers = opts.transform?.(header, rel, info) ?? [header];
-      for (const h of headers) {
-        const hasData = h.type === "file" && h.name === header.name && header.type === "file";
-        const size = hasData ? h.size ?? 0 : 0;
-        yield encodeTarHeader(hasData ? h : { ...h, size: h.type === "file" ? 0 : h.size });
-        if (size > 0) {
-          try {
-            yield* copyFile(full, size);
-          } catch (err) {
-            throw wrap(err, `Cannot archive ${full}`);
+    const top = openInRoot(rootDir, "/", { flags: O_PATH | O_DIRECTORY });
+    try {
+      yield* entries(top);
+    } finally {
+      top.close();
+    }
+    yield TRAILER;
+
+    async function* entries(top: InRoot): AsyncGenerator<Uint8Array> {
+      for await (const { rel, info, dir, name: base, at } of walk(rootDir, top, "", excludes)) {
+        const full = `${rootDir}/${rel}`;
+        const name = prefix === "" ? rel : `${prefix}/${rel}`;
+        let header: TarHeader | undefined;
+        try {
+          header = tarHeaderFor(name, info, info.isSymlink ? Deno.readLinkSync(at) : undefined);
+          if (!header) continue;
+          if (header.type !== "dir" && (info.nlink ?? 1) > 1) {
+            const key = `${info.dev}:${info.ino}`;
+            const first = inodes.get(key);
+            if (first !== undefined) {
+              header = { ...header, type: "link", linkname: first, size: 0 };
+            } else inodes.set(key, name);
           }
-          yield padding(size);
+          if (withXattrs && header.type !== "link") header.xattrs = readXattrs(at);
+        } catch (err) {
+          throw wrap(err, `Cannot archive ${full}`);
+        }
+        const headers = opts.transform?.(header, rel, info, at) ?? [header];
+        for (const h of headers) {
+          const hasData = h.type === "file" && h.name === header.name && header.type === "file";
+          const size = hasData ? h.size ?? 0 : 0;
+          yield encodeTarHeader(hasData ? h : { ...h, size: h.type === "file" ? 0 : h.size });
+          if (size > 0) {
+            try {
+              yield* copyFile(dir, base, size);
+            } catch (err) {
+              throw wrap(err, `Cannot archive ${full}`);
+            }
+            yield padding(size);
+          }
         }
       }
     }
-    yield TRAILER;
   }
   return ReadableStream.from(generate());
 }

@@ -10,7 +10,8 @@
  * time under `dest` with O_NOFOLLOW, never following a symlink; `..` that
  * leaves the root, hard links out of the root and any entry whose parent is a
  * symlink refuse the whole layer. Leading `/` is stripped (`/a` is `a`), as
- * docker does.
+ * docker does. GNU sparse members (old GNU, PAX 0.0, 0.1, 1.0) become files of
+ * their full size with their holes kept; a map that does not fit refuses the layer.
  */
 import { InvalidArgumentError, wrap } from "../errors.ts";
 import { type IdRange, TarUnpacker, UnpackFailure } from "../sys/unpack.ts";

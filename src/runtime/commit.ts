@@ -12,6 +12,7 @@ import { readBlob } from "../store/blobs.ts";
 import { getImage, type ImageRecord } from "../store/images.ts";
 import type { Store } from "../store/store.ts";
 import { containerDir, type ContainerRecord } from "./container_store.ts";
+import { containerFreezeControl, withFrozen } from "./freeze.ts";
 import { currentState } from "./state.ts";
 import { runtimeMountpoints } from "./diff.ts";
 import { lowerDirs } from "./lower_dirs.ts";
@@ -24,7 +25,7 @@ export interface CommitOptions {
   changes?: string[];
   /** Fully qualified tag (`docker.io/library/mine:latest`), if any. */
   tag?: string;
-  /** Freeze a running container while its changes are read. */
+  /** Freeze a running container while its changes are read (a failed freeze is an error). */
   pause?: boolean;
 }
 
@@ -55,23 +56,6 @@ export function commitConfig(
     Labels: rec.Labels,
   };
   return { ...base, ...applyChanges(base as ChangeableConfig, changes) };
-}
-
-async function freeze(id: string, on: boolean): Promise<boolean> {
-  for (
-    const [path, value] of [
-      [`/sys/fs/cgroup/skiff/${id}/cgroup.freeze`, on ? "1" : "0"],
-      [`/sys/fs/cgroup/freezer/skiff/${id}/freezer.state`, on ? "FROZEN" : "THAWED"],
-    ]
-  ) {
-    try {
-      await Deno.writeTextFile(path, value);
-      return true;
-    } catch {
-      // not this cgroup version
-    }
-  }
-  return false;
 }
 
 /**
@@ -112,9 +96,8 @@ export async function commitContainer(
   };
   const upper = `${containerDir(store, rec.Id)}/upper`;
   const excludes = await runtimeMountpoints(upper, await lowerDirs(store, rec));
-  const frozen = opts.pause === true && state.Status === "running" && await freeze(rec.Id, true);
-  try {
-    return await commitImage(store, {
+  const commit = () =>
+    commitImage(store, {
       config,
       baseLayers: image.layers,
       layers: [{ tar: diffLayerTar(upper, { excludes }) }],
@@ -126,7 +109,8 @@ export async function commitContainer(
       }],
       tags: opts.tag ? [opts.tag] : [],
     });
-  } finally {
-    if (frozen) await freeze(rec.Id, false);
-  }
+  // the upper directory is read entry by entry from its parent's descriptor (diffLayerTar), so
+  // even a container left running (--pause=false) cannot lead the read to a host file
+  if (opts.pause !== true) return await commit();
+  return await withFrozen(containerFreezeControl(store, rec), rec.Name, commit);
 }

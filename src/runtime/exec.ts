@@ -7,6 +7,7 @@
  */
 import { FailedPreconditionError, InvalidArgumentError } from "../errors.ts";
 import type { Store } from "../store/store.ts";
+import { processCgroupDirs } from "./cgroup_join.ts";
 import { containerDir, type ContainerRecord } from "./container_store.ts";
 import { execInContainer } from "./monitor_client.ts";
 import { cleanPath } from "./mounts.ts";
@@ -223,7 +224,12 @@ export async function buildExecPlan(
     ...(security.seccomp ? { seccomp: security.seccomp } : {}),
     rlimits,
   };
-  return { pid, process, cgroupPaths: [], detach: req.detach };
+  // every cgroup of the container's first process, v2 included: a join that fails is an error
+  const cgroupPaths = await processCgroupDirs(pid).catch((err) => {
+    if (err instanceof Deno.errors.NotFound) throw refused(`container ${rec.Id} is not running`);
+    throw err;
+  });
+  return { pid, process, cgroupPaths, detach: req.detach };
 }
 
 /**

@@ -1,10 +1,13 @@
 /**
  * `skiff export`: a container's whole file system (its upper directory over
- * the image's layers, mounted read-only in `R/tmp`) as one tar stream.
+ * the image's layers, mounted read-only in `R/tmp`) as one tar stream. A
+ * running container is frozen while it is read, and every entry is reached
+ * from its directory's descriptor (writeTar), never through a symlink.
  */
 import { writeTar } from "../image/tar_write.ts";
 import type { Store } from "../store/store.ts";
 import type { ContainerRecord } from "./container_store.ts";
+import { containerFreezeControl, withFrozen } from "./freeze.ts";
 import { mountContainerRoot } from "./rootfs_mount.ts";
 
 /**
@@ -21,10 +24,12 @@ export async function exportContainer(
   rec: ContainerRecord,
   out: WritableStream<Uint8Array>,
 ): Promise<void> {
-  const m = await mountContainerRoot(store, rec, { writable: false });
-  try {
-    await writeTar(m.path).pipeTo(out);
-  } finally {
-    await m.unmount();
-  }
+  await withFrozen(containerFreezeControl(store, rec), rec.Name, async () => {
+    const m = await mountContainerRoot(store, rec, { writable: false });
+    try {
+      await writeTar(m.path).pipeTo(out);
+    } finally {
+      await m.unmount();
+    }
+  });
 }

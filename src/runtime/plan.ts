@@ -18,6 +18,12 @@ export interface PlanMount {
   flags: string[];
   /** File-system-specific data, such as "mode=755,size=65536k". */
   data: string;
+  /**
+   * A bind mount of this path beneath `source` (a volume's `volume-subpath`): the monitor opens
+   * it with openat2 RESOLVE_BENEATH from `source` and mounts the opened object, so no symlink
+   * planted in the volume can lead outside it.
+   */
+  subpath?: string;
 }
 
 /** A device node created in the container's /dev. */

@@ -19,7 +19,7 @@
  * | `rlimit` | name soft hard |
  * | `oom-score-adj` | value |
  * | `namespace` | type [path to join] |
- * | `mount` | source destination type comma-separated-flags data |
+ * | `mount` | source destination type comma-separated-flags data [subpath beneath source] |
  * | `device` | path c or b major minor mode uid gid |
  * | `masked`, `readonly-path`, `cgroup` (repeated) | path |
  * | `uid-map`, `gid-map` (repeated) | containerId hostId size |
@@ -138,7 +138,9 @@ export function serializePlan(plan: LaunchPlan, options: SerializeOptions = {}):
     else w.add("namespace", ns.type);
   }
   for (const m of plan.mounts) {
-    w.add("mount", m.source, m.destination, m.type, m.flags.join(","), m.data);
+    if (m.subpath) {
+      w.add("mount", m.source, m.destination, m.type, m.flags.join(","), m.data, m.subpath);
+    } else w.add("mount", m.source, m.destination, m.type, m.flags.join(","), m.data);
   }
   for (const d of plan.devices) {
     w.add("device", d.path, d.type, d.major, d.minor, d.mode, d.uid, d.gid);

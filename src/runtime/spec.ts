@@ -407,11 +407,12 @@ function userMount(m: MountSpec, volumes: Record<string, string>): PlanMount {
       throw new FailedPreconditionError(`no volume was prepared for ${m.target}`);
     }
     return {
-      source: m.subpath ? cleanPath(`${host}/${m.subpath}`) : host,
+      source: host,
       destination: m.target,
       type: "bind",
       flags: ["rbind", "rprivate", ...ro],
       data: "",
+      ...(m.subpath ? { subpath: m.subpath } : {}),
     };
   }
   const { flags, data } = tmpfsOptions(["noexec", "nosuid", "nodev"], [...m.options, ...ro]);
@@ -667,7 +668,7 @@ function toOciSpec(plan: LaunchPlan, input: ContainerConfigInput): OciSpec {
     mounts: plan.mounts.map((m) => ({
       destination: m.destination,
       type: m.type,
-      source: m.source,
+      source: m.subpath ? cleanPath(`${m.source}/${m.subpath}`) : m.source,
       options: [...m.flags, ...(m.data === "" ? [] : m.data.split(","))],
     })),
     linux,

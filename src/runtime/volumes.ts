@@ -20,7 +20,7 @@ export async function anonymousVolumeName(id: string, target: string): Promise<s
 
 /**
  * Creates the container's volumes as needed and returns the host directory
- * for each volume target.
+ * of each volume (its root, also with a `volume-subpath`) by target.
  */
 export async function prepareVolumes(
   store: Store,
@@ -36,7 +36,7 @@ export async function prepareVolumes(
     if (!m.noCopy && await isEmptyDir(volume.Mountpoint)) {
       await copyImageContent(store, layersTopFirst, m.target, volume.Mountpoint);
     }
-    out[m.target] = m.subpath ? `${volume.Mountpoint}/${m.subpath}` : volume.Mountpoint;
+    out[m.target] = volume.Mountpoint; // a subpath is opened beneath it by the monitor
   }
   return out;
 }

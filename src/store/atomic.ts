@@ -1,9 +1,14 @@
 /** Crash-safe file writes: write a temporary file in the same directory, then rename. */
+import { ownerTag } from "./scratch.ts";
 
-/** A random name suffix for temporary files and scratch directories. */
+/**
+ * A name suffix for temporary files and scratch directories: this process's tag (scratch.ts)
+ * and 16 random hex digits, `o<pid>.<start time>-<hex>`, so that what a killed command left
+ * can be told from work in progress.
+ */
 export function randomSuffix(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(8));
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+  return `${ownerTag()}-${Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("")}`;
 }
 
 /**

@@ -90,3 +90,42 @@ Deno.test("a new volume gets the image's content with its whiteouts applied", op
     assert(st.isFile);
   });
 });
+
+Deno.test("a volume subpath never follows a symlink a container planted", opts, async () => {
+  const host = await Deno.makeTempDir({ prefix: "skiff-hostile-" });
+  try {
+    await Deno.mkdir(`${host}/a`);
+    await Deno.writeTextFile(`${host}/a/host-only`, "host data\n");
+    await withBusyboxStore(async (_store, sk) => {
+      // a first container plants symlinks to host paths in the volume, and a real directory
+      await ok(sk, [
+        "run",
+        "--rm",
+        "-v",
+        "shared:/data",
+        "busybox",
+        "sh",
+        "-c",
+        `ln -s / /data/sub && ln -s ${host} /data/a && ln -s ../../.. /data/up` +
+        ` && mkdir /data/real && echo mine > /data/real/f && ln -s real /data/rel`,
+      ]);
+      const mount = (sub: string) => `type=volume,source=shared,target=/mnt,volume-subpath=${sub}`;
+      for (const sub of ["sub", "a", "up", "sub/etc", "a/a"]) {
+        const r = await sk(["run", "--rm", "--mount", mount(sub), "busybox", "ls", "-A", "/mnt"]);
+        assert(r.code !== 0, `subpath ${sub}: ${r.stdout}`);
+        assertEquals(r.stdout, "", `subpath ${sub} reached a host directory`);
+        assert(r.stderr.includes("outside the volume"), r.stderr);
+      }
+      // a directory of the volume, or a symlink that stays inside it, works
+      for (const sub of ["real", "rel"]) {
+        const r = await ok(sk, ["run", "--rm", "--mount", mount(sub), "busybox", "cat", "/mnt/f"]);
+        assertEquals(r, "mine\n");
+      }
+      const missing = await sk(["run", "--rm", "--mount", mount("nope"), "busybox", "true"]);
+      assert(missing.code !== 0);
+      assert(missing.stderr.includes("nope"), missing.stderr);
+    });
+  } finally {
+    await Deno.remove(host, { recursive: true });
+  }
+});

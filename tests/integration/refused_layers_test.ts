@@ -144,3 +144,43 @@ Deno.test("unknown layer media types and a config typed as a layer are refused",
     await reg.stop();
   }
 });
+
+Deno.test(
+  "a refused upper layer leaves none of its files, beside a good lower one",
+  opts,
+  async () => {
+    const reg = await startRegistry();
+    const store = await tempStore();
+    try {
+      const lower = await buildTar([{ name: "lower-file", data: "fine" }]);
+      const upper = await buildTar([...PLANTED, { name: "etc/.wh..." }]);
+      const img: RawImage = { layers: [{ bytes: lower }, { bytes: upper }] };
+      const { ref } = await pushRawImage(reg.host, "evil-upper", img);
+      for (
+        const [how, run] of [
+          ["pull", () => skiff(["pull", ref], store)],
+          [
+            "load",
+            async () => skiff(["load"], { ...store, stdin: await dockerArchive(img, "e:1") }),
+          ],
+        ] as const
+      ) {
+        const r = await run();
+        assert(r.code !== 0, `${how}: must fail`);
+        assertEquals(r.stderr.trim().split("\n").length, 1, `${how}: ${r.stderr}`);
+        assertStringIncludes(r.stderr, "invalid whiteout", how);
+        const left = await storeContents(store.root);
+        for (const planted of ["planted-by-evil", "planted-too"]) {
+          assertEquals(left.filter((p) => p.endsWith(planted)), [], `${how}: ${left.join(" ")}`);
+        }
+        assert(!left.some((p) => p.startsWith("tmp/")), `${how}: no scratch: ${left.join(" ")}`);
+        assert(!left.some((p) => p.startsWith("ingest/")), `${how}: no ingest: ${left.join(" ")}`);
+        const images = await skiff(["images", "-q"], store);
+        assertEquals([images.code, images.stdout], [0, ""], `${how}: ${images.stderr}`);
+      }
+    } finally {
+      await store.cleanup();
+      await reg.stop();
+    }
+  },
+);

@@ -11,7 +11,7 @@ import { openInputFile } from "../../src/engine/image_input.ts";
 import { InvalidArgumentError, UnavailableError } from "../../src/errors.ts";
 import { encodeTarHeader, tarPadding } from "../../src/image/tar_write.ts";
 import { readImageConfig } from "../../src/image/views.ts";
-import { readTags } from "../../src/store/images.ts";
+import { listImages, readTags } from "../../src/store/images.ts";
 
 Deno.test("save: one report per name; no archive unless every name is found", async () => {
   const { where, store, cleanup } = await tempEngineStore();
@@ -98,15 +98,18 @@ Deno.test("archive options: formats, import tags and missing input files", async
   }
 });
 
-/** A tar archive holding one file. */
-function oneFileTar(name: string, text: string): Uint8Array<ArrayBuffer> {
-  const data = new TextEncoder().encode(text);
-  const parts = [
-    encodeTarHeader({ name, type: "file", mode: 0o644, size: data.length, mtime: 0 }),
-    data,
-    tarPadding(data.length),
-    new Uint8Array(1024),
-  ];
+/** A tar archive of regular files. */
+function tarOf(files: Record<string, string>): Uint8Array<ArrayBuffer> {
+  const parts: Uint8Array[] = [];
+  for (const [name, text] of Object.entries(files)) {
+    const data = new TextEncoder().encode(text);
+    parts.push(
+      encodeTarHeader({ name, type: "file", mode: 0o644, size: data.length, mtime: 0 }),
+      data,
+      tarPadding(data.length),
+    );
+  }
+  parts.push(new Uint8Array(1024));
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let off = 0;
   for (const p of parts) {
@@ -114,6 +117,11 @@ function oneFileTar(name: string, text: string): Uint8Array<ArrayBuffer> {
     off += p.length;
   }
   return out;
+}
+
+/** A tar archive holding one file. */
+function oneFileTar(name: string, text: string): Uint8Array<ArrayBuffer> {
+  return tarOf({ [name]: text });
 }
 
 Deno.test("import: a file or standard input becomes a tagged one-layer image", async () => {
@@ -184,5 +192,27 @@ Deno.test("save by id: the image goes without a name and loads untagged", async 
   } finally {
     await from.cleanup();
     await to.cleanup();
+  }
+});
+
+Deno.test("load: an archive naming a path outside itself is refused; nothing is stored", async () => {
+  const { where, store, cleanup } = await tempEngineStore();
+  try {
+    const archive = tarOf({
+      "manifest.json": JSON.stringify([{
+        Config: "../../../etc/passwd",
+        RepoTags: ["evil:latest"],
+        Layers: [],
+      }]),
+    });
+    const err = await assertRejects(
+      () => loadImages(where, ReadableStream.from([archive])),
+      InvalidArgumentError,
+    );
+    assertEquals(err.message, 'invalid archive: path "../../../etc/passwd" contains ".."');
+    assertEquals(await readTags(store), {});
+    assertEquals(await listImages(store), []);
+  } finally {
+    await cleanup();
   }
 });

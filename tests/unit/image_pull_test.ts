@@ -1,11 +1,16 @@
 /**
  * `pull` in the engine against a fake registry: short names tried on each search registry in
- * turn, `-a` pulling every tag, and the lines it writes to the progress the command passes;
- * `push` against a fake registry.
+ * turn, `-a` pulling every tag, and the events the command renders; `push` against a fake
+ * registry.
  */
 import { assertEquals, assertRejects } from "../helpers/assert.ts";
 import { addImage, tempEngineStore } from "../helpers/fake_images.ts";
-import { pullFirstFound, pullImageByName, type PullRegistry } from "../../src/engine/image_pull.ts";
+import {
+  type PullEvents,
+  pullFirstFound,
+  pullImageByName,
+  type PullRegistry,
+} from "../../src/engine/image_pull.ts";
 import { pushImageByName } from "../../src/engine/image_push.ts";
 import { quietProgress } from "../../src/image/progress.ts";
 import type { PushTarget } from "../../src/image/push.ts";
@@ -70,14 +75,26 @@ async function fakeRegistry(
   };
 }
 
-/** Progress displays that record their lines. */
-function recorder(): { lines: string[]; progress: () => Progress } {
+/** Pull and push events, recorded in order (a progress display records when it is done). */
+function recorder(): { lines: string[]; pull: PullEvents; push: (repo: string) => Progress } {
   const lines: string[] = [];
+  const display = (): Progress => ({ ...quietProgress(), done: () => lines.push("done") });
   return {
     lines,
-    progress: () => ({ ...quietProgress(), line: (text: string) => lines.push(text) }),
+    pull: {
+      pulling: (tag, repository) => (lines.push(`pulling ${tag} from ${repository}`), display()),
+      pullingTag: (tag) => (lines.push(`pulling tag ${tag}`), display()),
+      pulledTag: (tag, digest) => lines.push(`pulled ${tag} ${digest}`),
+    },
+    push: (repository) => (lines.push(`pushing to ${repository}`), display()),
   };
 }
+
+const quietPull: PullEvents = {
+  pulling: () => quietProgress(),
+  pullingTag: () => quietProgress(),
+  pulledTag: () => {},
+};
 
 async function withSearchRegistries(
   registries: string[],
@@ -109,7 +126,7 @@ Deno.test("pull: a short name falls through registries that do not have it", asy
     await withSearchRegistries(["one.example", "two.example"], async () => {
       const rec = recorder();
       const connected: string[] = [];
-      const report = await pullImageByName(where, { name: "app" }, rec.progress, (r, tls) => {
+      const report = await pullImageByName(where, { name: "app" }, rec.pull, (r, tls) => {
         connected.push(`${r} tls=${tls}`);
         return registries[r];
       });
@@ -123,15 +140,17 @@ Deno.test("pull: a short name falls through registries that do not have it", asy
       );
       assertEquals(connected, ["one.example tls=true", "two.example tls=true"]);
       assertEquals(rec.lines, [
-        "latest: Pulling from one.example/app",
-        "latest: Pulling from two.example/app",
+        "pulling latest from one.example/app",
+        "done",
+        "pulling latest from two.example/app",
+        "done",
       ]);
       assertEquals(Object.keys(await readTags(store)), ["two.example/app:latest"]);
       // The second time nothing new is stored.
       const again = await pullImageByName(
         where,
         { name: "two.example/app" },
-        rec.progress,
+        rec.pull,
         (r) => registries[r],
       );
       assertEquals(again.allTags === false && again.changed, false);
@@ -152,7 +171,7 @@ Deno.test("pull: an error other than not-found stops at the first registry", asy
           pullImageByName(
             where,
             { name: "app" },
-            () => quietProgress(),
+            quietPull,
             (r) => r === "one.example" ? down : good,
           ),
         UnavailableError,
@@ -172,14 +191,19 @@ Deno.test("pull -a: every tag in order, one line each; a tag with -a is refused"
     const report = await pullImageByName(
       where,
       { name: "localhost:5000/team", allTags: true, tlsVerify: false },
-      rec.progress,
+      rec.pull,
       () => registry,
     );
     assertEquals(report, { allTags: true, repository: "localhost:5000/team" });
     assertEquals(rec.lines.map((l) => l.replace(/sha256:[0-9a-f]{64}/, "DIGEST")), [
-      "latest: Pulling from localhost:5000/team",
-      "1: DIGEST",
-      "2: DIGEST",
+      "pulling latest from localhost:5000/team",
+      "done",
+      "pulling tag 1",
+      "done",
+      "pulled 1 DIGEST",
+      "pulling tag 2",
+      "done",
+      "pulled 2 DIGEST",
     ]);
     assertEquals(Object.keys(await readTags(store)).sort(), [
       "localhost:5000/team:1",
@@ -190,7 +214,7 @@ Deno.test("pull -a: every tag in order, one line each; a tag with -a is refused"
         pullImageByName(
           where,
           { name: "localhost:5000/team:1", allTags: true },
-          rec.progress,
+          rec.pull,
           () => registry,
         ),
       InvalidArgumentError,
@@ -205,7 +229,7 @@ Deno.test("push: an image that is not local is named as docker names it", async 
   const { where, cleanup } = await tempEngineStore();
   try {
     const err = await assertRejects(
-      () => pushImageByName(where, { name: "localhost:5000/none:1" }, quietProgress()),
+      () => pushImageByName(where, { name: "localhost:5000/none:1" }, () => quietProgress()),
       NotFoundError,
     );
     assertEquals(
@@ -248,7 +272,7 @@ Deno.test("push: the config and the manifest go to the repository under the tag"
     const report = await pushImageByName(
       where,
       { name: "localhost:5000/app:1", tlsVerify: false },
-      rec.progress(),
+      rec.push,
       (r, tls) => {
         connected.push(`${r} tls=${tls}`);
         return fake.target;
@@ -260,7 +284,7 @@ Deno.test("push: the config and the manifest go to the repository under the tag"
     assertEquals(report.digest, img.manifestDigest);
     assertEquals(fake.uploaded, [`app@${img.id}`]);
     assertEquals(fake.manifests, ["app:1"]);
-    assertEquals(rec.lines[0], "The push refers to repository [localhost:5000/app]");
+    assertEquals(rec.lines, ["pushing to localhost:5000/app", "done"]);
   } finally {
     await cleanup();
   }
@@ -276,7 +300,12 @@ Deno.test("push: a registry's refusal says how to log in", async () => {
     );
     const err = await assertRejects(
       () =>
-        pushImageByName(where, { name: "localhost:5000/app" }, quietProgress(), () => fake.target),
+        pushImageByName(
+          where,
+          { name: "localhost:5000/app" },
+          () => quietProgress(),
+          () => fake.target,
+        ),
       UnavailableError,
     );
     assertEquals(

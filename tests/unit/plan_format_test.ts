@@ -39,6 +39,13 @@ function plan(): LaunchPlan {
       type: "tmpfs",
       flags: ["nosuid", "strictatime"],
       data: "mode=755",
+    }, {
+      source: "/v/_data",
+      destination: "/mnt",
+      type: "bind",
+      flags: ["rbind", "rprivate"],
+      data: "",
+      subpath: "a/b",
     }],
     devices: [{ path: "/dev/null", type: "c", major: 1, minor: 3, mode: 0o666, uid: 0, gid: 0 }],
     maskedPaths: ["/proc/kcore"],
@@ -79,7 +86,10 @@ Deno.test("serializePlan writes the header and directives in order", () => {
   assertEquals(get("seccomp-cond"), [["135", "0", "eq", "0", "0"]]);
   assertEquals(get("rlimit"), [["nofile", "1024", "2048"]]);
   assertEquals(get("namespace"), [["pid"], ["net", "/run/netns/x"]]);
-  assertEquals(get("mount"), [["tmpfs", "/dev", "tmpfs", "nosuid,strictatime", "mode=755"]]);
+  assertEquals(get("mount"), [
+    ["tmpfs", "/dev", "tmpfs", "nosuid,strictatime", "mode=755"],
+    ["/v/_data", "/mnt", "bind", "rbind,rprivate", "", "a/b"],
+  ]);
   assertEquals(get("device"), [["/dev/null", "c", "1", "3", "438", "0", "0"]]);
   assertEquals(get("uid-map"), [["0", "100000", "65536"]]);
   assertEquals(get("restart"), [["on-failure", "3"]]);

@@ -264,9 +264,14 @@ Deno.test("user mounts: binds, volumes, tmpfs; sorted parents first (stable); ov
     parseMountFlag("type=bind,source=/h/shm,target=/dev/shm", ctx),
     parseMountFlag("type=volume,source=v,target=/sp,volume-subpath=x/y", ctx),
   ];
-  const { plan } = build({ mounts }, {
+  const { plan, spec } = build({ mounts }, {
     volumes: { "/data": "/vol/cache/_data", "/sp": "/vol/v/_data" },
   });
+  // config.json names the host path of the subpath
+  assertEquals(
+    spec.mounts.find((m: { destination: string }) => m.destination === "/sp").source,
+    "/vol/v/_data/x/y",
+  );
   const user = plan.mounts.slice(plan.mounts.findIndex((m) => m.destination === "/dev/mqueue") + 1);
   assertEquals(user, [
     {
@@ -284,11 +289,13 @@ Deno.test("user mounts: binds, volumes, tmpfs; sorted parents first (stable); ov
       data: "size=64m",
     },
     {
-      source: "/vol/v/_data/x/y",
+      // the monitor opens the subpath beneath the volume and mounts what it opened
+      source: "/vol/v/_data",
       destination: "/sp",
       type: "bind",
       flags: ["rbind", "rprivate"],
       data: "",
+      subpath: "x/y",
     },
     {
       source: "/host/a",

@@ -208,3 +208,35 @@ Deno.test("unpackLayer reads binary xattrs from a GNU tar archive", async () => 
     await Deno.remove(dest, { recursive: true });
   }
 });
+
+Deno.test("a tree changed while it is archived never leads the archive outside it", async () => {
+  const base = await Deno.makeTempDir({ prefix: "skiff-tarswap-" });
+  try {
+    const root = `${base}/root`, outside = `${base}/outside`;
+    await Deno.mkdir(`${root}/a`, { recursive: true });
+    await Deno.writeTextFile(`${root}/a/mine`, "mine");
+    await Deno.writeTextFile(`${root}/f`, "mine too");
+    await Deno.mkdir(outside);
+    await Deno.writeTextFile(`${outside}/host-secret`, "secret");
+    // the container swaps what was listed for symlinks to host paths just after each lstat
+    const swapped = (what: string) => (_h: unknown, path: string) => {
+      if (path === what) {
+        Deno.renameSync(`${root}/${what}`, `${root}/${what}.old`);
+        Deno.symlinkSync(what === "a" ? outside : `${outside}/host-secret`, `${root}/${what}`);
+      }
+      return undefined;
+    };
+    for (const what of ["a", "f"]) {
+      let tar: Uint8Array = new Uint8Array();
+      const err = await assertRejects(async () => {
+        tar = await bytesOf(writeTar(root, { transform: swapped(what) }));
+      }, Error);
+      assert(!new TextDecoder().decode(tar).includes("secret"), "the host's file was archived");
+      assert(String(err).includes(`Cannot archive ${root}/`), String(err));
+      await Deno.remove(`${root}/${what}`);
+      await Deno.rename(`${root}/${what}.old`, `${root}/${what}`);
+    }
+  } finally {
+    await Deno.remove(base, { recursive: true });
+  }
+});

@@ -1,0 +1,69 @@
+/**
+ * `commit` and `export` of a running container: the container is frozen while
+ * its files are read and runs on afterwards; when it cannot be frozen the
+ * command fails instead of reading a container that can still change (and
+ * swap its files for symlinks to host paths) under it.
+ */
+import { assert, assertEquals, assertStringIncludes } from "../helpers/assert.ts";
+import { ok, withBusyboxStore } from "../helpers/busybox_store.ts";
+
+const opts = { sanitizeResources: false, sanitizeOps: false, ignore: Deno.uid() !== 0 };
+
+/** The container's freezer cgroup directory and the directory its processes can move to. */
+async function freezerDirs(pid: number): Promise<{ dir: string; parentProcs: string }> {
+  const lines = (await Deno.readTextFile(`/proc/${pid}/cgroup`)).trim().split("\n");
+  const v1 = lines.map((l) => l.split(":")).find((f) => f[1].split(",").includes("freezer"));
+  if (v1) {
+    return {
+      dir: `/sys/fs/cgroup/freezer${v1[2]}`,
+      parentProcs: "/sys/fs/cgroup/freezer/cgroup.procs",
+    };
+  }
+  const v2 = lines.map((l) => l.split(":")).find((f) => f[0] === "0")!;
+  const mounts = (await Deno.readTextFile("/proc/self/mounts")).split("\n");
+  const mnt = mounts.map((l) => l.split(" ")).find((f) => f[2] === "cgroup2")![1];
+  return { dir: `${mnt}${v2[2]}`, parentProcs: `${mnt}/cgroup.procs` };
+}
+
+Deno.test(
+  "commit and export freeze a running container and fail when it cannot be frozen",
+  opts,
+  async () => {
+    await withBusyboxStore(async (_store, sk) => {
+      await ok(sk, [
+        "run",
+        "-d",
+        "--name",
+        "box",
+        "busybox",
+        "sh",
+        "-c",
+        "echo x > /made; sleep 600",
+      ]);
+      await ok(sk, ["commit", "box", "live"]);
+      assertEquals(await ok(sk, ["run", "--rm", "live", "cat", "/made"]), "x\n");
+      assertEquals((await ok(sk, ["inspect", "-f", "{{.State.Status}}", "box"])).trim(), "running");
+      const exported = await sk(["export", "box"]);
+      assertEquals(exported.code, 0, exported.stderr);
+      assertEquals((await ok(sk, ["inspect", "-f", "{{.State.Status}}", "box"])).trim(), "running");
+
+      // take the container's processes out of its freezer cgroup and remove it: no freeze is possible
+      const pid = Number((await ok(sk, ["inspect", "-f", "{{.State.Pid}}", "box"])).trim());
+      const { dir, parentProcs } = await freezerDirs(pid);
+      for (const p of (await Deno.readTextFile(`${dir}/cgroup.procs`)).trim().split("\n")) {
+        if (p) await Deno.writeTextFile(parentProcs, p);
+      }
+      await Deno.remove(dir);
+
+      const commit = await sk(["commit", "box", "unfrozen"]);
+      assert(commit.code !== 0, "a container that could not be frozen was committed");
+      assertStringIncludes(commit.stderr, "cannot pause container box to read its files");
+      assertEquals((await sk(["image", "inspect", "unfrozen"])).code !== 0, true);
+      const exp = await sk(["export", "box"]);
+      assert(exp.code !== 0, "a container that could not be frozen was exported");
+      assertStringIncludes(exp.stderr, "cannot pause container box to read its files");
+      // asked not to pause, commit reads the live container (by in-root resolution)
+      await ok(sk, ["commit", "--pause=false", "box", "unpaused"]);
+    });
+  },
+);
