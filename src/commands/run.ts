@@ -10,9 +10,6 @@ import { createRequest, pullEvents } from "./create.ts";
 /** Runs `skiff run [OPTIONS] IMAGE [COMMAND] [ARG...]`; exits with the container's code. */
 export default async function run(ctx: CommandContext<FlagsOf<typeof spec>>): Promise<number> {
   const f = ctx.flags;
-  if (f.detach && f.rm && f.restart && f.restart !== "no") {
-    throw new InvalidArgumentError("Conflicting options: --restart and --rm");
-  }
   const detachKeys = parseDetachKeys(f["detach-keys"] || DEFAULT_DETACH_KEYS);
   const streams = parseAttachStreams(f.attach);
   if (f.detach && f.attach.length) throw new InvalidArgumentError("Conflicting options: -a and -d");

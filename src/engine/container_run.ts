@@ -7,15 +7,10 @@
 import { ExecError } from "../errors.ts";
 import type { Store } from "../store/store.ts";
 import type { StoreOptions } from "./engine_types.ts";
-import { readJson } from "../store/atomic.ts";
-import {
-  type ContainerRecord,
-  containerRunDir,
-  type ContainerState,
-} from "../runtime/container_store.ts";
+import type { ContainerRecord, ContainerState } from "../runtime/container_store.ts";
 import { startContainer } from "../runtime/start.ts";
 import { removeContainer } from "../runtime/remove.ts";
-import { type ExitFile, procStartTime } from "../runtime/state.ts";
+import { procStartTime, readExit } from "../runtime/state.ts";
 import { attachTerminal } from "../runtime/attach_terminal.ts";
 import { createContainer, type CreateRequest, type PullEvents } from "./container_create.ts";
 import { forwardSignals } from "./container_attach.ts";
@@ -81,10 +76,9 @@ export async function attachRun(
     proxySignals: forwardSignals(state.Pid),
   });
   if (code === undefined) return undefined; // detached: the container keeps running
-  const runDir = containerRunDir(store, rec.Id);
-  const exit = await readJson<ExitFile>(`${runDir}/exit`).catch(() => undefined);
-  if ((code === 126 || code === 127) && exit?.error) {
-    throw new ExecError(exit.error, code);
+  if (code === 126 || code === 127) {
+    const exit = await readExit(store, rec.Id);
+    if (exit?.error) throw new ExecError(exit.error, code);
   }
   if (rec.Options.autoRemove) await waitMonitorGone(state.MonitorPid, state.MonitorStartTime);
   return code;
