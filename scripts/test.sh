@@ -24,6 +24,7 @@ step "C tests (make -C ffi test)" make -s -C ffi test
 
 log=$(mktemp)
 coverage=$(mktemp -d)
+chmod 1777 "$coverage" # skiff run by the tests as another user writes its coverage here too
 NO_COLOR=1 $deno test -A --quiet --no-check=remote --coverage="$coverage" tests/ 2>&1 | tee "$log"
 summary=$(grep -E '^(ok|FAILED) \| [0-9]+ passed' "$log" | tail -1)
 if [[ -z $summary ]]; then
@@ -34,11 +35,11 @@ else
   skipped=$(sed -nE 's/.*\| ([0-9]+) ignored.*/\1/p' <<<"$summary")
 fi
 rm -f "$log"
-# Line coverage of src/ by the tests that run in-process (commands run as a child `skiff`
-# process are not counted), over the modules those tests load.
+# Line coverage of src/ by the tests, in-process and in the `skiff` processes they run (deno
+# passes the coverage directory on to them), over the modules that were loaded.
 lines=$(NO_COLOR=1 $deno coverage --exclude='tests/' "$coverage" 2>/dev/null | grep 'All files' |
   awk -F'|' '{gsub(/ /, "", $5); print $5}')
-echo "line coverage of src/ (in-process tests, modules they load): ${lines:-unknown}%"
+echo "line coverage of src/ (modules loaded by the tests and the skiff they run): ${lines:-unknown}%"
 rm -rf "$coverage"
 echo "${skipped:-0} skipped"
 echo "$passed passed, $failed failed"

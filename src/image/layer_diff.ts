@@ -10,6 +10,7 @@
  * lower layers to describe.
  */
 import { lgetxattr } from "../sys/fs.ts";
+import { type InRoot, O_DIRECTORY, O_PATH, openInRoot } from "../sys/resolve.ts";
 import { type TarHeader, writeTar } from "./tar_write.ts";
 
 const OPAQUE_XATTRS = ["trusted.overlay.opaque", "user.overlay.opaque"];
@@ -129,22 +130,35 @@ export async function diffChanges(
 ): Promise<Change[]> {
   const root = upperDir.replace(/\/+$/, "");
   const out: Change[] = [];
-  async function walk(rel: string): Promise<void> {
+  // each directory is opened from its parent's descriptor, never through a symlink, so a running
+  // container that swaps a directory for a symlink cannot make diff list a host directory
+  async function walk(dir: InRoot, rel: string): Promise<void> {
     const names: string[] = [];
-    for await (const e of Deno.readDir(rel === "" ? root : `${root}/${rel}`)) names.push(e.name);
+    for await (const e of Deno.readDir(dir.path)) names.push(e.name);
     names.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
     for (const n of names) {
       const childRel = rel === "" ? n : `${rel}/${n}`;
-      const info = await Deno.lstat(`${root}/${childRel}`);
+      const info = await Deno.lstat(`${dir.path}/${n}`);
       const path = `/${childRel}`;
       if (isWhiteout(info)) {
         out.push({ kind: "D", path });
         continue;
       }
       out.push({ kind: (await lowerExists(path)) ? "C" : "A", path });
-      if (info.isDirectory) await walk(childRel);
+      if (!info.isDirectory) continue;
+      const child = openInRoot(dir.path, n, { flags: O_PATH | O_DIRECTORY, follow: false });
+      try {
+        await walk(child, childRel);
+      } finally {
+        child.close();
+      }
     }
   }
-  await walk("");
+  const top = openInRoot(root, "/", { flags: O_PATH | O_DIRECTORY });
+  try {
+    await walk(top, "");
+  } finally {
+    top.close();
+  }
   return out;
 }

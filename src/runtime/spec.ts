@@ -156,6 +156,16 @@ export function userSpec(image: ImageRuntimeConfig, options: RunOptions): string
   return options.user ?? image.User ?? "";
 }
 
+/** Where an init binary for --init is looked for, in order of preference. */
+export const INIT_BINARIES: readonly string[] = [
+  "/usr/bin/catatonit",
+  "/usr/libexec/podman/catatonit",
+  "/usr/bin/tini-static",
+  "/usr/bin/tini",
+  "/usr/bin/docker-init",
+  "/usr/libexec/docker/docker-init",
+];
+
 /**
  * Finds an init binary for --init: catatonit (as Podman) or tini (as Docker).
  *
@@ -165,15 +175,7 @@ export function userSpec(image: ImageRuntimeConfig, options: RunOptions): string
  * ```
  */
 export function findInitBinary(exists: (path: string) => boolean): string {
-  const candidates = [
-    "/usr/bin/catatonit",
-    "/usr/libexec/podman/catatonit",
-    "/usr/bin/tini-static",
-    "/usr/bin/tini",
-    "/usr/bin/docker-init",
-    "/usr/libexec/docker/docker-init",
-  ];
-  const found = candidates.find(exists);
+  const found = INIT_BINARIES.find(exists);
   if (!found) {
     throw new FailedPreconditionError(
       "--init needs an init binary: install catatonit or tini (none found in /usr/bin or /usr/libexec)",

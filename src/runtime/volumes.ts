@@ -56,6 +56,15 @@ async function copyImageContent(
   target: string,
   dest: string,
 ): Promise<void> {
+  // the usual case, a target the image does not have at all, needs no mount: no layer has
+  // its first component (looked at with lstat in skiff's own layer directories)
+  const first = target.split("/").find((p) => p !== "" && p !== ".");
+  if (first === undefined || first === "..") return;
+  let anywhere = false;
+  for (const layer of layersTopFirst) {
+    if (await Deno.lstat(`${layer}/${first}`).then(() => true, () => false)) anywhere = true;
+  }
+  if (!anywhere) return;
   const m = await mountLayers(store, layersTopFirst);
   try {
     try {

@@ -169,3 +169,31 @@ Deno.test({
     }
   },
 });
+
+Deno.test("diffChanges never lists a host directory a running container swapped in", async () => {
+  const base = await Deno.makeTempDir({ prefix: "skiff-diffswap-" });
+  try {
+    const upper = `${base}/upper`, outside = `${base}/outside`;
+    await Deno.mkdir(`${upper}/srv`, { recursive: true });
+    await Deno.writeTextFile(`${upper}/srv/mine`, "");
+    await Deno.mkdir(outside);
+    await Deno.writeTextFile(`${outside}/host-secret-name`, "");
+    // just after /srv is looked at, the container replaces it with a symlink to a host path
+    const lowerExists = (p: string) => {
+      if (p === "/srv") {
+        Deno.renameSync(`${upper}/srv`, `${upper}/srv.old`);
+        Deno.symlinkSync(outside, `${upper}/srv`);
+      }
+      return false;
+    };
+    let listed: string[] = [];
+    try {
+      listed = (await diffChanges(upper, lowerExists)).map((c) => c.path);
+    } catch (err) {
+      assert(["ELOOP", "ENOTDIR"].includes((err as Error).name), String(err));
+    }
+    assert(!listed.includes("/srv/host-secret-name"), "a host directory was listed");
+  } finally {
+    await Deno.remove(base, { recursive: true });
+  }
+});
