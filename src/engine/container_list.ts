@@ -18,6 +18,7 @@ import {
 import { currentState } from "../runtime/state.ts";
 import { type ContainerRow, containerRow } from "../runtime/views.ts";
 import { writableLayerSize } from "../runtime/size.ts";
+import { isSupervised } from "../runtime/status.ts";
 import { type Filters, labelsMatch, parseFilters } from "./filters.ts";
 
 /** What `ps` was asked for. */
@@ -70,9 +71,7 @@ export function psMatches(
   all: boolean,
 ): boolean {
   const status = filters.get("status");
-  const live = state.Status === "running" || state.Status === "paused" ||
-    state.Status === "restarting";
-  if (!all && !status && !live) return false;
+  if (!all && !status && !isSupervised(state.Status)) return false;
   if (status && !status.includes(state.Status)) return false;
   const ids = filters.get("id");
   if (ids && !ids.some((p) => rec.Id.startsWith(p))) return false;

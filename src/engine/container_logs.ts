@@ -10,6 +10,7 @@ import { openStore } from "../store/store.ts";
 import { containerDir, findContainer } from "../runtime/container_store.ts";
 import { type LogOptions, renderLog } from "../runtime/logs.ts";
 import { currentState } from "../runtime/state.ts";
+import { isSupervised } from "../runtime/status.ts";
 import type { StoreOptions } from "./engine_types.ts";
 
 /** What `logs` was asked for, as given. */
@@ -87,8 +88,7 @@ export async function containerLogs(
         await emit(pending + decoder.decode(buf.subarray(0, n), { stream: true }), false);
         continue;
       }
-      const { Status } = await currentState(store, rec);
-      if (Status !== "running" && Status !== "paused" && Status !== "restarting") {
+      if (!isSupervised((await currentState(store, rec)).Status)) {
         // One more read catches the last lines written before the exit.
         const m = await file.read(buf);
         if (m !== null) pending += decoder.decode(buf.subarray(0, m));

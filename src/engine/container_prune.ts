@@ -11,6 +11,7 @@ import { diskUsage } from "../store/disk_usage.ts";
 import { containerDir, listContainers } from "../runtime/container_store.ts";
 import { removeContainer } from "../runtime/remove.ts";
 import { currentState } from "../runtime/state.ts";
+import { hasEnded } from "../runtime/status.ts";
 import type { StoreOptions } from "./engine_types.ts";
 import { labelsMatch, parseFilters } from "./filters.ts";
 
@@ -71,7 +72,7 @@ export async function pruneContainers(
   const report: ContainerPruneReport = { deleted: [], reclaimed: 0, errors: [] };
   for (const rec of await listContainers(store)) {
     const state = await currentState(store, rec);
-    if (!["exited", "created", "dead"].includes(state.Status)) continue;
+    if (!hasEnded(state.Status)) continue;
     if (filters.until !== undefined && new Date(rec.Created).getTime() >= filters.until) continue;
     if (!labelsMatch(rec.Labels, filters.labels, filters.notLabels)) continue;
     const size = await diskUsage(`${containerDir(store, rec.Id)}/upper`);

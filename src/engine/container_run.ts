@@ -11,6 +11,7 @@ import type { ContainerRecord, ContainerState } from "../runtime/container_store
 import { startContainer } from "../runtime/start.ts";
 import { removeContainer } from "../runtime/remove.ts";
 import { procStartTime, readExit } from "../runtime/state.ts";
+import { blockingClock, waitUntil } from "../runtime/wait.ts";
 import { attachTerminal } from "../runtime/attach_terminal.ts";
 import { createContainer, type CreateRequest, type PullEvents } from "./container_create.ts";
 import { forwardSignals } from "./container_attach.ts";
@@ -86,19 +87,18 @@ export async function attachRun(
 
 /**
  * Waits for the monitor to finish its clean-up (so `--rm` has removed the container when
- * `run` returns). Nothing else runs by now, so the pauses block the thread: the first
- * setTimeout loads Deno's Node compatibility timers, about 7 ms of CPU that every
- * `run --rm` would pay for a few milliseconds of waiting.
+ * `run` returns). Nothing else runs by now, so the pauses block the thread (the blocking
+ * clock): the first setTimeout loads Deno's Node compatibility timers, about 7 ms of CPU that
+ * every `run --rm` would pay for a few milliseconds of waiting.
  */
 async function waitMonitorGone(pid: number, start: string | undefined): Promise<void> {
-  let delay = 1;
-  for (let waited = 0; waited < 30_000; waited += delay) {
+  await waitUntil(async () => {
     const now = await procStartTime(pid);
-    if (now === undefined || now !== start) return;
-    Atomics.wait(pause, 0, 0, delay);
-    delay = Math.min(delay * 2, 50);
-  }
+    return now === undefined || now !== start;
+  }, {
+    timeoutMs: 30_000,
+    initialDelayMs: 1,
+    maxDelayMs: 50,
+    clock: blockingClock,
+  });
 }
-
-/** Never notified: Atomics.wait on it is a plain sleep. */
-const pause = new Int32Array(new SharedArrayBuffer(4));

@@ -8,6 +8,7 @@ import { openStore, type Store } from "../store/store.ts";
 import { CgroupManager } from "../runtime/cgroups.ts";
 import { type ContainerRecord, findContainer, listContainers } from "../runtime/container_store.ts";
 import { currentState } from "../runtime/state.ts";
+import { isRunning } from "../runtime/status.ts";
 import {
   computeStats,
   sampleStats,
@@ -46,7 +47,7 @@ async function targets(store: Store, names: readonly string[], all: boolean): Pr
   }
   for (const rec of await listContainers(store)) {
     const s = await currentState(store, rec);
-    if (all || s.Status === "running" || s.Status === "paused") out.push({ label: rec.Id, rec });
+    if (all || isRunning(s.Status)) out.push({ label: rec.Id, rec });
   }
   return out;
 }
