@@ -116,6 +116,8 @@ export async function startContainer(
       networkHook: attachment.hook,
       ...(idMappings ? { idMappings } : {}),
       initBinary: o.init ? await findInit(host) : undefined,
+      // Docker and Podman give a privileged container every device node of the host
+      privilegedDevices: o.privileged ? await host.deviceNodes("/dev") : undefined,
       cgroupVersion: cgroups.version,
       kernel: kernelVersion(host),
       hostHostname: o.network === "host" ? host.hostname() : undefined,

@@ -5,7 +5,14 @@
  * be told to fail any operation on any path.
  */
 import type { DeviceRule } from "./cgroup_devices.ts";
-import type { Host, HostCommand, HostCommandResult, HostDirEntry, HostFileInfo } from "./host.ts";
+import type {
+  Host,
+  HostCommand,
+  HostCommandResult,
+  HostDevice,
+  HostDirEntry,
+  HostFileInfo,
+} from "./host.ts";
 
 /** A process in the fake's table. */
 export interface FakeProcess {
@@ -66,6 +73,8 @@ function parentOf(path: string): string {
 export class FakeHost implements Host {
   /** Files by absolute path. */
   files = new Map<string, string>();
+  /** The host's device nodes (what `deviceNodes` lists). */
+  devices: HostDevice[] = [];
   /** Directories by absolute path. */
   dirs = new Set<string>(["/", "/tmp"]);
   /** Every writeTextFile, in order: [path, data]. */
@@ -423,6 +432,10 @@ export class FakeHost implements Host {
   // ---- the C library ----
 
   /** Records the node as an empty file. */
+  /** The host's device nodes: `devices`, those under `dir`. */
+  deviceNodes(dir: string): Promise<HostDevice[]> {
+    return Promise.resolve(this.devices.filter((d) => d.path.startsWith(`${dir}/`)));
+  }
   async mknod(path: string, mode: number, major: number, minor: number): Promise<void> {
     this.#check("mknod", path);
     await this.writeTextFile(path, "", { createNew: true });

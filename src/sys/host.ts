@@ -113,7 +113,29 @@ export interface Host {
   lchown(path: string, uid: number, gid: number): Promise<void>;
   /** Makes `rules` the device rules of a v2 cgroup directory (an eBPF program). */
   attachDeviceFilter(dir: string, rules: readonly DeviceRule[]): Promise<void>;
+  /**
+   * The device nodes under `dir`, recursively, as a privileged container gets them (runc's
+   * rule): not under pts, shm, fd or mqueue, and not the console or ptmx, which the
+   * container's own pty provides.
+   */
+  deviceNodes(dir: string): Promise<HostDevice[]>;
 }
+
+/** A character or block device node of the host. */
+export interface HostDevice {
+  path: string;
+  type: "c" | "b";
+  major: number;
+  minor: number;
+  /** Permission bits. */
+  mode: number;
+  uid: number;
+  gid: number;
+}
+
+/** Directories and nodes under /dev a privileged container does not take from the host. */
+const SKIPPED_DEVICE_DIRS = new Set(["pts", "shm", "fd", "mqueue", ".lxc", ".lxd-mounts", ".udev"]);
+const SKIPPED_DEVICE_NODES = new Set(["console", "ptmx"]);
 
 /**
  * Reads a JSON file through the host; undefined when it does not exist.
@@ -330,6 +352,31 @@ export class DenoHost implements Host {
   /** skiff_lchown. */
   async lchown(path: string, uid: number, gid: number): Promise<void> {
     (await import("./fs.ts")).lchown(path, uid, gid);
+  }
+  /** Walks `dir` with lstat; the device number is split as the kernel's new encoding says. */
+  async deviceNodes(dir: string): Promise<HostDevice[]> {
+    const found: HostDevice[] = [];
+    for await (const e of Deno.readDir(dir)) {
+      const path = `${dir}/${e.name}`;
+      if (e.isDirectory) {
+        if (!SKIPPED_DEVICE_DIRS.has(e.name)) found.push(...await this.deviceNodes(path));
+        continue;
+      }
+      if (e.isSymlink || SKIPPED_DEVICE_NODES.has(e.name)) continue;
+      const st = await Deno.lstat(path).catch(() => undefined);
+      if (!st || (!st.isCharDevice && !st.isBlockDevice) || st.rdev === null) continue;
+      const rdev = BigInt(st.rdev);
+      found.push({
+        path,
+        type: st.isBlockDevice ? "b" : "c",
+        major: Number(((rdev >> 8n) & 0xfffn) | ((rdev >> 32n) & ~0xfffn)),
+        minor: Number((rdev & 0xffn) | ((rdev >> 12n) & ~0xffn)),
+        mode: (st.mode ?? 0) & 0o7777,
+        uid: st.uid ?? 0,
+        gid: st.gid ?? 0,
+      });
+    }
+    return found.sort((a, b) => a.path.localeCompare(b.path));
   }
   /** skiff_cgroup_device_filter. */
   async attachDeviceFilter(dir: string, rules: readonly DeviceRule[]): Promise<void> {

@@ -60,6 +60,7 @@ Deno.test("exec plan: the first process's user, capabilities, rlimits and seccom
   const first = host.file(`${DIR}/plan`)!.split("\n").map(parseLine);
   const firstCaps = first.filter((l) => l[0] === "cap").map((l) => l[1]);
   assertEquals(plan.pid, PID);
+  assertEquals(plan.cgroupPaths, [`/sys/fs/cgroup/skiff/${rec.Id}`]); // joined, v2 too
   assertEquals([plan.process.uid, plan.process.gid], [1000, 1000]);
   assertEquals(plan.process.additionalGids, [10]);
   assertEquals(plan.process.capabilities, firstCaps);
@@ -137,4 +138,14 @@ Deno.test("exec: a plan too large for the environment goes through a file that i
   assertEquals(host.runs[0].command.env, {});
   assertEquals(host.file(planFile), undefined);
   assert(host.removed.includes(planFile));
+});
+
+Deno.test("exec plan: a first process that is gone is a container that is not running", async () => {
+  const { rec, host, rootfs } = await started();
+  host.processes.delete(PID);
+  const err = await assertRejects(
+    () => buildExecPlan(store, rec, PID, req(), { host, rootfs }),
+    FailedPreconditionError,
+  );
+  assertEquals(err.message, `container ${rec.Id} is not running`);
 });

@@ -264,3 +264,32 @@ Deno.test("start: a root that cannot be prepared sets up no network and removes 
   const state = JSON.parse(host.file(`${DIR}/state.json`)!);
   assertEquals([state.Status, state.Error], ["created", "layer missing"]);
 });
+
+Deno.test("start: a privileged container gets the host's device nodes, a default one does not", async () => {
+  const loop = {
+    path: "/dev/loop0",
+    type: "b" as const,
+    major: 7,
+    minor: 0,
+    mode: 0o600,
+    uid: 0,
+    gid: 6,
+  };
+  const devicesOf = async (privileged: boolean) => {
+    const rec = record({ privileged });
+    const { host, events } = scene(rec);
+    host.devices = [loop, { ...loop, path: "/dev/net/tun", type: "c", major: 10, minor: 200 }];
+    monitorStarts(host, events);
+    await startContainer(store, rec, { host, ...seams(events) });
+    const config = JSON.parse(host.file(`${DIR}/config.json`)!);
+    return (config.linux.devices as { path: string; type: string; major: number }[])
+      .map((d) => `${d.path} ${d.type} ${d.major}`);
+  };
+  const privileged = await devicesOf(true);
+  assert(privileged.includes("/dev/loop0 b 7"), privileged.join(", "));
+  assert(privileged.includes("/dev/net/tun c 10"), privileged.join(", "));
+  assert(privileged.includes("/dev/null c 1"), privileged.join(", "));
+  const plain = await devicesOf(false);
+  assert(!plain.some((d) => d.startsWith("/dev/loop0") || d.startsWith("/dev/net/tun")));
+  assert(plain.includes("/dev/null c 1"), plain.join(", "));
+});
