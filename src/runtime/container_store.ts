@@ -11,6 +11,7 @@ import type { Store } from "../store/store.ts";
 import { type Host, readJsonFile, realHost } from "../sys/host.ts";
 import type { RunOptions } from "./run_options.ts";
 import type { ImageRuntimeConfig } from "./spec.ts";
+import type { CgroupLimits } from "./cgroups.ts";
 import type { ContainerStatus } from "./status.ts";
 
 export type { ContainerStatus } from "./status.ts";
@@ -40,6 +41,8 @@ export interface ContainerRecord {
   Labels: Record<string, string>;
   StopSignal: string;
   StopTimeout: number;
+  /** Normalized cgroup limits as create decided them (absent in records made before). */
+  Limits?: CgroupLimits;
   /** The parsed flags. */
   Options: RunOptions;
   /** The image's runtime config at create time (Env, Cmd, Entrypoint, User...). */

@@ -25,14 +25,8 @@ import { type NetworkAttachment, type NetworkDriver, networkDriver } from "./net
 import type { LaunchPlan, PlanExitActions } from "./plan.ts";
 import { serializePlan } from "./plan_format.ts";
 import { kernelOverlay, type RootfsProvider } from "./rootfs.ts";
-import {
-  buildContainerConfig,
-  cgroupLimits,
-  findInitBinary,
-  INIT_BINARIES,
-  type OciSpec,
-  userSpec,
-} from "./spec.ts";
+import { buildContainerConfig, findInitBinary, INIT_BINARIES, type OciSpec } from "./spec.ts";
+import { createdContainer } from "./create.ts";
 import { currentState, EXIT_RECORD, waitMonitorDone } from "./state.ts";
 import { canStart, isRunning } from "./status.ts";
 import { resolveUser } from "./user.ts";
@@ -86,15 +80,16 @@ export async function startContainer(
   }
   await host.remove(`${dir}/${EXIT_RECORD}`).catch(() => {});
   const o = rec.Options;
+  const created = createdContainer(rec);
   const cgroups = opts.cgroups ?? await detectCgroups(host);
-  const cgroupPaths = await cgroups.create(rec.Id, cgroupLimits(o)).catch((err) => {
+  const cgroupPaths = await cgroups.create(rec.Id, created.Limits).catch((err) => {
     throw wrap(err, `create cgroup for ${rec.Name}`);
   });
   const network = opts.network ?? networkDriver(o.network);
   let networkUp = false;
   try {
     const root = await (opts.rootfs ?? kernelOverlay).prepare(store, rec);
-    const user = await resolveUser(userSpec(rec.ImageConfig, o), root.readFile);
+    const user = await resolveUser(created.User, root.readFile);
     const volumes = await prepareVolumes(store, rec, root.layersTopFirst);
     const hostNetworkName = o.network === "host" && !o.hostname ? host.hostname() : undefined;
     const etcFiles = await writeEtcFiles(dir, hostNetworkName ?? rec.Hostname, o.network, host);
@@ -103,7 +98,7 @@ export async function startContainer(
     const idMappings = await (opts.idMapper ?? hostIds).mappings(rec);
     const { plan, spec } = buildContainerConfig({
       id: rec.Id,
-      image: rec.ImageConfig,
+      container: created,
       options: o,
       layers: root.rootfs.lowerdirs,
       bundle: {

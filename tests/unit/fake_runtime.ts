@@ -14,6 +14,7 @@ import type { NetworkAttachment, NetworkDriver } from "../../src/runtime/network
 import { parseLine } from "../../src/runtime/plan_format.ts";
 import type { PreparedRoot, RootfsProvider } from "../../src/runtime/rootfs.ts";
 import { defaultRunOptions, type RunOptions } from "../../src/runtime/run_options.ts";
+import { deriveContainer } from "../../src/runtime/create.ts";
 import { type Store, storeLayout } from "../../src/store/store.ts";
 import { FakeHost } from "../../src/sys/fake_host.ts";
 
@@ -28,8 +29,13 @@ export const RUN_DIR = `${store.runContainers}/${ID}`;
 export const MONITOR_PID = 900;
 export const PID = 901;
 
-/** A record of a `busybox sleep 60` container with `options` over the defaults. */
+/**
+ * A record of a `busybox sleep 60` container with `options` over the defaults, with what create
+ * decides from them (user, limits, environment...) as create decides it.
+ */
 export function record(options: Partial<RunOptions> = {}): ContainerRecord {
+  const opts = { ...defaultRunOptions(), cmd: ["sleep", "60"], ...options };
+  const config = { Cmd: ["sleep", "60"], Env: ["PATH=/usr/sbin:/usr/bin:/sbin:/bin"] };
   return {
     Id: ID,
     Name: "web",
@@ -37,17 +43,9 @@ export function record(options: Partial<RunOptions> = {}): ContainerRecord {
     ImageName: "busybox",
     Created: "2026-01-01T00:00:00Z",
     Layers: ["sha256:" + "2".repeat(64)],
-    Path: "sleep",
-    Args: ["60"],
-    Env: ["PATH=/usr/sbin:/usr/bin:/sbin:/bin"],
-    WorkingDir: "/",
-    User: "",
-    Hostname: ID.slice(0, 12),
-    Labels: {},
-    StopSignal: "SIGTERM",
-    StopTimeout: 10,
-    Options: { ...defaultRunOptions(), cmd: ["sleep", "60"], ...options },
-    ImageConfig: { Cmd: ["sleep", "60"], Env: ["PATH=/usr/sbin:/usr/bin:/sbin:/bin"] },
+    ...deriveContainer(ID, config, opts),
+    Options: opts,
+    ImageConfig: config,
   };
 }
 
