@@ -18,6 +18,7 @@ export const DEFAULT_DETACH_KEYS = "ctrl-p,ctrl-q";
 /** A signal forwarder to a process that may already be gone. */
 export function forwardSignals(pid: number): (sig: Deno.Signal) => void {
   return (sig) => {
+    if (pid <= 0) return; // no process (a restart's back-off): kill(0) would reach our own group
     try {
       Deno.kill(pid, sig);
     } catch {
