@@ -260,11 +260,18 @@ export async function reserveName(
   return await host.withLock(`${store.locks}/names.lock`, async () => {
     let owner = "";
     let age = Infinity;
-    try {
-      owner = (await host.readTextFile(path)).trim();
-      age = host.now() - ((await host.lstat(path)).mtimeMs ?? 0);
-    } catch {
-      // vanished meanwhile: free
+    // A reservation is created empty and then written (no lock on that path): an empty one
+    // that is young is being written by its maker, so wait for its id (up to a second).
+    for (let tries = 0; tries < 50; tries++) {
+      try {
+        owner = (await host.readTextFile(path)).trim();
+        age = host.now() - ((await host.lstat(path)).mtimeMs ?? 0);
+      } catch {
+        owner = "";
+        age = Infinity; // vanished meanwhile: free
+      }
+      if (owner !== "" || age >= STALE_RESERVATION_MS) break;
+      await host.sleep(20);
     }
     if (owner && owner !== id) {
       // no container: the reservation is stale unless it is brand new
