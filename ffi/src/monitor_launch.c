@@ -86,6 +86,18 @@ static int child_setup(const struct skiff_plan *p, const struct child_args *a, c
   return skiff_process_prepare(&p->proc, err);
 }
 
+/* Closes what the monitor holds on the host (its state directory, log, sockets, our ends of
+ * the pipes): close-on-exec would drop them only at exec, and until then a working directory
+ * like /proc/self/fd/N would find them. */
+static void child_close_host_fds(const struct monitor *m) {
+  const int fds[] = {m->report_fd, m->dirfd, m->log_fd, m->listen_fd, m->sig_fd,
+                     m->out_fd,    m->err_fd, m->in_fd, m->rel_w,    m->rep_r};
+  for (size_t i = 0; i < sizeof fds / sizeof *fds; i++)
+    if (fds[i] > 2) close(fds[i]);
+  for (int i = 0; i < m->nclients; i++)
+    if (m->clients[i].fd > 2) close(m->clients[i].fd);
+}
+
 /* The cloned child: everything up to exec. Never returns. A report that cannot be sent is
  * seen by the monitor as the child's exit. */
 static void child_main(const struct monitor *m, const struct child_args *a) {
@@ -93,8 +105,8 @@ static void child_main(const struct monitor *m, const struct child_args *a) {
   char c, path[4096];
   int master = -1;
   monitor_reset_signals();
-  /* the starter reads its pipe until EOF: it must not wait for our exec */
-  if (m->report_fd >= 0) close(m->report_fd);
+  /* the starter reads its pipe until EOF: it must not wait for our exec (closed here too) */
+  child_close_host_fds(m);
   if (read_full(a->rel_r, &c, 1) != 1) _exit(1); /* the monitor gave up on us */
   if (child_setup(m->plan, a, path, sizeof path, &master, &err) == 0) {
     if (sync_send_fd(a->rep_w, 'R', master) < 0) _exit(1);
