@@ -78,6 +78,24 @@ int skiff_lookup_exec(const struct skiff_process *proc, char *out, size_t size,
   return exec_error(err, ENOENT, "exec: \"%s\": %s", name, "executable file not found in $PATH");
 }
 
+/* Writes oom_score_adj. A process that is not dumpable (a monitor child or exec helper, see
+ * monitor_launch.c) finds its /proc/self files owned by the host's root, which a user
+ * namespace's root is not: for that one write it is dumpable again. */
+static int write_oom_score_adj(int value, struct skiff_err *err) {
+  char v[16];
+  snprintf(v, sizeof v, "%d", value);
+  struct skiff_err first = {0};
+  if (skiff_write_file("/proc/self/oom_score_adj", v, &first) == 0) return 0;
+  if (first.code != EACCES || prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) != 0 ||
+      prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) < 0) {
+    *err = first;
+    return -1;
+  }
+  int r = skiff_write_file("/proc/self/oom_score_adj", v, err);
+  prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+  return r;
+}
+
 /* Enters the working directory (the CVE-2024-21626 class): it is opened inside the root with
  * the kernel refusing every step out of it and every magic link (/proc/self/fd/N, /proc/N/cwd
  * of a process holding a host directory), and entered by that descriptor, so nothing can be
@@ -117,9 +135,7 @@ int skiff_process_prepare(const struct skiff_process *proc, struct skiff_err *er
       return skiff_error(err, errno, "setrlimit %d", proc->rlimits[i].resource);
   }
   if (proc->has_oom_score_adj) {
-    char v[16];
-    snprintf(v, sizeof v, "%d", proc->oom_score_adj);
-    int r = skiff_write_file("/proc/self/oom_score_adj", v, err);
+    int r = write_oom_score_adj(proc->oom_score_adj, err);
     if (r < 0) return r;
   }
   /* Without no_new_privs, installing a filter needs CAP_SYS_ADMIN: do it while we have it
