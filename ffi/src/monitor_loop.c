@@ -59,10 +59,18 @@ static void release_waiting(struct monitor *m) {
   }
 }
 
-/* Reaps every child that exited; the container's exit starts the drain deadline. */
+/* Reaps every child that exited; the container's exit starts the drain deadline. The pid
+ * file goes before the container's process is reaped, while its zombie still holds the pid:
+ * from then on no reader can take a pid the kernel may give to another process (during a
+ * restart's back-off, or after the exit) for the container's. */
 static void reap(struct monitor *m) {
   struct signalfd_siginfo si;
   while (read(m->sig_fd, &si, sizeof si) > 0) {
+  }
+  if (m->pid > 0 && !m->exited) {
+    siginfo_t info = {0};
+    int r = waitid(P_PID, (id_t)m->pid, &info, WEXITED | WNOHANG | WNOWAIT);
+    if (r == 0 && info.si_pid == m->pid) unlinkat(m->dirfd, "pid", 0);
   }
   for (;;) {
     int st;

@@ -1,10 +1,9 @@
 /** `skiff commit`: create a new image from a container's changes. */
-import type { CommandContext } from "../cli/spec.ts";
+import type { CommandContext, FlagsOf } from "../cli/spec.ts";
+import type { commit as spec } from "../cli/table_containers.ts";
 import { InvalidArgumentError } from "../errors.ts";
 import { parseReference } from "../image/reference.ts";
-import { findContainer } from "../runtime/container_store.ts";
-import { commitContainer } from "../runtime/commit.ts";
-import { openStore } from "../store/store.ts";
+import { commitFiles } from "../engine/container_files.ts";
 
 /**
  * The fully qualified tag of `REPOSITORY[:TAG]`, or undefined without one.
@@ -24,15 +23,14 @@ export function commitTag(repo: string | undefined): string | undefined {
 }
 
 /** Runs `skiff commit [-a AUTHOR] [-m MSG] [-c INSTR]... [-p] CONTAINER [REPOSITORY[:TAG]]`. */
-export default async function commit(ctx: CommandContext): Promise<number> {
+export default async function commit(ctx: CommandContext<FlagsOf<typeof spec>>): Promise<number> {
   const tag = commitTag(ctx.args[1]);
-  const store = await openStore(ctx.global);
-  const rec = await findContainer(store, ctx.args[0]);
-  const image = await commitContainer(store, rec, {
-    author: ctx.flags.author as string | undefined,
-    message: ctx.flags.message as string | undefined,
-    changes: ctx.flags.change as string[],
-    pause: ctx.flags.pause !== false,
+  const f = ctx.flags;
+  const image = await commitFiles(ctx.global, ctx.args[0], {
+    author: f.author,
+    message: f.message,
+    changes: f.change,
+    pause: f.pause,
     tag,
   });
   console.log(image.id);

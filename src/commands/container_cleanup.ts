@@ -1,14 +1,9 @@
 /** `skiff container cleanup`: run by a container's monitor after the container exited. */
 import type { CommandContext } from "../cli/spec.ts";
-import { openStore } from "../store/store.ts";
-import { getContainer } from "../runtime/container_store.ts";
-import { cleanupContainer } from "../runtime/remove.ts";
-import { findContainer } from "../runtime/container_store.ts";
+import { cleanupAfterExit } from "../engine/container_lifecycle.ts";
 
 /** Runs `skiff container cleanup ID`. */
-export default async function cleanup(ctx: CommandContext): Promise<number> {
-  const store = await openStore(ctx.global);
-  const rec = await getContainer(store, ctx.args[0]) ?? await findContainer(store, ctx.args[0]);
-  await cleanupContainer(store, rec);
+export default async function cleanup(ctx: CommandContext<Record<never, never>>): Promise<number> {
+  await cleanupAfterExit(ctx.global, ctx.args[0]);
   return 0;
 }

@@ -1,38 +1,31 @@
 /**
- * Helpers shared by the container commands: opening the store, finding the
- * containers named on the command line, and Docker's one-report-per-target
- * shape for verbs that take several containers.
+ * Rendering shared by the container commands that take several targets: Docker prints each
+ * success (the name as given, by default) on stdout as it happens, each failure as
+ * `Error: ...` on stderr, and exits 1 if any failed.
  */
-import type { CommandContext } from "../cli/spec.ts";
-import { openStore, type Store } from "../store/store.ts";
-import { type ContainerRecord, findContainer } from "../runtime/container_store.ts";
+import { anyFailed, type OnReport, type TargetReport } from "../engine/container_targets.ts";
 
 /**
- * Runs `action` for each named container, printing what it returns (the
- * name as given, by default) and reporting each failure on stderr; exits 1
- * if any failed.
+ * A report printer for a multi-target verb; `render` turns a success into its line ("" for none).
  *
  * @example
- * ```ts
- * return forEachContainer(ctx, (store, rec) => stopContainer(store, rec));
+ * ```ts ignore
+ * return exitCode(await stopContainers(store, ctx.args, opts, printReport()));
  * ```
  */
-export async function forEachContainer(
-  ctx: CommandContext,
-  action: (store: Store, rec: ContainerRecord, name: string) => Promise<string | void>,
-  names: string[] = ctx.args,
-): Promise<number> {
-  const store = await openStore(ctx.global);
-  let failed = false;
-  for (const name of names) {
-    try {
-      const rec = await findContainer(store, name);
-      const out = await action(store, rec, name);
-      if (out !== "") console.log(out ?? name);
-    } catch (err) {
-      failed = true;
-      console.error(`Error: ${(err as Error).message}`);
+export function printReport<T>(
+  render: (value: T, target: string) => string = (_, target) => target,
+): OnReport<T> {
+  return (r) => {
+    if (!r.ok) console.error(`Error: ${r.error.message}`);
+    else {
+      const out = render(r.value, r.target);
+      if (out !== "") console.log(out);
     }
-  }
-  return failed ? 1 : 0;
+  };
+}
+
+/** 1 if any target failed, else 0. */
+export function exitCode(reports: readonly TargetReport<unknown>[]): number {
+  return anyFailed(reports) ? 1 : 0;
 }

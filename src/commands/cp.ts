@@ -1,10 +1,10 @@
 /** `skiff cp`: copy files or folders between a container and the local file system. */
-import type { CommandContext } from "../cli/spec.ts";
+import type { CommandContext, FlagsOf } from "../cli/spec.ts";
+import type { cp as spec } from "../cli/table_containers.ts";
 import { humanSizeWithPrecision } from "../units.ts";
 import { InvalidArgumentError } from "../errors.ts";
-import { findContainer } from "../runtime/container_store.ts";
-import { copyFromContainer, copyToContainer, parseCopyArg } from "../runtime/copy.ts";
-import { openStore } from "../store/store.ts";
+import { parseCopyArg } from "../runtime/copy.ts";
+import { copyFiles } from "../engine/container_files.ts";
 
 /** The parsed arguments of `skiff cp`. */
 export interface CpArgs {
@@ -45,19 +45,16 @@ export function parseCpArgs(args: string[]): CpArgs {
 }
 
 /** Runs `skiff cp [-a] [-L] [-q] CONTAINER:SRC DEST|-` or `SRC|- CONTAINER:DEST`. */
-export default async function cp(ctx: CommandContext): Promise<number> {
+export default async function cp(ctx: CommandContext<FlagsOf<typeof spec>>): Promise<number> {
   const a = parseCpArgs(ctx.args);
-  const store = await openStore(ctx.global);
-  const rec = await findContainer(store, a.container);
-  const opts = {
-    archive: ctx.flags.archive === true,
-    followLink: ctx.flags["follow-link"] === true,
-  };
-  const size = a.direction === "from"
-    ? await copyFromContainer(store, rec, a.containerPath, a.local, opts)
-    : await copyToContainer(store, rec, a.local, a.containerPath, opts);
+  const f = ctx.flags;
+  const size = await copyFiles(ctx.global, {
+    ...a,
+    archive: f.archive,
+    followLink: f["follow-link"],
+  });
   const streamed = a.direction === "from" && a.local === "-";
-  if (!streamed && ctx.flags.quiet !== true && Deno.stderr.isTerminal()) {
+  if (!streamed && !f.quiet && Deno.stderr.isTerminal()) {
     const to = a.direction === "from" ? a.local : `${a.container}:${a.containerPath}`;
     console.error(`Successfully copied ${humanSizeWithPrecision(size, 3)} to ${to}`);
   }

@@ -1,11 +1,8 @@
 /** `skiff exec`: run a command in a running container; exits with the command's code. */
-import type { CommandContext, FlagValues } from "../cli/spec.ts";
-import { InvalidArgumentError } from "../errors.ts";
-import { openStore } from "../store/store.ts";
-import { findContainer } from "../runtime/container_store.ts";
-import { execContainer, type ExecRequest } from "../runtime/exec.ts";
-import { parseEnvFile } from "../runtime/run_options.ts";
-import { parseEnvFlags } from "./run_flags.ts";
+import type { CommandContext, FlagsOf } from "../cli/spec.ts";
+import type { exec as spec } from "../cli/table_containers.ts";
+import { execInContainer, type ExecRequest } from "../engine/container_exec.ts";
+import { envFromFlags } from "./env_flags.ts";
 
 /**
  * Turns exec's flags and the arguments after the container into an ExecRequest
@@ -16,25 +13,14 @@ import { parseEnvFlags } from "./run_flags.ts";
  * parseExecArgs({ env: ["A=1"], tty: true }, ["sh", "-c", "env"]).env; // ["A=1"]
  * ```
  */
-export function parseExecArgs(flags: FlagValues, cmd: string[]): ExecRequest {
-  const lookup = (k: string) => Deno.env.get(k);
-  const fromFiles = ((flags["env-file"] as string[] | undefined) ?? []).flatMap((file) => {
-    let text: string;
-    try {
-      text = Deno.readTextFileSync(file);
-    } catch (err) {
-      throw new InvalidArgumentError(`open ${file}: ${(err as Error).message}`);
-    }
-    return parseEnvFile(text, lookup);
-  });
-  const workdir = flags.workdir as string | undefined;
-  const user = flags.user as string | undefined;
+export function parseExecArgs(flags: Partial<FlagsOf<typeof spec>>, cmd: string[]): ExecRequest {
+  const { workdir, user } = flags;
   return {
     cmd,
     detach: flags.detach === true,
     interactive: flags.interactive === true,
     tty: flags.tty === true,
-    env: [...fromFiles, ...parseEnvFlags((flags.env as string[] | undefined) ?? [], lookup)],
+    env: envFromFlags(flags["env-file"] ?? [], flags.env ?? []),
     user: user === "" ? undefined : user,
     workdir: workdir === "" ? undefined : workdir,
     privileged: flags.privileged === true,
@@ -42,9 +28,7 @@ export function parseExecArgs(flags: FlagValues, cmd: string[]): ExecRequest {
 }
 
 /** Runs `skiff exec [OPTIONS] CONTAINER COMMAND [ARG...]`. */
-export default async function exec(ctx: CommandContext): Promise<number> {
+export default async function exec(ctx: CommandContext<FlagsOf<typeof spec>>): Promise<number> {
   const req = parseExecArgs(ctx.flags, ctx.args.slice(1));
-  const store = await openStore(ctx.global);
-  const rec = await findContainer(store, ctx.args[0]);
-  return await execContainer(store, rec, req);
+  return await execInContainer(ctx.global, ctx.args[0], req);
 }

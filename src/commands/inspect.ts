@@ -2,41 +2,18 @@
 import type { CommandContext, FlagsOf } from "../cli/spec.ts";
 import type { imageInspect as spec } from "../cli/table.ts";
 import { renderInspect } from "../cli/format.ts";
-import { openStore } from "../store/store.ts";
-import { inspectImages } from "../engine/image_inspect.ts";
-import { findContainer } from "../runtime/container_store.ts";
-import { currentState } from "../runtime/state.ts";
-import { inspectContainer } from "../runtime/views.ts";
-import { NotFoundError } from "../errors.ts";
+import { inspectObjects } from "../engine/container_inspect.ts";
 
 /** Runs `skiff inspect [-f FORMAT] NAME|ID...`; exits 1 if any object is missing. */
 export default async function inspect(ctx: CommandContext<FlagsOf<typeof spec>>): Promise<number> {
-  const store = await openStore(ctx.global);
+  const reports = await inspectObjects(ctx.global, ctx.args);
   const objects: unknown[] = [];
-  let failed = false;
-  for (const name of ctx.args) {
-    try {
-      try {
-        const rec = await findContainer(store, name);
-        objects.push(await inspectContainer(store, rec, await currentState(store, rec)));
-        continue;
-      } catch (err) {
-        if (!(err instanceof NotFoundError)) throw err;
-      }
-      const [image] = await inspectImages(ctx.global, [name]);
-      if (image.ok) objects.push(image.value);
-      else if (image.error instanceof NotFoundError) {
-        throw new NotFoundError(`No such object: ${name}`);
-      } else throw image.error;
-    } catch (err) {
-      failed = true;
-      console.error(`Error: ${(err as Error).message}`);
-    }
+  for (const r of reports) {
+    if (r.ok) objects.push(r.value);
+    else console.error(`Error: ${r.error.message}`);
   }
   if (objects.length || !ctx.flags.format) {
-    await Deno.stdout.write(
-      new TextEncoder().encode(renderInspect(objects, ctx.flags.format)),
-    );
+    await Deno.stdout.write(new TextEncoder().encode(renderInspect(objects, ctx.flags.format)));
   }
-  return failed ? 1 : 0;
+  return reports.every((r) => r.ok) ? 0 : 1;
 }

@@ -1,13 +1,10 @@
 /** `skiff kill`: send a signal (SIGKILL by default) to running containers. */
-import type { CommandContext } from "../cli/spec.ts";
-import { killContainer } from "../runtime/stop.ts";
-import { parseSignal } from "../runtime/run_options.ts";
-import { forEachContainer } from "./containers.ts";
+import type { CommandContext, FlagsOf } from "../cli/spec.ts";
+import type { kill as spec } from "../cli/table_containers.ts";
+import { killContainers } from "../engine/container_lifecycle.ts";
+import { exitCode, printReport } from "./containers.ts";
 
 /** Runs `skiff kill [-s SIGNAL] CONTAINER...`. */
-export default function kill(ctx: CommandContext): Promise<number> {
-  const signal = parseSignal((ctx.flags.signal as string | undefined) ?? "KILL").name;
-  return forEachContainer(ctx, async (store, rec) => {
-    await killContainer(store, rec, signal);
-  });
+export default async function kill(ctx: CommandContext<FlagsOf<typeof spec>>): Promise<number> {
+  return exitCode(await killContainers(ctx.global, ctx.args, ctx.flags.signal, printReport()));
 }

@@ -1,14 +1,13 @@
 /** `skiff restart`: stop (with the timeout) then start each container. */
-import type { CommandContext } from "../cli/spec.ts";
-import { startContainer } from "../runtime/start.ts";
-import { forEachContainer } from "./containers.ts";
-import { stopAsFlagsSay } from "./stop.ts";
+import type { CommandContext, FlagsOf } from "../cli/spec.ts";
+import type { restart as spec } from "../cli/table_containers.ts";
+import { restartContainers } from "../engine/container_lifecycle.ts";
+import { exitCode, printReport } from "./containers.ts";
 
 /** Runs `skiff restart [-t SECONDS] CONTAINER...`. */
-export default function restart(ctx: CommandContext): Promise<number> {
-  const stopOne = stopAsFlagsSay(ctx);
-  return forEachContainer(ctx, async (store, rec) => {
-    await stopOne(store, rec);
-    await startContainer(store, rec);
-  });
+export default async function restart(
+  ctx: CommandContext<FlagsOf<typeof spec>>,
+): Promise<number> {
+  const opts = { timeout: ctx.flags.time, signal: ctx.flags.signal };
+  return exitCode(await restartContainers(ctx.global, ctx.args, opts, printReport()));
 }

@@ -1,17 +1,11 @@
 /** `skiff stats`: live (or with --no-stream, one) table of containers' resource usage. */
-import type { CommandContext } from "../cli/spec.ts";
+import type { CommandContext, FlagsOf } from "../cli/spec.ts";
+import type { stats as spec } from "../cli/table_containers.ts";
 import { renderList } from "../cli/format.ts";
 import { bytesSize, humanSizeWithPrecision } from "../units.ts";
-import { openStore, type Store } from "../store/store.ts";
-import { CgroupManager } from "../runtime/cgroups.ts";
-import { type ContainerRecord, findContainer, listContainers } from "../runtime/container_store.ts";
-import { currentState } from "../runtime/state.ts";
-import {
-  computeStats,
-  sampleStats,
-  type StatsFigures,
-  type StatsSample,
-} from "../runtime/stats.ts";
+import type { ContainerRecord } from "../runtime/container_store.ts";
+import type { StatsFigures } from "../runtime/stats.ts";
+import { containerStats } from "../engine/container_stats.ts";
 
 /** One row, with Docker's template fields. */
 export interface StatsRow {
@@ -85,59 +79,17 @@ export function statsRow(
   };
 }
 
-interface Target {
-  label: string;
-  rec: ContainerRecord;
-}
-
-async function targets(store: Store, names: string[], all: boolean): Promise<Target[]> {
-  if (names.length > 0) {
-    const out: Target[] = [];
-    for (const n of names) out.push({ label: n, rec: await findContainer(store, n) });
-    return out;
-  }
-  const out: Target[] = [];
-  for (const rec of await listContainers(store)) {
-    const s = await currentState(store, rec);
-    if (all || s.Status === "running" || s.Status === "paused") out.push({ label: rec.Id, rec });
-  }
-  return out;
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 /** Runs `skiff stats [-a] [--no-stream] [--no-trunc] [--format F] [CONTAINER...]`. */
-export default async function stats(ctx: CommandContext): Promise<number> {
-  const store = await openStore(ctx.global);
-  const mgr = await CgroupManager.detect();
-  const noTrunc = ctx.flags["no-trunc"] === true;
-  const stream = ctx.flags["no-stream"] !== true;
+export default async function stats(ctx: CommandContext<FlagsOf<typeof spec>>): Promise<number> {
+  const f = ctx.flags;
+  const stream = !f["no-stream"];
   const tty = Deno.stdout.isTerminal();
   const enc = new TextEncoder();
-  let prev = new Map<string, StatsSample>();
-  let first = true;
-  for (;;) {
-    const list = await targets(store, ctx.args, ctx.flags.all === true);
-    if (first) {
-      for (const t of list) prev.set(t.rec.Id, await sampleStats(store, t.rec, mgr));
-      await sleep(250);
-    }
-    const next = new Map<string, StatsSample>();
-    const rows: StatsRow[] = [];
-    for (const t of list) {
-      const cur = await sampleStats(store, t.rec, mgr);
-      next.set(t.rec.Id, cur);
-      rows.push(statsRow(t.label, t.rec, computeStats(prev.get(t.rec.Id), cur), noTrunc));
-    }
-    prev = next;
-    first = false;
-    const out = renderList(rows, {
-      format: ctx.flags.format as string | undefined,
-      columns,
-      defaultTable: DEFAULT_TABLE,
-    });
+  const req = { names: ctx.args, all: f.all, stream };
+  for await (const round of containerStats(ctx.global, req)) {
+    const rows = round.map((e) => statsRow(e.label, e.rec, e.figures, f["no-trunc"]));
+    const out = renderList(rows, { format: f.format, columns, defaultTable: DEFAULT_TABLE });
     await Deno.stdout.write(enc.encode(stream && tty ? `\x1b[2J\x1b[H${out}` : out));
-    if (!stream) return 0;
-    await sleep(1000);
   }
+  return 0;
 }

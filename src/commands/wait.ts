@@ -1,12 +1,9 @@
 /** `skiff wait`: block until containers stop, then print their exit codes. */
 import type { CommandContext } from "../cli/spec.ts";
-import { waitForExit } from "../runtime/stop.ts";
-import { forEachContainer } from "./containers.ts";
+import { waitContainers } from "../engine/container_lifecycle.ts";
+import { exitCode, printReport } from "./containers.ts";
 
 /** Runs `skiff wait CONTAINER...`. */
-export default function wait(ctx: CommandContext): Promise<number> {
-  return forEachContainer(ctx, async (store, rec) => {
-    const state = await waitForExit(store, rec);
-    return String(state?.ExitCode ?? -1);
-  });
+export default async function wait(ctx: CommandContext<Record<never, never>>): Promise<number> {
+  return exitCode(await waitContainers(ctx.global, ctx.args, printReport((code) => String(code))));
 }

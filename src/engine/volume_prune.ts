@@ -1,4 +1,5 @@
 /** `volume prune`: removing volumes no container uses (anonymous ones only, unless all). */
+import { diskUsage } from "../store/disk_usage.ts";
 import { withLock } from "../store/lock.ts";
 import { openStore } from "../store/store.ts";
 import { listVolumes, removeVolume } from "../store/volumes.ts";
@@ -27,21 +28,6 @@ export interface VolumePruneReport {
 export function pruneTakesAll(all: boolean, filters: Filters): boolean {
   const value = filters.get("all")?.at(-1);
   return all || value === "true" || value === "1";
-}
-
-async function diskUsage(path: string): Promise<number> {
-  let total = 0;
-  try {
-    for await (const e of Deno.readDir(path)) {
-      const p = `${path}/${e.name}`;
-      const st = await Deno.lstat(p);
-      if (st.isDirectory) total += await diskUsage(p);
-      else if (st.isFile) total += st.size;
-    }
-  } catch {
-    // gone or unreadable: counts as nothing
-  }
-  return total;
 }
 
 /**

@@ -8,7 +8,7 @@ import { readJson } from "../store/atomic.ts";
 import { removeBlob } from "../store/blobs.ts";
 import { type ImageRecord, listImages } from "../store/images.ts";
 import { listLayers, removeLayer } from "../store/layers.ts";
-import { ownerAlive, scratchOwner } from "../store/scratch.ts";
+import { ownerAlive, scratchOwner } from "../sys/scratch.ts";
 import type { Store } from "../store/store.ts";
 
 /** Image ids used by containers (their records name the image they were made from). */
@@ -29,7 +29,7 @@ export async function imagesInUse(store: Store): Promise<Map<string, string[]>> 
 
 /**
  * Removes what killed commands left in the scratch areas (`tmp/`, `ingest/`): an entry whose
- * maker (the tag in its name, store/scratch.ts) no longer runs, and an untagged one older than
+ * maker (the tag in its name, sys/scratch.ts) no longer runs, and an untagged one older than
  * `maxAgeMs`; work in progress is never touched. Whatever is still mounted inside an entry
  * (a killed command's temporary root mount) is detached first, and an entry that stays
  * mounted is kept, so that removing it never reaches into a container's files.

@@ -5,6 +5,7 @@
  * freezer, and on cgroup v2 its device program) while the command reports
  * success.
  */
+import { type Host, realHost } from "../sys/host.ts";
 
 interface CgroupMount {
   /** The subtree of the hierarchy the mount shows ("/" normally). */
@@ -79,10 +80,10 @@ export function cgroupDirsOf(procCgroup: string, mountinfo: string): string[] {
  * const plan = { ...execPlan, cgroupPaths: await processCgroupDirs(state.Pid) };
  * ```
  */
-export async function processCgroupDirs(pid: number): Promise<string[]> {
+export async function processCgroupDirs(pid: number, host: Host = realHost): Promise<string[]> {
   const [procCgroup, mountinfo] = await Promise.all([
-    Deno.readTextFile(`/proc/${pid}/cgroup`),
-    Deno.readTextFile("/proc/self/mountinfo"),
+    host.readTextFile(`/proc/${pid}/cgroup`),
+    host.readTextFile("/proc/self/mountinfo"),
   ]);
   return cgroupDirsOf(procCgroup, mountinfo);
 }

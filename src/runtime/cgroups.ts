@@ -1,186 +1,16 @@
 /**
  * Control groups for containers, v1 (one hierarchy per controller) and v2
- * (the unified tree), behind a narrow file interface ({@link CgroupFs}) so
- * that the logic is tested on an in-memory tree. Each container gets
+ * (the unified tree), through the host seam so that the logic is tested on
+ * the fake host's in-memory tree. Each container gets
  * `<controller mount>/skiff/<id>` (v1) or `<mount>/skiff/<id>` (v2); the
  * monitor writes the container's pid into each directory's cgroup.procs.
+ * {@link Cgroups} is what the runtime asks of a cgroup manager:
+ * {@link CgroupManager} for v1 and v2, {@link NoCgroups} where skiff may not
+ * create cgroups (rootless without delegation).
  */
 import { FailedPreconditionError, InvalidArgumentError, NotFoundError } from "../errors.ts";
-import { attachDeviceFilter, type DeviceRule, parseDeviceRule } from "../sys/cgroup_devices.ts";
-
-/** The file operations the manager needs; paths are absolute. */
-export interface CgroupFs {
-  /** Reads a whole file; throws Deno.errors.NotFound when absent. */
-  read(path: string): Promise<string>;
-  /** Writes a value to an existing file (one write). */
-  write(path: string, data: string): Promise<void>;
-  /** Creates a directory and missing parents; no error when it exists. */
-  mkdir(path: string): Promise<void>;
-  /** Removes an empty cgroup directory; throws Deno.errors.Busy while it has processes. */
-  rmdir(path: string): Promise<void>;
-  exists(path: string): Promise<boolean>;
-  /** Names of the child directories. */
-  list(path: string): Promise<string[]>;
-  /** Makes `rules` the device rules of a v2 cgroup directory (an eBPF program). */
-  deviceFilter(dir: string, rules: readonly DeviceRule[]): Promise<void>;
-}
-
-/**
- * {@link CgroupFs} on the real file system (Deno's file APIs).
- *
- * @example
- * ```ts
- * const mgr = await CgroupManager.detect(new DenoCgroupFs());
- * ```
- */
-export class DenoCgroupFs implements CgroupFs {
-  /** Reads a whole file. */
-  read(path: string): Promise<string> {
-    return Deno.readTextFile(path);
-  }
-  /** Writes without creating or appending. */
-  write(path: string, data: string): Promise<void> {
-    // cgroup files are tiny kernel interfaces: a synchronous write avoids the
-    // set-up cost of Deno's async writeFile on the start path.
-    try {
-      Deno.writeTextFileSync(path, data, { create: false });
-      return Promise.resolve();
-    } catch (err) {
-      return Promise.reject(err);
-    }
-  }
-  /** mkdir -p. */
-  mkdir(path: string): Promise<void> {
-    return Deno.mkdir(path, { recursive: true });
-  }
-  /** rmdir (never recursive: cgroup directories hold only kernel files). */
-  async rmdir(path: string): Promise<void> {
-    try {
-      await Deno.remove(path);
-    } catch (e) {
-      // Deno reports EBUSY as a plain Error with a code.
-      if ((e as { code?: string }).code === "EBUSY") {
-        throw new Deno.errors.Busy((e as Error).message, { cause: e });
-      }
-      throw e;
-    }
-  }
-  /** Whether the path exists. */
-  async exists(path: string): Promise<boolean> {
-    try {
-      await Deno.lstat(path);
-      return true;
-    } catch (e) {
-      if (e instanceof Deno.errors.NotFound) return false;
-      throw e;
-    }
-  }
-  /** Child directory names. */
-  async list(path: string): Promise<string[]> {
-    const out: string[] = [];
-    for await (const e of Deno.readDir(path)) if (e.isDirectory) out.push(e.name);
-    return out;
-  }
-  /** Attaches the device program; rootless: nothing (a user namespace cannot mknod devices). */
-  deviceFilter(dir: string, rules: readonly DeviceRule[]): Promise<void> {
-    try {
-      if (Deno.uid() === 0) attachDeviceFilter(dir, rules);
-      return Promise.resolve();
-    } catch (err) {
-      return Promise.reject(err);
-    }
-  }
-}
-
-/**
- * An in-memory {@link CgroupFs} for tests: `mkdir` fills new directories
- * with the files `template(path)` returns, `rmdir` fails with Busy while
- * cgroup.procs is not empty, and every write is recorded in `writes`.
- *
- * @example
- * ```ts
- * const fs = new MemoryCgroupFs(() => ({ "cgroup.procs": "", "pids.max": "max" }));
- * fs.addDir("/sys/fs/cgroup/pids");
- * ```
- */
-export class MemoryCgroupFs implements CgroupFs {
-  /** Files by absolute path. */
-  files = new Map<string, string>();
-  /** Directories by absolute path. */
-  dirs = new Set<string>(["/"]);
-  /** Every write, in order: [path, value]. */
-  writes: [string, string][] = [];
-  /** The device rules set on each v2 directory. */
-  deviceRules = new Map<string, readonly DeviceRule[]>();
-  constructor(private template: (dir: string) => Record<string, string> = () => ({})) {}
-
-  /** Creates a directory (and parents) with the template's files. */
-  addDir(path: string, files?: Record<string, string>): void {
-    const parts = path.split("/").filter((s) => s !== "");
-    for (let i = 1; i <= parts.length; i++) {
-      const p = "/" + parts.slice(0, i).join("/");
-      if (this.dirs.has(p)) continue;
-      this.dirs.add(p);
-      for (const [name, value] of Object.entries(this.template(p))) {
-        this.files.set(`${p}/${name}`, value);
-      }
-    }
-    for (const [name, value] of Object.entries(files ?? {})) {
-      this.files.set(`${path}/${name}`, value);
-    }
-  }
-  /** Reads a file. */
-  read(path: string): Promise<string> {
-    const v = this.files.get(path);
-    if (v === undefined) return Promise.reject(new Deno.errors.NotFound(path));
-    return Promise.resolve(v);
-  }
-  /** Writes a file that must exist. */
-  write(path: string, data: string): Promise<void> {
-    if (!this.files.has(path)) return Promise.reject(new Deno.errors.NotFound(path));
-    this.files.set(path, data);
-    this.writes.push([path, data]);
-    return Promise.resolve();
-  }
-  /** mkdir -p with the template. */
-  mkdir(path: string): Promise<void> {
-    this.addDir(path);
-    return Promise.resolve();
-  }
-  /** Removes a directory and its files; Busy while processes remain. */
-  rmdir(path: string): Promise<void> {
-    if (!this.dirs.has(path)) return Promise.reject(new Deno.errors.NotFound(path));
-    if ((this.files.get(`${path}/cgroup.procs`) ?? "").trim() !== "") {
-      return Promise.reject(new Deno.errors.Busy(path));
-    }
-    for (const d of this.dirs) {
-      if (d.startsWith(path + "/")) return Promise.reject(new Deno.errors.Busy(path));
-    }
-    this.dirs.delete(path);
-    for (const f of [...this.files.keys()]) if (f.startsWith(path + "/")) this.files.delete(f);
-    return Promise.resolve();
-  }
-  /** Whether a file or directory exists. */
-  exists(path: string): Promise<boolean> {
-    return Promise.resolve(this.dirs.has(path) || this.files.has(path));
-  }
-  /** Child directory names. */
-  list(path: string): Promise<string[]> {
-    const out: string[] = [];
-    for (const d of this.dirs) {
-      if (d.startsWith(path + "/") && !d.slice(path.length + 1).includes("/")) {
-        out.push(d.slice(path.length + 1));
-      }
-    }
-    return Promise.resolve(out);
-  }
-  /** Records the rules. */
-  deviceFilter(dir: string, rules: readonly DeviceRule[]): Promise<void> {
-    if (!this.dirs.has(dir)) return Promise.reject(new Deno.errors.NotFound(dir));
-    this.deviceRules.set(dir, rules);
-    return Promise.resolve();
-  }
-}
+import { type DeviceRule, parseDeviceRule } from "../sys/cgroup_devices.ts";
+import { type Host, realHost } from "../sys/host.ts";
 
 /** Which cgroup layout the host has. */
 export type CgroupMode =
@@ -346,10 +176,104 @@ export function sharesToWeight(shares: number): number {
 export interface CgroupManagerOptions {
   /** Directory under each hierarchy root that holds skiff's containers. */
   parent?: string;
-  /** Sends SIGKILL to a pid (default Deno.kill). */
+  /** Sends SIGKILL to a pid (default: the host's kill). */
   kill?: (pid: number) => void;
-  /** Waits between retries (default setTimeout). */
+  /** Waits between retries (default: the host's sleep). */
   sleep?: (ms: number) => Promise<void>;
+}
+
+/** What the runtime asks of a cgroup manager, whichever kind the host allows. */
+export interface Cgroups {
+  /** The host's cgroup layout (decides the container's cgroup namespace and mounts). */
+  readonly version: 1 | 2;
+  /** The container's cgroup directories (none when the manager makes none). */
+  paths(id: string): string[];
+  /** Creates the container's cgroups with its limits; returns `paths(id)`. */
+  create(id: string, limits?: CgroupLimits): Promise<string[]>;
+  /** Removes them, with `kill` first killing what is left. */
+  destroy(id: string, options?: { kill?: boolean }): Promise<void>;
+  freeze(id: string): Promise<void>;
+  thaw(id: string): Promise<void>;
+  stats(id: string): Promise<CgroupStats>;
+  oomKilled(id: string): Promise<boolean>;
+  /** Pids of the container's processes. */
+  pids(id: string): Promise<number[]>;
+}
+
+/**
+ * The cgroup manager for this host: v1 or v2 from /proc/self/mountinfo.
+ *
+ * @example
+ * ```ts
+ * const cgroups = await detectCgroups(realHost);
+ * ```
+ */
+export async function detectCgroups(host: Host = realHost): Promise<Cgroups> {
+  return await CgroupManager.detect(host);
+}
+
+/**
+ * The manager where skiff may not create cgroups (rootless without a delegated
+ * subtree): no directories, no limits, nothing to clean up; pausing and stats
+ * are refused with a reason.
+ *
+ * @example
+ * ```ts
+ * const cgroups = new NoCgroups(2);
+ * await cgroups.create(id); // []
+ * ```
+ */
+export class NoCgroups implements Cgroups {
+  constructor(readonly version: 1 | 2) {}
+  /** None. */
+  paths(id: string): string[] {
+    checkId(id);
+    return [];
+  }
+  /** Refuses limits it cannot apply; creates nothing. */
+  create(id: string, limits: CgroupLimits = {}): Promise<string[]> {
+    checkId(id);
+    const l = normalizeLimits(limits);
+    if (l.memory || l.cpus || l.cpuShares || (l.pidsLimit ?? 0) > 0) {
+      return Promise.reject(
+        new FailedPreconditionError(
+          "resource limits need cgroups, which this host does not delegate",
+        ),
+      );
+    }
+    return Promise.resolve([]);
+  }
+  /** Nothing to remove. */
+  destroy(id: string): Promise<void> {
+    checkId(id);
+    return Promise.resolve();
+  }
+  /** Refused: freezing needs a cgroup. */
+  freeze(id: string): Promise<void> {
+    return Promise.reject(this.#refuse(id, "pause"));
+  }
+  /** Refused: freezing needs a cgroup. */
+  thaw(id: string): Promise<void> {
+    return Promise.reject(this.#refuse(id, "unpause"));
+  }
+  /** Refused: the figures come from a cgroup. */
+  stats(id: string): Promise<CgroupStats> {
+    return Promise.reject(this.#refuse(id, "read stats of"));
+  }
+  /** Unknown without a cgroup: no. */
+  oomKilled(id: string): Promise<boolean> {
+    checkId(id);
+    return Promise.resolve(false);
+  }
+  /** Unknown without a cgroup: none. */
+  pids(id: string): Promise<number[]> {
+    checkId(id);
+    return Promise.resolve([]);
+  }
+  #refuse(id: string, what: string): Error {
+    checkId(id);
+    return new FailedPreconditionError(`cannot ${what} container ${id}: it has no cgroup`);
+  }
 }
 
 /**
@@ -363,19 +287,27 @@ export interface CgroupManagerOptions {
  * await mgr.destroy(id, { kill: true });
  * ```
  */
-export class CgroupManager {
+export class CgroupManager implements Cgroups {
   readonly parent: string;
   #kill: (pid: number) => void;
   #sleep: (ms: number) => Promise<void>;
+  /** The cgroup file operations (on the host). */
+  readonly fs: CgroupFiles;
 
   constructor(
-    readonly fs: CgroupFs,
+    readonly host: Host,
     readonly mode: CgroupMode,
     options: CgroupManagerOptions = {},
   ) {
     this.parent = options.parent ?? "skiff";
-    this.#kill = options.kill ?? ((pid) => Deno.kill(pid, "SIGKILL"));
-    this.#sleep = options.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
+    this.#kill = options.kill ?? ((pid) => host.kill(pid, "SIGKILL"));
+    this.#sleep = options.sleep ?? ((ms) => host.sleep(ms));
+    this.fs = cgroupFiles(host);
+  }
+
+  /** The host's cgroup layout. */
+  get version(): 1 | 2 {
+    return this.mode.version;
   }
 
   /**
@@ -388,12 +320,12 @@ export class CgroupManager {
    * ```
    */
   static async detect(
-    fs: CgroupFs = new DenoCgroupFs(),
+    host: Host = realHost,
     options?: CgroupManagerOptions,
   ): Promise<CgroupManager> {
     return new CgroupManager(
-      fs,
-      detectCgroupMode(await Deno.readTextFile("/proc/self/mountinfo")),
+      host,
+      detectCgroupMode(await host.readTextFile("/proc/self/mountinfo")),
       options,
     );
   }
@@ -726,6 +658,33 @@ export class CgroupManager {
     }
     if (this.mode.version === 1 && this.#dir(id, "freezer")) await this.thaw(id).catch(() => {});
   }
+}
+
+/** The cgroup file operations, on the host seam. */
+export interface CgroupFiles {
+  read(path: string): Promise<string>;
+  /** Writes a value to an existing file (one write). */
+  write(path: string, data: string): Promise<void>;
+  /** mkdir -p. */
+  mkdir(path: string): Promise<void>;
+  /** rmdir: Deno.errors.Busy while the cgroup has processes. */
+  rmdir(path: string): Promise<void>;
+  exists(path: string): Promise<boolean>;
+  /** Makes `rules` the device rules of a v2 cgroup directory (an eBPF program). */
+  deviceFilter(dir: string, rules: readonly DeviceRule[]): Promise<void>;
+}
+
+function cgroupFiles(host: Host): CgroupFiles {
+  return {
+    read: (path) => host.readTextFile(path),
+    write: (path, data) => host.writeTextFile(path, data, { create: false }),
+    mkdir: (path) => host.mkdir(path, { recursive: true }),
+    rmdir: (path) => host.remove(path),
+    exists: (path) => host.exists(path),
+    // Rootless: nothing (a user namespace cannot mknod devices).
+    deviceFilter: (dir, rules) =>
+      host.uid() === 0 ? host.attachDeviceFilter(dir, rules) : Promise.resolve(),
+  };
 }
 
 function cpuQuota(nanoCpus: number): number {

@@ -6,11 +6,15 @@
  */
 import { compareStrings } from "../compare.ts";
 import { AlreadyExistsError, InvalidArgumentError, NotFoundError } from "../errors.ts";
-import { randomSuffix, readJson, writeFileAtomic, writeJsonAtomic } from "../store/atomic.ts";
-import { withLock } from "../store/lock.ts";
+import { randomSuffix } from "../store/atomic.ts";
 import type { Store } from "../store/store.ts";
+import { type Host, readJsonFile, realHost } from "../sys/host.ts";
 import type { RunOptions } from "./run_options.ts";
 import type { ImageRuntimeConfig } from "./spec.ts";
+import type { CgroupLimits } from "./cgroups.ts";
+import type { ContainerStatus } from "./status.ts";
+
+export type { ContainerStatus } from "./status.ts";
 
 /** What a container was created with. */
 export interface ContainerRecord {
@@ -37,21 +41,13 @@ export interface ContainerRecord {
   Labels: Record<string, string>;
   StopSignal: string;
   StopTimeout: number;
+  /** Normalized cgroup limits as create decided them (absent in records made before). */
+  Limits?: CgroupLimits;
   /** The parsed flags. */
   Options: RunOptions;
   /** The image's runtime config at create time (Env, Cmd, Entrypoint, User...). */
   ImageConfig: ImageRuntimeConfig;
 }
-
-/** Status words as Docker's State.Status. */
-export type ContainerStatus =
-  | "created"
-  | "running"
-  | "paused"
-  | "restarting"
-  | "exited"
-  | "removing"
-  | "dead";
 
 /** The persistent part of a container's state. */
 export interface ContainerState {
@@ -97,33 +93,54 @@ export function containerRunDir(store: Store, id: string): string {
 }
 
 /** Reads a container record by full id. */
-export function getContainer(store: Store, id: string): Promise<ContainerRecord | undefined> {
-  return readJson<ContainerRecord>(`${containerDir(store, id)}/container.json`);
+export function getContainer(
+  store: Store,
+  id: string,
+  host: Host = realHost,
+): Promise<ContainerRecord | undefined> {
+  return readJsonFile<ContainerRecord>(host, `${containerDir(store, id)}/container.json`);
 }
 
 /** Reads the persisted state of a container. */
-export async function getState(store: Store, id: string): Promise<ContainerState> {
-  return (await readJson<ContainerState>(`${containerDir(store, id)}/state.json`)) ??
+export async function getState(
+  store: Store,
+  id: string,
+  host: Host = realHost,
+): Promise<ContainerState> {
+  return (await readJsonFile<ContainerState>(host, `${containerDir(store, id)}/state.json`)) ??
     createdState();
 }
 
 /** Writes the persisted state of a container. */
-export function putState(store: Store, id: string, state: ContainerState): Promise<void> {
-  return writeJsonAtomic(`${containerDir(store, id)}/state.json`, state);
+export function putState(
+  store: Store,
+  id: string,
+  state: ContainerState,
+  host: Host = realHost,
+): Promise<void> {
+  return host.writeFileAtomic(
+    `${containerDir(store, id)}/state.json`,
+    JSON.stringify(state) + "\n",
+  );
 }
 
 /** Every container record, newest first. */
-export async function listContainers(store: Store): Promise<ContainerRecord[]> {
+export async function listContainers(
+  store: Store,
+  host: Host = realHost,
+): Promise<ContainerRecord[]> {
   const ids: string[] = [];
   try {
-    for await (const e of Deno.readDir(store.containers)) {
+    for (const e of await host.readDir(store.containers)) {
       if (/^[a-f0-9]{64}$/.test(e.name)) ids.push(e.name);
     }
   } catch (err) {
     if (err instanceof Deno.errors.NotFound) return [];
     throw err;
   }
-  const recs = await Promise.all(ids.map((id) => getContainer(store, id).catch(() => undefined)));
+  const recs = await Promise.all(
+    ids.map((id) => getContainer(store, id, host).catch(() => undefined)),
+  );
   return recs.filter((r): r is ContainerRecord => r !== undefined).sort((a, b) =>
     compareStrings(b.Created, a.Created)
   );
@@ -206,25 +223,17 @@ const conflict = (name: string, owner: string) =>
   );
 
 /** Builds the name index once for a store made before it existed (under the names lock). */
-async function ensureNameIndex(store: Store): Promise<string> {
+async function ensureNameIndex(store: Store, host: Host): Promise<string> {
   const dir = namesDir(store);
-  try {
-    Deno.statSync(dir);
-    return dir;
-  } catch {
-    // first use: build it below
-  }
-  await withLock(`${store.locks}/names.lock`, async () => {
-    try {
-      Deno.statSync(dir);
-      return;
-    } catch {
-      // still missing
-    }
+  if (await host.exists(dir)) return dir;
+  await host.withLock(`${store.locks}/names.lock`, async () => {
+    if (await host.exists(dir)) return;
     const tmp = `${store.tmp}/names-${randomSuffix()}`;
-    Deno.mkdirSync(tmp, { recursive: true, mode: 0o700 });
-    for (const c of await listContainers(store)) Deno.writeTextFileSync(`${tmp}/${c.Name}`, c.Id);
-    Deno.renameSync(tmp, dir);
+    await host.mkdir(tmp, { recursive: true, mode: 0o700 });
+    for (const c of await listContainers(store, host)) {
+      await host.writeTextFile(`${tmp}/${c.Name}`, c.Id);
+    }
+    await host.rename(tmp, dir);
   });
   return dir;
 }
@@ -239,43 +248,45 @@ export async function reserveName(
   store: Store,
   name: string,
   id: string,
+  host: Host = realHost,
 ): Promise<string | undefined> {
-  const path = `${await ensureNameIndex(store)}/${name}`;
+  const path = `${await ensureNameIndex(store, host)}/${name}`;
   try {
-    Deno.writeTextFileSync(path, id, { createNew: true, mode: 0o600 });
+    await host.writeTextFile(path, id, { createNew: true, mode: 0o600 });
     return undefined;
   } catch (err) {
     if (!(err instanceof Deno.errors.AlreadyExists)) throw err;
   }
-  return await withLock(`${store.locks}/names.lock`, async () => {
+  return await host.withLock(`${store.locks}/names.lock`, async () => {
     let owner = "";
     let age = Infinity;
     try {
-      owner = Deno.readTextFileSync(path).trim();
-      age = Date.now() - (Deno.lstatSync(path).mtime?.getTime() ?? 0);
+      owner = (await host.readTextFile(path)).trim();
+      age = host.now() - ((await host.lstat(path)).mtimeMs ?? 0);
     } catch {
       // vanished meanwhile: free
     }
     if (owner && owner !== id) {
-      let alive = age < STALE_RESERVATION_MS;
-      try {
-        Deno.statSync(containerDir(store, owner));
-        alive = true;
-      } catch {
-        // no container: the reservation is stale unless it is brand new
-      }
+      // no container: the reservation is stale unless it is brand new
+      const alive = age < STALE_RESERVATION_MS ||
+        await host.exists(containerDir(store, owner)).catch(() => false);
       if (alive) return owner;
     }
-    await writeFileAtomic(path, id, 0o600);
+    await host.writeFileAtomic(path, id, 0o600);
     return undefined;
   });
 }
 
 /** Drops a name reservation if it still belongs to `id`. */
-export function releaseName(store: Store, name: string, id: string): void {
+export async function releaseName(
+  store: Store,
+  name: string,
+  id: string,
+  host: Host = realHost,
+): Promise<void> {
   const path = `${namesDir(store)}/${name}`;
   try {
-    if (Deno.readTextFileSync(path).trim() === id) Deno.removeSync(path);
+    if ((await host.readTextFile(path)).trim() === id) await host.remove(path);
   } catch {
     // already gone
   }
@@ -289,10 +300,11 @@ export async function createContainerRecord(
   store: Store,
   rec: Omit<ContainerRecord, "Name">,
   name?: string,
+  host: Host = realHost,
 ): Promise<ContainerRecord> {
   let chosen = name ? validateName(name) : randomName();
   for (let i = 0;; i++) {
-    const owner = await reserveName(store, chosen, rec.Id);
+    const owner = await reserveName(store, chosen, rec.Id, host);
     if (owner === undefined) break;
     if (name) throw conflict(chosen, owner);
     chosen = `${randomName()}${i}`;
@@ -300,40 +312,52 @@ export async function createContainerRecord(
   const full: ContainerRecord = { ...rec, Name: chosen };
   const dir = containerDir(store, rec.Id);
   try {
-    await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
-    await putState(store, rec.Id, createdState());
-    await writeJsonAtomic(`${dir}/container.json`, full);
+    await host.mkdir(dir, { recursive: true, mode: 0o700 });
+    await putState(store, rec.Id, createdState(), host);
+    await host.writeFileAtomic(`${dir}/container.json`, JSON.stringify(full) + "\n");
   } catch (err) {
-    releaseName(store, chosen, rec.Id);
+    await releaseName(store, chosen, rec.Id, host);
     throw err;
   }
   return full;
 }
 
 /** Renames a container: the new name is reserved first, then the old one released. */
-export async function renameContainer(store: Store, id: string, newName: string): Promise<void> {
+export async function renameContainer(
+  store: Store,
+  id: string,
+  newName: string,
+  host: Host = realHost,
+): Promise<void> {
   const name = validateName(newName);
-  const rec = await getContainer(store, id);
+  const rec = await getContainer(store, id, host);
   if (!rec) throw new NotFoundError(`No such container: ${id}`);
-  const owner = await reserveName(store, name, id);
+  const owner = await reserveName(store, name, id, host);
   if (owner !== undefined) throw conflict(name, owner);
   const old = rec.Name;
   rec.Name = name;
-  await writeJsonAtomic(`${containerDir(store, id)}/container.json`, rec);
-  if (old !== name) releaseName(store, old, id);
+  await host.writeFileAtomic(
+    `${containerDir(store, id)}/container.json`,
+    JSON.stringify(rec) + "\n",
+  );
+  if (old !== name) await releaseName(store, old, id, host);
 }
 
 /**
  * Finds a container by name, full id or unique id prefix, as Docker does
  * (an exact name wins over an id prefix).
  */
-export async function findContainer(store: Store, nameOrId: string): Promise<ContainerRecord> {
+export async function findContainer(
+  store: Store,
+  nameOrId: string,
+  host: Host = realHost,
+): Promise<ContainerRecord> {
   const key = nameOrId.startsWith("/") ? nameOrId.slice(1) : nameOrId;
   if (/^[a-f0-9]{64}$/.test(key)) {
-    const rec = await getContainer(store, key);
+    const rec = await getContainer(store, key, host);
     if (rec) return rec;
   }
-  const all = await listContainers(store);
+  const all = await listContainers(store, host);
   const byName = all.find((c) => c.Name === key);
   if (byName) return byName;
   if (/^[a-f0-9]+$/.test(key)) {
@@ -347,13 +371,17 @@ export async function findContainer(store: Store, nameOrId: string): Promise<Con
 }
 
 /** Deletes a container's record and directories (the caller has stopped it and unmounted). */
-export async function removeContainerRecord(store: Store, id: string): Promise<void> {
-  const rec = await getContainer(store, id).catch(() => undefined);
-  await withLock(`${store.locks}/names.lock`, async () => {
-    await Deno.remove(containerDir(store, id), { recursive: true }).catch((err) => {
+export async function removeContainerRecord(
+  store: Store,
+  id: string,
+  host: Host = realHost,
+): Promise<void> {
+  const rec = await getContainer(store, id, host).catch(() => undefined);
+  await host.withLock(`${store.locks}/names.lock`, async () => {
+    await host.remove(containerDir(store, id), { recursive: true }).catch((err) => {
       if (!(err instanceof Deno.errors.NotFound)) throw err;
     });
-    if (rec) releaseName(store, rec.Name, id);
+    if (rec) await releaseName(store, rec.Name, id, host);
   });
-  await Deno.remove(containerRunDir(store, id), { recursive: true }).catch(() => {});
+  await host.remove(containerRunDir(store, id), { recursive: true }).catch(() => {});
 }

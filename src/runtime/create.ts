@@ -1,17 +1,26 @@
 /**
- * Creating a container: its record, its overlay directories, and the command
- * line resolved from the image and the flags. Nothing runs yet.
+ * Creating a container: everything about it is decided here, once (command line, environment,
+ * working directory, user, hostname, labels, stop signal and timeout, cgroup limits), after
+ * every option was checked and before anything is written. `start` and the spec builder read
+ * these decisions from the record; nothing runs yet.
  */
 import { InvalidArgumentError } from "../errors.ts";
 import type { ImageRecord } from "../store/images.ts";
 import { readBlob } from "../store/blobs.ts";
 import type { Store } from "../store/store.ts";
 import { containerDir, type ContainerRecord, createContainerRecord } from "./container_store.ts";
-import type { RunOptions } from "./run_options.ts";
-import { cgroupLimits, commandLine, type ImageRuntimeConfig, mergeEnv } from "./spec.ts";
-import { normalizeLimits } from "./cgroups.ts";
-import { parseSignal } from "./run_options.ts";
+import { parseSignal, type RunOptions } from "./run_options.ts";
+import {
+  cgroupLimits,
+  commandLine,
+  type CreatedContainer,
+  type ImageRuntimeConfig,
+  mergeEnv,
+  userSpec,
+} from "./spec.ts";
+import { type CgroupLimits, normalizeLimits } from "./cgroups.ts";
 import { resolveCapabilities } from "./capabilities.ts";
+import { checkDuplicateTargets } from "./mounts.ts";
 
 /** A new random container id: 64 hex digits. */
 export function newContainerId(): string {
@@ -31,10 +40,89 @@ export async function imageRuntimeConfig(
 }
 
 /**
- * Creates a container from a local image.
+ * Checks the run options that do not depend on the image, so that bad input is refused before
+ * an image is pulled or anything is written: capability names, limits, the working directory,
+ * mount targets, the stop signal.
  *
  * @example
- * ```ts
+ * ```ts ignore
+ * checkRunOptions({ ...defaultRunOptions(), workdir: "rel" }); // throws InvalidArgumentError
+ * ```
+ */
+export function checkRunOptions(o: RunOptions): void {
+  resolveCapabilities(o.capAdd, o.capDrop, o.privileged);
+  normalizeLimits(cgroupLimits(o)); // bad --memory/--memory-swap combinations
+  if (o.workdir !== undefined && !o.workdir.startsWith("/")) {
+    throw new InvalidArgumentError(
+      `the working directory '${o.workdir}' is invalid, it needs to be an absolute path`,
+    );
+  }
+  checkDuplicateTargets(o.mounts);
+  if (o.stopSignal !== undefined) parseSignal(o.stopSignal);
+}
+
+/**
+ * Decides what a container runs and how, from its image's config and the run options (checked
+ * first): Docker's entrypoint/cmd rules, the image's environment with `-e` merged in, the user,
+ * working directory, hostname, labels, stop signal and timeout, and the normalized limits.
+ *
+ * @example
+ * ```ts ignore
+ * deriveContainer(id, { Cmd: ["sh"] }, { ...defaultRunOptions(), env: ["A=1"] }).Args;
+ * ```
+ */
+export function deriveContainer(
+  id: string,
+  config: ImageRuntimeConfig,
+  options: RunOptions,
+): CreatedContainer {
+  checkRunOptions(options);
+  const argv = commandLine(config, options);
+  return {
+    Path: argv[0],
+    Args: argv.slice(1),
+    Env: mergeEnv(config.Env ?? [], options.env),
+    WorkingDir: options.workdir ?? config.WorkingDir ?? "",
+    User: userSpec(config, options),
+    Hostname: options.hostname ?? id.slice(0, 12),
+    Labels: { ...(config.Labels ?? {}), ...options.labels },
+    StopSignal: parseSignal(options.stopSignal ?? (config.StopSignal || "SIGTERM")).name,
+    StopTimeout: options.stopTimeout ?? 10,
+    Limits: normalizeLimits(cgroupLimits(options)),
+  };
+}
+
+/**
+ * What create decided for a container, for `start`. A record written before the limits were
+ * kept in it gets them derived from its options, as create would have.
+ *
+ * @example
+ * ```ts ignore
+ * await mgr.create(rec.Id, createdContainer(rec).Limits);
+ * ```
+ */
+export function createdContainer(rec: ContainerRecord): CreatedContainer {
+  const limits: CgroupLimits = rec.Limits ?? normalizeLimits(cgroupLimits(rec.Options));
+  return {
+    Path: rec.Path,
+    Args: rec.Args,
+    Env: rec.Env,
+    WorkingDir: rec.WorkingDir,
+    User: rec.User,
+    Hostname: rec.Hostname,
+    Labels: rec.Labels,
+    StopSignal: rec.StopSignal,
+    StopTimeout: rec.StopTimeout,
+    Limits: limits,
+  };
+}
+
+/**
+ * Creates a container from a local image: decides everything (refusing bad input), then writes
+ * its directories and record.
+ *
+ * @example
+ * ```ts ignore
  * const rec = await createContainer(store, image, "busybox", options, "web");
  * ```
  */
@@ -46,15 +134,8 @@ export async function createContainer(
   name?: string,
 ): Promise<ContainerRecord> {
   const config = await imageRuntimeConfig(store, image);
-  const argv = commandLine(config, options);
-  if (argv.length === 0) {
-    throw new InvalidArgumentError("No command specified");
-  }
-  // Refuse bad capability names now, not at start, so nothing is created.
-  resolveCapabilities(options.capAdd, options.capDrop, options.privileged);
-  normalizeLimits(cgroupLimits(options)); // bad --memory/--memory-swap combinations too
   const id = newContainerId();
-  const stopSignal = parseSignal(options.stopSignal ?? (config.StopSignal || "SIGTERM")).name;
+  const decided = deriveContainer(id, config, options);
   const dir = containerDir(store, id);
   await Deno.mkdir(`${dir}/upper`, { recursive: true, mode: 0o755 });
   await Deno.mkdir(`${dir}/work`, { recursive: true, mode: 0o700 });
@@ -66,15 +147,7 @@ export async function createContainer(
       ImageName: imageName,
       Created: new Date().toISOString(),
       Layers: image.layers.map((l) => l.chainId),
-      Path: argv[0],
-      Args: argv.slice(1),
-      Env: mergeEnv(config.Env ?? [], options.env),
-      WorkingDir: options.workdir ?? config.WorkingDir ?? "",
-      User: options.user ?? config.User ?? "",
-      Hostname: options.hostname ?? id.slice(0, 12),
-      Labels: { ...(config.Labels ?? {}), ...options.labels },
-      StopSignal: stopSignal,
-      StopTimeout: options.stopTimeout ?? 10,
+      ...decided,
       Options: options,
       ImageConfig: config,
     }, name);

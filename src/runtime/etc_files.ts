@@ -5,7 +5,7 @@
  * used; otherwise loopback name servers (unreachable from a private network
  * namespace) are dropped, falling back to Docker's public defaults.
  */
-import { writeFileAtomic } from "../store/atomic.ts";
+import { type Host, realHost } from "../sys/host.ts";
 
 /** Where the files were written, for `buildContainerConfig`'s `etcFiles`. */
 export interface EtcFiles {
@@ -58,9 +58,10 @@ export async function writeEtcFiles(
   dir: string,
   hostname: string,
   network: string,
+  host: Host = realHost,
 ): Promise<EtcFiles> {
   const hostNetwork = network === "host";
-  const read = (p: string) => Deno.readTextFile(p).catch(() => "");
+  const read = (p: string) => host.readTextFile(p).catch(() => "");
   const files: EtcFiles = {
     hostname: `${dir}/hostname`,
     hosts: `${dir}/hosts`,
@@ -68,9 +69,9 @@ export async function writeEtcFiles(
   };
   const hostHosts = hostNetwork ? await read("/etc/hosts") : "";
   const hosts = hostHosts || DEFAULT_HOSTS.join("\n") + "\n";
-  await writeFileAtomic(files.hostname, `${hostname}\n`);
-  await writeFileAtomic(files.hosts, hosts);
-  await writeFileAtomic(
+  await host.writeFileAtomic(files.hostname, `${hostname}\n`);
+  await host.writeFileAtomic(files.hosts, hosts);
+  await host.writeFileAtomic(
     files.resolvConf,
     containerResolvConf(await read("/etc/resolv.conf"), hostNetwork),
   );

@@ -7,13 +7,24 @@
  */
 import { FailedPreconditionError, InvalidArgumentError } from "../errors.ts";
 import type { Store } from "../store/store.ts";
+import { type Host, realHost } from "../sys/host.ts";
 import { processCgroupDirs } from "./cgroup_join.ts";
 import { containerDir, type ContainerRecord } from "./container_store.ts";
 import { execInContainer } from "./monitor_client.ts";
 import { cleanPath } from "./mounts.ts";
 import type { PlanProcess, PlanRlimit, PlanSeccomp } from "./plan.ts";
 import { type ExecPlan, parseLine } from "./plan_format.ts";
+import type { RootfsProvider } from "./rootfs.ts";
 import { currentState } from "./state.ts";
+import { canExec } from "./status.ts";
+
+/** What exec acts through; real ones by default. */
+export interface ExecEnv {
+  /** The host (files, /proc, processes). */
+  host?: Host;
+  /** Reads the container's /etc/passwd for `-u` (default: the kernel overlay's layers). */
+  rootfs?: RootfsProvider;
+}
 
 /** What `skiff exec` was asked to run. */
 export interface ExecRequest {
@@ -42,8 +53,8 @@ function refused(message: string): FailedPreconditionError {
   return err;
 }
 
-function kernelVersion(): [number, number] {
-  const m = /^(\d+)\.(\d+)/.exec(Deno.osRelease());
+function kernelVersion(host: Host): [number, number] {
+  const m = /^(\d+)\.(\d+)/.exec(host.osRelease());
   return m ? [Number(m[1]), Number(m[2])] : [5, 10];
 }
 
@@ -65,8 +76,12 @@ interface Started {
 }
 
 /** Parses the launch plan's process directives; undefined when there is no plan. */
-async function startedWith(store: Store, rec: ContainerRecord): Promise<Started | undefined> {
-  const text = await Deno.readTextFile(`${containerDir(store, rec.Id)}/plan`).catch(() => "");
+async function startedWith(
+  host: Host,
+  store: Store,
+  rec: ContainerRecord,
+): Promise<Started | undefined> {
+  const text = await host.readTextFile(`${containerDir(store, rec.Id)}/plan`).catch(() => "");
   if (text === "") return undefined;
   const out: Started = { rlimits: [], capabilities: [] };
   const groups: number[] = [];
@@ -138,22 +153,23 @@ async function execUser(
   rec: ContainerRecord,
   req: ExecRequest,
   started: Started | undefined,
+  rootfs: RootfsProvider | undefined,
 ): Promise<{ uid: number; gid: number; additionalGids: number[]; home?: string }> {
   if (req.user === undefined && started?.user) {
     return { ...started.user, home: started.home?.slice(5) };
   }
   // resolved from the container's /etc/passwd and /etc/group (loaded only when needed)
-  const [{ lowerDirs }, { readFromLayers }, { resolveUser }] = await Promise.all([
-    import("./start.ts"),
-    import("./rootfs_read.ts"),
+  const [{ kernelOverlay }, { resolveUser }] = await Promise.all([
+    import("./rootfs.ts"),
     import("./user.ts"),
   ]);
-  const layers = [`${containerDir(store, rec.Id)}/upper`, ...(await lowerDirs(store, rec))];
-  return await resolveUser(req.user ?? rec.User ?? "", (p) => readFromLayers(layers, p));
+  const root = await (rootfs ?? kernelOverlay).prepare(store, rec);
+  return await resolveUser(req.user ?? rec.User ?? "", root.readFile);
 }
 
 /** Capabilities and seccomp filter: the first process's, or computed for --privileged. */
 async function execSecurity(
+  host: Host,
   rec: ContainerRecord,
   req: ExecRequest,
   started: Started | undefined,
@@ -167,7 +183,7 @@ async function execSecurity(
   const capabilities = resolveCapabilities(o.capAdd, o.capDrop, privileged);
   if (privileged || o.securityOpt.seccomp === "unconfined") return { capabilities };
   const { buildSeccomp } = await import("./seccomp_profile.ts");
-  return { capabilities, seccomp: buildSeccomp(capabilities, kernelVersion()) };
+  return { capabilities, seccomp: buildSeccomp(capabilities, kernelVersion(host)) };
 }
 
 /**
@@ -184,14 +200,16 @@ export async function buildExecPlan(
   rec: ContainerRecord,
   pid: number,
   req: ExecRequest,
+  seams: ExecEnv = {},
 ): Promise<ExecPlan> {
   if (req.cmd.length === 0) throw new InvalidArgumentError("No exec command specified");
+  const host = seams.host ?? realHost;
   const o = rec.Options;
-  const started = await startedWith(store, rec);
+  const started = await startedWith(host, store, rec);
   const hostname = started?.hostname ?? rec.Hostname;
   const [user, security] = await Promise.all([
-    execUser(store, rec, req, started),
-    execSecurity(rec, req, started),
+    execUser(store, rec, req, started, seams.rootfs),
+    execSecurity(host, rec, req, started),
   ]);
   const path = started?.path ?? (await import("./spec.ts")).DEFAULT_PATH;
   const base = [path, `HOSTNAME=${hostname}`, ...(req.tty ? ["TERM=xterm"] : [])];
@@ -225,7 +243,7 @@ export async function buildExecPlan(
     rlimits,
   };
   // every cgroup of the container's first process, v2 included: a join that fails is an error
-  const cgroupPaths = await processCgroupDirs(pid).catch((err) => {
+  const cgroupPaths = await processCgroupDirs(pid, host).catch((err) => {
     if (err instanceof Deno.errors.NotFound) throw refused(`container ${rec.Id} is not running`);
     throw err;
   });
@@ -247,14 +265,16 @@ export async function execContainer(
   store: Store,
   rec: ContainerRecord,
   req: ExecRequest,
+  env: ExecEnv = {},
 ): Promise<number> {
-  const state = await currentState(store, rec);
+  const host = env.host ?? realHost;
+  const state = await currentState(store, rec, host);
   if (state.Status === "paused") {
     throw refused(`Container ${rec.Id} is paused, unpause the container before exec`);
   }
-  if (state.Status !== "running" || state.Pid <= 0) {
+  if (!canExec(state.Status) || state.Pid <= 0) {
     throw refused(`container ${rec.Id} is not running`);
   }
-  const plan = await buildExecPlan(store, rec, state.Pid, req);
-  return await execInContainer(plan, { tmpDir: store.tmp });
+  const plan = await buildExecPlan(store, rec, state.Pid, req, env);
+  return await execInContainer(plan, { tmpDir: store.tmp, host });
 }

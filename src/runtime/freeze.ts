@@ -7,24 +7,31 @@
  */
 import { wrap } from "../errors.ts";
 import type { Store } from "../store/store.ts";
-import { CgroupManager } from "./cgroups.ts";
+import { type Host, realHost } from "../sys/host.ts";
+import { type Cgroups, detectCgroups } from "./cgroups.ts";
 import type { ContainerRecord } from "./container_store.ts";
 import { currentState } from "./state.ts";
+import { type ContainerStatus, isRunning } from "./status.ts";
 
 /** What `withFrozen` needs to know and do about one container. */
 export interface FreezeControl {
   /** The container's status now: "running", "paused", "exited"... */
-  status(): Promise<string>;
+  status(): Promise<ContainerStatus>;
   freeze(): Promise<void>;
   thaw(): Promise<void>;
 }
 
-/** The real control of a container: its state file and its cgroup. */
-export function containerFreezeControl(store: Store, rec: ContainerRecord): FreezeControl {
-  let mgr: CgroupManager | undefined;
-  const manager = async () => mgr ??= await CgroupManager.detect();
+/** The control of a container: its state file and its cgroup, on the host (the real one by default). */
+export function containerFreezeControl(
+  store: Store,
+  rec: ContainerRecord,
+  env: { host?: Host; cgroups?: Cgroups } = {},
+): FreezeControl {
+  const host = env.host ?? realHost;
+  let mgr = env.cgroups;
+  const manager = async () => mgr ??= await detectCgroups(host);
   return {
-    status: async () => (await currentState(store, rec)).Status,
+    status: async () => (await currentState(store, rec, host)).Status,
     freeze: async () => await (await manager()).freeze(rec.Id),
     thaw: async () => await (await manager()).thaw(rec.Id),
   };
@@ -52,7 +59,7 @@ export async function withFrozen<T>(
     await control.freeze();
   } catch (err) {
     const now = await control.status();
-    if (now === "running" || now === "paused") {
+    if (isRunning(now)) {
       // a partial freeze is undone; the original failure is the one reported
       await control.thaw().catch(() => {});
       throw wrap(err, `cannot pause container ${name} to read its files`);

@@ -9,6 +9,7 @@
  */
 import { ExecError, SkiffError } from "../errors.ts";
 import { assetPath } from "../sys/assets.ts";
+import { type Host, type HostCommandResult, realHost } from "../sys/host.ts";
 import { type ExecPlan, serializeExecPlan } from "./plan_format.ts";
 
 /** Frame types of the attach protocol. */
@@ -47,16 +48,14 @@ const decoder = new TextDecoder();
  * const { pid } = await startMonitor(`${bundle}/plan`);
  * ```
  */
-export async function startMonitor(planPath: string): Promise<{ pid: number }> {
+export async function startMonitor(
+  planPath: string,
+  host: Host = realHost,
+): Promise<{ pid: number }> {
   const bin = monitorPath();
-  let out: Deno.CommandOutput;
+  let out: HostCommandResult;
   try {
-    out = await new Deno.Command(bin, {
-      args: ["start", planPath],
-      stdin: "null",
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
+    out = await host.run(bin, { args: ["start", planPath], stdin: "null" });
   } catch (err) {
     throw new SkiffError(
       `Cannot run the monitor ${bin} (run "make -C ffi"): ${(err as Error).message}`,
@@ -285,6 +284,8 @@ export interface ExecOptions {
   stdio?: "inherit";
   /** Directory for the temporary plan file (default: the system's temporary directory). */
   tmpDir?: string;
+  /** The host that runs the helper (default: the real one). */
+  host?: Host;
 }
 
 /**
@@ -298,31 +299,32 @@ export interface ExecOptions {
  * ```
  */
 export async function execInContainer(plan: ExecPlan, options: ExecOptions = {}): Promise<number> {
+  const host = options.host ?? realHost;
   const text = serializeExecPlan(plan);
   // A plan that fits in one environment string (the kernel's limit is 128 KiB) travels in the
   // helper's environment, which only its owner can read; a larger one in a temporary file.
   const inline = text.length < INLINE_PLAN_MAX;
   const file = inline
     ? undefined
-    : await Deno.makeTempFile({ dir: options.tmpDir, prefix: "skiff-exec-" });
+    : await host.makeTempFile({ dir: options.tmpDir, prefix: "skiff-exec-" });
   try {
-    if (file) await Deno.writeTextFile(file, text);
+    if (file) await host.writeTextFile(file, text);
     const bin = monitorPath();
-    let status: Deno.CommandStatus;
+    let status: HostCommandResult;
     try {
-      status = await new Deno.Command(bin, {
+      status = await host.run(bin, {
         args: ["exec", file ?? "-"],
         env: inline ? { SKIFF_EXEC_PLAN: text } : {},
         stdin: "inherit",
         stdout: "inherit",
         stderr: "inherit",
-      }).spawn().status;
+      });
     } catch (err) {
       throw new SkiffError(`Cannot run the exec helper ${bin}: ${(err as Error).message}`);
     }
     return status.signal ? 128 + (signalNumbers[status.signal] ?? 0) : status.code;
   } finally {
-    if (file) await Deno.remove(file).catch(() => {});
+    if (file) await host.remove(file).catch(() => {});
   }
 }
 

@@ -5,7 +5,8 @@
 import { FailedPreconditionError } from "../errors.ts";
 import type { Store } from "../store/store.ts";
 import { getVolume, removeVolume } from "../store/volumes.ts";
-import { CgroupManager } from "./cgroups.ts";
+import { type Host, realHost } from "../sys/host.ts";
+import { type Cgroups, detectCgroups } from "./cgroups.ts";
 import {
   type ContainerRecord,
   containerRunDir,
@@ -14,21 +15,41 @@ import {
   removeContainerRecord,
 } from "./container_store.ts";
 import { currentState, readExit, waitMonitorDone } from "./state.ts";
+import { canRemove, isSupervised } from "./status.ts";
 import { stopContainer } from "./stop.ts";
 import { anonymousVolumeName } from "./volumes.ts";
+
+/** What removal acts through; the real host and its cgroups by default. */
+export interface RemoveEnv {
+  host?: Host;
+  /** The cgroup manager (default: detected on the host). */
+  cgroups?: Cgroups;
+  /** Removes an anonymous volume if it exists (default: from the store, errors ignored). */
+  removeVolume?: (store: Store, name: string) => Promise<void>;
+}
 
 /**
  * Records the exit and frees the container's resources. The monitor does this itself when
  * the container exits (the plan's exitActions); `skiff container cleanup` runs this for a
  * container whose monitor was killed, and it is harmless when the monitor already did it.
+ *
+ * @example
+ * ```ts
+ * await cleanupContainer(store, rec);
+ * ```
  */
-export async function cleanupContainer(store: Store, rec: ContainerRecord): Promise<void> {
+export async function cleanupContainer(
+  store: Store,
+  rec: ContainerRecord,
+  env: RemoveEnv = {},
+): Promise<void> {
+  const host = env.host ?? realHost;
   const runDir = containerRunDir(store, rec.Id);
-  const exit = await readExit(store, rec.Id);
-  const state = await getState(store, rec.Id);
+  const exit = await readExit(store, rec.Id, host);
+  const state = await getState(store, rec.Id, host);
   if (exit) {
     const restarts = Number(
-      (await Deno.readTextFile(`${runDir}/restarts`).catch(() => "0")).trim(),
+      (await host.readTextFile(`${runDir}/restarts`).catch(() => "0")).trim(),
     ) || 0;
     await putState(store, rec.Id, {
       ...state,
@@ -40,12 +61,15 @@ export async function cleanupContainer(store: Store, rec: ContainerRecord): Prom
       Error: exit.error ?? "",
       FinishedAt: exit.exitedAt,
       RestartCount: Math.max(restarts, state.RestartCount),
-    });
+    }, host);
   }
-  const mgr = await CgroupManager.detect();
-  await mgr.destroy(rec.Id, { kill: true }).catch(() => {});
+  const cgroups = env.cgroups ?? await detectCgroups(host);
+  await cgroups.destroy(rec.Id, { kill: true }).catch(() => {});
   if (rec.Options.autoRemove) {
-    await removeContainer(store, rec, { force: true, volumes: true, fromMonitor: true });
+    await removeContainer(store, rec, { force: true, volumes: true, fromMonitor: true }, {
+      ...env,
+      cgroups,
+    });
   }
 }
 
@@ -69,25 +93,29 @@ export async function removeContainer(
   store: Store,
   rec: ContainerRecord,
   opts: RemoveOptions,
+  env: RemoveEnv = {},
 ): Promise<void> {
-  const state = await currentState(store, rec);
-  if (state.Status === "running" || state.Status === "paused" || state.Status === "restarting") {
-    if (!opts.force) {
-      throw new FailedPreconditionError(
-        `cannot remove container "${rec.Name}": container is running: stop the container before removing or force remove`,
-      );
-    }
-    await stopContainer(store, rec, 0, "SIGKILL");
+  const host = env.host ?? realHost;
+  const state = await currentState(store, rec, host);
+  if (!canRemove(state.Status, opts.force)) {
+    throw new FailedPreconditionError(
+      `cannot remove container "${rec.Name}": container is running: stop the container before removing or force remove`,
+    );
   }
-  if (!opts.fromMonitor) await waitMonitorDone(store, rec);
-  const mgr = await CgroupManager.detect();
-  await mgr.destroy(rec.Id, { kill: true }).catch(() => {});
-  await removeContainerRecord(store, rec.Id);
+  if (isSupervised(state.Status)) await stopContainer(store, rec, 0, "SIGKILL", env);
+  if (!opts.fromMonitor) await waitMonitorDone(store, rec, undefined, host);
+  const cgroups = env.cgroups ?? await detectCgroups(host);
+  await cgroups.destroy(rec.Id, { kill: true }).catch(() => {});
+  await removeContainerRecord(store, rec.Id, host);
   if (opts.volumes) {
+    const remove = env.removeVolume ?? removeAnonymousVolume;
     for (const m of rec.Options.mounts) {
       if (m.type !== "volume" || m.name !== undefined) continue;
-      const name = await anonymousVolumeName(rec.Id, m.target);
-      if (await getVolume(store, name)) await removeVolume(store, name).catch(() => {});
+      await remove(store, await anonymousVolumeName(rec.Id, m.target));
     }
   }
+}
+
+async function removeAnonymousVolume(store: Store, name: string): Promise<void> {
+  if (await getVolume(store, name)) await removeVolume(store, name).catch(() => {});
 }

@@ -9,9 +9,11 @@
 import { SkiffError } from "../errors.ts";
 import { randomSuffix } from "../store/atomic.ts";
 import type { Store } from "../store/store.ts";
+import { type Host, realHost } from "../sys/host.ts";
 import { containerDir, type ContainerRecord } from "./container_store.ts";
 import { lowerDirs } from "./lower_dirs.ts";
 import { currentState } from "./state.ts";
+import { isRunning } from "./status.ts";
 
 /** How `withContainerRoot` gives the root. */
 export interface RootAccess {
@@ -23,8 +25,8 @@ export interface RootAccess {
   pid: number;
 }
 
-async function run(cmd: string, args: string[]): Promise<void> {
-  const out = await new Deno.Command(cmd, { args, stdout: "null", stderr: "piped" }).output();
+async function run(host: Host, cmd: string, args: string[]): Promise<void> {
+  const out = await host.run(cmd, { args, stdout: "null", stderr: "piped" });
   if (!out.success) {
     const msg = new TextDecoder().decode(out.stderr).trim().split("\n").pop() ?? "";
     throw new SkiffError(`${cmd} ${args.join(" ")}: ${msg || `exit status ${out.code}`}`);
@@ -46,11 +48,13 @@ async function run(cmd: string, args: string[]): Promise<void> {
 export async function mountContainerRoot(
   store: Store,
   rec: ContainerRecord,
-  opts: { writable: boolean },
+  opts: { writable: boolean; host?: Host },
 ): Promise<{ path: string; unmount: () => Promise<void> }> {
+  const host = opts.host ?? realHost;
   const dir = containerDir(store, rec.Id);
   const lowers = await lowerDirs(store, rec);
   return await mountOverlay(
+    host,
     store,
     opts.writable
       ? `lowerdir=${lowers.join(":")},upperdir=${dir}/upper,workdir=${dir}/work`
@@ -73,38 +77,41 @@ export async function mountContainerRoot(
 export async function mountLayers(
   store: Store,
   dirsTopFirst: string[],
+  host: Host = realHost,
 ): Promise<{ path: string; unmount: () => Promise<void> }> {
   if (dirsTopFirst.length >= 2) {
-    return await mountOverlay(store, `ro,lowerdir=${dirsTopFirst.join(":")}`);
+    return await mountOverlay(host, store, `ro,lowerdir=${dirsTopFirst.join(":")}`);
   }
   // overlay wants two lower directories at least: an empty one stands in for the second
   const empty = `${store.tmp}/empty-${randomSuffix()}`;
-  await Deno.mkdir(empty, { recursive: true, mode: 0o700 });
+  await host.mkdir(empty, { recursive: true, mode: 0o700 });
   try {
-    const m = await mountOverlay(store, `ro,lowerdir=${[...dirsTopFirst, empty].join(":")}`);
+    const lower = [...dirsTopFirst, empty].join(":");
+    const m = await mountOverlay(host, store, `ro,lowerdir=${lower}`);
     return {
       path: m.path,
       async unmount() {
         await m.unmount();
-        await Deno.remove(empty).catch(() => {});
+        await host.remove(empty).catch(() => {});
       },
     };
   } catch (err) {
-    await Deno.remove(empty).catch(() => {});
+    await host.remove(empty).catch(() => {});
     throw err;
   }
 }
 
 async function mountOverlay(
+  host: Host,
   store: Store,
   options: string,
 ): Promise<{ path: string; unmount: () => Promise<void> }> {
   const target = `${store.tmp}/mnt-${randomSuffix()}`;
-  await Deno.mkdir(target, { recursive: true, mode: 0o700 });
+  await host.mkdir(target, { recursive: true, mode: 0o700 });
   try {
-    await run("mount", ["-t", "overlay", "-o", options, "overlay", target]);
+    await run(host, "mount", ["-t", "overlay", "-o", options, "overlay", target]);
   } catch (err) {
-    await Deno.remove(target).catch(() => {});
+    await host.remove(target).catch(() => {});
     throw err;
   }
   let mounted = true;
@@ -113,8 +120,8 @@ async function mountOverlay(
     async unmount() {
       if (!mounted) return;
       mounted = false;
-      await run("umount", [target]).catch(() => run("umount", ["-l", target]));
-      await Deno.remove(target).catch(() => {});
+      await run(host, "umount", [target]).catch(() => run(host, "umount", ["-l", target]));
+      await host.remove(target).catch(() => {});
     },
   };
 }
@@ -134,11 +141,11 @@ async function mountOverlay(
 export async function withContainerRoot<T>(
   store: Store,
   rec: ContainerRecord,
-  opts: { writable: boolean },
+  opts: { writable: boolean; host?: Host },
   fn: (access: RootAccess) => Promise<T>,
 ): Promise<T> {
-  const state = await currentState(store, rec);
-  if ((state.Status === "running" || state.Status === "paused") && state.Pid > 0) {
+  const state = await currentState(store, rec, opts.host);
+  if (isRunning(state.Status) && state.Pid > 0) {
     return await fn({ root: `/proc/${state.Pid}/root`, running: true, pid: state.Pid });
   }
   const m = await mountContainerRoot(store, rec, opts);

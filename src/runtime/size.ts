@@ -2,6 +2,7 @@
  * Disk usage of a container's writable layer (its overlay upper directory),
  * for `ps -s` and `inspect -s`. Symlinks are not followed; hard links count once.
  */
+import { diskUsage } from "../store/disk_usage.ts";
 import type { Store } from "../store/store.ts";
 import { containerDir } from "./container_store.ts";
 
@@ -13,32 +14,6 @@ import { containerDir } from "./container_store.ts";
  * await writableLayerSize(store, rec.Id); // 4096
  * ```
  */
-export async function writableLayerSize(store: Store, id: string): Promise<number> {
-  let total = 0;
-  const seen = new Set<string>();
-  const walk = async (dir: string): Promise<void> => {
-    let entries: Deno.DirEntry[];
-    try {
-      entries = await Array.fromAsync(Deno.readDir(dir));
-    } catch {
-      return;
-    }
-    for (const e of entries) {
-      const path = `${dir}/${e.name}`;
-      const st = await Deno.lstat(path).catch(() => undefined);
-      if (!st) continue;
-      if (st.isDirectory) {
-        await walk(path);
-        continue;
-      }
-      if ((st.nlink ?? 1) > 1) {
-        const key = `${st.dev}:${st.ino}`;
-        if (seen.has(key)) continue;
-        seen.add(key);
-      }
-      if (st.isFile || st.isSymlink) total += st.size;
-    }
-  };
-  await walk(`${containerDir(store, id)}/upper`);
-  return total;
+export function writableLayerSize(store: Store, id: string): Promise<number> {
+  return diskUsage(`${containerDir(store, id)}/upper`);
 }

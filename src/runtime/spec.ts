@@ -1,15 +1,15 @@
 /**
- * Turns an image config and `docker run` options into the monitor's launch
- * plan and the OCI runtime spec (`config.json`), with Docker's merge rules
- * and secure defaults: capability set, seccomp profile, masked and read-only
+ * Turns what create decided for a container (command, environment, user, limits...) and its
+ * run options into the monitor's launch plan and the OCI runtime spec (`config.json`), with
+ * Docker's merge rules and secure defaults: capability set, seccomp profile, masked and read-only
  * paths, a minimal /dev.
  */
 import { FailedPreconditionError, InvalidArgumentError } from "../errors.ts";
 import { resolveCapabilities } from "./capabilities.ts";
-import { type CgroupLimits, normalizeLimits } from "./cgroups.ts";
-import { checkDuplicateTargets, cleanPath, type MountSpec } from "./mounts.ts";
+import type { CgroupLimits } from "./cgroups.ts";
+import { cleanPath, type MountSpec } from "./mounts.ts";
 import type { LaunchPlan, PlanDevice, PlanMount, PlanRlimit } from "./plan.ts";
-import { parseSignal, type RunOptions } from "./run_options.ts";
+import type { RunOptions } from "./run_options.ts";
 import { buildSeccomp, type SeccompFilter, SYSCALLS_X86_64 } from "./seccomp_profile.ts";
 import type { ResolvedUser } from "./user.ts";
 
@@ -25,16 +25,40 @@ export interface ImageRuntimeConfig {
   Volumes?: Record<string, unknown> | null;
 }
 
+/**
+ * What create decided for a container (`deriveContainer` in create.ts), kept in its record:
+ * the spec builder reads these instead of deriving them again.
+ */
+export interface CreatedContainer {
+  /** The process: program and arguments. */
+  Path: string;
+  Args: string[];
+  /** The image's environment with `-e` merged in (no defaults yet). */
+  Env: string[];
+  /** As given or from the image; "" is "/". */
+  WorkingDir: string;
+  /** The user spec (`user[:group]`), "" for root. */
+  User: string;
+  Hostname: string;
+  Labels: Record<string, string>;
+  /** Canonical name ("SIGTERM"). */
+  StopSignal: string;
+  StopTimeout: number;
+  /** Normalized: checked, with swap and shares filled in. */
+  Limits: CgroupLimits;
+}
+
 /** Everything {@link buildContainerConfig} needs; all host paths absolute. */
 export interface ContainerConfigInput {
   /** Full 64-hex container id. */
   id: string;
-  image: ImageRuntimeConfig;
+  /** What create decided. */
+  container: CreatedContainer;
   options: RunOptions;
   /** Overlay lower directories, top layer first. */
   layers: string[];
   bundle: { upper: string; work: string; merged: string; stateDir: string; logPath: string };
-  /** The identity from `resolveUser(userSpec(image, options), ...)`. */
+  /** The identity from `resolveUser(container.User, ...)`. */
   user: ResolvedUser;
   /** From `CgroupManager.create`. */
   cgroupPaths: string[];
@@ -132,6 +156,16 @@ export function userSpec(image: ImageRuntimeConfig, options: RunOptions): string
   return options.user ?? image.User ?? "";
 }
 
+/** Where an init binary for --init is looked for, in order of preference. */
+export const INIT_BINARIES: readonly string[] = [
+  "/usr/bin/catatonit",
+  "/usr/libexec/podman/catatonit",
+  "/usr/bin/tini-static",
+  "/usr/bin/tini",
+  "/usr/bin/docker-init",
+  "/usr/libexec/docker/docker-init",
+];
+
 /**
  * Finds an init binary for --init: catatonit (as Podman) or tini (as Docker).
  *
@@ -141,15 +175,7 @@ export function userSpec(image: ImageRuntimeConfig, options: RunOptions): string
  * ```
  */
 export function findInitBinary(exists: (path: string) => boolean): string {
-  const candidates = [
-    "/usr/bin/catatonit",
-    "/usr/libexec/podman/catatonit",
-    "/usr/bin/tini-static",
-    "/usr/bin/tini",
-    "/usr/bin/docker-init",
-    "/usr/libexec/docker/docker-init",
-  ];
-  const found = candidates.find(exists);
+  const found = INIT_BINARIES.find(exists);
   if (!found) {
     throw new FailedPreconditionError(
       "--init needs an init binary: install catatonit or tini (none found in /usr/bin or /usr/libexec)",
@@ -425,37 +451,32 @@ export function cgroupLimits(o: RunOptions): CgroupLimits {
  * @example
  * ```ts
  * const { plan, spec } = buildContainerConfig({
- *   id, image: img.config, options, layers, bundle, user, cgroupPaths,
+ *   id, container: createdContainer(rec), options, layers, bundle, user, cgroupPaths,
  *   volumes: {}, cleanupCommand: ["skiff", "container", "cleanup", id], networkHook: [],
  * });
  * ```
  */
 export function buildContainerConfig(input: ContainerConfigInput): ContainerConfig {
-  const { id, image, options: o } = input;
+  const { id, container: c, options: o } = input;
   if (!/^[0-9a-f]{12,64}$/.test(id)) throw new InvalidArgumentError(`invalid container id: ${id}`);
   const cgroupVersion = input.cgroupVersion ?? 2;
   const privileged = o.privileged;
 
   // Process
-  let args = commandLine(image, o);
+  let args = [c.Path, ...c.Args];
   if (o.init) {
     if (!input.initBinary) {
       throw new FailedPreconditionError("--init needs an init binary: install catatonit or tini");
     }
     args = [INIT_PATH, "--", ...args];
   }
-  const hostname = o.hostname ??
-    (o.network === "host" && input.hostHostname ? input.hostHostname : id.slice(0, 12));
+  const hostname = o.hostname === undefined && o.network === "host" && input.hostHostname
+    ? input.hostHostname
+    : c.Hostname;
   const base = [DEFAULT_PATH, `HOSTNAME=${hostname}`, ...(o.tty ? ["TERM=xterm"] : [])];
-  let env = mergeEnv(mergeEnv(base, image.Env ?? []), o.env);
+  let env = mergeEnv(base, c.Env);
   if (!env.some((e) => e.startsWith("HOME="))) env = [...env, `HOME=${input.user.home}`];
-  const workdirRaw = o.workdir ?? (image.WorkingDir || "/");
-  if (o.workdir !== undefined && !o.workdir.startsWith("/")) {
-    throw new InvalidArgumentError(
-      `the working directory '${o.workdir}' is invalid, it needs to be an absolute path`,
-    );
-  }
-  const cwd = cleanPath("/" + workdirRaw);
+  const cwd = cleanPath("/" + (c.WorkingDir || "/"));
   const capabilities = resolveCapabilities(o.capAdd, o.capDrop, privileged);
   const seccomp: SeccompFilter | undefined = privileged || o.securityOpt.seccomp === "unconfined"
     ? undefined
@@ -467,10 +488,9 @@ export function buildContainerConfig(input: ContainerConfigInput): ContainerConf
     if (i >= 0) rlimits[i] = r;
     else rlimits.push(r);
   }
-  const stopSignal = parseSignal(o.stopSignal ?? (image.StopSignal || "SIGTERM")).name;
+  const stopSignal = c.StopSignal;
 
   // Mounts: defaults, then /etc files, then the user's, parents before children.
-  checkDuplicateTargets(o.mounts);
   const user = o.mounts.map((m) => userMount(m, input.volumes));
   const etc: PlanMount[] = [];
   const etcFile = (source: string | undefined, destination: string) => {
@@ -580,7 +600,7 @@ const DEVICE_RULES = [
 
 function toOciSpec(plan: LaunchPlan, input: ContainerConfigInput): OciSpec {
   const p = plan.process;
-  const limits = normalizeLimits(cgroupLimits(input.options));
+  const limits = input.container.Limits;
   const resources: OciSpec = {
     devices: input.options.privileged ? [{ allow: true, access: "rwm" }] : DEVICE_RULES,
   };
@@ -654,7 +674,7 @@ function toOciSpec(plan: LaunchPlan, input: ContainerConfigInput): OciSpec {
       options: [...m.flags, ...(m.data === "" ? [] : m.data.split(","))],
     })),
     linux,
-    annotations: { ...(input.image.Labels ?? {}), ...input.options.labels },
+    annotations: { ...input.container.Labels },
   };
 }
 

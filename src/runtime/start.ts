@@ -1,13 +1,14 @@
 /**
- * Starting a container: cgroups, the launch plan and runtime spec, then the
- * C monitor, which creates the namespaces and stays as the container's
- * parent. The network hook is where networking will attach (empty today:
- * a private network namespace with loopback only, or the host's).
+ * Starting a container: cgroups, the root file system, the network, the launch
+ * plan and runtime spec, then the C monitor, which creates the namespaces and
+ * stays as the container's parent. Each of these is a seam (`StartOptions`):
+ * the host, the cgroup manager, the root file system provider, the network
+ * driver and the id mapping, real ones by default and fakes in unit tests.
  */
 import { ExecError, FailedPreconditionError, wrap } from "../errors.ts";
-import { writeFileAtomic, writeJsonAtomic } from "../store/atomic.ts";
 import type { Store } from "../store/store.ts";
-import { CgroupManager } from "./cgroups.ts";
+import { type Host, procStartTime, realHost } from "../sys/host.ts";
+import { type Cgroups, detectCgroups } from "./cgroups.ts";
 import {
   containerDir,
   type ContainerRecord,
@@ -17,27 +18,40 @@ import {
   putState,
   ZERO_TIME,
 } from "./container_store.ts";
-import { startMonitor } from "./monitor_client.ts";
-import type { PlanExitActions } from "./plan.ts";
-import { serializePlan } from "./plan_format.ts";
-import { readFromLayers } from "./rootfs_read.ts";
-import { buildContainerConfig, cgroupLimits, findInitBinary, userSpec } from "./spec.ts";
-import { currentState, EXIT_RECORD, procStartTime, waitMonitorDone } from "./state.ts";
-import { resolveUser } from "./user.ts";
 import { writeEtcFiles } from "./etc_files.ts";
+import { hostIds, type IdMapper } from "./idmap.ts";
+import { startMonitor } from "./monitor_client.ts";
+import { type NetworkAttachment, type NetworkDriver, networkDriver } from "./network.ts";
+import type { LaunchPlan, PlanExitActions } from "./plan.ts";
+import { serializePlan } from "./plan_format.ts";
+import { kernelOverlay, type RootfsProvider } from "./rootfs.ts";
+import { buildContainerConfig, findInitBinary, INIT_BINARIES, type OciSpec } from "./spec.ts";
+import { createdContainer } from "./create.ts";
+import { currentState, EXIT_RECORD, waitMonitorDone } from "./state.ts";
+import { canStart, isRunning } from "./status.ts";
+import { resolveUser } from "./user.ts";
 import { anonymousVolumeName, prepareVolumes } from "./volumes.ts";
-import { lowerDirs } from "./lower_dirs.ts";
 
-export { lowerDirs };
+export { lowerDirs } from "./lower_dirs.ts";
 
-/** Options of `startContainer`. */
+/** Options of `startContainer`: what to do, and the seams it acts through (real ones by default). */
 export interface StartOptions {
   /** Hold the process until an attach client connects (foreground run, start -a). */
   waitForAttach?: boolean;
+  /** The host (files, /proc, processes). */
+  host?: Host;
+  /** The cgroup manager (default: detected on the host). */
+  cgroups?: Cgroups;
+  /** The root file system provider (default: the kernel's overlay). */
+  rootfs?: RootfsProvider;
+  /** The network driver (default: the one for the container's --network). */
+  network?: NetworkDriver;
+  /** The id mapping (default: none, the host's ids). */
+  idMapper?: IdMapper;
 }
 
-function kernelVersion(): [number, number] {
-  const m = /^(\d+)\.(\d+)/.exec(Deno.osRelease());
+function kernelVersion(host: Host): [number, number] {
+  const m = /^(\d+)\.(\d+)/.exec(host.osRelease());
   return m ? [Number(m[1]), Number(m[2])] : [5, 10];
 }
 
@@ -54,86 +68,97 @@ export async function startContainer(
   rec: ContainerRecord,
   opts: StartOptions = {},
 ): Promise<ContainerState> {
-  const before = await currentState(store, rec);
-  if (before.Status === "running" || before.Status === "paused") return before;
-  await waitMonitorDone(store, rec); // a previous run's clean-up must not hit this one
+  const host = opts.host ?? realHost;
+  const before = await currentState(store, rec, host);
+  if (!canStart(before.Status)) return before;
+  await waitMonitorDone(store, rec, undefined, host); // a previous run's clean-up must not hit this one
   const dir = containerDir(store, rec.Id);
   const runDir = containerRunDir(store, rec.Id);
-  await Deno.mkdir(runDir, { recursive: true, mode: 0o700 });
+  await host.mkdir(runDir, { recursive: true, mode: 0o700 });
   for (const f of ["exit", "stopping", "restarts", "pid", "finished"]) {
-    await Deno.remove(`${runDir}/${f}`).catch(() => {});
+    await host.remove(`${runDir}/${f}`).catch(() => {});
   }
-  await Deno.remove(`${dir}/${EXIT_RECORD}`).catch(() => {});
+  await host.remove(`${dir}/${EXIT_RECORD}`).catch(() => {});
   const o = rec.Options;
-  const mgr = await CgroupManager.detect();
-  const cgroupPaths = await mgr.create(rec.Id, cgroupLimits(o)).catch((err) => {
+  const created = createdContainer(rec);
+  const cgroups = opts.cgroups ?? await detectCgroups(host);
+  const cgroupPaths = await cgroups.create(rec.Id, created.Limits).catch((err) => {
     throw wrap(err, `create cgroup for ${rec.Name}`);
   });
+  const network = opts.network ?? networkDriver(o.network);
+  let networkUp = false;
   try {
-    const lowers = await lowerDirs(store, rec);
-    const layersTopFirst = [`${dir}/upper`, ...lowers];
-    const user = await resolveUser(
-      userSpec(rec.ImageConfig, o),
-      (p) => readFromLayers(layersTopFirst, p),
-    );
-    const volumes = await prepareVolumes(store, rec, layersTopFirst);
-    const hostNetworkName = o.network === "host" && !o.hostname ? Deno.hostname() : undefined;
-    const etcFiles = await writeEtcFiles(dir, hostNetworkName ?? rec.Hostname, o.network);
+    const root = await (opts.rootfs ?? kernelOverlay).prepare(store, rec);
+    const user = await resolveUser(created.User, root.readFile);
+    const volumes = await prepareVolumes(store, rec, root.layersTopFirst);
+    const hostNetworkName = o.network === "host" && !o.hostname ? host.hostname() : undefined;
+    const etcFiles = await writeEtcFiles(dir, hostNetworkName ?? rec.Hostname, o.network, host);
+    const attachment = await network.setUp(rec);
+    networkUp = true;
+    const idMappings = await (opts.idMapper ?? hostIds).mappings(rec);
     const { plan, spec } = buildContainerConfig({
       id: rec.Id,
-      image: rec.ImageConfig,
+      container: created,
       options: o,
-      layers: lowers,
+      layers: root.rootfs.lowerdirs,
       bundle: {
-        upper: `${dir}/upper`,
-        work: `${dir}/work`,
-        merged: `${dir}/merged`,
+        upper: root.rootfs.upperdir,
+        work: root.rootfs.workdir,
+        merged: root.rootfs.target,
         stateDir: runDir,
         logPath: `${dir}/ctr.log`,
       },
       user,
       cgroupPaths,
       volumes,
-      // the monitor cleans up itself (exitActions below): no skiff process per exit
-      cleanupCommand: [],
-      networkHook: [],
-      initBinary: o.init ? findInitBinary((p) => existsSync(p)) : undefined,
-      cgroupVersion: mgr.mode.version,
-      kernel: kernelVersion(),
-      hostHostname: o.network === "host" ? Deno.hostname() : undefined,
+      // run by the monitor itself (as are the exitActions below): no skiff process per exit
+      cleanupCommand: attachment.teardown,
+      networkHook: attachment.hook,
+      ...(idMappings ? { idMappings } : {}),
+      initBinary: o.init ? await findInit(host) : undefined,
+      // Docker and Podman give a privileged container every device node of the host
+      privilegedDevices: o.privileged ? await host.deviceNodes("/dev") : undefined,
+      cgroupVersion: cgroups.version,
+      kernel: kernelVersion(host),
+      hostHostname: o.network === "host" ? host.hostname() : undefined,
       etcFiles,
     });
+    applyNetworkNamespace(plan, spec, attachment);
     plan.exitActions = await exitActions(store, rec, cgroupPaths);
-    await clampDefaultRlimits(plan.process.rlimits, o.ulimits.map((u) => u.name));
+    await clampDefaultRlimits(host, plan.process.rlimits, o.ulimits.map((u) => u.name));
     spec.process.rlimits = plan.process.rlimits.map((r) => ({
       type: `RLIMIT_${r.type.toUpperCase()}`,
       hard: r.hard,
       soft: r.soft,
     }));
-    await writeJsonAtomic(`${dir}/config.json`, spec);
-    await writeFileAtomic(`${dir}/plan`, serializePlan(plan, opts)); // read by the monitor
-    const { pid } = await startMonitor(`${dir}/plan`);
-    const monitorPid = Number((await Deno.readTextFile(`${runDir}/monitor.pid`)).trim());
+    await host.writeFileAtomic(`${dir}/config.json`, JSON.stringify(spec) + "\n");
+    await host.writeFileAtomic(
+      `${dir}/plan`,
+      serializePlan(plan, { waitForAttach: opts.waitForAttach }),
+    ); // read by the monitor
+    const { pid } = await startMonitor(`${dir}/plan`, host);
+    const monitorPid = Number((await host.readTextFile(`${runDir}/monitor.pid`)).trim());
     const state: ContainerState = {
       ...before,
       Status: "running",
       Pid: pid,
       MonitorPid: monitorPid,
-      MonitorStartTime: await procStartTime(monitorPid),
+      MonitorStartTime: await procStartTime(host, monitorPid),
       ExitCode: 0,
       Error: "",
       OOMKilled: false,
-      StartedAt: new Date().toISOString(),
+      StartedAt: new Date(host.now()).toISOString(),
       FinishedAt: ZERO_TIME,
     };
     if (state.MonitorStartTime === undefined) {
       // The container already ended and its monitor is gone: keep the start, derive the end.
       state.MonitorStartTime = "gone";
     }
-    await putState(store, rec.Id, state);
+    await putState(store, rec.Id, state, host);
     return state;
   } catch (err) {
-    await mgr.destroy(rec.Id, { kill: true }).catch(() => {});
+    if (networkUp) await network.tearDown(rec).catch(() => {});
+    await cgroups.destroy(rec.Id, { kill: true }).catch(() => {});
     const failed: ContainerState = {
       ...before,
       Status: before.Status === "created" ? "created" : "exited",
@@ -141,9 +166,32 @@ export async function startContainer(
       ExitCode: err instanceof ExecError ? err.exitCode : before.ExitCode,
       Error: (err as Error).message,
     };
-    await putState(store, rec.Id, failed).catch(() => {});
+    await putState(store, rec.Id, failed, host).catch(() => {});
     throw err;
   }
+}
+
+/** The first init binary present on the host. */
+async function findInit(host: Host): Promise<string> {
+  const present = new Set<string>();
+  for (const path of INIT_BINARIES) if (await host.exists(path)) present.add(path);
+  return findInitBinary((p) => present.has(p));
+}
+
+/**
+ * Makes the plan and the spec join the network namespace the driver prepared, when it
+ * made one beforehand (a namespace file); `none` and `host` leave them as built.
+ */
+function applyNetworkNamespace(plan: LaunchPlan, spec: OciSpec, att: NetworkAttachment): void {
+  if (att.namespace.kind !== "own" || att.namespace.path === undefined) return;
+  const path = att.namespace.path;
+  const net = plan.namespaces.find((n) => n.type === "net");
+  if (net) net.path = path;
+  else plan.namespaces.push({ type: "net", path });
+  const namespaces = spec.linux.namespaces as { type: string; path?: string }[];
+  const ociNet = namespaces.find((n) => n.type === "network");
+  if (ociNet) ociNet.path = path;
+  else namespaces.push({ type: "network", path });
 }
 
 /**
@@ -181,10 +229,11 @@ async function exitActions(
  * default nofile of 1048576 would make every start fail (Podman does the same).
  */
 async function clampDefaultRlimits(
+  host: Host,
   rlimits: { type: string; soft: number; hard: number }[],
   userSet: string[],
 ): Promise<void> {
-  const text = await Deno.readTextFile("/proc/self/limits").catch(() => "");
+  const text = await host.readTextFile("/proc/self/limits").catch(() => "");
   const names: Record<string, string> = { nofile: "Max open files", nproc: "Max processes" };
   for (const r of rlimits) {
     if (userSet.includes(r.type) || !names[r.type]) continue;
@@ -192,31 +241,22 @@ async function clampDefaultRlimits(
     const hard = line?.slice(names[r.type].length).trim().split(/\s+/)[1];
     if (!hard || hard === "unlimited") continue;
     const max = Number(hard);
-    if (r.hard > max && !(await hasCapSysResource())) {
+    if (r.hard > max && !(await hasCapSysResource(host))) {
       r.hard = max;
       r.soft = Math.min(r.soft, max);
     }
   }
 }
 
-async function hasCapSysResource(): Promise<boolean> {
-  const status = await Deno.readTextFile("/proc/self/status").catch(() => "");
+async function hasCapSysResource(host: Host): Promise<boolean> {
+  const status = await host.readTextFile("/proc/self/status").catch(() => "");
   const eff = /CapEff:\s*([0-9a-f]+)/.exec(status)?.[1];
   return eff !== undefined && (BigInt(`0x${eff}`) & (1n << 24n)) !== 0n;
 }
 
-function existsSync(path: string): boolean {
-  try {
-    Deno.statSync(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** Refuses to act on a container that is not running. */
 export function assertRunning(rec: ContainerRecord, state: ContainerState): void {
-  if (state.Status !== "running" && state.Status !== "paused") {
+  if (!isRunning(state.Status)) {
     throw new FailedPreconditionError(`container ${rec.Id} is not running`);
   }
 }

@@ -5,8 +5,8 @@
  * a reboot (run root emptied) or a `kill -9` of the monitor, a container is
  * shown as exited, never as running forever.
  */
-import { readJson } from "../store/atomic.ts";
 import type { Store } from "../store/store.ts";
+import { type Host, procStartTime as hostStartTime, readJsonFile, realHost } from "../sys/host.ts";
 import {
   containerDir,
   type ContainerRecord,
@@ -15,6 +15,8 @@ import {
   getState,
   putState,
 } from "./container_store.ts";
+import { isSupervised } from "./status.ts";
+import { waitUntil } from "./wait.ts";
 
 /** What the monitor writes into `<run dir>/exit` when the container ends. */
 export interface ExitFile {
@@ -36,12 +38,17 @@ export const EXIT_RECORD = "exit.json";
  * const exit = await readExit(store, rec.Id); // undefined: the container never exited
  * ```
  */
-export async function readExit(store: Store, id: string): Promise<ExitFile | undefined> {
-  return await readJson<ExitFile>(`${containerRunDir(store, id)}/exit`).catch(() => undefined) ??
-    await readJson<ExitFile>(`${containerDir(store, id)}/${EXIT_RECORD}`).catch(() => undefined);
+export async function readExit(
+  store: Store,
+  id: string,
+  host: Host = realHost,
+): Promise<ExitFile | undefined> {
+  const read = (path: string) => readJsonFile<ExitFile>(host, path).catch(() => undefined);
+  return await read(`${containerRunDir(store, id)}/exit`) ??
+    await read(`${containerDir(store, id)}/${EXIT_RECORD}`);
 }
 
-/** Process facts the state derivation needs; a fake stands in for tests. */
+/** Process facts the state derivation needs, read through the host seam. */
 export interface ProcessProbe {
   /** Start time (field 22 of /proc/PID/stat), undefined when the process does not exist. */
   startTime(pid: number): Promise<string | undefined>;
@@ -49,40 +56,47 @@ export interface ProcessProbe {
   frozen(id: string): Promise<boolean>;
 }
 
-/** Reads /proc/PID/stat's start time. */
-export async function procStartTime(pid: number): Promise<string | undefined> {
-  if (!pid) return undefined;
-  try {
-    const stat = await Deno.readTextFile(`/proc/${pid}/stat`);
-    // The command name may contain spaces and parentheses: split after the last ')'.
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    if (fields[0] === "Z") return undefined; // a zombie is as good as gone
-    return fields[19];
-  } catch {
-    return undefined;
-  }
+/**
+ * Reads /proc/PID/stat's start time (undefined: no such process, or a zombie).
+ *
+ * @example
+ * ```ts
+ * const start = await procStartTime(pid);
+ * ```
+ */
+export function procStartTime(pid: number, host: Host = realHost): Promise<string | undefined> {
+  return hostStartTime(host, pid);
 }
 
-/** The real probe: /proc and the freezer cgroup. */
-export const realProbe: ProcessProbe = {
-  startTime: procStartTime,
-  async frozen(id: string) {
-    for (
-      const path of [
-        `/sys/fs/cgroup/freezer/skiff/${id}/freezer.state`,
-        `/sys/fs/cgroup/skiff/${id}/cgroup.freeze`,
-      ]
-    ) {
-      try {
-        const text = (await Deno.readTextFile(path)).trim();
-        return text === "FROZEN" || text === "FREEZING" || text === "1";
-      } catch {
-        // not this cgroup version
+/**
+ * The probe on a host: /proc and the freezer cgroup.
+ *
+ * @example
+ * ```ts
+ * const probe = hostProbe(realHost);
+ * ```
+ */
+export function hostProbe(host: Host): ProcessProbe {
+  return {
+    startTime: (pid) => hostStartTime(host, pid),
+    async frozen(id: string) {
+      for (
+        const path of [
+          `/sys/fs/cgroup/freezer/skiff/${id}/freezer.state`,
+          `/sys/fs/cgroup/skiff/${id}/cgroup.freeze`,
+        ]
+      ) {
+        try {
+          const text = (await host.readTextFile(path)).trim();
+          return text === "FROZEN" || text === "FREEZING" || text === "1";
+        } catch {
+          // not this cgroup version
+        }
       }
-    }
-    return false;
-  },
-};
+      return false;
+    },
+  };
+}
 
 /**
  * The container's current state, persisting any transition it discovers
@@ -97,60 +111,64 @@ export const realProbe: ProcessProbe = {
 export async function currentState(
   store: Store,
   rec: ContainerRecord,
-  probe: ProcessProbe = realProbe,
+  host: Host = realHost,
 ): Promise<ContainerState> {
-  const state = await getState(store, rec.Id);
-  if (!["running", "paused", "restarting"].includes(state.Status)) return state;
+  const probe = hostProbe(host);
+  const state = await getState(store, rec.Id, host);
+  if (!isSupervised(state.Status)) return state;
   const runDir = containerRunDir(store, rec.Id);
   const monitorAlive = state.MonitorPid > 0 &&
     (await probe.startTime(state.MonitorPid)) === state.MonitorStartTime &&
     state.MonitorStartTime !== undefined;
   if (monitorAlive) {
-    const pidText = await Deno.readTextFile(`${runDir}/pid`).catch(() => "");
-    const pid = Number(pidText.trim()) || state.Pid;
-    const exit = await readJson<ExitFile>(`${runDir}/exit`).catch(() => undefined);
-    const restarts = await readRestarts(runDir);
+    const pidText = await host.readTextFile(`${runDir}/pid`).catch(() => "");
+    const exit = await readJsonFile<ExitFile>(host, `${runDir}/exit`).catch(() => undefined);
+    // The monitor removes the pid file before it reaps the process (its zombie still holds
+    // the pid), so after an exit a missing file means no process: never the pid of the state,
+    // which the kernel may have given to another process since.
+    const pid = Number(pidText.trim()) || (exit === undefined ? state.Pid : 0);
+    const restarts = await readRestarts(host, runDir);
     const RestartCount = restarts > 0 ? restarts : state.RestartCount;
-    if (exit !== undefined && (await probe.startTime(pid)) === undefined) {
-      const finished = await Deno.stat(`${runDir}/finished`).then(() => true, () => false);
+    if (exit !== undefined && (pid === 0 || (await probe.startTime(pid)) === undefined)) {
+      const finished = await host.exists(`${runDir}/finished`).catch(() => false);
       if (finished) {
         // No restart follows; the monitor is still running the clean-up, which persists this.
         return { ...exitedState(state, exit), RestartCount };
       }
-      return { ...state, Pid: pid, Status: "restarting", RestartCount };
+      return { ...state, Pid: 0, Status: "restarting", RestartCount };
     }
     const paused = await probe.frozen(rec.Id);
     return { ...state, Pid: pid, Status: paused ? "paused" : "running", RestartCount };
   }
   // The monitor is gone: the container has ended (or must be treated as ended).
-  const exit = await readExit(store, rec.Id);
-  const restarts = await readRestarts(runDir);
+  const exit = await readExit(store, rec.Id, host);
+  const restarts = await readRestarts(host, runDir);
   const ended: ContainerState = {
     ...exitedState(state, exit),
     RestartCount: restarts > 0 ? restarts : state.RestartCount,
   };
-  if (!exit && state.Pid > 0 && await inContainerCgroup(state.Pid, rec.Id)) {
+  if (!exit && state.Pid > 0 && await inContainerCgroup(host, state.Pid, rec.Id)) {
     // A container whose monitor was killed must not run on unsupervised. The pid is only
     // trusted while it is still in this container's cgroup: after a reboot it may be anyone's.
     try {
-      Deno.kill(state.Pid, "SIGKILL");
+      host.kill(state.Pid, "SIGKILL");
     } catch {
       // already gone
     }
   }
-  await putState(store, rec.Id, ended).catch(() => {});
+  await putState(store, rec.Id, ended, host).catch(() => {});
   return ended;
 }
 
 /** Whether `pid` is (still) a process of container `id`, judged by its cgroup. */
-async function inContainerCgroup(pid: number, id: string): Promise<boolean> {
-  const cgroups = await Deno.readTextFile(`/proc/${pid}/cgroup`).catch(() => "");
+async function inContainerCgroup(host: Host, pid: number, id: string): Promise<boolean> {
+  const cgroups = await host.readTextFile(`/proc/${pid}/cgroup`).catch(() => "");
   return cgroups.includes(`/${id}\n`) || cgroups.includes(`/${id}/`);
 }
 
 /** How many times the monitor restarted the container (0 when unknown). */
-async function readRestarts(runDir: string): Promise<number> {
-  const n = Number((await Deno.readTextFile(`${runDir}/restarts`).catch(() => "")).trim());
+async function readRestarts(host: Host, runDir: string): Promise<number> {
+  const n = Number((await host.readTextFile(`${runDir}/restarts`).catch(() => "")).trim());
   return Number.isFinite(n) && n > 0 ? n : 0;
 }
 
@@ -182,14 +200,11 @@ export async function waitMonitorDone(
   store: Store,
   rec: ContainerRecord,
   timeoutMs = 10_000,
+  host: Host = realHost,
 ): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let delay = 2;
-  while (Date.now() < deadline) {
-    const state = await getState(store, rec.Id);
-    if (!state.MonitorPid || state.MonitorStartTime === undefined) return;
-    if ((await procStartTime(state.MonitorPid)) !== state.MonitorStartTime) return;
-    await new Promise((r) => setTimeout(r, delay));
-    delay = Math.min(delay * 2, 50);
-  }
+  await waitUntil(async () => {
+    const state = await getState(store, rec.Id, host);
+    if (!state.MonitorPid || state.MonitorStartTime === undefined) return true;
+    return (await hostStartTime(host, state.MonitorPid)) !== state.MonitorStartTime;
+  }, { timeoutMs, initialDelayMs: 2, maxDelayMs: 50, clock: host });
 }

@@ -6,9 +6,11 @@
  * controller and network I/O from the container's network namespace.
  */
 import type { Store } from "../store/store.ts";
-import { CgroupManager } from "./cgroups.ts";
+import { type Host, realHost } from "../sys/host.ts";
+import { type Cgroups, detectCgroups } from "./cgroups.ts";
 import type { ContainerRecord } from "./container_store.ts";
 import { currentState } from "./state.ts";
+import { isRunning } from "./status.ts";
 
 /** One reading of one container. */
 export interface StatsSample {
@@ -45,8 +47,8 @@ export interface StatsFigures {
 const CLOCK_TICKS = 100;
 
 /** Host CPU time in ns and the number of CPUs, from /proc/stat. */
-async function hostCpu(): Promise<{ systemNs: number; onlineCpus: number }> {
-  const text = await Deno.readTextFile("/proc/stat").catch(() => "");
+async function hostCpu(host: Host): Promise<{ systemNs: number; onlineCpus: number }> {
+  const text = await readOr(host, "/proc/stat");
   let systemNs = 0, onlineCpus = 0;
   for (const line of text.split("\n")) {
     if (line.startsWith("cpu ")) {
@@ -58,21 +60,21 @@ async function hostCpu(): Promise<{ systemNs: number; onlineCpus: number }> {
 }
 
 /** MemTotal of the host, bytes. */
-async function hostMemory(): Promise<number> {
-  const text = await Deno.readTextFile("/proc/meminfo").catch(() => "");
+async function hostMemory(host: Host): Promise<number> {
+  const text = await readOr(host, "/proc/meminfo");
   const m = /^MemTotal:\s+(\d+) kB/m.exec(text);
   return m ? Number(m[1]) * 1024 : 0;
 }
 
-async function readOr(path: string): Promise<string> {
-  return await Deno.readTextFile(path).catch(() => "");
+async function readOr(host: Host, path: string): Promise<string> {
+  return await host.readTextFile(path).catch(() => "");
 }
 
 /** Inactive file cache (Docker subtracts it from the usage). */
-async function inactiveFile(dirs: string[], version: 1 | 2): Promise<number> {
+async function inactiveFile(host: Host, dirs: string[], version: 1 | 2): Promise<number> {
   for (const dir of dirs) {
     if (version === 1 && !dir.includes("/memory/")) continue;
-    const text = await readOr(`${dir}/memory.stat`);
+    const text = await readOr(host, `${dir}/memory.stat`);
     const key = version === 1 ? "total_inactive_file" : "inactive_file";
     const m = new RegExp(`^${key} (\\d+)$`, "m").exec(text);
     if (m) return Number(m[1]);
@@ -81,17 +83,17 @@ async function inactiveFile(dirs: string[], version: 1 | 2): Promise<number> {
 }
 
 /** Bytes read and written, from blkio (v1) or io.stat (v2). */
-async function blockIo(dirs: string[], version: 1 | 2): Promise<[number, number]> {
+async function blockIo(host: Host, dirs: string[], version: 1 | 2): Promise<[number, number]> {
   let read = 0, write = 0;
   for (const dir of dirs) {
     if (version === 2) {
-      for (const line of (await readOr(`${dir}/io.stat`)).split("\n")) {
+      for (const line of (await readOr(host, `${dir}/io.stat`)).split("\n")) {
         read += Number(/rbytes=(\d+)/.exec(line)?.[1] ?? 0);
         write += Number(/wbytes=(\d+)/.exec(line)?.[1] ?? 0);
       }
     } else if (dir.includes("/blkio/")) {
-      let text = await readOr(`${dir}/blkio.throttle.io_service_bytes_recursive`);
-      if (text === "") text = await readOr(`${dir}/blkio.throttle.io_service_bytes`);
+      let text = await readOr(host, `${dir}/blkio.throttle.io_service_bytes_recursive`);
+      if (text === "") text = await readOr(host, `${dir}/blkio.throttle.io_service_bytes`);
       for (const line of text.split("\n")) {
         const f = line.trim().split(/\s+/);
         if (f.length !== 3) continue;
@@ -104,9 +106,9 @@ async function blockIo(dirs: string[], version: 1 | 2): Promise<[number, number]
 }
 
 /** Received and sent bytes of the interfaces (but loopback) in the process's network namespace. */
-async function netIo(pid: number): Promise<[number, number]> {
+async function netIo(host: Host, pid: number): Promise<[number, number]> {
   let rx = 0, tx = 0;
-  for (const line of (await readOr(`/proc/${pid}/net/dev`)).split("\n")) {
+  for (const line of (await readOr(host, `/proc/${pid}/net/dev`)).split("\n")) {
     const colon = line.indexOf(":");
     if (colon < 0) continue;
     const name = line.slice(0, colon).trim();
@@ -129,13 +131,14 @@ async function netIo(pid: number): Promise<[number, number]> {
 export async function sampleStats(
   store: Store,
   rec: ContainerRecord,
-  mgr?: CgroupManager,
+  cgroups?: Cgroups,
+  host: Host = realHost,
 ): Promise<StatsSample> {
-  const host = await hostCpu();
+  const cpu = await hostCpu(host);
   const empty: StatsSample = {
     valid: false,
     cpuNs: 0,
-    ...host,
+    ...cpu,
     memUsage: 0,
     memLimit: 0,
     blkRead: 0,
@@ -144,22 +147,22 @@ export async function sampleStats(
     netTx: 0,
     pids: 0,
   };
-  const state = await currentState(store, rec);
-  if (state.Status !== "running" && state.Status !== "paused") return empty;
-  mgr ??= await CgroupManager.detect();
-  const stats = await mgr.stats(rec.Id).catch(() => undefined);
+  const state = await currentState(store, rec, host);
+  if (!isRunning(state.Status)) return empty;
+  cgroups ??= await detectCgroups(host);
+  const stats = await cgroups.stats(rec.Id).catch(() => undefined);
   if (!stats) return empty;
-  const dirs = mgr.paths(rec.Id);
-  const version = mgr.mode.version;
-  const cache = await inactiveFile(dirs, version);
-  const [blkRead, blkWrite] = await blockIo(dirs, version);
-  const [netRx, netTx] = rec.Options.network === "host" ? [0, 0] : await netIo(state.Pid);
+  const dirs = cgroups.paths(rec.Id);
+  const version = cgroups.version;
+  const cache = await inactiveFile(host, dirs, version);
+  const [blkRead, blkWrite] = await blockIo(host, dirs, version);
+  const [netRx, netTx] = rec.Options.network === "host" ? [0, 0] : await netIo(host, state.Pid);
   return {
     valid: true,
     cpuNs: stats.cpuUsageNs,
-    ...host,
+    ...cpu,
     memUsage: cache < stats.memoryUsage ? stats.memoryUsage - cache : stats.memoryUsage,
-    memLimit: stats.memoryLimit ?? await hostMemory(),
+    memLimit: stats.memoryLimit ?? await hostMemory(host),
     blkRead,
     blkWrite,
     netRx,

@@ -5,60 +5,65 @@
  */
 import { FailedPreconditionError } from "../errors.ts";
 import type { Store } from "../store/store.ts";
+import { type Host, procStartTime, realHost } from "../sys/host.ts";
+import type { Cgroups } from "./cgroups.ts";
 import { type ContainerRecord, containerRunDir, type ContainerState } from "./container_store.ts";
 import { parseSignal } from "./run_options.ts";
-import { currentState, procStartTime, waitMonitorDone } from "./state.ts";
+import { currentState, waitMonitorDone } from "./state.ts";
+import { canKill, canStop, hasEnded } from "./status.ts";
+import { waitUntil } from "./wait.ts";
 
-function sendSignal(pid: number, signal: string): void {
+/** What stopping and killing act through; the real host and its cgroups by default. */
+export interface StopEnv {
+  host?: Host;
+  /** The cgroup manager (default: detected on the host when a paused container needs a thaw). */
+  cgroups?: Cgroups;
+}
+
+function sendSignal(host: Host, pid: number, signal: string): void {
   const sig = parseSignal(signal);
+  if (pid <= 0) return; // no process (a restart's back-off): kill(0) would reach our own group
   try {
-    Deno.kill(pid, sig.name as Deno.Signal);
+    host.kill(pid, sig.name);
   } catch (err) {
     if (!(err instanceof Deno.errors.NotFound)) throw err;
   }
 }
 
-/** Waits until the container's monitor is gone (or `timeoutMs` passes); returns the final state. */
+/**
+ * Waits until the container's monitor is gone (or `timeoutMs` passes); returns the final state.
+ *
+ * @example
+ * ```ts
+ * const state = await waitForExit(store, rec, 10_000); // undefined: still running
+ * ```
+ */
 export async function waitForExit(
   store: Store,
   rec: ContainerRecord,
   timeoutMs = Infinity,
+  host: Host = realHost,
 ): Promise<ContainerState | undefined> {
-  const deadline = Date.now() + timeoutMs;
-  let delay = 5;
-  for (;;) {
-    const state = await currentState(store, rec);
-    if (state.Status === "exited" || state.Status === "created" || state.Status === "dead") {
-      await waitMonitorDone(store, rec, Math.max(0, Math.min(10_000, deadline - Date.now())));
-      return state;
-    }
-    if (Date.now() >= deadline) return undefined;
-    await new Promise((r) => setTimeout(r, Math.min(delay, Math.max(1, deadline - Date.now()))));
-    delay = Math.min(delay * 2, 100);
-  }
+  const deadline = host.now() + timeoutMs;
+  let state: ContainerState | undefined;
+  const ended = await waitUntil(async () => {
+    state = await currentState(store, rec, host);
+    return hasEnded(state.Status);
+  }, { timeoutMs, maxDelayMs: 100, clock: host });
+  if (!ended) return undefined;
+  const left = Math.max(0, Math.min(10_000, deadline - host.now()));
+  await waitMonitorDone(store, rec, left, host);
+  return state;
 }
 
 /**
  * Tells the monitor not to restart the container. The run directory may be
  * gone (run root wiped under a live container); stopping must still work.
  */
-async function markStopping(store: Store, rec: ContainerRecord): Promise<void> {
+async function markStopping(host: Host, store: Store, rec: ContainerRecord): Promise<void> {
   const dir = containerRunDir(store, rec.Id);
-  await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
-  Deno.writeTextFileSync(`${dir}/stopping`, "");
-}
-
-/** Waits for a process to disappear. */
-async function waitGone(pid: number, start: string | undefined, timeoutMs: number) {
-  const deadline = Date.now() + timeoutMs;
-  let delay = 5;
-  while (Date.now() < deadline) {
-    const now = await procStartTime(pid);
-    if (now === undefined || now !== start) return true;
-    await new Promise((r) => setTimeout(r, delay));
-    delay = Math.min(delay * 2, 100);
-  }
-  return false;
+  await host.mkdir(dir, { recursive: true, mode: 0o700 });
+  await host.writeTextFile(`${dir}/stopping`, "");
 }
 
 /**
@@ -75,25 +80,32 @@ export async function stopContainer(
   rec: ContainerRecord,
   timeoutSeconds = rec.StopTimeout,
   signal = rec.StopSignal,
+  env: StopEnv = {},
 ): Promise<ContainerState> {
-  const state = await currentState(store, rec);
-  if (state.Status !== "running" && state.Status !== "paused" && state.Status !== "restarting") {
-    return state;
+  const host = env.host ?? realHost;
+  const state = await currentState(store, rec, host);
+  if (!canStop(state.Status)) return state;
+  await markStopping(host, store, rec);
+  if (state.Status === "paused") await thawQuietly(rec.Id, host, env.cgroups);
+  const pidStart = await procStartTime(host, state.Pid);
+  if (pidStart !== undefined) {
+    sendSignal(host, state.Pid, signal);
+    const gone = await waitUntil(
+      async () => (await procStartTime(host, state.Pid)) !== pidStart,
+      { timeoutMs: timeoutSeconds * 1000, maxDelayMs: 100, clock: host },
+    );
+    if (!gone) sendSignal(host, state.Pid, "SIGKILL");
   }
-  await markStopping(store, rec);
-  if (state.Status === "paused") await thawQuietly(rec.Id);
-  const pidStart = await procStartTime(state.Pid);
-  if (pidStart !== undefined) sendSignal(state.Pid, signal);
-  if (pidStart === undefined || !(await waitGone(state.Pid, pidStart, timeoutSeconds * 1000))) {
-    if (pidStart !== undefined) sendSignal(state.Pid, "SIGKILL");
-  }
-  return (await waitForExit(store, rec, 10_000)) ?? await currentState(store, rec);
+  return (await waitForExit(store, rec, 10_000, host)) ?? await currentState(store, rec, host);
 }
 
-async function thawQuietly(id: string): Promise<void> {
-  const { CgroupManager } = await import("./cgroups.ts");
-  const mgr = await CgroupManager.detect();
-  await mgr.thaw(id).catch(() => {});
+async function thawQuietly(id: string, host: Host, cgroups?: Cgroups): Promise<void> {
+  try {
+    cgroups ??= await (await import("./cgroups.ts")).detectCgroups(host);
+    await cgroups.thaw(id);
+  } catch {
+    // not frozen after all, or no cgroup: the signal decides
+  }
 }
 
 /**
@@ -108,9 +120,11 @@ export async function killContainer(
   store: Store,
   rec: ContainerRecord,
   signal = "SIGKILL",
+  env: StopEnv = {},
 ): Promise<void> {
-  const state = await currentState(store, rec);
-  if (state.Status !== "running" && state.Status !== "paused") {
+  const host = env.host ?? realHost;
+  const state = await currentState(store, rec, host);
+  if (!canKill(state.Status)) {
     throw new FailedPreconditionError(
       `Cannot kill container: ${rec.Id}: container ${rec.Id} is not running`,
     );
@@ -118,8 +132,10 @@ export async function killContainer(
   const sig = parseSignal(signal);
   if (sig.name === "SIGKILL" || sig.name === "SIGTERM") {
     // An explicit kill is a user's stop: no restart.
-    await markStopping(store, rec);
+    await markStopping(host, store, rec);
   }
-  if (state.Status === "paused" && sig.name === "SIGKILL") await thawQuietly(rec.Id);
-  sendSignal(state.Pid, sig.name);
+  if (state.Status === "paused" && sig.name === "SIGKILL") {
+    await thawQuietly(rec.Id, host, env.cgroups);
+  }
+  sendSignal(host, state.Pid, sig.name);
 }

@@ -4,9 +4,11 @@
  */
 import { FailedPreconditionError, SkiffError } from "../errors.ts";
 import type { Store } from "../store/store.ts";
-import { CgroupManager } from "./cgroups.ts";
+import { type Host, type HostCommandResult, realHost } from "../sys/host.ts";
+import { type Cgroups, detectCgroups } from "./cgroups.ts";
 import type { ContainerRecord } from "./container_store.ts";
 import { currentState } from "./state.ts";
+import { isRunning } from "./status.ts";
 
 /** `ps` output cut into Docker's Titles and Processes. */
 export interface TopResult {
@@ -58,19 +60,21 @@ export async function topContainer(
   store: Store,
   rec: ContainerRecord,
   psArgs: string[] = [],
+  env: { host?: Host; cgroups?: Cgroups } = {},
 ): Promise<TopResult> {
-  const state = await currentState(store, rec);
-  if (state.Status !== "running" && state.Status !== "paused") {
+  const host = env.host ?? realHost;
+  const state = await currentState(store, rec, host);
+  if (!isRunning(state.Status)) {
     const err = new FailedPreconditionError(`Container ${rec.Id} is not running`);
     err.exitCode = 1;
     throw err;
   }
-  const mgr = await CgroupManager.detect();
-  const pids = await mgr.pids(rec.Id);
+  const cgroups = env.cgroups ?? await detectCgroups(host);
+  const pids = await cgroups.pids(rec.Id);
   const args = psArgs.length > 0 ? psArgs : ["-ef"];
-  let out: Deno.CommandOutput;
+  let out: HostCommandResult;
   try {
-    out = await new Deno.Command("ps", { args, stdout: "piped", stderr: "piped" }).output();
+    out = await host.run("ps", { args });
   } catch (err) {
     throw new SkiffError(`Error running ps: ${(err as Error).message}`);
   }

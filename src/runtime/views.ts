@@ -13,6 +13,7 @@ import {
   type ContainerState,
   ZERO_TIME,
 } from "./container_store.ts";
+import { isRunning } from "./status.ts";
 
 /** One row of `skiff ps`, as `docker ps --format '{{json .}}'` prints it. */
 export interface ContainerRow {
@@ -102,7 +103,7 @@ export async function inspectContainer(
     Args: rec.Args,
     State: {
       Status: state.Status,
-      Running: state.Status === "running" || state.Status === "paused",
+      Running: isRunning(state.Status),
       Paused: state.Status === "paused",
       Restarting: state.Status === "restarting",
       OOMKilled: state.OOMKilled,

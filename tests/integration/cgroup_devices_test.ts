@@ -6,7 +6,8 @@
  * devices allowed (--privileged) the disk opens.
  */
 import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/strict";
-import { CgroupManager, DenoCgroupFs } from "../../src/runtime/cgroups.ts";
+import { CgroupManager } from "../../src/runtime/cgroups.ts";
+import { realHost } from "../../src/sys/host.ts";
 import { withBusyboxStore } from "../helpers/busybox_store.ts";
 import { skipUnless } from "../helpers/requires.ts";
 
@@ -80,7 +81,7 @@ Deno.test({
   ignore: skipUnless(isRoot),
   async fn() {
     const cg = await cgroup2();
-    const mgr = new CgroupManager(new DenoCgroupFs(), {
+    const mgr = new CgroupManager(realHost, {
       version: 2,
       mountpoint: cg.mountpoint,
     }, { parent: "skiff-test-devices" });

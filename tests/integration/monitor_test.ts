@@ -593,11 +593,14 @@ Deno.test("monitor: a stopping file suppresses the restart policy", opts, async 
     c.pid = (await startMonitor(c.planPath)).pid;
     Deno.kill(c.pid, "SIGKILL"); // restarted
     let pid = c.pid;
-    for (let i = 0; i < 100 && pid === c.pid; i++) {
+    let sawNoPid = false; // in the back-off, no pid file names the dead (maybe reused) pid
+    for (let i = 0; i < 100 && (pid === c.pid || pid === 0); i++) {
       await new Promise((r) => setTimeout(r, 20));
-      pid = Number(await Deno.readTextFile(`${c.stateDir}/pid`));
+      pid = Number(await Deno.readTextFile(`${c.stateDir}/pid`).catch(() => "0"));
+      if (pid === 0) sawNoPid = true;
     }
-    assert(pid !== c.pid, "not restarted");
+    assert(pid !== c.pid && pid !== 0, "not restarted");
+    assert(sawNoPid, "the dead process's pid stayed in the pid file during the back-off");
     assertEquals(await Deno.readTextFile(`${c.stateDir}/restarts`), "1");
     c.pid = pid;
     await Deno.writeTextFile(`${c.stateDir}/stopping`, "");

@@ -132,6 +132,8 @@ async function psAs(uid: number): Promise<{ code: number; stderr: string }> {
         "SKIFF_RUNROOT",
         "-u",
         "SKIFF_ROOT",
+        "-u",
+        "DENO_COVERAGE_DIR", // deno test's coverage directory is root's only
         `HOME=${home}`,
         new URL("../../bin/skiff", import.meta.url).pathname,
         "ps",

@@ -64,3 +64,32 @@ Deno.test(
     });
   },
 );
+
+Deno.test(
+  "a --privileged container has the host's device nodes in /dev, as Docker and Podman give it",
+  opts,
+  async () => {
+    // Every block device of the host (what `ls -l /dev` shows there), by name and number.
+    const hostBlocks: string[] = [];
+    for await (const e of Deno.readDir("/dev")) {
+      const st = await Deno.lstat(`/dev/${e.name}`);
+      if (!st.isBlockDevice || st.rdev === null) continue;
+      const rdev = st.rdev;
+      hostBlocks.push(`${e.name} ${Math.floor(rdev / 256) & 0xfff}:${rdev & 0xff}`);
+    }
+    if (hostBlocks.length === 0) throw new Error("Expected a block device in the host's /dev");
+    const list = "for f in /dev/*; do [ -b $f ] && stat -c '%n %t %T' $f; done; true";
+    await withBusyboxStore(async (_store, sk) => {
+      const priv = await sk(["run", "--rm", "--privileged", "busybox", "sh", "-c", list]);
+      assertEquals(priv.code, 0, priv.stderr);
+      // stat prints major and minor in hex
+      const seen = priv.stdout.trim().split("\n").map((l) => {
+        const [path, major, minor] = l.split(" ");
+        return `${path.slice(5)} ${parseInt(major, 16)}:${parseInt(minor, 16)}`;
+      });
+      assertEquals(seen.sort(), hostBlocks.sort());
+      const plain = await sk(["run", "--rm", "busybox", "sh", "-c", list]);
+      assertEquals([plain.code, plain.stdout.trim()], [0, ""]);
+    });
+  },
+);

@@ -3,12 +3,12 @@ import {
   CgroupManager,
   type CgroupMode,
   detectCgroupMode,
-  MemoryCgroupFs,
   normalizeLimits,
   sharesToWeight,
   V1_DEVICE_RULES,
 } from "../../src/runtime/cgroups.ts";
 import { FailedPreconditionError, InvalidArgumentError } from "../../src/errors.ts";
+import { FakeHost } from "../../src/sys/fake_host.ts";
 
 const ID = "c0ffee";
 const noSleep = () => Promise.resolve();
@@ -104,10 +104,12 @@ function v1Template(dir: string): Record<string, string> {
 }
 
 function v1Setup(opts: { swap?: boolean } = {}) {
-  const fs = new MemoryCgroupFs((d) => {
-    const t = v1Template(d);
-    if (opts.swap === false) delete t["memory.memsw.limit_in_bytes"];
-    return t;
+  const fs = new FakeHost({
+    dirTemplate: (d) => {
+      const t = v1Template(d);
+      if (opts.swap === false) delete t["memory.memsw.limit_in_bytes"];
+      return t;
+    },
   });
   for (const r of V1_ROOTS) fs.addDir(r);
   fs.files.set("/sys/fs/cgroup/cpuset/cpuset.cpus", "0-3\n");
@@ -250,17 +252,18 @@ function v2Template(dir: string): Record<string, string> {
 }
 
 function v2Setup() {
-  const fs = new MemoryCgroupFs(v2Template);
+  const fs = new FakeHost({ dirTemplate: v2Template });
   fs.addDir("/sys/fs/cgroup");
   // The kernel fills a child's cgroup.controllers from its parent's subtree_control.
-  const write = fs.write.bind(fs);
-  fs.write = async (path, data) => {
-    await write(path, data);
+  const write = fs.writeTextFile.bind(fs);
+  fs.writeTextFile = async (path, data, options) => {
+    await write(path, data, options);
     if (path.endsWith("/cgroup.subtree_control")) {
       const dir = path.slice(0, path.lastIndexOf("/"));
       const enabled = data.split(" ").map((w) => w.slice(1));
-      for (const child of await fs.list(dir)) {
-        fs.files.set(`${dir}/${child}/cgroup.controllers`, enabled.join(" "));
+      for (const child of await fs.readDir(dir)) {
+        if (!child.isDirectory) continue;
+        fs.files.set(`${dir}/${child.name}/cgroup.controllers`, enabled.join(" "));
       }
       fs.files.set(path, enabled.join(" "));
     }
@@ -270,9 +273,9 @@ function v2Setup() {
     }
   };
   const mkdir = fs.mkdir.bind(fs);
-  fs.mkdir = async (path) => {
+  fs.mkdir = async (path, options) => {
     const fresh = !fs.dirs.has(path);
-    await mkdir(path);
+    await mkdir(path, options);
     const parent = path.slice(0, path.lastIndexOf("/"));
     const enabled = fs.files.get(`${parent}/cgroup.subtree_control`);
     if (fresh && enabled !== undefined) fs.files.set(`${path}/cgroup.controllers`, enabled);
@@ -355,9 +358,9 @@ Deno.test("v2 freeze, thaw, stats, oom, destroy with cgroup.kill", async () => {
 
   fs.files.set(`${dir}/cgroup.procs`, "99\n");
   assertEquals(await mgr.pids(ID), [99]);
-  const write = fs.write;
-  fs.write = async (p, d) => {
-    await write(p, d);
+  const write = fs.writeTextFile.bind(fs);
+  fs.writeTextFile = async (p, d, o) => {
+    await write(p, d, o);
     if (p === `${dir}/cgroup.kill`) fs.files.set(`${dir}/cgroup.procs`, "");
   };
   await mgr.destroy(ID, { kill: true });

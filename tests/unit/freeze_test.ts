@@ -4,9 +4,15 @@
  * go on against a live container.
  */
 import { assertEquals, assertRejects } from "../helpers/assert.ts";
-import { type FreezeControl, withFrozen } from "../../src/runtime/freeze.ts";
+import {
+  containerFreezeControl,
+  type FreezeControl,
+  withFrozen,
+} from "../../src/runtime/freeze.ts";
+import { FakeCgroups, record, runningScene, scene, store } from "./fake_runtime.ts";
+import type { ContainerStatus } from "../../src/runtime/status.ts";
 
-function fake(statuses: string[], fail: { freeze?: boolean; thaw?: boolean } = {}) {
+function fake(statuses: ContainerStatus[], fail: { freeze?: boolean; thaw?: boolean } = {}) {
   const calls: string[] = [];
   const control: FreezeControl = {
     status: () => Promise.resolve(statuses.length > 1 ? statuses.shift()! : statuses[0]),
@@ -40,7 +46,7 @@ Deno.test("a failed freeze of a running container is an error and nothing is rea
 });
 
 Deno.test("paused and stopped containers are read as they are", async () => {
-  for (const status of ["paused", "exited", "created"]) {
+  for (const status of ["paused", "exited", "created"] as const) {
     const f = fake([status]);
     assertEquals(await withFrozen(f.control, "box", f.read), 42);
     assertEquals(f.calls, ["read"]);
@@ -62,4 +68,18 @@ Deno.test("the container is thawed when the read fails; a failed thaw is reporte
   const t = fake(["running"], { thaw: true });
   const thaw = await assertRejects(() => withFrozen(t.control, "box", t.read), Error);
   assertEquals(thaw.message, "cannot unpause container box: freezer.state: EIO");
+});
+
+Deno.test("the container's control: its state and its cgroup, through the host seam", async () => {
+  const rec = record();
+  const { host } = runningScene(rec);
+  const cgroups = new FakeCgroups();
+  const control = containerFreezeControl(store, rec, { host, cgroups });
+  const read = () => Promise.resolve(cgroups.events.slice());
+  assertEquals(await withFrozen(control, rec.Name, read), [`cgroups freeze ${rec.Id}`]);
+  assertEquals(cgroups.events, [`cgroups freeze ${rec.Id}`, `cgroups thaw ${rec.Id}`]);
+  const stopped = scene(rec, { Status: "exited" }).host;
+  const none = new FakeCgroups();
+  await withFrozen(containerFreezeControl(store, rec, { host: stopped, cgroups: none }), "b", read);
+  assertEquals(none.events, []);
 });

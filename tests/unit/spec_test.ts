@@ -6,6 +6,7 @@ import {
   type ContainerConfigInput,
   DEFAULT_DEVICES,
   findInitBinary,
+  type ImageRuntimeConfig,
   MASKED_PATHS,
   mergeEnv,
   READONLY_PATHS,
@@ -13,6 +14,7 @@ import {
   userSpec,
 } from "../../src/runtime/spec.ts";
 import { defaultRunOptions, type RunOptions } from "../../src/runtime/run_options.ts";
+import { deriveContainer } from "../../src/runtime/create.ts";
 import { parseMountFlag, parseTmpfsFlag, parseVolumeFlag } from "../../src/runtime/mounts.ts";
 import { CAPABILITIES, DEFAULT_CAPABILITIES } from "../../src/runtime/capabilities.ts";
 import { evaluateSeccomp, type SeccompFilter } from "../../src/runtime/seccomp_profile.ts";
@@ -21,14 +23,23 @@ import { FailedPreconditionError, InvalidArgumentError } from "../../src/errors.
 const ID = "0123456789abcdef".repeat(4);
 const ctx = { cwd: "/", exists: () => true };
 
+const IMAGE: ImageRuntimeConfig = {
+  Env: ["PATH=/usr/bin:/bin", "LANG=C"],
+  Cmd: ["sh"],
+  WorkingDir: "",
+};
+
+/** The spec input for a container created from `image` with `options` (create decides first). */
 function input(
   options: Partial<RunOptions> = {},
   extra: Partial<ContainerConfigInput> = {},
+  image: ImageRuntimeConfig = IMAGE,
 ): ContainerConfigInput {
+  const o = { ...defaultRunOptions(), ...options };
   return {
     id: ID,
-    image: { Env: ["PATH=/usr/bin:/bin", "LANG=C"], Cmd: ["sh"], WorkingDir: "" },
-    options: { ...defaultRunOptions(), ...options },
+    container: deriveContainer(ID, image, o),
+    options: o,
     layers: ["/l/top", "/l/base"],
     bundle: {
       upper: "/c/upper",
@@ -68,7 +79,7 @@ Deno.test("env: image env then -e by key, default PATH, HOSTNAME, TERM with tty,
     "X=1",
     "HOME=/root",
   ]);
-  const bare = buildContainerConfig({ ...input({ env: ["HOME=/x"] }), image: { Cmd: ["sh"] } });
+  const bare = buildContainerConfig(input({ env: ["HOME=/x"] }, {}, { Cmd: ["sh"] }));
   assertEquals(bare.plan.process.env, [
     "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
     "HOSTNAME=0123456789ab",
@@ -102,8 +113,7 @@ Deno.test("hostname, workdir, user spec, stop signal", () => {
   assertEquals(build({ network: "host" }, { hostHostname: "box" }).plan.hostname, "box");
   assertEquals(build({ workdir: "/srv/app/" }).plan.process.cwd, "/srv/app");
   assertEquals(
-    buildContainerConfig({ ...input(), image: { Cmd: ["sh"], WorkingDir: "app" } }).plan.process
-      .cwd,
+    buildContainerConfig(input({}, {}, { Cmd: ["sh"], WorkingDir: "app" })).plan.process.cwd,
     "/app",
   );
   assertError(
@@ -112,7 +122,7 @@ Deno.test("hostname, workdir, user spec, stop signal", () => {
     "the working directory 'rel' is invalid, it needs to be an absolute path",
   );
   assertEquals(build({ stopSignal: "9" }).plan.state.stopSignal, "SIGKILL");
-  const img = buildContainerConfig({ ...input(), image: { Cmd: ["sh"], StopSignal: "SIGQUIT" } });
+  const img = buildContainerConfig(input({}, {}, { Cmd: ["sh"], StopSignal: "SIGQUIT" }));
   assertEquals(img.plan.state.stopSignal, "SIGQUIT");
   assertEquals(userSpec({ User: "nginx" }, defaultRunOptions()), "nginx");
   assertEquals(userSpec({ User: "nginx" }, { ...defaultRunOptions(), user: "1:2" }), "1:2");

@@ -1,0 +1,122 @@
+/**
+ * Creating a container: the image found locally or pulled as the pull policy says, the run
+ * options checked, then the container record written by the runtime. `ensureImage` is also
+ * what a build step uses for its base image.
+ *
+ * @module
+ */
+import { NotFoundError } from "../errors.ts";
+import { openStore, type Store } from "../store/store.ts";
+import type { ImageRecord } from "../store/images.ts";
+import { resolveLocalImage } from "../image/resolve.ts";
+import type { Progress } from "../image/progress.ts";
+import type { PullRegistryFactory } from "./image_pull.ts";
+import { type ContainerRecord, validateName } from "../runtime/container_store.ts";
+import { checkRunOptions, createContainer as createRecord } from "../runtime/create.ts";
+import type { RunOptions } from "../runtime/run_options.ts";
+import type { StoreOptions } from "./engine_types.ts";
+
+/** When to pull: `missing` (default), `always`, or `never`. */
+export type PullPolicy = "always" | "missing" | "never";
+
+/** How an image is found or fetched. */
+export interface ImagePullOptions {
+  /** The pull policy as given (checked here). */
+  pull?: string;
+  /** `os/arch[/variant]` to pull. */
+  platform?: string;
+  /** Verify TLS certificates (default true). */
+  tlsVerify?: boolean;
+}
+
+/** What the caller learns while an image is pulled. */
+export interface PullEvents {
+  /** A pull of `name` begins (it is not local); returns where its progress goes. */
+  pulling(name: string): Progress | Promise<Progress>;
+}
+
+/**
+ * Checks a pull policy.
+ *
+ * @example
+ * ```ts ignore
+ * parsePullPolicy("always"); // "always"
+ * ```
+ */
+export function parsePullPolicy(policy = "missing"): PullPolicy {
+  if (policy !== "always" && policy !== "missing" && policy !== "never") {
+    throw new Error(`invalid pull policy "${policy}": expected always, missing or never`);
+  }
+  return policy;
+}
+
+/**
+ * Finds the image locally, pulling it as the policy says (missing by default) from the first
+ * registry that has it; `connect` replaces the registry client (tests). Also what a build step
+ * calls for its base image.
+ *
+ * @example
+ * ```ts ignore
+ * const image = await ensureImage(store, "busybox", { pull: "missing" }, { pulling: () => quietProgress() });
+ * ```
+ */
+export async function ensureImage(
+  store: Store,
+  name: string,
+  opts: ImagePullOptions,
+  events: PullEvents,
+  connect?: PullRegistryFactory,
+): Promise<ImageRecord> {
+  const policy = parsePullPolicy(opts.pull);
+  if (policy !== "always") {
+    try {
+      return (await resolveLocalImage(store, name)).record;
+    } catch (err) {
+      if (!(err instanceof NotFoundError) || policy === "never") throw err;
+    }
+  }
+  // Registry code is loaded only now, so that a run of a local image does not pay for it.
+  const { pullFirstFound } = await import("./image_pull.ts");
+  const { parsePlatform } = await import("../image/platform.ts");
+  const platform = opts.platform ? parsePlatform(opts.platform) : undefined;
+  const pullOpts = { platform, tlsVerify: opts.tlsVerify };
+  const begin = () => events.pulling(name);
+  return (await pullFirstFound(store, name, pullOpts, begin, connect)).result.record;
+}
+
+/** Everything `create` needs: plain data, as the CLI and the API socket both give it. */
+export interface CreateRequest extends ImagePullOptions {
+  /** The image as the user named it. */
+  image: string;
+  /** The container's name (a random one if unset). */
+  name?: string;
+  options: RunOptions;
+}
+
+/** A container create wrote, and the store it is in. */
+export interface CreatedRecord {
+  store: Store;
+  rec: ContainerRecord;
+}
+
+/**
+ * Creates a container: the options are checked before any image is pulled or anything is
+ * written, then the image is found or pulled, then the record is written.
+ *
+ * @example
+ * ```ts ignore
+ * const { store, rec } = await createContainer({}, { image: "busybox", options }, events);
+ * ```
+ */
+export async function createContainer(
+  where: StoreOptions,
+  req: CreateRequest,
+  events: PullEvents,
+): Promise<CreatedRecord> {
+  parsePullPolicy(req.pull);
+  checkRunOptions(req.options);
+  if (req.name) validateName(req.name);
+  const store = await openStore(where);
+  const image = await ensureImage(store, req.image, req, events);
+  return { store, rec: await createRecord(store, image, req.image, req.options, req.name) };
+}

@@ -1,0 +1,30 @@
+/**
+ * `exec`: run a process in a running container and give its exit code.
+ *
+ * @module
+ */
+import { openStore } from "../store/store.ts";
+import type { StoreOptions } from "./engine_types.ts";
+import { findContainer } from "../runtime/container_store.ts";
+import { execContainer, type ExecRequest } from "../runtime/exec.ts";
+
+export type { ExecRequest };
+
+/**
+ * Runs `req` in the named container; resolves with the process's exit code (0 when detached).
+ *
+ * @example
+ * ```ts ignore
+ * const code = await execInContainer({}, "web", { cmd: ["hostname"], detach: false,
+ *   interactive: false, tty: false, env: [], privileged: false });
+ * ```
+ */
+export async function execInContainer(
+  where: StoreOptions,
+  name: string,
+  req: ExecRequest,
+): Promise<number> {
+  const store = await openStore(where);
+  const rec = await findContainer(store, name);
+  return await execContainer(store, rec, req);
+}

@@ -1,0 +1,68 @@
+/**
+ * `container inspect` and `inspect`: Docker's JSON object for each named container (with the
+ * writable layer's size on request) or, for `inspect`, the image a name finds instead; one report
+ * per name.
+ *
+ * @module
+ */
+import { NotFoundError } from "../errors.ts";
+import { openStore } from "../store/store.ts";
+import { getImage } from "../store/images.ts";
+import { findContainer } from "../runtime/container_store.ts";
+import { currentState } from "../runtime/state.ts";
+import { inspectContainer } from "../runtime/views.ts";
+import { writableLayerSize } from "../runtime/size.ts";
+import { eachTarget, type StoreOptions, type TargetReport } from "./engine_types.ts";
+import { inspectImages } from "./image_inspect.ts";
+
+/**
+ * Inspects each named container; with `size`, adds `SizeRw` (the writable layer) and
+ * `SizeRootFs` (with the image).
+ *
+ * @example
+ * ```ts ignore
+ * const [web] = await inspectContainers({}, ["web"], { size: false }); // web.ok && web.value.Id
+ * ```
+ */
+export async function inspectContainers(
+  where: StoreOptions,
+  names: readonly string[],
+  opts: { size?: boolean } = {},
+): Promise<TargetReport<Record<string, unknown>>[]> {
+  const store = await openStore(where);
+  return await eachTarget(names, async (name) => {
+    const rec = await findContainer(store, name);
+    const obj = await inspectContainer(store, rec, await currentState(store, rec));
+    if (opts.size) {
+      const rw = await writableLayerSize(store, rec.Id);
+      const image = await getImage(store, rec.Image).catch(() => undefined);
+      obj.SizeRw = rw;
+      obj.SizeRootFs = rw + (image?.size ?? 0);
+    }
+    return obj;
+  });
+}
+
+/**
+ * `inspect` without a type: for each name, the container it names, else the image, else
+ * Docker's "No such object" error.
+ *
+ * @example
+ * ```ts ignore
+ * const [r] = await inspectObjects({}, ["busybox"]); // the image, unless a container is named so
+ * ```
+ */
+export async function inspectObjects(
+  where: StoreOptions,
+  names: readonly string[],
+): Promise<TargetReport<unknown>[]> {
+  return await eachTarget(names, async (name) => {
+    const [container] = await inspectContainers(where, [name]);
+    if (container.ok) return container.value;
+    if (!(container.error instanceof NotFoundError)) throw container.error;
+    const [image] = await inspectImages(where, [name]);
+    if (image.ok) return image.value;
+    if (image.error instanceof NotFoundError) throw new NotFoundError(`No such object: ${name}`);
+    throw image.error;
+  });
+}

@@ -1,0 +1,216 @@
+/**
+ * The lifecycle verbs over several containers: start, stop, restart, kill, wait, pause,
+ * unpause and rm, and the clean-up a monitor runs after its container exited. Each takes names
+ * and plain options and returns one report per name.
+ *
+ * @module
+ */
+import { FailedPreconditionError } from "../errors.ts";
+import { openStore, type Store } from "../store/store.ts";
+import { type ContainerRecord, findContainer, getContainer } from "../runtime/container_store.ts";
+import { parseSignal } from "../runtime/run_options.ts";
+import { startContainer } from "../runtime/start.ts";
+import { killContainer, stopContainer, waitForExit } from "../runtime/stop.ts";
+import { cleanupContainer, removeContainer } from "../runtime/remove.ts";
+import { currentState } from "../runtime/state.ts";
+import { CgroupManager } from "../runtime/cgroups.ts";
+import type { StoreOptions } from "./engine_types.ts";
+import { eachContainer, type OnReport, type TargetReport } from "./container_targets.ts";
+
+/** Options of stop and restart: the container's own stop timeout and signal unless given. */
+export interface StopOptions {
+  /** Seconds before SIGKILL. */
+  timeout?: number;
+  /** Signal name or number ("SIGINT", "2"). */
+  signal?: string;
+}
+
+/**
+ * Starts each container (already running ones are left as they are).
+ *
+ * @example
+ * ```ts ignore
+ * await startContainers({}, ["web"]);
+ * ```
+ */
+export function startContainers(
+  where: StoreOptions,
+  names: readonly string[],
+  onReport?: OnReport<void>,
+): Promise<TargetReport<void>[]> {
+  return eachContainer(where, names, async (store, rec) => {
+    await startContainer(store, rec);
+  }, onReport);
+}
+
+function stopper(opts: StopOptions): (store: Store, rec: ContainerRecord) => Promise<void> {
+  // A bad signal is refused before any container is touched.
+  const signal = opts.signal ? parseSignal(opts.signal).name : undefined;
+  return async (store, rec) => {
+    await stopContainer(store, rec, opts.timeout ?? rec.StopTimeout, signal ?? rec.StopSignal);
+  };
+}
+
+/**
+ * Stops each container: its stop signal, then SIGKILL after the timeout.
+ *
+ * @example
+ * ```ts ignore
+ * await stopContainers({}, ["web"], { timeout: 1 });
+ * ```
+ */
+export function stopContainers(
+  where: StoreOptions,
+  names: readonly string[],
+  opts: StopOptions,
+  onReport?: OnReport<void>,
+): Promise<TargetReport<void>[]> {
+  return eachContainer(where, names, stopper(opts), onReport);
+}
+
+/**
+ * Stops then starts each container.
+ *
+ * @example
+ * ```ts ignore
+ * await restartContainers({}, ["web"], {});
+ * ```
+ */
+export function restartContainers(
+  where: StoreOptions,
+  names: readonly string[],
+  opts: StopOptions,
+  onReport?: OnReport<void>,
+): Promise<TargetReport<void>[]> {
+  const stop = stopper(opts);
+  return eachContainer(where, names, async (store, rec) => {
+    await stop(store, rec);
+    await startContainer(store, rec);
+  }, onReport);
+}
+
+/**
+ * Sends a signal (SIGKILL unless given) to each running container.
+ *
+ * @example
+ * ```ts ignore
+ * await killContainers({}, ["web"], "HUP");
+ * ```
+ */
+export function killContainers(
+  where: StoreOptions,
+  names: readonly string[],
+  signal = "KILL",
+  onReport?: OnReport<void>,
+): Promise<TargetReport<void>[]> {
+  const sig = parseSignal(signal).name;
+  return eachContainer(where, names, (store, rec) => killContainer(store, rec, sig), onReport);
+}
+
+/**
+ * Waits for each container to stop; the value is its exit code (-1 if unknown).
+ *
+ * @example
+ * ```ts ignore
+ * const [r] = await waitContainers({}, ["web"]); // r.ok && r.value === 0
+ * ```
+ */
+export function waitContainers(
+  where: StoreOptions,
+  names: readonly string[],
+  onReport?: OnReport<number>,
+): Promise<TargetReport<number>[]> {
+  return eachContainer(where, names, async (store, rec) => {
+    const state = await waitForExit(store, rec);
+    return state?.ExitCode ?? -1;
+  }, onReport);
+}
+
+/** Options of rm. */
+export interface RemoveContainersOptions {
+  /** Kill running containers first. */
+  force: boolean;
+  /** Remove their anonymous volumes too. */
+  volumes: boolean;
+}
+
+/**
+ * Removes each container.
+ *
+ * @example
+ * ```ts ignore
+ * await removeContainers({}, ["web"], { force: true, volumes: false });
+ * ```
+ */
+export function removeContainers(
+  where: StoreOptions,
+  names: readonly string[],
+  opts: RemoveContainersOptions,
+  onReport?: OnReport<void>,
+): Promise<TargetReport<void>[]> {
+  return eachContainer(where, names, (store, rec) => removeContainer(store, rec, opts), onReport);
+}
+
+/**
+ * Freezes every process of each running container.
+ *
+ * @example
+ * ```ts ignore
+ * await pauseContainers({}, ["web"]);
+ * ```
+ */
+export async function pauseContainers(
+  where: StoreOptions,
+  names: readonly string[],
+  onReport?: OnReport<void>,
+): Promise<TargetReport<void>[]> {
+  const mgr = await CgroupManager.detect();
+  return await eachContainer(where, names, async (store, rec) => {
+    const state = await currentState(store, rec);
+    if (state.Status === "paused") {
+      throw new FailedPreconditionError(`Container ${rec.Id} is already paused`);
+    }
+    if (state.Status !== "running") {
+      throw new FailedPreconditionError(`Container ${rec.Id} is not running`);
+    }
+    await mgr.freeze(rec.Id);
+  }, onReport);
+}
+
+/**
+ * Thaws each paused container.
+ *
+ * @example
+ * ```ts ignore
+ * await unpauseContainers({}, ["web"]);
+ * ```
+ */
+export async function unpauseContainers(
+  where: StoreOptions,
+  names: readonly string[],
+  onReport?: OnReport<void>,
+): Promise<TargetReport<void>[]> {
+  const mgr = await CgroupManager.detect();
+  return await eachContainer(where, names, async (store, rec) => {
+    const state = await currentState(store, rec);
+    if (state.Status !== "paused") {
+      throw new FailedPreconditionError(`Container ${rec.Id} is not paused`);
+    }
+    await mgr.thaw(rec.Id);
+  }, onReport);
+}
+
+/**
+ * `container cleanup ID`: records the exit and frees the container's resources, for a container
+ * whose monitor was killed before it could (harmless when the monitor already did it).
+ *
+ * @example
+ * ```ts ignore
+ * await cleanupAfterExit({}, id);
+ * ```
+ */
+export async function cleanupAfterExit(where: StoreOptions, id: string): Promise<void> {
+  const store = await openStore(where);
+  const rec = await getContainer(store, id) ?? await findContainer(store, id);
+  await cleanupContainer(store, rec);
+}

@@ -1,0 +1,103 @@
+/**
+ * `logs`: a container's output from its log file, as `docker logs` shows it, once or followed
+ * until the container stops.
+ *
+ * @module
+ */
+import { InvalidArgumentError } from "../errors.ts";
+import { parseTimestamp } from "../units.ts";
+import { openStore } from "../store/store.ts";
+import { containerDir, findContainer } from "../runtime/container_store.ts";
+import { type LogOptions, renderLog } from "../runtime/logs.ts";
+import { currentState } from "../runtime/state.ts";
+import { isSupervised } from "../runtime/status.ts";
+import type { StoreOptions } from "./engine_types.ts";
+
+/** What `logs` was asked for, as given. */
+export interface LogsRequest {
+  /** A number of lines from the end, or "all" (default). */
+  tail?: string;
+  /** Docker timestamps or relative durations ("42m"). */
+  since?: string;
+  until?: string;
+  timestamps: boolean;
+  /** Keep reading until the container stops. */
+  follow: boolean;
+}
+
+/** Where the output goes, in order. */
+export type LogSink = (stream: "stdout" | "stderr", text: string) => Promise<void>;
+
+function logOptions(req: LogsRequest): LogOptions {
+  const tail = req.tail ?? "all";
+  if (tail !== "all" && !/^-?\d+$/.test(tail)) {
+    throw new InvalidArgumentError(`invalid value for "tail": "${tail}"`);
+  }
+  return {
+    tail: tail === "all" ? undefined : Number(tail),
+    since: req.since ? parseTimestamp(req.since) : undefined,
+    until: req.until ? parseTimestamp(req.until) : undefined,
+    timestamps: req.timestamps,
+  };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Sends the named container's log to `sink`, record by record; with `follow`, waits for more
+ * until the container is no longer running. A container without a log has nothing to send.
+ *
+ * @example
+ * ```ts ignore
+ * await containerLogs({}, "web", { timestamps: false, follow: false }, (s, t) => write(s, t));
+ * ```
+ */
+export async function containerLogs(
+  where: StoreOptions,
+  name: string,
+  req: LogsRequest,
+  sink: LogSink,
+): Promise<void> {
+  const store = await openStore(where);
+  const rec = await findContainer(store, name);
+  const opts = logOptions(req);
+  const file = await Deno.open(`${containerDir(store, rec.Id)}/ctr.log`).catch(() => undefined);
+  if (!file) return;
+  let pending = "";
+  let first = true;
+  const emit = async (text: string, final: boolean) => {
+    const upto = final ? text.length : text.lastIndexOf("\n") + 1;
+    pending = text.slice(upto);
+    const chunks = renderLog(text.slice(0, upto), first ? opts : { ...opts, tail: undefined });
+    first = false;
+    for (const c of chunks) await sink(c.stream, c.text);
+  };
+  const decoder = new TextDecoder();
+  const buf = new Uint8Array(1 << 16);
+  try {
+    let text = "";
+    for (;;) {
+      const n = await file.read(buf);
+      if (n === null) break;
+      text += decoder.decode(buf.subarray(0, n), { stream: true });
+    }
+    await emit(text, !req.follow);
+    while (req.follow) {
+      const n = await file.read(buf);
+      if (n !== null) {
+        await emit(pending + decoder.decode(buf.subarray(0, n), { stream: true }), false);
+        continue;
+      }
+      if (!isSupervised((await currentState(store, rec)).Status)) {
+        // One more read catches the last lines written before the exit.
+        const m = await file.read(buf);
+        if (m !== null) pending += decoder.decode(buf.subarray(0, m));
+        await emit(pending, true);
+        break;
+      }
+      await sleep(100);
+    }
+  } finally {
+    file.close();
+  }
+}

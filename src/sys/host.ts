@@ -1,0 +1,388 @@
+/**
+ * The host seam: everything the runtime asks of the machine it runs on (files and
+ * directories, /proc, signals, processes, the clock, the C library) behind one interface.
+ * {@link DenoHost} is the real one; a recording fake (`src/sys/fake_host.ts`) stands in
+ * for it in unit tests, so lifecycle logic is tested without root.
+ *
+ * Errors keep Deno's kinds: a missing path rejects with `Deno.errors.NotFound`, an existing
+ * one (with `createNew`) with `Deno.errors.AlreadyExists`, a busy directory (a cgroup that
+ * still has processes) with `Deno.errors.Busy`, and a signal to a process that is gone
+ * throws `Deno.errors.NotFound`.
+ */
+import { writeFileAtomic } from "./atomic.ts";
+import type { DeviceRule } from "./cgroup_devices.ts";
+import { withLock } from "./lock.ts";
+
+/** What `lstat` tells about a path. */
+export interface HostFileInfo {
+  isFile: boolean;
+  isDirectory: boolean;
+  isSymlink: boolean;
+  /** Modification time, ms since the epoch (undefined when the file system has none). */
+  mtimeMs?: number;
+}
+
+/** One directory entry. */
+export interface HostDirEntry {
+  name: string;
+  isFile: boolean;
+  isDirectory: boolean;
+  isSymlink: boolean;
+}
+
+/** How a spawned process's stdio is connected. */
+export type HostStdio = "null" | "piped" | "inherit";
+
+/** A process to run. */
+export interface HostCommand {
+  args: string[];
+  /** Added to the inherited environment. */
+  env?: Record<string, string>;
+  stdin?: HostStdio;
+  /** Default "piped". */
+  stdout?: HostStdio;
+  /** Default "piped". */
+  stderr?: HostStdio;
+}
+
+/** How a process ended, with its piped output (empty when not piped). */
+export interface HostCommandResult {
+  code: number;
+  success: boolean;
+  /** The signal that killed it ("SIGKILL"), or null. */
+  signal: string | null;
+  stdout: Uint8Array;
+  stderr: Uint8Array;
+}
+
+/** The host as the runtime sees it. */
+export interface Host {
+  // ---- files and directories (absolute paths) ----
+  /** Reads a whole text file (also /proc and cgroup files). */
+  readTextFile(path: string): Promise<string>;
+  /**
+   * Writes a text file in one write. `create: false` writes only an existing file (a
+   * cgroup knob); `createNew` fails when the file exists (a name reservation).
+   */
+  writeTextFile(
+    path: string,
+    data: string,
+    options?: { mode?: number; create?: boolean; createNew?: boolean },
+  ): Promise<void>;
+  /** Writes a file so that readers see the old or the new content, never a part. */
+  writeFileAtomic(path: string, data: string, mode?: number): Promise<void>;
+  /** Creates a directory; `recursive` also creates parents and accepts an existing one. */
+  mkdir(path: string, options?: { recursive?: boolean; mode?: number }): Promise<void>;
+  /** Removes a file or an empty directory, or with `recursive` a whole tree. */
+  remove(path: string, options?: { recursive?: boolean }): Promise<void>;
+  /** Renames (atomically replaces) a path. */
+  rename(from: string, to: string): Promise<void>;
+  /** Facts about the path itself (a symlink is not followed). */
+  lstat(path: string): Promise<HostFileInfo>;
+  /** Whether the path exists (following symlinks: a dangling one does not). */
+  exists(path: string): Promise<boolean>;
+  /** The entries of a directory. */
+  readDir(path: string): Promise<HostDirEntry[]>;
+  /** Creates an empty file with a unique name in `dir` (default: the system's). */
+  makeTempFile(options?: { dir?: string; prefix?: string }): Promise<string>;
+  /** Runs `fn` while holding the exclusive lock file at `path`. */
+  withLock<T>(path: string, fn: () => Promise<T>): Promise<T>;
+
+  // ---- processes ----
+  /** Sends a signal ("SIGTERM") to a process; throws Deno.errors.NotFound when it is gone. */
+  kill(pid: number, signal: string): void;
+  /** Runs a program to its end. */
+  run(program: string, command: HostCommand): Promise<HostCommandResult>;
+
+  // ---- the kernel and the clock ----
+  /** The kernel release ("6.1.0-18-amd64"). */
+  osRelease(): string;
+  /** The host's name. */
+  hostname(): string;
+  /** The effective user id of this process. */
+  uid(): number;
+  /** Milliseconds since the epoch. */
+  now(): number;
+  /** Resolves after `ms` milliseconds. */
+  sleep(ms: number): Promise<void>;
+
+  // ---- the C library ----
+  /** Creates a device node, FIFO or whiteout at `path` (never following a final symlink). */
+  mknod(path: string, mode: number, major: number, minor: number): Promise<void>;
+  /** Changes the owner of `path` itself. */
+  lchown(path: string, uid: number, gid: number): Promise<void>;
+  /** Makes `rules` the device rules of a v2 cgroup directory (an eBPF program). */
+  attachDeviceFilter(dir: string, rules: readonly DeviceRule[]): Promise<void>;
+  /**
+   * The device nodes under `dir`, recursively, as a privileged container gets them (runc's
+   * rule): not under pts, shm, fd or mqueue, and not the console or ptmx, which the
+   * container's own pty provides.
+   */
+  deviceNodes(dir: string): Promise<HostDevice[]>;
+}
+
+/** A character or block device node of the host. */
+export interface HostDevice {
+  path: string;
+  type: "c" | "b";
+  major: number;
+  minor: number;
+  /** Permission bits. */
+  mode: number;
+  uid: number;
+  gid: number;
+}
+
+/** Directories and nodes under /dev a privileged container does not take from the host. */
+const SKIPPED_DEVICE_DIRS = new Set(["pts", "shm", "fd", "mqueue", ".lxc", ".lxd-mounts", ".udev"]);
+const SKIPPED_DEVICE_NODES = new Set(["console", "ptmx"]);
+
+/**
+ * Reads a JSON file through the host; undefined when it does not exist.
+ *
+ * @example
+ * ```ts
+ * const state = await readJsonFile<{ Status: string }>(host, `${dir}/state.json`);
+ * ```
+ */
+export async function readJsonFile<T>(host: Host, path: string): Promise<T | undefined> {
+  let text: string;
+  try {
+    text = await host.readTextFile(path);
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) return undefined;
+    throw err;
+  }
+  return JSON.parse(text) as T;
+}
+
+/**
+ * Reads a text file through the host; `fallback` when it cannot be read.
+ *
+ * @example
+ * ```ts
+ * const limits = await readTextOr(host, "/proc/self/limits", "");
+ * ```
+ */
+export function readTextOr(host: Host, path: string, fallback: string): Promise<string> {
+  return host.readTextFile(path).catch(() => fallback);
+}
+
+/**
+ * The start time of a process (field 22 of /proc/PID/stat), which tells it from a later
+ * process that reuses its pid; undefined when it does not exist or is a zombie.
+ *
+ * @example
+ * ```ts
+ * const start = await procStartTime(host, pid);
+ * ```
+ */
+export async function procStartTime(host: Host, pid: number): Promise<string | undefined> {
+  if (!pid) return undefined;
+  let stat: string;
+  try {
+    stat = await host.readTextFile(`/proc/${pid}/stat`);
+  } catch {
+    return undefined;
+  }
+  // The command name may contain spaces and parentheses: split after the last ')'.
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  if (fields[0] === "Z") return undefined; // a zombie is as good as gone
+  return fields[19];
+}
+
+/** Deno's errors for EBUSY carry only a code: give them the Busy class. */
+function busy(err: unknown): unknown {
+  if ((err as { code?: string }).code === "EBUSY") {
+    return new Deno.errors.Busy((err as Error).message, { cause: err });
+  }
+  return err;
+}
+
+/**
+ * The real host: Deno's APIs and libskiff. Small writes are synchronous on purpose:
+ * Deno's first async writeFile costs ~5 ms of set-up that every command would pay.
+ *
+ * @example
+ * ```ts
+ * const text = await realHost.readTextFile("/proc/self/mountinfo");
+ * ```
+ */
+export class DenoHost implements Host {
+  /** Reads a whole text file. */
+  readTextFile(path: string): Promise<string> {
+    return Deno.readTextFile(path);
+  }
+  /** One synchronous write. */
+  writeTextFile(
+    path: string,
+    data: string,
+    options: { mode?: number; create?: boolean; createNew?: boolean } = {},
+  ): Promise<void> {
+    try {
+      Deno.writeTextFileSync(path, data, options);
+      return Promise.resolve();
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+  /** Temporary file, then rename. */
+  writeFileAtomic(path: string, data: string, mode?: number): Promise<void> {
+    return writeFileAtomic(path, data, mode);
+  }
+  /** mkdir (-p with `recursive`). */
+  mkdir(path: string, options?: { recursive?: boolean; mode?: number }): Promise<void> {
+    return Deno.mkdir(path, options);
+  }
+  /** rm, rmdir or rm -r. */
+  async remove(path: string, options?: { recursive?: boolean }): Promise<void> {
+    try {
+      await Deno.remove(path, options);
+    } catch (err) {
+      throw busy(err);
+    }
+  }
+  /** rename(2). */
+  rename(from: string, to: string): Promise<void> {
+    return Deno.rename(from, to);
+  }
+  /** lstat(2) (synchronous: one system call). */
+  lstat(path: string): Promise<HostFileInfo> {
+    try {
+      const i = Deno.lstatSync(path);
+      return Promise.resolve({
+        isFile: i.isFile,
+        isDirectory: i.isDirectory,
+        isSymlink: i.isSymlink,
+        mtimeMs: i.mtime?.getTime(),
+      });
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+  /** Whether stat succeeds. */
+  exists(path: string): Promise<boolean> {
+    try {
+      Deno.statSync(path);
+      return Promise.resolve(true);
+    } catch (err) {
+      if (err instanceof Deno.errors.NotFound) return Promise.resolve(false);
+      return Promise.reject(err);
+    }
+  }
+  /** The directory's entries. */
+  async readDir(path: string): Promise<HostDirEntry[]> {
+    const out: HostDirEntry[] = [];
+    for await (const e of Deno.readDir(path)) {
+      out.push({
+        name: e.name,
+        isFile: e.isFile,
+        isDirectory: e.isDirectory,
+        isSymlink: e.isSymlink,
+      });
+    }
+    return out;
+  }
+  /** mkstemp. */
+  makeTempFile(options?: { dir?: string; prefix?: string }): Promise<string> {
+    return Deno.makeTempFile(options);
+  }
+  /** flock on a lock file that records its holder. */
+  withLock<T>(path: string, fn: () => Promise<T>): Promise<T> {
+    return withLock(path, fn);
+  }
+  /** kill(2). */
+  kill(pid: number, signal: string): void {
+    Deno.kill(pid, signal as Deno.Signal);
+  }
+  /** Runs a program: collects piped output, or waits for its status with inherited stdio. */
+  async run(program: string, command: HostCommand): Promise<HostCommandResult> {
+    const stdout = command.stdout ?? "piped", stderr = command.stderr ?? "piped";
+    const cmd = new Deno.Command(program, {
+      args: command.args,
+      env: command.env,
+      stdin: command.stdin ?? "null",
+      stdout,
+      stderr,
+    });
+    if (stdout === "piped" || stderr === "piped") {
+      const out = await cmd.output();
+      return {
+        code: out.code,
+        success: out.success,
+        signal: out.signal,
+        stdout: stdout === "piped" ? out.stdout : new Uint8Array(),
+        stderr: stderr === "piped" ? out.stderr : new Uint8Array(),
+      };
+    }
+    const status = await cmd.spawn().status;
+    const empty = new Uint8Array();
+    return {
+      code: status.code,
+      success: status.success,
+      signal: status.signal,
+      stdout: empty,
+      stderr: empty,
+    };
+  }
+  /** uname -r. */
+  osRelease(): string {
+    return Deno.osRelease();
+  }
+  /** uname -n. */
+  hostname(): string {
+    return Deno.hostname();
+  }
+  /** getuid(2); -1 where the platform has none. */
+  uid(): number {
+    return Deno.uid() ?? -1;
+  }
+  /** Date.now(). */
+  now(): number {
+    return Date.now();
+  }
+  /** setTimeout. */
+  sleep(ms: number): Promise<void> {
+    return new Promise((r) => setTimeout(r, ms));
+  }
+  /** skiff_mknod (libskiff is loaded on first use). */
+  async mknod(path: string, mode: number, major: number, minor: number): Promise<void> {
+    (await import("./fs.ts")).mknod(path, mode, major, minor);
+  }
+  /** skiff_lchown. */
+  async lchown(path: string, uid: number, gid: number): Promise<void> {
+    (await import("./fs.ts")).lchown(path, uid, gid);
+  }
+  /** Walks `dir` with lstat; the device number is split as the kernel's new encoding says. */
+  async deviceNodes(dir: string): Promise<HostDevice[]> {
+    const found: HostDevice[] = [];
+    for await (const e of Deno.readDir(dir)) {
+      const path = `${dir}/${e.name}`;
+      if (e.isDirectory) {
+        if (!SKIPPED_DEVICE_DIRS.has(e.name)) found.push(...await this.deviceNodes(path));
+        continue;
+      }
+      if (e.isSymlink || SKIPPED_DEVICE_NODES.has(e.name)) continue;
+      const st = await Deno.lstat(path).catch(() => undefined);
+      if (!st || (!st.isCharDevice && !st.isBlockDevice) || st.rdev === null) continue;
+      const rdev = BigInt(st.rdev);
+      found.push({
+        path,
+        type: st.isBlockDevice ? "b" : "c",
+        major: Number(((rdev >> 8n) & 0xfffn) | ((rdev >> 32n) & ~0xfffn)),
+        minor: Number((rdev & 0xffn) | ((rdev >> 12n) & ~0xffn)),
+        mode: (st.mode ?? 0) & 0o7777,
+        uid: st.uid ?? 0,
+        gid: st.gid ?? 0,
+      });
+    }
+    return found.sort((a, b) => a.path.localeCompare(b.path));
+  }
+  /** skiff_cgroup_device_filter. */
+  async attachDeviceFilter(dir: string, rules: readonly DeviceRule[]): Promise<void> {
+    (await import("./cgroup_devices.ts")).attachDeviceFilter(dir, rules);
+  }
+}
+
+/** The one real host. */
+export const realHost: Host = new DenoHost();
