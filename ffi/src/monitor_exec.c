@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -296,9 +297,13 @@ static void session_run(struct session *s) {
   }
 }
 
-/* Enters the container: plan, namespaces, cgroups, seccomp program. */
+/* Enters the container: plan, namespaces, cgroups, seccomp program. We are not dumpable
+ * first (the CVE-2019-5736 class): our forked child runs our code in the container's pid
+ * namespace until its exec, and the container's processes must not open its /proc/PID/exe,
+ * mem or fds, nor read its environment (the plan may be in it). */
 static int enter(const char *plan_path, struct skiff_plan *plan, struct skiff_err *err) {
   int nsfd[SKIFF_NS_COUNT], r;
+  if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) return skiff_error(err, errno, "set not dumpable");
   if ((r = load_plan(plan_path, plan, err)) < 0) return r;
   if (!plan->exec_pid) return skiff_error(err, 0, "exec plan without exec-pid");
   if ((r = open_namespaces(plan, nsfd, err)) < 0) return r;

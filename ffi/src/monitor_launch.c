@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -86,16 +87,38 @@ static int child_setup(const struct skiff_plan *p, const struct child_args *a, c
   return skiff_process_prepare(&p->proc, err);
 }
 
+/* Closes what the monitor holds on the host (its state directory, log, sockets, our ends of
+ * the pipes): close-on-exec would drop them only at exec, and until then a working directory
+ * like /proc/self/fd/N would find them. */
+static void child_close_host_fds(const struct monitor *m) {
+  const int fds[] = {m->report_fd, m->dirfd, m->log_fd, m->listen_fd, m->sig_fd,
+                     m->out_fd,    m->err_fd, m->in_fd, m->rel_w,    m->rep_r};
+  for (size_t i = 0; i < sizeof fds / sizeof *fds; i++)
+    if (fds[i] > 2) close(fds[i]);
+  for (int i = 0; i < m->nclients; i++)
+    if (m->clients[i].fd > 2) close(m->clients[i].fd);
+}
+
+/* Not dumpable (the CVE-2019-5736 class): until its exec the child runs the monitor's code
+ * in the container's pid namespace; this way the container's processes cannot open its
+ * /proc/PID/exe, environ, mem or fds. A monitor that is not root (rootless) writes our id
+ * maps and its network hook reads our namespaces through /proc/PID, which a non-dumpable
+ * process gives to the host's root only: then it waits until those are done. The exec
+ * makes the container's process dumpable again. */
+static void child_not_dumpable(void) { prctl(PR_SET_DUMPABLE, 0, 0, 0, 0); }
+
 /* The cloned child: everything up to exec. Never returns. A report that cannot be sent is
  * seen by the monitor as the child's exit. */
 static void child_main(const struct monitor *m, const struct child_args *a) {
   struct skiff_err err = {0};
   char c, path[4096];
-  int master = -1;
+  int master = -1, root = geteuid() == 0;
+  if (root) child_not_dumpable();
   monitor_reset_signals();
-  /* the starter reads its pipe until EOF: it must not wait for our exec */
-  if (m->report_fd >= 0) close(m->report_fd);
+  /* the starter reads its pipe until EOF: it must not wait for our exec (closed here too) */
+  child_close_host_fds(m);
   if (read_full(a->rel_r, &c, 1) != 1) _exit(1); /* the monitor gave up on us */
+  if (!root) child_not_dumpable();
   if (child_setup(m->plan, a, path, sizeof path, &master, &err) == 0) {
     if (sync_send_fd(a->rep_w, 'R', master) < 0) _exit(1);
     if (master >= 0) close(master);

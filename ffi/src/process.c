@@ -5,11 +5,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <linux/openat2.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #ifndef CLOSE_RANGE_CLOEXEC
@@ -76,6 +78,56 @@ int skiff_lookup_exec(const struct skiff_process *proc, char *out, size_t size,
   return exec_error(err, ENOENT, "exec: \"%s\": %s", name, "executable file not found in $PATH");
 }
 
+/* Writes oom_score_adj. A process that is not dumpable (a monitor child or exec helper, see
+ * monitor_launch.c) finds its /proc/self files owned by the host's root, which a user
+ * namespace's root is not: for that one write it is dumpable again. */
+static int write_oom_score_adj(int value, struct skiff_err *err) {
+  char v[16];
+  snprintf(v, sizeof v, "%d", value);
+  struct skiff_err first = {0};
+  if (skiff_write_file("/proc/self/oom_score_adj", v, &first) == 0) return 0;
+  if (first.code != EACCES || prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) != 0 ||
+      prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) < 0) {
+    *err = first;
+    return -1;
+  }
+  int r = skiff_write_file("/proc/self/oom_score_adj", v, err);
+  prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+  return r;
+}
+
+/* Enters the working directory (the CVE-2024-21626 class): it is opened inside the root with
+ * the kernel refusing every step out of it and every magic link (/proc/self/fd/N, /proc/N/cwd
+ * of a process holding a host directory), and entered by that descriptor, so nothing can be
+ * swapped in between; then the kernel's own view of the cwd must be inside our root. */
+static int enter_cwd(const char *cwd, struct skiff_err *err) {
+  static const char failed[] = "chdir to cwd (\"%s\") set in config.json failed";
+  struct open_how how;
+  memset(&how, 0, sizeof how);
+  how.flags = O_PATH | O_DIRECTORY | O_CLOEXEC;
+  how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+  const char *rel = cwd;
+  while (*rel == '/') rel++;
+  int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC), fd;
+  if (root < 0) return skiff_error(err, errno, failed, cwd);
+  do {
+    fd = (int)syscall(SYS_openat2, root, *rel ? rel : ".", &how, sizeof how);
+  } while (fd < 0 && errno == EAGAIN);
+  int e = errno;
+  close(root);
+  if (fd < 0) return skiff_error(err, e, failed, cwd);
+  int r = fchdir(fd);
+  e = errno;
+  close(fd);
+  if (r < 0) return skiff_error(err, e, failed, cwd);
+  /* the raw call: the kernel says "(unreachable)" for a directory outside our root */
+  char buf[4096];
+  long n = syscall(SYS_getcwd, buf, sizeof buf);
+  if (n <= 0 || buf[0] != '/')
+    return skiff_error(err, n < 0 ? errno : EXDEV, "working directory %s is outside the root", cwd);
+  return 0;
+}
+
 int skiff_process_prepare(const struct skiff_process *proc, struct skiff_err *err) {
   for (size_t i = 0; i < proc->nrlimits; i++) {
     struct rlimit rl = {proc->rlimits[i].soft, proc->rlimits[i].hard};
@@ -83,9 +135,7 @@ int skiff_process_prepare(const struct skiff_process *proc, struct skiff_err *er
       return skiff_error(err, errno, "setrlimit %d", proc->rlimits[i].resource);
   }
   if (proc->has_oom_score_adj) {
-    char v[16];
-    snprintf(v, sizeof v, "%d", proc->oom_score_adj);
-    int r = skiff_write_file("/proc/self/oom_score_adj", v, err);
+    int r = write_oom_score_adj(proc->oom_score_adj, err);
     if (r < 0) return r;
   }
   /* Without no_new_privs, installing a filter needs CAP_SYS_ADMIN: do it while we have it
@@ -109,8 +159,7 @@ int skiff_process_prepare(const struct skiff_process *proc, struct skiff_err *er
   if (r < 0) return r;
   if (proc->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
     return skiff_error(err, errno, "set no_new_privs");
-  if (chdir(proc->cwd) < 0)
-    return skiff_error(err, errno, "chdir to cwd (\"%s\") set in config.json failed", proc->cwd);
+  if ((r = enter_cwd(proc->cwd, err)) < 0) return r;
   if (proc->seccomp.enabled && proc->no_new_privs) {
     r = skiff_seccomp_install(&proc->seccomp, err);
     if (r < 0) return r;
