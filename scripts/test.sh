@@ -20,6 +20,9 @@ step() { # name, command...
 step "deno fmt --check" $deno fmt --check --quiet
 step "deno lint" $deno lint --quiet
 step "deno check" $deno check --quiet main.ts src tests bench
+# Doc-comment examples run as tests; one that needs a store, root or a container is `ts ignore`.
+mapfile -t sources < <(git ls-files 'src/*.ts' 2>/dev/null || find src -name '*.ts')
+step "doc examples (deno test --doc)" $deno test --doc -A --quiet "${sources[@]}"
 step "C tests (make -C ffi test)" make -s -C ffi test
 
 log=$(mktemp)

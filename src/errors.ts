@@ -4,7 +4,7 @@
  * to Docker's exit codes (125 for engine errors).
  *
  * @example
- * ```ts
+ * ```ts ignore
  * throw new NotFoundError(`No such image: ${ref}`);
  * ```
  */

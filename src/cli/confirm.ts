@@ -5,7 +5,7 @@
  * whether it was yes. End of input (a script without `-f`) counts as no.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * if (!force && !(await confirm("WARNING! This will remove all stopped containers."))) return 0;
  * ```
  */

@@ -160,7 +160,7 @@ export function parseFlags(
  * Parses a whole command line against the command table.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const inv = parseInvocation(table, ["--root", "/tmp/s", "run", "-it", "busybox", "sh", "-c", "ls -l"]);
  * // inv.path = ["run"], inv.flags.interactive = true, inv.args = ["busybox", "sh", "-c", "ls -l"]
  * ```

@@ -42,7 +42,7 @@ const pair = (a: number, b: number) =>
  * Formats figures as Docker's stats formatter does ("--" for a stopped container).
  *
  * @example
- * ```ts
+ * ```ts ignore
  * statsRow("web", rec, figures, false).CPUPerc; // "0.25%"
  * ```
  */

@@ -125,7 +125,7 @@ function cleanArchivePath(name: string): string[] {
  * image verified.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const loaded = await loadArchive(store, (await Deno.open("busybox.tar")).readable);
  * for (const img of loaded) console.log(img.names[0] ?? img.id);
  * ```

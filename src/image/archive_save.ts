@@ -52,7 +52,7 @@ const DOCKER_TO_OCI: Record<string, string> = {
  * layer whose content no longer matches its diff ID) make the stream error.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const out = await Deno.create("busybox.tar");
  * await saveArchive(store, [{ record, names: ["docker.io/library/busybox:latest"] }],
  *   "docker-archive").pipeTo(out.writable);

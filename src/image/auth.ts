@@ -37,7 +37,7 @@ export interface LoginOptions {
  * (`unauthorized: ...`) when they are refused.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * await login("localhost:5000", "alice", "secret");
  * ```
  */

@@ -124,7 +124,7 @@ interface IngestedLayer {
  * is the image id, the config digest).
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const record = await commitImage(store, {
  *   config: { architecture: "amd64", os: "linux", config: { Cmd: ["sh"] } },
  *   layers: [{ tar: (await Deno.open("rootfs.tar")).readable }],
@@ -153,7 +153,7 @@ export async function commitImage(
  * On failure the blobs it added are removed again.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const prepared = await prepareImage(store, { config: bytes, layers });
  * await recordImage(store, prepared, ["docker.io/library/busybox:latest"]);
  * ```
@@ -288,7 +288,7 @@ async function prepare(
  * and the time it was first added.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * await recordImage(store, prepared, ["docker.io/library/busybox:latest"]);
  * ```
  */

@@ -34,7 +34,7 @@ export function sniffCompression(head: Uint8Array): Compression {
  * them with a stream that still yields everything from the first byte.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const { head, stream: all } = await peekStream(stream, 4);
  * sniffCompression(head);
  * ```
@@ -81,7 +81,7 @@ export async function peekStream(
  * InvalidArgumentError.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const file = await Deno.open("layer.tar.gz");
  * const tar = await decompressStream(file.readable);
  * ```
@@ -105,7 +105,7 @@ export async function decompressStream(
  * Compresses a stream with gzip (for `save`, `push` of locally built layers).
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const gz = compressGzip(writeTar("/tmp/rootfs"));
  * ```
  */

@@ -92,7 +92,7 @@ export async function sha256Hex(bytes: Uint8Array): Promise<string> {
  * The `sha256:<hex>` digest of `bytes`.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const d = await sha256Digest(bytes); // "sha256:…"
  * ```
  */
@@ -105,7 +105,7 @@ export async function sha256Digest(bytes: Uint8Array): Promise<string> {
  * string such as the one to verify against); sha256 when omitted.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * await digestOf(bytes, "sha512:…"); // "sha512:…"
  * ```
  */
@@ -121,7 +121,7 @@ export async function digestOf(bytes: Uint8Array, like?: string): Promise<string
  * Throws DigestMismatchError naming `expected` unless `bytes` hash to it.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * await verifyDigest(manifestBytes, "sha256:…");
  * ```
  */
@@ -140,7 +140,7 @@ export type { Hasher };
  * the OCI image spec does not name.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const h = await createHasher();
  * h.update(chunk1); h.update(chunk2);
  * h.digest(); // "sha256:…"
@@ -166,7 +166,7 @@ export interface StreamDigest {
  * resolves when the stream ends (and rejects if it errors).
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const { stream, result } = digestingStream(body);
  * await stream.pipeTo(file.writable);
  * const { digest, size } = await result;
@@ -228,7 +228,7 @@ export function digestingStream(
  * unverified is committed by a reader that waits for the end.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const { stream } = await client.getBlob(repo, digest);
  * await verifyingStream(stream, digest, size).pipeTo(file.writable);
  * ```

@@ -318,7 +318,7 @@ export function importConfig(opts: ImportOptions): Record<string, unknown> {
  * one-layer image and returns its record.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const rec = await importRootfs(store, (await Deno.open("rootfs.tar")).readable, {
  *   changes: ['CMD ["sh"]'],
  *   tag: "docker.io/library/mine:latest",

@@ -19,7 +19,7 @@ const OPAQUE_XATTRS = ["trusted.overlay.opaque", "user.overlay.opaque"];
  * Whether `info` is an overlay whiteout: a char device with device number 0:0.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * isWhiteout(Deno.lstatSync(`${upper}/etc/motd`)); // true after `rm /etc/motd`
  * ```
  */
@@ -31,7 +31,7 @@ export function isWhiteout(info: Deno.FileInfo): boolean {
  * Whether the directory at `path` is marked opaque for overlay (either xattr namespace).
  *
  * @example
- * ```ts
+ * ```ts ignore
  * isOpaqueDir(`${upper}/var/cache`); // true after `rm -rf /var/cache; mkdir /var/cache`
  * ```
  */
@@ -62,7 +62,7 @@ function withoutOverlayXattrs(h: TarHeader): TarHeader {
  * is archived as `writeTar` does.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const tar = diffLayerTar(`${root}/containers/${id}/upper`);
  * await compressGzip(tar).pipeTo((await Deno.create(ingestPath)).writable);
  * ```
@@ -118,7 +118,7 @@ export interface Change {
  * exists in the image (lower layers), to tell added from changed.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * for (const c of await diffChanges(upper, (p) => existsInLowers(p))) {
  *   console.log(`${c.kind} ${c.path}`);
  * }

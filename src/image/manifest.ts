@@ -238,7 +238,7 @@ function baseMediaType(contentType: string | null | undefined): string | undefin
  * and malformed documents throw a one-line InvalidArgumentError.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const parsed = parseManifest(bytes, res.headers.get("content-type"));
  * if (parsed.kind === "index") selectManifest(parsed.index, hostPlatform());
  * ```
@@ -290,7 +290,7 @@ export function parseManifest(
  * Parses and validates an image config blob (OCI or Docker).
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const config = parseImageConfig(bytes);
  * config.rootfs.diff_ids; // ["sha256:…"]
  * ```
@@ -304,7 +304,7 @@ export function parseImageConfig(bytes: Uint8Array | string): ImageConfig {
  * `index.json`, which may omit `mediaType`).
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const index = parseImageIndex(await Deno.readFile("layout/index.json"));
  * ```
  */
@@ -320,7 +320,7 @@ export function parseImageIndex(bytes: Uint8Array | string): ImageIndex {
  * descriptor's digest and media type; nothing is fetched or unpacked first.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * checkImageDescriptors(parsed.manifest); // throws on an unknown layer media type
  * ```
  */

@@ -165,7 +165,7 @@ export function platformMatches(want: Platform, have: Platform): boolean {
  * (attestations) are ignored.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const desc = selectManifest(index, hostPlatform());
  * const m = await client.getManifest(repo, desc.digest);
  * ```

@@ -60,7 +60,7 @@ const shortId = (digest: string) => digest.slice(7, 19);
  * Pulls `ref` from `source` into the store and tags it.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const { record } = await pullImage(store, client, parseReference("busybox"), { progress });
  * ```
  */

@@ -85,7 +85,7 @@ const shortId = (digest: string) => digest.slice(7, 19);
  * (the image being pushed first). Used as cross-repository mount sources.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * await mountSources(store, record, "localhost:5000", layer.digest, "me/app");
  * // ["library/busybox"]
  * ```
@@ -119,7 +119,7 @@ export async function mountSources(
  * repo digest on the image.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const client = new RegistryClient(ref.registry);
  * const { digest } = await pushImage(store, client, record, ref, { progress });
  * ```

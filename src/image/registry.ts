@@ -53,7 +53,7 @@ export interface RegistryClientOptions extends TransportOptions {
  * A Docker Registry v2 / OCI distribution client for one registry.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const client = new RegistryClient("localhost:5000");
  * const m = await client.getManifest("library/busybox", "latest");
  * const { stream } = await client.getBlob("library/busybox", layerDigest);
@@ -88,7 +88,7 @@ export class RegistryClient {
    * (used by `login` to verify credentials).
    *
    * @example
-   * ```ts
+   * ```ts ignore
    * await new RegistryClient("localhost:5000").ping();
    * ```
    */
@@ -105,7 +105,7 @@ export class RegistryClient {
    * (DigestMismatchError otherwise); by tag, the digest is computed.
    *
    * @example
-   * ```ts
+   * ```ts ignore
    * const { bytes, mediaType, digest } = await client.getManifest("library/busybox", "latest");
    * ```
    */
@@ -118,7 +118,7 @@ export class RegistryClient {
    * when the registry does not have it.
    *
    * @example
-   * ```ts
+   * ```ts ignore
    * const head = await client.headManifest("library/busybox", "latest");
    * ```
    */
@@ -133,7 +133,7 @@ export class RegistryClient {
    * a stall longer than the timeout aborts it.
    *
    * @example
-   * ```ts
+   * ```ts ignore
    * const { stream, size } = await client.getBlob("library/busybox", digest);
    * ```
    */
@@ -146,7 +146,7 @@ export class RegistryClient {
    * DigestMismatchError naming `digest` if the content does not match.
    *
    * @example
-   * ```ts
+   * ```ts ignore
    * const stream = await client.getVerifiedBlob(repo, layer.digest, layer.size);
    * await stream.pipeTo(file.writable);
    * ```
@@ -163,7 +163,7 @@ export class RegistryClient {
    * Downloads a small blob (an image config) into memory, verified.
    *
    * @example
-   * ```ts
+   * ```ts ignore
    * const configBytes = await client.getBlobBytes(repo, manifest.config.digest);
    * ```
    */
@@ -175,7 +175,7 @@ export class RegistryClient {
    * True when the repository has the blob (`HEAD`).
    *
    * @example
-   * ```ts
+   * ```ts ignore
    * if (!await client.blobExists(repo, digest)) await client.uploadBlob(repo, digest, size, data);
    * ```
    */
@@ -188,7 +188,7 @@ export class RegistryClient {
    * for bytes, or a streamed `PATCH` and a closing `PUT` for a stream.
    *
    * @example
-   * ```ts
+   * ```ts ignore
    * await client.uploadBlob("me/app", digest, bytes.length, bytes);
    * ```
    */
@@ -203,7 +203,7 @@ export class RegistryClient {
    * returns false.
    *
    * @example
-   * ```ts
+   * ```ts ignore
    * await client.mountBlob("me/app", digest, "library/busybox", { size, data: bytes });
    * ```
    */
@@ -221,7 +221,7 @@ export class RegistryClient {
    * by digest checks the bytes hash to it first.
    *
    * @example
-   * ```ts
+   * ```ts ignore
    * await client.putManifest("me/app", "v1", bytes, MEDIA_TYPE_OCI_MANIFEST);
    * ```
    */
@@ -233,7 +233,7 @@ export class RegistryClient {
    * All repository names (`GET /v2/_catalog`, following pagination).
    *
    * @example
-   * ```ts
+   * ```ts ignore
    * await client.catalog(); // ["library/busybox", "me/app"]
    * ```
    */
@@ -245,7 +245,7 @@ export class RegistryClient {
    * All tags of a repository (`GET /v2/<repo>/tags/list`, following pagination).
    *
    * @example
-   * ```ts
+   * ```ts ignore
    * await client.tags("library/busybox"); // ["1.36", "latest"]
    * ```
    */

@@ -26,7 +26,7 @@ export interface ApiRequest {
  * Requests to one registry, authenticated and retried.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const api = new RegistryApi("localhost:5000", transport, authorizer);
  * const res = await api.request("GET", "/v2/", { scopes: [], what: "localhost:5000" });
  * ```

@@ -159,7 +159,7 @@ function scopeKey(scopes: string[]): string {
  * registry asks.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const transport = new RegistryTransport("localhost:5000");
  * const auth = new RegistryAuthorizer("localhost:5000", transport);
  * await transport.send(url, { method: "GET", auth: auth.forScopes([pullScope("app")]), unreachable });

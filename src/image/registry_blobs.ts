@@ -27,7 +27,7 @@ export interface BlobResponse {
  * a stall longer than the timeout aborts it.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const { stream, size } = await getBlob(api, "library/busybox", digest);
  * ```
  */
@@ -58,7 +58,7 @@ export async function getBlob(
  * with DigestMismatchError naming `digest` if the content does not match.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const stream = await getVerifiedBlob(api, repo, layer.digest, layer.size);
  * await stream.pipeTo(file.writable);
  * ```
@@ -77,7 +77,7 @@ export async function getVerifiedBlob(
  * Downloads a small blob (an image config) into memory, verified.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const configBytes = await getBlobBytes(api, repo, manifest.config.digest);
  * ```
  */
@@ -95,7 +95,7 @@ export async function getBlobBytes(
  * True when the repository has the blob (`HEAD`).
  *
  * @example
- * ```ts
+ * ```ts ignore
  * if (!await blobExists(api, repo, digest)) await uploadBlob(api, repo, digest, size, data);
  * ```
  */

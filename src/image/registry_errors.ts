@@ -22,7 +22,7 @@ const STATUS_CODES: Record<number, string> = {
  * (NotFoundError for 404, InvalidArgumentError for 400, else UnavailableError).
  *
  * @example
- * ```ts
+ * ```ts ignore
  * if (!res.ok) throw await responseError(res, "localhost:5000/app:latest");
  * ```
  */

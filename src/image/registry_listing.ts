@@ -58,7 +58,7 @@ async function paginate(
  * All repository names (`GET /v2/_catalog`, following pagination).
  *
  * @example
- * ```ts
+ * ```ts ignore
  * await catalog(api); // ["library/busybox", "me/app"]
  * ```
  */
@@ -70,7 +70,7 @@ export function catalog(api: RegistryApi): Promise<string[]> {
  * All tags of a repository (`GET /v2/<repo>/tags/list`, following pagination).
  *
  * @example
- * ```ts
+ * ```ts ignore
  * await tags(api, "library/busybox"); // ["1.36", "latest"]
  * ```
  */

@@ -57,7 +57,7 @@ function refText(registry: string, repo: string, ref: string): string {
  * (DigestMismatchError otherwise); by tag, the digest is computed.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const { bytes, mediaType, digest } = await getManifest(api, "library/busybox", "latest");
  * ```
  */
@@ -110,7 +110,7 @@ export async function getManifest(
  * when the registry does not have it.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const head = await headManifest(api, "library/busybox", "latest");
  * ```
  */
@@ -141,7 +141,7 @@ export async function headManifest(
  * by digest checks the bytes hash to it first.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * await putManifest(api, "me/app", "v1", bytes, MEDIA_TYPE_OCI_MANIFEST);
  * ```
  */

@@ -164,7 +164,7 @@ function sleep(ms: number): Promise<void> {
  * once it passes `max` bytes.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const bytes = await readLimited(res, 4 << 20, "localhost:5000/app:latest");
  * ```
  */
@@ -196,7 +196,7 @@ export async function readLimited(res: Response, max: number, what: string): Pro
  * Sends requests to one registry host.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const t = new RegistryTransport("localhost:5000");
  * const res = await t.send(`${await t.baseUrl()}/v2/`, {
  *   method: "GET",

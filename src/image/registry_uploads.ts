@@ -18,7 +18,7 @@ import type { BlobData } from "./registry_transport.ts";
  * for bytes, or a streamed `PATCH` and a closing `PUT` for a stream.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * await uploadBlob(api, "me/app", digest, bytes.length, bytes);
  * ```
  */
@@ -93,7 +93,7 @@ async function finishUpload(
  * returns false.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * await mountBlob(api, "me/app", digest, "library/busybox", { size, data: bytes });
  * ```
  */

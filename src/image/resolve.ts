@@ -24,7 +24,7 @@ export interface ResolvedImage {
  * Resolves a user's image argument to a stored image.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const { record } = await resolveLocalImage(store, "busybox");
  * ```
  */

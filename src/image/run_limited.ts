@@ -4,7 +4,7 @@
  * running ones have settled.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * await runLimited(layers.map((l) => () => fetchLayer(l)), 6);
  * ```
  */

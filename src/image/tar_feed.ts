@@ -25,7 +25,7 @@ export interface TarFeed {
  * digests) before the extractor does.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const feed = feedExtract(stream, extract, (c) => hash.update(c));
  * for await (const entry of extract) { ... }
  * await feed.done;

@@ -216,7 +216,7 @@ export function splitDev(rdev: number): [number, number] {
  * Reads all extended attributes of `path` (not following a final symlink).
  *
  * @example
- * ```ts
+ * ```ts ignore
  * readXattrs("/usr/bin/ping"); // { "security.capability": Uint8Array(20) }
  * ```
  */
@@ -237,7 +237,7 @@ export function readXattrs(path: string): Record<string, Uint8Array> | undefined
  * target of a symlink.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * tarHeaderFor("etc/passwd", await Deno.lstat(path));
  * ```
  */
@@ -269,7 +269,7 @@ export function tarHeaderFor(
  * the file shrank since its header was written, cut if it grew.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * for await (const chunk of sizedChunks(file, header.size)) yield chunk;
  * ```
  */
@@ -369,7 +369,7 @@ function byteOrder(a: string, b: string): number {
  * lazy, so the consumer's pace drives the disk reads.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const out = await Deno.create("rootfs.tar");
  * await writeTar("/var/lib/skiff/containers/abc/merged", { excludes: ["proc"] })
  *   .pipeTo(out.writable);
@@ -453,7 +453,7 @@ export interface TarEntry {
  * entry that yields a different number of bytes than `size` fails the archive.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const tar = writeTarEntries([
  *   { name: "blobs/sha256", type: "dir" },
  *   { name: "index.json", data: JSON.stringify(index) },

@@ -78,7 +78,7 @@ export function cleanEntryPath(name: string): string[] {
  * the caller should delete a partly filled `dest` after a failure.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const blob = await Deno.open(blobPath);
  * const { size, diffId } = await unpackLayer(await decompressStream(blob.readable), scratchDir);
  * ```

@@ -45,7 +45,7 @@ export function splitTag(name: string): { repository: string; tag: string } {
  * Rows for `images`: one per tag, or one `<none>` row for an untagged image.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * imageRows(records, tags, { noTrunc: false });
  * ```
  */

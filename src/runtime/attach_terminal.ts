@@ -95,7 +95,7 @@ async function writeAll(w: { write(p: Uint8Array): Promise<number> }, data: Uint
  * with its exit code) or the user detaches (resolving undefined).
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const code = await attachTerminal(store, rec, { stdin: true, tty: true });
  * ```
  */

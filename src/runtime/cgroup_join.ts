@@ -76,7 +76,7 @@ export function cgroupDirsOf(procCgroup: string, mountinfo: string): string[] {
  * The cgroup directories of process `pid` on this host (see `cgroupDirsOf`).
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const plan = { ...execPlan, cgroupPaths: await processCgroupDirs(state.Pid) };
  * ```
  */

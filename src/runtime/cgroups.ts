@@ -204,7 +204,7 @@ export interface Cgroups {
  * The cgroup manager for this host: v1 or v2 from /proc/self/mountinfo.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const cgroups = await detectCgroups(realHost);
  * ```
  */
@@ -218,7 +218,7 @@ export async function detectCgroups(host: Host = realHost): Promise<Cgroups> {
  * are refused with a reason.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const cgroups = new NoCgroups(2);
  * await cgroups.create(id); // []
  * ```
@@ -280,7 +280,7 @@ export class NoCgroups implements Cgroups {
  * Creates, limits, freezes, measures and removes containers' cgroups.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const mgr = await CgroupManager.detect();
  * const paths = await mgr.create(id, { memory: 512 << 20, pidsLimit: 100 });
  * // ... plan.cgroupPaths = paths; the container runs ...
@@ -348,7 +348,7 @@ export class CgroupManager implements Cgroups {
    * The container's cgroup directories (whether or not they exist yet).
    *
    * @example
-   * ```ts
+   * ```ts ignore
    * mgr.paths("abc"); // ["/sys/fs/cgroup/skiff/abc"] on v2
    * ```
    */
@@ -369,7 +369,7 @@ export class CgroupManager implements Cgroups {
    * directories for the launch plan's cgroupPaths.
    *
    * @example
-   * ```ts
+   * ```ts ignore
    * plan.cgroupPaths = await mgr.create(id, { cpus: 1_500_000_000 });
    * ```
    */
@@ -469,7 +469,7 @@ export class CgroupManager implements Cgroups {
    * Freezes every process of the container (`docker pause`).
    *
    * @example
-   * ```ts
+   * ```ts ignore
    * await mgr.freeze(id);
    * ```
    */
@@ -481,7 +481,7 @@ export class CgroupManager implements Cgroups {
    * Thaws a frozen container (`docker unpause`).
    *
    * @example
-   * ```ts
+   * ```ts ignore
    * await mgr.thaw(id);
    * ```
    */
@@ -525,7 +525,7 @@ export class CgroupManager implements Cgroups {
    * Memory, CPU and task figures of the container.
    *
    * @example
-   * ```ts
+   * ```ts ignore
    * const { memoryUsage, cpuUsageNs } = await mgr.stats(id);
    * ```
    */
@@ -570,7 +570,7 @@ export class CgroupManager implements Cgroups {
    * Whether the kernel's OOM killer killed a process of the container.
    *
    * @example
-   * ```ts
+   * ```ts ignore
    * if (await mgr.oomKilled(id)) record.state.oomKilled = true;
    * ```
    */
@@ -588,7 +588,7 @@ export class CgroupManager implements Cgroups {
    * Pids of the container's processes (all hierarchies, no duplicates).
    *
    * @example
-   * ```ts
+   * ```ts ignore
    * await mgr.pids(id); // [4211, 4230]
    * ```
    */
@@ -610,7 +610,7 @@ export class CgroupManager implements Cgroups {
    * (v2: cgroup.kill when the kernel has it). Missing directories are fine.
    *
    * @example
-   * ```ts
+   * ```ts ignore
    * await mgr.destroy(id, { kill: true });
    * ```
    */

@@ -34,7 +34,7 @@ export interface CommitOptions {
  * what the container was created with, then the changes applied.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * commitConfig(rec, imageConfig, ["ENV X=1"]).Env; // [...rec.Env, "X=1"]
  * ```
  */
@@ -62,7 +62,7 @@ export function commitConfig(
  * Stores the container's changes as a new image and returns its record.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const img = await commitContainer(store, rec, { changes: ["ENV X=1"], tag: "docker.io/library/x:latest" });
  * console.log(img.id); // sha256:...
  * ```

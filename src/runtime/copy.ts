@@ -183,7 +183,7 @@ async function* fileData(root: string, path: string, size: number): AsyncGenerat
  * archived as a link unless `followLink`.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const src = await statSource(root, "/etc", { describe: "ctr:/etc" });
  * await archivePath(root, src).pipeTo(Deno.stdout.writable);
  * ```
@@ -473,7 +473,7 @@ function absoluteWithTail(path: string): string {
  * stream to `out` when `dest` is `-`. Returns the size of the tar stream.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * await copyFromContainer(store, rec, "/etc/hostname", "./hostname", {});
  * ```
  */
@@ -523,7 +523,7 @@ export async function copyFromContainer(
  * `-`) into a container at `destPath`. Returns the size of the tar stream.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * await copyToContainer(store, rec, "./app", "/srv/", { archive: true });
  * ```
  */

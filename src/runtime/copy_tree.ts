@@ -65,7 +65,7 @@ async function copyAttributes(
  * (an `AlreadyExists` error).
  *
  * @example
- * ```ts
+ * ```ts ignore
  * await copyTreeInRoot("/mnt/overlay", "/var/lib/data", "/var/lib/skiff/volumes/v/_data");
  * ```
  */

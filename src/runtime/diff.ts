@@ -13,7 +13,7 @@ import { lowerDirs } from "./lower_dirs.ts";
  * a symlink in a layer is never followed on the host.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * await existsInLayers([lower2, lower1], "/etc/passwd"); // true
  * ```
  */
@@ -58,7 +58,7 @@ export async function runtimeMountpoints(upper: string, lowers: string[]): Promi
  * prints them.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * for (const c of await containerChanges(store, rec)) console.log(`${c.kind} ${c.path}`);
  * ```
  */

@@ -50,7 +50,7 @@ export function containerResolvConf(host: string, hostNetwork: boolean): string 
  * Writes hostname, hosts and resolv.conf into `dir` and returns their paths.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const etcFiles = await writeEtcFiles(containerDir(store, id), "abc123", "none");
  * ```
  */

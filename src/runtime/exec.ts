@@ -191,7 +191,7 @@ async function execSecurity(
  * process has host pid `pid`.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const plan = await buildExecPlan(store, rec, state.Pid, { cmd: ["ps"], ...flags });
  * ```
  */
@@ -256,7 +256,7 @@ export async function buildExecPlan(
  * printed Docker's message), or 0 at once with `detach`.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const code = await execContainer(store, rec, { cmd: ["hostname"], detach: false,
  *   interactive: false, tty: false, env: [], privileged: false });
  * ```

@@ -15,7 +15,7 @@ import { mountContainerRoot } from "./rootfs_mount.ts";
  * end); the temporary mount is removed whatever happens.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * await exportContainer(store, rec, (await Deno.create("rootfs.tar")).writable);
  * ```
  */

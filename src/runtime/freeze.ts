@@ -45,7 +45,7 @@ export function containerFreezeControl(
  * is thrown and `fn` does not run.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * await withFrozen(containerFreezeControl(store, rec), rec.Name, () => readUpper());
  * ```
  */

@@ -21,7 +21,7 @@ export interface IdMapper {
  * No user namespace: the container's ids are the host's.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * await hostIds.mappings(rec); // undefined
  * ```
  */

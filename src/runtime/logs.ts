@@ -42,7 +42,7 @@ export interface LogOptions {
  * and timestamps as `docker logs` does.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * for (const { stream, text } of renderLog(content, { tail: 10 })) write(stream, text);
  * ```
  */

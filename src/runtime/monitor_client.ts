@@ -44,7 +44,7 @@ const decoder = new TextDecoder();
  * monitor's one-line message. The monitor outlives the caller.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const { pid } = await startMonitor(`${bundle}/plan`);
  * ```
  */
@@ -221,7 +221,7 @@ export class AttachSession {
  * container started with `waitForAttach`.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const session = await openAttach(`${stateDir}/attach`, { stdout, stderr });
  * const code = await session.exitCode;
  * ```
@@ -262,7 +262,7 @@ async function connectUnix(path: string): Promise<Deno.UnixConn> {
  * connection ended first (detached, or the monitor went away).
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const code = await attach(`${stateDir}/attach`, {
  *   stdin: Deno.stdin.readable,
  *   stdout: Deno.stdout.writable,
@@ -294,7 +294,7 @@ export interface ExecOptions {
  * be started, with Docker's message on stderr). With `detach`, resolves with 0 once started.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const code = await execInContainer({ pid, process, cgroupPaths: [], detach: false });
  * ```
  */

@@ -187,7 +187,7 @@ function parseBool(key: string, v: string): boolean {
  * exist.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * parseMountFlag("type=tmpfs,target=/run,tmpfs-size=64m", ctx);
  * // { type: "tmpfs", target: "/run", readonly: false, options: ["size=67108864"] }
  * ```
@@ -346,7 +346,7 @@ export function parseTmpfsFlag(raw: string): TmpfsMountSpec {
  * Refuses two mounts on one target, as Docker does (`Duplicate mount point: /data`).
  *
  * @example
- * ```ts
+ * ```ts ignore
  * checkDuplicateTargets(opts.mounts);
  * ```
  */

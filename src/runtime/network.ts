@@ -35,7 +35,7 @@ export interface NetworkDriver {
  * `--network none`: a private namespace with only loopback, created by the monitor.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const att = await noNetwork.setUp(rec); // { namespace: { kind: "own" }, hook: [], teardown: [] }
  * ```
  */
@@ -49,7 +49,7 @@ export const noNetwork: NetworkDriver = {
  * `--network host`: the host's namespace, nothing to set up.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const att = await hostNetwork.setUp(rec); // { namespace: { kind: "host" }, ... }
  * ```
  */

@@ -31,7 +31,7 @@
  * | `exec-pid` (exec plans) | pid whose namespaces are joined |
  *
  * @example
- * ```ts
+ * ```ts ignore
  * await Deno.writeTextFile(`${bundle}/plan`, serializePlan(plan, { waitForAttach: true }));
  * ```
  */

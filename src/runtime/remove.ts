@@ -34,7 +34,7 @@ export interface RemoveEnv {
  * container whose monitor was killed, and it is harmless when the monitor already did it.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * await cleanupContainer(store, rec);
  * ```
  */
@@ -85,7 +85,7 @@ export interface RemoveOptions {
  * Removes a container; a running one only with `force` (killed first).
  *
  * @example
- * ```ts
+ * ```ts ignore
  * await removeContainer(store, rec, { force: true, volumes: false });
  * ```
  */

@@ -30,7 +30,7 @@ export interface RootfsProvider {
  * container's `upper` and `work` directories, mounted on its `merged` directory.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const { rootfs } = await kernelOverlay.prepare(store, rec);
  * ```
  */

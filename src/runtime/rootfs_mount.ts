@@ -40,7 +40,7 @@ async function run(host: Host, cmd: string, args: string[]): Promise<void> {
  * stopped container). Returns the mount point and an unmount function.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const m = await mountContainerRoot(store, rec, { writable: false });
  * try { ... } finally { await m.unmount(); }
  * ```
@@ -69,7 +69,7 @@ export async function mountContainerRoot(
  * and opaque directories applied).
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const m = await mountLayers(store, [upper, ...lowers]);
  * try { ... } finally { await m.unmount(); }
  * ```
@@ -132,7 +132,7 @@ async function mountOverlay(
  * when `fn` ends, whatever happens.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * await withContainerRoot(store, rec, { writable: true }, async ({ root }) => {
  *   await Deno.writeTextFile(`${root}/hello`, "hi"); // (use openInRoot for user paths)
  * });

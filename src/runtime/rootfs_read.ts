@@ -9,7 +9,7 @@
  * when it is missing, whited out, or not a regular file.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * await readFromLayers([upper, ...lowersTopFirst], "/etc/passwd");
  * ```
  */

@@ -911,7 +911,7 @@ export function syscallNumber(name: string): number | undefined {
  * plan only carries "eq" and "maskedEq".
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const f = buildSeccomp(DEFAULT_CAPABILITIES);
  * f.allow.includes(SYSCALLS_X86_64.read); // true
  * f.allow.includes(SYSCALLS_X86_64.mount); // false

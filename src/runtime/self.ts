@@ -6,7 +6,7 @@ import { isCompiled } from "../sys/assets.ts";
  * deno running main.ts from the checkout.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * [...skiffArgv(store), "container", "cleanup", id];
  * ```
  */

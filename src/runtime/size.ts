@@ -10,7 +10,7 @@ import { containerDir } from "./container_store.ts";
  * Bytes used by the files in a container's upper directory.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * await writableLayerSize(store, rec.Id); // 4096
  * ```
  */

@@ -148,7 +148,7 @@ export const DEFAULT_NOFILE = 1048576;
  * The user spec a container runs with: `-u`, else the image's User, else root.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * userSpec({ User: "nginx" }, { ...defaultRunOptions(), user: "1000:1000" }); // "1000:1000"
  * ```
  */
@@ -170,7 +170,7 @@ export const INIT_BINARIES: readonly string[] = [
  * Finds an init binary for --init: catatonit (as Podman) or tini (as Docker).
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const init = findInitBinary((p) => existsSync(p)); // "/usr/bin/catatonit"
  * ```
  */
@@ -214,7 +214,7 @@ export function mergeEnv(base: readonly string[], overrides: readonly string[]):
  * arguments after the image replace Cmd. Nothing left: `No command specified`.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * commandLine({ Entrypoint: ["/init"], Cmd: ["serve"] }, { ...defaultRunOptions(), cmd: ["sh"] });
  * // ["/init", "sh"]
  * ```
@@ -430,7 +430,7 @@ function depth(p: string): number {
  * access "all" for --privileged).
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const paths = await mgr.create(id, cgroupLimits(options));
  * ```
  */
@@ -449,7 +449,7 @@ export function cgroupLimits(o: RunOptions): CgroupLimits {
  * Builds the launch plan and the OCI runtime spec for a container.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const { plan, spec } = buildContainerConfig({
  *   id, container: createdContainer(rec), options, layers, bundle, user, cgroupPaths,
  *   volumes: {}, cleanupCommand: ["skiff", "container", "cleanup", id], networkHook: [],

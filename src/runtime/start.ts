@@ -59,7 +59,7 @@ function kernelVersion(host: Host): [number, number] {
  * Starts a created or exited container and returns its new state.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const state = await startContainer(store, rec, { waitForAttach: true });
  * ```
  */

@@ -34,7 +34,7 @@ export const EXIT_RECORD = "exit.json";
  * the copy in the data root, which survives a reboot that empties the run root.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const exit = await readExit(store, rec.Id); // undefined: the container never exited
  * ```
  */
@@ -60,7 +60,7 @@ export interface ProcessProbe {
  * Reads /proc/PID/stat's start time (undefined: no such process, or a zombie).
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const start = await procStartTime(pid);
  * ```
  */
@@ -72,7 +72,7 @@ export function procStartTime(pid: number, host: Host = realHost): Promise<strin
  * The probe on a host: /proc and the freezer cgroup.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const probe = hostProbe(realHost);
  * ```
  */
@@ -103,7 +103,7 @@ export function hostProbe(host: Host): ProcessProbe {
  * (a running container whose monitor is gone becomes exited).
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const state = await currentState(store, record);
  * if (state.Status === "running") ...
  * ```
@@ -192,7 +192,7 @@ function exitedState(state: ContainerState, exit: ExitFile | undefined): Contain
  * running `container cleanup`, which must not race a new start or a removal.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * await waitMonitorDone(store, rec);
  * ```
  */

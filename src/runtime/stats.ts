@@ -124,7 +124,7 @@ async function netIo(host: Host, pid: number): Promise<[number, number]> {
  * Takes one reading of a container's usage (an invalid one when it is not running).
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const a = await sampleStats(store, rec);
  * ```
  */
@@ -175,7 +175,7 @@ export async function sampleStats(
  * Docker's figures from two readings of the same container (CPU % needs both).
  *
  * @example
- * ```ts
+ * ```ts ignore
  * computeStats(before, after).cpuPercent; // 12.5
  * ```
  */

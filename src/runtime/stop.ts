@@ -34,7 +34,7 @@ function sendSignal(host: Host, pid: number, signal: string): void {
  * Waits until the container's monitor is gone (or `timeoutMs` passes); returns the final state.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const state = await waitForExit(store, rec, 10_000); // undefined: still running
  * ```
  */
@@ -71,7 +71,7 @@ async function markStopping(host: Host, store: Store, rec: ContainerRecord): Pro
  * Suppresses the restart policy (as Docker does for an explicit stop).
  *
  * @example
- * ```ts
+ * ```ts ignore
  * await stopContainer(store, rec, 10);
  * ```
  */
@@ -112,7 +112,7 @@ async function thawQuietly(id: string, host: Host, cgroups?: Cgroups): Promise<v
  * Sends a signal to a running container's process.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * await killContainer(store, rec, "SIGHUP");
  * ```
  */

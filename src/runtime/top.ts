@@ -52,7 +52,7 @@ export function parsePs(output: string, pids: readonly number[]): TopResult {
  * (default `-ef`).
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const { titles, processes } = await topContainer(store, rec, ["aux"]);
  * ```
  */

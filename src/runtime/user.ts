@@ -111,7 +111,7 @@ function checkImageId(file: string, name: string, kind: "uid" | "gid", n: number
  * "leave unchanged", which would keep the process root).
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const u = await resolveUser("nobody", (p) => readInRoot(root, p));
  * // { uid: 65534, gid: 65534, additionalGids: [], home: "/nonexistent" }
  * ```

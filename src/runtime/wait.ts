@@ -51,7 +51,7 @@ export const blockingClock: WaitClock = {
  * always tried at least once, and once more at the deadline.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const gone = await waitUntil(async () => (await procStartTime(pid)) === undefined, {
  *   timeoutMs: 10_000,
  *   maxDelayMs: 50,

@@ -46,7 +46,7 @@ export async function readBlob(store: Store, digest: string): Promise<Uint8Array
  * Writes bytes as a blob, verifying them against `digest` first.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * await putBlob(store, manifestBytes, "sha256:...");
  * ```
  */

@@ -18,7 +18,7 @@ let nodeCrypto: Promise<typeof import("node:crypto")> | undefined;
  * Creates an incremental hasher (`sha256` by default).
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const h = await createHasher();
  * h.update(chunk);
  * h.digest(); // "sha256:…"

@@ -88,7 +88,7 @@ export async function readTags(store: Store): Promise<TagMap> {
  * Changes the tag map under its lock: `change` edits the map in place.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * await updateTags(store, (tags) => { tags["docker.io/library/busybox:latest"] = id; });
  * ```
  */

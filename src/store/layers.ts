@@ -67,7 +67,7 @@ function linkName(): string {
  * one is a DigestMismatchError and nothing is kept.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * await ensureLayer(store, { chainId, diffId, parent }, (dir) => unpackFromBlob(dir));
  * ```
  */

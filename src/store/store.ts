@@ -41,7 +41,7 @@ export function storeLayout(paths: StorePaths): Store {
  * Opens the store selected by the global flags, creating its directories.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const store = await openStore({ root: "/tmp/skiff" });
  * ```
  */

@@ -32,7 +32,7 @@ export function getVolume(store: Store, name: string): Promise<VolumeRecord | un
  * Creates a volume if it does not exist; returns it and whether it is new.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const { volume, created } = await ensureVolume(store, "data");
  * ```
  */

@@ -43,7 +43,7 @@ function extract(embedded: string, name: string): string {
  * checked: a file that differs is written again.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const path = extractAsset(Deno.readFileSync(embedded), "libskiff.so", "/tmp", 0);
  * Deno.dlopen(path, symbols);
  * ```

@@ -17,7 +17,7 @@ export function randomSuffix(): string {
  * stray `.tmp-*` file behind.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * await writeFileAtomic("/var/lib/skiff/repositories.json", JSON.stringify(tags));
  * ```
  */

@@ -86,7 +86,7 @@ export function encodeDeviceRules(rules: readonly DeviceRule[]): Int32Array<Arra
  * CAP_SYS_ADMIN; throws a SysError naming `dir`.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * attachDeviceFilter("/sys/fs/cgroup/skiff/abc", [parseDeviceRule("c 1:3 rwm")]);
  * ```
  */

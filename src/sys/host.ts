@@ -141,7 +141,7 @@ const SKIPPED_DEVICE_NODES = new Set(["console", "ptmx"]);
  * Reads a JSON file through the host; undefined when it does not exist.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const state = await readJsonFile<{ Status: string }>(host, `${dir}/state.json`);
  * ```
  */
@@ -160,7 +160,7 @@ export async function readJsonFile<T>(host: Host, path: string): Promise<T | und
  * Reads a text file through the host; `fallback` when it cannot be read.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const limits = await readTextOr(host, "/proc/self/limits", "");
  * ```
  */
@@ -173,7 +173,7 @@ export function readTextOr(host: Host, path: string, fallback: string): Promise<
  * process that reuses its pid; undefined when it does not exist or is a zombie.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const start = await procStartTime(host, pid);
  * ```
  */

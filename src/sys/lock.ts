@@ -8,7 +8,7 @@
  * when `fn` settles, or by the kernel if the process dies.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * await withLock(`${root}/locks/repositories.lock`, () => updateTags());
  * ```
  */

@@ -28,7 +28,7 @@ export interface InRoot {
  * itself. Throws a SysError (ENOENT, ENOTDIR, ELOOP...) naming `path`.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const dir = openInRoot("/proc/1234/root", "/etc", { flags: O_PATH | O_DIRECTORY });
  * try {
  *   await Deno.readTextFile(`${dir.path}/hostname`);

@@ -57,7 +57,7 @@ const utf8 = new TextDecoder();
  * `close` at the end, never while a `feed` is pending.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const u = TarUnpacker.open("/tmp/dest", { chown: false, userXattr: false });
  * try {
  *   for await (const chunk of tarStream) await u.feed(chunk);
