@@ -7,16 +7,20 @@ import {
   DEFAULT_DEVICES,
   findInitBinary,
   type ImageRuntimeConfig,
-  MASKED_PATHS,
   mergeEnv,
-  READONLY_PATHS,
   tmpfsOptions,
   userSpec,
 } from "../../src/runtime/spec.ts";
 import { defaultRunOptions, type RunOptions } from "../../src/runtime/run_options.ts";
 import { deriveContainer } from "../../src/runtime/create.ts";
 import { parseMountFlag, parseTmpfsFlag, parseVolumeFlag } from "../../src/runtime/mounts.ts";
-import { CAPABILITIES, DEFAULT_CAPABILITIES } from "../../src/runtime/capabilities.ts";
+import {
+  DOCKER_DEFAULT_CAPABILITIES,
+  DOCKER_MASKED_PATHS,
+  DOCKER_READONLY_PATHS,
+  KERNEL_CAPABILITIES,
+  sorted,
+} from "../helpers/docker_defaults.ts";
 import { evaluateSeccomp, type SeccompFilter } from "../../src/runtime/seccomp_profile.ts";
 import { FailedPreconditionError, InvalidArgumentError } from "../../src/errors.ts";
 
@@ -201,16 +205,16 @@ Deno.test("default devices, masked and read-only paths", () => {
     "/dev/tty 5:0",
   ]);
   assert(plan.devices.every((d) => d.mode === 0o666 && d.type === "c"));
-  assertEquals(plan.maskedPaths, [...MASKED_PATHS]);
+  assertEquals(sorted(plan.maskedPaths), [...DOCKER_MASKED_PATHS]);
   for (const p of ["/proc/kcore", "/proc/keys", "/sys/firmware", "/proc/sched_debug"]) {
     assert(plan.maskedPaths.includes(p), p);
   }
-  assertEquals(plan.readonlyPaths, [...READONLY_PATHS]);
+  assertEquals(sorted(plan.readonlyPaths), [...DOCKER_READONLY_PATHS]);
 });
 
 Deno.test("capabilities, seccomp, no-new-privileges", () => {
   const { plan } = build();
-  assertEquals(plan.process.capabilities, [...DEFAULT_CAPABILITIES]);
+  assertEquals(sorted(plan.process.capabilities), [...DOCKER_DEFAULT_CAPABILITIES]);
   assert(plan.process.seccomp);
   const f = plan.process.seccomp as SeccompFilter;
   assertEquals(evaluateSeccomp(f, "mount"), 1);
@@ -244,7 +248,10 @@ Deno.test("--privileged: all caps, no seccomp, no masks, /sys and cgroup rw", ()
   const bnd = BigInt(
     `0x${/CapBnd:\s*([0-9a-f]+)/.exec(Deno.readTextFileSync("/proc/self/status"))![1]}`,
   );
-  assertEquals(plan.process.capabilities, CAPABILITIES.filter((_, i) => (bnd >> BigInt(i)) & 1n));
+  assertEquals(
+    plan.process.capabilities,
+    KERNEL_CAPABILITIES.filter((_, i) => (bnd >> BigInt(i)) & 1n),
+  );
   assertEquals(plan.process.seccomp, undefined);
   assertEquals(plan.maskedPaths, []);
   assertEquals(plan.readonlyPaths, []);
@@ -397,7 +404,7 @@ Deno.test("OCI spec mirrors the plan", () => {
   assertEquals(spec.process.args, plan.process.args);
   assertEquals(spec.process.terminal, true);
   assertEquals(spec.process.user, { uid: 0, gid: 0, additionalGids: [10] });
-  assertEquals(spec.process.capabilities.bounding, [...DEFAULT_CAPABILITIES]);
+  assertEquals(sorted(spec.process.capabilities.bounding), [...DOCKER_DEFAULT_CAPABILITIES]);
   assertEquals(spec.process.rlimits, [{ type: "RLIMIT_NOFILE", hard: 1048576, soft: 1048576 }]);
   assertEquals(spec.root, { path: "/c/merged", readonly: false });
   assertEquals(spec.hostname, "0123456789ab");
@@ -420,7 +427,7 @@ Deno.test("OCI spec mirrors the plan", () => {
   assertEquals(spec.linux.resources.pids, { limit: 10 });
   assertEquals(spec.linux.resources.devices[0], { allow: false, access: "rwm" });
   assertEquals(spec.linux.cgroupsPath, `/skiff/${ID}`);
-  assertEquals(spec.linux.maskedPaths, [...MASKED_PATHS]);
+  assertEquals(sorted(spec.linux.maskedPaths), [...DOCKER_MASKED_PATHS]);
   assertEquals(spec.annotations, { a: "b" });
   const sc = spec.linux.seccomp;
   assertEquals([sc.defaultAction, sc.defaultErrnoRet], ["SCMP_ACT_ERRNO", 1]);
