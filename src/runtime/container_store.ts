@@ -384,11 +384,19 @@ export async function removeContainerRecord(
   host: Host = realHost,
 ): Promise<void> {
   const rec = await getContainer(store, id, host).catch(() => undefined);
+  // The run directory first: killed after it, the container is still listed (and exited).
+  await host.remove(containerRunDir(store, id), { recursive: true }).catch(() => {});
+  // Then the record goes in one rename into the scratch area, so that a kill never leaves a
+  // half-deleted directory that is no longer listed; scratch of a dead process is removed by
+  // the next pull or load (image/gc.ts removeStaleScratch).
+  const doomed = `${store.tmp}/rmc-${id.slice(0, 12)}-${randomSuffix()}`;
+  let renamed = false;
   await host.withLock(`${store.locks}/names.lock`, async () => {
-    await host.remove(containerDir(store, id), { recursive: true }).catch((err) => {
+    await host.mkdir(store.tmp, { recursive: true });
+    await host.rename(containerDir(store, id), doomed).then(() => renamed = true, (err) => {
       if (!(err instanceof Deno.errors.NotFound)) throw err;
     });
     if (rec) await releaseName(store, rec.Name, id, host);
   });
-  await host.remove(containerRunDir(store, id), { recursive: true }).catch(() => {});
+  if (renamed) await host.remove(doomed, { recursive: true });
 }

@@ -101,8 +101,9 @@ export async function ensureLayer(
       await writeJsonAtomic(`${scratch}/meta.json`, meta);
       const final = layerDir(store, want.chainId);
       await Deno.remove(final, { recursive: true }).catch(() => {});
-      await Deno.rename(scratch, final);
+      // The link first (dangling until the rename): the layer appears whole, in one rename.
       await Deno.symlink(`../${hex}/diff`, `${store.links}/${meta.link}`);
+      await Deno.rename(scratch, final);
       return meta;
     } catch (err) {
       await Deno.remove(scratch, { recursive: true }).catch(() => {});
@@ -116,14 +117,16 @@ export async function removeLayer(store: Store, chainId: string): Promise<void> 
   const meta = await getLayer(store, chainId);
   const hex = chainId.replace("sha256:", "");
   await withLock(`${store.locks}/layer-${hex}.lock`, async () => {
-    if (meta) await Deno.remove(`${store.links}/${meta.link}`).catch(() => {});
-    // Rename first so that a half-deleted layer is never taken for a whole one.
+    // Rename first so that a half-deleted layer (or one without its link) is never taken
+    // for a whole one; the link goes after.
     const doomed = `${store.tmp}/rm-${hex.slice(0, 12)}-${randomSuffix()}`;
     try {
       await Deno.rename(layerDir(store, chainId), doomed);
     } catch (err) {
       if (err instanceof Deno.errors.NotFound) return;
       throw err;
+    } finally {
+      if (meta) await Deno.remove(`${store.links}/${meta.link}`).catch(() => {});
     }
     await Deno.remove(doomed, { recursive: true });
   });

@@ -282,9 +282,22 @@ export class FakeHost implements Host {
   rename(from: string, to: string): Promise<void> {
     try {
       this.#check("rename", from);
+      if (!this.dirs.has(parentOf(to))) throw notFound(to);
+      if (this.dirs.has(from)) {
+        // a directory: the whole subtree moves
+        const moved = (p: string) => p === from || p.startsWith(`${from}/`);
+        for (const d of [...this.dirs].filter(moved)) {
+          this.dirs.delete(d);
+          this.dirs.add(to + d.slice(from.length));
+        }
+        for (const [f, v] of [...this.files].filter(([f]) => moved(f))) {
+          this.files.delete(f);
+          this.files.set(to + f.slice(from.length), v);
+        }
+        return Promise.resolve();
+      }
       const v = this.files.get(from);
       if (v === undefined) throw notFound(from);
-      if (!this.dirs.has(parentOf(to))) throw notFound(to);
       this.files.delete(from);
       this.files.set(to, v);
       return Promise.resolve();

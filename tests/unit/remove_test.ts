@@ -47,7 +47,10 @@ Deno.test("rm -f: SIGKILL first, then the cgroups, the data, the name and the ru
   assertEquals(host.signals.map((s) => [s.pid, s.signal]), [[PID, "SIGKILL"]]);
   assertEquals(cgroups.events, [`cgroups destroy ${ID} kill`]);
   assertEquals(removedAtDestroy, 0);
-  assertEquals(host.removed, [DIR, NAME_FILE, RUN_DIR]);
+  // the run directory, then the record renamed into scratch (one step) and deleted there
+  assertEquals(host.removed.length, 3);
+  assertEquals([host.removed[0], host.removed[1]], [RUN_DIR, NAME_FILE]);
+  assert(host.removed[2].startsWith(`${store.tmp}/rmc-${ID.slice(0, 12)}-`), host.removed[2]);
   assertEquals(host.locks, [`${store.locks}/names.lock`]);
   assertEquals(host.dirs.has(DIR) || host.dirs.has(RUN_DIR), false);
 });
@@ -95,7 +98,9 @@ Deno.test("rm: a name now owned by another container is left to it", async () =>
     cgroups: new FakeCgroups(),
   });
   assertEquals(host.file(NAME_FILE), "f".repeat(64));
-  assertEquals(host.removed, [DIR, RUN_DIR]);
+  assertEquals(host.removed.length, 2);
+  assertEquals(host.removed[0], RUN_DIR);
+  assert(host.removed[1].startsWith(`${store.tmp}/rmc-${ID.slice(0, 12)}-`), host.removed[1]);
 });
 
 Deno.test("container cleanup: records the exit, removes the cgroups, and --rm's container", async () => {
@@ -120,6 +125,9 @@ Deno.test("container cleanup: records the exit, removes the cgroups, and --rm's 
   const auto = scene(rm, { Status: "exited" }).host;
   const cg = new FakeCgroups();
   await cleanupContainer(store, rm, { host: auto, cgroups: cg });
-  assertEquals(auto.removed, [DIR, NAME_FILE, RUN_DIR]);
+  assertEquals(auto.removed.length, 3);
+  assertEquals([auto.removed[0], auto.removed[1]], [RUN_DIR, NAME_FILE]);
+  assert(auto.removed[2].startsWith(`${store.tmp}/rmc-${ID.slice(0, 12)}-`), auto.removed[2]);
+  assertEquals(auto.dirs.has(DIR), false);
   assertEquals(cg.events, [`cgroups destroy ${ID} kill`, `cgroups destroy ${ID} kill`]);
 });
