@@ -9,6 +9,11 @@ import { SKIFF_BIN } from "../helpers/skiff.ts";
 import { ensureFixtures } from "../helpers/fixtures.ts";
 import { freePort } from "../helpers/registry.ts";
 import { skipUnless } from "../helpers/requires.ts";
+import {
+  CHECKOUT,
+  OTHER_USER_SCRIPT as OTHER_SCRIPT,
+  SHARED_SKIFF,
+} from "../helpers/other_user.ts";
 
 const isRoot = Deno.uid() === 0;
 
@@ -47,15 +52,11 @@ Deno.test({
         for _ in $(seq 100); do in_ns bash -c "exec 3<>/dev/tcp/127.0.0.1/$PORT" 2>/dev/null && break; sleep 0.1; done
         in_ns skopeo copy -q --dest-tls-verify=false "oci:$FIX/busybox:latest" "docker://127.0.0.1:$PORT/busybox:latest"
         # Another user: its own store, a HOME it cannot even write to.
-        in_ns setpriv --reuid=65534 --regid=65534 --clear-groups \\
-          env -i PATH=/usr/bin:/bin HOME=/nonexistent "$SKIFF" --root "$T/nobody/root" \\
-          --runroot "$T/nobody/run" pull -q "127.0.0.1:$PORT/busybox:latest"
-        in_ns setpriv --reuid=65534 --regid=65534 --clear-groups \\
-          env -i PATH=/usr/bin:/bin HOME=/nonexistent "$SKIFF" --root "$T/nobody/root" \\
-          --runroot "$T/nobody/run" load -q -i "$FIX/busybox.docker.tar"
-        in_ns setpriv --reuid=65534 --regid=65534 --clear-groups \\
-          env -i PATH=/usr/bin:/bin HOME=/nonexistent "$SKIFF" --root "$T/nobody/root" \\
-          --runroot "$T/nobody/run" images --format 'nobody has {{.Repository}}:{{.Tag}}'
+        as_nobody() { in_ns unshare --mount --propagation private sh -c "$OTHER_SCRIPT" "$CHECKOUT" 65534 env -i PATH=/usr/bin:/bin HOME=/nonexistent "$SHARED_SKIFF" \\
+          --root "$T/nobody/root" --runroot "$T/nobody/run" "$@"; }
+        as_nobody pull -q "127.0.0.1:$PORT/busybox:latest"
+        as_nobody load -q -i "$FIX/busybox.docker.tar"
+        as_nobody images --format 'nobody has {{.Repository}}:{{.Tag}}'
         # root with an empty HOME.
         s=("$SKIFF" --root "$T/root" --runroot "$T/run")
         in_ns env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME="$T/nohome" "\${s[@]}" pull -q "127.0.0.1:$PORT/busybox:latest" >/dev/null
@@ -68,6 +69,9 @@ Deno.test({
           T: tmp,
           PORT: String(freePort()),
           FIX: fixtures,
+          OTHER_SCRIPT,
+          CHECKOUT,
+          SHARED_SKIFF,
           SKIFF: SKIFF_BIN,
           PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
         },

@@ -13,6 +13,7 @@ import {
 import { createHash } from "node:crypto";
 import { extractAsset } from "../../src/sys/assets.ts";
 import { skipUnless } from "../helpers/requires.ts";
+import { asOtherUser, SHARED_SKIFF } from "../helpers/other_user.ts";
 
 const isRoot = Deno.uid() === 0;
 const opts = { ignore: skipUnless(isRoot), sanitizeResources: false, sanitizeOps: false };
@@ -120,24 +121,22 @@ async function psAs(uid: number): Promise<{ code: number; stderr: string }> {
   const home = await Deno.makeTempDir({ prefix: "skiff-home-" });
   await Deno.chown(home, uid, uid);
   try {
-    const out = await new Deno.Command("setpriv", {
-      args: [
-        `--reuid=${uid}`,
-        `--regid=${uid}`,
-        "--clear-groups",
-        "env",
-        "-u",
-        "XDG_RUNTIME_DIR",
-        "-u",
-        "SKIFF_RUNROOT",
-        "-u",
-        "SKIFF_ROOT",
-        "-u",
-        "DENO_COVERAGE_DIR", // deno test's coverage directory is root's only
-        `HOME=${home}`,
-        new URL("../../bin/skiff", import.meta.url).pathname,
-        "ps",
-      ],
+    const [program, ...args] = asOtherUser(uid, [
+      "env",
+      "-u",
+      "XDG_RUNTIME_DIR",
+      "-u",
+      "SKIFF_RUNROOT",
+      "-u",
+      "SKIFF_ROOT",
+      "-u",
+      "DENO_COVERAGE_DIR", // deno test's coverage directory is root's only
+      `HOME=${home}`,
+      SHARED_SKIFF,
+      "ps",
+    ]);
+    const out = await new Deno.Command(program, {
+      args,
       stdout: "piped",
       stderr: "piped",
     }).output();
