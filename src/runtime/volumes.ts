@@ -7,10 +7,7 @@ import { wrap } from "../errors.ts";
 import type { Store } from "../store/store.ts";
 import { ensureVolume } from "../store/volumes.ts";
 import { SysError } from "../sys/errno.ts";
-import { O_DIRECTORY, O_PATH, openInRoot } from "../sys/resolve.ts";
 import type { ContainerRecord } from "./container_store.ts";
-import { copyTreeInRoot } from "./copy_tree.ts";
-import { mountLayers } from "./rootfs_mount.ts";
 
 /** Name of the anonymous volume of a container at `target`. */
 export async function anonymousVolumeName(id: string, target: string): Promise<string> {
@@ -65,6 +62,7 @@ async function copyImageContent(
     if (await Deno.lstat(`${layer}/${first}`).then(() => true, () => false)) anywhere = true;
   }
   if (!anywhere) return;
+  const { mountLayers, copyTreeInRoot, O_DIRECTORY, O_PATH, openInRoot } = await loadCopier();
   const m = await mountLayers(store, layersTopFirst);
   try {
     try {
@@ -80,6 +78,24 @@ async function copyImageContent(
   } finally {
     await m.unmount();
   }
+}
+
+type Modules = [
+  typeof import("./rootfs_mount.ts"),
+  typeof import("./copy_tree.ts"),
+  typeof import("../sys/resolve.ts"),
+];
+
+/** The copier, loaded only when an image's content is copied: every command that names a volume
+ * (ps, rm, start) need not load it. Computed specifiers, since Deno loads the graph of a literal
+ * dynamic import at start-up. */
+async function loadCopier(): Promise<Modules[0] & Modules[1] & Modules[2]> {
+  const [mount, copy, resolve] = await Promise.all(
+    ["./rootfs_mount.ts", "./copy_tree.ts", "../sys/resolve.ts"].map((p) =>
+      import(new URL(p, import.meta.url).href)
+    ),
+  ) as Modules;
+  return { ...mount, ...copy, ...resolve };
 }
 
 async function isEmptyDir(dir: string): Promise<boolean> {

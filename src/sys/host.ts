@@ -168,6 +168,12 @@ export function readTextOr(host: Host, path: string, fallback: string): Promise<
   return host.readTextFile(path).catch(() => fallback);
 }
 
+/** The C library's file calls, loaded on first use (a computed specifier: Deno loads the graph
+ * of a literal dynamic import at start-up, libskiff's wrappers included). */
+function loadFs(): Promise<typeof import("./fs.ts")> {
+  return import(new URL("./fs.ts", import.meta.url).href);
+}
+
 /**
  * The start time of a process (field 22 of /proc/PID/stat), which tells it from a later
  * process that reuses its pid; undefined when it does not exist or is a zombie.
@@ -347,11 +353,11 @@ export class DenoHost implements Host {
   }
   /** skiff_mknod (libskiff is loaded on first use). */
   async mknod(path: string, mode: number, major: number, minor: number): Promise<void> {
-    (await import("./fs.ts")).mknod(path, mode, major, minor);
+    (await loadFs()).mknod(path, mode, major, minor);
   }
   /** skiff_lchown. */
   async lchown(path: string, uid: number, gid: number): Promise<void> {
-    (await import("./fs.ts")).lchown(path, uid, gid);
+    (await loadFs()).lchown(path, uid, gid);
   }
   /** Walks `dir` with lstat; the device number is split as the kernel's new encoding says. */
   async deviceNodes(dir: string): Promise<HostDevice[]> {
@@ -380,7 +386,10 @@ export class DenoHost implements Host {
   }
   /** skiff_cgroup_device_filter. */
   async attachDeviceFilter(dir: string, rules: readonly DeviceRule[]): Promise<void> {
-    (await import("./cgroup_devices.ts")).attachDeviceFilter(dir, rules);
+    const { attachDeviceFilter }: typeof import("./cgroup_devices.ts") = await import(
+      new URL("./cgroup_devices.ts", import.meta.url).href
+    );
+    attachDeviceFilter(dir, rules);
   }
 }
 
