@@ -105,7 +105,7 @@ export class FakeHost implements Host {
   times = new Map<string, [number, number]>();
   /** Extended attributes by path. */
   xattrs = new Map<string, Map<string, Uint8Array>>();
-  /** Every openInRoot, in order: the root, the path asked for, and what it resolved to. */
+  /** Every openInRoot that got as far as the last component: root, path asked for, resolved. */
   opened: { root: string; path: string; resolved: string }[] = [];
   /** What cwd() answers. */
   workingDir = "/";
@@ -533,15 +533,20 @@ export class FakeHost implements Host {
       read,
       write,
       close() {},
-      readable: new ReadableStream({
-        async pull(ctl) {
-          const buf = new Uint8Array(4096);
-          const n = await read(buf);
-          if (n === null) ctl.close();
-          else ctl.enqueue(buf.slice(0, n));
-        },
-      }),
-      writable: new WritableStream({ write: async (chunk) => void await write(chunk) }),
+      // made when asked for: a stream starts pulling at once
+      get readable() {
+        return new ReadableStream<Uint8Array>({
+          async pull(ctl) {
+            const buf = new Uint8Array(4096);
+            const n = await read(buf);
+            if (n === null) ctl.close();
+            else ctl.enqueue(buf.slice(0, n));
+          },
+        });
+      },
+      get writable() {
+        return new WritableStream<Uint8Array>({ write: async (chunk) => void await write(chunk) });
+      },
     };
   }
 
@@ -561,12 +566,12 @@ export class FakeHost implements Host {
     try {
       this.#check("openInRoot", path);
       const resolved = this.#resolve(root, path, options.follow !== false);
+      this.opened.push({ root, path, resolved });
       const isDir = this.dirs.has(resolved);
       if (!isDir && !this.files.has(resolved) && !this.links.has(resolved)) {
         throw new SysError(2, path);
       }
       if ((options.flags ?? 0) & O_DIRECTORY && !isDir) throw new SysError(20, path);
-      this.opened.push({ root, path, resolved });
       return Promise.resolve({ path: resolved, close() {} });
     } catch (err) {
       return Promise.reject(err);
