@@ -247,6 +247,16 @@ export class FakeHost implements Host {
     return this.#resolve("/", path, follow, false);
   }
 
+  /** Runs a synchronous operation of the fake as the host's promise (failures planted first). */
+  #settle<T>(op: Op, path: string, fn: () => T): Promise<T> {
+    try {
+      this.#check(op, path);
+      return Promise.resolve(fn());
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
   #ino(path: string): number {
     let n = this.#inodes.get(path);
     if (n === undefined) this.#inodes.set(path, n = this.#nextInode++);
@@ -427,43 +437,30 @@ export class FakeHost implements Host {
 
   /** Follows symlinks. */
   stat(path: string): Promise<HostFileInfo> {
-    try {
-      this.#check("stat", path);
-      return Promise.resolve(this.#info(this.#real(path)));
-    } catch (err) {
-      return Promise.reject(err);
-    }
+    return this.#settle("stat", path, () => this.#info(this.#real(path)));
   }
 
   /** A symlink's target. */
   readLink(path: string): Promise<string> {
-    try {
-      this.#check("readLink", path);
+    return this.#settle("readLink", path, () => {
       const target = this.links.get(this.#real(path, false));
       if (target === undefined) throw new Deno.errors.InvalidData(`Invalid argument: ${path}`);
-      return Promise.resolve(target);
-    } catch (err) {
-      return Promise.reject(err);
-    }
+      return target;
+    });
   }
 
   /** Creates a symlink where nothing is. */
   symlink(target: string, path: string): Promise<void> {
-    try {
-      this.#check("symlink", path);
+    return this.#settle("symlink", path, () => {
       const at = this.#real(path, false);
       this.#mustBeFree(at);
       this.links.set(at, target);
-      return Promise.resolve();
-    } catch (err) {
-      return Promise.reject(err);
-    }
+    });
   }
 
   /** A second name for a file (same inode). */
   link(existing: string, path: string): Promise<void> {
-    try {
-      this.#check("link", path);
+    return this.#settle("link", path, () => {
       const from = this.#real(existing, false), at = this.#real(path, false);
       const data = this.files.get(from) ?? this.links.get(from);
       if (data === undefined) throw notFound(existing);
@@ -471,23 +468,16 @@ export class FakeHost implements Host {
       if (this.links.has(from)) this.links.set(at, data);
       else this.files.set(at, data);
       this.#inodes.set(at, this.#ino(from));
-      return Promise.resolve();
-    } catch (err) {
-      return Promise.reject(err);
-    }
+    });
   }
 
   /** Records the mode of what `path` names. */
   chmod(path: string, mode: number): Promise<void> {
-    try {
-      this.#check("chmod", path);
+    return this.#settle("chmod", path, () => {
       const at = this.#real(path);
       this.#info(at);
       this.modes.set(at, mode & 0o7777);
-      return Promise.resolve();
-    } catch (err) {
-      return Promise.reject(err);
-    }
+    });
   }
 
   /** A file over the fake's text: reads from the start, writes append. */
@@ -495,8 +485,7 @@ export class FakeHost implements Host {
     path: string,
     options: { read?: boolean; write?: boolean; createNew?: boolean; mode?: number },
   ): Promise<HostFile> {
-    try {
-      this.#check("open", path);
+    return this.#settle("open", path, () => {
       const at = this.#real(path, !options.createNew);
       if (options.createNew) {
         this.#mustBeFree(at);
@@ -508,10 +497,8 @@ export class FakeHost implements Host {
       if (text === undefined) {
         throw this.dirs.has(at) ? new Deno.errors.IsADirectory(path) : notFound(path);
       }
-      return Promise.resolve(this.#file(at, text));
-    } catch (err) {
-      return Promise.reject(err);
-    }
+      return this.#file(at, text);
+    });
   }
 
   #file(path: string, text: string): HostFile {
@@ -563,8 +550,7 @@ export class FakeHost implements Host {
     path: string,
     options: { flags?: number; follow?: boolean } = {},
   ): Promise<HostInRoot> {
-    try {
-      this.#check("openInRoot", path);
+    return this.#settle("openInRoot", path, () => {
       const resolved = this.#resolve(root, path, options.follow !== false);
       this.opened.push({ root, path, resolved });
       const isDir = this.dirs.has(resolved);
@@ -572,10 +558,8 @@ export class FakeHost implements Host {
         throw new SysError(2, path);
       }
       if ((options.flags ?? 0) & O_DIRECTORY && !isDir) throw new SysError(20, path);
-      return Promise.resolve({ path: resolved, close() {} });
-    } catch (err) {
-      return Promise.reject(err);
-    }
+      return { path: resolved, close() {} };
+    });
   }
 
   /** `workingDir`. */
@@ -616,33 +600,15 @@ export class FakeHost implements Host {
       const child = (p: string) =>
         p.startsWith(prefix) && p !== path && !p.slice(prefix.length).includes("/");
       const out: HostDirEntry[] = [];
-      for (const d of this.dirs) {
-        if (child(d)) {
+      const kinds = [[this.dirs, "dir"], [this.files.keys(), "file"], [this.links.keys(), "link"]];
+      for (const [paths, kind] of kinds as [Iterable<string>, string][]) {
+        for (const p of paths) {
+          if (!child(p)) continue;
           out.push({
-            name: d.slice(prefix.length),
-            isFile: false,
-            isDirectory: true,
-            isSymlink: false,
-          });
-        }
-      }
-      for (const f of this.files.keys()) {
-        if (child(f)) {
-          out.push({
-            name: f.slice(prefix.length),
-            isFile: true,
-            isDirectory: false,
-            isSymlink: false,
-          });
-        }
-      }
-      for (const l of this.links.keys()) {
-        if (child(l)) {
-          out.push({
-            name: l.slice(prefix.length),
-            isFile: false,
-            isDirectory: false,
-            isSymlink: true,
+            name: p.slice(prefix.length),
+            isFile: kind === "file",
+            isDirectory: kind === "dir",
+            isSymlink: kind === "link",
           });
         }
       }
@@ -739,28 +705,20 @@ export class FakeHost implements Host {
   }
   /** Records the owner of the path itself. */
   lchown(path: string, uid: number, gid: number): Promise<void> {
-    try {
-      this.#check("lchown", path);
+    return this.#settle("lchown", path, () => {
       const at = this.#real(path, false);
       this.#info(at);
       this.owners.set(at, [uid, gid]);
-      return Promise.resolve();
-    } catch (err) {
-      return Promise.reject(err);
-    }
+    });
   }
   /** Records the times of the path itself. */
   lutimes(path: string, atime: number, mtime: number): Promise<void> {
-    try {
-      this.#check("lutimes", path);
+    return this.#settle("lutimes", path, () => {
       const at = this.#real(path, false);
       this.#info(at);
       this.times.set(at, [atime, mtime]);
       this.#mtimes.set(at, mtime * 1000);
-      return Promise.resolve();
-    } catch (err) {
-      return Promise.reject(err);
-    }
+    });
   }
   /** An attribute of `xattrs`. */
   lgetxattr(path: string, name: string): Promise<Uint8Array | undefined> {
@@ -772,16 +730,12 @@ export class FakeHost implements Host {
   }
   /** Sets an attribute in `xattrs`. */
   lsetxattr(path: string, name: string, value: Uint8Array): Promise<void> {
-    try {
-      this.#check("lsetxattr", path);
+    return this.#settle("lsetxattr", path, () => {
       const at = this.#real(path, false);
       this.#info(at);
       if (!this.xattrs.has(at)) this.xattrs.set(at, new Map());
       this.xattrs.get(at)!.set(name, value);
-      return Promise.resolve();
-    } catch (err) {
-      return Promise.reject(err);
-    }
+    });
   }
   /** Records the rules of an existing directory. */
   attachDeviceFilter(dir: string, rules: readonly DeviceRule[]): Promise<void> {

@@ -77,23 +77,16 @@ Deno.test("cp destination: Docker's rules for where a source lands", async () =>
     dir: "/etc",
     rename: { from: "a", to: "hostname" },
   });
-  await assertRejects(
-    () => planDestination(ROOT, "/etc/hostname", dir, "c1:/etc/hostname", host),
-    InvalidArgumentError,
-  );
-  await assertRejects(
-    () => planDestination(ROOT, "/nothing/b", file, "c1:/nothing/b", host),
-    NotFoundError,
-  );
-  await assertRejects(
-    () => planDestination(ROOT, "/nothing/", file, "c1:/nothing/", host),
-    NotFoundError,
-  );
-  // the host's /home exists, the container's does not: the host is never looked at
-  await assertRejects(
-    () => planDestination(ROOT, "/escape/home/me/b", file, "c1:/escape/home/me/b", host),
-    NotFoundError,
-  );
+  // (the last: the host's /home exists, the container's does not; the host is never looked at)
+  const refused = [
+    ["/etc/hostname", dir, InvalidArgumentError],
+    ["/nothing/b", file, NotFoundError],
+    ["/nothing/", file, NotFoundError],
+    ["/escape/home/me/b", file, NotFoundError],
+  ] as const;
+  for (const [dest, src, kind] of refused) {
+    await assertRejects(() => planDestination(ROOT, dest, src, `c1:${dest}`, host), kind);
+  }
   for (const o of host.opened) assert(o.resolved.startsWith(ROOT), o.resolved);
 });
 
