@@ -308,10 +308,23 @@ static void session_output_closed(struct session *s, int *fd) {
   *fd = -1;
 }
 
-/* Relays the stdio and signals until the process exits and its output is drained (at most
- * a second more); then reaps it. */
+/* Relays what a pipe holds now, without waiting for its end: once the process has exited, all
+ * it wrote is there, and what a process it left behind writes later is not waited for. */
+static void session_drain(struct session *s, int *fd, int to) {
+  struct pollfd pf = {.fd = *fd, .events = POLLIN};
+  while (*fd >= 0 && poll(&pf, 1, 0) > 0)
+    if (relay(*fd, to) < 0) session_output_closed(s, fd);
+}
+
+/* Relays the stdio and signals until the process exits and its output is drained (pipes: what
+ * they hold; a pty: at most a second more); then reaps it. */
 static void session_run(struct session *s) {
   while (!s->done || s->out_r >= 0 || s->err_r >= 0) {
+    if (s->done && s->master < 0) {
+      session_drain(s, &s->out_r, 1);
+      session_drain(s, &s->err_r, 2);
+      break;
+    }
     struct pollfd fds[4];
     int n = 0, i_in = -1, i_out = -1, i_err = -1;
     fds[n++] = (struct pollfd){.fd = s->sfd, .events = POLLIN};
