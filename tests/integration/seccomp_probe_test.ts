@@ -133,7 +133,9 @@ const DOCKER_REFUSES_SYS_ADMIN = [
  * - Docker compares socket's family as a 64-bit value (`> 40`), so 40 + 2^32 passes its
  *   filter, and the kernel, which reads an int, opens an AF_VSOCK (or AF_ALG) socket.
  *   skiff's filter requires the upper half of those values to be 0.
- * - skiff refuses every x32 number (bit 30 set); Docker filters them by their own table.
+ * - skiff refuses every x32 number (bit 30 set). Docker's profile covers the x32 ABI as a
+ *   sub-architecture with the same names, so x32 getpid passes its filter (ENOSYS on a kernel
+ *   built without x32), and x32 unshare does with CAP_SYS_ADMIN.
  */
 const SKIFF_ALSO_REFUSES = [
   "socket:AF_VSOCK+2^32",
@@ -161,8 +163,13 @@ async function probe(store: TempStore, flags: string[]): Promise<Record<string, 
     store,
   );
   assertEquals(r.code, 0, `${flags.join(" ")}: ${r.stderr}`);
+  return parse(r.stdout);
+}
+
+/** The probe's lines as case -> answer. */
+function parse(stdout: string): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const line of r.stdout.trim().split("\n")) {
+  for (const line of stdout.trim().split("\n")) {
     const i = line.lastIndexOf(" ");
     out[line.slice(0, i)] = line.slice(i + 1);
   }
@@ -177,28 +184,28 @@ function compare(flags: string, got: Record<string, string>, want: Record<string
   assertEquals(wrong, [], `${flags}: outcomes`);
 }
 
+/** A store holding busybox; the probe must have been built. */
+async function setUp(): Promise<TempStore> {
+  const st = await Deno.stat(PROBE).catch(() => undefined);
+  assertEquals(st?.isFile, true, `${PROBE} is missing: run make -C ffi`);
+  await ensureFixtures();
+  const store = await tempStore();
+  const load = await skiff(["load", "-i", fixturePaths().dockerArchive], store);
+  assertEquals(load.code, 0, load.stderr);
+  return store;
+}
+
+const DEFAULT = expected([...DOCKER_REFUSES_DEFAULT, ...SKIFF_ALSO_REFUSES], "ENOSYS");
+const SYS_ADMIN = expected([...DOCKER_REFUSES_SYS_ADMIN, ...SKIFF_ALSO_REFUSES], undefined);
+
 Deno.test(
   "seccomp probe: the compiled filter answers each conditional case as Docker's profile does",
   opts,
   async () => {
-    const st = await Deno.stat(PROBE).catch(() => undefined);
-    assertEquals(st?.isFile, true, `${PROBE} is missing: run make -C ffi`);
-    await ensureFixtures();
-    const store = await tempStore();
+    const store = await setUp();
     try {
-      const load = await skiff(["load", "-i", fixturePaths().dockerArchive], store);
-      assertEquals(load.code, 0, load.stderr);
-
-      compare(
-        "default",
-        await probe(store, []),
-        expected([...DOCKER_REFUSES_DEFAULT, ...SKIFF_ALSO_REFUSES], "ENOSYS"),
-      );
-      compare(
-        "--cap-add SYS_ADMIN",
-        await probe(store, ["--cap-add", "SYS_ADMIN"]),
-        expected([...DOCKER_REFUSES_SYS_ADMIN, ...SKIFF_ALSO_REFUSES], undefined),
-      );
+      compare("default", await probe(store, []), DEFAULT);
+      compare("--cap-add SYS_ADMIN", await probe(store, ["--cap-add", "SYS_ADMIN"]), SYS_ADMIN);
       // CAP_SYS_PTRACE lifts kcmp only
       compare(
         "--cap-add SYS_PTRACE",
@@ -214,6 +221,35 @@ Deno.test(
         expected([], undefined),
       );
       compare("--privileged", await probe(store, ["--privileged"]), expected([], undefined));
+    } finally {
+      await store.cleanup();
+    }
+  },
+);
+
+Deno.test(
+  "seccomp probe: exec runs under the filter the container was started with",
+  opts,
+  async () => {
+    const store = await setUp();
+    try {
+      const cases: [string, string[], Record<string, string[]>][] = [
+        ["default", [], DEFAULT],
+        ["--cap-add SYS_ADMIN", ["--cap-add", "SYS_ADMIN"], SYS_ADMIN],
+      ];
+      for (const [name, flags, want] of cases) {
+        const run = await skiff(
+          ["run", "-d", ...flags, "-v", `${PROBE}:/probe:ro`, "busybox", "sleep", "600"],
+          store,
+        );
+        assertEquals(run.code, 0, run.stderr);
+        const id = run.stdout.trim();
+        const r = await skiff(["exec", id, "/probe"], store);
+        assertEquals(r.code, 0, `${name}: ${r.stderr}`);
+        compare(`exec into ${name}`, parse(r.stdout), want);
+        const rm = await skiff(["rm", "-f", id], store);
+        assertEquals(rm.code, 0, rm.stderr);
+      }
     } finally {
       await store.cleanup();
     }
