@@ -2,12 +2,15 @@
  * One plan through both parsers: the TypeScript writer must produce exactly the checked-in
  * files `tests/fixtures/plan/launch.plan` and `exec.plan` from the plans below, and the C
  * reader (`ffi/tests/plan_test.c`, run by `make -C ffi test`) reads the same files into the
- * values these plans hold. A change of the format on one side shows up as a difference here
- * or there; change the fixture, this test and the C test together.
+ * values these plans hold; `exec`, which reads the first process's settings back from the
+ * launch plan, gets the same ones. A change of the format on one side shows up as a
+ * difference here or there; change the fixture, this test and the C test together.
  */
-import { assertEquals } from "../helpers/assert.ts";
+import { assert, assertEquals } from "../helpers/assert.ts";
 import { type ExecPlan, serializeExecPlan, serializePlan } from "../../src/runtime/plan_format.ts";
 import type { LaunchPlan } from "../../src/runtime/plan.ts";
+import { buildExecPlan } from "../../src/runtime/exec.ts";
+import { DIR, PID, record, runningScene, store } from "./fake_runtime.ts";
 
 const FIXTURES = new URL("../fixtures/plan/", import.meta.url);
 
@@ -163,4 +166,21 @@ Deno.test("plan fixture: serializeExecPlan writes exactly tests/fixtures/plan/ex
   const wrote = serializeExecPlan(EXEC);
   assertEquals(firstDifference(wrote, want), undefined);
   assertEquals(wrote, want);
+});
+
+Deno.test("plan fixture: exec reads the first process's user, capabilities, rlimits and filter back from launch.plan", async () => {
+  const fixture = await Deno.readTextFile(new URL("launch.plan", FIXTURES));
+  const rec = record();
+  const { host } = runningScene(rec);
+  host.addFile(`${DIR}/plan`, fixture);
+  const req = { cmd: ["ps"], detach: false, interactive: false, tty: false, env: [] };
+  const plan = await buildExecPlan(store, rec, PID, { ...req, privileged: false }, { host });
+  const p = plan.process;
+  assertEquals([p.uid, p.gid, p.additionalGids], [1000, 100, [10, 4294967294]]);
+  assert(p.env.includes("HOSTNAME=box")); // the plan's hostname, not the record's
+  // ...and writes them again as the launch plan has them
+  const lines = (text: string) =>
+    text.split("\n").filter((l) => /^(cap|seccomp|seccomp-\w+|rlimit)\t/.test(l));
+  assertEquals(lines(serializeExecPlan(plan)), lines(fixture));
+  assertEquals(lines(fixture).length, 3 + 1 + 2 + 1 + 4 + 2);
 });
