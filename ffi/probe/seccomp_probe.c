@@ -10,15 +10,13 @@
  * unshare with CLONE_NEWUSER, personality, ptrace) in a child process, so the probe itself
  * keeps its state. Every case runs in its own child.
  *
- * The probe makes raw system calls (syscall(2)), never libc wrappers that might
- * change the call (glibc turns fork into clone, may try clone3 first...). x86_64 only. */
+ * The probe makes raw system calls (syscall(2)), never libc wrappers, which may change the
+ * call (glibc turns fork into clone, may try clone3 first...). x86_64 only. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <sched.h>
 #include <signal.h>
-#include <stdint.h>
 #include <stdio.h>
-#include <string.h>
 #include <sys/personality.h>
 #include <sys/ptrace.h>
 #include <sys/socket.h>
