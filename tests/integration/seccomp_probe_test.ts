@@ -233,18 +233,20 @@ Deno.test(
   async () => {
     const store = await setUp();
     try {
-      const cases: [string, string[], Record<string, string[]>][] = [
-        ["default", [], DEFAULT],
-        ["--cap-add SYS_ADMIN", ["--cap-add", "SYS_ADMIN"], SYS_ADMIN],
+      // exec --privileged adds capabilities but keeps the container's filter (Docker, Podman)
+      const cases: [string, string[], Record<string, string[]>, string[]][] = [
+        ["default", [], DEFAULT, []],
+        ["--cap-add SYS_ADMIN", ["--cap-add", "SYS_ADMIN"], SYS_ADMIN, []],
+        ["default, exec --privileged", [], DEFAULT, ["--privileged"]],
       ];
-      for (const [name, flags, want] of cases) {
+      for (const [name, flags, want, execFlags] of cases) {
         const run = await skiff(
           ["run", "-d", ...flags, "-v", `${PROBE}:/probe:ro`, "busybox", "sleep", "600"],
           store,
         );
         assertEquals(run.code, 0, run.stderr);
         const id = run.stdout.trim();
-        const r = await skiff(["exec", id, "/probe"], store);
+        const r = await skiff(["exec", ...execFlags, id, "/probe"], store);
         assertEquals(r.code, 0, `${name}: ${r.stderr}`);
         compare(`exec into ${name}`, parse(r.stdout), want);
         const rm = await skiff(["rm", "-f", id], store);
