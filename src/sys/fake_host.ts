@@ -10,6 +10,7 @@ import type {
   Host,
   HostCommand,
   HostCommandResult,
+  HostConn,
   HostDevice,
   HostDirEntry,
   HostFile,
@@ -109,6 +110,8 @@ export class FakeHost implements Host {
   opened: { root: string; path: string; resolved: string }[] = [];
   /** What cwd() answers. */
   workingDir = "/";
+  /** Answers connectUnix for a path (default: NotFound, no one listens). */
+  onConnect?: (path: string) => HostConn | Promise<HostConn>;
   /** Every device node made: [path, mode, major, minor]. */
   nodes: [string, number, number, number][] = [];
   /** The device rules attached to each v2 cgroup directory. */
@@ -570,6 +573,17 @@ export class FakeHost implements Host {
   /** A fixed path. */
   execPath(): string {
     return "/usr/bin/deno";
+  }
+
+  /** `onConnect`'s connection, else NotFound. */
+  connectUnix(path: string): Promise<HostConn> {
+    try {
+      this.#check("connectUnix", path);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    if (this.onConnect) return Promise.resolve(this.onConnect(path));
+    return Promise.reject(notFound(path));
   }
 
   /** Whether a file, a directory or a process's /proc file exists. */

@@ -92,6 +92,16 @@ export interface HostCommandResult {
   stderr: Uint8Array;
 }
 
+/** A connected stream socket (a container's attach socket). */
+export interface HostConn {
+  /** Reads into `buf`; the number of bytes, or null at the end. */
+  read(buf: Uint8Array): Promise<number | null>;
+  /** Writes some of `data`; the number of bytes written. */
+  write(data: Uint8Array): Promise<number>;
+  /** Closes the connection. */
+  close(): void;
+}
+
 /** The host as the runtime sees it. */
 export interface Host {
   // ---- files and directories (absolute paths) ----
@@ -157,6 +167,8 @@ export interface Host {
   cwd(): string;
   /** The path of the running executable (deno, or the compiled skiff). */
   execPath(): string;
+  /** Connects to a unix stream socket, whatever the length of its path. */
+  connectUnix(path: string): Promise<HostConn>;
 
   // ---- processes ----
   /** Sends a signal ("SIGTERM") to a process; throws Deno.errors.NotFound when it is gone. */
@@ -396,6 +408,21 @@ export class DenoHost implements Host {
   /** Deno.execPath(). */
   execPath(): string {
     return Deno.execPath();
+  }
+  /**
+   * Deno.connect on a unix socket. A sockaddr_un holds 107 bytes, so a long path is reached
+   * relative to its directory (the working directory is restored).
+   */
+  async connectUnix(path: string): Promise<HostConn> {
+    if (path.length < 100) return await Deno.connect({ transport: "unix", path });
+    const slash = path.lastIndexOf("/");
+    const cwd = Deno.cwd();
+    Deno.chdir(path.slice(0, slash) || "/");
+    try {
+      return await Deno.connect({ transport: "unix", path: path.slice(slash + 1) });
+    } finally {
+      Deno.chdir(cwd);
+    }
   }
   /** Whether stat succeeds. */
   exists(path: string): Promise<boolean> {

@@ -188,3 +188,36 @@ Deno.test("fake host: a busy cgroup cannot be removed; failures can be planted",
   );
   await host.writeTextFile("/sys/fs/cgroup/other", "1");
 });
+
+Deno.test("real host: connects to a unix socket whose path is longer than sockaddr_un holds", async () => {
+  const root = await Deno.makeTempDir({ prefix: "skiff-host-" });
+  const dir = `${root}/${"d".repeat(60)}/${"e".repeat(60)}`;
+  await Deno.mkdir(dir, { recursive: true });
+  const path = `${dir}/attach`;
+  const here = Deno.cwd();
+  Deno.chdir(dir); // the listener too can only bind it relative to its directory
+  const listener = Deno.listen({ transport: "unix", path: "attach" });
+  Deno.chdir(here);
+  try {
+    assert(path.length > 108, "the path must not fit in a sockaddr_un");
+    const host = new DenoHost();
+    const cwd = Deno.cwd();
+    const accepted = listener.accept();
+    const conn = await host.connectUnix(path);
+    const server = await accepted;
+    assertEquals(Deno.cwd(), cwd); // the working directory is restored
+    await conn.write(new TextEncoder().encode("hi"));
+    const buf = new Uint8Array(2);
+    assertEquals(await server.read(buf), 2);
+    assertEquals(new TextDecoder().decode(buf), "hi");
+    conn.close();
+    server.close();
+    // nothing listens: NotFound, carried up
+    let threw: unknown;
+    await host.connectUnix(`${dir}/none`).catch((err) => threw = err);
+    assert(threw instanceof Deno.errors.NotFound, String(threw));
+  } finally {
+    listener.close();
+    await Deno.remove(root, { recursive: true });
+  }
+});
