@@ -57,9 +57,11 @@ export function fixturePaths(dir: string = FIXTURES_DIR): FixturePaths {
 let building: Promise<string> | undefined;
 
 /**
- * Builds the fixture images if they are missing or stale (the script keeps a stamp file and
- * a lock, so this is cheap after the first call and safe across parallel processes), and
- * returns the fixtures directory. Runs the script at most once per process.
+ * Builds the fixture images if they are missing or stale, and returns the fixtures directory.
+ * Stale means built from anything else: the script's stamp file names the script's checksum,
+ * the packed busybox binary's checksum, and the path and version of umoci, skopeo, tar and
+ * awk; a change to any of them rebuilds. With the stamp and a lock this is cheap after the
+ * first call and safe across parallel processes. Runs the script at most once per process.
  *
  * @example
  * ```ts
