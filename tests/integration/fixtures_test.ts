@@ -298,3 +298,29 @@ Deno.test("fixtures: the stamp covers the busybox binary and the tools; a change
     await Deno.remove(tmp, { recursive: true });
   }
 });
+
+Deno.test("registry: parallel registries each bind their own port and answer for themselves", async () => {
+  const started = await Promise.allSettled([0, 1, 2, 3].map(() => startRegistry()));
+  const regs = started.flatMap((s) => s.status === "fulfilled" ? [s.value] : []);
+  try {
+    for (const s of started) if (s.status === "rejected") throw s.reason;
+    assertEquals(new Set(regs.map((r) => r.host)).size, regs.length);
+    for (const r of regs) assert(/^127\.0\.0\.1:[1-9][0-9]*$/.test(r.host), r.host);
+    // Each host is the registry whose storage is its own: a blob pushed to one is not in the
+    // others.
+    const dir = await ensureFixtures();
+    await pushFixture(fixturePaths(dir).busybox, "latest", regs[0].host);
+    const seen = [];
+    for (const r of regs) {
+      const res = await fetch(`${r.url}/v2/busybox/tags/list`);
+      await res.body?.cancel();
+      assertEquals(res.headers.get("docker-distribution-api-version"), "registry/2.0");
+      seen.push(res.status);
+    }
+    assertEquals(seen, [200, 404, 404, 404]);
+  } finally {
+    await Promise.all(regs.map((r) => r.stop()));
+  }
+  // Stopped: nothing answers on their ports any more.
+  for (const r of regs) await assertRejects(() => fetch(`${r.url}/v2/`));
+});
