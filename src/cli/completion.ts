@@ -109,7 +109,7 @@ export function fishCompletion(table: CommandSpec[]): string {
         );
       }
       const dyn = dynamic[cmd.complete ?? "none"];
-      if (dyn) lines.push(`complete -c skiff -n '${cond}' -f -a '(${dyn})'`);
+      if (dyn) lines.push(`complete -c skiff -n '${cond}' -f -a '(${esc(dyn)})'`);
     }
   }
   return lines.join("\n") + "\n";

@@ -14,21 +14,29 @@ async function have(tool: string): Promise<boolean> {
   return o.success;
 }
 
-/** A temp dir holding the script and a `skiff` that lists two containers. */
+/** A temp dir holding the script and a `skiff` that lists two containers and two images. */
 async function setup(script: string): Promise<{ dir: string; env: Record<string, string> }> {
   const dir = await Deno.makeTempDir({ prefix: "skiff-completion-" });
   await Deno.writeTextFile(`${dir}/script`, script);
   await Deno.mkdir(`${dir}/bin`);
   await Deno.writeTextFile(
     `${dir}/bin/skiff`,
-    `#!/bin/sh\ncase "$*" in "ps -a --format {{.Names}}") printf 'web\\ndb\\n' ;; esac\n`,
+    `#!/bin/sh
+case "$*" in
+"ps -a --format {{.Names}}") printf 'web\\ndb\\n' ;;
+"images --format {{.Repository}}:{{.Tag}}") printf 'busybox:latest\\n<none>:<none>\\n' ;;
+esac
+`,
     { mode: 0o755 },
   );
-  return { dir, env: { PATH: `${dir}/bin:/usr/bin:/bin`, HOME: dir } };
+  await Deno.mkdir(`${dir}/home`);
+  await Deno.mkdir(`${dir}/work`);
+  return { dir, env: { PATH: `${dir}/bin:/usr/bin:/bin`, HOME: `${dir}/home` } };
 }
 
 async function shell(cmd: string, args: string[], env: Record<string, string>): Promise<string[]> {
   const o = await new Deno.Command(cmd, {
+    cwd: `${env.HOME}/../work`, // the user's working directory: nothing may appear in it
     args,
     env,
     clearEnv: true,
@@ -81,7 +89,7 @@ const shells: [string, () => string, Ask][] = [
 
 for (const [name, script, ask] of shells) {
   Deno.test({
-    name: `${name} completion: commands, subcommands, flags and container names`,
+    name: `${name} completion: commands, subcommands, flags, container and image names`,
     ignore: skipUnless(await have(name)),
     fn: async () => {
       const { dir, env } = await setup(script());
@@ -99,6 +107,10 @@ for (const [name, script, ask] of shells) {
         const names = await ask(dir, env, ["skiff", "rm", ""]);
         assert(names.includes("web") && names.includes("db"), names.join(" "));
         assertEquals(await ask(dir, env, ["skiff", "rm", "w"]), ["web"]);
+        const images = await ask(dir, env, ["skiff", "rmi", "b"]);
+        assertEquals(images, ["busybox:latest"]);
+        // Loading the script and completing left nothing in the working directory.
+        assertEquals([...Deno.readDirSync(`${dir}/work`)].map((e) => e.name), []);
       } finally {
         await Deno.remove(dir, { recursive: true });
       }
