@@ -68,11 +68,12 @@ async function run(cmd: string, args: string[]): Promise<string> {
   return new TextDecoder().decode(out.stdout);
 }
 
+/** htpasswd comes from apache2-utils, which the set-up installs; tests install nothing. */
 async function ensureHtpasswdTool(): Promise<void> {
   try {
     await Deno.stat("/usr/bin/htpasswd");
   } catch {
-    await run("apt-get", ["install", "-y", "-q", "apache2-utils"]);
+    throw new Error("htpasswd is missing: run scripts/setup.sh (it installs apache2-utils)");
   }
 }
 
