@@ -5,7 +5,7 @@
  * has its own store with the busybox fixture image loaded as `busybox`.
  */
 import { assert, assertEquals, assertStringIncludes } from "../helpers/assert.ts";
-import { type Sk, withBusyboxStore } from "../helpers/busybox_store.ts";
+import { type Sk, termToEnd, withBusyboxStore } from "../helpers/busybox_store.ts";
 import { SKIFF_BIN } from "../helpers/skiff.ts";
 import { IS_ROOT, skipUnless } from "../helpers/requires.ts";
 import { controllerDir, skiffCgroups } from "../helpers/cgroups.ts";
@@ -39,18 +39,6 @@ async function psStatus(sk: Sk, name: string): Promise<string> {
   const r = await sk(["ps", "-a", "--filter", `name=${name}`, "--format", "{{.Status}}"]);
   assertEquals(r.code, 0, r.stderr);
   return r.stdout.trim();
-}
-
-/**
- * Milliseconds from the "got TERM" log line of container `name` to its end, both recorded by
- * its monitor (the log line's timestamp and State.FinishedAt).
- */
-async function termToEnd(sk: Sk, name: string): Promise<number> {
-  const logs = (await sk(["logs", "-t", name])).stdout.split("\n");
-  const term = logs.find((l) => l.endsWith(" got TERM"));
-  assert(term !== undefined, `no "got TERM" in ${logs}`);
-  const finished = await inspect(sk, name, "{{.State.FinishedAt}}");
-  return Date.parse(finished) - Date.parse(term.split(" ")[0]);
 }
 
 /** How many sockets process `pid` holds open. */
