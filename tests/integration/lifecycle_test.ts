@@ -4,7 +4,7 @@
  */
 import { assert, assertEquals, assertStringIncludes } from "../helpers/assert.ts";
 import { ensureFixtures, fixturePaths } from "../helpers/fixtures.ts";
-import { skiff, type TempStore, tempStore } from "../helpers/skiff.ts";
+import { skiff, SKIFF_BIN, type TempStore, tempStore } from "../helpers/skiff.ts";
 import { until } from "../helpers/wait.ts";
 
 const opts = { sanitizeResources: false, sanitizeOps: false };
@@ -123,9 +123,35 @@ Deno.test("container lifecycle commands", opts, async (t) => {
         "two ticks in the log",
         async () => (await skiff(["logs", "ticker"], store)).stdout.includes("tick 2\n"),
       );
-      const r = await skiff(["attach", "ticker"], { ...store, timeoutMs: 1500 });
-      const ticks = r.stdout.trim().split("\n").filter((l) => l.startsWith("tick "));
-      assert(ticks.length >= 3, `expected ticks, got ${JSON.stringify(r.stdout)} ${r.stderr}`);
+      // attached until three ticks have come through, then the client is killed
+      const child = new Deno.Command(SKIFF_BIN, {
+        args: ["--root", store.root, "--runroot", store.runroot, "attach", "ticker"],
+        stdin: "null",
+        stdout: "piped",
+        stderr: "null",
+      }).spawn();
+      const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+      let seen = "";
+      // complete lines only
+      const ticksIn = () => seen.split("\n").slice(0, -1).filter((l) => /^tick \d+$/.test(l));
+      // a bound for a stuck attach (its output then ends), not a timing assertion
+      const stuck = setTimeout(() => child.kill("SIGKILL"), 30_000);
+      try {
+        while (ticksIn().length < 3) {
+          const { value, done } = await reader.read();
+          if (done) break;
+          seen += value;
+        }
+      } finally {
+        clearTimeout(stuck);
+        try {
+          child.kill("SIGKILL");
+        } catch { /* killed when stuck */ }
+        await child.status;
+        await reader.cancel().catch(() => {});
+      }
+      const ticks = ticksIn();
+      assert(ticks.length >= 3, `expected ticks, got ${JSON.stringify(seen)}`);
       assert(Number(ticks[0].split(" ")[1]) > 1, "attach must not replay old output");
       assertEquals(await state(store, "ticker"), "running");
     });
