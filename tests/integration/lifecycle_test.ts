@@ -8,7 +8,6 @@ import { skiff, SKIFF_BIN, type TempStore, tempStore } from "../helpers/skiff.ts
 import { until } from "../helpers/wait.ts";
 
 const opts = { sanitizeResources: false, sanitizeOps: false };
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function setupStore(): Promise<TempStore> {
   await ensureFixtures();
@@ -40,11 +39,22 @@ Deno.test("container lifecycle commands", opts, async (t) => {
       "-c",
       "i=0; while true; do i=$((i+1)); echo $i > /tmp/n; sleep 0.05; done",
     ]);
-    const counterFile = `${store.root}/containers/${counterId}/upper/tmp/n`;
-    const count = async () =>
-      Number((await Deno.readTextFile(counterFile).catch(() => "0")).trim());
+    const counterOf = (id: string) => async () =>
+      Number(
+        (await Deno.readTextFile(`${store.root}/containers/${id}/upper/tmp/n`).catch(() => "0"))
+          .trim(),
+      );
+    const count = counterOf(counterId);
 
     await t.step("pause stops the processes, unpause resumes them", async () => {
+      // a second counter, never paused, is the clock of the observation window below
+      const witnessId = await runDetached(store, [
+        "busybox",
+        "sh",
+        "-c",
+        "i=0; while true; do i=$((i+1)); echo $i > /tmp/n; sleep 0.05; done",
+      ]);
+      const witness = counterOf(witnessId);
       await until("the counter to run", async () => (await count()) > 0);
       const p = await skiff(["pause", "counter"], store);
       assertEquals([p.code, p.stdout], [0, "counter\n"], p.stderr);
@@ -52,9 +62,12 @@ Deno.test("container lifecycle commands", opts, async (t) => {
       const ps = await skiff(["ps", "--format", "{{.Status}}"], store);
       assertStringIncludes(ps.stdout, "(Paused)");
       const frozen = await count();
-      // An observation window, not a synchronisation: unpaused, the counter moves every 50 ms.
-      await sleep(400);
+      // An observation window measured by the unpaused twin (as slow as it on a loaded
+      // machine): while it moves eight times, the paused counter does not move.
+      const start = await witness();
+      await until("the witness to move eight times", async () => (await witness()) >= start + 8);
       assertEquals(await count(), frozen);
+      assertEquals((await skiff(["rm", "-f", witnessId], store)).code, 0);
       const again = await skiff(["pause", "counter"], store);
       assertEquals(again.code, 1);
       assertEquals(again.stderr, `Error: Container ${counterId} is already paused\n`);
