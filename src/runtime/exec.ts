@@ -42,7 +42,7 @@ export interface ExecRequest {
   user?: string;
   /** -w; default the container's working directory. */
   workdir?: string;
-  /** --privileged: every capability and no seccomp filter. */
+  /** --privileged: every capability (the container's seccomp filter stays). */
   privileged: boolean;
 }
 
@@ -167,7 +167,12 @@ async function execUser(
   return await resolveUser(req.user ?? rec.User ?? "", root.readFile);
 }
 
-/** Capabilities and seccomp filter: the first process's, or computed for --privileged. */
+/**
+ * Capabilities and seccomp filter. The filter is always the container's, as Docker and Podman
+ * do: `exec --privileged` adds every capability but keeps the filter the container was
+ * started with (built for its own capabilities), so it cannot unshare, mount or open the
+ * socket families the container could not.
+ */
 async function execSecurity(
   host: Host,
   rec: ContainerRecord,
@@ -181,9 +186,11 @@ async function execSecurity(
   }
   const { resolveCapabilities } = await import("./capabilities.ts");
   const capabilities = resolveCapabilities(o.capAdd, o.capDrop, privileged);
-  if (privileged || o.securityOpt.seccomp === "unconfined") return { capabilities };
+  if (started) return { capabilities, seccomp: started.seccomp };
+  if (o.privileged || o.securityOpt.seccomp === "unconfined") return { capabilities };
   const { buildSeccomp } = await import("./seccomp_profile.ts");
-  return { capabilities, seccomp: buildSeccomp(capabilities, kernelVersion(host)) };
+  const own = resolveCapabilities(o.capAdd, o.capDrop, false);
+  return { capabilities, seccomp: buildSeccomp(own, kernelVersion(host)) };
 }
 
 /**
