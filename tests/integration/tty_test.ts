@@ -8,6 +8,7 @@ import { assert, assertEquals, assertStringIncludes } from "../helpers/assert.ts
 import { ensureFixtures, fixturePaths } from "../helpers/fixtures.ts";
 import { skiff, SKIFF_BIN, type TempStore, tempStore } from "../helpers/skiff.ts";
 import { IS_ROOT, skipUnless } from "../helpers/requires.ts";
+import { until } from "../helpers/wait.ts";
 
 const hasTmux = (() => {
   try {
@@ -114,14 +115,18 @@ async function withTty(fn: (pane: Pane, store: TempStore, cmd: string) => Promis
 }
 
 Deno.test("run -it: prompt, pty, window size, exit code, terminal restored", opts, async () => {
-  await withTty(async (pane, _store, cmd) => {
+  await withTty(async (pane, store, cmd) => {
     await pane.send(`${cmd} run -it --name tt busybox sh`);
     await pane.waitFor(/^\/ #/m);
     await pane.send("tty; stty size");
     let screen = await pane.waitFor("40 120");
     assertStringIncludes(screen, "/dev/pts/0");
     await pane.tmux("resize-window", "-t", "t", "-x", "100", "-y", "30");
-    await new Promise((r) => setTimeout(r, 300));
+    // the new size reaches the container's pty (seen from an exec), then the shell's stty
+    await until("the resize to reach the container", async () => {
+      const r = await skiff(["exec", "tt", "sh", "-c", "stty -F /dev/pts/0 size"], store);
+      return r.stdout.trim() === "30 100";
+    });
     await pane.send("stty size");
     await pane.waitFor("30 100");
     await pane.send("exit 5");
@@ -172,7 +177,11 @@ Deno.test("exec -it: pty, window size, ctrl-c, exit code, terminal restored", op
     assertStringIncludes(screen, "/dev/pts/");
     // ctrl-c interrupts the foreground command inside, not skiff
     await pane.send("sleep 100");
-    await new Promise((r) => setTimeout(r, 300));
+    // ctrl-c once the sleep runs in the foreground (it has been executed: ps shows it)
+    await until("sleep 100 to run", async () => {
+      const ps = await skiff(["exec", "ex", "ps", "-o", "args"], store);
+      return ps.stdout.split("\n").some((l) => l.trim() === "sleep 100");
+    });
     await pane.keys("C-c");
     await pane.send("echo still-$((20 + 1))");
     await pane.waitFor("still-21");
