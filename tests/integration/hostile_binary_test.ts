@@ -10,12 +10,13 @@
  * succeeds, never the exec plan in an environment; and the host's binary
  * keeps its hash.
  */
+import { IS_ROOT, skipUnless } from "../helpers/requires.ts";
 import { assert, assertEquals } from "../helpers/assert.ts";
 import { ok, withBusyboxStore } from "../helpers/busybox_store.ts";
 import { monitorPath } from "../../src/runtime/monitor_client.ts";
 import { until } from "../helpers/wait.ts";
 
-const opts = { sanitizeResources: false, sanitizeOps: false, ignore: Deno.uid() !== 0 };
+const opts = { sanitizeResources: false, sanitizeOps: false, ignore: skipUnless(IS_ROOT) };
 
 const probe = `
 #define _GNU_SOURCE

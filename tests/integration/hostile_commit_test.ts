@@ -4,11 +4,12 @@
  * command fails instead of reading a container that can still change (and
  * swap its files for symlinks to host paths) under it.
  */
+import { IS_ROOT, skipUnless } from "../helpers/requires.ts";
 import { assert, assertEquals, assertStringIncludes } from "../helpers/assert.ts";
 import { ok, withBusyboxStore } from "../helpers/busybox_store.ts";
 import { cgroupOf, skiffCgroups } from "../helpers/cgroups.ts";
 
-const opts = { sanitizeResources: false, sanitizeOps: false, ignore: Deno.uid() !== 0 };
+const opts = { sanitizeResources: false, sanitizeOps: false, ignore: skipUnless(IS_ROOT) };
 
 /**
  * The container's freezer cgroup directory (v1; v2: its one directory), from where its process
