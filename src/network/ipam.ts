@@ -11,7 +11,7 @@ import { withLock } from "../store/lock.ts";
 import type { Store } from "../store/store.ts";
 import { formatAddress, type IpAddress, parseAddress } from "./address.ts";
 import { type Allocations, readAllocations, writeAllocations } from "./allocations.ts";
-import { listNetworks, type NetworkRecord } from "./network_store.ts";
+import { DEFAULT_NETWORK, listNetworks, type NetworkRecord } from "./network_store.ts";
 import { allocationsLock, networkFile } from "./paths.ts";
 import { containsAddress, isHostAddress, lastAddress, parseSubnet, type Subnet } from "./subnet.ts";
 
@@ -142,6 +142,12 @@ function pick(
 
 /** Checks the requested addresses before any lock is taken. */
 function checkRequest(net: NetworkRecord, pools: Pool[], request: AddressRequest): void {
+  if ((request.ipv4 ?? request.ipv6) !== undefined && net.Name === DEFAULT_NETWORK) {
+    // Docker's rule: the default network's addresses are the engine's to give.
+    throw new InvalidArgumentError(
+      "user specified IP address is supported on user defined networks only",
+    );
+  }
   for (const [family, text] of [[4, request.ipv4], [6, request.ipv6]] as const) {
     if (text === undefined) continue;
     const addr = parseAddress(text);
@@ -185,7 +191,8 @@ async function changeAllocations<T>(
  * Gives container `containerId` one address of each of the network's families: the ones it
  * already holds (a restart, when they match what it asks for), else those it asks for, else
  * the lowest free ones. One-line errors for an address outside every subnet, already taken
- * (`Address already in use`), or a full pool; on any error nothing is allocated.
+ * (`Address already in use`), asked for on the default network (refused as Docker does), or
+ * a full pool; on any error nothing is allocated.
  *
  * @example
  * ```ts ignore

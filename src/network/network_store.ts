@@ -280,6 +280,11 @@ export async function createNetwork(
     if (others.some((n) => n.Name === spec.name)) {
       throw new AlreadyExistsError(`network with name ${spec.name} already exists`);
     }
+    if (!isDefault && bridge === DEFAULT_BRIDGE) {
+      throw new AlreadyExistsError(
+        `bridge device ${bridge} is reserved for the default network ${DEFAULT_NETWORK}`,
+      );
+    }
     const sameBridge = others.find((n) => n.Bridge === bridge);
     if (sameBridge) {
       throw new AlreadyExistsError(

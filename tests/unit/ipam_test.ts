@@ -19,7 +19,12 @@ import {
   releaseContainer,
   releaseStale,
 } from "../../src/network/ipam.ts";
-import { createNetwork, type NetworkSpec, removeNetwork } from "../../src/network/network_store.ts";
+import {
+  createNetwork,
+  ensureDefaultNetwork,
+  type NetworkSpec,
+  removeNetwork,
+} from "../../src/network/network_store.ts";
 import { openStore, type Store } from "../../src/store/store.ts";
 
 const cid = (n: number) => n.toString(16).padStart(64, "0");
@@ -173,6 +178,19 @@ Deno.test("ipam: a requested --ip, refused outside the subnet, reserved or taken
     );
     // The lowest free address passes over the requested one.
     assertEquals(await addresses(store, n, cid(3)), ["10.8.0.2"]);
+  });
+});
+
+Deno.test("ipam: an --ip on the default network is refused, as Docker refuses it", async () => {
+  await withStore(async (store) => {
+    const def = await ensureDefaultNetwork(store, { routes: [] });
+    await refused(
+      store,
+      () => allocateAddresses(store, def, cid(1), { ipv4: "172.17.0.9" }),
+      InvalidArgumentError,
+      "user specified IP address is supported on user defined networks only",
+    );
+    assertEquals(await addresses(store, def, cid(1)), ["172.17.0.2"]);
   });
 });
 

@@ -262,6 +262,12 @@ Deno.test("network create: bad input is one line and the store is unchanged", as
     );
     await refused(
       store,
+      create({ name: "n", options: { "com.docker.network.bridge.name": "skiff0" } }),
+      AlreadyExistsError,
+      "bridge device skiff0 is reserved for the default network bridge",
+    );
+    await refused(
+      store,
       create({ name: "n", options: { "com.docker.network.driver.mtu": "9" } }),
       InvalidArgumentError,
       'invalid mtu "9": between 68 and 65535',
