@@ -308,3 +308,18 @@ Deno.test("ipam: 32 processes racing get 32 distinct addresses, and no release i
     assertEquals(new Set(Object.values(after).flat()).size, 32);
   });
 });
+
+Deno.test("ipam: an allocation racing network rm: one of them wins, never both", async () => {
+  await withStore(async (store) => {
+    for (let i = 0; i < 10; i++) {
+      const n = await net(store, { name: `n${i}`, subnets: [`10.20.${i}.0/24`] });
+      const [alloc, rm] = await Promise.allSettled([
+        allocateAddresses(store, n, cid(i)),
+        removeNetwork(store, n.Name),
+      ]);
+      assert((alloc.status === "fulfilled") !== (rm.status === "fulfilled"), `round ${i}`);
+      if (alloc.status === "rejected") assert(alloc.reason instanceof NotFoundError);
+      if (rm.status === "rejected") assert(rm.reason instanceof FailedPreconditionError);
+    }
+  });
+});

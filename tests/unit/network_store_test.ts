@@ -345,3 +345,15 @@ Deno.test("network rm: only when no container holds an address; not the default 
     assertEquals(again.IPAM.Config[0].Subnet, net.IPAM.Config[0].Subnet);
   });
 });
+
+Deno.test("network ls: what a killed create or rm left behind is not a network", async () => {
+  await withStore(async (store) => {
+    const net = await createNetwork(store, { name: "real" }, NO_ROUTES);
+    // A directory named like a network but without its record, and a stray temporary file.
+    await Deno.mkdir(`${store.networks}/${"e".repeat(64)}`);
+    await Deno.writeTextFile(`${store.networks}/.tmp-network.json-o1.2-ab`, "{");
+    assertEquals((await listNetworks(store)).map((n) => n.Id), [net.Id]);
+    const again = await createNetwork(store, { name: "other" }, NO_ROUTES);
+    assert(again.IPAM.Config[0].Subnet !== net.IPAM.Config[0].Subnet);
+  });
+});
