@@ -13,7 +13,14 @@ import { formatAddress, type IpAddress, parseAddress } from "./address.ts";
 import { type Allocations, readAllocations, writeAllocations } from "./allocations.ts";
 import { DEFAULT_NETWORK, listNetworks, type NetworkRecord } from "./network_store.ts";
 import { allocationsLock, networkFile } from "./paths.ts";
-import { containsAddress, isHostAddress, lastAddress, parseSubnet, type Subnet } from "./subnet.ts";
+import {
+  containsAddress,
+  formatSubnet,
+  isHostAddress,
+  lastAddress,
+  parseSubnet,
+  type Subnet,
+} from "./subnet.ts";
 
 /** Addresses a container asks for (`--ip`, `--ip6`). */
 export interface AddressRequest {
@@ -113,8 +120,9 @@ function pick(
     const asked = family === 4 ? request.ipv4 : request.ipv6;
     if (asked !== undefined) {
       const pool = poolForRequest(net, pools, asked);
-      const text = formatAddress(parseAddress(asked));
-      if (used.has(text) || pool.gateway.value === parseAddress(asked).value) {
+      const addr = parseAddress(asked);
+      const text = formatAddress(addr);
+      if (used.has(text) || pool.gateway.value === addr.value) {
         throw new FailedPreconditionError(
           `Address already in use: ${text} on network ${net.Name}`,
         );
@@ -126,9 +134,7 @@ function pick(
     if (candidates.length === 0) continue;
     const free = candidates.map((p) => lowestFree(p, used)).find((a) => a !== undefined);
     if (!free) {
-      const ranges = candidates.map((p) =>
-        `${formatAddress({ family, value: p.range.base })}/${p.range.prefix}`
-      );
+      const ranges = candidates.map((p) => formatSubnet(p.range));
       throw new FailedPreconditionError(
         `no available ${familyName(family)} addresses on network ${net.Name} (${
           ranges.join(", ")
