@@ -235,6 +235,18 @@ int skiff_netns_open(const char *path, struct skiff_err *err);
 int skiff_nl_open(int netns_fd, struct skiff_err *err);
 /* The link's index, or 0 when there is no such link. */
 int skiff_nl_link_index(int nl, const char *name, struct skiff_err *err);
+/* What skiff reads of a link (all zero when there is no such link). */
+struct skiff_link_info {
+  int32_t index;  /* 0: no such link */
+  int32_t master; /* index of the bridge it is attached to, or 0 */
+  uint32_t mtu;
+  uint32_t flags; /* IFF_UP, IFF_RUNNING... */
+  char mac[24];   /* "02:42:ac:11:00:02", or "" without a 6-byte address */
+  char kind[24];  /* "bridge", "veth"..., or "" (a physical link, lo) */
+};
+/* Fills info for the link; returns its index, or 0 when there is no such link. */
+int skiff_nl_link_info(int nl, const char *name, struct skiff_link_info *info,
+                       struct skiff_err *err);
 /* Creates a bridge, down; mtu 0 keeps the kernel's default. */
 int skiff_nl_bridge_add(int nl, const char *name, uint32_t mtu, struct skiff_err *err);
 /* Creates a veth pair, both ends down; the peer is created in peer_netns_fd (-1: the same

@@ -24,24 +24,69 @@ int nl_check_name(const char *name, struct skiff_err *err) {
   return 0;
 }
 
-static void on_link(const struct nlmsghdr *msg, void *arg) {
-  if (msg->nlmsg_type == RTM_NEWLINK && msg->nlmsg_len >= NLMSG_LENGTH(sizeof(struct ifinfomsg)))
-    *(int *)arg = ((const struct ifinfomsg *)NLMSG_DATA(msg))->ifi_index;
+/* Formats a 6-byte hardware address as "02:42:ac:11:00:02". */
+static void format_mac(const unsigned char *b, char *out, size_t size) {
+  snprintf(out, size, "%02x:%02x:%02x:%02x:%02x:%02x", b[0], b[1], b[2], b[3], b[4], b[5]);
 }
 
-int skiff_nl_link_index(int nl, const char *name, struct skiff_err *err) {
+/* Copies a string attribute into a fixed field (NUL-terminated, truncated to fit). */
+static void copy_str(const struct rtattr *a, char *out, size_t size) {
+  size_t n = RTA_PAYLOAD(a);
+  if (n >= size) n = size - 1;
+  memcpy(out, RTA_DATA(a), n);
+  out[n] = 0;
+}
+
+static uint32_t attr_u32(const struct rtattr *a) {
+  uint32_t v = 0;
+  if (RTA_PAYLOAD(a) >= sizeof v) memcpy(&v, RTA_DATA(a), sizeof v);
+  return v;
+}
+
+/* The kind ("bridge", "veth") from IFLA_LINKINFO. */
+static void link_kind(const struct rtattr *info, char *out, size_t size) {
+  int len = (int)RTA_PAYLOAD(info);
+  for (const struct rtattr *a = RTA_DATA(info); RTA_OK(a, len); a = RTA_NEXT(a, len))
+    if (a->rta_type == IFLA_INFO_KIND) copy_str(a, out, size);
+}
+
+/* Fills a skiff_link_info from an RTM_NEWLINK reply. */
+static void on_link(const struct nlmsghdr *msg, void *arg) {
+  struct skiff_link_info *info = arg;
+  if (msg->nlmsg_type != RTM_NEWLINK || msg->nlmsg_len < NLMSG_LENGTH(sizeof(struct ifinfomsg)))
+    return;
+  const struct ifinfomsg *ifi = NLMSG_DATA(msg);
+  info->index = ifi->ifi_index;
+  info->flags = ifi->ifi_flags;
+  int len = (int)IFLA_PAYLOAD(msg);
+  for (const struct rtattr *a = IFLA_RTA(ifi); RTA_OK(a, len); a = RTA_NEXT(a, len)) {
+    if (a->rta_type == IFLA_MTU) info->mtu = attr_u32(a);
+    else if (a->rta_type == IFLA_MASTER) info->master = (int32_t)attr_u32(a);
+    else if (a->rta_type == IFLA_ADDRESS && RTA_PAYLOAD(a) == 6)
+      format_mac(RTA_DATA(a), info->mac, sizeof info->mac);
+    else if (a->rta_type == IFLA_LINKINFO) link_kind(a, info->kind, sizeof info->kind);
+  }
+}
+
+int skiff_nl_link_info(int nl, const char *name, struct skiff_link_info *info,
+                       struct skiff_err *err) {
+  memset(info, 0, sizeof *info);
   int rc = nl_check_name(name, err);
   if (rc < 0) return rc;
   struct nl_req r;
   nl_req_init(&r, RTM_GETLINK, 0, sizeof(struct ifinfomsg));
   nl_attr_str(&r, IFLA_IFNAME, name);
   nl_attr_u32(&r, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
-  int index = 0;
   char ext[EXT_SIZE];
-  rc = nl_talk(nl, &r, on_link, &index, ext, sizeof ext);
+  rc = nl_talk(nl, &r, on_link, info, ext, sizeof ext);
   if (rc == -ENODEV) return 0;
   if (rc < 0) return nl_error(err, -rc, ext, "look up link %s", name);
-  return index;
+  return info->index;
+}
+
+int skiff_nl_link_index(int nl, const char *name, struct skiff_err *err) {
+  struct skiff_link_info info;
+  return skiff_nl_link_info(nl, name, &info, err);
 }
 
 int nl_index(int nl, const char *name, const char *op, struct skiff_err *err) {

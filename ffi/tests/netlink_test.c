@@ -167,6 +167,16 @@ static void test_kernel(void) {
   ok(skiff_nl_link_mac(nl, "eth0", "02:42:AC:11:00:02", &err) == 0, "MAC address set");
   ok(skiff_nl_link_up(nl, "sktestbr0", 1, &err) == 0 && skiff_nl_link_up(nl, "eth0", 1, &err) == 0,
      "links set up");
+  struct skiff_link_info eth0, port, bridge;
+  ok(skiff_nl_link_info(nl, "eth0", &eth0, &err) > 0 && !strcmp(eth0.mac, "02:42:ac:11:00:02") &&
+         !strcmp(eth0.kind, "veth") && (eth0.flags & IFF_UP) && eth0.mtu == 1400,
+     "a link's MAC address, kind, flags and MTU are read back");
+  ok(skiff_nl_link_info(nl, "sktestv0", &port, &err) > 0 &&
+         skiff_nl_link_info(nl, "sktestbr0", &bridge, &err) > 0 && port.master == bridge.index &&
+         !strcmp(bridge.kind, "bridge") && bridge.master == 0,
+     "and its master");
+  ok(skiff_nl_link_info(nl, "nope0", &eth0, &err) == 0 && eth0.index == 0 && !eth0.kind[0],
+     "a missing link reads as all zero");
   ok(skiff_nl_addr_add(nl, "sktestbr0", "10.231.0.1", 24, 0, &err) == 0 &&
          skiff_nl_addr_add(nl, "sktestbr0", "fd00:231::1", 64, SKIFF_ADDR_NODAD, &err) == 0,
      "IPv4 and IPv6 addresses");

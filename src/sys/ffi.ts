@@ -28,6 +28,7 @@ const symbols = {
   skiff_netns_open: { parameters: ["buffer", "buffer"], result: "i32" },
   skiff_nl_open: { parameters: ["i32", "buffer"], result: "i32" },
   skiff_nl_link_index: { parameters: ["i32", "buffer", "buffer"], result: "i32" },
+  skiff_nl_link_info: { parameters: ["i32", "buffer", "buffer", "buffer"], result: "i32" },
   skiff_nl_bridge_add: { parameters: ["i32", "buffer", "u32", "buffer"], result: "i32" },
   skiff_nl_veth_add: {
     parameters: ["i32", "buffer", "buffer", "u32", "i32", "buffer"],

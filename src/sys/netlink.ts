@@ -17,6 +17,9 @@ import { cstr, lib } from "./ffi.ts";
 
 /** sizeof(struct skiff_err): code, exit_code, msg[1024]. */
 const ERR_SIZE = 8 + 1024;
+/** sizeof(struct skiff_link_info): index, master, mtu, flags, mac[24], kind[24]. */
+const LINK_INFO_SIZE = 16 + 24 + 24;
+const IFF_UP = 1;
 const ADDR_NODAD = 1;
 const utf8 = new TextDecoder();
 
@@ -129,6 +132,27 @@ function withNamespace<T>(ns: string | NetNamespace, fn: (ns: NetNamespace) => T
   }
 }
 
+/** What `Netlink.linkInfo` reads of a link. */
+export interface LinkInfo {
+  index: number;
+  /** Index of the bridge the link is attached to, or 0. */
+  master: number;
+  mtu: number;
+  /** Administratively up. */
+  up: boolean;
+  /** "02:42:ac:11:00:02" (lo: all zero), or "" for a link without a 6-byte address. */
+  mac: string;
+  /** "bridge", "veth"..., or "" for a physical link or lo. */
+  kind: string;
+}
+
+/** A NUL-terminated string field of `size` bytes at `offset`. */
+function field(bytes: Uint8Array, offset: number, size: number): string {
+  const part = bytes.subarray(offset, offset + size);
+  const end = part.indexOf(0);
+  return utf8.decode(end < 0 ? part : part.subarray(0, end));
+}
+
 /** Options of `Netlink.createVeth`. */
 export interface VethOptions {
   /** MTU of both ends (default: the kernel's, 1500). */
@@ -204,6 +228,22 @@ export class Netlink {
   linkIndex(name: string): number {
     const n = arg(name, "link name");
     return this.#call((fd, err) => lib().skiff_nl_link_index(fd, n, err));
+  }
+
+  /** The link's index, master, MTU, state, MAC address and kind; undefined when there is none. */
+  linkInfo(name: string): LinkInfo | undefined {
+    const n = arg(name, "link name");
+    const out = new Uint8Array(LINK_INFO_SIZE);
+    if (this.#call((fd, err) => lib().skiff_nl_link_info(fd, n, out, err)) === 0) return undefined;
+    const view = new DataView(out.buffer);
+    return {
+      index: view.getInt32(0, true),
+      master: view.getInt32(4, true),
+      mtu: view.getUint32(8, true),
+      up: (view.getUint32(12, true) & IFF_UP) !== 0,
+      mac: field(out, 16, 24),
+      kind: field(out, 40, 24),
+    };
   }
 
   /** Whether a link of that name exists. */

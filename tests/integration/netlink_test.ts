@@ -100,6 +100,28 @@ Deno.test({
         host.addRoute({ destination: "10.217.0.0/16", gateway: "10.215.1.2", device: br });
       }
       assertEquals(threadNetns(), home, "the calling thread is back in its namespace");
+      {
+        using host = Netlink.open(hostPath);
+        using ctr = Netlink.open(ctrPath);
+        const bridgeInfo = host.linkInfo(br);
+        assertEquals(
+          [bridgeInfo?.kind, bridgeInfo?.mtu, bridgeInfo?.up, bridgeInfo?.master],
+          ["bridge", 1400, true, 0],
+        );
+        assertEquals(host.linkInfo(veth)?.master, bridgeInfo?.index);
+        assertEquals(ctr.linkInfo("eth0"), {
+          index: ctr.linkIndex("eth0"),
+          master: 0,
+          mtu: 1400,
+          up: true,
+          mac: "02:42:0a:d7:01:02",
+          kind: "veth",
+        });
+        assertEquals([ctr.linkInfo("lo")?.mac, ctr.linkInfo(peer)], [
+          "00:00:00:00:00:00",
+          undefined,
+        ]);
+      }
 
       const [bridge] = await ipJson(hostNs, "link", "show", br);
       assertEquals(bridge.mtu, 1400);
