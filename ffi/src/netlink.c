@@ -157,7 +157,9 @@ int skiff_nl_link_netns(int nl, const char *name, int netns_fd, struct skiff_err
   struct nl_req r;
   change_link(&r, index);
   nl_attr_u32(&r, IFLA_NET_NS_FD, (uint32_t)netns_fd);
-  return link_talk(nl, &r, err, "move to another network namespace link", name);
+  char ext[EXT_SIZE];
+  int rc = nl_talk(nl, &r, NULL, NULL, ext, sizeof ext);
+  return rc < 0 ? nl_error(err, -rc, ext, "move link %s to another network namespace", name) : 0;
 }
 
 int skiff_nl_link_rename(int nl, const char *name, const char *new_name, struct skiff_err *err) {

@@ -168,7 +168,7 @@ Deno.test({
 });
 
 Deno.test({
-  name: "netlink: a veth peer is created in another namespace under a name taken here",
+  name: "netlink: a veth peer is made in another namespace (a name taken here is fine, there not)",
   ignore: skipUnless(IS_ROOT),
   fn: () =>
     withNamespaces(2, async ([aNs, bNs], [aPath, bPath]) => {
@@ -180,6 +180,32 @@ Deno.test({
       const [peer] = await ipJson(bNs, "link", "show", "eth0");
       assertEquals([peer.mtu, peer.link_netnsid !== undefined], [1450, true]);
       assertEquals(await linkNames(aNs), ["eth0", "lo", veth].sort());
+      const second = unique("sktestv");
+      assertThrows(
+        () => a.createVeth(second, "eth0", { peerNamespace: b }),
+        (e) =>
+          e instanceof AlreadyExistsError &&
+          e.message ===
+            `Network namespace ${aPath}: create veth pair ${second} and eth0: File exists`,
+      );
+      const twin = unique("sktestb");
+      b.close();
+      using bNl = Netlink.open(bPath);
+      bNl.createBridge(twin);
+      a.createVeth(twin, unique("sktestp"));
+      assertThrows(
+        () => a.moveLink(twin, bPath),
+        (e) =>
+          e instanceof AlreadyExistsError &&
+          e.message.includes(`move link ${twin} to another network namespace: File exists`),
+      );
+      a.deleteLink(twin);
+      bNl.deleteLink(twin);
+      assertEquals(
+        await linkNames(aNs),
+        ["eth0", "lo", veth].sort(),
+        "the failed pair left nothing",
+      );
       a.deleteLink(veth);
       assertEquals(await linkNames(bNs), ["lo"]);
     }),
@@ -223,6 +249,13 @@ Deno.test({
       }
       assertThrows(() => a.setMaster(br, "sktestnone"), NotFoundError);
       assertThrows(() => a.moveLink("sktestnone", bPath), NotFoundError);
+      assertThrows(
+        () => a.moveLink(br, bPath),
+        (e) =>
+          e instanceof InvalidArgumentError &&
+          e.message.endsWith("Invalid argument (The interface netns is immutable)"),
+        "the kernel's own message is kept",
+      );
       assertThrows(
         () => a.addAddress(br, "10.215.1.300/24"),
         (e) => e instanceof InvalidArgumentError && /"10\.215\.1\.300"/.test(e.message),
