@@ -96,6 +96,7 @@ Deno.test({
         for (const link of [br, veth]) host.setLinkUp(link);
         for (const link of ["lo", "eth0"]) ctr.setLinkUp(link);
         ctr.addRoute({ gateway: "10.215.1.1" });
+        ctr.addRoute({ gateway: "fd00:215:1::1" });
         ctr.addRoute({ destination: "10.216.0.0/16", device: "eth0" });
         host.addRoute({ destination: "10.217.0.0/16", gateway: "10.215.1.2", device: br });
       }
@@ -148,6 +149,11 @@ Deno.test({
       assert(
         ctrRoutes.some((r) => r.dst === "10.216.0.0/16" && r.dev === "eth0" && r.scope === "link"),
         JSON.stringify(ctrRoutes),
+      );
+      const ctrRoutes6 = await ipJson(ctrNs, "-6", "route", "show");
+      assert(
+        ctrRoutes6.some((r) => r.dst === "default" && r.gateway === "fd00:215:1::1"),
+        JSON.stringify(ctrRoutes6),
       );
       const hostRoutes = await ipJson(hostNs, "route", "show");
       assert(
