@@ -5,6 +5,7 @@
  */
 import { InvalidArgumentError } from "../errors.ts";
 import type { Store } from "../store/store.ts";
+import type { Host } from "../sys/host.ts";
 import { type CallerTerminal, processTerminal, type TerminalSignal } from "../sys/terminal.ts";
 import { type ContainerRecord, containerRunDir } from "./container_store.ts";
 import { openAttach } from "./monitor_client.ts";
@@ -23,6 +24,8 @@ export interface AttachTerminalOptions {
   proxySignals?: (signal: TerminalSignal) => void;
   /** The caller's terminal or pipes (default: this process's stdio). */
   terminal?: CallerTerminal;
+  /** The host that connects to the attach socket (default: the real one). */
+  host?: Host;
 }
 
 /**
@@ -129,7 +132,7 @@ export async function attachTerminal(
       stderr: (c) =>
         opts.streams?.stderr === false ? undefined : term.write(opts.tty ? "stdout" : "stderr", c),
       signal: abort.signal,
-    });
+    }, opts.host);
     if (opts.tty && term.stdoutIsTerminal()) {
       const sendSize = () => {
         try {

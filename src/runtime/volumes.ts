@@ -7,7 +7,8 @@ import { wrap } from "../errors.ts";
 import type { Store } from "../store/store.ts";
 import { ensureVolume } from "../store/volumes.ts";
 import { SysError } from "../sys/errno.ts";
-import { O_DIRECTORY, O_PATH, openInRoot } from "../sys/resolve.ts";
+import { type Host, realHost } from "../sys/host.ts";
+import { O_DIRECTORY, O_PATH } from "../sys/resolve.ts";
 import type { ContainerRecord } from "./container_store.ts";
 import { copyTreeInRoot } from "./copy_tree.ts";
 import { mountLayers } from "./rootfs_mount.ts";
@@ -26,6 +27,7 @@ export async function prepareVolumes(
   store: Store,
   rec: ContainerRecord,
   layersTopFirst: string[],
+  host: Host = realHost,
 ): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
   for (const m of rec.Options.mounts) {
@@ -33,8 +35,8 @@ export async function prepareVolumes(
     const name = m.name ?? await anonymousVolumeName(rec.Id, m.target);
     const { volume } = await ensureVolume(store, name, {}, m.name === undefined);
     // Docker fills any empty volume from the image the first time it is mounted.
-    if (!m.noCopy && await isEmptyDir(volume.Mountpoint)) {
-      await copyImageContent(store, layersTopFirst, m.target, volume.Mountpoint);
+    if (!m.noCopy && (await host.readDir(volume.Mountpoint)).length === 0) {
+      await copyImageContent(host, store, layersTopFirst, m.target, volume.Mountpoint);
     }
     out[m.target] = volume.Mountpoint; // a subpath is opened beneath it by the monitor
   }
@@ -51,6 +53,7 @@ export async function prepareVolumes(
  * copied when the image has no directory at `target`.
  */
 async function copyImageContent(
+  host: Host,
   store: Store,
   layersTopFirst: string[],
   target: string,
@@ -62,27 +65,22 @@ async function copyImageContent(
   if (first === undefined || first === "..") return;
   let anywhere = false;
   for (const layer of layersTopFirst) {
-    if (await Deno.lstat(`${layer}/${first}`).then(() => true, () => false)) anywhere = true;
+    if (await host.lstat(`${layer}/${first}`).then(() => true, () => false)) anywhere = true;
   }
   if (!anywhere) return;
-  const m = await mountLayers(store, layersTopFirst);
+  const m = await mountLayers(store, layersTopFirst, host);
   try {
     try {
-      const dir = openInRoot(m.path, target, { flags: O_PATH | O_DIRECTORY });
+      const dir = await host.openInRoot(m.path, target, { flags: O_PATH | O_DIRECTORY });
       dir.close();
     } catch (err) {
       if (err instanceof SysError && ["ENOENT", "ENOTDIR"].includes(err.code)) return;
       throw wrap(err, `look up ${target} in the image`);
     }
-    await copyTreeInRoot(m.path, target, dest).catch((err) => {
+    await copyTreeInRoot(m.path, target, dest, host).catch((err) => {
       throw wrap(err, `copy the image's content at ${target} into a new volume`);
     });
   } finally {
     await m.unmount();
   }
-}
-
-async function isEmptyDir(dir: string): Promise<boolean> {
-  for await (const _ of Deno.readDir(dir)) return false;
-  return true;
 }
