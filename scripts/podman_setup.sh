@@ -55,7 +55,7 @@ fi
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 DENO="${DENO:-$(command -v deno || echo "$REPO/.tools/node_modules/deno/deno")}"
-FIX="${SKIFF_FIXTURES:-/tmp/skiff-fixtures}"
+FIX="${SKIFF_FIXTURES:-/tmp/skiff-fixtures-v2}"
 bash "$REPO/tests/fixtures/make_images.sh" "$FIX"
 
 TMP="$(mktemp -d /tmp/skiff-podman-verify.XXXXXX)"

@@ -7,8 +7,10 @@ cd "$(dirname "$(readlink -f "$0")")/.."
 
 DENO_VERSION=2.9.6
 # podman (with runc) is what interoperability tests load skiff's archives with.
+# zsh and fish load the completion scripts in tests/unit/completion_test.ts.
+# iproute2: the netlink tests check links, addresses and routes with `ip -j`.
 packages=(gcc make libc6-dev musl-tools linux-libc-dev busybox-static docker-registry umoci skopeo zstd
-  apache2-utils tmux catatonit podman runc)
+  apache2-utils tmux catatonit podman runc zsh fish iproute2)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -222,6 +222,59 @@ int skiff_unpack_error(const struct skiff_unpack *u, char *buf, uint32_t size);
 /* Closes the unpacker's fds and frees it. */
 void skiff_unpack_free(struct skiff_unpack *u);
 
+/* netlink_ns.c, netlink.c, netlink_addr.c: network links, addresses and routes through
+ * NETLINK_ROUTE sockets (no libnl, no ip command). A socket works in the network namespace it
+ * was opened in. Link names are 1 to 15 bytes. Functions return 0 (or an fd, an index) or
+ * -errno and fill err with a message naming the link: EINVAL for bad input, ENODEV for a
+ * missing link, EEXIST for a name taken, or what the kernel said. */
+/* Opens a network namespace file (/proc/PID/ns/net, /run/netns/NAME); EINVAL when path is
+ * not one. Returns the fd (O_CLOEXEC); close it with skiff_close_fd. */
+int skiff_netns_open(const char *path, struct skiff_err *err);
+/* A NETLINK_ROUTE socket in the namespace netns_fd (-1: the caller's). The calling thread
+ * enters the namespace only for the socket() call and is back in its own on every path. */
+int skiff_nl_open(int netns_fd, struct skiff_err *err);
+/* The link's index, or 0 when there is no such link. */
+int skiff_nl_link_index(int nl, const char *name, struct skiff_err *err);
+/* What skiff reads of a link (all zero when there is no such link). */
+struct skiff_link_info {
+  int32_t index;  /* 0: no such link */
+  int32_t master; /* index of the bridge it is attached to, or 0 */
+  uint32_t mtu;
+  uint32_t flags; /* IFF_UP, IFF_RUNNING... */
+  char mac[24];   /* "02:42:ac:11:00:02", or "" without a 6-byte address */
+  char kind[24];  /* "bridge", "veth"..., or "" (a physical link, lo) */
+};
+/* Fills info for the link; returns its index, or 0 when there is no such link. */
+int skiff_nl_link_info(int nl, const char *name, struct skiff_link_info *info,
+                       struct skiff_err *err);
+/* Creates a bridge, down; mtu 0 keeps the kernel's default. */
+int skiff_nl_bridge_add(int nl, const char *name, uint32_t mtu, struct skiff_err *err);
+/* Creates a veth pair, both ends down; the peer is created in peer_netns_fd (-1: the same
+ * namespace as name), so it may take a name used in the socket's namespace (eth0). */
+int skiff_nl_veth_add(int nl, const char *name, const char *peer, uint32_t mtu,
+                      int peer_netns_fd, struct skiff_err *err);
+/* Moves the link into the network namespace netns_fd (it keeps its name, and goes down). */
+int skiff_nl_link_netns(int nl, const char *name, int netns_fd, struct skiff_err *err);
+/* Renames a link (the kernel wants it down). */
+int skiff_nl_link_rename(int nl, const char *name, const char *new_name, struct skiff_err *err);
+/* Sets the link up (up != 0) or down. */
+int skiff_nl_link_up(int nl, const char *name, int up, struct skiff_err *err);
+/* Sets the link's MAC address, given as "02:42:ac:11:00:02" (unicast only). */
+int skiff_nl_link_mac(int nl, const char *name, const char *mac, struct skiff_err *err);
+/* Attaches the link to the bridge master; NULL or "" detaches it from its master. */
+int skiff_nl_link_master(int nl, const char *name, const char *master, struct skiff_err *err);
+/* Deletes the link (a veth pair goes with either end; addresses and routes go with it). */
+int skiff_nl_link_del(int nl, const char *name, struct skiff_err *err);
+#define SKIFF_ADDR_NODAD 1u /* IPv6: usable at once, no duplicate address detection */
+/* Adds addr/prefix (IPv4 or IPv6 text) to the link; IPv4 gets the broadcast address. */
+int skiff_nl_addr_add(int nl, const char *name, const char *addr, uint32_t prefix,
+                      uint32_t flags, struct skiff_err *err);
+/* Adds a route in the main table to dst/prefix (dst NULL or "": the default route) via
+ * gateway (NULL or "": none, the destination is on the link) through the link dev (NULL or
+ * "": the kernel picks it from the gateway). */
+int skiff_nl_route_add(int nl, const char *dst, uint32_t prefix, const char *gateway,
+                       const char *dev, struct skiff_err *err);
+
 /* util.c: stdin, stdout and stderr on /dev/null. */
 void skiff_stdio_devnull(void);
 

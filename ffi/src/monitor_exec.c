@@ -1,8 +1,11 @@
 /* skiff-monitor exec <plan>: runs one process inside a running container. Joins its
- * namespaces and cgroups, forks (a pid namespace applies to children only), and relays a
- * pty when asked, restoring the caller's terminal whatever happens. Leaves nothing behind:
- * it waits for its child, and with detach the process is reparented inside the container.
- * Errors are printed only by monitor_cmd_exec. */
+ * namespaces and cgroups, forks (a pid namespace applies to children only), and relays the
+ * process's stdio: through a pty when asked (restoring the caller's terminal whatever
+ * happens), else through pipes. The process never holds the caller's terminal or any other
+ * host file: it gets a session of its own (no controlling terminal to reopen as /dev/tty) and
+ * pipes, so that it cannot push keystrokes into the calling shell with TIOCSTI. Leaves nothing
+ * behind: it waits for its child, and with detach the process is reparented inside the
+ * container. Errors are printed only by monitor_cmd_exec. */
 #include "monitor_exec.h"
 
 #include "monitor_globals.h"
@@ -170,10 +173,17 @@ static int open_pty(int *master, int *slave, struct skiff_err *err) {
   return 0;
 }
 
+/* The process's ends of its stdio pipes (-1 where it has none), when there is no pty. */
+struct child_pipes {
+  int in, out, err;
+};
+
 /* Everything from the fork to the process's stdio: detached (a second fork, so that the
- * process is reparented inside the container, on /dev/null), on the pty slave, or with our
- * stdio (stdin from /dev/null unless kept open). 0 in the process that goes on to exec. */
-static int child_stdio(const struct skiff_plan *p, int slave, struct skiff_err *err) {
+ * process is reparented inside the container, on /dev/null), on the pty slave, or on pipes
+ * (stdin from /dev/null unless kept open); always in a new session. 0 in the process that
+ * goes on to exec. */
+static int child_stdio(const struct skiff_plan *p, int slave, const struct child_pipes *cp,
+                       struct skiff_err *err) {
   if (p->detach) {
     pid_t again = fork();
     if (again < 0) _exit(125);
@@ -185,20 +195,30 @@ static int child_stdio(const struct skiff_plan *p, int slave, struct skiff_err *
     for (int i = 0; i < 3; i++)
       if (dup2(slave, i) < 0) return skiff_error(err, errno, "dup2 pty");
     if (ioctl(0, TIOCSCTTY, 0) < 0) return skiff_error(err, errno, "set controlling terminal");
-  } else if (!p->proc.open_stdin) {
-    /* best effort, as before: a container that removed its /dev/null still gets its exec */
-    int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
-    if (null >= 0 && dup2(null, 0) < 0) return skiff_error(err, errno, "stdin on /dev/null");
+  } else {
+    if (setsid() < 0) return skiff_error(err, errno, "setsid");
+    if (dup2(cp->out, 1) < 0 || dup2(cp->err, 2) < 0)
+      return skiff_error(err, errno, "dup2 stdio pipes");
+    if (cp->in >= 0) {
+      if (dup2(cp->in, 0) < 0) return skiff_error(err, errno, "dup2 stdin pipe");
+    } else {
+      /* best effort: a container that removed its /dev/null still gets its exec; fd 0 is
+       * closed then, never the caller's */
+      int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+      if (null < 0) close(0);
+      else if (dup2(null, 0) < 0) return skiff_error(err, errno, "stdin on /dev/null");
+    }
   }
   return 0;
 }
 
 /* The forked child: stdio, then the process's credentials and exec; a failure goes back to
  * the parent as a message. Never returns. */
-static void exec_child(const struct skiff_plan *p, int slave, int rep_w) {
+static void exec_child(const struct skiff_plan *p, int slave, const struct child_pipes *cp,
+                       int rep_w) {
   struct skiff_err err = {0};
   char path[4096];
-  if (child_stdio(p, slave, &err) == 0 && skiff_lookup_exec(&p->proc, path, sizeof path, &err) == 0 &&
+  if (child_stdio(p, slave, cp, &err) == 0 && skiff_lookup_exec(&p->proc, path, sizeof path, &err) == 0 &&
       skiff_process_prepare(&p->proc, &err) == 0)
     skiff_process_exec(&p->proc, path, &err);
   if (sync_send(rep_w, 'E', &err) < 0) _exit(126);
@@ -240,12 +260,14 @@ static int relay(int from, int to) {
   return 0;
 }
 
-/* One exec session being relayed. */
+/* One exec session being relayed: through the pty master (in_w == out_r == master), or the
+ * pipes to the process's stdin, stdout and stderr; an fd is -1 once closed or absent. */
 struct session {
   pid_t pid;
   int sfd, master, status;
-  int done, in_open, out_open;
-  int64_t deadline; /* after the exit: stop relaying pty output at this time */
+  int in_w, out_r, err_r;
+  int done, in_open;
+  int64_t deadline; /* after the exit: stop relaying output at this time */
 };
 
 /* Handles the pending signals: the child's exit, a resize, or one to forward. */
@@ -265,32 +287,63 @@ static void session_signals(struct session *s) {
   }
 }
 
-/* Our stdin reached its end: a terminal stays as it is; else the program on the pty gets an
- * end-of-input character. */
+/* Our stdin reached its end (or the process's stdin is gone): a terminal stays as it is; the
+ * program on a pty gets an end-of-input character; a stdin pipe is closed. */
 static void session_stdin_closed(struct session *s) {
   s->in_open = 0;
+  if (s->master < 0) {
+    close_fd(&s->in_w);
+    return;
+  }
   if (isatty(0)) return;
   char eot = 4;
   if (write(s->master, &eot, 1) < 0) { /* the program is gone: nothing to end */
   }
 }
 
-/* Relays the pty (if any) and signals until the process exits and its output is drained
- * (at most a second more); then reaps it. */
+/* An output stream ended (or our side of it cannot be written): stop relaying it. A pipe is
+ * closed, so that the process's next write fails instead of blocking. */
+static void session_output_closed(struct session *s, int *fd) {
+  if (*fd != s->master) close(*fd);
+  *fd = -1;
+}
+
+/* Relays what a pipe holds now, without waiting for its end: once the process has exited, all
+ * it wrote is there, and what a process it left behind writes later is not waited for. */
+static void session_drain(struct session *s, int *fd, int to) {
+  struct pollfd pf = {.fd = *fd, .events = POLLIN};
+  while (*fd >= 0 && poll(&pf, 1, 0) > 0)
+    if (relay(*fd, to) < 0) session_output_closed(s, fd);
+}
+
+/* Relays the stdio and signals until the process exits and its output is drained (pipes: what
+ * they hold; a pty: at most a second more); then reaps it. */
 static void session_run(struct session *s) {
-  while (!s->done || s->out_open) {
-    struct pollfd fds[3];
-    int n = 0, i_in = -1, i_out = -1;
+  while (!s->done || s->out_r >= 0 || s->err_r >= 0) {
+    if (s->done && s->master < 0) {
+      session_drain(s, &s->out_r, 1);
+      session_drain(s, &s->err_r, 2);
+      break;
+    }
+    struct pollfd fds[4];
+    int n = 0, i_in = -1, i_out = -1, i_err = -1;
     fds[n++] = (struct pollfd){.fd = s->sfd, .events = POLLIN};
     if (s->in_open && !s->done) fds[i_in = n++] = (struct pollfd){.fd = 0, .events = POLLIN};
-    if (s->out_open) fds[i_out = n++] = (struct pollfd){.fd = s->master, .events = POLLIN};
+    if (s->out_r >= 0) fds[i_out = n++] = (struct pollfd){.fd = s->out_r, .events = POLLIN};
+    if (s->err_r >= 0) fds[i_err = n++] = (struct pollfd){.fd = s->err_r, .events = POLLIN};
     int timeout = s->done ? (int)(s->deadline - now_ms()) : -1;
     if (s->done && timeout <= 0) break;
     if (poll(fds, n, timeout) < 0 && errno != EINTR) break;
     if (fds[0].revents) session_signals(s);
-    if (i_in >= 0 && fds[i_in].revents && relay(0, s->master) < 0) session_stdin_closed(s);
-    if (i_out >= 0 && fds[i_out].revents && relay(s->master, 1) < 0) s->out_open = 0;
+    if (i_in >= 0 && fds[i_in].revents && relay(0, s->in_w) < 0) session_stdin_closed(s);
+    if (i_out >= 0 && fds[i_out].revents && relay(s->out_r, 1) < 0)
+      session_output_closed(s, &s->out_r);
+    if (i_err >= 0 && fds[i_err].revents && relay(s->err_r, 2) < 0)
+      session_output_closed(s, &s->err_r);
   }
+  if (s->in_w != s->master) close_fd(&s->in_w);
+  if (s->out_r != s->master) close_fd(&s->out_r);
+  if (s->err_r != s->master) close_fd(&s->err_r);
   if (!s->done) {
     while (waitpid(s->pid, &s->status, 0) < 0 && errno == EINTR) {
     }
@@ -314,13 +367,36 @@ static int enter(const char *plan_path, struct skiff_plan *plan, struct skiff_er
   return 0;
 }
 
+/* A pipe whose end kept by us (*ours) is non-blocking; both ends close on exec. */
+static int open_pipe(int *ours, int *theirs, int ours_reads, struct skiff_err *err) {
+  int fds[2];
+  if (pipe2(fds, O_CLOEXEC) < 0) return skiff_error(err, errno, "create pipe");
+  *ours = fds[ours_reads ? 0 : 1];
+  *theirs = fds[ours_reads ? 1 : 0];
+  if (fcntl(*ours, F_SETFL, O_NONBLOCK) < 0) return skiff_error(err, errno, "pipe non-blocking");
+  return 0;
+}
+
+/* Pipes for the process's stdout, stderr and (with -i) stdin, when there is no pty. */
+static int open_pipes(const struct skiff_plan *p, struct session *s, struct child_pipes *cp,
+                      struct skiff_err *err) {
+  int r;
+  if ((r = open_pipe(&s->out_r, &cp->out, 1, err)) < 0) return r;
+  if ((r = open_pipe(&s->err_r, &cp->err, 1, err)) < 0) return r;
+  if (p->proc.open_stdin && (r = open_pipe(&s->in_w, &cp->in, 0, err)) < 0) return r;
+  return 0;
+}
+
 int monitor_cmd_exec(const char *plan_path) {
   static struct skiff_plan plan;
   struct skiff_err err = {0};
-  struct session s = {.master = -1};
+  struct session s = {.master = -1, .in_w = -1, .out_r = -1, .err_r = -1};
+  struct child_pipes cp = {-1, -1, -1};
   int slave = -1, rep[2];
   if (enter(plan_path, &plan, &err) < 0) return fail("Error: ", &err, 125);
   if (plan.proc.terminal && !plan.detach && open_pty(&s.master, &slave, &err) < 0)
+    return fail("Error: ", &err, 125);
+  if (!plan.proc.terminal && !plan.detach && open_pipes(&plan, &s, &cp, &err) < 0)
     return fail("Error: ", &err, 125);
   if (pipe2(rep, O_CLOEXEC) < 0) {
     skiff_error(&err, errno, "create pipe");
@@ -339,10 +415,16 @@ int monitor_cmd_exec(const char *plan_path) {
   if (s.pid == 0) {
     sigprocmask(SIG_SETMASK, &old, NULL);
     close(rep[0]);
-    exec_child(&plan, slave, rep[1]);
+    exec_child(&plan, slave, &cp, rep[1]);
   }
+  /* a closed reader makes our writes fail with EPIPE, not kill us (after the fork: an ignored
+   * signal would stay ignored in the process across its exec) */
+  signal(SIGPIPE, SIG_IGN);
   close(rep[1]);
   if (slave >= 0) close(slave);
+  close_fd(&cp.in);
+  close_fd(&cp.out);
+  close_fd(&cp.err);
   if (await_exec(s.pid, rep[0], &err) < 0)
     return fail("OCI runtime exec failed: exec failed: unable to start container process: ",
                 &err, err.exit_code);
@@ -358,8 +440,11 @@ int monitor_cmd_exec(const char *plan_path) {
     waitpid(s.pid, &s.status, 0);
     return fail("Error: ", &err, 125);
   }
-  if (s.master >= 0) raw_tty();
-  s.in_open = s.out_open = s.master >= 0;
+  if (s.master >= 0) {
+    raw_tty();
+    s.in_w = s.out_r = s.master;
+  }
+  s.in_open = s.in_w >= 0;
   session_run(&s);
   restore_tty();
   if (s.master >= 0) close(s.master);

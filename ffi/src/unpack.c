@@ -1,13 +1,14 @@
 /* Layer unpacking, part 1: a push parser for tar (ustar, GNU long names, PAX local and global
- * headers with binary xattrs, base-256 numbers; GNU sparse files in unpack_sparse.c). The caller feeds the decompressed stream in
- * chunks of any size; each completed header becomes an up_entry for unpack_fs.c, and file data
- * is written straight from the caller's buffer. Errors are sticky: after one, every call
- * returns it again. */
-#include "unpack.h"
+ * headers with binary xattrs, base-256 numbers; GNU sparse files in unpack_sparse.c). The
+ * caller feeds the decompressed stream in chunks of any size; each completed header becomes an
+ * up_entry for unpack_fs.c, and file data is written straight from the caller's buffer. Errors
+ * are sticky: after one, every call returns it again. The parser is the top of the unpacker's
+ * layers (unpack_base.h lists them): it calls the other parts, none of them calls it. */
+#include "unpack_fs.h"
+#include "unpack_sparse.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,7 +18,7 @@
 /* PAX headers and GNU long names larger than this are refused (a real one is a few KiB). */
 #define UP_META_MAX (64u << 20)
 
-int up_buf_append(struct up_buf *b, const void *data, size_t len) {
+static int up_buf_append(struct up_buf *b, const void *data, size_t len) {
   if (b->len + len + 1 > b->cap) {
     size_t cap = b->cap ? b->cap : 1024;
     while (cap < b->len + len + 1) cap *= 2;
@@ -32,13 +33,13 @@ int up_buf_append(struct up_buf *b, const void *data, size_t len) {
   return 0;
 }
 
-void up_buf_free(struct up_buf *b) {
+static void up_buf_free(struct up_buf *b) {
   free(b->p);
   b->p = NULL;
   b->len = b->cap = 0;
 }
 
-void up_pax_clear(struct up_pax *pax) {
+static void up_pax_clear(struct up_pax *pax) {
   free(pax->path);
   free(pax->linkpath);
   for (size_t i = 0; i < pax->nxattrs; i++) {
@@ -48,20 +49,6 @@ void up_pax_clear(struct up_pax *pax) {
   free(pax->xattrs);
   up_pax_sparse_clear(&pax->sparse);
   memset(pax, 0, sizeof *pax);
-}
-
-int up_fail(struct skiff_unpack *u, int kind, int code, const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  int n = vsnprintf(u->err_msg, sizeof u->err_msg, fmt, ap);
-  va_end(ap);
-  if (n < 0) u->err_msg[0] = 0;
-  /* For system errors the message names the operation and path; errno is the return value. */
-  snprintf(u->err_entry, sizeof u->err_entry, "%s", u->cur_name ? u->cur_name : "");
-  u->err_kind = kind;
-  if (kind == UP_ERR_SYS) u->err_rc = -(code > 0 ? code : EIO);
-  else u->err_rc = kind == UP_ERR_TAR ? SKIFF_UNPACK_ETAR : SKIFF_UNPACK_EINVALID;
-  return u->err_rc;
 }
 
 int skiff_unpack_new(const char *dest, uint32_t flags, struct skiff_unpack **out) {
@@ -109,43 +96,6 @@ int skiff_unpack_set_idmap(struct skiff_unpack *u, int gid, const uint32_t *trip
     u->uidmap = m;
     u->nuidmap = n;
   }
-  return 0;
-}
-
-/* A numeric header field: octal text (leading spaces or NULs allowed, ends at the first
- * non-octal byte) or, when the first byte has its high bit set, big-endian base 256. */
-int up_num(const unsigned char *f, size_t n, int64_t *out) {
-  if (f[0] & 0x80) {
-    int neg = f[0] == 0xff;
-    uint64_t v = neg ? 0xff : (f[0] & 0x7f);
-    for (size_t i = 1; i < n; i++) {
-      if (!neg && (v >> 55) != 0) return -1;
-      v = (v << 8) | f[i];
-    }
-    *out = (int64_t)v;
-    return 0;
-  }
-  size_t i = 0;
-  while (i < n && (f[i] == ' ' || f[i] == 0)) i++;
-  uint64_t v = 0;
-  for (; i < n && f[i] >= '0' && f[i] <= '7'; i++) {
-    if (v >> 60) return -1;
-    v = v * 8 + (uint64_t)(f[i] - '0');
-  }
-  *out = (int64_t)v;
-  return 0;
-}
-
-/* Decimal integer (PAX size, uid, gid); -1 when it is not one. */
-int up_dec(const char *s, size_t n, int64_t *out) {
-  if (n == 0) return -1;
-  uint64_t v = 0;
-  for (size_t i = 0; i < n; i++) {
-    if (s[i] < '0' || s[i] > '9' || v > (UINT64_MAX - 9) / 10) return -1;
-    v = v * 10 + (uint64_t)(s[i] - '0');
-  }
-  if (v > INT64_MAX) return -1;
-  *out = (int64_t)v;
   return 0;
 }
 
@@ -262,7 +212,7 @@ static int up_pax_parse(const char *buf, size_t len, struct up_pax *pax) {
 static uint64_t up_padding(uint64_t size) { return (512 - size % 512) % 512; }
 
 /* Moves past a member's data and padding. */
-void up_skip(struct skiff_unpack *u, uint64_t n) {
+static void up_skip(struct skiff_unpack *u, uint64_t n) {
   u->remaining = n;
   u->state = n ? UP_SKIP : UP_HEADER;
 }
@@ -296,7 +246,7 @@ static int up_meta_done(struct skiff_unpack *u) {
 }
 
 /* Ends the file being written: full size when sparse, metadata, close, then the padding. */
-int up_data_done(struct skiff_unpack *u) {
+static int up_data_done(struct skiff_unpack *u) {
   int fd = u->curfd;
   u->curfd = -1;
   int rc = up_sparse_end(u, fd);
@@ -307,6 +257,19 @@ int up_data_done(struct skiff_unpack *u) {
   u->cur.pax = NULL;
   if (rc < 0) return rc;
   up_skip(u, u->pad);
+  return 0;
+}
+
+/* Does what a sparse step left to the parser (UP_SPARSE_SKIP, UP_SPARSE_DONE); passes 0 and
+ * errors on. */
+static int up_sparse_then(struct skiff_unpack *u, int rc) {
+  if (rc == UP_SPARSE_DONE) return up_data_done(u);
+  if (rc != UP_SPARSE_SKIP) return rc;
+  /* No file to write (a whiteout, say): skip the data as for any such entry. */
+  up_skip(u, u->remaining + (u->remaining ? u->pad : 0));
+  up_pax_clear(&u->pax);
+  u->cur.pax = NULL;
+  up_sparse_free(u);
   return 0;
 }
 
@@ -411,7 +374,7 @@ static int up_header(struct skiff_unpack *u) {
   int rc = up_entry_begin(u, e, &fd);
   if (rc < 0) return rc;
   u->pad = up_padding((uint64_t)size);
-  if (u->sparse.active) return up_sparse_start(u, fd, (uint64_t)size);
+  if (u->sparse.active) return up_sparse_then(u, up_sparse_start(u, fd, (uint64_t)size));
   if (fd >= 0) {
     u->curfd = fd;
     u->remaining = (uint64_t)size;
@@ -473,7 +436,7 @@ int skiff_unpack_feed(struct skiff_unpack *u, const void *buf, uint64_t len) {
       break;
     case UP_SPARSE_EXT:
     case UP_SPARSE_MAP:
-      rc = up_sparse_feed(u, p, (size_t)len, &n);
+      rc = up_sparse_then(u, up_sparse_feed(u, p, (size_t)len, &n));
       break;
     default: /* UP_SKIP */
       n = u->remaining < len ? (size_t)u->remaining : (size_t)len;

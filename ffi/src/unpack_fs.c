@@ -9,7 +9,7 @@
  * dropped when the unpacker removes that directory (a later entry replacing it), which is the
  * only way the path could come to mean something else, since nothing else writes into dest
  * during the unpack. Messages and checks are those of the TypeScript unpacker it replaces. */
-#include "unpack.h"
+#include "unpack_fs.h"
 
 #include <dirent.h>
 #include <errno.h>

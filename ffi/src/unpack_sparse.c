@@ -18,7 +18,7 @@
  * its full size. A map is checked before any data is written: stretches in order, not
  * overlapping, inside the file, and exactly as long together as the data stored; anything
  * else refuses the layer as a malformed tar. */
-#include "unpack.h"
+#include "unpack_sparse.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -226,20 +226,13 @@ static int up_sparse_check(struct skiff_unpack *u) {
   s->cur = 0;
   s->done = 0;
   u->state = UP_DATA;
-  return u->remaining == 0 ? up_data_done(u) : 0;
+  return u->remaining == 0 ? UP_SPARSE_DONE : 0;
 }
 
 /* The map is known (or is to be read from the data): go on to the data. */
 static int up_sparse_next(struct skiff_unpack *u) {
   struct up_sparse *s = &u->sparse;
-  if (u->curfd < 0) {
-    /* No file to write (a whiteout, say): skip the data as for any such entry. */
-    up_skip(u, u->remaining + (u->remaining ? u->pad : 0));
-    up_pax_clear(&u->pax);
-    u->cur.pax = NULL;
-    up_sparse_reset(s);
-    return 0;
-  }
+  if (u->curfd < 0) return UP_SPARSE_SKIP; /* no file to write (a whiteout, say) */
   if (s->map_in_data) {
     if (u->remaining == 0)
       return up_fail(u, UP_ERR_TAR, 0, "Invalid tar header: the sparse file \"%s\" has no map",

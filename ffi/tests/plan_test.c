@@ -84,6 +84,141 @@ static void test_plan(void) {
   ok(skiff_plan_parse(nohdr, &p, &err) < 0, "header is required");
 }
 
+/* The checked-in plans that tests/unit/plan_fixture_test.ts proves the TypeScript writer
+ * produces byte for byte: read here through skiff_plan_load, every value written down
+ * again, so the two sides agree on the format. Run from ffi/ (make test). */
+#ifndef PLAN_FIXTURES
+#define PLAN_FIXTURES "../tests/fixtures/plan"
+#endif
+#define FIXTURE_ID "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+
+static int streq(const char *a, const char *b) { return a && b && !strcmp(a, b); }
+
+static void test_launch_fixture(void) {
+  struct skiff_plan p;
+  struct skiff_err err = {0};
+  int r = skiff_plan_load(PLAN_FIXTURES "/launch.plan", &p, &err);
+  ok(r == 0, "fixture launch.plan: loads");
+  if (r < 0) {
+    printf("# %s\n", err.msg);
+    return;
+  }
+  ok(streq(p.id, FIXTURE_ID), "fixture launch.plan: id");
+  ok(p.nlower == 2 && streq(p.lowerdirs[0], "/var/lib/skiff/layers/top/diff") &&
+         streq(p.lowerdirs[1], "/var/lib/skiff/layers/base/diff") && !p.lowerdirs[2] &&
+         streq(p.upperdir, "/var/lib/skiff/containers/x/upper") &&
+         streq(p.workdir, "/var/lib/skiff/containers/x/work") &&
+         streq(p.target, "/var/lib/skiff/containers/x/merged") && p.readonly_root == 1,
+     "fixture launch.plan: root file system");
+  ok(streq(p.hostname, "box"), "fixture launch.plan: hostname");
+  const struct skiff_process *pr = &p.proc;
+  ok(streq(pr->args[0], "sh") && streq(pr->args[1], "-c") &&
+         streq(pr->args[2], "printf 'a\tb\\n' && echo back\\slash\nnext line") &&
+         streq(pr->args[3], "literal \\t") && !pr->args[4],
+     "fixture launch.plan: arguments unescaped (tab, newline, backslash)");
+  ok(streq(pr->env[0], "PATH=/usr/bin:/bin") && streq(pr->env[1], "TABBED=x\ty") &&
+         streq(pr->env[2], "EMPTY=") && !pr->env[3],
+     "fixture launch.plan: environment");
+  ok(streq(pr->cwd, "/work dir") && pr->uid == 1000 && pr->gid == 100 && pr->ngids == 2 &&
+         pr->gids[0] == 10 && pr->gids[1] == 4294967294u,
+     "fixture launch.plan: cwd, user and groups");
+  ok(pr->terminal == 1 && pr->open_stdin == 1 && pr->no_new_privs == 1,
+     "fixture launch.plan: terminal, stdin, no-new-privileges");
+  ok(pr->caps == ((1ULL << 0) | (1ULL << 10) | (1ULL << 21)),
+     "fixture launch.plan: capabilities (CHOWN, NET_BIND_SERVICE, SYS_ADMIN)");
+  const struct skiff_seccomp *sc = &pr->seccomp;
+  int allow_ok = sc->nallow == 35;
+  for (size_t i = 0; allow_ok && i < sc->nallow; i++) allow_ok = sc->allow[i] == i;
+  ok(sc->enabled && sc->default_errno == 1 && allow_ok,
+     "fixture launch.plan: seccomp allow list over two lines");
+  ok(sc->nerrnos == 1 && sc->errnos[0].nr == 435 && sc->errnos[0].errno_value == 38,
+     "fixture launch.plan: seccomp errno rule");
+  ok(sc->ncond == 4 && sc->cond[0].nr == 135 && sc->cond[0].arg == 0 && !sc->cond[0].masked &&
+         sc->cond[0].value == 0xffffffffULL && sc->cond[1].nr == 56 && sc->cond[1].masked &&
+         sc->cond[1].value == 0 && sc->cond[1].mask == 0x7E020000ULL && sc->cond[2].nr == 41 &&
+         sc->cond[2].masked && sc->cond[2].value == 0x80000000ULL &&
+         sc->cond[2].mask == 0x80000000ULL && sc->cond[3].arg == 2 && !sc->cond[3].masked &&
+         sc->cond[3].value == (1ULL << 40),
+     "fixture launch.plan: seccomp conditions (eq, maskedEq, 64-bit values)");
+  ok(pr->nrlimits == 2 && pr->rlimits[0].resource == RLIMIT_NOFILE &&
+         pr->rlimits[0].soft == 1024 && pr->rlimits[0].hard == 1048576 &&
+         pr->rlimits[1].resource == RLIMIT_CORE && pr->rlimits[1].soft == RLIM_INFINITY &&
+         pr->rlimits[1].hard == RLIM_INFINITY,
+     "fixture launch.plan: rlimits (-1 is unlimited)");
+  ok(pr->has_oom_score_adj && pr->oom_score_adj == -500, "fixture launch.plan: oom-score-adj");
+  ok(p.ns_new[SKIFF_NS_PID] && p.ns_new[SKIFF_NS_MNT] && p.ns_new[SKIFF_NS_IPC] &&
+         p.ns_new[SKIFF_NS_UTS] && p.ns_new[SKIFF_NS_CGROUP] && !p.ns_new[SKIFF_NS_USER] &&
+         !p.ns_new[SKIFF_NS_NET] && streq(p.ns_path[SKIFF_NS_NET], "/run/skiff/netns/x") &&
+         !p.ns_path[SKIFF_NS_PID],
+     "fixture launch.plan: namespaces created and joined");
+  ok(p.nmounts == 4 && streq(p.mounts[0].type, "proc") &&
+         p.mounts[0].flags == (MS_NOSUID | MS_NOEXEC | MS_NODEV) && !p.mounts[0].bind &&
+         streq(p.mounts[0].data, ""),
+     "fixture launch.plan: proc mount");
+  ok(streq(p.mounts[1].destination, "/dev") && p.mounts[1].flags == (MS_NOSUID | MS_STRICTATIME) &&
+         streq(p.mounts[1].data, "mode=755,size=65536k"),
+     "fixture launch.plan: tmpfs mount with data");
+  ok(streq(p.mounts[2].source, "/srv/data dir") && p.mounts[2].bind == 2 &&
+         p.mounts[2].flags == MS_RDONLY && p.mounts[2].propagation == (MS_PRIVATE | MS_REC) &&
+         streq(p.mounts[2].data, "x-custom") && !p.mounts[2].subpath,
+     "fixture launch.plan: bind mount options (unknown words become data)");
+  ok(streq(p.mounts[3].source, "/var/lib/skiff/volumes/v/_data") && p.mounts[3].bind == 2 &&
+         streq(p.mounts[3].subpath, "a/b"),
+     "fixture launch.plan: volume subpath");
+  ok(p.ndevices == 2 && streq(p.devices[0].path, "/dev/null") && p.devices[0].type == 'c' &&
+         p.devices[0].major == 1 && p.devices[0].minor == 3 && p.devices[0].mode == 0666 &&
+         p.devices[1].type == 'b' && p.devices[1].major == 8 && p.devices[1].mode == 0660 &&
+         p.devices[1].uid == 0 && p.devices[1].gid == 6,
+     "fixture launch.plan: devices");
+  ok(p.nmasked == 2 && streq(p.masked[1], "/sys/firmware") && p.nreadonly == 2 &&
+         streq(p.readonly[1], "/proc/sysrq-trigger") && p.ncgroups == 1 &&
+         streq(p.cgroups[0], "/sys/fs/cgroup/skiff/x"),
+     "fixture launch.plan: masked, read-only and cgroup paths");
+  ok(p.nuidmaps == 1 && streq(p.uidmaps[0], "0 100000 65536") && p.ngidmaps == 1 &&
+         streq(p.gidmaps[0], "0 200000 65536"),
+     "fixture launch.plan: id maps");
+  ok(streq(p.state_dir, "/run/skiff/containers/x") &&
+         streq(p.log_path, "/var/lib/skiff/containers/x/ctr.log") &&
+         streq(p.stop_signal, "SIGQUIT") && p.restart_policy == 1 && p.restart_max == 3,
+     "fixture launch.plan: state files, stop signal, restart policy");
+  ok(streq(p.network_hook[0], "/usr/bin/skiff") && streq(p.network_hook[2], "x") &&
+         !p.network_hook[3] && streq(p.cleanup[1], "cleanup") && !p.cleanup[3],
+     "fixture launch.plan: network hook and cleanup command");
+  ok(p.remove_cgroups == 1 && streq(p.exit_record, "/var/lib/skiff/containers/x/exit.json") &&
+         p.nremovals == 3 && streq(p.removals[0].lock, "/var/lib/skiff/locks/names.lock") &&
+         !p.removals[0].if_content && streq(p.removals[1].path, "/var/lib/skiff/names/box") &&
+         !p.removals[1].lock && streq(p.removals[1].if_content, FIXTURE_ID) &&
+         streq(p.removals[2].path, "/run/skiff/containers/x") && !p.removals[2].lock &&
+         !p.removals[2].if_content,
+     "fixture launch.plan: exit actions");
+  ok(p.wait_for_attach == 1 && p.exec_pid == 0 && p.detach == 0,
+     "fixture launch.plan: wait-for-attach, not an exec plan");
+}
+
+static void test_exec_fixture(void) {
+  struct skiff_plan p;
+  struct skiff_err err = {0};
+  int r = skiff_plan_load(PLAN_FIXTURES "/exec.plan", &p, &err);
+  ok(r == 0, "fixture exec.plan: loads");
+  if (r < 0) {
+    printf("# %s\n", err.msg);
+    return;
+  }
+  const struct skiff_process *pr = &p.proc;
+  ok(p.exec_pid == 4242 && p.detach == 1 && !p.target && !p.state_dir && !p.wait_for_attach,
+     "fixture exec.plan: pid to join, detached");
+  ok(streq(pr->args[0], "ps") && streq(pr->args[1], "-ef") && !pr->args[2] &&
+         streq(pr->env[0], "PATH=/bin") && !pr->env[1] && streq(pr->cwd, "/") && pr->uid == 0 &&
+         pr->gid == 0 && pr->ngids == 0 && !pr->terminal && !pr->open_stdin && !pr->no_new_privs,
+     "fixture exec.plan: process");
+  ok(pr->caps == (1ULL << 5) && !pr->seccomp.enabled && pr->nrlimits == 1 &&
+         pr->rlimits[0].resource == RLIMIT_NPROC && pr->rlimits[0].soft == 50 &&
+         pr->rlimits[0].hard == 60 && !pr->has_oom_score_adj,
+     "fixture exec.plan: capabilities, no seccomp filter, rlimits");
+  ok(p.ncgroups == 1 && streq(p.cgroups[0], "/sys/fs/cgroup/skiff/x") && !p.network_hook[0],
+     "fixture exec.plan: cgroups");
+}
+
 static void test_names(void) {
   ok(skiff_cap_from_name("CAP_SYS_ADMIN") == 21 && skiff_cap_from_name("net_raw") == 13,
      "capability names");
@@ -123,6 +258,8 @@ static void test_seccomp(void) {
 
 int main(void) {
   test_plan();
+  test_launch_fixture();
+  test_exec_fixture();
   test_names();
   test_seccomp();
   return tap_done();

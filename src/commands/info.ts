@@ -6,6 +6,7 @@ import { currentState } from "../runtime/state.ts";
 import { resolveStorePaths } from "../store/paths.ts";
 import { listImages } from "../store/images.ts";
 import { VERSION } from "../version.ts";
+import { parseMountinfo } from "../sys/mountinfo.ts";
 
 /** Docker's container counts: all, running, paused, stopped. */
 async function containerCounts(store: Store) {
@@ -23,9 +24,9 @@ async function containerCounts(store: Store) {
 
 async function cgroupVersion(): Promise<string> {
   try {
-    const mounts = await Deno.readTextFile("/proc/self/mountinfo");
-    const root = mounts.split("\n").find((l) => l.split(" ")[4] === "/sys/fs/cgroup");
-    return root?.includes(" - cgroup2 ") ? "2" : "1";
+    const mounts = parseMountinfo(await Deno.readTextFile("/proc/self/mountinfo"));
+    const root = mounts.find((m) => m.mountPoint === "/sys/fs/cgroup");
+    return root?.fsType === "cgroup2" ? "2" : "1";
   } catch {
     return "unknown";
   }

@@ -5,5 +5,5 @@ import { exitCode, printReport } from "./containers.ts";
 
 /** Runs `skiff pause CONTAINER...`. */
 export default async function pause(ctx: CommandContext<Record<never, never>>): Promise<number> {
-  return exitCode(await pauseContainers(ctx.global, ctx.args, printReport()));
+  return exitCode(await pauseContainers(ctx.global, ctx.args, "pause", printReport()));
 }

@@ -6,6 +6,7 @@
  */
 import { FailedPreconditionError, InvalidArgumentError } from "../errors.ts";
 import { openStore } from "../store/store.ts";
+import { type Host, realHost } from "../sys/host.ts";
 import type { StoreOptions } from "./engine_types.ts";
 import { findContainer } from "../runtime/container_store.ts";
 import { currentState } from "../runtime/state.ts";
@@ -16,11 +17,11 @@ import { attachTerminal, parseDetachKeys } from "../runtime/attach_terminal.ts";
 export const DEFAULT_DETACH_KEYS = "ctrl-p,ctrl-q";
 
 /** A signal forwarder to a process that may already be gone. */
-export function forwardSignals(pid: number): (sig: Deno.Signal) => void {
+export function forwardSignals(pid: number, host: Host = realHost): (sig: string) => void {
   return (sig) => {
     if (pid <= 0) return; // no process (a restart's back-off): kill(0) would reach our own group
     try {
-      Deno.kill(pid, sig);
+      host.kill(pid, sig);
     } catch {
       // already gone
     }

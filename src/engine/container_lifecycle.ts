@@ -13,7 +13,8 @@ import { startContainer } from "../runtime/start.ts";
 import { killContainer, stopContainer, waitForExit } from "../runtime/stop.ts";
 import { cleanupContainer, removeContainer } from "../runtime/remove.ts";
 import { currentState } from "../runtime/state.ts";
-import { CgroupManager } from "../runtime/cgroups.ts";
+import { type Cgroups, detectCgroups } from "../runtime/cgroups.ts";
+import type { Host } from "../sys/host.ts";
 import type { StoreOptions } from "./engine_types.ts";
 import { eachContainer, type OnReport, type TargetReport } from "./container_targets.ts";
 
@@ -151,52 +152,48 @@ export function removeContainers(
   return eachContainer(where, names, (store, rec) => removeContainer(store, rec, opts), onReport);
 }
 
+/** What pause and unpause do to a container's processes. */
+export type PauseVerb = "pause" | "unpause";
+
+/** The seams of pause and unpause (tests pass fakes). */
+export interface PauseSeams {
+  /** The cgroup manager (default: detected on the host, once for all targets). */
+  cgroups?: Cgroups;
+  /** The host whose /proc tells a container's state. */
+  host?: Host;
+}
+
 /**
- * Freezes every process of each running container.
+ * `pause` freezes every process of each running container; `unpause` thaws each paused one.
  *
  * @example
  * ```ts ignore
- * await pauseContainers({}, ["web"]);
+ * await pauseContainers({}, ["web"], "pause");
  * ```
  */
 export async function pauseContainers(
   where: StoreOptions,
   names: readonly string[],
+  verb: PauseVerb,
   onReport?: OnReport<void>,
+  seams: PauseSeams = {},
 ): Promise<TargetReport<void>[]> {
-  const mgr = await CgroupManager.detect();
+  const mgr = seams.cgroups ?? await detectCgroups(seams.host);
   return await eachContainer(where, names, async (store, rec) => {
-    const state = await currentState(store, rec);
-    if (state.Status === "paused") {
+    const { Status } = await currentState(store, rec, seams.host);
+    if (verb === "unpause") {
+      if (Status !== "paused") {
+        throw new FailedPreconditionError(`Container ${rec.Id} is not paused`);
+      }
+      return await mgr.thaw(rec.Id);
+    }
+    if (Status === "paused") {
       throw new FailedPreconditionError(`Container ${rec.Id} is already paused`);
     }
-    if (state.Status !== "running") {
+    if (Status !== "running") {
       throw new FailedPreconditionError(`Container ${rec.Id} is not running`);
     }
     await mgr.freeze(rec.Id);
-  }, onReport);
-}
-
-/**
- * Thaws each paused container.
- *
- * @example
- * ```ts ignore
- * await unpauseContainers({}, ["web"]);
- * ```
- */
-export async function unpauseContainers(
-  where: StoreOptions,
-  names: readonly string[],
-  onReport?: OnReport<void>,
-): Promise<TargetReport<void>[]> {
-  const mgr = await CgroupManager.detect();
-  return await eachContainer(where, names, async (store, rec) => {
-    const state = await currentState(store, rec);
-    if (state.Status !== "paused") {
-      throw new FailedPreconditionError(`Container ${rec.Id} is not paused`);
-    }
-    await mgr.thaw(rec.Id);
   }, onReport);
 }
 

@@ -5,7 +5,8 @@
  * @module
  */
 import { openStore, type Store } from "../store/store.ts";
-import { CgroupManager } from "../runtime/cgroups.ts";
+import { type Cgroups, detectCgroups } from "../runtime/cgroups.ts";
+import { type Host, realHost } from "../sys/host.ts";
 import { type ContainerRecord, findContainer, listContainers } from "../runtime/container_store.ts";
 import { currentState } from "../runtime/state.ts";
 import { isRunning } from "../runtime/status.ts";
@@ -39,20 +40,31 @@ interface Target {
   rec: ContainerRecord;
 }
 
-async function targets(store: Store, names: readonly string[], all: boolean): Promise<Target[]> {
+/** What stats acts through; real ones by default. */
+export interface StatsSeams {
+  /** The cgroup manager (default: detected on the host). */
+  cgroups?: Cgroups;
+  /** The host: /proc, cgroup files and the clock between rounds. */
+  host?: Host;
+}
+
+async function targets(
+  store: Store,
+  names: readonly string[],
+  all: boolean,
+  host: Host,
+): Promise<Target[]> {
   const out: Target[] = [];
   if (names.length > 0) {
     for (const n of names) out.push({ label: n, rec: await findContainer(store, n) });
     return out;
   }
   for (const rec of await listContainers(store)) {
-    const s = await currentState(store, rec);
+    const s = await currentState(store, rec, host);
     if (all || isRunning(s.Status)) out.push({ label: rec.Id, rec });
   }
   return out;
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * The rounds of figures: the first after a 250 ms sample (CPU needs two), then one a second
@@ -66,26 +78,28 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export async function* containerStats(
   where: StoreOptions,
   req: StatsRequest,
+  seams: StatsSeams = {},
 ): AsyncGenerator<StatsEntry[]> {
+  const host = seams.host ?? realHost;
   const store = await openStore(where);
-  const mgr = await CgroupManager.detect();
+  const mgr = seams.cgroups ?? await detectCgroups(host);
   let prev = new Map<string, StatsSample>();
   for (let first = true;; first = false) {
-    const list = await targets(store, req.names, req.all);
+    const list = await targets(store, req.names, req.all, host);
     if (first) {
-      for (const t of list) prev.set(t.rec.Id, await sampleStats(store, t.rec, mgr));
-      await sleep(250);
+      for (const t of list) prev.set(t.rec.Id, await sampleStats(store, t.rec, mgr, host));
+      await host.sleep(250);
     }
     const next = new Map<string, StatsSample>();
     const round: StatsEntry[] = [];
     for (const t of list) {
-      const cur = await sampleStats(store, t.rec, mgr);
+      const cur = await sampleStats(store, t.rec, mgr, host);
       next.set(t.rec.Id, cur);
       round.push({ ...t, figures: computeStats(prev.get(t.rec.Id), cur) });
     }
     prev = next;
     yield round;
     if (!req.stream) return;
-    await sleep(1000);
+    await host.sleep(1000);
   }
 }

@@ -8,6 +8,7 @@ import { readJson } from "../store/atomic.ts";
 import { removeBlob } from "../store/blobs.ts";
 import { type ImageRecord, listImages } from "../store/images.ts";
 import { listLayers, removeLayer } from "../store/layers.ts";
+import { parseMountinfo } from "../sys/mountinfo.ts";
 import { ownerAlive, scratchOwner } from "../sys/scratch.ts";
 import type { Store } from "../store/store.ts";
 
@@ -65,13 +66,8 @@ export async function removeStaleScratch(store: Store, maxAgeMs = 3_600_000): Pr
 async function mountsUnder(dir: string): Promise<string[]> {
   const text = await Deno.readTextFile("/proc/self/mountinfo").catch(() => "");
   const real = await Deno.realPath(dir).catch(() => dir);
-  const found: string[] = [];
-  for (const line of text.split("\n")) {
-    const field = line.split(" ")[4];
-    if (field === undefined) continue;
-    const mp = field.replace(/\\([0-7]{3})/g, (_, o) => String.fromCharCode(parseInt(o, 8)));
-    if ([dir, real].some((d) => mp === d || mp.startsWith(`${d}/`))) found.push(mp);
-  }
+  const found = parseMountinfo(text).map((m) => m.mountPoint)
+    .filter((mp) => [dir, real].some((d) => mp === d || mp.startsWith(`${d}/`)));
   return found.sort((a, b) => b.length - a.length);
 }
 

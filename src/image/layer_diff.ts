@@ -10,6 +10,7 @@
  * lower layers to describe.
  */
 import { lgetxattr } from "../sys/fs.ts";
+import type { Host } from "../sys/host.ts";
 import { type InRoot, O_DIRECTORY, O_PATH, openInRoot } from "../sys/resolve.ts";
 import { type TarHeader, writeTar } from "./tar_write.ts";
 
@@ -23,7 +24,7 @@ const OPAQUE_XATTRS = ["trusted.overlay.opaque", "user.overlay.opaque"];
  * isWhiteout(Deno.lstatSync(`${upper}/etc/motd`)); // true after `rm /etc/motd`
  * ```
  */
-export function isWhiteout(info: Deno.FileInfo): boolean {
+export function isWhiteout(info: { isCharDevice?: boolean | null; rdev?: number | null }): boolean {
   return info.isCharDevice === true && (info.rdev ?? -1) === 0;
 }
 
@@ -36,11 +37,26 @@ export function isWhiteout(info: Deno.FileInfo): boolean {
  * ```
  */
 export function isOpaqueDir(path: string): boolean {
+  return OPAQUE_XATTRS.some((name) => isOpaqueValue(lgetxattr(path, name)));
+}
+
+/**
+ * {@link isOpaqueDir} through the host seam.
+ *
+ * @example
+ * ```ts ignore
+ * await isOpaqueDirOn(realHost, `${upper}/var/cache`);
+ * ```
+ */
+export async function isOpaqueDirOn(host: Host, path: string): Promise<boolean> {
   for (const name of OPAQUE_XATTRS) {
-    const v = lgetxattr(path, name);
-    if (v !== undefined && v.length === 1 && v[0] === 0x79 /* y */) return true;
+    if (isOpaqueValue(await host.lgetxattr(path, name))) return true;
   }
   return false;
+}
+
+function isOpaqueValue(v: Uint8Array | undefined): boolean {
+  return v !== undefined && v.length === 1 && v[0] === 0x79; /* y */
 }
 
 function withoutOverlayXattrs(h: TarHeader): TarHeader {

@@ -11,6 +11,8 @@ export interface TarWritable {
   destroy(err?: unknown): void;
   on(event: "drain" | "close", fn: () => void): unknown;
   off(event: "drain" | "close", fn: () => void): unknown;
+  /** Set once destroyed: no "drain" or "close" will come any more. */
+  readonly destroyed?: boolean;
 }
 
 /** A running feed: `done` settles when the input is consumed; `stop` aborts it. */
@@ -38,6 +40,7 @@ export function feedExtract(
 ): TarFeed {
   const reader = input.getReader();
   let stopped = false;
+  // an extractor destroyed already (a refused entry) has closed: waiting for it would hang
   const drained = () =>
     new Promise<void>((resolve) => {
       const done = () => {
@@ -47,6 +50,7 @@ export function feedExtract(
       };
       extract.on("drain", done);
       extract.on("close", done);
+      if (extract.destroyed) done();
     });
   const done = (async () => {
     try {
@@ -55,8 +59,9 @@ export function feedExtract(
         if (r.done) break;
         onChunk?.(r.value);
         if (!extract.write(r.value)) await drained();
+        if (extract.destroyed) break;
       }
-      if (!stopped) extract.end();
+      if (!stopped && !extract.destroyed) extract.end();
     } catch (err) {
       extract.destroy(err);
     }

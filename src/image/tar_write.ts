@@ -231,6 +231,23 @@ export function readXattrs(path: string): Record<string, Uint8Array> | undefined
   return out;
 }
 
+/** What {@link tarHeaderFor} reads of a file's facts: Deno's `FileInfo` or the host seam's. */
+export interface TarSourceInfo {
+  isFile: boolean;
+  isDirectory: boolean;
+  isSymlink: boolean;
+  isFifo?: boolean | null;
+  isCharDevice?: boolean | null;
+  isBlockDevice?: boolean | null;
+  size?: number;
+  mode?: number | null;
+  uid?: number | null;
+  gid?: number | null;
+  rdev?: number | null;
+  mtime?: Date | null;
+  mtimeMs?: number;
+}
+
 /**
  * The tar header describing a file from its lstat information; undefined for
  * sockets and unknown types (left out, as docker does). `linkname` is the
@@ -243,7 +260,7 @@ export function readXattrs(path: string): Record<string, Uint8Array> | undefined
  */
 export function tarHeaderFor(
   name: string,
-  info: Deno.FileInfo,
+  info: TarSourceInfo,
   linkname?: string,
 ): TarHeader | undefined {
   const base = {
@@ -251,7 +268,7 @@ export function tarHeaderFor(
     mode: (info.mode ?? 0o644) & 0o7777,
     uid: info.uid ?? 0,
     gid: info.gid ?? 0,
-    mtime: Math.floor((info.mtime?.getTime() ?? 0) / 1000),
+    mtime: Math.floor((info.mtimeMs ?? info.mtime?.getTime() ?? 0) / 1000),
   };
   if (info.isDirectory) return { ...base, type: "dir" };
   if (info.isFile) return { ...base, type: "file", size: info.size };
@@ -273,7 +290,10 @@ export function tarHeaderFor(
  * for await (const chunk of sizedChunks(file, header.size)) yield chunk;
  * ```
  */
-export async function* sizedChunks(file: Deno.FsFile, size: number): AsyncGenerator<Uint8Array> {
+export async function* sizedChunks(
+  file: { read(p: Uint8Array): Promise<number | null> },
+  size: number,
+): AsyncGenerator<Uint8Array> {
   let left = size;
   const buf = new Uint8Array(Math.min(Math.max(size, 1), 1 << 20));
   while (left > 0) {

@@ -5,6 +5,8 @@
  */
 import { InvalidArgumentError } from "../errors.ts";
 import type { Store } from "../store/store.ts";
+import type { Host } from "../sys/host.ts";
+import { type CallerTerminal, processTerminal, type TerminalSignal } from "../sys/terminal.ts";
 import { type ContainerRecord, containerRunDir } from "./container_store.ts";
 import { openAttach } from "./monitor_client.ts";
 
@@ -19,7 +21,11 @@ export interface AttachTerminalOptions {
   /** Detach key sequence as bytes (default ctrl-p ctrl-q). */
   detachKeys?: Uint8Array;
   /** Forward SIGINT/SIGTERM (non-tty) to the container's process. */
-  proxySignals?: (signal: Deno.Signal) => void;
+  proxySignals?: (signal: TerminalSignal) => void;
+  /** The caller's terminal or pipes (default: this process's stdio). */
+  terminal?: CallerTerminal;
+  /** The host that connects to the attach socket (default: the real one). */
+  host?: Host;
 }
 
 /**
@@ -86,10 +92,6 @@ function watchDetach(
   );
 }
 
-async function writeAll(w: { write(p: Uint8Array): Promise<number> }, data: Uint8Array) {
-  for (let off = 0; off < data.length;) off += await w.write(data.subarray(off));
-}
-
 /**
  * Attaches the caller's stdio to the container until it exits (resolving
  * with its exit code) or the user detaches (resolving undefined).
@@ -104,18 +106,19 @@ export async function attachTerminal(
   rec: ContainerRecord,
   opts: AttachTerminalOptions,
 ): Promise<number | undefined> {
-  const raw = opts.tty && opts.stdin && Deno.stdin.isTerminal();
+  const term = opts.terminal ?? processTerminal;
+  const raw = opts.tty && opts.stdin && term.stdinIsTerminal();
   const cleanups: (() => void)[] = [];
   let detached = false;
   try {
     if (raw) {
-      Deno.stdin.setRaw(true);
-      cleanups.push(() => Deno.stdin.setRaw(false));
+      term.setRaw(true);
+      cleanups.push(() => term.setRaw(false));
     }
     let stdin: ReadableStream<Uint8Array> | null = null;
     const abort = new AbortController();
     if (opts.stdin) {
-      stdin = Deno.stdin.readable;
+      stdin = term.stdin();
       if (opts.tty) {
         stdin = watchDetach(stdin, opts.detachKeys ?? new Uint8Array([16, 17]), () => {
           detached = true;
@@ -125,31 +128,26 @@ export async function attachTerminal(
     }
     const session = await openAttach(`${containerRunDir(store, rec.Id)}/attach`, {
       stdin,
-      stdout: (c) => opts.streams?.stdout === false ? undefined : writeAll(Deno.stdout, c),
+      stdout: (c) => opts.streams?.stdout === false ? undefined : term.write("stdout", c),
       stderr: (c) =>
-        opts.streams?.stderr === false
-          ? undefined
-          : writeAll(opts.tty ? Deno.stdout : Deno.stderr, c),
+        opts.streams?.stderr === false ? undefined : term.write(opts.tty ? "stdout" : "stderr", c),
       signal: abort.signal,
-    });
-    if (opts.tty && Deno.stdout.isTerminal()) {
+    }, opts.host);
+    if (opts.tty && term.stdoutIsTerminal()) {
       const sendSize = () => {
         try {
-          const { columns, rows } = Deno.consoleSize();
+          const { columns, rows } = term.size();
           session.sendResize(rows, columns);
         } catch {
           // not a terminal after all
         }
       };
       sendSize();
-      Deno.addSignalListener("SIGWINCH", sendSize);
-      cleanups.push(() => Deno.removeSignalListener("SIGWINCH", sendSize));
+      cleanups.push(term.onSignal("SIGWINCH", sendSize));
     }
     if (!opts.tty && opts.proxySignals) {
       for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
-        const forward = () => opts.proxySignals!(sig);
-        Deno.addSignalListener(sig, forward);
-        cleanups.push(() => Deno.removeSignalListener(sig, forward));
+        cleanups.push(term.onSignal(sig, () => opts.proxySignals!(sig)));
       }
     }
     const code = await session.exitCode;

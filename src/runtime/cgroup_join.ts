@@ -6,36 +6,7 @@
  * success.
  */
 import { type Host, realHost } from "../sys/host.ts";
-
-interface CgroupMount {
-  /** The subtree of the hierarchy the mount shows ("/" normally). */
-  root: string;
-  mountpoint: string;
-  /** undefined for cgroup2, else the v1 mount's options (its controllers, `name=`...). */
-  options: Set<string> | undefined;
-}
-
-function cgroupMounts(mountinfo: string): CgroupMount[] {
-  const out: CgroupMount[] = [];
-  for (const line of mountinfo.split("\n")) {
-    const [pre, post] = line.split(" - ");
-    if (!pre || !post) continue;
-    const [fstype, , superOpts] = post.split(" ");
-    if (fstype !== "cgroup" && fstype !== "cgroup2") continue;
-    const fields = pre.split(" ");
-    out.push({
-      root: unescape(fields[3]),
-      mountpoint: unescape(fields[4]),
-      options: fstype === "cgroup2" ? undefined : new Set((superOpts ?? "").split(",")),
-    });
-  }
-  return out;
-}
-
-/** mountinfo escapes space, tab, newline and backslash as octal. */
-function unescape(s: string): string {
-  return s.replace(/\\([0-7]{3})/g, (_, o) => String.fromCharCode(parseInt(o, 8)));
-}
+import { parseMountinfo } from "../sys/mountinfo.ts";
 
 /**
  * The host directories of the cgroups listed in `procCgroup` (the text of
@@ -50,7 +21,14 @@ function unescape(s: string): string {
  * ```
  */
 export function cgroupDirsOf(procCgroup: string, mountinfo: string): string[] {
-  const mounts = cgroupMounts(mountinfo);
+  const mounts = parseMountinfo(mountinfo)
+    .filter((m) => m.fsType === "cgroup" || m.fsType === "cgroup2")
+    .map((m) => ({
+      root: m.root,
+      mountpoint: m.mountPoint,
+      // undefined for cgroup2, else the v1 mount's controllers (and `name=`...)
+      options: m.fsType === "cgroup2" ? undefined : new Set(m.superOptions),
+    }));
   const dirs: string[] = [];
   for (const line of procCgroup.split("\n")) {
     const m = /^\d+:([^:]*):(\/.*)$/.exec(line);

@@ -11,6 +11,7 @@
 import { FailedPreconditionError, InvalidArgumentError, NotFoundError } from "../errors.ts";
 import { type DeviceRule, parseDeviceRule } from "../sys/cgroup_devices.ts";
 import { type Host, realHost } from "../sys/host.ts";
+import { parseMountinfo } from "../sys/mountinfo.ts";
 
 /** Which cgroup layout the host has. */
 export type CgroupMode =
@@ -19,10 +20,6 @@ export type CgroupMode =
     controllers: Record<string, string>;
   }
   | { version: 2; /** mount point of the unified tree */ mountpoint: string };
-
-function unescapeMountinfo(s: string): string {
-  return s.replace(/\\([0-7]{3})/g, (_, o) => String.fromCharCode(Number.parseInt(o, 8)));
-}
 
 /**
  * Detects the cgroup layout from /proc/self/mountinfo: v1 when any v1
@@ -38,20 +35,14 @@ function unescapeMountinfo(s: string): string {
 export function detectCgroupMode(mountinfo: string): CgroupMode {
   const controllers: Record<string, string> = {};
   let unified: string | undefined;
-  for (const line of mountinfo.split("\n")) {
-    const sep = line.indexOf(" - ");
-    if (sep < 0) continue;
-    const pre = line.slice(0, sep).split(" ");
-    const post = line.slice(sep + 3).split(" ");
-    const mountpoint = unescapeMountinfo(pre[4] ?? "");
-    const fstype = post[0];
-    if (fstype === "cgroup2") {
+  for (const m of parseMountinfo(mountinfo)) {
+    if (m.fsType === "cgroup2") {
       // Prefer the canonical location when several are mounted.
-      if (unified === undefined || mountpoint === "/sys/fs/cgroup") unified = mountpoint;
-    } else if (fstype === "cgroup") {
-      for (const opt of (post[2] ?? "").split(",")) {
+      if (unified === undefined || m.mountPoint === "/sys/fs/cgroup") unified = m.mountPoint;
+    } else if (m.fsType === "cgroup") {
+      for (const opt of m.superOptions) {
         if (opt === "rw" || opt === "ro" || opt.includes("=")) continue;
-        controllers[opt] ??= mountpoint;
+        controllers[opt] ??= m.mountPoint;
       }
     }
   }

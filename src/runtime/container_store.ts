@@ -10,14 +10,18 @@ import { randomSuffix } from "../store/atomic.ts";
 import type { Store } from "../store/store.ts";
 import { type Host, readJsonFile, realHost } from "../sys/host.ts";
 import type { RunOptions } from "./run_options.ts";
-import type { ImageRuntimeConfig } from "./spec.ts";
+import type { CreatedContainer, ImageRuntimeConfig } from "./spec.ts";
 import type { CgroupLimits } from "./cgroups.ts";
 import type { ContainerStatus } from "./status.ts";
 
 export type { ContainerStatus } from "./status.ts";
 
-/** What a container was created with. */
-export interface ContainerRecord {
+/**
+ * What a container was created with: what create decided ({@link CreatedContainer}; its
+ * limits absent in records written before they were kept), the image, and the flags. This is
+ * the stored `container.json`, field for field.
+ */
+export interface ContainerRecord extends Omit<CreatedContainer, "Limits"> {
   /** 64 hex digits. */
   Id: string;
   /** Without the leading slash. */
@@ -29,18 +33,6 @@ export interface ContainerRecord {
   Created: string;
   /** Chain IDs of the image's layers, bottom first. */
   Layers: string[];
-  /** The process as resolved at create time. */
-  Path: string;
-  Args: string[];
-  /** Environment, working directory and user as resolved from the image and flags. */
-  Env: string[];
-  WorkingDir: string;
-  User: string;
-  Hostname: string;
-  /** Image config labels merged with --label. */
-  Labels: Record<string, string>;
-  StopSignal: string;
-  StopTimeout: number;
   /** Normalized cgroup limits as create decided them (absent in records made before). */
   Limits?: CgroupLimits;
   /** The parsed flags. */

@@ -13,7 +13,8 @@
  * the opened object (`/proc/self/fd/N`), never by path.
  *
  * Like docker, the copy is a tar stream from the source's side extracted on
- * the destination's side, so the `-` forms are the same code.
+ * the destination's side, so the `-` forms are the same code. Every file
+ * operation goes through the host seam (the last parameter of each function).
  */
 import { FailedPreconditionError, InvalidArgumentError, NotFoundError, wrap } from "../errors.ts";
 import { cleanEntryPath } from "../image/unpack.ts";
@@ -21,8 +22,8 @@ import { feedExtract } from "../image/tar_feed.ts";
 import { encodeTarHeader, sizedChunks, tarHeaderFor, tarPadding } from "../image/tar_write.ts";
 import type { Store } from "../store/store.ts";
 import { SysError } from "../sys/errno.ts";
-import { lchown, lutimes, mknod } from "../sys/fs.ts";
-import { type InRoot, O_DIRECTORY, O_PATH, openInRoot } from "../sys/resolve.ts";
+import { type Host, type HostFileInfo, type HostInRoot, realHost } from "../sys/host.ts";
+import { O_DIRECTORY, O_PATH } from "../sys/resolve.ts";
 import type { ContainerRecord } from "./container_store.ts";
 import { withContainerRoot } from "./rootfs_mount.ts";
 
@@ -79,12 +80,13 @@ function join(dir: string, name: string): string {
 
 /** Runs `fn` with `path` opened inside `root`, closing it afterwards. */
 async function withOpen<T>(
+  host: Host,
   root: string,
   path: string,
   opts: { flags?: number; follow?: boolean },
-  fn: (h: InRoot) => Promise<T>,
+  fn: (h: HostInRoot) => Promise<T>,
 ): Promise<T> {
-  const h = openInRoot(root, path, opts);
+  const h = await host.openInRoot(root, path, opts);
   try {
     return await fn(h);
   } finally {
@@ -100,12 +102,13 @@ export async function statSource(
   root: string,
   path: string,
   opts: { followLink?: boolean; describe: string },
+  host: Host = realHost,
 ): Promise<SourceInfo> {
   const contentOnly = path === "." || path.endsWith("/.");
   const follow = opts.followLink === true || endsAsDir(path);
   const [, name] = splitPath(path.replace(/\/\.$/, "/"));
   try {
-    const info = await withOpen(root, path, { follow }, (h) => Deno.stat(h.path));
+    const info = await withOpen(host, root, path, { follow }, (h) => host.stat(h.path));
     if (endsAsDir(path) && !info.isDirectory) {
       throw new InvalidArgumentError(`${opts.describe}: not a directory`);
     }
@@ -126,10 +129,11 @@ export async function planDestination(
   dest: string,
   src: SourceInfo,
   describe: string,
+  host: Host = realHost,
 ): Promise<Destination> {
-  let destInfo: Deno.FileInfo | undefined;
+  let destInfo: HostFileInfo | undefined;
   try {
-    destInfo = await withOpen(root, dest, { follow: true }, (h) => Deno.stat(h.path));
+    destInfo = await withOpen(host, root, dest, { follow: true }, (h) => host.stat(h.path));
   } catch (err) {
     if (!isNotFound(err)) throw err;
   }
@@ -151,7 +155,7 @@ export async function planDestination(
     throw new InvalidArgumentError(`invalid destination "${describe}"`);
   }
   try {
-    const p = await withOpen(root, parent, { follow: true }, (h) => Deno.stat(h.path));
+    const p = await withOpen(host, root, parent, { follow: true }, (h) => host.stat(h.path));
     if (!p.isDirectory) throw new InvalidArgumentError(`${describe}: not a directory`);
   } catch (err) {
     if (isNotFound(err)) {
@@ -162,10 +166,15 @@ export async function planDestination(
   return { dir: parent, rename: { from: src.name, to: base } };
 }
 
-async function* fileData(root: string, path: string, size: number): AsyncGenerator<Uint8Array> {
-  const h = openInRoot(root, path, { flags: O_RDONLY, follow: false });
+async function* fileData(
+  host: Host,
+  root: string,
+  path: string,
+  size: number,
+): AsyncGenerator<Uint8Array> {
+  const h = await host.openInRoot(root, path, { flags: O_RDONLY, follow: false });
   try {
-    const file = await Deno.open(h.path, { read: true });
+    const file = await host.open(h.path, { read: true });
     try {
       yield* sizedChunks(file, size);
     } finally {
@@ -192,6 +201,7 @@ export function archivePath(
   root: string,
   src: SourceInfo,
   opts: { followLink?: boolean } = {},
+  host: Host = realHost,
 ): ReadableStream<Uint8Array> {
   const follow = opts.followLink === true || endsAsDir(src.path);
   const top = src.path.replace(/\/\.$/, "/");
@@ -200,7 +210,7 @@ export function archivePath(
     async function* entry(
       path: string,
       name: string,
-      info: Deno.FileInfo,
+      info: HostFileInfo,
       linkname?: string,
     ): AsyncGenerator<Uint8Array> {
       let header = tarHeaderFor(name, info, linkname);
@@ -213,37 +223,39 @@ export function archivePath(
       }
       yield encodeTarHeader(header);
       if (header.type === "file" && (header.size ?? 0) > 0) {
-        yield* fileData(root, path, header.size!);
+        yield* fileData(host, root, path, header.size!);
       }
       if (header.type !== "dir") return;
-      const names: string[] = [];
-      const dir = openInRoot(root, path, { flags: O_PATH | O_DIRECTORY, follow: path === top });
+      const dir = await host.openInRoot(root, path, {
+        flags: O_PATH | O_DIRECTORY,
+        follow: path === top,
+      });
       try {
-        for await (const e of Deno.readDir(dir.path)) names.push(e.name);
-        names.sort();
+        const names = (await host.readDir(dir.path)).map((e) => e.name).sort();
         for (const n of names) {
           const child = `${dir.path}/${n}`;
-          const st = await Deno.lstat(child);
-          const link = st.isSymlink ? await Deno.readLink(child) : undefined;
+          const st = await host.lstat(child);
+          const link = st.isSymlink ? await host.readLink(child) : undefined;
           yield* entry(join(path, n), `${name}/${n}`, st, link);
         }
       } finally {
         dir.close();
       }
     }
-    let info: Deno.FileInfo;
+    let info: HostFileInfo;
     let link: string | undefined;
     if (follow) {
-      info = await withOpen(root, top, { follow: true }, (h) => Deno.stat(h.path));
+      info = await withOpen(host, root, top, { follow: true }, (h) => host.stat(h.path));
     } else {
       const [parent, base] = splitPath(top);
       const got = await withOpen(
+        host,
         root,
         parent,
         { flags: O_PATH | O_DIRECTORY },
         async (h) => {
-          const st = await Deno.lstat(`${h.path}/${base}`);
-          return [st, st.isSymlink ? await Deno.readLink(`${h.path}/${base}`) : undefined] as const;
+          const st = await host.lstat(`${h.path}/${base}`);
+          return [st, st.isSymlink ? await host.readLink(`${h.path}/${base}`) : undefined] as const;
         },
       );
       [info, link] = got;
@@ -289,6 +301,7 @@ export async function extractTar(
   root: string,
   dest: Destination,
   owner: Ownership,
+  host: Host = realHost,
 ): Promise<number> {
   const tar = (await import("tar-stream")).default;
   const extract: TarExtract = tar.extract();
@@ -301,7 +314,15 @@ export async function extractTar(
   try {
     for await (const e of extract) {
       current = e.header.name;
-      const path = await extractEntry(root, dest, e.header as EntryHeader, e, owner, dirTimes);
+      const path = await extractEntry(
+        host,
+        root,
+        dest,
+        e.header as EntryHeader,
+        e,
+        owner,
+        dirTimes,
+      );
       e.resume();
       if (path === undefined) continue;
     }
@@ -317,15 +338,15 @@ export async function extractTar(
   }
   for (const [path, mtime] of dirTimes.reverse()) {
     const [parent, base] = splitPath(path);
-    await withOpen(root, parent, { flags: O_PATH | O_DIRECTORY }, (h) => {
-      if (base !== "") lutimes(`${h.path}/${base}`, mtime, mtime);
-      return Promise.resolve();
+    await withOpen(host, root, parent, { flags: O_PATH | O_DIRECTORY }, async (h) => {
+      if (base !== "") await host.lutimes(`${h.path}/${base}`, mtime, mtime);
     }).catch(() => {});
   }
   return size;
 }
 
 async function extractEntry(
+  host: Host,
   root: string,
   dest: Destination,
   header: EntryHeader,
@@ -345,16 +366,16 @@ async function extractEntry(
   }
   const leaf = parts[parts.length - 1];
   const parentPath = join(dest.dir, parts.slice(0, -1).join("/"));
-  const parent = openInRoot(root, parentPath, { flags: O_PATH | O_DIRECTORY });
+  const parent = await host.openInRoot(root, parentPath, { flags: O_PATH | O_DIRECTORY });
   try {
     const at = `${parent.path}/${leaf}`;
-    const existing = await Deno.lstat(at).catch(() => undefined);
+    const existing = await host.lstat(at).catch(() => undefined);
     const mode = header.mode & 0o7777;
     if (header.type === "directory") {
-      if (existing && !existing.isDirectory) await Deno.remove(at);
-      if (!existing?.isDirectory) await Deno.mkdir(at, { mode: 0o700 });
-      await setMode(root, path, mode);
-      applyOwner(at, header, owner);
+      if (existing && !existing.isDirectory) await host.remove(at);
+      if (!existing?.isDirectory) await host.mkdir(at, { mode: 0o700 });
+      await setMode(host, root, path, mode);
+      await applyOwner(host, at, header, owner);
       dirTimes.push([path, mtime]);
       return path;
     }
@@ -363,11 +384,11 @@ async function extractEntry(
         `cannot overwrite directory "${path}" with non-directory "${header.name}"`,
       );
     }
-    if (existing) await Deno.remove(at);
+    if (existing) await host.remove(at);
     switch (header.type) {
       case "file":
       case "contiguous-file": {
-        const file = await Deno.open(at, { write: true, createNew: true, mode: 0o600 });
+        const file = await host.open(at, { write: true, createNew: true, mode: 0o600 });
         try {
           for await (const chunk of body) {
             let off = 0;
@@ -376,11 +397,11 @@ async function extractEntry(
         } finally {
           file.close();
         }
-        await setMode(root, path, mode);
+        await setMode(host, root, path, mode);
         break;
       }
       case "symlink":
-        await Deno.symlink(header.linkname ?? "", at);
+        await host.symlink(header.linkname ?? "", at);
         break;
       case "link": {
         const target = mapName(header.linkname ?? "", dest);
@@ -389,10 +410,11 @@ async function extractEntry(
         }
         const [tdir, tbase] = splitPath(join(dest.dir, target.join("/")));
         await withOpen(
+          host,
           root,
           tdir,
           { flags: O_PATH | O_DIRECTORY },
-          (t) => Deno.link(`${t.path}/${tbase}`, at),
+          (t) => host.link(`${t.path}/${tbase}`, at),
         );
         break;
       }
@@ -404,15 +426,15 @@ async function extractEntry(
           : header.type === "block-device"
           ? 0o060000
           : 0o020000;
-        mknod(at, kind | mode, header.devmajor ?? 0, header.devminor ?? 0);
+        await host.mknod(at, kind | mode, header.devmajor ?? 0, header.devminor ?? 0);
         break;
       }
       default:
         return undefined; // PAX globals and unknown types are skipped
     }
     if (header.type !== "link") {
-      applyOwner(at, header, owner);
-      lutimes(at, mtime, mtime);
+      await applyOwner(host, at, header, owner);
+      await host.lutimes(at, mtime, mtime);
     }
     return path;
   } finally {
@@ -421,14 +443,19 @@ async function extractEntry(
 }
 
 /** Changes the mode through the object itself, so a swapped-in symlink is never followed. */
-async function setMode(root: string, path: string, mode: number): Promise<void> {
-  await withOpen(root, path, { follow: false }, (h) => Deno.chmod(h.path, mode));
+async function setMode(host: Host, root: string, path: string, mode: number): Promise<void> {
+  await withOpen(host, root, path, { follow: false }, (h) => host.chmod(h.path, mode));
 }
 
-function applyOwner(at: string, header: EntryHeader, owner: Ownership): void {
+async function applyOwner(
+  host: Host,
+  at: string,
+  header: EntryHeader,
+  owner: Ownership,
+): Promise<void> {
   if (owner === "keep") return;
-  if (owner === "root") lchown(at, 0, 0);
-  else lchown(at, header.uid ?? 0, header.gid ?? 0);
+  if (owner === "root") await host.lchown(at, 0, 0);
+  else await host.lchown(at, header.uid ?? 0, header.gid ?? 0);
 }
 
 /** Components of an entry under the destination (the top entry renamed), or undefined to skip. */
@@ -455,16 +482,16 @@ export function parseCopyArg(arg: string): { container?: string; path: string } 
 }
 
 /** A host path made absolute (relative to the working directory). */
-function hostPath(path: string): string {
+function hostPath(host: Host, path: string): string {
   if (path.startsWith("/")) return path;
-  const cwd = Deno.cwd();
+  const cwd = host.cwd();
   const p = path === "" ? "." : path;
   return `${cwd === "/" ? "" : cwd}/${p}`;
 }
 
 /** Keeps the trailing `/` or `/.` of a path when it is made absolute. */
-function absoluteWithTail(path: string): string {
-  const abs = hostPath(path);
+function absoluteWithTail(host: Host, path: string): string {
+  const abs = hostPath(host, path);
   return path === "." ? `${abs.replace(/\/\.$/, "")}/.` : abs;
 }
 
@@ -484,22 +511,23 @@ export async function copyFromContainer(
   dest: string,
   opts: CopyOptions,
   out: WritableStream<Uint8Array> = Deno.stdout.writable,
+  host: Host = realHost,
 ): Promise<number> {
   const path = srcPath.startsWith("/") ? srcPath : `/${srcPath}`;
-  return await withContainerRoot(store, rec, { writable: false }, async ({ root }) => {
+  return await withContainerRoot(store, rec, { writable: false, host }, async ({ root }) => {
     let src: SourceInfo;
     try {
       src = await statSource(root, path, {
         followLink: opts.followLink,
         describe: `${rec.Name}:${srcPath}`,
-      });
+      }, host);
     } catch (err) {
       if (err instanceof NotFoundError) {
         throw new NotFoundError(`Could not find the file ${srcPath} in container ${rec.Name}`);
       }
       throw err;
     }
-    const tar = archivePath(root, src, { followLink: opts.followLink });
+    const tar = archivePath(root, src, { followLink: opts.followLink }, host);
     if (dest === "-") {
       let n = 0;
       await tar.pipeThrough(
@@ -512,9 +540,9 @@ export async function copyFromContainer(
       ).pipeTo(out, { preventClose: true });
       return n;
     }
-    const target = absoluteWithTail(dest);
-    const where = await planDestination("/", target, src, dest);
-    return await extractTar(tar, "/", where, Deno.uid() === 0 ? "header" : "keep");
+    const target = absoluteWithTail(host, dest);
+    const where = await planDestination("/", target, src, dest, host);
+    return await extractTar(tar, "/", where, host.uid() === 0 ? "header" : "keep", host);
   });
 }
 
@@ -534,6 +562,7 @@ export async function copyToContainer(
   destPath: string,
   opts: CopyOptions,
   input: ReadableStream<Uint8Array> = Deno.stdin.readable,
+  host: Host = realHost,
 ): Promise<number> {
   const dest = destPath.startsWith("/") ? destPath : `/${destPath}`;
   const describe = `${rec.Name}:${destPath}`;
@@ -541,9 +570,9 @@ export async function copyToContainer(
   let info: SourceInfo | undefined;
   let local = "";
   if (src !== "-") {
-    local = absoluteWithTail(src);
+    local = absoluteWithTail(host, src);
     try {
-      info = await statSource("/", local, { followLink: opts.followLink, describe: src });
+      info = await statSource("/", local, { followLink: opts.followLink, describe: src }, host);
     } catch (err) {
       if (err instanceof NotFoundError) {
         throw new NotFoundError(`lstat ${local.replace(/\/\.?$/, "")}: no such file or directory`);
@@ -551,9 +580,9 @@ export async function copyToContainer(
       throw err;
     }
   }
-  return await withContainerRoot(store, rec, { writable: true }, async ({ root }) => {
+  return await withContainerRoot(store, rec, { writable: true, host }, async ({ root }) => {
     if (!info) {
-      const st = await withOpen(root, dest, { follow: true }, (h) => Deno.stat(h.path))
+      const st = await withOpen(host, root, dest, { follow: true }, (h) => host.stat(h.path))
         .catch((err) => {
           if (isNotFound(err)) {
             throw new NotFoundError(`Could not find the file ${destPath} in container ${rec.Name}`);
@@ -563,14 +592,15 @@ export async function copyToContainer(
       if (!st.isDirectory) {
         throw new InvalidArgumentError(`extraction point is not a directory: ${describe}`);
       }
-      return await extractTar(input, root, { dir: dest }, owner);
+      return await extractTar(input, root, { dir: dest }, owner, host);
     }
-    const where = await planDestination(root, dest, info, describe);
+    const where = await planDestination(root, dest, info, describe, host);
     return await extractTar(
-      archivePath("/", info, { followLink: opts.followLink }),
+      archivePath("/", info, { followLink: opts.followLink }, host),
       root,
       where,
       owner,
+      host,
     );
   });
 }

@@ -8,18 +8,18 @@
  * neither the source's content nor a race can lead to a host file.
  */
 import { splitDev } from "../image/tar_write.ts";
-import { lchown, lgetxattr, llistxattr, lsetxattr, lutimes, mknod } from "../sys/fs.ts";
-import { type InRoot, O_DIRECTORY, O_PATH, openInRoot } from "../sys/resolve.ts";
+import { type Host, type HostFileInfo, type HostInRoot, realHost } from "../sys/host.ts";
+import { O_DIRECTORY, O_PATH } from "../sys/resolve.ts";
 
 const O_RDONLY = 0;
 const S_IFIFO = 0o010000, S_IFCHR = 0o020000, S_IFBLK = 0o060000;
 
-function openDir(parent: string, name: string): InRoot {
-  return openInRoot(parent, name, { flags: O_PATH | O_DIRECTORY, follow: false });
+function openDir(host: Host, parent: string, name: string): Promise<HostInRoot> {
+  return host.openInRoot(parent, name, { flags: O_PATH | O_DIRECTORY, follow: false });
 }
 
-function seconds(d: Date | null): number {
-  return (d?.getTime() ?? 0) / 1000;
+function seconds(ms: number | undefined): number {
+  return (ms ?? 0) / 1000;
 }
 
 /**
@@ -28,32 +28,33 @@ function seconds(d: Date | null): number {
  * by calls that never follow a final symlink.
  */
 async function copyAttributes(
+  host: Host,
   srcDir: string,
   destDir: string,
   name: string,
-  st: Deno.FileInfo,
+  st: HostFileInfo,
 ): Promise<void> {
   const src = `${srcDir}/${name}`, dest = `${destDir}/${name}`;
-  lchown(dest, st.uid ?? 0, st.gid ?? 0);
+  await host.lchown(dest, st.uid ?? 0, st.gid ?? 0);
   // after the chown, which clears set-id bits and file capabilities; through the object
   if (!st.isSymlink) {
-    const h = openInRoot(destDir, name, { follow: false });
+    const h = await host.openInRoot(destDir, name, { follow: false });
     try {
-      await Deno.chmod(h.path, (st.mode ?? 0o644) & 0o7777);
+      await host.chmod(h.path, (st.mode ?? 0o644) & 0o7777);
     } finally {
       h.close();
     }
   }
-  for (const name of llistxattr(src)) {
-    const value = lgetxattr(src, name);
+  for (const name of await host.llistxattr(src)) {
+    const value = await host.lgetxattr(src, name);
     if (value === undefined) continue;
     try {
-      lsetxattr(dest, name, value);
+      await host.lsetxattr(dest, name, value);
     } catch {
       // as `cp -a`: an attribute the destination cannot hold is left out
     }
   }
-  lutimes(dest, seconds(st.atime), seconds(st.mtime));
+  await host.lutimes(dest, seconds(st.atimeMs), seconds(st.mtimeMs));
 }
 
 /**
@@ -73,22 +74,21 @@ export async function copyTreeInRoot(
   srcRoot: string,
   srcPath: string,
   destRoot: string,
+  host: Host = realHost,
 ): Promise<void> {
   const links = new Map<string, { dir: string; name: string }>();
 
-  async function copyDir(src: InRoot, dest: InRoot, destRel: string): Promise<void> {
-    const names: string[] = [];
-    for await (const e of Deno.readDir(src.path)) names.push(e.name);
-    names.sort();
+  async function copyDir(src: HostInRoot, dest: HostInRoot, destRel: string): Promise<void> {
+    const names = (await host.readDir(src.path)).map((e) => e.name).sort();
     for (const name of names) {
       const from = `${src.path}/${name}`;
       const to = `${dest.path}/${name}`;
-      const st = await Deno.lstat(from);
+      const st = await host.lstat(from);
       if (st.isDirectory) {
-        await Deno.mkdir(to, { mode: 0o700 });
-        const s = openDir(src.path, name);
+        await host.mkdir(to, { mode: 0o700 });
+        const s = await openDir(host, src.path, name);
         try {
-          const d = openDir(dest.path, name);
+          const d = await openDir(host, dest.path, name);
           try {
             await copyDir(s, d, `${destRel}/${name}`);
           } finally {
@@ -98,16 +98,16 @@ export async function copyTreeInRoot(
           s.close();
         }
         // once its content is in place, so that its times stay
-        await copyAttributes(src.path, dest.path, name, st);
+        await copyAttributes(host, src.path, dest.path, name, st);
         continue;
       }
       if ((st.nlink ?? 1) > 1) {
         const key = `${st.dev}:${st.ino}`;
         const first = links.get(key);
         if (first) {
-          const dir = openDir(destRoot, first.dir);
+          const dir = await openDir(host, destRoot, first.dir);
           try {
-            await Deno.link(`${dir.path}/${first.name}`, to);
+            await host.link(`${dir.path}/${first.name}`, to);
           } finally {
             dir.close();
           }
@@ -115,23 +115,26 @@ export async function copyTreeInRoot(
         }
         links.set(key, { dir: destRel, name });
       }
-      if (st.isFile) await copyFile(src.path, name, to);
-      else if (st.isSymlink) await Deno.symlink(await Deno.readLink(from), to);
+      if (st.isFile) await copyFile(host, src.path, name, to);
+      else if (st.isSymlink) await host.symlink(await host.readLink(from), to);
       else if (st.isFifo || st.isCharDevice || st.isBlockDevice) {
         const kind = st.isFifo ? S_IFIFO : st.isCharDevice ? S_IFCHR : S_IFBLK;
         const [major, minor] = splitDev(st.rdev ?? 0);
-        mknod(to, kind | ((st.mode ?? 0) & 0o7777), major, minor);
+        await host.mknod(to, kind | ((st.mode ?? 0) & 0o7777), major, minor);
       } else continue; // a socket cannot be copied
-      await copyAttributes(src.path, dest.path, name, st);
+      await copyAttributes(host, src.path, dest.path, name, st);
     }
   }
 
-  const top = openInRoot(srcRoot, srcPath, { flags: O_PATH | O_DIRECTORY, follow: true });
+  const top = await host.openInRoot(srcRoot, srcPath, {
+    flags: O_PATH | O_DIRECTORY,
+    follow: true,
+  });
   try {
-    const dest = openInRoot(destRoot, "/", { flags: O_PATH | O_DIRECTORY });
+    const dest = await host.openInRoot(destRoot, "/", { flags: O_PATH | O_DIRECTORY });
     try {
       await copyDir(top, dest, "");
-      await copyAttributes(top.path, dest.path, ".", await Deno.stat(top.path));
+      await copyAttributes(host, top.path, dest.path, ".", await host.stat(top.path));
     } finally {
       dest.close();
     }
@@ -141,11 +144,11 @@ export async function copyTreeInRoot(
 }
 
 /** Copies a regular file's content into `to`, created new (never through a planted symlink). */
-async function copyFile(srcDir: string, name: string, to: string): Promise<void> {
-  const h = openInRoot(srcDir, name, { flags: O_RDONLY, follow: false });
+async function copyFile(host: Host, srcDir: string, name: string, to: string): Promise<void> {
+  const h = await host.openInRoot(srcDir, name, { flags: O_RDONLY, follow: false });
   try {
-    const from = await Deno.open(h.path, { read: true });
-    const out = await Deno.open(to, { write: true, createNew: true, mode: 0o600 });
+    const from = await host.open(h.path, { read: true });
+    const out = await host.open(to, { write: true, createNew: true, mode: 0o600 });
     await from.readable.pipeTo(out.writable);
   } finally {
     h.close();

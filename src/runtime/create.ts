@@ -8,6 +8,7 @@ import { InvalidArgumentError } from "../errors.ts";
 import type { ImageRecord } from "../store/images.ts";
 import { readBlob } from "../store/blobs.ts";
 import type { Store } from "../store/store.ts";
+import { type Host, realHost } from "../sys/host.ts";
 import { containerDir, type ContainerRecord, createContainerRecord } from "./container_store.ts";
 import { parseSignal, type RunOptions } from "./run_options.ts";
 import {
@@ -132,27 +133,33 @@ export async function createContainer(
   imageName: string,
   options: RunOptions,
   name?: string,
+  host: Host = realHost,
 ): Promise<ContainerRecord> {
   const config = await imageRuntimeConfig(store, image);
   const id = newContainerId();
   const decided = deriveContainer(id, config, options);
   const dir = containerDir(store, id);
-  await Deno.mkdir(`${dir}/upper`, { recursive: true, mode: 0o755 });
-  await Deno.mkdir(`${dir}/work`, { recursive: true, mode: 0o700 });
-  await Deno.mkdir(`${dir}/merged`, { recursive: true, mode: 0o700 });
+  await host.mkdir(`${dir}/upper`, { recursive: true, mode: 0o755 });
+  await host.mkdir(`${dir}/work`, { recursive: true, mode: 0o700 });
+  await host.mkdir(`${dir}/merged`, { recursive: true, mode: 0o700 });
   try {
-    return await createContainerRecord(store, {
-      Id: id,
-      Image: image.id,
-      ImageName: imageName,
-      Created: new Date().toISOString(),
-      Layers: image.layers.map((l) => l.chainId),
-      ...decided,
-      Options: options,
-      ImageConfig: config,
-    }, name);
+    return await createContainerRecord(
+      store,
+      {
+        Id: id,
+        Image: image.id,
+        ImageName: imageName,
+        Created: new Date().toISOString(),
+        Layers: image.layers.map((l) => l.chainId),
+        ...decided,
+        Options: options,
+        ImageConfig: config,
+      },
+      name,
+      host,
+    );
   } catch (err) {
-    await Deno.remove(dir, { recursive: true }).catch(() => {});
+    await host.remove(dir, { recursive: true }).catch(() => {});
     throw err;
   }
 }

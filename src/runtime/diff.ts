@@ -2,8 +2,9 @@
  * `skiff diff`: a container's changes, read from its overlay upper directory
  * with the image's layers telling added (`A`) from changed (`C`) paths.
  */
-import { type Change, diffChanges, isOpaqueDir, isWhiteout } from "../image/layer_diff.ts";
+import { type Change, diffChanges, isOpaqueDirOn, isWhiteout } from "../image/layer_diff.ts";
 import type { Store } from "../store/store.ts";
+import { type Host, realHost } from "../sys/host.ts";
 import { containerDir, type ContainerRecord } from "./container_store.ts";
 import { lowerDirs } from "./lower_dirs.ts";
 
@@ -17,19 +18,23 @@ import { lowerDirs } from "./lower_dirs.ts";
  * await existsInLayers([lower2, lower1], "/etc/passwd"); // true
  * ```
  */
-export async function existsInLayers(layersTopFirst: string[], path: string): Promise<boolean> {
+export async function existsInLayers(
+  layersTopFirst: string[],
+  path: string,
+  host: Host = realHost,
+): Promise<boolean> {
   const parts = path.split("/").filter((p) => p !== "" && p !== ".");
   for (const layer of layersTopFirst) {
     let cur = layer;
     let opaqueAbove = false;
     for (let i = 0; i < parts.length; i++) {
       cur = `${cur}/${parts[i]}`;
-      const st = await Deno.lstat(cur).catch(() => undefined);
+      const st = await host.lstat(cur).catch(() => undefined);
       if (!st) break; // not here: look in the layer below
       if (isWhiteout(st)) return false;
       if (i === parts.length - 1) return true;
       if (!st.isDirectory) return false; // a file or symlink hides what lower layers have below
-      if (isOpaqueDir(cur)) opaqueAbove = true;
+      if (await isOpaqueDirOn(host, cur)) opaqueAbove = true;
     }
     if (opaqueAbove) return false;
   }
@@ -44,11 +49,17 @@ const ETC_MOUNTPOINTS = ["etc/hostname", "etc/hosts", "etc/resolv.conf"];
  * points skiff created for its /etc files: empty files the image does not
  * have. They are not the user's changes, so diff and commit leave them out.
  */
-export async function runtimeMountpoints(upper: string, lowers: string[]): Promise<string[]> {
+export async function runtimeMountpoints(
+  upper: string,
+  lowers: string[],
+  host: Host = realHost,
+): Promise<string[]> {
   const out: string[] = [];
   for (const rel of ETC_MOUNTPOINTS) {
-    const st = await Deno.lstat(`${upper}/${rel}`).catch(() => undefined);
-    if (st?.isFile && st.size === 0 && !(await existsInLayers(lowers, `/${rel}`))) out.push(rel);
+    const st = await host.lstat(`${upper}/${rel}`).catch(() => undefined);
+    if (st?.isFile && st.size === 0 && !(await existsInLayers(lowers, `/${rel}`, host))) {
+      out.push(rel);
+    }
   }
   return out;
 }

@@ -42,7 +42,7 @@ export interface ExecRequest {
   user?: string;
   /** -w; default the container's working directory. */
   workdir?: string;
-  /** --privileged: every capability and no seccomp filter. */
+  /** --privileged: every capability (the container's seccomp filter stays). */
   privileged: boolean;
 }
 
@@ -173,7 +173,12 @@ function loadSpec(): Promise<typeof import("./spec.ts")> {
   return import(new URL("./spec.ts", import.meta.url).href);
 }
 
-/** Capabilities and seccomp filter: the first process's, or computed for --privileged. */
+/**
+ * Capabilities and seccomp filter. The filter is always the container's, as Docker and Podman
+ * do: `exec --privileged` adds every capability but keeps the filter the container was
+ * started with (built for its own capabilities), so it cannot unshare, mount or open the
+ * socket families the container could not.
+ */
 async function execSecurity(
   host: Host,
   rec: ContainerRecord,
@@ -189,11 +194,13 @@ async function execSecurity(
     new URL("./capabilities.ts", import.meta.url).href
   );
   const capabilities = resolveCapabilities(o.capAdd, o.capDrop, privileged);
-  if (privileged || o.securityOpt.seccomp === "unconfined") return { capabilities };
+  if (started) return { capabilities, seccomp: started.seccomp };
+  if (o.privileged || o.securityOpt.seccomp === "unconfined") return { capabilities };
   const { buildSeccomp }: typeof import("./seccomp_profile.ts") = await import(
     new URL("./seccomp_profile.ts", import.meta.url).href
   );
-  return { capabilities, seccomp: buildSeccomp(capabilities, kernelVersion(host)) };
+  const own = resolveCapabilities(o.capAdd, o.capDrop, false);
+  return { capabilities, seccomp: buildSeccomp(own, kernelVersion(host)) };
 }
 
 /**

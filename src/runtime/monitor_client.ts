@@ -9,7 +9,7 @@
  */
 import { ExecError, SkiffError } from "../errors.ts";
 import { assetPath } from "../sys/assets.ts";
-import { type Host, type HostCommandResult, realHost } from "../sys/host.ts";
+import { type Host, type HostCommandResult, type HostConn, realHost } from "../sys/host.ts";
 import { type ExecPlan, serializeExecPlan } from "./plan_format.ts";
 
 /** Frame types of the attach protocol. */
@@ -115,12 +115,12 @@ function toWriter(sink: OutputSink): {
 export class AttachSession {
   /** Resolves with the exit code when the container exits, undefined when detached first. */
   readonly exitCode: Promise<number | undefined>;
-  #conn: Deno.UnixConn;
+  #conn: HostConn;
   #writing: Promise<void> = Promise.resolve();
   #closed = false;
   #stdinReader?: ReadableStreamDefaultReader<Uint8Array>;
 
-  constructor(conn: Deno.UnixConn, options: AttachOptions) {
+  constructor(conn: HostConn, options: AttachOptions) {
     this.#conn = conn;
     this.exitCode = this.#readLoop(options);
     if (options.stdin) this.#pumpStdin(options.stdin);
@@ -229,32 +229,17 @@ export class AttachSession {
 export async function openAttach(
   socketPath: string,
   options: AttachOptions,
+  host: Host = realHost,
 ): Promise<AttachSession> {
-  let conn: Deno.UnixConn;
+  let conn: HostConn;
   try {
-    conn = await connectUnix(socketPath);
+    conn = await host.connectUnix(socketPath);
   } catch (err) {
     throw new SkiffError(`Cannot attach to ${socketPath}: ${(err as Error).message}`);
   }
   const session = new AttachSession(conn, options);
   options.onResize?.(session);
   return session;
-}
-
-/**
- * Connects to a unix socket whatever the length of its path: a sockaddr_un
- * holds 107 bytes, so a long path is reached relative to its directory.
- */
-async function connectUnix(path: string): Promise<Deno.UnixConn> {
-  if (path.length < 100) return await Deno.connect({ transport: "unix", path });
-  const slash = path.lastIndexOf("/");
-  const cwd = Deno.cwd();
-  Deno.chdir(path.slice(0, slash) || "/");
-  try {
-    return await Deno.connect({ transport: "unix", path: path.slice(slash + 1) });
-  } finally {
-    Deno.chdir(cwd);
-  }
 }
 
 /**

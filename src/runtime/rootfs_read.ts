@@ -3,6 +3,7 @@
  * is mounted, by looking through its layers top-first. Symlinks are never
  * followed, so a hostile image cannot make skiff read a host file.
  */
+import { type Host, type HostFileInfo, realHost } from "../sys/host.ts";
 
 /**
  * Returns the content of `path` as the container will see it, or undefined
@@ -16,6 +17,7 @@
 export async function readFromLayers(
   dirsTopFirst: string[],
   path: string,
+  host: Host = realHost,
 ): Promise<string | undefined> {
   const parts = path.split("/").filter((p) => p !== "" && p !== "." && p !== "..");
   for (const dir of dirsTopFirst) {
@@ -23,9 +25,9 @@ export async function readFromLayers(
     let hidden = false;
     for (let i = 0; i < parts.length; i++) {
       cur = `${cur}/${parts[i]}`;
-      let st: Deno.FileInfo;
+      let st: HostFileInfo;
       try {
-        st = await Deno.lstat(cur);
+        st = await host.lstat(cur);
       } catch {
         break; // not in this layer; look below
       }
@@ -35,7 +37,7 @@ export async function readFromLayers(
       }
       if (st.isSymlink) return undefined;
       if (i === parts.length - 1) {
-        return st.isFile ? await Deno.readTextFile(cur) : undefined;
+        return st.isFile ? await host.readTextFile(cur) : undefined;
       }
       if (!st.isDirectory) return undefined;
     }

@@ -876,8 +876,14 @@ const PROFILE_RULES: ProfileRule[] = [
   { names: ["perf_event_open"], caps: ["CAP_PERFMON"] },
 ];
 
-/** Largest socket address family the filter enumerates for "gt" conditions (AF_MAX is 46). */
-const MAX_SOCKET_FAMILY = 63;
+/**
+ * "gt" conditions (socket's family) are expanded into "eq" alternatives up to this value
+ * (AF_MAX is 46), and beyond it into one "maskedEq" a bit of the lower 32 bits: any value
+ * from 64 on, as the kernel reads the family (an int, so negative values too), is allowed,
+ * as Docker's `> 40` allows it. Unlike Docker's 64-bit comparison, a value whose upper half
+ * is set does not pass the "eq" alternatives: 40 + 2^32 is AF_VSOCK to the kernel.
+ */
+const GT_ENUMERATED_UP_TO = 63;
 
 /**
  * The filter for one container: {@link PlanSeccomp} plus syscalls that
@@ -907,8 +913,8 @@ export function syscallNumber(name: string): number | undefined {
  * capabilities ("CAP_SYS_ADMIN"...). `kernel` is the running kernel's
  * [major, minor] (ptrace is allowed without CAP_SYS_PTRACE from 4.8 on, as in
  * Docker); by default a kernel of at least 4.8 is assumed. Argument
- * conditions "lt"/"gt" are expanded into "eq" alternatives, since the launch
- * plan only carries "eq" and "maskedEq".
+ * conditions "lt"/"gt" are expanded into "eq" (and, for large "gt" values,
+ * "maskedEq") alternatives, since the launch plan only carries those two.
  *
  * @example
  * ```ts ignore
@@ -961,8 +967,11 @@ function expandArgs(nr: number, args: ArgRule[]): PlanSeccomp["conditional"] {
     } else if (a.op === "lt") {
       for (let v = 0; v < a.value; v++) out.push({ nr, arg: 0, op: "eq", value: v });
     } else {
-      for (let v = a.value + 1; v <= MAX_SOCKET_FAMILY; v++) {
+      for (let v = a.value + 1; v <= GT_ENUMERATED_UP_TO; v++) {
         out.push({ nr, arg: 0, op: "eq", value: v });
+      }
+      for (let bit = Math.log2(GT_ENUMERATED_UP_TO + 1); bit < 32; bit++) {
+        out.push({ nr, arg: 0, op: "maskedEq", value: 2 ** bit, mask: 2 ** bit });
       }
     }
   }

@@ -90,7 +90,7 @@ export async function startContainer(
   try {
     const root = await (opts.rootfs ?? kernelOverlay).prepare(store, rec);
     const user = await resolveUser(created.User, root.readFile);
-    const volumes = await prepareVolumes(store, rec, root.layersTopFirst);
+    const volumes = await prepareVolumes(store, rec, root.layersTopFirst, host);
     const hostNetworkName = o.network === "host" && !o.hostname ? host.hostname() : undefined;
     const etcFiles = await writeEtcFiles(dir, hostNetworkName ?? rec.Hostname, o.network, host);
     const attachment = await network.setUp(rec);

@@ -7,6 +7,7 @@ import { wrap } from "../errors.ts";
 import type { Store } from "../store/store.ts";
 import { ensureVolume } from "../store/volumes.ts";
 import { SysError } from "../sys/errno.ts";
+import { type Host, realHost } from "../sys/host.ts";
 import type { ContainerRecord } from "./container_store.ts";
 
 /** Name of the anonymous volume of a container at `target`. */
@@ -23,6 +24,7 @@ export async function prepareVolumes(
   store: Store,
   rec: ContainerRecord,
   layersTopFirst: string[],
+  host: Host = realHost,
 ): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
   for (const m of rec.Options.mounts) {
@@ -30,8 +32,8 @@ export async function prepareVolumes(
     const name = m.name ?? await anonymousVolumeName(rec.Id, m.target);
     const { volume } = await ensureVolume(store, name, {}, m.name === undefined);
     // Docker fills any empty volume from the image the first time it is mounted.
-    if (!m.noCopy && await isEmptyDir(volume.Mountpoint)) {
-      await copyImageContent(store, layersTopFirst, m.target, volume.Mountpoint);
+    if (!m.noCopy && (await host.readDir(volume.Mountpoint)).length === 0) {
+      await copyImageContent(host, store, layersTopFirst, m.target, volume.Mountpoint);
     }
     out[m.target] = volume.Mountpoint; // a subpath is opened beneath it by the monitor
   }
@@ -48,6 +50,7 @@ export async function prepareVolumes(
  * copied when the image has no directory at `target`.
  */
 async function copyImageContent(
+  host: Host,
   store: Store,
   layersTopFirst: string[],
   target: string,
@@ -59,20 +62,20 @@ async function copyImageContent(
   if (first === undefined || first === "..") return;
   let anywhere = false;
   for (const layer of layersTopFirst) {
-    if (await Deno.lstat(`${layer}/${first}`).then(() => true, () => false)) anywhere = true;
+    if (await host.lstat(`${layer}/${first}`).then(() => true, () => false)) anywhere = true;
   }
   if (!anywhere) return;
-  const { mountLayers, copyTreeInRoot, O_DIRECTORY, O_PATH, openInRoot } = await loadCopier();
-  const m = await mountLayers(store, layersTopFirst);
+  const { mountLayers, copyTreeInRoot, O_DIRECTORY, O_PATH } = await loadCopier();
+  const m = await mountLayers(store, layersTopFirst, host);
   try {
     try {
-      const dir = openInRoot(m.path, target, { flags: O_PATH | O_DIRECTORY });
+      const dir = await host.openInRoot(m.path, target, { flags: O_PATH | O_DIRECTORY });
       dir.close();
     } catch (err) {
       if (err instanceof SysError && ["ENOENT", "ENOTDIR"].includes(err.code)) return;
       throw wrap(err, `look up ${target} in the image`);
     }
-    await copyTreeInRoot(m.path, target, dest).catch((err) => {
+    await copyTreeInRoot(m.path, target, dest, host).catch((err) => {
       throw wrap(err, `copy the image's content at ${target} into a new volume`);
     });
   } finally {
@@ -96,9 +99,4 @@ async function loadCopier(): Promise<Modules[0] & Modules[1] & Modules[2]> {
     ),
   ) as Modules;
   return { ...mount, ...copy, ...resolve };
-}
-
-async function isEmptyDir(dir: string): Promise<boolean> {
-  for await (const _ of Deno.readDir(dir)) return false;
-  return true;
 }

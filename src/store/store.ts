@@ -13,6 +13,8 @@ export interface Store extends StorePaths {
   images: string;
   containers: string;
   volumes: string;
+  /** Networks: `networks/<id>/network.json` and the network's address allocations. */
+  networks: string;
   tmp: string;
   locks: string;
   runContainers: string;
@@ -31,6 +33,7 @@ export function storeLayout(paths: StorePaths): Store {
     images: `${root}/images`,
     containers: `${root}/containers`,
     volumes: `${root}/volumes`,
+    networks: `${root}/networks`,
     tmp: `${root}/tmp`,
     locks: `${root}/locks`,
     runContainers: `${runroot}/containers`,
@@ -63,6 +66,7 @@ export async function openStore(flags: { root?: string; runroot?: string }): Pro
       store.images,
       store.containers,
       store.volumes,
+      store.networks,
       store.tmp,
       store.locks,
     ]

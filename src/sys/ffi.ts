@@ -23,6 +23,31 @@ const symbols = {
   skiff_unpack_finish: { parameters: ["pointer"], result: "i32", nonblocking: true },
   skiff_unpack_error: { parameters: ["pointer", "buffer", "u32"], result: "i32" },
   skiff_unpack_free: { parameters: ["pointer"], result: "void" },
+  // Network links, addresses and routes (src/sys/netlink.ts); the last parameter is a
+  // struct skiff_err.
+  skiff_netns_open: { parameters: ["buffer", "buffer"], result: "i32" },
+  skiff_nl_open: { parameters: ["i32", "buffer"], result: "i32" },
+  skiff_nl_link_index: { parameters: ["i32", "buffer", "buffer"], result: "i32" },
+  skiff_nl_link_info: { parameters: ["i32", "buffer", "buffer", "buffer"], result: "i32" },
+  skiff_nl_bridge_add: { parameters: ["i32", "buffer", "u32", "buffer"], result: "i32" },
+  skiff_nl_veth_add: {
+    parameters: ["i32", "buffer", "buffer", "u32", "i32", "buffer"],
+    result: "i32",
+  },
+  skiff_nl_link_netns: { parameters: ["i32", "buffer", "i32", "buffer"], result: "i32" },
+  skiff_nl_link_rename: { parameters: ["i32", "buffer", "buffer", "buffer"], result: "i32" },
+  skiff_nl_link_up: { parameters: ["i32", "buffer", "i32", "buffer"], result: "i32" },
+  skiff_nl_link_mac: { parameters: ["i32", "buffer", "buffer", "buffer"], result: "i32" },
+  skiff_nl_link_master: { parameters: ["i32", "buffer", "buffer", "buffer"], result: "i32" },
+  skiff_nl_link_del: { parameters: ["i32", "buffer", "buffer"], result: "i32" },
+  skiff_nl_addr_add: {
+    parameters: ["i32", "buffer", "buffer", "u32", "u32", "buffer"],
+    result: "i32",
+  },
+  skiff_nl_route_add: {
+    parameters: ["i32", "buffer", "u32", "buffer", "buffer", "buffer"],
+    result: "i32",
+  },
 } as const satisfies Deno.ForeignLibraryInterface;
 
 /** The loaded library's symbols. */

@@ -13,13 +13,50 @@ import { writeFileAtomic } from "./atomic.ts";
 import type { DeviceRule } from "./cgroup_devices.ts";
 import { withLock } from "./lock.ts";
 
-/** What `lstat` tells about a path. */
+/** What `lstat` (or `stat`) tells about a path; the optional facts are absent where unknown. */
 export interface HostFileInfo {
   isFile: boolean;
   isDirectory: boolean;
   isSymlink: boolean;
   /** Modification time, ms since the epoch (undefined when the file system has none). */
   mtimeMs?: number;
+  /** Access time, ms since the epoch. */
+  atimeMs?: number;
+  isFifo?: boolean;
+  isCharDevice?: boolean;
+  isBlockDevice?: boolean;
+  /** Bytes. */
+  size?: number;
+  /** Permission and set-id bits (with the file type bits, as stat gives them). */
+  mode?: number;
+  uid?: number;
+  gid?: number;
+  /** Hard links to the inode. */
+  nlink?: number;
+  /** Device and inode: together they name the file (to find hard links). */
+  dev?: number;
+  ino?: number;
+  /** The device number of a device node (0 for an overlay whiteout). */
+  rdev?: number;
+}
+
+/** An open file (what `open` returns). */
+export interface HostFile {
+  /** Reads into `p`; the number of bytes, or null at the end. */
+  read(p: Uint8Array): Promise<number | null>;
+  /** Writes some of `p`; the number of bytes written. */
+  write(p: Uint8Array): Promise<number>;
+  /** The rest of the file as a stream (closes the file at its end). */
+  readonly readable: ReadableStream<Uint8Array>;
+  /** A stream into the file (closes the file when closed). */
+  readonly writable: WritableStream<Uint8Array>;
+  close(): void;
+}
+
+/** An object opened inside a root; `path` names it (and what is under it) until `close`. */
+export interface HostInRoot {
+  path: string;
+  close(): void;
 }
 
 /** One directory entry. */
@@ -55,6 +92,16 @@ export interface HostCommandResult {
   stderr: Uint8Array;
 }
 
+/** A connected stream socket (a container's attach socket). */
+export interface HostConn {
+  /** Reads into `buf`; the number of bytes, or null at the end. */
+  read(buf: Uint8Array): Promise<number | null>;
+  /** Writes some of `data`; the number of bytes written. */
+  write(data: Uint8Array): Promise<number>;
+  /** Closes the connection. */
+  close(): void;
+}
+
 /** The host as the runtime sees it. */
 export interface Host {
   // ---- files and directories (absolute paths) ----
@@ -87,6 +134,41 @@ export interface Host {
   makeTempFile(options?: { dir?: string; prefix?: string }): Promise<string>;
   /** Runs `fn` while holding the exclusive lock file at `path`. */
   withLock<T>(path: string, fn: () => Promise<T>): Promise<T>;
+  /** Facts about what the path names, following symlinks. */
+  stat(path: string): Promise<HostFileInfo>;
+  /** The target of a symlink. */
+  readLink(path: string): Promise<string>;
+  /** Creates the symlink `path` pointing at `target` (fails when `path` exists). */
+  symlink(target: string, path: string): Promise<void>;
+  /** Creates the hard link `path` to `existing` (neither's final symlink followed). */
+  link(existing: string, path: string): Promise<void>;
+  /** Sets the permission bits of what `path` names. */
+  chmod(path: string, mode: number): Promise<void>;
+  /**
+   * Opens a file: for reading, or for writing (`createNew`: only a file that does not exist
+   * yet, never through a symlink).
+   */
+  open(
+    path: string,
+    options: { read?: boolean; write?: boolean; createNew?: boolean; mode?: number },
+  ): Promise<HostFile>;
+  /**
+   * Opens `path` inside `root` as openat2 RESOLVE_IN_ROOT does: `..` stops at the root and
+   * a symlink's target is looked up inside it, so nothing outside `root` is ever named.
+   * `follow: false` keeps a final symlink; `flags` are open(2)'s (default O_PATH).
+   * Rejects with a SysError (ENOENT, ENOTDIR, ELOOP) when it cannot be opened.
+   */
+  openInRoot(
+    root: string,
+    path: string,
+    options?: { flags?: number; follow?: boolean },
+  ): Promise<HostInRoot>;
+  /** The process's working directory. */
+  cwd(): string;
+  /** The path of the running executable (deno, or the compiled skiff). */
+  execPath(): string;
+  /** Connects to a unix stream socket, whatever the length of its path. */
+  connectUnix(path: string): Promise<HostConn>;
 
   // ---- processes ----
   /** Sends a signal ("SIGTERM") to a process; throws Deno.errors.NotFound when it is gone. */
@@ -111,6 +193,14 @@ export interface Host {
   mknod(path: string, mode: number, major: number, minor: number): Promise<void>;
   /** Changes the owner of `path` itself. */
   lchown(path: string, uid: number, gid: number): Promise<void>;
+  /** Sets the access and modification times (seconds) of `path` itself. */
+  lutimes(path: string, atime: number, mtime: number): Promise<void>;
+  /** The extended attribute `name` of `path` itself; undefined when it has none. */
+  lgetxattr(path: string, name: string): Promise<Uint8Array | undefined>;
+  /** The names of the extended attributes of `path` itself. */
+  llistxattr(path: string): Promise<string[]>;
+  /** Sets an extended attribute of `path` itself. */
+  lsetxattr(path: string, name: string, value: Uint8Array): Promise<void>;
   /** Makes `rules` the device rules of a v2 cgroup directory (an eBPF program). */
   attachDeviceFilter(dir: string, rules: readonly DeviceRule[]): Promise<void>;
   /**
@@ -197,6 +287,28 @@ export async function procStartTime(host: Host, pid: number): Promise<string | u
   return fields[19];
 }
 
+/** Deno's file facts as the seam's (null becomes absent). */
+function fileInfo(i: Deno.FileInfo): HostFileInfo {
+  return {
+    isFile: i.isFile,
+    isDirectory: i.isDirectory,
+    isSymlink: i.isSymlink,
+    mtimeMs: i.mtime?.getTime(),
+    atimeMs: i.atime?.getTime(),
+    isFifo: i.isFifo ?? undefined,
+    isCharDevice: i.isCharDevice ?? undefined,
+    isBlockDevice: i.isBlockDevice ?? undefined,
+    size: i.size,
+    mode: i.mode ?? undefined,
+    uid: i.uid ?? undefined,
+    gid: i.gid ?? undefined,
+    nlink: i.nlink ?? undefined,
+    dev: i.dev,
+    ino: i.ino ?? undefined,
+    rdev: i.rdev ?? undefined,
+  };
+}
+
 /** Deno's errors for EBUSY carry only a code: give them the Busy class. */
 function busy(err: unknown): unknown {
   if ((err as { code?: string }).code === "EBUSY") {
@@ -255,15 +367,70 @@ export class DenoHost implements Host {
   /** lstat(2) (synchronous: one system call). */
   lstat(path: string): Promise<HostFileInfo> {
     try {
-      const i = Deno.lstatSync(path);
-      return Promise.resolve({
-        isFile: i.isFile,
-        isDirectory: i.isDirectory,
-        isSymlink: i.isSymlink,
-        mtimeMs: i.mtime?.getTime(),
-      });
+      return Promise.resolve(fileInfo(Deno.lstatSync(path)));
     } catch (err) {
       return Promise.reject(err);
+    }
+  }
+  /** stat(2). */
+  async stat(path: string): Promise<HostFileInfo> {
+    return fileInfo(await Deno.stat(path));
+  }
+  /** readlink(2). */
+  readLink(path: string): Promise<string> {
+    return Deno.readLink(path);
+  }
+  /** symlink(2). */
+  symlink(target: string, path: string): Promise<void> {
+    return Deno.symlink(target, path);
+  }
+  /** link(2). */
+  link(existing: string, path: string): Promise<void> {
+    return Deno.link(existing, path);
+  }
+  /** chmod(2). */
+  chmod(path: string, mode: number): Promise<void> {
+    return Deno.chmod(path, mode);
+  }
+  /** open(2) (O_CREAT|O_EXCL with `createNew`). */
+  open(
+    path: string,
+    options: { read?: boolean; write?: boolean; createNew?: boolean; mode?: number },
+  ): Promise<HostFile> {
+    return Deno.open(path, options);
+  }
+  /** openat2(2) with RESOLVE_IN_ROOT (libskiff). */
+  async openInRoot(
+    root: string,
+    path: string,
+    options?: { flags?: number; follow?: boolean },
+  ): Promise<HostInRoot> {
+    const { openInRoot }: typeof import("./resolve.ts") = await import(
+      new URL("./resolve.ts", import.meta.url).href
+    );
+    return openInRoot(root, path, options);
+  }
+  /** getcwd(3). */
+  cwd(): string {
+    return Deno.cwd();
+  }
+  /** Deno.execPath(). */
+  execPath(): string {
+    return Deno.execPath();
+  }
+  /**
+   * Deno.connect on a unix socket. A sockaddr_un holds 107 bytes, so a long path is reached
+   * relative to its directory (the working directory is restored).
+   */
+  async connectUnix(path: string): Promise<HostConn> {
+    if (path.length < 100) return await Deno.connect({ transport: "unix", path });
+    const slash = path.lastIndexOf("/");
+    const cwd = Deno.cwd();
+    Deno.chdir(path.slice(0, slash) || "/");
+    try {
+      return await Deno.connect({ transport: "unix", path: path.slice(slash + 1) });
+    } finally {
+      Deno.chdir(cwd);
     }
   }
   /** Whether stat succeeds. */
@@ -358,6 +525,22 @@ export class DenoHost implements Host {
   /** skiff_lchown. */
   async lchown(path: string, uid: number, gid: number): Promise<void> {
     (await loadFs()).lchown(path, uid, gid);
+  }
+  /** skiff_lutimes. */
+  async lutimes(path: string, atime: number, mtime: number): Promise<void> {
+    (await loadFs()).lutimes(path, atime, mtime);
+  }
+  /** skiff_lgetxattr. */
+  async lgetxattr(path: string, name: string): Promise<Uint8Array | undefined> {
+    return (await loadFs()).lgetxattr(path, name);
+  }
+  /** skiff_llistxattr. */
+  async llistxattr(path: string): Promise<string[]> {
+    return (await loadFs()).llistxattr(path);
+  }
+  /** skiff_lsetxattr. */
+  async lsetxattr(path: string, name: string, value: Uint8Array): Promise<void> {
+    (await loadFs()).lsetxattr(path, name, value);
   }
   /** Walks `dir` with lstat; the device number is split as the kernel's new encoding says. */
   async deviceNodes(dir: string): Promise<HostDevice[]> {

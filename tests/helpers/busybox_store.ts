@@ -2,7 +2,7 @@
  * A temporary store with the busybox fixture loaded as `busybox`, for
  * container tests; every container is removed and the store deleted after.
  */
-import { assertEquals } from "./assert.ts";
+import { assert, assertEquals } from "./assert.ts";
 import { ensureFixtures, fixturePaths } from "./fixtures.ts";
 import { skiff, type SkiffResult, type TempStore, tempStore } from "./skiff.ts";
 
@@ -42,4 +42,18 @@ export async function ok(sk: Sk, args: string[]): Promise<string> {
   const r = await sk(args);
   assertEquals(r.code, 0, `${args.join(" ")}: ${r.stderr}`);
   return r.stdout;
+}
+
+/**
+ * Milliseconds from the "got TERM" log line of container `name` to its end, both recorded by
+ * its monitor (the line's timestamp and State.FinishedAt): how long a stop waited after TERM,
+ * on a clock that a loaded test process does not slow down.
+ */
+export async function termToEnd(sk: Sk, name: string): Promise<number> {
+  const logs = (await sk(["logs", "-t", name])).stdout.split("\n");
+  const term = logs.find((l) => l.endsWith(" got TERM"));
+  assert(term !== undefined, `no "got TERM" in ${logs}`);
+  const finished = await sk(["inspect", "-f", "{{.State.FinishedAt}}", name]);
+  assertEquals(finished.code, 0, finished.stderr);
+  return Date.parse(finished.stdout.trim()) - Date.parse(term.split(" ")[0]);
 }

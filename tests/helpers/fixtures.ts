@@ -17,8 +17,12 @@
 
 const SCRIPT = new URL("../fixtures/make_images.sh", import.meta.url).pathname;
 
-/** Where fixtures are built: `$SKIFF_FIXTURES` or `/tmp/skiff-fixtures`. */
-export const FIXTURES_DIR: string = Deno.env.get("SKIFF_FIXTURES") ?? "/tmp/skiff-fixtures";
+/**
+ * Where fixtures are built: `$SKIFF_FIXTURES` or `/tmp/skiff-fixtures-v2` (v2: the stamp names
+ * the tools too; checkouts with the older script keep `/tmp/skiff-fixtures`, so the two do not
+ * rebuild each other's images while tests read them).
+ */
+export const FIXTURES_DIR: string = Deno.env.get("SKIFF_FIXTURES") ?? "/tmp/skiff-fixtures-v2";
 
 /** Paths of the fixture images inside the fixtures directory. */
 export interface FixturePaths {
@@ -41,7 +45,7 @@ export interface FixturePaths {
  * @example
  * ```ts
  * const p = fixturePaths(await ensureFixtures());
- * console.log(p.busybox); // /tmp/skiff-fixtures/busybox
+ * console.log(p.busybox); // /tmp/skiff-fixtures-v2/busybox
  * ```
  */
 export function fixturePaths(dir: string = FIXTURES_DIR): FixturePaths {
@@ -57,13 +61,15 @@ export function fixturePaths(dir: string = FIXTURES_DIR): FixturePaths {
 let building: Promise<string> | undefined;
 
 /**
- * Builds the fixture images if they are missing or stale (the script keeps a stamp file and
- * a lock, so this is cheap after the first call and safe across parallel processes), and
- * returns the fixtures directory. Runs the script at most once per process.
+ * Builds the fixture images if they are missing or stale, and returns the fixtures directory.
+ * Stale means built from anything else: the script's stamp file names the script's checksum,
+ * the packed busybox binary's checksum, and the path and version of umoci, skopeo, tar and
+ * awk; a change to any of them rebuilds. With the stamp and a lock this is cheap after the
+ * first call and safe across parallel processes. Runs the script at most once per process.
  *
  * @example
  * ```ts
- * const dir = await ensureFixtures(); // "/tmp/skiff-fixtures"
+ * const dir = await ensureFixtures(); // "/tmp/skiff-fixtures-v2"
  * ```
  */
 export function ensureFixtures(dir: string = FIXTURES_DIR): Promise<string> {

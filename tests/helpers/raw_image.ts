@@ -182,6 +182,7 @@ export async function storeContents(root: string): Promise<string[]> {
     "images",
     "containers",
     "volumes",
+    "networks",
     "tmp",
     "locks",
   ]);

@@ -1,5 +1,5 @@
 /**
- * Test helpers that run Debian's `docker-registry` on a free loopback port, plus small HTTP
+ * Test helpers that run Debian's `docker-registry` on a loopback port it binds itself, plus small HTTP
  * proxies in front of it that misbehave on purpose (dropped connections, 503s, corrupted
  * bytes) for error-path tests.
  *
@@ -39,11 +39,14 @@ export interface RegistryOptions {
 const REGISTRY_BIN = "/usr/bin/docker-registry";
 
 /**
- * Picks a free TCP port on 127.0.0.1 by binding port 0 and closing the listener.
+ * Picks a TCP port that was free on 127.0.0.1 by binding port 0 and closing the listener.
+ * The port is released before it is returned, so on a shared network another process may
+ * take it first: use it only where nothing else binds (a fresh network namespace).
+ * {@linkcode startRegistry} does not use it: its registry binds port 0 itself.
  *
  * @example
  * ```ts
- * const port = freePort();
+ * const port = freePort(); // for a server started inside a new network namespace
  * ```
  */
 export function freePort(): number {
@@ -65,11 +68,12 @@ async function run(cmd: string, args: string[]): Promise<string> {
   return new TextDecoder().decode(out.stdout);
 }
 
+/** htpasswd comes from apache2-utils, which the set-up installs; tests install nothing. */
 async function ensureHtpasswdTool(): Promise<void> {
   try {
     await Deno.stat("/usr/bin/htpasswd");
   } catch {
-    await run("apt-get", ["install", "-y", "-q", "apache2-utils"]);
+    throw new Error("htpasswd is missing: run scripts/setup.sh (it installs apache2-utils)");
   }
 }
 
@@ -91,9 +95,13 @@ async function waitForHttp(url: string, timeoutMs: number, isAlive: () => boolea
   throw new Error(`Registry did not answer ${url} within ${timeoutMs} ms: ${last}`);
 }
 
+/** The port in the registry's "listening on 127.0.0.1:PORT" log line, once it is there. */
+const LISTENING = /msg="listening on 127\.0\.0\.1:(\d+)"/;
+
 /**
- * Starts `docker-registry serve` on a free loopback port with storage in a temporary
- * directory, and waits until `GET /v2/` answers.
+ * Starts `docker-registry serve` on loopback with storage in a temporary directory, and
+ * waits until `GET /v2/` answers. The registry binds port 0 and its log says which port the
+ * kernel gave it, so no other process can take the port between choosing and binding it.
  *
  * @example
  * ```ts
@@ -105,11 +113,10 @@ async function waitForHttp(url: string, timeoutMs: number, isAlive: () => boolea
  */
 export async function startRegistry(opts: RegistryOptions = {}): Promise<RunningRegistry> {
   const dir = await Deno.makeTempDir({ prefix: "skiff-registry-" });
-  const port = freePort();
   const lines = [
     "version: 0.1",
     "log:",
-    "  level: error",
+    "  level: info", // the "listening on" line that names the port is an info line
     "  accesslog:",
     "    disabled: true",
     "storage:",
@@ -118,7 +125,7 @@ export async function startRegistry(opts: RegistryOptions = {}): Promise<Running
     "  delete:",
     "    enabled: true",
     "http:",
-    `  addr: 127.0.0.1:${port}`,
+    "  addr: 127.0.0.1:0",
     // A distinct debug address is not needed; leave it unset.
   ];
   if (opts.htpasswd) {
@@ -141,32 +148,64 @@ export async function startRegistry(opts: RegistryOptions = {}): Promise<Running
     stderr: "piped",
   }).spawn();
   // Keep the tail of the registry's output for error messages; never let the pipes fill up.
+  // Until the port is known, the whole output is searched for the "listening on" line.
   let log = "";
-  const decoder = new TextDecoder();
-  const keep = new WritableStream<Uint8Array>({
-    write(chunk) {
-      log = (log + decoder.decode(chunk, { stream: true })).slice(-16_384);
-    },
-  });
-  const logDone = Promise.all([
-    child.stdout.pipeTo(keep, { preventClose: true }),
-    child.stderr.pipeTo(keep, { preventClose: true }),
-  ]).catch(() => {});
+  let port: number | undefined;
+  let portFound: (port: number) => void = () => {};
+  const portP = new Promise<number>((resolve) => (portFound = resolve));
+  // One sink per pipe (a stream piped into is locked, so the two cannot share one).
+  const keep = () => {
+    const decoder = new TextDecoder();
+    let mine = ""; // this pipe's output until the port is known (lines are not interleaved)
+    return new WritableStream<Uint8Array>({
+      write(chunk) {
+        const text = decoder.decode(chunk, { stream: true });
+        log += text;
+        if (port === undefined) {
+          mine += text;
+          const m = LISTENING.exec(mine);
+          if (m) portFound(port = Number(m[1]));
+        }
+        if (port !== undefined) {
+          mine = "";
+          log = log.slice(-16_384);
+        }
+      },
+    });
+  };
+  const logDone = Promise.all([child.stdout.pipeTo(keep()), child.stderr.pipeTo(keep())])
+    .catch(() => {});
   let alive = true;
   const statusP = child.status.then((s) => {
     alive = false;
     return s;
   });
-  const host = `127.0.0.1:${port}`;
-  const url = `http://${host}`;
+  let host = "";
+  let url = "";
   try {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const found = await Promise.race([
+      portP,
+      statusP.then(() => undefined),
+      new Promise<undefined>((r) => (timer = setTimeout(() => r(undefined), 15_000))),
+    ]);
+    clearTimeout(timer);
+    if (found === undefined) {
+      throw new Error(
+        alive
+          ? "Registry did not log the port it listens on within 15000 ms"
+          : "Registry exited before listening",
+      );
+    }
+    host = `127.0.0.1:${found}`;
+    url = `http://${host}`;
     await waitForHttp(`${url}/v2/`, 15_000, () => alive);
   } catch (e) {
     if (alive) child.kill("SIGKILL");
     await statusP;
     await logDone;
     await Deno.remove(dir, { recursive: true }).catch(() => {});
-    throw new Error(`${(e as Error).message}\n${log}`);
+    throw new Error(`${(e as Error).message}\n${log.slice(-16_384)}`);
   }
   let stopped = false;
   return {

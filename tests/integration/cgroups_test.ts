@@ -6,6 +6,7 @@
 import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/strict";
 import { CgroupManager } from "../../src/runtime/cgroups.ts";
 import { skipUnless } from "../helpers/requires.ts";
+import { controllerDir } from "../helpers/cgroups.ts";
 
 const isRoot = Deno.uid() === 0;
 const read = (p: string) => Deno.readTextFile(p).then((s) => s.trim());
@@ -14,7 +15,9 @@ Deno.test({
   name: "cgroups: create, limit, place a process, stats, freeze, destroy",
   ignore: skipUnless(isRoot),
   async fn() {
-    const mgr = await CgroupManager.detect(undefined, { parent: "skiff-test" });
+    // a parent of this run's own, never skiff's
+    const parent = `skiff-test-${crypto.randomUUID().slice(0, 8)}`;
+    const mgr = await CgroupManager.detect(undefined, { parent });
     const id = `it-${Date.now().toString(36)}`;
     const paths = await mgr.create(id, {
       memory: 64 * 1024 * 1024,
@@ -27,23 +30,24 @@ Deno.test({
       for (const p of paths) assert((await Deno.stat(p)).isDirectory, p);
       if (mgr.mode.version === 1) {
         const c = mgr.mode.controllers;
-        const mem = `${c.memory}/skiff-test/${id}`;
+        const mem = controllerDir(mgr, id, "memory");
         assertEquals(await read(`${mem}/memory.limit_in_bytes`), String(64 << 20));
         try {
           assertEquals(await read(`${mem}/memory.memsw.limit_in_bytes`), String(128 << 20));
         } catch (e) {
           if (!(e instanceof Deno.errors.NotFound)) throw e;
         }
-        const cpu = `${c.cpu}/skiff-test/${id}`;
+        const cpu = controllerDir(mgr, id, "cpu");
         assertEquals(await read(`${cpu}/cpu.cfs_quota_us`), "50000");
         assertEquals(await read(`${cpu}/cpu.cfs_period_us`), "100000");
         assertEquals(await read(`${cpu}/cpu.shares`), "512");
-        assertEquals(await read(`${c.pids}/skiff-test/${id}/pids.max`), "50");
-        const list = await read(`${c.devices}/skiff-test/${id}/devices.list`);
+        assertEquals(await read(`${controllerDir(mgr, id, "pids")}/pids.max`), "50");
+        const list = await read(`${controllerDir(mgr, id, "devices")}/devices.list`);
         assert(list.includes("c 1:3 rwm") && !list.includes("a *:* rwm"), list);
         if (c.cpuset) {
-          assert((await read(`${c.cpuset}/skiff-test/${id}/cpuset.cpus`)) !== "");
-          assert((await read(`${c.cpuset}/skiff-test/${id}/cpuset.mems`)) !== "");
+          const cpuset = controllerDir(mgr, id, "cpuset");
+          assert((await read(`${cpuset}/cpuset.cpus`)) !== "");
+          assert((await read(`${cpuset}/cpuset.mems`)) !== "");
         }
       } else {
         const dir = paths[0];

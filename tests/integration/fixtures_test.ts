@@ -231,3 +231,96 @@ Deno.test({
   assertEquals((await mountsUnder(store.root)).length, 0);
   await assertRejects(() => Deno.stat(store.root), Deno.errors.NotFound);
 });
+
+const MAKE_IMAGES = new URL("../fixtures/make_images.sh", import.meta.url).pathname;
+
+/** Runs the fixture script into `out` with `env` added; returns the stamp and the out dir's inode. */
+async function buildFixtures(
+  out: string,
+  env: Record<string, string> = {},
+): Promise<{ stamp: string; ino: number | null }> {
+  const o = await new Deno.Command("bash", {
+    args: [MAKE_IMAGES, out],
+    env,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assertEquals(o.code, 0, new TextDecoder().decode(o.stderr));
+  return { stamp: await Deno.readTextFile(`${out}/.stamp`), ino: (await Deno.stat(out)).ino };
+}
+
+Deno.test("fixtures: the stamp covers the busybox binary and the tools; a change rebuilds", async () => {
+  const tmp = await Deno.makeTempDir({ prefix: "skiff-fixture-stamp-" });
+  try {
+    const out = `${tmp}/fx`;
+    const first = await buildFixtures(out);
+    const busyboxSum = (await new Deno.Command("sha256sum", { args: ["/bin/busybox"] }).output())
+      .stdout;
+    assert(first.stamp.includes(`busybox ${new TextDecoder().decode(busyboxSum).split(" ")[0]}`));
+    assert(/^skopeo \/\S+ skopeo version \S+$/m.test(first.stamp), first.stamp);
+    assert(/^umoci \/\S+ umoci version \S+$/m.test(first.stamp), first.stamp);
+    const layer1 = (await manifestOf(`${out}/busybox`)).layers[0].digest;
+
+    // Nothing changed: not rebuilt (the directory is the same one).
+    assertEquals(await buildFixtures(out), first);
+
+    // Another busybox binary (the same one with bytes appended still runs): rebuilt with it.
+    const bin = `${tmp}/busybox`;
+    await Deno.copyFile("/bin/busybox", bin);
+    await Deno.writeFile(bin, new Uint8Array(64), { append: true });
+    await Deno.chmod(bin, 0o755);
+    const other = await buildFixtures(out, { BUSYBOX_BIN: bin });
+    assert(other.ino !== first.ino, "a changed busybox binary did not rebuild the fixtures");
+    assert(other.stamp !== first.stamp);
+    assert((await manifestOf(`${out}/busybox`)).layers[0].digest !== layer1);
+
+    // Another skopeo version (a wrapper first on PATH that reports one): rebuilt.
+    const wrapDir = `${tmp}/bin`;
+    await Deno.mkdir(wrapDir);
+    const real = new TextDecoder().decode(
+      (await new Deno.Command("bash", { args: ["-c", "command -v skopeo"] }).output()).stdout,
+    ).trim();
+    await Deno.writeTextFile(
+      `${wrapDir}/skopeo`,
+      `#!/bin/sh\n[ "$1" = --version ] && { echo "skopeo version 0.0.1-test"; exit 0; }\nexec ${real} "$@"\n`,
+      { mode: 0o755 },
+    );
+    const path = `${wrapDir}:${Deno.env.get("PATH") ?? "/usr/bin:/bin"}`;
+    const wrapped = await buildFixtures(out, { PATH: path });
+    assert(wrapped.ino !== other.ino, "a changed skopeo did not rebuild the fixtures");
+    assert(wrapped.stamp.includes("skopeo version 0.0.1-test"), wrapped.stamp);
+    // Back on the original tools and binary, the first build's stamp and layer come back.
+    const again = await buildFixtures(out);
+    assert(again.ino !== wrapped.ino);
+    assertEquals(again.stamp, first.stamp);
+    assertEquals((await manifestOf(`${out}/busybox`)).layers[0].digest, layer1);
+  } finally {
+    await Deno.remove(tmp, { recursive: true });
+  }
+});
+
+Deno.test("registry: parallel registries each bind their own port and answer for themselves", async () => {
+  const started = await Promise.allSettled([0, 1, 2, 3].map(() => startRegistry()));
+  const regs = started.flatMap((s) => s.status === "fulfilled" ? [s.value] : []);
+  try {
+    for (const s of started) if (s.status === "rejected") throw s.reason;
+    assertEquals(new Set(regs.map((r) => r.host)).size, regs.length);
+    for (const r of regs) assert(/^127\.0\.0\.1:[1-9][0-9]*$/.test(r.host), r.host);
+    // Each host is the registry whose storage is its own: a blob pushed to one is not in the
+    // others.
+    const dir = await ensureFixtures();
+    await pushFixture(fixturePaths(dir).busybox, "latest", regs[0].host);
+    const seen = [];
+    for (const r of regs) {
+      const res = await fetch(`${r.url}/v2/busybox/tags/list`);
+      await res.body?.cancel();
+      assertEquals(res.headers.get("docker-distribution-api-version"), "registry/2.0");
+      seen.push(res.status);
+    }
+    assertEquals(seen, [200, 404, 404, 404]);
+  } finally {
+    await Promise.all(regs.map((r) => r.stop()));
+  }
+  // Stopped: nothing answers on their ports any more.
+  for (const r of regs) await assertRejects(() => fetch(`${r.url}/v2/`));
+});

@@ -4,25 +4,21 @@
  * command fails instead of reading a container that can still change (and
  * swap its files for symlinks to host paths) under it.
  */
+import { IS_ROOT, skipUnless } from "../helpers/requires.ts";
 import { assert, assertEquals, assertStringIncludes } from "../helpers/assert.ts";
 import { ok, withBusyboxStore } from "../helpers/busybox_store.ts";
+import { cgroupOf, skiffCgroups } from "../helpers/cgroups.ts";
 
-const opts = { sanitizeResources: false, sanitizeOps: false, ignore: Deno.uid() !== 0 };
+const opts = { sanitizeResources: false, sanitizeOps: false, ignore: skipUnless(IS_ROOT) };
 
-/** The container's freezer cgroup directory and the directory its processes can move to. */
+/**
+ * The container's freezer cgroup directory (v1; v2: its one directory), from where its process
+ * is, and the hierarchy root's cgroup.procs, where its processes can move to.
+ */
 async function freezerDirs(pid: number): Promise<{ dir: string; parentProcs: string }> {
-  const lines = (await Deno.readTextFile(`/proc/${pid}/cgroup`)).trim().split("\n");
-  const v1 = lines.map((l) => l.split(":")).find((f) => f[1].split(",").includes("freezer"));
-  if (v1) {
-    return {
-      dir: `/sys/fs/cgroup/freezer${v1[2]}`,
-      parentProcs: "/sys/fs/cgroup/freezer/cgroup.procs",
-    };
-  }
-  const v2 = lines.map((l) => l.split(":")).find((f) => f[0] === "0")!;
-  const mounts = (await Deno.readTextFile("/proc/self/mounts")).split("\n");
-  const mnt = mounts.map((l) => l.split(" ")).find((f) => f[2] === "cgroup2")![1];
-  return { dir: `${mnt}${v2[2]}`, parentProcs: `${mnt}/cgroup.procs` };
+  const mgr = await skiffCgroups();
+  const root = mgr.mode.version === 2 ? mgr.mode.mountpoint : mgr.mode.controllers.freezer;
+  return { dir: await cgroupOf(mgr, pid, "freezer"), parentProcs: `${root}/cgroup.procs` };
 }
 
 Deno.test(

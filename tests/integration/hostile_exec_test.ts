@@ -4,11 +4,12 @@
  * cgroups (its limits, freezer and v2 device program) while exec reports
  * success.
  */
+import { IS_ROOT, skipUnless } from "../helpers/requires.ts";
 import { assert, assertEquals, assertStringIncludes } from "../helpers/assert.ts";
 import { ok, withBusyboxStore } from "../helpers/busybox_store.ts";
 import { SKIFF_BIN } from "../helpers/skiff.ts";
 
-const opts = { sanitizeResources: false, sanitizeOps: false, ignore: Deno.uid() !== 0 };
+const opts = { sanitizeResources: false, sanitizeOps: false, ignore: skipUnless(IS_ROOT) };
 
 async function cgroup2Mount(): Promise<string | undefined> {
   for (const line of (await Deno.readTextFile("/proc/self/mountinfo")).split("\n")) {

@@ -5,10 +5,11 @@
  * whiteouts applied; a symlink an image or container planted can never make
  * skiff copy a host directory into a volume.
  */
+import { IS_ROOT, skipUnless } from "../helpers/requires.ts";
 import { assert, assertEquals } from "../helpers/assert.ts";
 import { ok, withBusyboxStore } from "../helpers/busybox_store.ts";
 
-const opts = { sanitizeResources: false, sanitizeOps: false, ignore: Deno.uid() !== 0 };
+const opts = { sanitizeResources: false, sanitizeOps: false, ignore: skipUnless(IS_ROOT) };
 
 async function names(dir: string): Promise<string[]> {
   const out: string[] = [];

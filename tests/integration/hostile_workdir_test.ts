@@ -6,10 +6,11 @@
  * entry into it. And no descriptor of the host reaches the container's
  * process: it holds stdin, stdout and stderr only.
  */
+import { IS_ROOT, skipUnless } from "../helpers/requires.ts";
 import { assert, assertEquals, assertStringIncludes } from "../helpers/assert.ts";
 import { ok, type Sk, withBusyboxStore } from "../helpers/busybox_store.ts";
 
-const opts = { sanitizeResources: false, sanitizeOps: false, ignore: Deno.uid() !== 0 };
+const opts = { sanitizeResources: false, sanitizeOps: false, ignore: skipUnless(IS_ROOT) };
 
 const probe = `
 #define _GNU_SOURCE

@@ -4,11 +4,10 @@
  */
 import { assert, assertEquals, assertStringIncludes } from "../helpers/assert.ts";
 import { ensureFixtures, fixturePaths } from "../helpers/fixtures.ts";
-import { skiff, type TempStore, tempStore } from "../helpers/skiff.ts";
+import { skiff, SKIFF_BIN, type TempStore, tempStore } from "../helpers/skiff.ts";
 import { until } from "../helpers/wait.ts";
 
 const opts = { sanitizeResources: false, sanitizeOps: false };
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function setupStore(): Promise<TempStore> {
   await ensureFixtures();
@@ -40,11 +39,22 @@ Deno.test("container lifecycle commands", opts, async (t) => {
       "-c",
       "i=0; while true; do i=$((i+1)); echo $i > /tmp/n; sleep 0.05; done",
     ]);
-    const counterFile = `${store.root}/containers/${counterId}/upper/tmp/n`;
-    const count = async () =>
-      Number((await Deno.readTextFile(counterFile).catch(() => "0")).trim());
+    const counterOf = (id: string) => async () =>
+      Number(
+        (await Deno.readTextFile(`${store.root}/containers/${id}/upper/tmp/n`).catch(() => "0"))
+          .trim(),
+      );
+    const count = counterOf(counterId);
 
     await t.step("pause stops the processes, unpause resumes them", async () => {
+      // a second counter, never paused, is the clock of the observation window below
+      const witnessId = await runDetached(store, [
+        "busybox",
+        "sh",
+        "-c",
+        "i=0; while true; do i=$((i+1)); echo $i > /tmp/n; sleep 0.05; done",
+      ]);
+      const witness = counterOf(witnessId);
       await until("the counter to run", async () => (await count()) > 0);
       const p = await skiff(["pause", "counter"], store);
       assertEquals([p.code, p.stdout], [0, "counter\n"], p.stderr);
@@ -52,9 +62,12 @@ Deno.test("container lifecycle commands", opts, async (t) => {
       const ps = await skiff(["ps", "--format", "{{.Status}}"], store);
       assertStringIncludes(ps.stdout, "(Paused)");
       const frozen = await count();
-      // An observation window, not a synchronisation: unpaused, the counter moves every 50 ms.
-      await sleep(400);
+      // An observation window measured by the unpaused twin (as slow as it on a loaded
+      // machine): while it moves eight times, the paused counter does not move.
+      const start = await witness();
+      await until("the witness to move eight times", async () => (await witness()) >= start + 8);
       assertEquals(await count(), frozen);
+      assertEquals((await skiff(["rm", "-f", witnessId], store)).code, 0);
       const again = await skiff(["pause", "counter"], store);
       assertEquals(again.code, 1);
       assertEquals(again.stderr, `Error: Container ${counterId} is already paused\n`);
@@ -123,9 +136,35 @@ Deno.test("container lifecycle commands", opts, async (t) => {
         "two ticks in the log",
         async () => (await skiff(["logs", "ticker"], store)).stdout.includes("tick 2\n"),
       );
-      const r = await skiff(["attach", "ticker"], { ...store, timeoutMs: 1500 });
-      const ticks = r.stdout.trim().split("\n").filter((l) => l.startsWith("tick "));
-      assert(ticks.length >= 3, `expected ticks, got ${JSON.stringify(r.stdout)} ${r.stderr}`);
+      // attached until three ticks have come through, then the client is killed
+      const child = new Deno.Command(SKIFF_BIN, {
+        args: ["--root", store.root, "--runroot", store.runroot, "attach", "ticker"],
+        stdin: "null",
+        stdout: "piped",
+        stderr: "null",
+      }).spawn();
+      const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+      let seen = "";
+      // complete lines only
+      const ticksIn = () => seen.split("\n").slice(0, -1).filter((l) => /^tick \d+$/.test(l));
+      // a bound for a stuck attach (its output then ends), not a timing assertion
+      const stuck = setTimeout(() => child.kill("SIGKILL"), 30_000);
+      try {
+        while (ticksIn().length < 3) {
+          const { value, done } = await reader.read();
+          if (done) break;
+          seen += value;
+        }
+      } finally {
+        clearTimeout(stuck);
+        try {
+          child.kill("SIGKILL");
+        } catch { /* killed when stuck */ }
+        await child.status;
+        await reader.cancel().catch(() => {});
+      }
+      const ticks = ticksIn();
+      assert(ticks.length >= 3, `expected ticks, got ${JSON.stringify(seen)}`);
       assert(Number(ticks[0].split(" ")[1]) > 1, "attach must not replay old output");
       assertEquals(await state(store, "ticker"), "running");
     });

@@ -273,6 +273,8 @@ Deno.test("pull -a pulls every tag of a repository", opts, async () => {
   }
 });
 
-globalThis.addEventListener("unload", () => {
-  registry?.stop();
+// The shared registry is stopped, and its storage removed, before the test run ends (an
+// "unload" listener could not wait for it).
+Deno.test.afterAll(async () => {
+  await registry?.stop();
 });

@@ -8,92 +8,14 @@ import { assert, assertEquals, assertStringIncludes } from "../helpers/assert.ts
 import { ensureFixtures, fixturePaths } from "../helpers/fixtures.ts";
 import { skiff, SKIFF_BIN, type TempStore, tempStore } from "../helpers/skiff.ts";
 import { IS_ROOT, skipUnless } from "../helpers/requires.ts";
+import { hasTmux, Pane } from "../helpers/tmux.ts";
+import { until } from "../helpers/wait.ts";
 
-const hasTmux = (() => {
-  try {
-    return new Deno.Command("tmux", { args: ["-V"], stdout: "null", stderr: "null" })
-      .outputSync().success;
-  } catch {
-    return false;
-  }
-})();
 const opts = {
   sanitizeResources: false,
   sanitizeOps: false,
   ignore: skipUnless(IS_ROOT, hasTmux),
 };
-
-/** A tmux server of our own with one 120x40 window running a plain bash. */
-class Pane {
-  readonly socket = `skiff-tty-${Deno.pid}-${Math.random().toString(36).slice(2, 8)}`;
-
-  async tmux(...args: string[]): Promise<string> {
-    const out = await new Deno.Command("tmux", {
-      args: ["-L", this.socket, ...args],
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    const td = new TextDecoder();
-    if (!out.success) throw new Error(`tmux ${args.join(" ")}: ${td.decode(out.stderr)}`);
-    return td.decode(out.stdout);
-  }
-
-  async start(): Promise<void> {
-    await this.tmux(
-      "new-session",
-      "-d",
-      "-s",
-      "t",
-      "-x",
-      "120",
-      "-y",
-      "40",
-      "env",
-      "-i",
-      "PATH=/usr/sbin:/usr/bin:/sbin:/bin",
-      "TERM=xterm",
-      "PS1=OUTER$ ",
-      "bash",
-      "--norc",
-      "--noprofile",
-    );
-    await this.waitFor("OUTER$");
-  }
-
-  /** Types a line (or keys such as "C-p") into the pane. */
-  async send(text: string, enter = true): Promise<void> {
-    await this.tmux("send-keys", "-t", "t", "-l", text);
-    if (enter) await this.tmux("send-keys", "-t", "t", "Enter");
-  }
-
-  async keys(...keys: string[]): Promise<void> {
-    await this.tmux("send-keys", "-t", "t", ...keys);
-  }
-
-  screen(): Promise<string> {
-    return this.tmux("capture-pane", "-p", "-t", "t", "-S", "-200");
-  }
-
-  /** Waits until `pattern` is on screen `count` times; returns the screen. */
-  async waitFor(pattern: string | RegExp, count = 1, ms = 15_000): Promise<string> {
-    const deadline = Date.now() + ms;
-    let last = "";
-    while (Date.now() < deadline) {
-      last = await this.screen();
-      const n = typeof pattern === "string"
-        ? last.split(pattern).length - 1
-        : (last.match(new RegExp(pattern.source, pattern.flags.replace("g", "") + "g")) ?? [])
-          .length;
-      if (n >= count) return last;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    throw new Error(`Timed out waiting for ${pattern} (x${count}) on screen:\n${last}`);
-  }
-
-  async stop(): Promise<void> {
-    await this.tmux("kill-server").catch(() => {});
-  }
-}
 
 async function withTty(fn: (pane: Pane, store: TempStore, cmd: string) => Promise<void>) {
   await ensureFixtures();
@@ -114,14 +36,18 @@ async function withTty(fn: (pane: Pane, store: TempStore, cmd: string) => Promis
 }
 
 Deno.test("run -it: prompt, pty, window size, exit code, terminal restored", opts, async () => {
-  await withTty(async (pane, _store, cmd) => {
+  await withTty(async (pane, store, cmd) => {
     await pane.send(`${cmd} run -it --name tt busybox sh`);
     await pane.waitFor(/^\/ #/m);
     await pane.send("tty; stty size");
     let screen = await pane.waitFor("40 120");
     assertStringIncludes(screen, "/dev/pts/0");
     await pane.tmux("resize-window", "-t", "t", "-x", "100", "-y", "30");
-    await new Promise((r) => setTimeout(r, 300));
+    // the new size reaches the container's pty (seen from an exec), then the shell's stty
+    await until("the resize to reach the container", async () => {
+      const r = await skiff(["exec", "tt", "sh", "-c", "stty -F /dev/pts/0 size"], store);
+      return r.stdout.trim() === "30 100";
+    });
     await pane.send("stty size");
     await pane.waitFor("30 100");
     await pane.send("exit 5");
@@ -172,7 +98,11 @@ Deno.test("exec -it: pty, window size, ctrl-c, exit code, terminal restored", op
     assertStringIncludes(screen, "/dev/pts/");
     // ctrl-c interrupts the foreground command inside, not skiff
     await pane.send("sleep 100");
-    await new Promise((r) => setTimeout(r, 300));
+    // ctrl-c once the sleep runs in the foreground (it has been executed: ps shows it)
+    await until("sleep 100 to run", async () => {
+      const ps = await skiff(["exec", "ex", "ps", "-o", "args"], store);
+      return ps.stdout.split("\n").some((l) => l.trim() === "sleep 100");
+    });
     await pane.keys("C-c");
     await pane.send("echo still-$((20 + 1))");
     await pane.waitFor("still-21");

@@ -74,7 +74,7 @@ Deno.test("exec plan: the first process's user, capabilities, rlimits and seccom
   assertEquals(plan.cgroupPaths, [`/sys/fs/cgroup/skiff/${rec.Id}`]);
 });
 
-Deno.test("exec plan: -u is resolved in the container's root, --privileged drops the filter", async () => {
+Deno.test("exec plan: -u is resolved in the container's root, --privileged keeps the filter", async () => {
   const { rec, host, rootfs } = await started();
   const root = await buildExecPlan(store, rec, PID, req({ user: "root", privileged: true }), {
     host,
@@ -82,7 +82,10 @@ Deno.test("exec plan: -u is resolved in the container's root, --privileged drops
   });
   assertEquals([root.process.uid, root.process.gid, root.process.additionalGids], [0, 0, []]);
   assert(root.process.env.includes("HOME=/root"));
-  assertEquals(root.process.seccomp, undefined);
+  // every capability, but the container's own filter, as Docker and Podman do
+  const first = await buildExecPlan(store, rec, PID, req(), { host, rootfs });
+  assert(first.process.seccomp !== undefined);
+  assertEquals(root.process.seccomp, first.process.seccomp);
   assert(root.process.capabilities.includes("CAP_SYS_ADMIN"));
   assertEquals(rootfs.events.filter((e) => e.startsWith("rootfs")).length, 2); // start, then -u
 });

@@ -1,3 +1,4 @@
+import { IS_ROOT, skipUnless } from "../helpers/requires.ts";
 import { assertEquals } from "../helpers/assert.ts";
 import { removeStaleScratch } from "../../src/image/gc.ts";
 import { randomSuffix } from "../../src/store/atomic.ts";
@@ -70,7 +71,7 @@ Deno.test("scratch left by a killed command is removed at once; a running maker'
 
 Deno.test({
   name: "a mount inside abandoned scratch is detached, and the files behind it are kept",
-  ignore: Deno.uid() !== 0,
+  ignore: skipUnless(IS_ROOT),
   async fn() {
     const root = await Deno.makeTempDir();
     try {

@@ -128,6 +128,15 @@ Deno.test("socket refuses AF_ALG and AF_VSOCK", () => {
   assertEquals(evaluateSeccomp(def, "socket", [40]), 1);
 });
 
+Deno.test("socket allows every family above AF_VSOCK as Docker's `> 40` does, but not 40 + 2^32", () => {
+  for (const family of [41, 63, 64, 1000, 2 ** 31, -1]) {
+    assertEquals(evaluateSeccomp(def, "socket", [family]), "allow", String(family));
+  }
+  // the kernel reads the family as an int: AF_VSOCK and AF_ALG with the upper half set
+  assertEquals(evaluateSeccomp(def, "socket", [40 + 2 ** 32]), 1);
+  assertEquals(evaluateSeccomp(def, "socket", [38 + 2 ** 32]), 1);
+});
+
 Deno.test("all capabilities allow everything the profile names", () => {
   const f = buildSeccomp([...CAPABILITIES]);
   assertEquals(evaluateSeccomp(f, "mount"), "allow");

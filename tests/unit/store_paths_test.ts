@@ -37,3 +37,17 @@ Deno.test("store paths: rootless without XDG_RUNTIME_DIR checks its /tmp directo
   assertEquals(resolve({ runroot: "/r" }, { HOME: "/home/u" }, 1000).checked, []);
   assertEquals(resolve({}, { HOME: "/home/u", SKIFF_RUNROOT: "/r" }, 1000).runroot, "/r");
 });
+
+Deno.test("store paths: flags over SKIFF_ROOT over XDG_DATA_HOME; relative paths from the cwd", () => {
+  const env = { HOME: "/home/u", XDG_DATA_HOME: "/data", SKIFF_ROOT: "/env-root" };
+  assertEquals(resolve({}, { HOME: "/home/u", XDG_DATA_HOME: "/data" }, 1000).root, "/data/skiff");
+  assertEquals(resolve({}, env, 1000).root, "/env-root");
+  assertEquals(resolve({ root: "/flag-root/" }, env, 1000).root, "/flag-root");
+  assertEquals(resolve({ root: "/" }, {}, 0).root, "/");
+  const cwd = Deno.cwd();
+  assertEquals(resolve({ root: "store/", runroot: "run" }, {}, 0), {
+    root: `${cwd}/store`,
+    runroot: `${cwd}/run`,
+    checked: [],
+  });
+});

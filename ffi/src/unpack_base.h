@@ -1,7 +1,14 @@
-/* Layer unpacking, private to unpack.c (the tar push parser) and unpack_fs.c (creating
- * entries under the destination directory). The public API is in skiff.h. */
-#ifndef SKIFF_UNPACK_H
-#define SKIFF_UNPACK_H
+/* Layer unpacking: the state and types its files share, the error record and the number
+ * readers (unpack_base.c). The public API is in skiff.h.
+ *
+ * Layers, each depending only on those listed before it (tests/layers.sh checks the includes
+ * and the calls):
+ *   base, fs, sparse, unpack.
+ * base (this file) holds what all of them share; unpack_fs.c creates entries under the
+ * destination; unpack_sparse.c reads GNU sparse maps and writes sparse files; unpack.c, the
+ * tar push parser, drives both. */
+#ifndef SKIFF_UNPACK_BASE_H
+#define SKIFF_UNPACK_BASE_H
 #include "skiff.h"
 
 #include <stddef.h>
@@ -13,8 +20,6 @@ struct up_buf {
   char *p;
   size_t len, cap;
 };
-int up_buf_append(struct up_buf *b, const void *data, size_t len);
-void up_buf_free(struct up_buf *b);
 
 /* One extended attribute from a PAX header (SCHILY.xattr.NAME); the value may be binary. */
 struct up_xattr {
@@ -57,7 +62,6 @@ struct up_pax {
   size_t nxattrs;
   struct up_pax_sparse sparse;
 };
-void up_pax_clear(struct up_pax *pax);
 
 /* A tar entry as unpack_fs.c sees it, long names and PAX values already applied. */
 struct up_entry {
@@ -149,36 +153,8 @@ struct skiff_unpack {
 int up_fail(struct skiff_unpack *u, int kind, int code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
-/* unpack.c: a numeric header field (octal or base 256) and a decimal number; -1 if invalid. */
+/* A numeric header field (octal or base 256) and a decimal number; -1 if invalid. */
 int up_num(const unsigned char *f, size_t n, int64_t *out);
 int up_dec(const char *s, size_t n, int64_t *out);
-/* unpack.c: ends the file being written (metadata, close, padding); moves past n bytes. */
-int up_data_done(struct skiff_unpack *u);
-void up_skip(struct skiff_unpack *u, uint64_t n);
-
-/* unpack_sparse.c: GNU sparse files. up_pax_sparse_key takes a GNU.sparse.KEY record (KEY
- * without the prefix); up_sparse_header sees each member's header and, for a sparse one,
- * makes it a regular file and may give its real name; up_sparse_start takes over after the
- * entry is created (fd, or -1 when there is no file to write); up_sparse_feed reads old GNU
- * extension headers and the PAX 1.0 map; up_sparse_write puts data where the map says, and
- * up_sparse_end gives the file its full size. */
-int up_pax_sparse_key(struct up_pax_sparse *sp, const char *key, size_t klen, const char *v,
-                      size_t vlen);
-void up_pax_sparse_clear(struct up_pax_sparse *sp);
-int up_sparse_header(struct skiff_unpack *u, const unsigned char *h, int gnu, char *type,
-                     const char **name);
-int up_sparse_start(struct skiff_unpack *u, int fd, uint64_t size);
-int up_sparse_feed(struct skiff_unpack *u, const unsigned char *p, size_t len, size_t *used);
-int up_sparse_write(struct skiff_unpack *u, const unsigned char *p, size_t n);
-int up_sparse_end(struct skiff_unpack *u, int fd);
-void up_sparse_free(struct skiff_unpack *u);
-
-/* unpack_fs.c: creates the entry; for a regular file, *fd receives the new file's fd (data
- * is written by the parser, then up_file_done applies metadata and closes it). */
-int up_entry_begin(struct skiff_unpack *u, const struct up_entry *e, int *fd);
-int up_file_done(struct skiff_unpack *u, const struct up_entry *e, int fd);
-/* Applies the directory times recorded during the unpack. */
-int up_apply_dir_times(struct skiff_unpack *u);
-void up_fs_free(struct skiff_unpack *u);
 
 #endif
