@@ -204,8 +204,9 @@ export function isBuiltin(net: { Name: string }): boolean {
 }
 
 /**
- * Finds a network by full id, then by name, then by unique id prefix (Docker's order), with
- * the store's wording for a miss (`network X not found`) or an ambiguous prefix.
+ * Finds a network by full id, then by name, then by unique id prefix (Docker's order). A miss
+ * is Docker's CLI's `No such network: X` (the store's `network X not found` is what Docker's
+ * daemon says, as `run --network` shows it).
  */
 function findIn(all: readonly NetworkInspect[], ref: string): NetworkInspect {
   const hit = all.find((n) => n.Id === ref) ?? all.find((n) => n.Name === ref);
@@ -217,7 +218,7 @@ function findIn(all: readonly NetworkInspect[], ref: string): NetworkInspect {
       `network ${ref} is ambiguous (${prefixed.length} matches found based on ID prefix)`,
     );
   }
-  throw new NotFoundError(`network ${ref} not found`);
+  throw new NotFoundError(`No such network: ${ref}`);
 }
 
 /**

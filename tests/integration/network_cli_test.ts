@@ -152,7 +152,7 @@ Deno.test("network create, ls with filters and formats, inspect, exists, rm", as
     assertEquals([missing.code, missing.stdout, missing.stderr], [1, "", ""]);
     const rm = await sk(["network", "rm", "front", "nope", backId.slice(0, 12)]);
     assertEquals(rm.stdout, `front\n${backId.slice(0, 12)}\n`);
-    assertEquals(rm.stderr, "Error: network nope not found\n");
+    assertEquals(rm.stderr, "Error: No such network: nope\n");
     assertEquals(rm.code, 1);
     assertEquals((await sk(["network", "exists", "front"])).code, 1);
     assertEquals(await ok(sk, ["network", "rm", "-f", "nope"]), "");
@@ -217,8 +217,8 @@ Deno.test("network bad input: one line, non-zero exit, store unchanged", async (
       ["network", "create", "--gateway", "10.9.0.1", "--subnet", "10.233.0.0/24", "other"],
       "no matching subnet for gateway 10.9.0.1",
     );
-    await refused(store, sk, ["network", "inspect", "nope"], "network nope not found", 1);
-    await refused(store, sk, ["network", "rm", "nope"], "network nope not found", 1);
+    await refused(store, sk, ["network", "inspect", "nope"], "No such network: nope", 1);
+    await refused(store, sk, ["network", "rm", "nope"], "No such network: nope", 1);
     await refused(
       store,
       sk,
