@@ -284,3 +284,13 @@ Deno.test("network rm and prune refuse a network a container holds an address on
     assertEquals(await ok(sk, ["network", "prune", "-f", "--filter", "until=2000-01-01"]), "");
   });
 });
+
+Deno.test("network ls: six processes racing on a new store see one default network", async () => {
+  await withStore(async (_store, sk) => {
+    const outs = await Promise.all(
+      Array.from({ length: 6 }, () => ok(sk, ["network", "ls", "--no-trunc", "-q"])),
+    );
+    assertEquals(new Set(outs).size, 1, outs.join("---\n"));
+    assertEquals(await ok(sk, ["network", "ls", "--no-trunc", "-q"]), outs[0]);
+  });
+});

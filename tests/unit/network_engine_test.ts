@@ -310,3 +310,13 @@ Deno.test("parseDriverOptions: key=value pairs, a bare key refused", () => {
   }
   assert(caught instanceof InvalidArgumentError);
 });
+
+Deno.test("network ls: commands racing on a new store make one default network", async () => {
+  await withStore(async (where) => {
+    const lists = await Promise.all(Array.from({ length: 8 }, () => ls(where)));
+    const ids = new Set(lists.map((l) => l.find((n) => n.Name === "bridge")!.Id));
+    assertEquals(ids.size, 1);
+    const store = await openStore(where);
+    assertEquals([...Deno.readDirSync(store.networks)].map((e) => e.name), [...ids]);
+  });
+});
