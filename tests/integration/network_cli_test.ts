@@ -217,6 +217,30 @@ Deno.test("network bad input: one line, non-zero exit, store unchanged", async (
       ["network", "create", "--gateway", "10.9.0.1", "--subnet", "10.233.0.0/24", "other"],
       "no matching subnet for gateway 10.9.0.1",
     );
+    await refused(
+      store,
+      sk,
+      ["network", "create", "bad name"],
+      'invalid network name "bad name": only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed',
+    );
+    await refused(
+      store,
+      sk,
+      ["network", "create", "--subnet", "10.5.0.0/24", "--ip-range", "10.6.0.0/24", "other"],
+      "no matching subnet for range 10.6.0.0/24",
+    );
+    await refused(
+      store,
+      sk,
+      ["network", "create", "-o", "com.docker.network.driver.mtu=10", "other"],
+      'invalid mtu "10": between 68 and 65535',
+    );
+    await refused(
+      store,
+      sk,
+      ["network", "create", "-o", "com.docker.network.bridge.name=skiff0", "other"],
+      "bridge device skiff0 is reserved for the default network bridge",
+    );
     await refused(store, sk, ["network", "inspect", "nope"], "No such network: nope", 1);
     await refused(store, sk, ["network", "rm", "nope"], "No such network: nope", 1);
     await refused(
