@@ -375,7 +375,6 @@ export async function removeNetworks(
   opts: { force?: boolean } = {},
 ): Promise<TargetReport<{ removed: boolean }>[]> {
   const store = await openStore(where);
-  await ensureDefault(store);
   return await eachTarget(refs, async (ref) => {
     try {
       const net = findIn(await allNetworks(store), ref);
