@@ -4,6 +4,7 @@
  * `--privileged`.
  */
 import { InvalidArgumentError } from "../errors.ts";
+import { type Host, realHost } from "../sys/host.ts";
 
 /**
  * Every capability the kernel defines, by number (`CAPABILITIES[21] === "CAP_SYS_ADMIN"`).
@@ -118,14 +119,9 @@ export function normalizeCapability(name: string): string {
  * Podman does), so that `--privileged` works where the engine itself runs
  * with a reduced set (in another container, or without CAP_SYS_RESOURCE).
  */
-function privilegedCapabilities(): string[] {
-  let bounding: bigint | undefined;
-  try {
-    const hex = /CapBnd:\s*([0-9a-f]+)/.exec(Deno.readTextFileSync("/proc/self/status"))?.[1];
-    if (hex) bounding = BigInt(`0x${hex}`);
-  } catch {
-    // no /proc: ask for everything and let the kernel decide
-  }
+function privilegedCapabilities(host: Host): string[] {
+  // no /proc: ask for everything and let the kernel decide
+  const bounding = host.capabilityBounding();
   return CAPABILITIES.filter((_, i) => bounding === undefined || (bounding >> BigInt(i)) & 1n);
 }
 
@@ -145,8 +141,9 @@ export function resolveCapabilities(
   capAdd: readonly string[],
   capDrop: readonly string[],
   privileged: boolean,
+  host: Host = realHost,
 ): string[] {
-  if (privileged) return privilegedCapabilities();
+  if (privileged) return privilegedCapabilities(host);
   const drop = capDrop.map(normalizeCapability);
   const add = capAdd.map(normalizeCapability);
   let caps: string[];

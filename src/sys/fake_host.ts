@@ -110,6 +110,8 @@ export class FakeHost implements Host {
   opened: { root: string; path: string; resolved: string }[] = [];
   /** What cwd() answers. */
   workingDir = "/";
+  /** What capabilityBounding() answers. */
+  bounding: bigint | undefined = (1n << 41n) - 1n;
   /** Answers connectUnix for a path (default: NotFound, no one listens). */
   onConnect?: (path: string) => HostConn | Promise<HostConn>;
   /** Every device node made: [path, mode, major, minor]. */
@@ -685,6 +687,10 @@ export class FakeHost implements Host {
   /** A fixed release. */
   osRelease(): string {
     return "6.1.0-fake";
+  }
+  /** `bounding` (default: every capability up to 40). */
+  capabilityBounding(): bigint | undefined {
+    return this.bounding;
   }
   /** A fixed name. */
   hostname(): string {

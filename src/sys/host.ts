@@ -179,6 +179,8 @@ export interface Host {
   // ---- the kernel and the clock ----
   /** The kernel release ("6.1.0-18-amd64"). */
   osRelease(): string;
+  /** This process's capability bounding set (bit n: capability n), undefined without /proc. */
+  capabilityBounding(): bigint | undefined;
   /** The host's name. */
   hostname(): string;
   /** The effective user id of this process. */
@@ -501,6 +503,15 @@ export class DenoHost implements Host {
   /** uname -r. */
   osRelease(): string {
     return Deno.osRelease();
+  }
+  /** CapBnd of /proc/self/status. */
+  capabilityBounding(): bigint | undefined {
+    try {
+      const hex = /CapBnd:\s*([0-9a-f]+)/.exec(Deno.readTextFileSync("/proc/self/status"))?.[1];
+      return hex ? BigInt(`0x${hex}`) : undefined;
+    } catch {
+      return undefined;
+    }
   }
   /** uname -n. */
   hostname(): string {

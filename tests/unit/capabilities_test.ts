@@ -7,6 +7,7 @@ import {
   resolveCapabilities,
 } from "../../src/runtime/capabilities.ts";
 import { InvalidArgumentError } from "../../src/errors.ts";
+import { FakeHost } from "../../src/sys/fake_host.ts";
 import {
   DOCKER_DEFAULT_CAPABILITIES,
   KERNEL_CAPABILITIES,
@@ -63,4 +64,15 @@ Deno.test("privileged gets all capabilities of our bounding set, ignoring drops"
   const bounding = BigInt(`0x${hex}`);
   const held = KERNEL_CAPABILITIES.filter((_, i) => (bounding >> BigInt(i)) & 1n);
   assertEquals(resolveCapabilities([], ["ALL"], true), held);
+});
+
+Deno.test("privileged: a bounding set without CAP_SYS_RESOURCE and CAP_SYS_ADMIN leaves them out", () => {
+  const host = new FakeHost();
+  host.bounding = ((1n << 41n) - 1n) & ~(1n << 24n) & ~(1n << 21n);
+  const caps = resolveCapabilities([], [], true, host);
+  assertEquals(caps.length, KERNEL_CAPABILITIES.length - 2);
+  assertEquals([caps.includes("CAP_SYS_RESOURCE"), caps.includes("CAP_SYS_ADMIN")], [false, false]);
+  // without /proc: every capability, and the kernel decides
+  host.bounding = undefined;
+  assertEquals(resolveCapabilities([], [], true, host), KERNEL_CAPABILITIES);
 });
