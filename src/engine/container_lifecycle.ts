@@ -214,4 +214,5 @@ export async function cleanupAfterExit(where: StoreOptions, id: string): Promise
   const store = await openStore(where);
   const rec = await getContainer(store, id) ?? await findContainer(store, id);
   await cleanupContainer(store, rec);
+  if (rec.Options.autoRemove) await releaseNetworks(store, rec);
 }

@@ -216,8 +216,11 @@ Deno.test("bridge: the default network and an internal one", opts, async () => {
       "-c",
       "ip -4 -o addr show eth0; ip route; cat /etc/hosts",
     ]);
-    assert(/inet \d+\.\d+\.\d+\.\d+\/\d+/.test(out), out);
+    const ip = /inet (\d+\.\d+\.\d+\.\d+)\/\d+/.exec(out)?.[1];
+    assert(ip !== undefined, out);
     assert(/^default via /m.test(out), out);
+    // /etc/hosts names the container's own address
+    assert(new RegExp(`^${ip.replaceAll(".", "\\.")}\t\\S+$`, "m").test(out), out);
     await withNetworks(store, [{ internal: true }], async ([internal]) => {
       const rules = (await nftRules()).filter((r) =>
         r.comment === `skiff network ${internal.Name}`
