@@ -2,7 +2,9 @@
  * Installs and removes a network's firewall rules (firewall.ts) on the host: through `nft`
  * when it is installed, else through `iptables`. Changes hold the store's firewall lock, so
  * concurrent `run`s add a network's rules once; a network whose rules are present is left
- * as it is.
+ * as it is. Listing the rules costs a process (tens of milliseconds), so once a network's
+ * rules are in, a marker in the run root (`firewall/<network>`, holding the boot id, since
+ * the rules do not survive a reboot) lets later starts skip the listing.
  */
 import { SkiffError } from "../errors.ts";
 import { withLock } from "../store/lock.ts";
@@ -51,6 +53,25 @@ function firewallLock(store: Store): string {
   return `${store.locks}/firewall.lock`;
 }
 
+function markerFile(store: Store, name: string): string {
+  return `${store.runroot}/firewall/${name}`;
+}
+
+async function bootId(host: Host): Promise<string> {
+  return (await host.readTextFile("/proc/sys/kernel/random/boot_id").catch(() => "")).trim();
+}
+
+/** The marker's content: this boot and what the rules were made from. */
+async function markerText(host: Host, net: FirewallNetwork): Promise<string> {
+  return `${await bootId(host)} ${JSON.stringify(net)}\n`;
+}
+
+/** Whether this boot already installed these rules of `net` (the marker). */
+async function installedThisBoot(store: Store, host: Host, net: FirewallNetwork): Promise<boolean> {
+  const mark = await host.readTextFile(markerFile(store, net.name)).catch(() => "");
+  return mark !== "" && !mark.startsWith(" ") && mark === await markerText(host, net);
+}
+
 /**
  * Makes sure the rules of `net` are installed (added once; present ones are kept).
  * `otherBridges`: the bridges of the other skiff networks (for iptables' isolation rules).
@@ -66,29 +87,42 @@ export async function ensureFirewall(
   net: FirewallNetwork,
   otherBridges: readonly string[],
 ): Promise<void> {
+  if (await installedThisBoot(store, host, net)) return;
   await host.mkdir(store.locks, { recursive: true, mode: 0o700 });
   await withLock(firewallLock(store), async () => {
-    const nft = await findTool(host, NFT_PATHS);
-    if (nft) {
-      const state = await nftState(host, nft);
-      if (taggedRules(state.rules, net.name).length > 0 && state.bridges.includes(net.bridge)) {
-        return;
-      }
-      // a partial set (a crash between two commands) is replaced as a whole
-      const stale = nftDeleteScript(state.rules, net.name, net.bridge, state.bridges);
-      if (stale) await tool(host, nft, [stale]);
-      await tool(host, nft, [nftAddScript(net)]);
+    await install(host, net, otherBridges);
+    const marker = markerFile(store, net.name);
+    await host.mkdir(marker.slice(0, marker.lastIndexOf("/")), { recursive: true, mode: 0o700 });
+    await host.writeFileAtomic(marker, await markerText(host, net));
+  });
+}
+
+/** Adds the rules of `net` unless they are present. */
+async function install(
+  host: Host,
+  net: FirewallNetwork,
+  otherBridges: readonly string[],
+): Promise<void> {
+  const nft = await findTool(host, NFT_PATHS);
+  if (nft) {
+    const state = await nftState(host, nft);
+    if (taggedRules(state.rules, net.name).length > 0 && state.bridges.includes(net.bridge)) {
       return;
     }
-    const iptables = await findTool(host, IPTABLES_PATHS);
-    if (!iptables) {
-      throw new SkiffError("neither nft nor iptables is installed: cannot set up network rules");
-    }
-    const filter = await tool(host, iptables, ["-t", "filter", "-S"]);
-    const nat = await tool(host, iptables, ["-t", "nat", "-S"]);
-    if ((filter + nat).includes(`--comment "${ruleTag(net.name)}"`)) return;
-    for (const args of iptablesRules(net, otherBridges)) await tool(host, iptables, args);
-  });
+    // a partial set (a crash between two commands) is replaced as a whole
+    const stale = nftDeleteScript(state.rules, net.name, net.bridge, state.bridges);
+    if (stale) await tool(host, nft, [stale]);
+    await tool(host, nft, [nftAddScript(net)]);
+    return;
+  }
+  const iptables = await findTool(host, IPTABLES_PATHS);
+  if (!iptables) {
+    throw new SkiffError("neither nft nor iptables is installed: cannot set up network rules");
+  }
+  const filter = await tool(host, iptables, ["-t", "filter", "-S"]);
+  const nat = await tool(host, iptables, ["-t", "nat", "-S"]);
+  if ((filter + nat).includes(`--comment "${ruleTag(net.name)}"`)) return;
+  for (const args of iptablesRules(net, otherBridges)) await tool(host, iptables, args);
 }
 
 /**
@@ -108,6 +142,7 @@ export async function removeFirewall(
 ): Promise<void> {
   await host.mkdir(store.locks, { recursive: true, mode: 0o700 });
   await withLock(firewallLock(store), async () => {
+    await host.remove(markerFile(store, name)).catch(() => {});
     const nft = await findTool(host, NFT_PATHS);
     if (nft) {
       const state = await nftState(host, nft);

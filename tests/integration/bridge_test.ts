@@ -221,6 +221,11 @@ Deno.test("bridge: the default network and an internal one", opts, async () => {
     assert(/^default via /m.test(out), out);
     // /etc/hosts names the container's own address
     assert(new RegExp(`^${ip.replaceAll(".", "\\.")}\t\\S+$`, "m").test(out), out);
+    // an unknown network: a one-line error, no container made
+    const unknown = await sk(["run", "--rm", "--network", "no-such-net", "busybox", "true"]);
+    assertEquals(unknown.code, 125);
+    assertEquals(unknown.stderr.trim(), "Error: network no-such-net not found");
+    assertEquals((await ok(sk, ["ps", "-aq"])).trim(), "");
     await withNetworks(store, [{ internal: true }], async ([internal]) => {
       const rules = (await nftRules()).filter((r) =>
         r.comment === `skiff network ${internal.Name}`

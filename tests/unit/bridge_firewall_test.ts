@@ -209,3 +209,27 @@ Deno.test("etc files: the container's address under its name; resolvers it can r
   assert(!none.text.includes("127.0.0.1"), none.text);
   assert(none.warning?.includes("--dns"));
 });
+
+Deno.test("firewall on the fake host: once installed this boot, a start runs no nft", async () => {
+  await withStore(async (store) => {
+    const host = new FakeHost();
+    host.addFile("/usr/sbin/nft", "");
+    host.addFile("/proc/sys/kernel/random/boot_id", "boot-1\n");
+    host.onRun = (_p, c) => c.args.includes("list") ? { code: 1 } : {};
+    await ensureFirewall(store, host, web, []);
+    assertEquals(host.runs.length, 2);
+    await ensureFirewall(store, host, web, []);
+    assertEquals(host.runs.length, 2);
+    // other rules for the same name (a network made again), or another boot: listed again
+    await ensureFirewall(store, host, { ...web, subnets: ["172.19.0.0/16"] }, []);
+    assertEquals(host.runs.length, 4);
+    host.addFile("/proc/sys/kernel/random/boot_id", "boot-2\n");
+    await ensureFirewall(store, host, { ...web, subnets: ["172.19.0.0/16"] }, []);
+    assertEquals(host.runs.length, 6);
+    // removal forgets the marker
+    await removeFirewall(store, host, "web", "br-1");
+    const before = host.runs.length;
+    await ensureFirewall(store, host, { ...web, subnets: ["172.19.0.0/16"] }, []);
+    assert(host.runs.length > before);
+  });
+});
