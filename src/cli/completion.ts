@@ -29,6 +29,7 @@ const dynamic: Record<string, string> = {
   images: `skiff images --format '{{.Repository}}:{{.Tag}}' 2>/dev/null | grep -v '<none>'`,
   containers: `skiff ps -a --format '{{.Names}}' 2>/dev/null`,
   volumes: `skiff volume ls -q 2>/dev/null`,
+  networks: `skiff network ls --format '{{.Name}}' 2>/dev/null`,
 };
 
 /**

@@ -98,5 +98,5 @@ export interface CommandSpec {
   load?: () => Promise<CommandModule>;
   subcommands?: CommandSpec[];
   /** Completion hint for positional arguments. */
-  complete?: "images" | "containers" | "volumes" | "files" | "none";
+  complete?: "images" | "containers" | "volumes" | "networks" | "files" | "none";
 }

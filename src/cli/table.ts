@@ -6,6 +6,7 @@
 import type { CommandSpec } from "./spec.ts";
 import { command, flag, formatFlag, lazy } from "./flags.ts";
 import { containerCommands, containerGroup, fileCommands } from "./table_containers.ts";
+import { networkGroup } from "./table_networks.ts";
 
 const format = formatFlag;
 const quiet = (help: string) => flag("quiet", "q", "bool", help);
@@ -345,6 +346,7 @@ export const commandTable: CommandSpec[] = [
   },
   containerGroup,
   { name: "volume", summary: "Manage volumes", subcommands: volumeCommands },
+  networkGroup,
   version,
   info,
   completion,

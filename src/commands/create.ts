@@ -26,7 +26,9 @@ export function pullEvents(quiet: boolean): PullEvents {
   return {
     pulling: async (name) => {
       if (!quiet) console.error(`Unable to find image '${name}' locally`);
-      const { chooseProgress } = await import("../image/progress.ts");
+      const { chooseProgress }: typeof import("../image/progress.ts") = await import(
+        new URL("../image/progress.ts", import.meta.url).href
+      );
       return chooseProgress(quiet, Deno.stderr);
     },
   };

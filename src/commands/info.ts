@@ -60,7 +60,9 @@ export default async function info(ctx: CommandContext): Promise<number> {
   };
   const fmt = ctx.flags.format as string | undefined;
   if (fmt) {
-    const { renderInspect } = await import("../cli/format.ts");
+    const { renderInspect }: typeof import("../cli/format.ts") = await import(
+      new URL("../cli/format.ts", import.meta.url).href
+    );
     await Deno.stdout.write(new TextEncoder().encode(renderInspect([data], fmt)));
     return 0;
   }

@@ -16,7 +16,9 @@ export default async function version(ctx: CommandContext): Promise<number> {
   };
   const fmt = ctx.flags.format as string | undefined;
   if (fmt) {
-    const { renderTemplate } = await import("../cli/template.ts");
+    const { renderTemplate }: typeof import("../cli/template.ts") = await import(
+      new URL("../cli/template.ts", import.meta.url).href
+    );
     console.log(renderTemplate(fmt, info));
     return 0;
   }

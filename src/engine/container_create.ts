@@ -77,8 +77,12 @@ export async function ensureImage(
     }
   }
   // Registry code is loaded only now, so that a run of a local image does not pay for it.
-  const { pullFirstFound } = await import("./image_pull.ts");
-  const { parsePlatform } = await import("../image/platform.ts");
+  const { pullFirstFound }: typeof import("./image_pull.ts") = await import(
+    new URL("./image_pull.ts", import.meta.url).href
+  );
+  const { parsePlatform }: typeof import("../image/platform.ts") = await import(
+    new URL("../image/platform.ts", import.meta.url).href
+  );
   const platform = opts.platform ? parsePlatform(opts.platform) : undefined;
   const pullOpts = { platform, tlsVerify: opts.tlsVerify };
   const begin = () => events.pulling(name);

@@ -93,7 +93,9 @@ async function searchHub(term: string, limit: number): Promise<Record<string, un
 const networkSources: SearchSources = {
   hub: searchHub,
   async catalog(registry, tlsVerify) {
-    const { RegistryClient } = await import("../image/registry.ts");
+    const { RegistryClient }: typeof import("../image/registry.ts") = await import(
+      new URL("../image/registry.ts", import.meta.url).href
+    );
     return await new RegistryClient(registry, { tlsVerify }).catalog();
   },
 };

@@ -49,7 +49,9 @@ export async function login(
 ): Promise<void> {
   if (!user) throw new InvalidArgumentError("username is required");
   if (!password) throw new InvalidArgumentError("password is required");
-  const { RegistryClient } = await import("./registry.ts");
+  const { RegistryClient }: typeof import("./registry.ts") = await import(
+    new URL("./registry.ts", import.meta.url).href
+  );
   const creds = { username: user, password };
   const client = new RegistryClient(registry, { ...opts.client, credentials: () => creds });
   await client.ping();

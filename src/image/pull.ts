@@ -8,7 +8,13 @@ import { removeStaleScratch } from "./gc.ts";
 import { runLimited } from "./run_limited.ts";
 import { DigestMismatchError, InvalidArgumentError, wrap } from "../errors.ts";
 import { blobPath, hasBlob, type Ingest, putBlob, readBlob, startIngest } from "../store/blobs.ts";
-import { type ImageLayer, type ImageRecord, putImage, updateTags } from "../store/images.ts";
+import {
+  getImage,
+  type ImageLayer,
+  type ImageRecord,
+  putImage,
+  updateTags,
+} from "../store/images.ts";
 import { chainIds, ensureLayer, getLayer } from "../store/layers.ts";
 import type { Store } from "../store/store.ts";
 import { decompressStream } from "./decompress.ts";
@@ -175,7 +181,6 @@ export async function pullImage(
   };
   await updateTags(store, async (tags) => {
     // Merge repo digests with an existing record of the same image.
-    const { getImage } = await import("../store/images.ts");
     const old = await getImage(store, record.id);
     if (old) {
       record.repoDigests = [...new Set([...old.repoDigests, ...record.repoDigests])];

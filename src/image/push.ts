@@ -309,8 +309,12 @@ async function regenerateLayer(
       `layer ${layer.digest} of image ${record.id} is neither stored nor unpacked`,
     );
   }
-  const { diffLayerTar } = await import("./layer_diff.ts");
-  const { compressGzip } = await import("./decompress.ts");
+  const { diffLayerTar }: typeof import("./layer_diff.ts") = await import(
+    new URL("./layer_diff.ts", import.meta.url).href
+  );
+  const { compressGzip }: typeof import("./decompress.ts") = await import(
+    new URL("./decompress.ts", import.meta.url).href
+  );
   const tarHasher = await createHasher();
   const tar = diffLayerTar(`${layerDir(store, stored.chainId)}/diff`).pipeThrough(
     new TransformStream<Uint8Array, Uint8Array>({

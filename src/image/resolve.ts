@@ -8,6 +8,7 @@ import {
   findImageById,
   getImage,
   type ImageRecord,
+  listImages,
   readTags,
   type TagMap,
 } from "../store/images.ts";
@@ -48,7 +49,6 @@ export async function resolveLocalImage(
       const rec = await getImage(store, id);
       if (rec?.repoDigests.includes(repoDigest)) return { record: rec, ref };
     }
-    const { listImages } = await import("../store/images.ts");
     for (const rec of await listImages(store)) {
       if (rec.repoDigests.includes(repoDigest)) return { record: rec, ref };
     }

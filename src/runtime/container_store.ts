@@ -357,6 +357,9 @@ export async function findContainer(
     const rec = await getContainer(store, key, host);
     if (rec) return rec;
   }
+  // a name is looked up in the name index first: one record read instead of every record
+  const indexed = await byNameIndex(store, key, host);
+  if (indexed) return indexed;
   const all = await listContainers(store, host);
   const byName = all.find((c) => c.Name === key);
   if (byName) return byName;
@@ -368,6 +371,22 @@ export async function findContainer(
     }
   }
   throw new NotFoundError(`No such container: ${nameOrId}`);
+}
+
+/**
+ * The container the name index gives for `name`, when its record has that name; undefined
+ * otherwise (not a valid name, no entry, a stale entry), and the caller scans every record.
+ */
+async function byNameIndex(
+  store: Store,
+  name: string,
+  host: Host,
+): Promise<ContainerRecord | undefined> {
+  if (!NAME_PATTERN.test(name)) return undefined; // never a path outside the index
+  const id = (await host.readTextFile(`${namesDir(store)}/${name}`).catch(() => "")).trim();
+  if (!/^[a-f0-9]{64}$/.test(id)) return undefined;
+  const rec = await getContainer(store, id, host).catch(() => undefined);
+  return rec?.Name === name ? rec : undefined;
 }
 
 /** Deletes a container's record and directories (the caller has stopped it and unmounted). */

@@ -160,11 +160,17 @@ async function execUser(
   }
   // resolved from the container's /etc/passwd and /etc/group (loaded only when needed)
   const [{ kernelOverlay }, { resolveUser }] = await Promise.all([
-    import("./rootfs.ts"),
-    import("./user.ts"),
+    import(new URL("./rootfs.ts", import.meta.url).href) as Promise<typeof import("./rootfs.ts")>,
+    import(new URL("./user.ts", import.meta.url).href) as Promise<typeof import("./user.ts")>,
   ]);
   const root = await (rootfs ?? kernelOverlay).prepare(store, rec);
   return await resolveUser(req.user ?? rec.User ?? "", root.readFile);
+}
+
+/** spec.ts, loaded only when the first process's record lacks a value (computed specifier: Deno
+ * loads a literal dynamic import's graph at start-up). */
+function loadSpec(): Promise<typeof import("./spec.ts")> {
+  return import(new URL("./spec.ts", import.meta.url).href);
 }
 
 /**
@@ -184,11 +190,15 @@ async function execSecurity(
   if (started && privileged === o.privileged) {
     return { capabilities: started.capabilities, seccomp: started.seccomp };
   }
-  const { resolveCapabilities } = await import("./capabilities.ts");
+  const { resolveCapabilities }: typeof import("./capabilities.ts") = await import(
+    new URL("./capabilities.ts", import.meta.url).href
+  );
   const capabilities = resolveCapabilities(o.capAdd, o.capDrop, privileged);
   if (started) return { capabilities, seccomp: started.seccomp };
   if (o.privileged || o.securityOpt.seccomp === "unconfined") return { capabilities };
-  const { buildSeccomp } = await import("./seccomp_profile.ts");
+  const { buildSeccomp }: typeof import("./seccomp_profile.ts") = await import(
+    new URL("./seccomp_profile.ts", import.meta.url).href
+  );
   const own = resolveCapabilities(o.capAdd, o.capDrop, false);
   return { capabilities, seccomp: buildSeccomp(own, kernelVersion(host)) };
 }
@@ -218,7 +228,7 @@ export async function buildExecPlan(
     execUser(store, rec, req, started, seams.rootfs),
     execSecurity(host, rec, req, started),
   ]);
-  const path = started?.path ?? (await import("./spec.ts")).DEFAULT_PATH;
+  const path = started?.path ?? (await loadSpec()).DEFAULT_PATH;
   const base = [path, `HOSTNAME=${hostname}`, ...(req.tty ? ["TERM=xterm"] : [])];
   let env = mergeEnv(mergeEnv(base, rec.Env), req.env);
   if (!env.some((e) => e.startsWith("HOME=")) && user.home !== undefined) {
@@ -232,7 +242,7 @@ export async function buildExecPlan(
   }
   let rlimits = started?.rlimits;
   if (!rlimits) {
-    const { DEFAULT_NOFILE } = await import("./spec.ts");
+    const { DEFAULT_NOFILE } = await loadSpec();
     rlimits = [{ type: "nofile", soft: DEFAULT_NOFILE, hard: DEFAULT_NOFILE }];
   }
   const process: PlanProcess = {

@@ -101,7 +101,12 @@ export async function stopContainer(
 
 async function thawQuietly(id: string, host: Host, cgroups?: Cgroups): Promise<void> {
   try {
-    cgroups ??= await (await import("./cgroups.ts")).detectCgroups(host);
+    if (!cgroups) {
+      const { detectCgroups }: typeof import("./cgroups.ts") = await import(
+        new URL("./cgroups.ts", import.meta.url).href
+      );
+      cgroups = await detectCgroups(host);
+    }
     await cgroups.thaw(id);
   } catch {
     // not frozen after all, or no cgroup: the signal decides

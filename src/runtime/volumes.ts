@@ -8,10 +8,7 @@ import type { Store } from "../store/store.ts";
 import { ensureVolume } from "../store/volumes.ts";
 import { SysError } from "../sys/errno.ts";
 import { type Host, realHost } from "../sys/host.ts";
-import { O_DIRECTORY, O_PATH } from "../sys/resolve.ts";
 import type { ContainerRecord } from "./container_store.ts";
-import { copyTreeInRoot } from "./copy_tree.ts";
-import { mountLayers } from "./rootfs_mount.ts";
 
 /** Name of the anonymous volume of a container at `target`. */
 export async function anonymousVolumeName(id: string, target: string): Promise<string> {
@@ -68,6 +65,7 @@ async function copyImageContent(
     if (await host.lstat(`${layer}/${first}`).then(() => true, () => false)) anywhere = true;
   }
   if (!anywhere) return;
+  const { mountLayers, copyTreeInRoot, O_DIRECTORY, O_PATH } = await loadCopier();
   const m = await mountLayers(store, layersTopFirst, host);
   try {
     try {
@@ -83,4 +81,22 @@ async function copyImageContent(
   } finally {
     await m.unmount();
   }
+}
+
+type Modules = [
+  typeof import("./rootfs_mount.ts"),
+  typeof import("./copy_tree.ts"),
+  typeof import("../sys/resolve.ts"),
+];
+
+/** The copier, loaded only when an image's content is copied: every command that names a volume
+ * (ps, rm, start) need not load it. Computed specifiers, since Deno loads the graph of a literal
+ * dynamic import at start-up. */
+async function loadCopier(): Promise<Modules[0] & Modules[1] & Modules[2]> {
+  const [mount, copy, resolve] = await Promise.all(
+    ["./rootfs_mount.ts", "./copy_tree.ts", "../sys/resolve.ts"].map((p) =>
+      import(new URL(p, import.meta.url).href)
+    ),
+  ) as Modules;
+  return { ...mount, ...copy, ...resolve };
 }

@@ -258,6 +258,12 @@ export function readTextOr(host: Host, path: string, fallback: string): Promise<
   return host.readTextFile(path).catch(() => fallback);
 }
 
+/** The C library's file calls, loaded on first use (a computed specifier: Deno loads the graph
+ * of a literal dynamic import at start-up, libskiff's wrappers included). */
+function loadFs(): Promise<typeof import("./fs.ts")> {
+  return import(new URL("./fs.ts", import.meta.url).href);
+}
+
 /**
  * The start time of a process (field 22 of /proc/PID/stat), which tells it from a later
  * process that reuses its pid; undefined when it does not exist or is a zombie.
@@ -399,7 +405,10 @@ export class DenoHost implements Host {
     path: string,
     options?: { flags?: number; follow?: boolean },
   ): Promise<HostInRoot> {
-    return (await import("./resolve.ts")).openInRoot(root, path, options);
+    const { openInRoot }: typeof import("./resolve.ts") = await import(
+      new URL("./resolve.ts", import.meta.url).href
+    );
+    return openInRoot(root, path, options);
   }
   /** getcwd(3). */
   cwd(): string {
@@ -511,27 +520,27 @@ export class DenoHost implements Host {
   }
   /** skiff_mknod (libskiff is loaded on first use). */
   async mknod(path: string, mode: number, major: number, minor: number): Promise<void> {
-    (await import("./fs.ts")).mknod(path, mode, major, minor);
+    (await loadFs()).mknod(path, mode, major, minor);
   }
   /** skiff_lchown. */
   async lchown(path: string, uid: number, gid: number): Promise<void> {
-    (await import("./fs.ts")).lchown(path, uid, gid);
+    (await loadFs()).lchown(path, uid, gid);
   }
   /** skiff_lutimes. */
   async lutimes(path: string, atime: number, mtime: number): Promise<void> {
-    (await import("./fs.ts")).lutimes(path, atime, mtime);
+    (await loadFs()).lutimes(path, atime, mtime);
   }
   /** skiff_lgetxattr. */
   async lgetxattr(path: string, name: string): Promise<Uint8Array | undefined> {
-    return (await import("./fs.ts")).lgetxattr(path, name);
+    return (await loadFs()).lgetxattr(path, name);
   }
   /** skiff_llistxattr. */
   async llistxattr(path: string): Promise<string[]> {
-    return (await import("./fs.ts")).llistxattr(path);
+    return (await loadFs()).llistxattr(path);
   }
   /** skiff_lsetxattr. */
   async lsetxattr(path: string, name: string, value: Uint8Array): Promise<void> {
-    (await import("./fs.ts")).lsetxattr(path, name, value);
+    (await loadFs()).lsetxattr(path, name, value);
   }
   /** Walks `dir` with lstat; the device number is split as the kernel's new encoding says. */
   async deviceNodes(dir: string): Promise<HostDevice[]> {
@@ -560,7 +569,10 @@ export class DenoHost implements Host {
   }
   /** skiff_cgroup_device_filter. */
   async attachDeviceFilter(dir: string, rules: readonly DeviceRule[]): Promise<void> {
-    (await import("./cgroup_devices.ts")).attachDeviceFilter(dir, rules);
+    const { attachDeviceFilter }: typeof import("./cgroup_devices.ts") = await import(
+      new URL("./cgroup_devices.ts", import.meta.url).href
+    );
+    attachDeviceFilter(dir, rules);
   }
 }
 

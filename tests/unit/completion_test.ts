@@ -25,6 +25,7 @@ async function setup(script: string): Promise<{ dir: string; env: Record<string,
 case "$*" in
 "ps -a --format {{.Names}}") printf 'web\\ndb\\n' ;;
 "images --format {{.Repository}}:{{.Tag}}") printf 'busybox:latest\\n<none>:<none>\\n' ;;
+"network ls --format {{.Name}}") printf 'bridge\\nfrontnet\\n' ;;
 esac
 `,
     { mode: 0o755 },
@@ -101,6 +102,12 @@ for (const [name, script, ask] of shells) {
         );
         assertEquals(volume, ["create", "inspect", "ls", "prune", "rm"]);
         assertEquals(await ask(dir, env, ["skiff", "volume", "p"]), ["prune"]);
+        assertEquals(await ask(dir, env, ["skiff", "netw"]), ["network"]);
+        const network = (await ask(dir, env, ["skiff", "network", ""])).filter((w) =>
+          !w.startsWith("-")
+        );
+        assertEquals(network, ["create", "exists", "inspect", "ls", "prune", "rm"]);
+        assertEquals(await ask(dir, env, ["skiff", "network", "rm", "fr"]), ["frontnet"]);
         const flags = await ask(dir, env, ["skiff", "rm", "--"]);
         assert(flags.includes("--force") && flags.includes("--volumes"), flags.join(" "));
         assert(!flags.includes("--all"), `ps's flag offered for rm: ${flags.join(" ")}`);
