@@ -103,7 +103,7 @@ export async function startAttached(
   const detachKeys = parseDetachKeys(opts.detachKeys || DEFAULT_DETACH_KEYS);
   const store = await openStore(where);
   const rec = await findContainer(store, names[0]);
-  const network = networkDriverFor(store, rec);
+  const network = await networkDriverFor(store, rec);
   const state = await startContainer(store, rec, { waitForAttach: true, network });
   return await attachTerminal(store, rec, {
     detachKeys,

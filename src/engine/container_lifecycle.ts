@@ -41,7 +41,7 @@ export function startContainers(
   onReport?: OnReport<void>,
 ): Promise<TargetReport<void>[]> {
   return eachContainer(where, names, async (store, rec) => {
-    await startContainer(store, rec, { network: networkDriverFor(store, rec) });
+    await startContainer(store, rec, { network: await networkDriverFor(store, rec) });
   }, onReport);
 }
 
@@ -87,7 +87,7 @@ export function restartContainers(
   const stop = stopper(opts);
   return eachContainer(where, names, async (store, rec) => {
     await stop(store, rec);
-    await startContainer(store, rec, { network: networkDriverFor(store, rec) });
+    await startContainer(store, rec, { network: await networkDriverFor(store, rec) });
   }, onReport);
 }
 

@@ -8,8 +8,11 @@
 import type { Store } from "../store/store.ts";
 import type { ContainerRecord } from "../runtime/container_store.ts";
 import type { NetworkDriver } from "../runtime/network.ts";
-import { bridgeDriver, resolveNetwork } from "../network/bridge.ts";
-import { releaseContainer } from "../network/ipam.ts";
+
+/** The bridge driver's module, loaded only for containers on a bridge network. */
+function bridgeModule(): Promise<typeof import("../network/bridge.ts")> {
+  return import(new URL("../network/bridge.ts", import.meta.url).href);
+}
 
 const RUNTIME_NETWORKS = new Set(["none", "host", "private"]);
 
@@ -24,12 +27,16 @@ export function isBridgeNetwork(network: string): boolean {
  *
  * @example
  * ```ts ignore
- * await startContainer(store, rec, { network: networkDriverFor(store, rec) });
+ * await startContainer(store, rec, { network: await networkDriverFor(store, rec) });
  * ```
  */
-export function networkDriverFor(store: Store, rec: ContainerRecord): NetworkDriver | undefined {
+export async function networkDriverFor(
+  store: Store,
+  rec: ContainerRecord,
+): Promise<NetworkDriver | undefined> {
   const network = rec.Options.network;
   if (!isBridgeNetwork(network)) return undefined;
+  const { bridgeDriver } = await bridgeModule();
   return bridgeDriver(store, network, undefined, (m) => console.error(`WARNING: ${m}`));
 }
 
@@ -43,7 +50,7 @@ export function networkDriverFor(store: Store, rec: ContainerRecord): NetworkDri
  * ```
  */
 export async function checkNetworkExists(store: Store, network: string): Promise<void> {
-  if (isBridgeNetwork(network)) await resolveNetwork(store, network);
+  if (isBridgeNetwork(network)) await (await bridgeModule()).resolveNetwork(store, network);
 }
 
 /**
@@ -57,5 +64,8 @@ export async function checkNetworkExists(store: Store, network: string): Promise
  */
 export async function releaseNetworks(store: Store, rec: ContainerRecord): Promise<void> {
   if (!isBridgeNetwork(rec.Options.network)) return;
+  const { releaseContainer }: typeof import("../network/ipam.ts") = await import(
+    new URL("../network/ipam.ts", import.meta.url).href
+  );
   await releaseContainer(store, rec.Id).catch(() => {});
 }

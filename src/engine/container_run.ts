@@ -41,7 +41,7 @@ export async function startRun(
 ): Promise<StartedRun> {
   const { store, rec } = await createContainer(where, req, events);
   try {
-    const network = networkDriverFor(store, rec);
+    const network = await networkDriverFor(store, rec);
     const state = await startContainer(store, rec, { waitForAttach: attach, network });
     return { store, rec, state };
   } catch (err) {

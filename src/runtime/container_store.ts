@@ -9,7 +9,6 @@ import { AlreadyExistsError, InvalidArgumentError, NotFoundError } from "../erro
 import { randomSuffix } from "../store/atomic.ts";
 import type { Store } from "../store/store.ts";
 import { type Host, readJsonFile, realHost } from "../sys/host.ts";
-import { NetNamespace } from "../sys/netlink.ts";
 import type { RunOptions } from "./run_options.ts";
 import type { CreatedContainer, ImageRuntimeConfig } from "./spec.ts";
 import type { CgroupLimits } from "./cgroups.ts";
@@ -399,7 +398,12 @@ export async function removeContainerRecord(
   // A network namespace file left mounted (its monitor was killed) would keep the run
   // directory, and the container's network, alive.
   const netns = `${containerRunDir(store, id)}/netns`;
-  if (await host.exists(netns)) NetNamespace.remove(netns);
+  if (await host.exists(netns)) {
+    const { NetNamespace }: typeof import("../sys/netlink.ts") = await import(
+      new URL("../sys/netlink.ts", import.meta.url).href
+    );
+    NetNamespace.remove(netns);
+  }
   // The run directory first: killed after it, the container is still listed (and exited).
   await host.remove(containerRunDir(store, id), { recursive: true }).catch(() => {});
   // Then the record goes in one rename into the scratch area, so that a kill never leaves a
