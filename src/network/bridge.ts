@@ -8,7 +8,7 @@
  * it is removed (`releaseContainer`), so a restart gets the same one. Every step treats
  * "already there" / "already gone" as done, so set-up after a crash and tear-down twice work.
  */
-import { AlreadyExistsError, NotFoundError } from "../errors.ts";
+import { AlreadyExistsError, FailedPreconditionError, NotFoundError } from "../errors.ts";
 import type { Store } from "../store/store.ts";
 import { type Host, realHost } from "../sys/host.ts";
 import { Netlink, NetNamespace } from "../sys/netlink.ts";
@@ -169,6 +169,11 @@ export function bridgeDriver(
   return {
     name,
     async setUp(rec: ContainerRecord): Promise<NetworkAttachment> {
+      if (host.uid() !== 0) {
+        throw new FailedPreconditionError(
+          `network ${name} needs root: bridge networks are not available rootless yet (use --network none or host)`,
+        );
+      }
       const net = await resolveNetwork(store, name, host);
       // addresses of containers removed while no skiff process could release them (--rm -d)
       await releaseStale(store, net, (id) => host.exists(containerDir(store, id)));

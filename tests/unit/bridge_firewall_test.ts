@@ -3,9 +3,9 @@
  * (NAT unless internal, isolation from other skiff bridges, each tagged with the network's
  * name), finding and deleting only skiff's own rules, applying them on the fake host (once,
  * nft first, iptables only where nft is absent), the container's plan (veth name, MAC,
- * addresses, gateway) and its hosts and resolv.conf.
+ * addresses, gateway), its hosts and resolv.conf, and the driver refusing to run without root.
  */
-import { assert, assertEquals, assertThrows } from "../helpers/assert.ts";
+import { assert, assertEquals, assertRejects, assertThrows } from "../helpers/assert.ts";
 import {
   iptablesDeletes,
   iptablesRules,
@@ -22,8 +22,10 @@ import {
   hostVethName,
   macForAddress,
 } from "../../src/network/bridge_plan.ts";
-import type { NetworkRecord } from "../../src/network/network_store.ts";
-import { InvalidArgumentError } from "../../src/errors.ts";
+import { listNetworks, type NetworkRecord } from "../../src/network/network_store.ts";
+import { FailedPreconditionError, InvalidArgumentError } from "../../src/errors.ts";
+import { bridgeDriver } from "../../src/network/bridge.ts";
+import type { ContainerRecord } from "../../src/runtime/container_store.ts";
 import { FakeHost } from "../../src/sys/fake_host.ts";
 import { openStore } from "../../src/store/store.ts";
 
@@ -231,5 +233,18 @@ Deno.test("firewall on the fake host: once installed this boot, a start runs no 
     const before = host.runs.length;
     await ensureFirewall(store, host, { ...web, subnets: ["172.19.0.0/16"] }, []);
     assert(host.runs.length > before);
+  });
+});
+
+Deno.test("bridge driver: without root, a one-line error before any address is taken", async () => {
+  await withStore(async (store) => {
+    const host = new FakeHost();
+    host.userId = 1000;
+    const driver = bridgeDriver(store, "bridge", host);
+    const rec = { Id: "b".repeat(64), Name: "x" } as unknown as ContainerRecord;
+    const err = await assertRejects(() => driver.setUp(rec), FailedPreconditionError);
+    assert(err.message.startsWith("network bridge needs root"), err.message);
+    assertEquals(host.runs, []);
+    assertEquals(await listNetworks(store), []);
   });
 });
