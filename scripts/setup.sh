@@ -9,8 +9,9 @@ DENO_VERSION=2.9.6
 # podman (with runc) is what interoperability tests load skiff's archives with.
 # zsh and fish load the completion scripts in tests/unit/completion_test.ts.
 # iproute2: the netlink tests check links, addresses and routes with `ip -j`.
+# nftables: bridge networks' NAT and isolation rules (src/network/firewall*.ts).
 packages=(gcc make libc6-dev musl-tools linux-libc-dev busybox-static docker-registry umoci skopeo zstd
-  apache2-utils tmux catatonit podman runc zsh fish iproute2)
+  apache2-utils tmux catatonit podman runc zsh fish iproute2 nftables)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

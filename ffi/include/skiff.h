@@ -230,6 +230,11 @@ void skiff_unpack_free(struct skiff_unpack *u);
 /* Opens a network namespace file (/proc/PID/ns/net, /run/netns/NAME); EINVAL when path is
  * not one. Returns the fd (O_CLOEXEC); close it with skiff_close_fd. */
 int skiff_netns_open(const char *path, struct skiff_err *err);
+/* Creates a new network namespace held by a bind mount on path (a new file; EEXIST when
+ * path exists). Nothing is left when it fails. */
+int skiff_netns_create(const char *path, struct skiff_err *err);
+/* Unmounts and removes a namespace file made by skiff_netns_create; done already is no error. */
+int skiff_netns_remove(const char *path, struct skiff_err *err);
 /* A NETLINK_ROUTE socket in the namespace netns_fd (-1: the caller's). The calling thread
  * enters the namespace only for the socket() call and is back in its own on every path. */
 int skiff_nl_open(int netns_fd, struct skiff_err *err);

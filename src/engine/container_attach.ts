@@ -8,6 +8,7 @@ import { FailedPreconditionError, InvalidArgumentError } from "../errors.ts";
 import { openStore } from "../store/store.ts";
 import { type Host, realHost } from "../sys/host.ts";
 import type { StoreOptions } from "./engine_types.ts";
+import { networkDriverFor } from "./container_network.ts";
 import { findContainer } from "../runtime/container_store.ts";
 import { currentState } from "../runtime/state.ts";
 import { startContainer } from "../runtime/start.ts";
@@ -102,7 +103,8 @@ export async function startAttached(
   const detachKeys = parseDetachKeys(opts.detachKeys || DEFAULT_DETACH_KEYS);
   const store = await openStore(where);
   const rec = await findContainer(store, names[0]);
-  const state = await startContainer(store, rec, { waitForAttach: true });
+  const network = await networkDriverFor(store, rec);
+  const state = await startContainer(store, rec, { waitForAttach: true, network });
   return await attachTerminal(store, rec, {
     detachKeys,
     stdin: opts.interactive && rec.Options.interactive,

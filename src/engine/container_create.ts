@@ -13,6 +13,7 @@ import type { Progress } from "../image/progress.ts";
 import type { PullRegistryFactory } from "./image_pull.ts";
 import { type ContainerRecord, validateName } from "../runtime/container_store.ts";
 import { checkRunOptions, createContainer as createRecord } from "../runtime/create.ts";
+import { checkNetworkExists } from "./container_network.ts";
 import type { RunOptions } from "../runtime/run_options.ts";
 import type { StoreOptions } from "./engine_types.ts";
 
@@ -121,6 +122,7 @@ export async function createContainer(
   checkRunOptions(req.options);
   if (req.name) validateName(req.name);
   const store = await openStore(where);
+  await checkNetworkExists(store, req.options.network);
   const image = await ensureImage(store, req.image, req, events);
   return { store, rec: await createRecord(store, image, req.image, req.options, req.name) };
 }

@@ -14,6 +14,9 @@ import { inspectContainer } from "../runtime/views.ts";
 import { writableLayerSize } from "../runtime/size.ts";
 import { eachTarget, type StoreOptions, type TargetReport } from "./engine_types.ts";
 import { inspectImages } from "./image_inspect.ts";
+import { isBridgeNetwork } from "./container_network.ts";
+import { networkSettings, readEndpoint } from "../network/endpoint.ts";
+import { isRunning } from "../runtime/status.ts";
 
 /**
  * Inspects each named container; with `size`, adds `SizeRw` (the writable layer) and
@@ -32,7 +35,12 @@ export async function inspectContainers(
   const store = await openStore(where);
   return await eachTarget(names, async (name) => {
     const rec = await findContainer(store, name);
-    const obj = await inspectContainer(store, rec, await currentState(store, rec));
+    const state = await currentState(store, rec);
+    const obj = await inspectContainer(store, rec, state);
+    const endpoint = isBridgeNetwork(rec.Options.network)
+      ? await readEndpoint(store, rec.Id)
+      : undefined;
+    if (endpoint) obj.NetworkSettings = networkSettings(endpoint, isRunning(state.Status));
     if (opts.size) {
       const rw = await writableLayerSize(store, rec.Id);
       const image = await getImage(store, rec.Image).catch(() => undefined);

@@ -17,6 +17,7 @@ import { type Cgroups, detectCgroups } from "../runtime/cgroups.ts";
 import type { Host } from "../sys/host.ts";
 import type { StoreOptions } from "./engine_types.ts";
 import { eachContainer, type OnReport, type TargetReport } from "./container_targets.ts";
+import { networkDriverFor, releaseNetworks } from "./container_network.ts";
 
 /** Options of stop and restart: the container's own stop timeout and signal unless given. */
 export interface StopOptions {
@@ -40,7 +41,7 @@ export function startContainers(
   onReport?: OnReport<void>,
 ): Promise<TargetReport<void>[]> {
   return eachContainer(where, names, async (store, rec) => {
-    await startContainer(store, rec);
+    await startContainer(store, rec, { network: await networkDriverFor(store, rec) });
   }, onReport);
 }
 
@@ -86,7 +87,7 @@ export function restartContainers(
   const stop = stopper(opts);
   return eachContainer(where, names, async (store, rec) => {
     await stop(store, rec);
-    await startContainer(store, rec);
+    await startContainer(store, rec, { network: await networkDriverFor(store, rec) });
   }, onReport);
 }
 
@@ -149,7 +150,10 @@ export function removeContainers(
   opts: RemoveContainersOptions,
   onReport?: OnReport<void>,
 ): Promise<TargetReport<void>[]> {
-  return eachContainer(where, names, (store, rec) => removeContainer(store, rec, opts), onReport);
+  return eachContainer(where, names, async (store, rec) => {
+    await removeContainer(store, rec, opts);
+    await releaseNetworks(store, rec);
+  }, onReport);
 }
 
 /** What pause and unpause do to a container's processes. */
@@ -210,4 +214,5 @@ export async function cleanupAfterExit(where: StoreOptions, id: string): Promise
   const store = await openStore(where);
   const rec = await getContainer(store, id) ?? await findContainer(store, id);
   await cleanupContainer(store, rec);
+  if (rec.Options.autoRemove) await releaseNetworks(store, rec);
 }

@@ -14,6 +14,7 @@ import { currentState } from "../runtime/state.ts";
 import { hasEnded } from "../runtime/status.ts";
 import type { StoreOptions } from "./engine_types.ts";
 import { labelsMatch, parseFilters } from "./filters.ts";
+import { releaseNetworks } from "./container_network.ts";
 
 /** The checked filters of a prune. */
 export interface ContainerPruneFilters {
@@ -78,6 +79,7 @@ export async function pruneContainers(
     const size = await diskUsage(`${containerDir(store, rec.Id)}/upper`);
     try {
       await removeContainer(store, rec, { force: false, volumes: false });
+      await releaseNetworks(store, rec);
       report.deleted.push(rec.Id);
       report.reclaimed += size;
     } catch (err) {

@@ -15,6 +15,7 @@ import { blockingClock, waitUntil } from "../runtime/wait.ts";
 import { attachTerminal } from "../runtime/attach_terminal.ts";
 import { createContainer, type CreateRequest, type PullEvents } from "./container_create.ts";
 import { forwardSignals } from "./container_attach.ts";
+import { networkDriverFor, releaseNetworks } from "./container_network.ts";
 
 /** A container `run` created and started. */
 export interface StartedRun {
@@ -40,10 +41,13 @@ export async function startRun(
 ): Promise<StartedRun> {
   const { store, rec } = await createContainer(where, req, events);
   try {
-    return { store, rec, state: await startContainer(store, rec, { waitForAttach: attach }) };
+    const network = await networkDriverFor(store, rec);
+    const state = await startContainer(store, rec, { waitForAttach: attach, network });
+    return { store, rec, state };
   } catch (err) {
     if (rec.Options.autoRemove) {
       await removeContainer(store, rec, { force: true, volumes: true }).catch(() => {});
+      await releaseNetworks(store, rec);
     }
     throw err;
   }
@@ -81,7 +85,10 @@ export async function attachRun(
     const exit = await readExit(store, rec.Id);
     if (exit?.error) throw new ExecError(exit.error, code);
   }
-  if (rec.Options.autoRemove) await waitMonitorGone(state.MonitorPid, state.MonitorStartTime);
+  if (rec.Options.autoRemove) {
+    await waitMonitorGone(state.MonitorPid, state.MonitorStartTime);
+    await releaseNetworks(store, rec); // the monitor removed the container
+  }
   return code;
 }
 

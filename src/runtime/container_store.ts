@@ -395,6 +395,15 @@ export async function removeContainerRecord(
   host: Host = realHost,
 ): Promise<void> {
   const rec = await getContainer(store, id, host).catch(() => undefined);
+  // A network namespace file left mounted (its monitor was killed) would keep the run
+  // directory, and the container's network, alive.
+  const netns = `${containerRunDir(store, id)}/netns`;
+  if (await host.exists(netns)) {
+    const { NetNamespace }: typeof import("../sys/netlink.ts") = await import(
+      new URL("../sys/netlink.ts", import.meta.url).href
+    );
+    NetNamespace.remove(netns);
+  }
   // The run directory first: killed after it, the container is still listed (and exited).
   await host.remove(containerRunDir(store, id), { recursive: true }).catch(() => {});
   // Then the record goes in one rename into the scratch area, so that a kill never leaves a

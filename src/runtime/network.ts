@@ -6,7 +6,16 @@
  * namespace with loopback only, made by the monitor's clone) and `host` (the host's
  * namespace) need neither a file nor commands.
  */
-import type { ContainerRecord } from "./container_store.ts";
+import type { Store } from "../store/store.ts";
+import { type ContainerRecord, containerRunDir } from "./container_store.ts";
+
+/**
+ * Where a driver keeps a container's network namespace file (a bind mount of the
+ * namespace, in its run directory); removal unmounts it before the directory goes.
+ */
+export function netnsFile(store: Store, id: string): string {
+  return `${containerRunDir(store, id)}/netns`;
+}
 
 /** What a driver did for one container, for the launch plan. */
 export interface NetworkAttachment {

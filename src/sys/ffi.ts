@@ -26,6 +26,8 @@ const symbols = {
   // Network links, addresses and routes (src/sys/netlink.ts); the last parameter is a
   // struct skiff_err.
   skiff_netns_open: { parameters: ["buffer", "buffer"], result: "i32" },
+  skiff_netns_create: { parameters: ["buffer", "buffer"], result: "i32" },
+  skiff_netns_remove: { parameters: ["buffer", "buffer"], result: "i32" },
   skiff_nl_open: { parameters: ["i32", "buffer"], result: "i32" },
   skiff_nl_link_index: { parameters: ["i32", "buffer", "buffer"], result: "i32" },
   skiff_nl_link_info: { parameters: ["i32", "buffer", "buffer", "buffer"], result: "i32" },

@@ -104,6 +104,19 @@ export class NetNamespace {
     return new NetNamespace(fd, path);
   }
 
+  /**
+   * Creates a new network namespace held by a bind mount on `path` (a new file;
+   * AlreadyExistsError when it exists). Nothing is left when it fails.
+   */
+  static create(path: string): void {
+    call(undefined, (err) => lib().skiff_netns_create(arg(path, "path"), err));
+  }
+
+  /** Unmounts and removes a namespace file made by `create`; one already gone is no error. */
+  static remove(path: string): void {
+    call(undefined, (err) => lib().skiff_netns_remove(arg(path, "path"), err));
+  }
+
   /** The open file descriptor (valid until `close`). */
   get fd(): number {
     if (this.#fd < 0) throw new FailedPreconditionError(`Network namespace ${this.path} is closed`);

@@ -1,0 +1,71 @@
+/**
+ * Which network driver a container's start goes through, chosen here so the runtime need not
+ * know the network layer: `none`, `host` and the private namespace (no `--network`) are the
+ * runtime's own; `bridge` and a user network's name go through the bridge driver. Also the
+ * check that a named network exists (at create) and the release of a removed container's
+ * addresses.
+ */
+import type { Store } from "../store/store.ts";
+import type { ContainerRecord } from "../runtime/container_store.ts";
+import type { NetworkDriver } from "../runtime/network.ts";
+
+/** The bridge driver's module, loaded only for containers on a bridge network. */
+function bridgeModule(): Promise<typeof import("../network/bridge.ts")> {
+  return import(new URL("../network/bridge.ts", import.meta.url).href);
+}
+
+const RUNTIME_NETWORKS = new Set(["none", "host", "private"]);
+
+/** Whether `--network` names a bridge network (the default `bridge` or a user network). */
+export function isBridgeNetwork(network: string): boolean {
+  return !RUNTIME_NETWORKS.has(network);
+}
+
+/**
+ * The driver for the container's start: the bridge driver for a bridge network, else
+ * undefined (the runtime's own for none, host and private).
+ *
+ * @example
+ * ```ts ignore
+ * await startContainer(store, rec, { network: await networkDriverFor(store, rec) });
+ * ```
+ */
+export async function networkDriverFor(
+  store: Store,
+  rec: ContainerRecord,
+): Promise<NetworkDriver | undefined> {
+  const network = rec.Options.network;
+  if (!isBridgeNetwork(network)) return undefined;
+  const { bridgeDriver } = await bridgeModule();
+  return bridgeDriver(store, network, undefined, (m) => console.error(`WARNING: ${m}`));
+}
+
+/**
+ * Refuses an unknown network before a container is created (`network NAME not found`); the
+ * default network `bridge` is made on first use.
+ *
+ * @example
+ * ```ts ignore
+ * await checkNetworkExists(store, "web");
+ * ```
+ */
+export async function checkNetworkExists(store: Store, network: string): Promise<void> {
+  if (isBridgeNetwork(network)) await (await bridgeModule()).resolveNetwork(store, network);
+}
+
+/**
+ * Releases every address container `id` held (after it was removed); errors are left to the
+ * next set-up on that network, which releases addresses of containers that are gone.
+ *
+ * @example
+ * ```ts ignore
+ * await releaseNetworks(store, rec);
+ * ```
+ */
+export async function releaseNetworks(store: Store, rec: ContainerRecord): Promise<void> {
+  if (!isBridgeNetwork(rec.Options.network)) return;
+  const { releaseContainer }: typeof import("../network/ipam.ts") = await import(
+    new URL("../network/ipam.ts", import.meta.url).href
+  );
+  await releaseContainer(store, rec.Id).catch(() => {});
+}
