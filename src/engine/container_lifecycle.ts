@@ -185,7 +185,7 @@ export async function pauseContainers(
       if (Status !== "paused") {
         throw new FailedPreconditionError(`Container ${rec.Id} is not paused`);
       }
-      return await mgr.thaw(rec.Id);
+      return await mgr.forParent(rec.CgroupParent).thaw(rec.Id);
     }
     if (Status === "paused") {
       throw new FailedPreconditionError(`Container ${rec.Id} is already paused`);
@@ -193,7 +193,7 @@ export async function pauseContainers(
     if (Status !== "running") {
       throw new FailedPreconditionError(`Container ${rec.Id} is not running`);
     }
-    await mgr.freeze(rec.Id);
+    await mgr.forParent(rec.CgroupParent).freeze(rec.Id);
   }, onReport);
 }
 

@@ -46,6 +46,8 @@ export interface CreatedContainer {
   StopTimeout: number;
   /** Normalized: checked, with swap and shares filled in. */
   Limits: CgroupLimits;
+  /** --cgroup-parent as given and checked; "" for skiff's default parent. */
+  CgroupParent: string;
 }
 
 /** Everything {@link buildContainerConfig} needs; all host paths absolute. */
