@@ -129,6 +129,8 @@ Deno.test("start: --cgroup-parent places the cgroups under it; a failed start re
   const plan = planLines(host.file(`${DIR}/plan`)!);
   assertEquals(plan.filter((l) => l[0] === "cgroup"), [["cgroup", `/sys/fs/cgroup/ci/job7/${ID}`]]);
   assertEquals(events[0], `cgroups create ${ID} in ci/job7`);
+  // the OCI spec names the same cgroup, as runc would be given it
+  assertEquals(JSON.parse(host.file(`${DIR}/config.json`)!).linux.cgroupsPath, `/ci/job7/${ID}`);
 
   const again = scene(rec);
   again.host.onRun = () => ({ code: 1, stderr: new TextEncoder().encode("Error: broke\n") });
