@@ -12,6 +12,7 @@ import { fixturePaths } from "../helpers/fixtures.ts";
 import { IS_ROOT, skipUnless } from "../helpers/requires.ts";
 import { until } from "../helpers/wait.ts";
 import { CgroupManager } from "../../src/runtime/cgroups.ts";
+import { parseMountinfo } from "../../src/sys/mountinfo.ts";
 
 const exists = (p: string) => Deno.stat(p).then(() => true, () => false);
 const read = (p: string) => Deno.readTextFile(p).then((s) => s.trim());
@@ -23,12 +24,14 @@ function uniqueParent(): string {
   return `skiff-cgp-${crypto.randomUUID().slice(0, 8)}`;
 }
 
-/** Removes `parent` (and the levels below it, deepest first) from every hierarchy. */
-async function removeParent(mgr: CgroupManager, parent: string): Promise<void> {
+/**
+ * Removes `parent` (and the levels below it, deepest first) from every cgroup hierarchy mounted,
+ * the named (systemd) and hybrid ones too, where runc also places podman's containers.
+ */
+async function removeParent(parent: string): Promise<void> {
   const levels = parent.replace(/^\/+/, "").split("/");
-  const roots = mgr.mode.version === 2
-    ? [mgr.mode.mountpoint]
-    : [...new Set(Object.values(mgr.mode.controllers))];
+  const roots = parseMountinfo(await Deno.readTextFile("/proc/self/mountinfo"))
+    .filter((m) => m.fsType === "cgroup" || m.fsType === "cgroup2").map((m) => m.mountPoint);
   for (let n = levels.length; n > 0; n--) {
     for (const root of roots) {
       await Deno.remove(`${root}/${levels.slice(0, n).join("/")}`).catch(() => {});
@@ -121,7 +124,7 @@ Deno.test({
         // The parent stays, as with podman: other containers may use it.
         assertEquals(await exists(mgr.paths(id)[0].slice(0, -id.length - 1)), true);
       } finally {
-        await removeParent(mgr, parent);
+        await removeParent(parent);
       }
     }),
 });
@@ -149,6 +152,28 @@ Deno.test({
         await ok(sk, ["rm", "-f", id]);
         assertEquals(await exists(`${root}/${parent}/${id}`), false);
 
+        // A container that ends on its own: its monitor removes the cgroup under the parent.
+        const short = (await ok(sk, [
+          "run",
+          "-d",
+          "--cgroup-parent",
+          parent,
+          "busybox",
+          "cat",
+          "/proc/self/cgroup",
+        ])).trim();
+        assertEquals((await ok(sk, ["wait", short])).trim(), "0");
+        await until("the monitor's clean-up", async () => {
+          return !(await exists(`${root}/${parent}/${short}`));
+        });
+        assertEquals((await ok(sk, ["ps", "-aq", "--no-trunc"])).trim(), short);
+        if (mgr.mode.version === 1) {
+          // No cgroup namespace on v1: the process saw where it ran.
+          const seen = await ok(sk, ["logs", short]);
+          assert(seen.includes(`:pids:/${parent}/${short}\n`), seen);
+        }
+        await ok(sk, ["rm", short]);
+
         for (const bad of ["a/../b", "../../escape", "a//b", "/a/"]) {
           const r = await sk(["create", "--cgroup-parent", bad, "busybox", "true"]);
           assertEquals(r.code, 125, bad);
@@ -159,7 +184,7 @@ Deno.test({
         }
         assertEquals((await ok(sk, ["ps", "-aq"])).trim(), "");
       } finally {
-        await removeParent(mgr, parent);
+        await removeParent(parent);
       }
     }),
 });
@@ -237,8 +262,8 @@ Deno.test({
         await podman(dir, ["rmi", "-a", "-f"]).catch(() => {});
         for (const parent of parents) {
           // podman leaves its parent behind, with a conmon cgroup in it.
-          await removeParent(mgr, `${parent}/conmon`);
-          await removeParent(mgr, parent);
+          await removeParent(`${parent}/conmon`);
+          await removeParent(parent);
         }
         await Deno.remove(dir, { recursive: true }).catch(() => {});
       }
