@@ -11,6 +11,7 @@ const format = formatFlag;
 export const createFlags = [
   flag("cap-add", undefined, "list", "Add Linux capabilities"),
   flag("cap-drop", undefined, "list", "Drop Linux capabilities"),
+  flag("cgroup-parent", undefined, "string", "Optional parent cgroup for the container"),
   flag("cpu-shares", "c", "int", "CPU shares (relative weight)"),
   flag("cpus", undefined, "string", "Number of CPUs", { valueName: "decimal" }),
   flag("entrypoint", undefined, "string", "Overwrite the default ENTRYPOINT of the image"),

@@ -56,6 +56,7 @@ export function runOptionsFromFlags(f: CreateFlags, cmd: string[]): p.RunOptions
   if (f.cpus) o.cpus = p.parseCpus(f.cpus);
   if (f["cpu-shares"] !== undefined) o.cpuShares = f["cpu-shares"];
   if (f["pids-limit"] !== undefined) o.pidsLimit = f["pids-limit"];
+  if (f["cgroup-parent"]) o.cgroupParent = f["cgroup-parent"];
   [o.privileged, o.capAdd, o.capDrop] = [f.privileged, f["cap-add"], f["cap-drop"]];
   o.securityOpt = p.parseSecurityOpt(f["security-opt"]);
   o.readOnly = f["read-only"];

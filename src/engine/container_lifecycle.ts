@@ -189,7 +189,7 @@ export async function pauseContainers(
       if (Status !== "paused") {
         throw new FailedPreconditionError(`Container ${rec.Id} is not paused`);
       }
-      return await mgr.thaw(rec.Id);
+      return await mgr.forParent(rec.CgroupParent).thaw(rec.Id);
     }
     if (Status === "paused") {
       throw new FailedPreconditionError(`Container ${rec.Id} is already paused`);
@@ -197,7 +197,7 @@ export async function pauseContainers(
     if (Status !== "running") {
       throw new FailedPreconditionError(`Container ${rec.Id} is not running`);
     }
-    await mgr.freeze(rec.Id);
+    await mgr.forParent(rec.CgroupParent).freeze(rec.Id);
   }, onReport);
 }
 

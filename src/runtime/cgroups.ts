@@ -2,8 +2,10 @@
  * Control groups for containers, v1 (one hierarchy per controller) and v2
  * (the unified tree), through the host seam so that the logic is tested on
  * the fake host's in-memory tree. Each container gets
- * `<controller mount>/skiff/<id>` (v1) or `<mount>/skiff/<id>` (v2); the
- * monitor writes the container's pid into each directory's cgroup.procs.
+ * `<controller mount>/<parent>/<id>` (v1) or `<mount>/<parent>/<id>` (v2), the parent being
+ * "skiff" or the container's `--cgroup-parent` (taken from the hierarchy root, with or without
+ * a leading slash, as podman does with cgroupfs); the monitor writes the container's pid into
+ * each directory's cgroup.procs. A parent is never removed: it may hold others' cgroups.
  * {@link Cgroups} is what the runtime asks of a cgroup manager:
  * {@link CgroupManager} for v1 and v2, {@link NoCgroups} where skiff may not
  * create cgroups (rootless without delegation).
@@ -173,10 +175,38 @@ export interface CgroupManagerOptions {
   sleep?: (ms: number) => Promise<void>;
 }
 
+/** The parent of containers' cgroups when none is given. */
+export const DEFAULT_CGROUP_PARENT = "skiff";
+
+/**
+ * Checks a `--cgroup-parent` value: a clean path of one or more names, absolute or relative
+ * (both are taken from the hierarchy root), without "." or ".." or empty components.
+ *
+ * @example
+ * ```ts
+ * checkCgroupParent("/ci/job-7"); // fine
+ * checkCgroupParent("a/../b"); // throws InvalidArgumentError
+ * ```
+ */
+export function checkCgroupParent(parent: string): void {
+  const names = parent.startsWith("/") ? parent.slice(1).split("/") : parent.split("/");
+  const bad = names.find((n) => n === "" || n === "." || n === ".." || /[\0\n]/.test(n));
+  if (bad !== undefined) {
+    throw new InvalidArgumentError(
+      `invalid cgroup parent "${parent}": it must be a clean path of names, without "." or ".."`,
+    );
+  }
+}
+
 /** What the runtime asks of a cgroup manager, whichever kind the host allows. */
 export interface Cgroups {
   /** The host's cgroup layout (decides the container's cgroup namespace and mounts). */
   readonly version: 1 | 2;
+  /**
+   * The manager of containers under `parent` (a container's recorded `--cgroup-parent`,
+   * checked by {@link checkCgroupParent}); undefined or "" is the default parent.
+   */
+  forParent(parent: string | undefined): Cgroups;
   /** The container's cgroup directories (none when the manager makes none). */
   paths(id: string): string[];
   /** Creates the container's cgroups with its limits; returns `paths(id)`. */
@@ -216,6 +246,11 @@ export async function detectCgroups(host: Host = realHost): Promise<Cgroups> {
  */
 export class NoCgroups implements Cgroups {
   constructor(readonly version: 1 | 2) {}
+  /** The same: no cgroups under any parent. */
+  forParent(parent: string | undefined): Cgroups {
+    if (parent) checkCgroupParent(parent);
+    return this;
+  }
   /** None. */
   paths(id: string): string[] {
     checkId(id);
@@ -279,7 +314,9 @@ export class NoCgroups implements Cgroups {
  * ```
  */
 export class CgroupManager implements Cgroups {
+  /** The parent directory relative to each hierarchy root ("skiff", "ci/job-7"). */
   readonly parent: string;
+  #options: CgroupManagerOptions;
   #kill: (pid: number) => void;
   #sleep: (ms: number) => Promise<void>;
   /** The cgroup file operations (on the host). */
@@ -290,7 +327,10 @@ export class CgroupManager implements Cgroups {
     readonly mode: CgroupMode,
     options: CgroupManagerOptions = {},
   ) {
-    this.parent = options.parent ?? "skiff";
+    const parent = options.parent || DEFAULT_CGROUP_PARENT;
+    checkCgroupParent(parent);
+    this.parent = parent.replace(/^\/+/, "");
+    this.#options = options;
     this.#kill = options.kill ?? ((pid) => host.kill(pid, "SIGKILL"));
     this.#sleep = options.sleep ?? ((ms) => host.sleep(ms));
     this.fs = cgroupFiles(host);
@@ -299,6 +339,20 @@ export class CgroupManager implements Cgroups {
   /** The host's cgroup layout. */
   get version(): 1 | 2 {
     return this.mode.version;
+  }
+
+  /**
+   * The manager of containers under `parent` (from the hierarchy root); this one when
+   * `parent` is undefined or "".
+   *
+   * @example
+   * ```ts ignore
+   * mgr.forParent("/ci/job-7").paths("abc"); // ["/sys/fs/cgroup/ci/job-7/abc"] on v2
+   * ```
+   */
+  forParent(parent: string | undefined): Cgroups {
+    if (!parent) return this;
+    return new CgroupManager(this.host, this.mode, { ...this.#options, parent });
   }
 
   /**
@@ -375,14 +429,15 @@ export class CgroupManager implements Cgroups {
 
   async #createV1(id: string, l: CgroupLimits): Promise<void> {
     for (const { root } of this.#roots()) {
-      const parent = `${root}/${this.parent}`;
-      const dir = `${parent}/${id}`;
-      await this.fs.mkdir(parent);
-      if (await this.fs.exists(`${root}/cpuset.cpus`)) {
-        await this.#copyCpuset(root, parent);
+      // One level at a time: a new v1 cpuset is empty until its parent's values are copied.
+      const cpuset = await this.fs.exists(`${root}/cpuset.cpus`);
+      let above = root;
+      for (const name of [...this.parent.split("/"), id]) {
+        const dir = `${above}/${name}`;
         await this.fs.mkdir(dir);
-        await this.#copyCpuset(parent, dir);
-      } else await this.fs.mkdir(dir);
+        if (cpuset) await this.#copyCpuset(above, dir);
+        above = dir;
+      }
     }
     const dev = this.#dir(id, "devices");
     if (dev && await this.fs.exists(`${dev}/devices.deny`)) {
@@ -424,11 +479,15 @@ export class CgroupManager implements Cgroups {
 
   async #createV2(id: string, l: CgroupLimits): Promise<void> {
     const root = (this.mode as { mountpoint: string }).mountpoint;
-    const parent = `${root}/${this.parent}`;
-    const dir = `${parent}/${id}`;
+    // Each level down to the parent hands the controllers on to its children.
+    let above = root;
     await this.#enable(root);
-    await this.fs.mkdir(parent);
-    await this.#enable(parent);
+    for (const name of this.parent.split("/")) {
+      above = `${above}/${name}`;
+      await this.fs.mkdir(above);
+      await this.#enable(above);
+    }
+    const dir = `${above}/${id}`;
     await this.fs.mkdir(dir);
     await this.fs.deviceFilter(dir, v2DeviceRules(l.devices));
     if (l.memory !== undefined && l.memory > 0) {

@@ -21,7 +21,7 @@ export type { ContainerStatus } from "./status.ts";
  * limits absent in records written before they were kept), the image, and the flags. This is
  * the stored `container.json`, field for field.
  */
-export interface ContainerRecord extends Omit<CreatedContainer, "Limits"> {
+export interface ContainerRecord extends Omit<CreatedContainer, "Limits" | "CgroupParent"> {
   /** 64 hex digits. */
   Id: string;
   /** Without the leading slash. */
@@ -35,6 +35,8 @@ export interface ContainerRecord extends Omit<CreatedContainer, "Limits"> {
   Layers: string[];
   /** Normalized cgroup limits as create decided them (absent in records made before). */
   Limits?: CgroupLimits;
+  /** --cgroup-parent as create checked it; "" or absent (older records): the default parent. */
+  CgroupParent?: string;
   /** The parsed flags. */
   Options: RunOptions;
   /** The image's runtime config at create time (Env, Cmd, Entrypoint, User...). */

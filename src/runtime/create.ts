@@ -1,7 +1,7 @@
 /**
  * Creating a container: everything about it is decided here, once (command line, environment,
- * working directory, user, hostname, labels, stop signal and timeout, cgroup limits), after
- * every option was checked and before anything is written. `start` and the spec builder read
+ * working directory, user, hostname, labels, stop signal and timeout, cgroup limits and
+ * parent), after every option was checked and before anything is written. `start` and the spec builder read
  * these decisions from the record; nothing runs yet.
  */
 import { InvalidArgumentError } from "../errors.ts";
@@ -19,7 +19,7 @@ import {
   mergeEnv,
   userSpec,
 } from "./spec.ts";
-import { type CgroupLimits, normalizeLimits } from "./cgroups.ts";
+import { type CgroupLimits, checkCgroupParent, normalizeLimits } from "./cgroups.ts";
 import { resolveCapabilities } from "./capabilities.ts";
 import { checkDuplicateTargets } from "./mounts.ts";
 
@@ -53,6 +53,7 @@ export async function imageRuntimeConfig(
 export function checkRunOptions(o: RunOptions): void {
   resolveCapabilities(o.capAdd, o.capDrop, o.privileged);
   normalizeLimits(cgroupLimits(o)); // bad --memory/--memory-swap combinations
+  if (o.cgroupParent !== undefined) checkCgroupParent(o.cgroupParent);
   if (o.workdir !== undefined && !o.workdir.startsWith("/")) {
     throw new InvalidArgumentError(
       `the working directory '${o.workdir}' is invalid, it needs to be an absolute path`,
@@ -90,6 +91,7 @@ export function deriveContainer(
     StopSignal: parseSignal(options.stopSignal ?? (config.StopSignal || "SIGTERM")).name,
     StopTimeout: options.stopTimeout ?? 10,
     Limits: normalizeLimits(cgroupLimits(options)),
+    CgroupParent: options.cgroupParent ?? "",
   };
 }
 
@@ -115,6 +117,7 @@ export function createdContainer(rec: ContainerRecord): CreatedContainer {
     StopSignal: rec.StopSignal,
     StopTimeout: rec.StopTimeout,
     Limits: limits,
+    CgroupParent: rec.CgroupParent ?? "",
   };
 }
 

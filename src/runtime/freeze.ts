@@ -28,8 +28,9 @@ export function containerFreezeControl(
   env: { host?: Host; cgroups?: Cgroups } = {},
 ): FreezeControl {
   const host = env.host ?? realHost;
-  let mgr = env.cgroups;
-  const manager = async () => mgr ??= await detectCgroups(host);
+  let mgr: Cgroups | undefined;
+  const manager = async () =>
+    mgr ??= (env.cgroups ?? await detectCgroups(host)).forParent(rec.CgroupParent);
   return {
     status: async () => (await currentState(store, rec, host)).Status,
     freeze: async () => await (await manager()).freeze(rec.Id),

@@ -63,7 +63,7 @@ export async function cleanupContainer(
       RestartCount: Math.max(restarts, state.RestartCount),
     }, host);
   }
-  const cgroups = env.cgroups ?? await detectCgroups(host);
+  const cgroups = (env.cgroups ?? await detectCgroups(host)).forParent(rec.CgroupParent);
   await cgroups.destroy(rec.Id, { kill: true }).catch(() => {});
   if (rec.Options.autoRemove) {
     await removeContainer(store, rec, { force: true, volumes: true, fromMonitor: true }, {
@@ -104,7 +104,7 @@ export async function removeContainer(
   }
   if (isSupervised(state.Status)) await stopContainer(store, rec, 0, "SIGKILL", env);
   if (!opts.fromMonitor) await waitMonitorDone(store, rec, undefined, host);
-  const cgroups = env.cgroups ?? await detectCgroups(host);
+  const cgroups = (env.cgroups ?? await detectCgroups(host)).forParent(rec.CgroupParent);
   await cgroups.destroy(rec.Id, { kill: true }).catch(() => {});
   await removeContainerRecord(store, rec.Id, host);
   if (opts.volumes) {

@@ -74,6 +74,8 @@ export interface RunOptions {
   cpuShares?: number;
   /** --pids-limit; 0 or -1: unlimited. */
   pidsLimit?: number;
+  /** --cgroup-parent, from the hierarchy root; undefined: skiff's default parent. */
+  cgroupParent?: string;
   /** --privileged */
   privileged: boolean;
   /** --cap-add */

@@ -6,7 +6,7 @@
  */
 import { FailedPreconditionError, InvalidArgumentError } from "../errors.ts";
 import { resolveCapabilities } from "./capabilities.ts";
-import type { CgroupLimits } from "./cgroups.ts";
+import { type CgroupLimits, DEFAULT_CGROUP_PARENT } from "./cgroups.ts";
 import { cleanPath, type MountSpec } from "./mounts.ts";
 import type { LaunchPlan, PlanDevice, PlanMount, PlanRlimit } from "./plan.ts";
 import type { RunOptions } from "./run_options.ts";
@@ -46,6 +46,8 @@ export interface CreatedContainer {
   StopTimeout: number;
   /** Normalized: checked, with swap and shares filled in. */
   Limits: CgroupLimits;
+  /** --cgroup-parent as given and checked; "" for skiff's default parent. */
+  CgroupParent: string;
 }
 
 /** Everything {@link buildContainerConfig} needs; all host paths absolute. */
@@ -635,7 +637,10 @@ function toOciSpec(plan: LaunchPlan, input: ContainerConfigInput): OciSpec {
     maskedPaths: plan.maskedPaths,
     readonlyPaths: plan.readonlyPaths,
   };
-  if (plan.cgroupPaths.length > 0) linux.cgroupsPath = `/skiff/${plan.id}`;
+  if (plan.cgroupPaths.length > 0) {
+    const parent = (input.container.CgroupParent || DEFAULT_CGROUP_PARENT).replace(/^\/+/, "");
+    linux.cgroupsPath = `/${parent}/${plan.id}`;
+  }
   if (plan.uidMappings.length > 0) {
     const map = (l: string) => {
       const [containerID, hostID, size] = l.split(" ").map(Number);

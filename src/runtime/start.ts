@@ -81,7 +81,7 @@ export async function startContainer(
   await host.remove(`${dir}/${EXIT_RECORD}`).catch(() => {});
   const o = rec.Options;
   const created = createdContainer(rec);
-  const cgroups = opts.cgroups ?? await detectCgroups(host);
+  const cgroups = (opts.cgroups ?? await detectCgroups(host)).forParent(created.CgroupParent);
   const cgroupPaths = await cgroups.create(rec.Id, created.Limits).catch((err) => {
     throw wrap(err, `create cgroup for ${rec.Name}`);
   });

@@ -15,6 +15,7 @@ import {
   getState,
   putState,
 } from "./container_store.ts";
+import { DEFAULT_CGROUP_PARENT } from "./cgroups.ts";
 import { isSupervised } from "./status.ts";
 import { waitUntil } from "./wait.ts";
 
@@ -52,8 +53,8 @@ export async function readExit(
 export interface ProcessProbe {
   /** Start time (field 22 of /proc/PID/stat), undefined when the process does not exist. */
   startTime(pid: number): Promise<string | undefined>;
-  /** Whether the container's cgroup is frozen (paused). */
-  frozen(id: string): Promise<boolean>;
+  /** Whether the container's cgroup (under its recorded parent, "" the default) is frozen. */
+  frozen(id: string, parent?: string): Promise<boolean>;
 }
 
 /**
@@ -79,11 +80,12 @@ export function procStartTime(pid: number, host: Host = realHost): Promise<strin
 export function hostProbe(host: Host): ProcessProbe {
   return {
     startTime: (pid) => hostStartTime(host, pid),
-    async frozen(id: string) {
+    async frozen(id: string, parent?: string) {
+      const dir = `${(parent || DEFAULT_CGROUP_PARENT).replace(/^\/+/, "")}/${id}`;
       for (
         const path of [
-          `/sys/fs/cgroup/freezer/skiff/${id}/freezer.state`,
-          `/sys/fs/cgroup/skiff/${id}/cgroup.freeze`,
+          `/sys/fs/cgroup/freezer/${dir}/freezer.state`,
+          `/sys/fs/cgroup/${dir}/cgroup.freeze`,
         ]
       ) {
         try {
@@ -137,7 +139,7 @@ export async function currentState(
       }
       return { ...state, Pid: 0, Status: "restarting", RestartCount };
     }
-    const paused = await probe.frozen(rec.Id);
+    const paused = await probe.frozen(rec.Id, rec.CgroupParent);
     return { ...state, Pid: pid, Status: paused ? "paused" : "running", RestartCount };
   }
   // The monitor is gone: the container has ended (or must be treated as ended).

@@ -149,7 +149,7 @@ export async function sampleStats(
   };
   const state = await currentState(store, rec, host);
   if (!isRunning(state.Status)) return empty;
-  cgroups ??= await detectCgroups(host);
+  cgroups = (cgroups ?? await detectCgroups(host)).forParent(rec.CgroupParent);
   const stats = await cgroups.stats(rec.Id).catch(() => undefined);
   if (!stats) return empty;
   const dirs = cgroups.paths(rec.Id);

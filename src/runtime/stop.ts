@@ -86,7 +86,7 @@ export async function stopContainer(
   const state = await currentState(store, rec, host);
   if (!canStop(state.Status)) return state;
   await markStopping(host, store, rec);
-  if (state.Status === "paused") await thawQuietly(rec.Id, host, env.cgroups);
+  if (state.Status === "paused") await thawQuietly(rec, host, env.cgroups);
   const pidStart = await procStartTime(host, state.Pid);
   if (pidStart !== undefined) {
     sendSignal(host, state.Pid, signal);
@@ -99,7 +99,7 @@ export async function stopContainer(
   return (await waitForExit(store, rec, 10_000, host)) ?? await currentState(store, rec, host);
 }
 
-async function thawQuietly(id: string, host: Host, cgroups?: Cgroups): Promise<void> {
+async function thawQuietly(rec: ContainerRecord, host: Host, cgroups?: Cgroups): Promise<void> {
   try {
     if (!cgroups) {
       const { detectCgroups }: typeof import("./cgroups.ts") = await import(
@@ -107,7 +107,7 @@ async function thawQuietly(id: string, host: Host, cgroups?: Cgroups): Promise<v
       );
       cgroups = await detectCgroups(host);
     }
-    await cgroups.thaw(id);
+    await cgroups.forParent(rec.CgroupParent).thaw(rec.Id);
   } catch {
     // not frozen after all, or no cgroup: the signal decides
   }
@@ -140,7 +140,7 @@ export async function killContainer(
     await markStopping(host, store, rec);
   }
   if (state.Status === "paused" && sig.name === "SIGKILL") {
-    await thawQuietly(rec.Id, host, env.cgroups);
+    await thawQuietly(rec, host, env.cgroups);
   }
   sendSignal(host, state.Pid, sig.name);
 }

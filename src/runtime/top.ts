@@ -69,7 +69,7 @@ export async function topContainer(
     err.exitCode = 1;
     throw err;
   }
-  const cgroups = env.cgroups ?? await detectCgroups(host);
+  const cgroups = (env.cgroups ?? await detectCgroups(host)).forParent(rec.CgroupParent);
   const pids = await cgroups.pids(rec.Id);
   const args = psArgs.length > 0 ? psArgs : ["-ef"];
   let out: HostCommandResult;

@@ -148,6 +148,7 @@ export async function inspectContainer(
       NanoCpus: o.cpus ?? 0,
       CpuShares: o.cpuShares ?? 0,
       PidsLimit: o.pidsLimit ?? null,
+      CgroupParent: rec.CgroupParent ?? "",
       Ulimits: o.ulimits.map((u) => ({ Name: u.name, Soft: u.soft, Hard: u.hard })),
       Init: o.init,
     },

@@ -5,10 +5,14 @@
  * @module
  */
 import { type CgroupLimits, CgroupManager } from "../../src/runtime/cgroups.ts";
+import { TEST_CGROUP_PARENT } from "./skiff.ts";
 
-/** The manager skiff's own containers use (the default parent, `skiff`). */
+/**
+ * The manager of the containers the tests run through {@linkcode skiff} (which gives them
+ * the parent `TEST_CGROUP_PARENT`, never skiff's default `skiff`).
+ */
 export async function skiffCgroups(): Promise<CgroupManager> {
-  return await CgroupManager.detect();
+  return await CgroupManager.detect(undefined, { parent: TEST_CGROUP_PARENT });
 }
 
 /**

@@ -19,6 +19,67 @@
 export const SKIFF_BIN: string = Deno.env.get("SKIFF_BIN") ??
   new URL("../../bin/skiff", import.meta.url).pathname;
 
+/**
+ * The cgroup parent of every container the tests run (`$SKIFF_TEST_CGROUP_PARENT`, else
+ * `skiff-test-XXXXXXXX`, new for each test process), so that tests never read or leave cgroups
+ * in the parent real containers use. {@linkcode skiff} adds `--cgroup-parent` with it to `run`
+ * and `create`; it is removed when the test process ends, if empty.
+ */
+export const TEST_CGROUP_PARENT: string = Deno.env.get("SKIFF_TEST_CGROUP_PARENT") ??
+  `skiff-test-${crypto.randomUUID().slice(0, 8)}`;
+
+let parentCleanup = false;
+
+/**
+ * `args` with `--cgroup-parent TEST_CGROUP_PARENT` after a `run` or `create` (also
+ * `container run`/`container create`) that names no parent of its own.
+ *
+ * @example
+ * ```ts
+ * withTestCgroupParent(["run", "busybox", "true"]);
+ * // ["run", "--cgroup-parent", TEST_CGROUP_PARENT, "busybox", "true"]
+ * ```
+ */
+export function withTestCgroupParent(args: string[]): string[] {
+  const at = args[0] === "container" ? 1 : 0;
+  if (!["run", "create"].includes(args[at])) return args;
+  if (args.some((a) => a === "--cgroup-parent" || a.startsWith("--cgroup-parent="))) return args;
+  if (!parentCleanup) {
+    parentCleanup = true;
+    globalThis.addEventListener("unload", removeTestCgroupParent);
+  }
+  return [...args.slice(0, at + 1), "--cgroup-parent", TEST_CGROUP_PARENT, ...args.slice(at + 1)];
+}
+
+/**
+ * Removes the tests' cgroup parent from every hierarchy where it is empty (synchronously: it
+ * runs when the test process ends). A parent still holding a container's cgroup is left.
+ */
+export function removeTestCgroupParent(): void {
+  const roots = new Set<string>();
+  const mountinfo = (() => {
+    try {
+      return Deno.readTextFileSync("/proc/self/mountinfo");
+    } catch {
+      return "";
+    }
+  })();
+  for (const line of mountinfo.split("\n")) {
+    const [before, after] = line.split(" - ");
+    if (after === undefined) continue;
+    if (after.startsWith("cgroup2 ") || after.startsWith("cgroup ")) {
+      roots.add(unescapeMountPath(before.split(" ")[4]));
+    }
+  }
+  for (const root of roots) {
+    try {
+      Deno.removeSync(`${root}/${TEST_CGROUP_PARENT}`);
+    } catch {
+      // not made in this hierarchy, or not empty
+    }
+  }
+}
+
 /** A temporary store: pass it to {@linkcode skiff}; call `cleanup` when done. */
 export interface TempStore {
   root: string;
@@ -145,7 +206,7 @@ export async function skiff(args: string[], opts: SkiffOptions = {}): Promise<Sk
   const full: string[] = [];
   if (opts.root) full.push("--root", opts.root);
   if (opts.runroot) full.push("--runroot", opts.runroot);
-  full.push(...args);
+  full.push(...withTestCgroupParent(args));
   const child = new Deno.Command(SKIFF_BIN, {
     args: full,
     env: opts.env,

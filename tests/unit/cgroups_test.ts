@@ -2,7 +2,9 @@ import { deepStrictEqual as assertEquals, rejects } from "node:assert/strict";
 import {
   CgroupManager,
   type CgroupMode,
+  checkCgroupParent,
   detectCgroupMode,
+  NoCgroups,
   normalizeLimits,
   sharesToWeight,
   V1_DEVICE_RULES,
@@ -366,4 +368,105 @@ Deno.test("v2 freeze, thaw, stats, oom, destroy with cgroup.kill", async () => {
   await mgr.destroy(ID, { kill: true });
   assertEquals(fs.dirs.has(dir), false);
   assertEquals(fs.writes.at(-1), [`${dir}/cgroup.kill`, "1"]);
+});
+
+// ---- --cgroup-parent ----
+
+Deno.test("cgroup parent: clean absolute or relative paths pass, anything else is refused", () => {
+  for (const good of ["ci", "/ci", "ci/job-7", "/ci/job.7/x_y", "skiff-test-1a2b3c4d"]) {
+    checkCgroupParent(good);
+  }
+  for (const bad of ["", "/", "a/../b", "..", "/..", "a/./b", ".", "a//b", "a/", "/a/", "a\nb"]) {
+    try {
+      checkCgroupParent(bad);
+      throw new Error(`expected "${bad}" to be refused`);
+    } catch (e) {
+      assertEquals(e instanceof InvalidArgumentError, true, bad);
+      assertEquals((e as Error).message.startsWith(`invalid cgroup parent "${bad}"`), true);
+    }
+  }
+  // A manager is never made on a bad parent, whoever asks.
+  const { mgr } = v2Setup();
+  for (const bad of ["../etc", "a/../../b"]) {
+    try {
+      mgr.forParent(bad);
+      throw new Error(`expected "${bad}" to be refused`);
+    } catch (e) {
+      assertEquals(e instanceof InvalidArgumentError, true, bad);
+    }
+  }
+  try {
+    new NoCgroups(2).forParent("a/..");
+    throw new Error("expected a refusal");
+  } catch (e) {
+    assertEquals(e instanceof InvalidArgumentError, true);
+  }
+});
+
+Deno.test("v1 parent: every level made with the cpuset copied down, and the container in it", async () => {
+  const { fs, mgr } = v1Setup();
+  assertEquals(mgr.forParent(undefined), mgr);
+  assertEquals(mgr.forParent(""), mgr);
+  const ci = mgr.forParent("/ci/job7");
+  // Absolute and relative name the same place, from each hierarchy's root.
+  assertEquals(mgr.forParent("ci/job7").paths(ID), ci.paths(ID));
+  const paths = await ci.create(ID, { pidsLimit: 10 });
+  assertEquals(paths, [
+    "/sys/fs/cgroup/memory/ci/job7/c0ffee",
+    "/sys/fs/cgroup/cpu,cpuacct/ci/job7/c0ffee",
+    "/sys/fs/cgroup/pids/ci/job7/c0ffee",
+    "/sys/fs/cgroup/freezer/ci/job7/c0ffee",
+    "/sys/fs/cgroup/blkio/ci/job7/c0ffee",
+    "/sys/fs/cgroup/devices/ci/job7/c0ffee",
+    "/sys/fs/cgroup/cpuset/ci/job7/c0ffee",
+  ]);
+  for (const p of paths) assertEquals(fs.dirs.has(p), true, p);
+  assertEquals(fs.dirs.has("/sys/fs/cgroup/memory/skiff"), false);
+  assertEquals(fs.writes.filter(([p]) => p.includes("cpuset")), [
+    ["/sys/fs/cgroup/cpuset/ci/cpuset.cpus", "0-3"],
+    ["/sys/fs/cgroup/cpuset/ci/cpuset.mems", "0"],
+    ["/sys/fs/cgroup/cpuset/ci/job7/cpuset.cpus", "0-3"],
+    ["/sys/fs/cgroup/cpuset/ci/job7/cpuset.mems", "0"],
+    ["/sys/fs/cgroup/cpuset/ci/job7/c0ffee/cpuset.cpus", "0-3"],
+    ["/sys/fs/cgroup/cpuset/ci/job7/c0ffee/cpuset.mems", "0"],
+  ]);
+  assertEquals(fs.files.get("/sys/fs/cgroup/pids/ci/job7/c0ffee/pids.max"), "10");
+
+  // The default manager does not see the container; its own parent's manager does.
+  await rejects(mgr.freeze(ID), /no cgroup for container c0ffee/);
+  await ci.freeze(ID);
+  assertEquals(fs.files.get("/sys/fs/cgroup/freezer/ci/job7/c0ffee/freezer.state"), "FROZEN");
+  await ci.thaw(ID);
+  assertEquals(fs.files.get("/sys/fs/cgroup/freezer/ci/job7/c0ffee/freezer.state"), "THAWED");
+  fs.files.set("/sys/fs/cgroup/pids/ci/job7/c0ffee/pids.current", "1\n");
+  assertEquals((await ci.stats(ID)).pids, 1);
+  fs.files.set("/sys/fs/cgroup/pids/ci/job7/c0ffee/cgroup.procs", "5\n");
+  assertEquals(await ci.pids(ID), [5]);
+  assertEquals(await mgr.pids(ID), []);
+  fs.files.set("/sys/fs/cgroup/pids/ci/job7/c0ffee/cgroup.procs", "");
+
+  // Removal takes the container's directories and leaves the parent (others may use it).
+  await ci.destroy(ID, { kill: true });
+  for (const p of paths) assertEquals(fs.dirs.has(p), false, p);
+  assertEquals(fs.dirs.has("/sys/fs/cgroup/memory/ci/job7"), true);
+});
+
+Deno.test("v2 parent: controllers enabled at every level down to the container", async () => {
+  const { fs, mgr } = v2Setup();
+  const ci = mgr.forParent("/ci/job7");
+  assertEquals(await ci.create(ID, { pidsLimit: 8 }), ["/sys/fs/cgroup/ci/job7/c0ffee"]);
+  assertEquals(fs.writes, [
+    ["/sys/fs/cgroup/cgroup.subtree_control", "+memory +cpu +pids"],
+    ["/sys/fs/cgroup/ci/cgroup.subtree_control", "+memory +cpu +pids"],
+    ["/sys/fs/cgroup/ci/job7/cgroup.subtree_control", "+memory +cpu +pids"],
+    ["/sys/fs/cgroup/ci/job7/c0ffee/pids.max", "8"],
+  ]);
+  assertEquals(fs.dirs.has("/sys/fs/cgroup/skiff"), false);
+  await ci.freeze(ID);
+  assertEquals(fs.files.get("/sys/fs/cgroup/ci/job7/c0ffee/cgroup.freeze"), "1");
+  await ci.thaw(ID);
+  assertEquals(fs.files.get("/sys/fs/cgroup/ci/job7/c0ffee/cgroup.freeze"), "0");
+  await ci.destroy(ID);
+  assertEquals(fs.dirs.has("/sys/fs/cgroup/ci/job7/c0ffee"), false);
+  assertEquals(fs.dirs.has("/sys/fs/cgroup/ci/job7"), true);
 });

@@ -3,6 +3,7 @@
  * unchanged, so a record written by an older skiff (before the limits were kept) still reads.
  */
 import { assertEquals } from "../helpers/assert.ts";
+import { InvalidArgumentError } from "../../src/errors.ts";
 import { containerDir, getContainer } from "../../src/runtime/container_store.ts";
 import { createdContainer, deriveContainer } from "../../src/runtime/create.ts";
 import { defaultRunOptions } from "../../src/runtime/run_options.ts";
@@ -40,4 +41,23 @@ Deno.test("a record without limits (an older store) reads, and start derives the
   const decided = createdContainer(rec);
   assertEquals(decided, deriveContainer(ID, { Env: ["PATH=/bin"], Labels: { a: "b" } }, options));
   assertEquals([decided.Limits.memory, decided.Limits.memorySwap], [64 << 20, 128 << 20]);
+  assertEquals(decided.CgroupParent, "");
+});
+
+Deno.test("create keeps --cgroup-parent as given, and refuses one that is not a clean path", () => {
+  const base = { ...defaultRunOptions(), cmd: ["true"] };
+  assertEquals(deriveContainer(ID, {}, base).CgroupParent, "");
+  assertEquals(
+    deriveContainer(ID, {}, { ...base, cgroupParent: "/ci/job7" }).CgroupParent,
+    "/ci/job7",
+  );
+  assertEquals(deriveContainer(ID, {}, { ...base, cgroupParent: "ci" }).CgroupParent, "ci");
+  for (const bad of ["../escape", "/a/../../b", "a//b", "a/", "/"]) {
+    try {
+      deriveContainer(ID, {}, { ...base, cgroupParent: bad });
+      throw new Error(`expected "${bad}" to be refused`);
+    } catch (e) {
+      assertEquals(e instanceof InvalidArgumentError, true, bad);
+    }
+  }
 });

@@ -59,31 +59,42 @@ export class FakeCgroups implements Cgroups {
   limits = new Map<string, CgroupLimits | undefined>();
   /** Pids by container, as cgroup.procs would list them. */
   members = new Map<string, number[]>();
-  constructor(readonly events: Events = []) {}
+  constructor(readonly events: Events = [], readonly parent = "skiff") {}
+  /** The same fake, its events shared, under `parent` ("" or undefined: "skiff"). */
+  forParent(parent: string | undefined): Cgroups {
+    if (!parent) return this;
+    const child = new FakeCgroups(this.events, parent.replace(/^\/+/, ""));
+    [child.limits, child.members] = [this.limits, this.members];
+    return child;
+  }
   /** One v2 directory. */
   paths(id: string): string[] {
-    return [`/sys/fs/cgroup/skiff/${id}`];
+    return [`/sys/fs/cgroup/${this.parent}/${id}`];
+  }
+  /** The container as events name it: its id, and its parent when not the default. */
+  #name(id: string): string {
+    return this.parent === "skiff" ? id : `${id} in ${this.parent}`;
   }
   /** Records the limits. */
   create(id: string, limits?: CgroupLimits): Promise<string[]> {
-    this.events.push(`cgroups create ${id}`);
+    this.events.push(`cgroups create ${this.#name(id)}`);
     this.limits.set(id, limits);
     return Promise.resolve(this.paths(id));
   }
   /** Records the removal. */
   destroy(id: string, options: { kill?: boolean } = {}): Promise<void> {
-    this.events.push(`cgroups destroy ${id}${options.kill ? " kill" : ""}`);
+    this.events.push(`cgroups destroy ${this.#name(id)}${options.kill ? " kill" : ""}`);
     this.limits.delete(id);
     return Promise.resolve();
   }
   /** Records the freeze. */
   freeze(id: string): Promise<void> {
-    this.events.push(`cgroups freeze ${id}`);
+    this.events.push(`cgroups freeze ${this.#name(id)}`);
     return Promise.resolve();
   }
   /** Records the thaw. */
   thaw(id: string): Promise<void> {
-    this.events.push(`cgroups thaw ${id}`);
+    this.events.push(`cgroups thaw ${this.#name(id)}`);
     return Promise.resolve();
   }
   /** Zero figures. */

@@ -120,6 +120,30 @@ Deno.test("start: the plan mounts the provider's root and joins the network's na
   assertEquals(all("uid-map"), []);
 });
 
+Deno.test("start: --cgroup-parent places the cgroups under it; a failed start removes them there", async () => {
+  const rec = record({ cgroupParent: "/ci/job7" });
+  assertEquals(rec.CgroupParent, "/ci/job7");
+  const { host, events } = scene(rec);
+  monitorStarts(host, events);
+  await startContainer(store, rec, { host, ...seams(events) });
+  const plan = planLines(host.file(`${DIR}/plan`)!);
+  assertEquals(plan.filter((l) => l[0] === "cgroup"), [["cgroup", `/sys/fs/cgroup/ci/job7/${ID}`]]);
+  assertEquals(events[0], `cgroups create ${ID} in ci/job7`);
+  // the OCI spec names the same cgroup, as runc would be given it
+  assertEquals(JSON.parse(host.file(`${DIR}/config.json`)!).linux.cgroupsPath, `/ci/job7/${ID}`);
+
+  const again = scene(rec);
+  again.host.onRun = () => ({ code: 1, stderr: new TextEncoder().encode("Error: broke\n") });
+  await assertRejects(
+    () => startContainer(store, rec, { host: again.host, ...seams(again.events) }),
+    SkiffError,
+  );
+  assertEquals(again.events.filter((e) => e.startsWith("cgroups")), [
+    `cgroups create ${ID} in ci/job7`,
+    `cgroups destroy ${ID} in ci/job7 kill`,
+  ]);
+});
+
 Deno.test("start: --network host joins no namespace and takes the host's name", async () => {
   const rec = record({ network: "host" });
   const { host, events } = scene(rec);

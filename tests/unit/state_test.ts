@@ -18,6 +18,19 @@ Deno.test("state: a living monitor and process are running, a frozen cgroup is p
   assertEquals(host.signals, []);
 });
 
+Deno.test("state: a container under --cgroup-parent is paused by its own freezer, not skiff's", async () => {
+  const rec = record({ cgroupParent: "/ci/job7" });
+  const { host } = runningScene(rec);
+  // the default parent's file does not count for it
+  host.addFile(`/sys/fs/cgroup/skiff/${ID}/cgroup.freeze`, "1\n");
+  host.addFile(`/sys/fs/cgroup/ci/job7/${ID}/cgroup.freeze`, "0\n");
+  assertEquals((await currentState(store, rec, host)).Status, "running");
+  host.addFile(`/sys/fs/cgroup/ci/job7/${ID}/cgroup.freeze`, "1\n");
+  assertEquals((await currentState(store, rec, host)).Status, "paused");
+  host.addFile(`/sys/fs/cgroup/freezer/ci/job7/${ID}/freezer.state`, "THAWED\n");
+  assertEquals((await currentState(store, rec, host)).Status, "running");
+});
+
 Deno.test("state: the process exited and no restart follows: exited, before the monitor's clean-up", async () => {
   const rec = record();
   const { host } = runningScene(rec);
