@@ -8,7 +8,12 @@
  * @module
  */
 import { compareStrings } from "../compare.ts";
-import { FailedPreconditionError, InvalidArgumentError, NotFoundError } from "../errors.ts";
+import {
+  FailedPreconditionError,
+  InvalidArgumentError,
+  NotFoundError,
+  SkiffError,
+} from "../errors.ts";
 import { readAllocations } from "../network/allocations.ts";
 import { readHostRoutes } from "../network/host_routes.ts";
 import { containerAddresses } from "../network/ipam.ts";
@@ -383,7 +388,7 @@ export async function removeNetworks(
           `${net.Name} is a pre-defined network and cannot be removed`,
         );
       }
-      await removeNetwork(store, net.Id);
+      await tearDown(store, await removeNetwork(store, net.Id));
       return { removed: true };
     } catch (err) {
       if (opts.force && err instanceof NotFoundError) return { removed: false };
@@ -426,6 +431,25 @@ export function networkPruneFilters(raw: readonly string[]): NetworkPruneFilters
 }
 
 /**
+ * Removes what a network removed from the store left on the host: its bridge device and
+ * firewall rules (the bridge driver and its C calls are loaded only here).
+ */
+async function tearDown(store: Store, net: NetworkRecord): Promise<void> {
+  const { tearDownNetwork }: typeof import("../network/bridge.ts") = await import(
+    new URL("../network/bridge.ts", import.meta.url).href
+  );
+  try {
+    await tearDownNetwork(store, net);
+  } catch (err) {
+    throw new SkiffError(
+      `network ${net.Name} was removed, but not its bridge ${net.Bridge}: ${
+        (err as Error).message
+      }`,
+    );
+  }
+}
+
+/**
  * Removes every user-defined network no container holds an address on and the filters
  * select; returns their names. A network that gains a container meanwhile is kept.
  *
@@ -445,8 +469,9 @@ export async function pruneNetworks(
     if (filters.until !== undefined && new Date(net.Created).getTime() >= filters.until) continue;
     if (!labelsMatch(net.Labels, filters.labels, filters.notLabels)) continue;
     try {
-      await removeNetwork(store, net.Id);
+      const removed = await removeNetwork(store, net.Id);
       deleted.push(net.Name);
+      await tearDown(store, removed);
     } catch (err) {
       if (!(err instanceof FailedPreconditionError || err instanceof NotFoundError)) throw err;
     }

@@ -44,8 +44,10 @@ async function withNetworks(
   const s = await openStore(store);
   const nets: NetworkRecord[] = [];
   try {
-    for (const spec of specs) {
-      const third = 1 + (crypto.getRandomValues(new Uint8Array(1))[0] % 250);
+    // distinct subnets: a random start, then the next ones
+    const base = crypto.getRandomValues(new Uint8Array(1))[0];
+    for (const [i, spec] of specs.entries()) {
+      const third = 1 + ((base + i) % 250);
       nets.push(
         await createNetwork(s, {
           name: `bt-${rand()}`,
@@ -272,6 +274,35 @@ Deno.test(
           .catch(() => {});
         assertEquals(await footprint(store, net), before);
       });
+    });
+  },
+);
+
+Deno.test(
+  "bridge: network rm takes the network's bridge device and rules off the host",
+  opts,
+  async () => {
+    await withBusyboxStore(async (_store, sk) => {
+      const name = `bt-${rand()}`, device = `skbt${rand()}`;
+      const third = 1 + (crypto.getRandomValues(new Uint8Array(1))[0] % 250);
+      await ok(sk, [
+        "network",
+        "create",
+        "--subnet",
+        `10.232.${third}.0/24`,
+        "-o",
+        `com.docker.network.bridge.name=${device}`,
+        name,
+      ]);
+      const mine = async () =>
+        (await nftRules()).filter((r) => r.comment === `skiff network ${name}`).length;
+      const hasLink = async () =>
+        (JSON.parse(await run("ip", "-j", "link", "show")) as { ifname: string }[])
+          .some((l) => l.ifname === device);
+      await ok(sk, ["run", "--rm", "--network", name, "busybox", "true"]);
+      assertEquals([await hasLink(), (await mine()) > 0], [true, true]);
+      await ok(sk, ["network", "rm", name]);
+      assertEquals([await hasLink(), await mine()], [false, 0]);
     });
   },
 );
