@@ -35,12 +35,17 @@ if [[ $EUID -ne 0 ]]; then
   echo "Error: bench/run.sh must run as root (podman and skiff run containers)" >&2
   exit 1
 fi
+# The tools the bench drives (each Debian package is named like its command): installed when
+# missing, as the set-up does for the tests.
+missing=()
 for tool in podman skopeo umoci hyperfine runc; do
-  command -v "$tool" >/dev/null || {
-    echo "Error: $tool is required" >&2
-    exit 1
-  }
+  command -v "$tool" >/dev/null || missing+=("$tool")
 done
+if ((${#missing[@]})); then
+  echo "bench: installing ${missing[*]}" >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2 ||
+    { echo "Error: could not install ${missing[*]}" >&2; exit 1; }
+fi
 
 # Short names on purpose: unix socket paths under a runroot
 # (run/containers/<64 hex>/attach) must fit in 107 bytes.
