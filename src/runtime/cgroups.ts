@@ -185,7 +185,7 @@ export const DEFAULT_CGROUP_PARENT = "skiff";
  * @example
  * ```ts
  * checkCgroupParent("/ci/job-7"); // fine
- * checkCgroupParent("a/../b"); // throws InvalidArgumentError
+ * // checkCgroupParent("a/../b") throws an InvalidArgumentError
  * ```
  */
 export function checkCgroupParent(parent: string): void {
