@@ -6,6 +6,7 @@
 import { assertEquals, assertStringIncludes } from "../helpers/assert.ts";
 import { withBusyboxStore } from "../helpers/busybox_store.ts";
 import { IS_ROOT, skipUnless } from "../helpers/requires.ts";
+import { controllerDir, skiffCgroups } from "../helpers/cgroups.ts";
 
 const opts = { sanitizeResources: false, sanitizeOps: false, ignore: skipUnless(IS_ROOT) };
 
@@ -54,11 +55,16 @@ Deno.test(
 
       const priv = await sk(["run", "-d", "--privileged", "busybox", "sleep", "30"]);
       assertEquals(priv.code, 0, priv.stderr);
-      const list = await Deno.readTextFile(`${devices}/skiff/${priv.stdout.trim()}/devices.list`);
+      const mgr = await skiffCgroups(); // under the tests' own cgroup parent
+      const list = await Deno.readTextFile(
+        `${controllerDir(mgr, priv.stdout.trim(), "devices")}/devices.list`,
+      );
       assertEquals(list.trim(), "a *:* rwm");
       const def = await sk(["run", "-d", "busybox", "sleep", "30"]);
       assertEquals(def.code, 0, def.stderr);
-      const defList = await Deno.readTextFile(`${devices}/skiff/${def.stdout.trim()}/devices.list`);
+      const defList = await Deno.readTextFile(
+        `${controllerDir(mgr, def.stdout.trim(), "devices")}/devices.list`,
+      );
       assertStringIncludes(defList, "c 1:3 rwm");
       assertEquals(defList.includes("a *:* rwm"), false);
     });
