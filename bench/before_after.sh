@@ -19,7 +19,7 @@ BEFORE="${1:?usage: bench/before_after.sh BEFORE_REV [AFTER_REV]}"
 AFTER="${2:-}"
 RUNS="${RUNS:-30}"
 PS_CONTAINERS="${PS_CONTAINERS:-500}"
-FIX="${SKIFF_FIXTURES:-/tmp/skiff-fixtures}"
+FIX="${SKIFF_FIXTURES:-/tmp/skiff-fixtures-v2}"
 bash "$REPO/tests/fixtures/make_images.sh" "$FIX" >/dev/null
 
 TMP="$(mktemp -d /tmp/sbaXXXXXX)"

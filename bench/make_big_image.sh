@@ -12,7 +12,7 @@ set -euo pipefail
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 OUT="${1:-/tmp/skiff-bench/big}"
-FIX="${SKIFF_FIXTURES:-/tmp/skiff-fixtures}"
+FIX="${SKIFF_FIXTURES:-/tmp/skiff-fixtures-v2}"
 STAMP_VALUE="$(sha256sum "${BASH_SOURCE[0]}" | cut -d' ' -f1)"
 LAYERS="${BIG_LAYERS:-5}"
 

@@ -27,7 +27,7 @@ TAGS="${TAGS:-500}"
 PS_CONTAINERS="${PS_CONTAINERS:-500}"
 PARALLEL="${PARALLEL:-20}"
 read -r -a RUN_ARGS <<<"${RUN_ARGS:-}"
-FIX="${SKIFF_FIXTURES:-/tmp/skiff-fixtures}"
+FIX="${SKIFF_FIXTURES:-/tmp/skiff-fixtures-v2}"
 BIG="${BIG_IMAGE:-/tmp/skiff-bench/big}"
 RESULTS_DIR="$REPO/bench/results"
 

@@ -77,11 +77,11 @@ now_ms() { echo $(($(date +%s%N) / 1000000)); }
 mounts_under() { awk -v d="$1" '$5 == d || index($5, d "/") == 1 { print $5 }' /proc/self/mountinfo; }
 
 # --- the registry and the image -----------------------------------------------------------
-bash "$repo/tests/fixtures/make_images.sh" >"$logs/fixtures.log" 2>&1 || {
+fixtures=${SKIFF_FIXTURES:-/tmp/skiff-fixtures-v2}
+bash "$repo/tests/fixtures/make_images.sh" "$fixtures" >"$logs/fixtures.log" 2>&1 || {
   echo "Error: the fixture images could not be built (see $logs/fixtures.log)" >&2
   exit 2
 }
-fixtures=${SKIFF_FIXTURES:-/tmp/skiff-fixtures}
 for attempt in 1 2 3 4 5; do
   port=$((20000 + RANDOM % 40000))
   cat >"$base/registry/config.yml" <<EOF
