@@ -4,8 +4,6 @@
  *
  * @module
  */
-import { InvalidArgumentError } from "../errors.ts";
-import { parseTimestamp } from "../units.ts";
 import { openStore } from "../store/store.ts";
 import { diskUsage } from "../store/disk_usage.ts";
 import { containerDir, listContainers } from "../runtime/container_store.ts";
@@ -13,18 +11,11 @@ import { removeContainer } from "../runtime/remove.ts";
 import { currentState } from "../runtime/state.ts";
 import { hasEnded } from "../runtime/status.ts";
 import type { StoreOptions } from "./engine_types.ts";
-import { labelsMatch, parseFilters } from "./filters.ts";
+import { labelsMatch, type PruneFilters, pruneFilters } from "./filters.ts";
 import { releaseNetworks } from "./container_network.ts";
 
-/** The checked filters of a prune. */
-export interface ContainerPruneFilters {
-  /** Only containers created before this time (ms since the epoch). */
-  until?: number;
-  /** `key` or `key=value`: all must match. */
-  labels: string[];
-  /** `label!=`: none may match. */
-  notLabels: string[];
-}
+/** The checked filters of `container prune`. */
+export type ContainerPruneFilters = PruneFilters;
 
 /** What a prune removed, the bytes their writable layers took, and what it could not remove. */
 export interface ContainerPruneReport {
@@ -33,28 +24,8 @@ export interface ContainerPruneReport {
   errors: Error[];
 }
 
-/**
- * Parses prune's `--filter` values (until, label, label!=); refuses unknown keys and a second
- * until before anything is asked or removed.
- *
- * @example
- * ```ts ignore
- * containerPruneFilters(["label!=keep"]); // { labels: [], notLabels: ["keep"] }
- * ```
- */
-export function containerPruneFilters(raw: readonly string[]): ContainerPruneFilters {
-  const filters = parseFilters(
-    raw.map((f) => f.replace(/^label!=/, "label_not=")),
-    ["until", "label", "label_not"],
-  );
-  const untils = (filters.get("until") ?? []).map((u) => parseTimestamp(u));
-  if (untils.length > 1) throw new InvalidArgumentError("more than one until filter specified");
-  return {
-    until: untils[0],
-    labels: filters.get("label") ?? [],
-    notLabels: filters.get("label_not") ?? [],
-  };
-}
+/** Parses `container prune --filter` values (see {@linkcode pruneFilters}). */
+export const containerPruneFilters: (raw: readonly string[]) => PruneFilters = pruneFilters;
 
 /**
  * Removes the stopped containers the filters select; a container that cannot be removed is

@@ -6,6 +6,7 @@
  * @module
  */
 import { InvalidArgumentError } from "../errors.ts";
+import { parseTimestamp } from "../units.ts";
 
 /** Filter values by key, in the order given (`label` may repeat). */
 export type Filters = Map<string, string[]>;
@@ -69,4 +70,37 @@ export function labelsMatch(
 ): boolean {
   return wanted.every((c) => labelMatches(labels, c)) &&
     !unwanted.some((c) => labelMatches(labels, c));
+}
+
+/** The checked filters of a prune (containers, networks). */
+export interface PruneFilters {
+  /** Only what was created before this time (ms since the epoch). */
+  until?: number;
+  /** `key` or `key=value`: all must match. */
+  labels: string[];
+  /** `label!=`: none may match. */
+  notLabels: string[];
+}
+
+/**
+ * Parses a prune's `--filter` values (until, label, label!=); refuses unknown keys and a second
+ * until before anything is asked or removed.
+ *
+ * @example
+ * ```ts
+ * pruneFilters(["label!=keep"]); // { until: undefined, labels: [], notLabels: ["keep"] }
+ * ```
+ */
+export function pruneFilters(raw: readonly string[]): PruneFilters {
+  const filters = parseFilters(
+    raw.map((f) => f.replace(/^label!=/, "label_not=")),
+    ["until", "label", "label_not"],
+  );
+  const untils = (filters.get("until") ?? []).map((u) => parseTimestamp(u));
+  if (untils.length > 1) throw new InvalidArgumentError("more than one until filter specified");
+  return {
+    until: untils[0],
+    labels: filters.get("label") ?? [],
+    notLabels: filters.get("label_not") ?? [],
+  };
 }

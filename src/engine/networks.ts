@@ -30,9 +30,8 @@ import { listContainers } from "../runtime/container_store.ts";
 import { openStore, type Store } from "../store/store.ts";
 import { realHost } from "../sys/host.ts";
 import { sha256Hex } from "../sys/sha256.ts";
-import { parseTimestamp } from "../units.ts";
 import { eachTarget, type StoreOptions, type TargetReport } from "./engine_types.ts";
-import { type Filters, labelsMatch, parseFilters } from "./filters.ts";
+import { type Filters, labelsMatch, type PruneFilters, pruneFilters } from "./filters.ts";
 import { parseLabels } from "./volume_create.ts";
 
 /** A container holding addresses on a network, as `network inspect` shows it. */
@@ -398,37 +397,10 @@ export async function removeNetworks(
 }
 
 /** The checked filters of `network prune`. */
-export interface NetworkPruneFilters {
-  /** Only networks created before this time (ms since the epoch). */
-  until?: number;
-  /** `key` or `key=value`: all must match. */
-  labels: string[];
-  /** `label!=`: none may match. */
-  notLabels: string[];
-}
+export type NetworkPruneFilters = PruneFilters;
 
-/**
- * Parses `network prune --filter` values (until, label, label!=); refuses unknown keys and a
- * second until before anything is asked or removed.
- *
- * @example
- * ```ts ignore
- * networkPruneFilters(["label=tmp", "until=24h"]);
- * ```
- */
-export function networkPruneFilters(raw: readonly string[]): NetworkPruneFilters {
-  const filters = parseFilters(
-    raw.map((f) => f.replace(/^label!=/, "label_not=")),
-    ["until", "label", "label_not"],
-  );
-  const untils = (filters.get("until") ?? []).map((u) => parseTimestamp(u));
-  if (untils.length > 1) throw new InvalidArgumentError("more than one until filter specified");
-  return {
-    until: untils[0],
-    labels: filters.get("label") ?? [],
-    notLabels: filters.get("label_not") ?? [],
-  };
-}
+/** Parses `network prune --filter` values (see {@linkcode pruneFilters}). */
+export const networkPruneFilters: (raw: readonly string[]) => PruneFilters = pruneFilters;
 
 /**
  * Removes what a network removed from the store left on the host: its bridge device and
