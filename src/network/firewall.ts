@@ -152,64 +152,16 @@ export function nftDeleteScript(
  */
 export function iptablesRules(net: FirewallNetwork, otherBridges: readonly string[]): string[][] {
   const tag = ["-m", "comment", "--comment", ruleTag(net.name)];
+  const drop = (
+    ...match: string[]
+  ) => ["-t", "filter", "-A", "FORWARD", ...match, "-j", "DROP", ...tag];
+  const br = net.bridge;
   const out: string[][] = [];
   for (const other of otherBridges) {
-    out.push([
-      "-t",
-      "filter",
-      "-A",
-      "FORWARD",
-      "-i",
-      other,
-      "-o",
-      net.bridge,
-      "-j",
-      "DROP",
-      ...tag,
-    ]);
-    out.push([
-      "-t",
-      "filter",
-      "-A",
-      "FORWARD",
-      "-i",
-      net.bridge,
-      "-o",
-      other,
-      "-j",
-      "DROP",
-      ...tag,
-    ]);
+    out.push(drop("-i", other, "-o", br), drop("-i", br, "-o", other));
   }
   if (net.internal) {
-    out.push([
-      "-t",
-      "filter",
-      "-A",
-      "FORWARD",
-      "-i",
-      net.bridge,
-      "!",
-      "-o",
-      net.bridge,
-      "-j",
-      "DROP",
-      ...tag,
-    ]);
-    out.push([
-      "-t",
-      "filter",
-      "-A",
-      "FORWARD",
-      "-o",
-      net.bridge,
-      "!",
-      "-i",
-      net.bridge,
-      "-j",
-      "DROP",
-      ...tag,
-    ]);
+    out.push(drop("-i", br, "!", "-o", br), drop("-o", br, "!", "-i", br));
   } else {
     for (const s of net.subnets) {
       out.push([
@@ -221,7 +173,7 @@ export function iptablesRules(net: FirewallNetwork, otherBridges: readonly strin
         s,
         "!",
         "-o",
-        net.bridge,
+        br,
         "-j",
         "MASQUERADE",
         ...tag,
