@@ -237,24 +237,29 @@ for ((iter = 1; iter <= iterations; iter++)); do
   victim "$iter"
   est=${usual[$op]:-800}
   delay=$(((RANDOM * 32768 + RANDOM) % (est * 13 / 10 + 1)))
+  ((delay > 0)) || delay=1 # (timeout 0 would mean no limit)
   t0=$(now_ms)
-  # The skiff process itself (bin/skiff execs deno), not a subshell around it.
-  "$skiff_bin" --root "$root" --runroot "$runroot" "${words[@]}" >"$logs/victim.out" 2>&1 &
-  pid=$!
-  how="killed after $delay ms"
-  sleep "$(printf '%d.%03d' $((delay / 1000)) $((delay % 1000)))"
-  if kill -9 "$pid" 2>/dev/null; then
-    wait "$pid" 2>/dev/null
+  # timeout --foreground sends SIGKILL to the skiff process alone (bin/skiff execs deno), not
+  # to its process group, and returns as soon as skiff ends: the time measured is the
+  # command's own, never the delay slept (a sleep-then-kill measured the delay when the
+  # command finished first, which inflated the estimate until few commands were killed).
+  timeout --foreground -s KILL "$(printf '%d.%03d' $((delay / 1000)) $((delay % 1000)))" \
+    "$skiff_bin" --root "$root" --runroot "$runroot" "${words[@]}" >"$logs/victim.out" 2>&1
+  rc=$?
+  took=$(($(now_ms) - t0))
+  if [[ $rc -eq 137 ]]; then
+    how="killed after $delay ms"
     killed=$((killed + 1))
     echo "$delay ms, killed: ${words[*]}" >>"$logs/commands.log"
+  elif [[ $rc -eq 124 ]]; then
+    # timeout's "the time was up" when the command ended as the kill came (a zombie killed)
+    how="ended as the kill came at $delay ms"
+    echo "$delay ms, ended as killed: ${words[*]}" >>"$logs/commands.log"
   else
-    wait "$pid"
-    rc=$?
-    took=$(($(now_ms) - t0))
     usual[$op]=$(((${usual[$op]:-$took} * 3 + took) / 4))
     echo "$took ms, $rc: ${words[*]}" >>"$logs/commands.log"
-    [[ $rc -eq 0 ]] || fail "${words[*]} finished with $rc: $(tail -1 "$logs/victim.out")"
     how="finished in $took ms, before the kill at $delay ms"
+    [[ $rc -eq 0 ]] || fail "${words[*]} finished with $rc: $(tail -1 "$logs/victim.out")"
   fi
 
   # 1. the listings work (they also say what is left to remove), while a new pull runs
