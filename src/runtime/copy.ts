@@ -171,8 +171,9 @@ async function* fileData(
   root: string,
   path: string,
   size: number,
+  follow = false,
 ): AsyncGenerator<Uint8Array> {
-  const h = await host.openInRoot(root, path, { flags: O_RDONLY, follow: false });
+  const h = await host.openInRoot(root, path, { flags: O_RDONLY, follow });
   try {
     const file = await host.open(h.path, { read: true });
     try {
@@ -223,7 +224,8 @@ export function archivePath(
       }
       yield encodeTarHeader(header);
       if (header.type === "file" && (header.size ?? 0) > 0) {
-        yield* fileData(host, root, path, header.size!);
+        // the source itself, when -L followed it, is read through its link (inside the root)
+        yield* fileData(host, root, path, header.size!, follow && path === top);
       }
       if (header.type !== "dir") return;
       const dir = await host.openInRoot(root, path, {

@@ -204,6 +204,36 @@ for (const running of [true, false]) {
       assertEquals(await Deno.readTextFile(`${dir}/updir/passwd`), "container-passwd\n");
     });
   });
+
+  Deno.test(`cp -L: a symlink to a file copies the file, ${state} container`, opts, async () => {
+    await withStore(async (store, sk, dir) => {
+      // /abs points at a host path through enough .. to leave the store: inside the root it
+      // is the container's own /etc/passwd.
+      const up = "../".repeat(40);
+      const script = `echo container-passwd > /etc/passwd && ln -s ${up}etc/passwd /abs && ` +
+        "echo hello > /file && ln -s file /rel" + (running ? " && sleep 600" : "");
+      await ok(sk, [
+        "run",
+        ...(running ? ["-d"] : []),
+        "--name",
+        "l",
+        "busybox",
+        "sh",
+        "-c",
+        script,
+      ]);
+      if (!running) await ok(sk, ["wait", "l"]);
+      else await ok(sk, ["exec", "l", "sh", "-c", "until [ -L /rel ]; do sleep 0.05; done"]);
+      await ok(sk, ["cp", "-L", "l:/rel", `${dir}/rel`]);
+      assertEquals(await Deno.readTextFile(`${dir}/rel`), "hello\n");
+      assertEquals((await Deno.lstat(`${dir}/rel`)).isFile, true);
+      await ok(sk, ["cp", "-L", "l:/abs", `${dir}/abs`]);
+      assertEquals(await Deno.readTextFile(`${dir}/abs`), "container-passwd\n");
+      // To stdout: a whole tar holding the file's content under the link's name.
+      const tar = await sh(store, `$SK cp -L l:/rel - | tar -xO rel`);
+      assertEquals([tar.code, tar.stdout], [0, "hello\n"], tar.stderr);
+    });
+  });
 }
 
 async function exists(path: string): Promise<boolean> {
