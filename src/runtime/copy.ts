@@ -516,36 +516,41 @@ export async function copyFromContainer(
   host: Host = realHost,
 ): Promise<number> {
   const path = srcPath.startsWith("/") ? srcPath : `/${srcPath}`;
-  return await withContainerRoot(store, rec, { writable: false, host }, async ({ root }) => {
-    let src: SourceInfo;
-    try {
-      src = await statSource(root, path, {
-        followLink: opts.followLink,
-        describe: `${rec.Name}:${srcPath}`,
-      }, host);
-    } catch (err) {
-      if (err instanceof NotFoundError) {
-        throw new NotFoundError(`Could not find the file ${srcPath} in container ${rec.Name}`);
+  return await withContainerRoot(
+    store,
+    rec,
+    { writable: false, withMounts: true, host },
+    async ({ root }) => {
+      let src: SourceInfo;
+      try {
+        src = await statSource(root, path, {
+          followLink: opts.followLink,
+          describe: `${rec.Name}:${srcPath}`,
+        }, host);
+      } catch (err) {
+        if (err instanceof NotFoundError) {
+          throw new NotFoundError(`Could not find the file ${srcPath} in container ${rec.Name}`);
+        }
+        throw err;
       }
-      throw err;
-    }
-    const tar = archivePath(root, src, { followLink: opts.followLink }, host);
-    if (dest === "-") {
-      let n = 0;
-      await tar.pipeThrough(
-        new TransformStream({
-          transform(c, ctl) {
-            n += c.length;
-            ctl.enqueue(c);
-          },
-        }),
-      ).pipeTo(out, { preventClose: true });
-      return n;
-    }
-    const target = absoluteWithTail(host, dest);
-    const where = await planDestination("/", target, src, dest, host);
-    return await extractTar(tar, "/", where, host.uid() === 0 ? "header" : "keep", host);
-  });
+      const tar = archivePath(root, src, { followLink: opts.followLink }, host);
+      if (dest === "-") {
+        let n = 0;
+        await tar.pipeThrough(
+          new TransformStream({
+            transform(c, ctl) {
+              n += c.length;
+              ctl.enqueue(c);
+            },
+          }),
+        ).pipeTo(out, { preventClose: true });
+        return n;
+      }
+      const target = absoluteWithTail(host, dest);
+      const where = await planDestination("/", target, src, dest, host);
+      return await extractTar(tar, "/", where, host.uid() === 0 ? "header" : "keep", host);
+    },
+  );
 }
 
 /**
@@ -582,27 +587,34 @@ export async function copyToContainer(
       throw err;
     }
   }
-  return await withContainerRoot(store, rec, { writable: true, host }, async ({ root }) => {
-    if (!info) {
-      const st = await withOpen(host, root, dest, { follow: true }, (h) => host.stat(h.path))
-        .catch((err) => {
-          if (isNotFound(err)) {
-            throw new NotFoundError(`Could not find the file ${destPath} in container ${rec.Name}`);
-          }
-          throw err;
-        });
-      if (!st.isDirectory) {
-        throw new InvalidArgumentError(`extraction point is not a directory: ${describe}`);
+  return await withContainerRoot(
+    store,
+    rec,
+    { writable: true, withMounts: true, host },
+    async ({ root }) => {
+      if (!info) {
+        const st = await withOpen(host, root, dest, { follow: true }, (h) => host.stat(h.path))
+          .catch((err) => {
+            if (isNotFound(err)) {
+              throw new NotFoundError(
+                `Could not find the file ${destPath} in container ${rec.Name}`,
+              );
+            }
+            throw err;
+          });
+        if (!st.isDirectory) {
+          throw new InvalidArgumentError(`extraction point is not a directory: ${describe}`);
+        }
+        return await extractTar(input, root, { dir: dest }, owner, host);
       }
-      return await extractTar(input, root, { dir: dest }, owner, host);
-    }
-    const where = await planDestination(root, dest, info, describe, host);
-    return await extractTar(
-      archivePath("/", info, { followLink: opts.followLink }, host),
-      root,
-      where,
-      owner,
-      host,
-    );
-  });
+      const where = await planDestination(root, dest, info, describe, host);
+      return await extractTar(
+        archivePath("/", info, { followLink: opts.followLink }, host),
+        root,
+        where,
+        owner,
+        host,
+      );
+    },
+  );
 }
