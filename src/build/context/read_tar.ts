@@ -89,7 +89,13 @@ export async function readTarContext(
       };
       if (h.type === "link") {
         entry.resume();
-        const target = tree.get(entryPath(h.linkname ?? ""));
+        const linkname = h.linkname ?? "";
+        let target;
+        try {
+          target = tree.get(entryPath(linkname));
+        } catch {
+          throw refuse(h.name, `is a hard link to "${linkname}", outside the context`);
+        }
         if (!target || target.entry.type !== "file") {
           throw refuse(h.name, `is a hard link to "${h.linkname}", not a file of the archive`);
         }
@@ -135,16 +141,11 @@ export async function readTarContext(
   } catch (err) {
     await feed.stop();
     if (err instanceof InvalidArgumentError) throw err;
+    const where = current ? `build context archive: entry "${current}"` : "build context archive";
+    // the system's errors (spooling the content) keep their kind; the rest is a bad archive
+    if (Object.values(Deno.errors).some((kind) => err instanceof kind)) throw wrap(err, where);
     const msg = err instanceof Error ? err.message : String(err);
-    if (/unexpected end|invalid tar|checksum|corrupt/i.test(msg)) {
-      throw new InvalidArgumentError(`build context archive: ${msg.split("\n")[0]}`, {
-        cause: err,
-      });
-    }
-    throw wrap(
-      err,
-      current ? `build context archive: entry "${current}"` : "build context archive",
-    );
+    throw new InvalidArgumentError(`${where}: ${msg.split("\n")[0]}`, { cause: err });
   }
   return tree;
 }
