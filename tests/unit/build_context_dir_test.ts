@@ -203,7 +203,8 @@ Deno.test("attacker: symlinks leading out of the context resolve inside it", asy
     const [m] = resolveSources(c.tree, "etcLink");
     assertEquals(m.node.entry.path, "etc/passwd");
     assertEquals(await readAll(await c.open(m.node)), "context passwd");
-    assertThrows(() => resolveSources(c.tree, "loop1"), InvalidArgumentError);
+    const loop = assertThrows(() => resolveSources(c.tree, "loop1"), InvalidArgumentError);
+    assertEquals(loop.message, "COPY failed: loop1: too many levels of symbolic links");
   } finally {
     await c.close();
     await Deno.remove(top, { recursive: true });
@@ -273,4 +274,31 @@ Deno.test("a context that is neither a directory nor a tar is a one-line error",
     InvalidArgumentError,
   );
   await Deno.remove(top, { recursive: true });
+});
+
+Deno.test("a Dockerfile outside the context is the user's own, with its .dockerignore beside it", async () => {
+  const { top, ctx } = await fixture({ "a": "a", "b": "b", ".dockerignore": "a\n" });
+  await Deno.writeTextFile(`${top}/outside/build.Dockerfile`, "FROM scratch\nCOPY . /\n");
+  await Deno.writeTextFile(`${top}/outside/build.Dockerfile.dockerignore`, "b\n");
+  const c = await openContext({ dir: ctx }, { dockerfile: `${top}/outside/build.Dockerfile` });
+  try {
+    assertEquals(new TextDecoder().decode(c.dockerfile), "FROM scratch\nCOPY . /\n");
+    assertEquals(c.ignorePatterns, ["b"]);
+    assertEquals(c.entries().map((e) => e.path), ["", ".dockerignore", "a"]);
+  } finally {
+    await c.close();
+  }
+  const missing = await assertRejects(
+    () => openContext({ dir: ctx }, { dockerfile: `${top}/outside/none` }),
+    NotFoundError,
+  );
+  assertEquals(missing.message, `Cannot locate specified Dockerfile: ${top}/outside/none`);
+  // `-f -`: the Dockerfile comes from elsewhere and .dockerignore applies
+  const d = await openContext({ dir: ctx }, { dockerfile: null });
+  try {
+    assertEquals([d.dockerfile, d.ignorePatterns], [undefined, ["a"]]);
+  } finally {
+    await d.close();
+    await Deno.remove(top, { recursive: true });
+  }
 });

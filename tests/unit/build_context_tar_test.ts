@@ -236,3 +236,25 @@ Deno.test("a truncated or corrupt context archive is a one-line error", async ()
   );
   await Deno.remove(top, { recursive: true });
 });
+
+Deno.test("an empty archive is a context without a Dockerfile; a corrupt gzip is not a context", async () => {
+  const top = await Deno.makeTempDir({ prefix: "skiff-bctx-tar-" });
+  await Deno.mkdir(`${top}/s`);
+  const empty = await assertRejects(
+    () => openContext({ stream: stream(new Uint8Array(1024)) }, { scratchDir: `${top}/s` }),
+    NotFoundError,
+  );
+  assertEquals(empty.message, "Cannot locate specified Dockerfile: Dockerfile");
+  const gz = await gzip(new TextEncoder().encode("hello ".repeat(1000)));
+  gz.fill(0x41, 20, 60);
+  await Deno.writeFile(`${top}/ctx.tgz`, gz);
+  const bad = await assertRejects(
+    () => openContext({ dir: `${top}/ctx.tgz` }, { scratchDir: `${top}/s` }),
+    InvalidArgumentError,
+  );
+  assertEquals(
+    bad.message,
+    `unable to prepare context: "${top}/ctx.tgz" is neither a directory nor a tar archive`,
+  );
+  await Deno.remove(top, { recursive: true });
+});

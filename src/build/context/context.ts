@@ -12,8 +12,7 @@
  * symlink when content is read from a context directory.
  */
 import { InvalidArgumentError, NotFoundError, wrap } from "../../errors.ts";
-import { peekStream } from "../../image/decompress.ts";
-import { decompressStream } from "../../image/decompress.ts";
+import { decompressStream, peekStream } from "../../image/decompress.ts";
 import { type InRoot, O_DIRECTORY, O_PATH, openInRoot } from "../../sys/resolve.ts";
 import { cleanPath, IgnoreMatcher, parseIgnoreFile } from "./ignore.ts";
 import { isTarHeader, readTarContext } from "./read_tar.ts";
@@ -33,7 +32,7 @@ export type ContextSource =
 export interface OpenContextOptions {
   /**
    * For a tar context: an existing, private, empty directory for the spooled
-   * content; removed by `close`. Required for tar contexts.
+   * content; removed by `close`, or at once when opening fails. Required for tar contexts.
    */
   scratchDir?: string;
   /**
@@ -113,10 +112,13 @@ export async function openContext(
     });
     stream = file.readable;
   } else stream = source.stream;
-  const plain = await decompressStream(stream).catch((err) => {
+  let head: Uint8Array, all: ReadableStream<Uint8Array>;
+  try {
+    ({ head, stream: all } = await peekStream(await decompressStream(stream), 512));
+  } catch (err) {
+    // a corrupt gzip or zstd stream
     throw err instanceof InvalidArgumentError ? neither(what) : err;
-  });
-  const { head, stream: all } = await peekStream(plain, 512);
+  }
   if (!isTarHeader(head)) {
     await all.cancel().catch(() => {});
     throw neither(what);

@@ -22,6 +22,7 @@ export function isTarHeader(block: Uint8Array): boolean {
   if (block.length < 512) return false;
   const magic = new TextDecoder().decode(block.subarray(257, 262));
   if (magic === "ustar") return true;
+  if (block.every((b) => b === 0)) return true; // the end of an archive: an empty one
   const stored = parseInt(
     new TextDecoder().decode(block.subarray(148, 156)).replace(/\0.*$/, ""),
     8,

@@ -8,7 +8,7 @@
  * directories. A wildcard that matches nothing copies nothing; a missing
  * plain source, or a missing directory before the wildcard, is an error.
  */
-import { NotFoundError } from "../../errors.ts";
+import { InvalidArgumentError, NotFoundError } from "../../errors.ts";
 import { globMatch, hasWildcards, parseGlob } from "./glob.ts";
 import { cleanPath } from "./ignore.ts";
 import { byteOrder, type ContextTree, type TreeNode } from "./tree.ts";
@@ -41,6 +41,17 @@ function notFound(op: string, path: string): NotFoundError {
  * ```
  */
 export function resolveSources(tree: ContextTree, src: string, op = "COPY"): SourceMatch[] {
+  try {
+    return resolve(tree, src, op);
+  } catch (err) {
+    if (err instanceof InvalidArgumentError) {
+      throw new InvalidArgumentError(`${op} failed: ${err.message}`, { cause: err });
+    }
+    throw err;
+  }
+}
+
+function resolve(tree: ContextTree, src: string, op: string): SourceMatch[] {
   const clean = cleanPath(`/${src}`).slice(1);
   const parts = clean === "" ? [] : clean.split("/");
   const first = parts.findIndex(hasWildcards);

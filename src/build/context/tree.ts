@@ -183,8 +183,13 @@ export class ContextTree {
 /** Compares strings by their UTF-8 bytes (as Go sorts names), not UTF-16 units. */
 export function byteOrder(a: string, b: string): number {
   if (a === b) return 0;
-  const ea = new TextEncoder().encode(a), eb = new TextEncoder().encode(b);
+  // UTF-16 order differs from UTF-8 byte order only where surrogates are involved
+  if (!SURROGATE.test(a) && !SURROGATE.test(b)) return a < b ? -1 : 1;
+  const ea = encoder.encode(a), eb = encoder.encode(b);
   const n = Math.min(ea.length, eb.length);
   for (let i = 0; i < n; i++) if (ea[i] !== eb[i]) return ea[i] - eb[i];
   return ea.length - eb.length;
 }
+
+const SURROGATE = /[\uD800-\uDFFF]/;
+const encoder = new TextEncoder();
