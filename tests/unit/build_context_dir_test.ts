@@ -7,6 +7,7 @@ import { assert, assertEquals, assertRejects, assertThrows } from "../helpers/as
 import { InvalidArgumentError, NotFoundError } from "../../src/errors.ts";
 import { openContext } from "../../src/build/context/context.ts";
 import { digestSources } from "../../src/build/context/digest.ts";
+import { IgnoreMatcher } from "../../src/build/context/ignore.ts";
 import { resolveSources, selectedEntries } from "../../src/build/context/sources.ts";
 
 /** A temp directory with `ctx/` (the context) and `outside/secret` beside it. */
@@ -299,6 +300,52 @@ Deno.test("a Dockerfile outside the context is the user's own, with its .dockeri
     assertEquals([d.dockerfile, d.ignorePatterns], [undefined, ["a"]]);
   } finally {
     await d.close();
+    await Deno.remove(top, { recursive: true });
+  }
+});
+
+Deno.test("COPY --exclude leaves out paths relative to the source, with exceptions", async () => {
+  const { top, ctx } = await fixture({
+    "Dockerfile": "FROM scratch\n",
+    "src/a.ts": "a",
+    "src/a.md": "a",
+    "src/docs/x.md": "x",
+    "src/docs/keep.txt": "k",
+    "src/tests/t.ts": "t",
+  });
+  const c = await openContext({ dir: ctx });
+  try {
+    const [src] = resolveSources(c.tree, "src");
+    const list = (patterns: string[]) =>
+      [...selectedEntries(c.tree, src, new IgnoreMatcher(patterns, "--exclude"))].map((e) => e.rel);
+    assertEquals(list([]), [
+      "",
+      "a.md",
+      "a.ts",
+      "docs",
+      "docs/keep.txt",
+      "docs/x.md",
+      "tests",
+      "tests/t.ts",
+    ]);
+    assertEquals(list(["*.md", "tests"]), ["", "a.ts", "docs", "docs/keep.txt", "docs/x.md"]);
+    assertEquals(list(["**/*.md"]), ["", "a.ts", "docs", "docs/keep.txt", "tests", "tests/t.ts"]);
+    assertEquals(list(["docs", "tests", "!docs/keep.txt"]), [
+      "",
+      "a.md",
+      "a.ts",
+      "docs",
+      "docs/keep.txt",
+    ]);
+    const all = await digestSources(c, [src]);
+    const some = await digestSources(c, [src], { exclude: new IgnoreMatcher(["tests"]) });
+    assert(all !== some, "--exclude changes the digest");
+    await Deno.writeTextFile(`${ctx}/src/tests/t.ts`, "changed");
+    assertEquals(await digestSources(c, [src], { exclude: new IgnoreMatcher(["tests"]) }), some);
+    const bad = assertThrows(() => new IgnoreMatcher(["[x"], "--exclude"), InvalidArgumentError);
+    assertEquals(bad.message, '--exclude: syntax error in pattern: "[x"');
+  } finally {
+    await c.close();
     await Deno.remove(top, { recursive: true });
   }
 });

@@ -8,6 +8,7 @@
  */
 import { createHasher } from "../../store/hash.ts";
 import type { BuildContext } from "./context.ts";
+import type { IgnoreMatcher } from "./ignore.ts";
 import { selectedEntries, type SourceMatch } from "./sources.ts";
 import type { TreeNode } from "./tree.ts";
 
@@ -18,6 +19,8 @@ export interface CopyAttributes {
   gid?: number;
   /** Permission bits of every copied file and directory (`--chmod`); default: kept. */
   mode?: number;
+  /** `COPY --exclude` patterns, relative to each source. */
+  exclude?: IgnoreMatcher;
 }
 
 /**
@@ -40,7 +43,7 @@ export async function digestSources(
   const uid = attrs.uid ?? 0, gid = attrs.gid ?? 0;
   for (const match of matches) {
     line(["source", match.name]);
-    for (const { rel, node } of selectedEntries(ctx.tree, match)) {
+    for (const { rel, node } of selectedEntries(ctx.tree, match, attrs.exclude)) {
       const e = node.entry;
       const mode = attrs.mode !== undefined && (e.type === "file" || e.type === "dir")
         ? attrs.mode

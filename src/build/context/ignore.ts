@@ -163,15 +163,20 @@ function compile(pattern: string): (path: string) => boolean {
 export class IgnoreMatcher {
   readonly #patterns: Pattern[] = [];
 
-  /** Compiles the patterns; a malformed one is an InvalidArgumentError naming it. */
-  constructor(patterns: string[]) {
+  /**
+   * Compiles the patterns; a malformed one is an InvalidArgumentError naming
+   * it and `origin` (where the patterns come from, for the message).
+   */
+  constructor(patterns: string[], origin = ".dockerignore") {
     for (let p of patterns) {
       p = p.trim();
       if (p === "") continue;
       p = cleanPath(p);
       let exclusion = false;
       if (p.startsWith("!")) {
-        if (p.length === 1) throw new InvalidArgumentError('illegal exclusion pattern: "!"');
+        if (p.length === 1) {
+          throw new InvalidArgumentError(`${origin}: illegal exclusion pattern: "!"`);
+        }
         exclusion = true;
         p = p.slice(1);
       }
@@ -180,7 +185,7 @@ export class IgnoreMatcher {
         this.#patterns.push({ source: p, exclusion, test: compile(p), parts: p.split("/") });
       } catch (err) {
         if (err instanceof InvalidArgumentError) {
-          throw new InvalidArgumentError(`.dockerignore: ${err.message}`, { cause: err });
+          throw new InvalidArgumentError(`${origin}: ${err.message}`, { cause: err });
         }
         throw err;
       }

@@ -10,7 +10,7 @@
  */
 import { InvalidArgumentError, NotFoundError } from "../../errors.ts";
 import { globMatch, hasWildcards, parseGlob } from "./glob.ts";
-import { cleanPath } from "./ignore.ts";
+import { cleanPath, type IgnoreMatcher } from "./ignore.ts";
 import { byteOrder, type ContextTree, type TreeNode } from "./tree.ts";
 
 /** One source a `COPY`/`ADD` argument selects. */
@@ -94,18 +94,68 @@ export interface SelectedEntry {
 }
 
 /**
- * Everything a resolved source copies: a file itself, or a directory and
- * all it holds (symlinks inside it are copied as symlinks, never followed).
+ * Everything a resolved source copies, in path order: a file itself, or a
+ * directory and all it holds (symlinks inside it are copied as symlinks,
+ * never followed). `exclude` (`COPY --exclude`) is matched, as BuildKit
+ * matches it, against paths relative to the source, with `.dockerignore`'s
+ * rules: an excluded directory is left out with what it holds, unless an
+ * exception brings something inside it back.
  *
  * @example
  * ```ts ignore
  * for (const e of selectedEntries(ctx.tree, match)) console.log(e.rel, e.node.entry.type);
  * ```
  */
-export function* selectedEntries(tree: ContextTree, match: SourceMatch): Generator<SelectedEntry> {
-  const top = match.node.entry.path;
-  for (const node of tree.walk(match.node)) {
-    const p = node.entry.path;
-    yield { rel: top === "" ? p : p === top ? "" : p.slice(top.length + 1), node };
+export function* selectedEntries(
+  tree: ContextTree,
+  match: SourceMatch,
+  exclude?: IgnoreMatcher,
+): Generator<SelectedEntry> {
+  yield { rel: "", node: match.node };
+  if (!exclude || exclude.empty) {
+    const top = match.node.entry.path;
+    for (const node of tree.walk(match.node)) {
+      if (node === match.node) continue;
+      const p = node.entry.path;
+      yield { rel: top === "" ? p : p.slice(top.length + 1), node };
+    }
+    return;
   }
+  // an excluded directory is listed only once something inside it is kept
+  const visit = function* (node: TreeNode, rel: string): Generator<SelectedEntry, boolean> {
+    let kept = false;
+    for (const name of [...(node.children?.keys() ?? [])].sort(byteOrder)) {
+      const child = node.children!.get(name)!;
+      const sub = rel === "" ? name : `${rel}/${name}`;
+      const excluded = exclude.excludes(sub);
+      if (child.entry.type !== "dir") {
+        if (!excluded) {
+          kept = true;
+          yield { rel: sub, node: child };
+        }
+        continue;
+      }
+      if (!excluded) {
+        kept = true;
+        yield { rel: sub, node: child };
+        yield* visit(child, sub);
+        continue;
+      }
+      if (!exclude.mayIncludeUnder(sub)) continue;
+      const inner: SelectedEntry[] = [];
+      const it = visit(child, sub);
+      let r = it.next();
+      while (!r.done) {
+        inner.push(r.value);
+        r = it.next();
+      }
+      if (inner.length > 0) {
+        kept = true;
+        yield { rel: sub, node: child };
+        yield* inner;
+      }
+    }
+    return kept;
+  };
+  yield* visit(match.node, "");
 }
