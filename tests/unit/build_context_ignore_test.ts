@@ -130,12 +130,21 @@ Deno.test("IgnoreMatcher matches as moby's patternmatcher", () => {
   assertEquals(bad.message, '.dockerignore: syntax error in pattern: "["');
 });
 
-Deno.test("IgnoreMatcher.mayIncludeUnder walks an excluded directory only when an exception reaches into it", () => {
-  const m = new IgnoreMatcher(["node_modules", "build", "!build/keep/*.txt", "dir*", "!**/x"]);
+Deno.test("IgnoreMatcher walks an excluded directory as BuildKit does", () => {
   assert(!new IgnoreMatcher(["node_modules"]).mayIncludeUnder("node_modules"));
   assert(new IgnoreMatcher(["build", "!build/keep"]).mayIncludeUnder("build"));
-  assert(new IgnoreMatcher(["build", "!build/keep/*.txt"]).mayIncludeUnder("build/keep"));
-  assert(!new IgnoreMatcher(["build", "!build/keep/*.txt"]).mayIncludeUnder("build/other"));
+  assert(new IgnoreMatcher(["build", "!build/keep/**"]).mayIncludeUnder("build/keep"));
+  assert(!new IgnoreMatcher(["build", "!build/keep"]).mayIncludeUnder("build/other"));
+  // an exception with a wildcard makes every excluded directory walked
+  assert(new IgnoreMatcher(["build", "!build/keep/*.txt"]).mayIncludeUnder("build/other"));
   assert(new IgnoreMatcher(["b*", "!b*/k"]).mayIncludeUnder("build"));
-  assert(m.mayIncludeUnder("anything")); // `**` in an exception
+  assert(new IgnoreMatcher(["dir/", "!dir/**/keep"]).mayIncludeUnder("dir"));
+  // an exception naming a parent does not bring back what a later line excludes below it
+  const m = new IgnoreMatcher(["docs/sub", "!docs"]);
+  assert(!m.mayIncludeUnder("docs/sub"));
+  assertEquals(m.excludes("docs/sub"), true);
+  assertEquals(m.excludes("docs/sub/x"), true);
+  assertEquals(m.excludes("docs/other"), false);
+  // the same matcher answers the same when asked again (answers for directories are kept)
+  assertEquals(m.excludes("docs/sub/x"), true);
 });

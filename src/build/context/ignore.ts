@@ -8,7 +8,7 @@
  * directories, decides whether it is excluded.
  */
 import { InvalidArgumentError } from "../../errors.ts";
-import { globMatch, type GlobToken, globTokensToRegex, parseGlob } from "./glob.ts";
+import { type GlobToken, globTokensToRegex, parseGlob } from "./glob.ts";
 
 /**
  * Lexically cleans a slash-separated path as Go's `path.Clean` does: repeated
@@ -66,13 +66,17 @@ export function parseIgnoreFile(text: string): string[] {
   return out;
 }
 
+/** Where matching stands after a path: its answer, and which patterns matched it. */
+interface MatchState {
+  matched: boolean;
+  hits: boolean[];
+}
+
 interface Pattern {
   source: string;
   exclusion: boolean;
   /** How the pattern matches, as moby's patternmatcher decides it. */
   test: (path: string) => boolean;
-  /** Its components, for deciding whether it may match under a directory. */
-  parts: string[];
 }
 
 /**
@@ -162,6 +166,8 @@ function compile(pattern: string): (path: string) => boolean {
  */
 export class IgnoreMatcher {
   readonly #patterns: Pattern[] = [];
+  /** The state after each directory already asked about (walks ask for every entry). */
+  readonly #memo = new Map<string, MatchState>();
 
   /**
    * Compiles the patterns; a malformed one is an InvalidArgumentError naming
@@ -182,7 +188,7 @@ export class IgnoreMatcher {
       }
       try {
         parseGlob(p); // filepath.Match's syntax check
-        this.#patterns.push({ source: p, exclusion, test: compile(p), parts: p.split("/") });
+        this.#patterns.push({ source: p, exclusion, test: compile(p) });
       } catch (err) {
         if (err instanceof InvalidArgumentError) {
           throw new InvalidArgumentError(`${origin}: ${err.message}`, { cause: err });
@@ -197,38 +203,61 @@ export class IgnoreMatcher {
     return this.#patterns.length === 0;
   }
 
-  /** Whether `path` (relative to the context root) is excluded. */
+  /**
+   * Whether `path` (relative to the context root) is excluded. As BuildKit
+   * walks a context, the answer for each directory on the way is carried to
+   * what is inside it (moby's `MatchesUsingParentResults`): a pattern that
+   * matched a parent directory matches everything under it.
+   */
   excludes(path: string): boolean {
-    const parents = path.split("/").slice(0, -1);
-    let matched = false;
-    for (const pattern of this.#patterns) {
-      // an inclusion cannot change a match, nor an exclusion a non-match
-      if (pattern.exclusion !== matched) continue;
-      let match = pattern.test(path);
-      for (let i = 1; !match && i <= parents.length; i++) {
-        match = pattern.test(parents.slice(0, i).join("/"));
+    const parts = path.split("/");
+    let state: MatchState | undefined;
+    for (let k = 1; k <= parts.length; k++) {
+      const prefix = k === parts.length ? path : parts.slice(0, k).join("/");
+      let next = this.#memo.get(prefix);
+      if (!next) {
+        next = this.#step(prefix, state);
+        if (k < parts.length) this.#memo.set(prefix, next);
       }
-      if (match) matched = !pattern.exclusion;
+      state = next;
     }
-    return matched;
+    return state?.matched ?? false;
+  }
+
+  #step(file: string, parent: MatchState | undefined): MatchState {
+    let matched = false;
+    const hits = this.#patterns.map(() => false);
+    this.#patterns.forEach((pattern, i) => {
+      let match = parent?.hits[i] ?? false;
+      if (!match) {
+        // an inclusion cannot change a match, nor an exclusion a non-match
+        if (pattern.exclusion !== matched) return;
+        match = pattern.test(file);
+        if (!match && !parent) {
+          const dirs = file.split("/").slice(0, -1);
+          for (let k = 1; !match && k <= dirs.length; k++) {
+            match = pattern.test(dirs.slice(0, k).join("/"));
+          }
+        }
+      }
+      hits[i] = match;
+      if (match) matched = !pattern.exclusion;
+    });
+    return { matched, hits };
   }
 
   /**
-   * Whether an exception (`!` pattern) may match `dir` or something under
-   * it, so that an excluded `dir` must still be walked. Errs on the side of
-   * walking: a `**` anywhere in an exception answers yes.
+   * Whether an excluded directory must still be walked because an exception
+   * (`!` pattern) may bring back something inside it. As BuildKit decides
+   * it: when every exception is a plain path (a trailing `/*` or `/**`
+   * aside), only one that lies under `dir` does; an exception with a
+   * wildcard makes every excluded directory walked.
    */
   mayIncludeUnder(dir: string): boolean {
-    const parts = dir.split("/");
-    return this.#patterns.some((p) => {
-      if (!p.exclusion) return false;
-      for (let i = 0; i < p.parts.length; i++) {
-        const part = p.parts[i];
-        if (part.includes("**")) return true;
-        if (i >= parts.length) return true; // it names something inside dir
-        if (!globMatch(part, parts[i])) return false;
-      }
-      return true; // it names dir itself or a parent of it
-    });
+    const exceptions = this.#patterns.filter((p) => p.exclusion);
+    if (exceptions.length === 0) return false;
+    const trimmed = exceptions.map((p) => p.source.replace(/\/\*\*$/, "").replace(/\/\*$/, ""));
+    if (trimmed.some((p) => /[*[\]?^\\]/.test(p))) return true;
+    return trimmed.some((p) => `${p}/`.startsWith(`${dir}/`));
   }
 }
