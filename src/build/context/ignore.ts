@@ -6,6 +6,11 @@
  * `filepath.Match`, `**` for any number of directories, `!` for an
  * exception. The last pattern that matches a path, or one of its parent
  * directories, decides whether it is excluded.
+ *
+ * Where podman (buildah) and docker (BuildKit) differ, this follows docker:
+ * after the line `dir`, an exception that reaches into it through `**`
+ * brings files back in docker, not in podman; with `docs/sub` then `!docs`,
+ * docker keeps `docs/sub` out and podman brings it back.
  */
 import { InvalidArgumentError } from "../../errors.ts";
 import { type GlobToken, globTokensToRegex, parseGlob } from "./glob.ts";

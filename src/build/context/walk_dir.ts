@@ -50,7 +50,11 @@ export async function walkDirectory(root: InRoot, matcher: IgnoreMatcher): Promi
 
   const walk = async (dir: InRoot, rel: string): Promise<void> => {
     const names: string[] = [];
-    for await (const e of Deno.readDir(dir.path)) names.push(e.name);
+    try {
+      for await (const e of Deno.readDir(dir.path)) names.push(e.name);
+    } catch (err) {
+      throw wrap(err, `walk the build context at "${rel || "."}"`);
+    }
     names.sort(byteOrder);
     for (const name of names) {
       const path = rel === "" ? name : `${rel}/${name}`;
@@ -73,7 +77,12 @@ export async function walkDirectory(root: InRoot, matcher: IgnoreMatcher): Promi
       }
       if (excluded && !matcher.mayIncludeUnder(path)) continue;
       const node = tree.put(entry);
-      const sub = openInRoot(dir.path, name, { flags: O_PATH | O_DIRECTORY, follow: false });
+      let sub: InRoot;
+      try {
+        sub = openInRoot(dir.path, name, { flags: O_PATH | O_DIRECTORY, follow: false });
+      } catch (err) {
+        throw wrap(err, `walk the build context at "${path}"`);
+      }
       try {
         await walk(sub, path);
       } finally {
