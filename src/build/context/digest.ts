@@ -41,6 +41,7 @@ export async function digestSources(
   const line = (record: unknown[]) =>
     outer.update(new TextEncoder().encode(`${JSON.stringify(record)}\n`));
   const uid = attrs.uid ?? 0, gid = attrs.gid ?? 0;
+  const buf = new Uint8Array(256 * 1024);
   for (const match of matches) {
     line(["source", match.name]);
     for (const { rel, node } of selectedEntries(ctx.tree, match, attrs.exclude)) {
@@ -57,16 +58,24 @@ export async function digestSources(
         uid,
         gid,
         e.linkTarget ?? "",
-        e.type === "file" ? await fileDigest(ctx, node) : "",
+        e.type === "file" ? await fileDigest(ctx, node, buf) : "",
       ]);
     }
   }
   return outer.digest();
 }
 
-async function fileDigest(ctx: BuildContext, node: TreeNode): Promise<string> {
+async function fileDigest(ctx: BuildContext, node: TreeNode, buf: Uint8Array): Promise<string> {
   const h = await createHasher();
   const file = await ctx.open(node);
-  for await (const chunk of file.readable) h.update(chunk);
+  try {
+    for (;;) {
+      const n = await file.read(buf);
+      if (n === null) break;
+      h.update(buf.subarray(0, n));
+    }
+  } finally {
+    file.close();
+  }
   return h.digest();
 }

@@ -51,7 +51,7 @@ export async function walkDirectory(root: InRoot, matcher: IgnoreMatcher): Promi
   const walk = async (dir: InRoot, rel: string): Promise<void> => {
     const names: string[] = [];
     try {
-      for await (const e of Deno.readDir(dir.path)) names.push(e.name);
+      for (const e of Deno.readDirSync(dir.path)) names.push(e.name);
     } catch (err) {
       throw wrap(err, `walk the build context at "${rel || "."}"`);
     }
