@@ -204,6 +204,18 @@ Deno.test("attacker: symlinks leading out of the context resolve inside it", asy
     const [m] = resolveSources(c.tree, "etcLink");
     assertEquals(m.node.entry.path, "etc/passwd");
     assertEquals(await readAll(await c.open(m.node)), "context passwd");
+    // the directory before a wildcard is resolved the same way
+    await Deno.symlink("/etc", `${ctx}/etcDir`).catch(() => {});
+    await Deno.symlink("/usr", `${ctx}/usrDir`).catch(() => {});
+    const again = await openContext({ dir: ctx });
+    try {
+      const viaDir = resolveSources(again.tree, "etcDir/*");
+      assertEquals(viaDir.map((x) => [x.path, x.name]), [["etc/passwd", "passwd"]]);
+      assertThrows(() => resolveSources(again.tree, "usrDir/*"), NotFoundError);
+      assertThrows(() => resolveSources(again.tree, "usrDir/bin/sh"), NotFoundError);
+    } finally {
+      await again.close();
+    }
     const loop = assertThrows(() => resolveSources(c.tree, "loop1"), InvalidArgumentError);
     assertEquals(loop.message, "COPY failed: loop1: too many levels of symbolic links");
   } finally {
@@ -248,6 +260,16 @@ Deno.test("attacker: a file swapped for a symlink after the walk is not followed
     const beneath = await assertRejects(() => c.open(f.node), Error);
     assertEquals(beneath.message, "open d/f in the build context: d/f: No such file or directory");
     await assertRejects(() => digestSources(c, [data]), Error);
+    // a bind mount source is handed over by descriptor, checked against what the walk saw
+    const [dNode] = [c.tree.get("d")!];
+    const swappedDir = assertThrows(() => c.openPath(dNode), InvalidArgumentError);
+    assertEquals(swappedDir.message, "d in the build context changed while the build read it");
+    const h = c.openPath(c.tree.get("Dockerfile")!);
+    try {
+      assertEquals(await Deno.readTextFile(h.path), "FROM scratch\n");
+    } finally {
+      h.close();
+    }
   } finally {
     await c.close();
     await Deno.remove(top, { recursive: true });

@@ -5,7 +5,7 @@
  * outside the scratch directory.
  */
 import { assert, assertEquals, assertRejects, assertThrows } from "../helpers/assert.ts";
-import { InvalidArgumentError, NotFoundError } from "../../src/errors.ts";
+import { FailedPreconditionError, InvalidArgumentError, NotFoundError } from "../../src/errors.ts";
 import { openContext } from "../../src/build/context/context.ts";
 import { resolveSources } from "../../src/build/context/sources.ts";
 import { buildTar, type FixtureEntry } from "../fixtures/tar/build.ts";
@@ -216,6 +216,7 @@ Deno.test("attacker: names in an archive never become host paths", async () => {
     // the symlink resolves inside the archive, where /etc/passwd does not exist
     assertThrows(() => resolveSources(c.tree, "link"), NotFoundError);
     await assertRejects(() => c.open(c.tree.get("dev")!), InvalidArgumentError);
+    assertThrows(() => c.openPath(c.tree.get("abs")!), FailedPreconditionError);
   } finally {
     await c.close();
     await Deno.remove(top, { recursive: true });

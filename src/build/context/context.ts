@@ -11,7 +11,12 @@
  * lookups (tree.ts), and by openat2 RESOLVE_IN_ROOT without following a final
  * symlink when content is read from a context directory.
  */
-import { InvalidArgumentError, NotFoundError, wrap } from "../../errors.ts";
+import {
+  FailedPreconditionError,
+  InvalidArgumentError,
+  NotFoundError,
+  wrap,
+} from "../../errors.ts";
 import { decompressStream, peekStream } from "../../image/decompress.ts";
 import { type InRoot, O_DIRECTORY, O_PATH, openInRoot } from "../../sys/resolve.ts";
 import { cleanPath, IgnoreMatcher, parseIgnoreFile } from "./ignore.ts";
@@ -60,6 +65,14 @@ export interface BuildContext {
   lookup(path: string, followFinal?: boolean): Resolved | undefined;
   /** Opens a regular file of the tree for reading. */
   open(node: TreeNode): Promise<Deno.FsFile>;
+  /**
+   * A handle (`O_PATH`, opened inside the root, no symlink followed) on an
+   * entry of a directory context, for a bind mount from the context (`RUN
+   * --mount=type=bind`): mount `handle.path`, never a joined path, so nothing
+   * swapped in after the walk can lead out. The caller closes it. A tar
+   * context has no such entries on disk (a FailedPreconditionError).
+   */
+  openPath(node: TreeNode): InRoot;
   /** Releases the context (closes the root, removes spooled content). */
   close(): Promise<void>;
 }
@@ -166,6 +179,7 @@ async function openDirContext(dir: string, opts: OpenContextOptions): Promise<Bu
     const tree = await walkDirectory(root, new IgnoreMatcher(ignorePatterns));
     return makeContext("dir", tree, { ignoreFile, ignorePatterns, dockerfile }, {
       open: (node) => openInContextDir(root, node),
+      openPath: (node) => openPathInContextDir(root, node),
       close: () => Promise.resolve(root.close()),
     });
   } catch (err) {
@@ -217,6 +231,11 @@ async function openTarContext(
         }
         return Deno.open(node.content.path, { read: true });
       },
+      openPath: () => {
+        throw new FailedPreconditionError(
+          "a build context read from a tar archive has no files on disk to mount",
+        );
+      },
       close: remove,
     });
   } catch (err) {
@@ -229,7 +248,7 @@ function makeContext(
   kind: "dir" | "tar",
   tree: ContextTree,
   meta: { ignoreFile?: string; ignorePatterns: string[]; dockerfile?: Uint8Array },
-  io: { open(node: TreeNode): Promise<Deno.FsFile>; close(): Promise<void> },
+  io: Pick<BuildContext, "open" | "openPath" | "close">,
 ): BuildContext {
   return {
     kind,
@@ -238,6 +257,7 @@ function makeContext(
     entries: () => [...tree.walk()].map((n) => n.entry),
     lookup: (path, followFinal = true) => tree.lookup(path, followFinal),
     open: io.open,
+    openPath: io.openPath,
     close: io.close,
   };
 }
@@ -349,4 +369,28 @@ async function openInContextDir(root: InRoot, node: TreeNode): Promise<Deno.FsFi
   } finally {
     h.close();
   }
+}
+
+/**
+ * An `O_PATH` handle on an entry of a directory context, opened inside the
+ * root without following a final symlink, and checked to still be of the
+ * type the walk saw (a directory swapped for a symlink is refused).
+ */
+function openPathInContextDir(root: InRoot, node: TreeNode): InRoot {
+  const path = node.entry.path;
+  let h: InRoot;
+  try {
+    h = openInRoot(root.path, path, { flags: O_PATH, follow: false });
+  } catch (err) {
+    throw wrap(err, `open ${path || "."} in the build context`);
+  }
+  const st = Deno.statSync(h.path);
+  const type = st.isDirectory ? "dir" : st.isFile ? "file" : st.isSymlink ? "symlink" : "other";
+  if (type !== node.entry.type) {
+    h.close();
+    throw new InvalidArgumentError(
+      `${path || "."} in the build context changed while the build read it`,
+    );
+  }
+  return h;
 }
