@@ -126,7 +126,10 @@ export function parseLine(
     const flag = /^(?:unknown flag|duplicate flag specified|missing a value on flag): ([^ ]+)/
       .exec(message);
     if (flag) {
-      const idx = line.text.indexOf(`--${flag[1]}`);
+      const needle = `--${flag[1]}`;
+      const idx = message.startsWith("duplicate")
+        ? line.text.lastIndexOf(needle, line.firstLength)
+        : line.text.indexOf(needle);
       if (idx >= 0 && idx < line.firstLength) at.column += idx;
     }
     throw new DockerfileSyntaxError(at, message);
