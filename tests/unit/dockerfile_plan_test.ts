@@ -323,3 +323,17 @@ Deno.test("plan: the Dockerfile's escape token is used for substitution", () => 
   const s = steps("# escape=`\nFROM i\nENV A=1\nWORKDIR C:\\x\\`$A$A\n");
   assertEquals(s[1].value, "C:\\x\\$A1");
 });
+
+Deno.test("plan: --platform is parsed after expansion; duplicate stage names are warned about", () => {
+  const p = plan("ARG P=linux/arm64\nFROM --platform=$P a AS x\nFROM b AS x\nFROM x\n");
+  assertEquals(p.stages[0].parsedPlatform, { os: "linux", architecture: "arm64" });
+  assertEquals(p.stages[1].parsedPlatform, null);
+  assertEquals(p.stages[2].base, { kind: "stage", index: 1 }, "the later stage of a name wins");
+  assertEquals(p.warnings, [
+    'Dockerfile:3: duplicate stage name "x", stage names should be unique',
+  ]);
+  assertEquals(
+    planError("FROM --platform=linux/ a\n"),
+    "Dockerfile:1:1: failed to parse platform linux/: invalid platform specifier",
+  );
+});

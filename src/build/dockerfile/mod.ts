@@ -11,7 +11,8 @@
  * ```
  */
 export type * from "./ast.ts";
-export { parseDockerfile, parseLine } from "./parse.ts";
+export { parseDockerfile, parseLine, parseTriggers } from "./parse.ts";
+export { type RunScript, runScript } from "./run_script.ts";
 export { type Directives, DockerfileSyntaxError, type Heredoc, type Position } from "./lexer.ts";
 export { expand, ExpandError, expandWord, expandWords } from "./expand.ts";
 export { type MountSpec, parseMount } from "./mount.ts";

@@ -392,3 +392,30 @@ function parseOnbuild(base: InstructionBase, rest: string, line: LogicalLine): I
   for (const doc of line.heredocs) expression += "\n" + doc.content + doc.name;
   return { ...base, kind: "ONBUILD", trigger, expression };
 }
+
+/**
+ * A base image's ONBUILD triggers (its config's `OnBuild` strings) as instructions, each
+ * parsed on its own as BuildKit does when a FROM line uses the image. The strings come from
+ * an image, so anything Docker would have refused at ONBUILD time is refused here too.
+ * `source` names the image in errors (`ONBUILD of busybox:1:1: ...`).
+ */
+export function parseTriggers(triggers: string[], source: string): Instruction[] {
+  return triggers.map((trigger) => {
+    const file = `ONBUILD of ${source}`;
+    const lexed = lexDockerfile(trigger, file);
+    if (lexed.lines.length !== 1) {
+      throw new DockerfileSyntaxError(
+        lexed.lines[1].start,
+        "onbuild trigger should be a single expression",
+      );
+    }
+    const ins = parseLine(lexed.lines[0], lexed.directives);
+    if (ins.kind === "FROM" || ins.kind === "ONBUILD" || ins.kind === "MAINTAINER") {
+      throw new DockerfileSyntaxError(
+        lexed.lines[0].start,
+        `${ins.kind} isn't allowed as an ONBUILD trigger`,
+      );
+    }
+    return ins;
+  });
+}

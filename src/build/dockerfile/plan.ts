@@ -10,7 +10,7 @@ import { type Env, expand, ExpandError } from "./expand.ts";
 import { suggest } from "./flags.ts";
 import { DockerfileSyntaxError, type Position } from "./lexer.ts";
 import { parseMount } from "./mount.ts";
-import { type Platform, platformArgs, proxyArgs } from "./platform.ts";
+import { parsePlatform, type Platform, platformArgs, proxyArgs } from "./platform.ts";
 import { InvalidArgumentError } from "../../errors.ts";
 
 /** What a build passes in. */
@@ -44,6 +44,8 @@ export interface PlannedStage {
   base: StageBase;
   /** The expanded `--platform`, "" when none. */
   platform: string;
+  /** `platform` parsed, null when none was given. */
+  parsedPlatform: Platform | null;
   from: FromInstruction;
   instructions: Instruction[];
   /** What its COPY --from and RUN --mount from= read, in order of appearance. */
@@ -67,6 +69,8 @@ export interface BuildPlan {
   escape: "\\" | "`";
   /** Names the ARG lines before the first FROM declare (they consume build arguments). */
   metaArgNames: string[];
+  /** Non-fatal findings, as BuildKit's checks report them (a stage name used twice). */
+  warnings: string[];
 }
 
 /**
@@ -101,6 +105,7 @@ export function planBuild(df: DockerfileSyntax, opts: PlanOptions): BuildPlan {
 
   const metaArgNames = df.metaArgs.flatMap((line) => line.args.map((a) => a.key));
   const byName = new Map<string, number>();
+  const warnings: string[] = [];
   const stages: PlannedStage[] = df.stages.map((s: StageSyntax, index) => {
     const image = word(s.from.image, globalArgs, escape, s.from.at);
     if (image === "") {
@@ -115,13 +120,33 @@ export function planBuild(df: DockerfileSyntax, opts: PlanOptions): BuildPlan {
       : image.toLowerCase() === "scratch"
       ? { kind: "scratch" }
       : { kind: "image", ref: image };
-    if (s.from.name) byName.set(s.from.name, index);
+    if (s.from.name) {
+      if (byName.has(s.from.name)) {
+        const at = s.from.at;
+        warnings.push(
+          `${at.file}:${at.line}: duplicate stage name ${
+            JSON.stringify(s.from.name)
+          }, stage names should be unique`,
+        );
+      }
+      byName.set(s.from.name, index);
+    }
+    const platform = word(s.from.platform, globalArgs, escape, s.from.at);
+    let parsedPlatform: Platform | null = null;
+    if (platform !== "") {
+      try {
+        parsedPlatform = parsePlatform(platform);
+      } catch (e) {
+        throw new DockerfileSyntaxError(s.from.at, (e as Error).message);
+      }
+    }
     return {
       index,
       name: s.from.name,
       displayName: df.stages.length === 1 ? "" : s.from.name || `stage-${index}`,
       base,
-      platform: word(s.from.platform, globalArgs, escape, s.from.at),
+      platform,
+      parsedPlatform,
       from: s.from,
       instructions: s.instructions,
       sources: [],
@@ -169,7 +194,7 @@ export function planBuild(df: DockerfileSyntax, opts: PlanOptions): BuildPlan {
     const v = buildArgs.get(name);
     if (v !== undefined) proxyEnv.set(name, v);
   }
-  return { stages, target, order, globalArgs, buildArgs, proxyEnv, escape, metaArgNames };
+  return { stages, target, order, globalArgs, buildArgs, proxyEnv, escape, metaArgNames, warnings };
 }
 
 function word(source: string, env: Env, escape: "\\" | "`", at: Position): string {
