@@ -115,3 +115,28 @@ Deno.test("expand: skipUnsetEnv leaves unknown references as written", () => {
     "$NOPE ${NOPE} ${NOPE:-x} a",
   );
 });
+
+Deno.test("expand: patterns as BuildKit converts them (brackets literal, few escapes)", () => {
+  const e = new Map([["V", "a[b]c*d"], ["P", "x/y/z"]]);
+  assertEquals(expandWord("${V#a[b]}", e), "c*d");
+  assertEquals(expandWord("${V%\\**}", e), "a[b]c");
+  assertEquals(expandWord("${P/\\//-}", e), "x-y/z");
+  assertEquals(expandWord("${P//\\//-}", e), "x-y-z");
+  assertEquals(
+    assertThrows(() => expandWord("${V#\\q}", e), ExpandError).message,
+    `failed to process "\${V#\\\\q}": invalid pattern (\\q) in substitution: invalid escape '\\q'`,
+  );
+});
+
+Deno.test("expand: `<<` keeps following blanks in its word (heredoc detection)", () => {
+  assertEquals(expandWords("cat << EOF > f", env), ["cat", "<< EOF", ">", "f"]);
+  assertEquals(expandWords("a<b", env), ["a<b"]);
+  assertEquals(expandWord("cat << EOF", env), "cat << EOF");
+});
+
+Deno.test("expand: skipProcessQuotes treats quotes as text (COPY heredoc bodies)", () => {
+  assertEquals(
+    expandWord(`'$A' "$A" \\$A`, env, { skipProcessQuotes: true }),
+    `'a' "a" $A`,
+  );
+});

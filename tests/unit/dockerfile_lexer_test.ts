@@ -133,3 +133,9 @@ Deno.test("parseHeredocWord: the forms a heredoc word takes", () => {
   assertEquals(parseHeredocWord("x<<EOF"), null);
   assertEquals(parseHeredocWord("<<'two words'")?.name, "two words");
 });
+
+Deno.test("lexer: `<< EOF` with a space is a heredoc too; directives are not comments", () => {
+  const lx = lexDockerfile("# syntax=x\n# about a\nFROM a\nRUN cat << EOF\nbody\nEOF\n");
+  assertEquals(lx.lines[1].heredocs.map((h) => [h.name, h.content]), [["EOF", "body\n"]]);
+  assertEquals(lx.lines[0].comments, ["about a"]);
+});

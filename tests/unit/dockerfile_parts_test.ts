@@ -41,7 +41,8 @@ Deno.test("splitCommand and extractFlags: leading --words only, quotes and -- ha
 
 Deno.test("parseJSONArray: strings only, invalid JSON is null (shell form)", () => {
   assertEquals(parseJSONArray(' ["a", "b\\"c", "\\u00e9"]'), ["a", 'b"c', "é"]);
-  assertEquals(parseJSONArray('["a"]  and more'), ["a"]);
+  assertEquals(parseJSONArray('["a"]  and more'), null);
+  assertEquals(parseJSONArray('["a"]  '), ["a"]);
   assertEquals(parseJSONArray('["a" "b"]'), null);
   assertEquals(parseJSONArray('["a",]'), null);
   assertEquals(parseJSONArray("[unterminated"), null);
@@ -75,10 +76,13 @@ Deno.test("parseFlags: kinds, repeats and suggestions", () => {
   assertEquals(parseFlags(["--b=FALSE"], { b: "bool" }).bools.get("b"), false);
   assertEquals(
     assertThrows(() => parseFlags(["--b", "--b"], { b: "bool" }), Error).message,
-    "duplicate flag specified: b",
+    "duplicate flag specified: --b",
   );
-  assertEquals(suggest("plaform", ["platform", "from"]), " (did you mean platform?)");
+  assertEquals(suggest("plaform", ["platform", "from"], true), " (did you mean platform?)");
   assertEquals(suggest("zzzzzz", ["platform"]), "");
+  assertEquals(suggest("Form", ["FROM", "RUN"]), " (did you mean from?)");
+  assertEquals(suggest("FORM", ["from"]), " (did you mean FROM?)");
+  assertEquals(suggest("run", ["RUN", "RAN"]), "", "an exact match suggests nothing");
 });
 
 Deno.test("parseGoDuration: Go's syntax", () => {
@@ -112,18 +116,21 @@ Deno.test("platforms: parse, normalize, format, and the automatic args", () => {
   assertEquals(formatPlatform(parsePlatform("linux/arm/v6")), "linux/arm/v6");
   assertEquals(
     assertThrows(() => parsePlatform("linux//x"), Error).message,
-    "failed to parse platform linux//x: invalid platform specifier",
+    '"linux//x": invalid platform specifier',
   );
-  const args = platformArgs(parsePlatform("linux/amd64"), parsePlatform("linux/arm64"));
+  const args = platformArgs(parsePlatform("linux/amd64"), parsePlatform("linux/arm64"), "app");
   assertEquals([...args], [
     ["BUILDPLATFORM", "linux/amd64"],
     ["BUILDOS", "linux"],
+    ["BUILDOSVERSION", ""],
     ["BUILDARCH", "amd64"],
     ["BUILDVARIANT", ""],
     ["TARGETPLATFORM", "linux/arm64"],
     ["TARGETOS", "linux"],
+    ["TARGETOSVERSION", ""],
     ["TARGETARCH", "arm64"],
     ["TARGETVARIANT", ""],
+    ["TARGETSTAGE", "app"],
   ]);
 });
 

@@ -131,10 +131,11 @@ Deno.test("plan: which instructions substitute, and which never do", () => {
   assertEquals(s[4].ports, ["80", "81", "82/udp"]);
   assertEquals(s[5].paths, ["/data", "/x"]);
   assertEquals(s[6].pairs, [{ key: "app", value: "/data" }]);
+  // --exclude is not expanded (BuildKit's CopyCommand.Expand leaves it).
   assertEquals([s[7].chown, s[7].chmod, s[7].excludes, s[7].sources, s[7].dest], [
     "app",
     "80",
-    ["src/*.md"],
+    ["$F/*.md"],
     ["src"],
     "/data/",
   ]);
@@ -149,9 +150,10 @@ Deno.test("plan: which instructions substitute, and which never do", () => {
 });
 
 Deno.test("plan: COPY heredoc bodies expand unless the delimiter was quoted", () => {
-  const src = "FROM i\nENV N=world\nCOPY <<a <<'b' /d/\nhi \"$N\" \\$N\na\nbye $N\nb\n";
+  // Quotes are text in a body; `\` escapes (whatever the escape directive says).
+  const src = "FROM i\nENV N=world\nCOPY <<a <<'b' /d/\nhi \"$N\" '$N' \\$N\na\nbye $N\nb\n";
   assertEquals(steps(src)[1].inline, [
-    { path: "a", content: 'hi "world" \\$N\n', expand: true },
+    { path: "a", content: "hi \"world\" 'world' $N\n", expand: true },
     { path: "b", content: "bye $N\n", expand: false },
   ]);
   // RUN heredocs are left to the shell.
@@ -233,35 +235,41 @@ Deno.test("plan: proxy args reach RUN without an ARG; unused --build-arg reporte
 Deno.test("plan: stages, bases, --target and the stages it needs, in order", () => {
   const src = [
     "FROM busybox AS base",
+    "FROM alpine AS tools",
     "FROM base AS build",
     "RUN --mount=type=bind,from=tools,target=/t make",
-    "FROM alpine AS tools",
     "FROM scratch AS test",
     "COPY --from=build /a /a",
     "FROM scratch",
     "COPY --from=build /a /",
     "COPY --from=0 /b /",
     "COPY --from=nginx:latest /c /",
+    "RUN --mount=from=0,target=/m true",
   ].join("\n");
   const p = plan(src);
-  assertEquals(p.stages.map((s) => s.displayName), ["base", "build", "tools", "test", "stage-4"]);
+  assertEquals(p.stages.map((s) => s.displayName), ["base", "tools", "build", "test", "stage-4"]);
   assertEquals(p.stages.map((s) => s.base), [
     { kind: "image", ref: "busybox" },
-    { kind: "stage", index: 0 },
     { kind: "image", ref: "alpine" },
+    { kind: "stage", index: 0 },
     { kind: "scratch" },
     { kind: "scratch" },
   ]);
-  assertEquals(p.stages[1].sources, [{ kind: "stage", index: 2 }]);
+  assertEquals(p.stages[2].sources, [{ kind: "stage", index: 1 }]);
+  // COPY --from takes an index; a mount's from= only a name (0 is then an image).
   assertEquals(p.stages[4].sources, [
-    { kind: "stage", index: 1 },
+    { kind: "stage", index: 2 },
     { kind: "stage", index: 0 },
     { kind: "image", ref: "nginx:latest" },
+    { kind: "image", ref: "0" },
   ]);
-  assertEquals([p.target, p.order], [4, [0, 2, 1, 4]]);
+  assertEquals([p.target, p.order], [4, [0, 1, 2, 4]]);
   const t = plan(src, { target: "TEST" });
-  assertEquals([t.target, t.order], [3, [0, 2, 1, 3]]);
-  assertEquals(plan(src, { target: "tools" }).order, [2]);
+  assertEquals([t.target, t.order], [3, [0, 1, 2, 3]]);
+  assertEquals(plan(src, { target: "tools" }).order, [1]);
+  assertEquals(t.globalArgs.get("TARGETSTAGE"), "TEST");
+  assertEquals(p.globalArgs.get("TARGETSTAGE"), "default", "the last stage has no name");
+  assertEquals(plan("FROM a AS app\n").globalArgs.get("TARGETSTAGE"), "app");
   // A single stage has no display name, as BuildKit prints it.
   assertEquals(plan("FROM a\n").stages[0].displayName, "");
   // FROM only sees earlier stages: a later name is an image.
@@ -269,6 +277,29 @@ Deno.test("plan: stages, bases, --target and the stages it needs, in order", () 
     kind: "image",
     ref: "later",
   });
+});
+
+Deno.test("plan: a stage may only read stages defined before it (when it is built)", () => {
+  const copy = "FROM x AS a\nCOPY --from=b /f /\nFROM y AS b\n";
+  assertEquals(
+    planError(copy, { target: "a" }),
+    'Dockerfile:2:1: cannot copy from stage "b", it needs to be defined before current stage "a"',
+  );
+  // Not needed by the target: no error, as BuildKit only builds what the target needs.
+  assertEquals(plan(copy, { target: "b" }).order, [1]);
+  assertEquals(
+    planError("FROM x\nRUN --mount=from=later,target=/m true\nFROM y AS later\n", {
+      target: "stage-0",
+    }).replace(/^target stage.*/, "no such target"),
+    "no such target",
+    "stage-N is a display name, not a target",
+  );
+  assertEquals(
+    planError("FROM x AS first\nRUN --mount=from=later,target=/m true\nFROM y AS later\n", {
+      target: "first",
+    }),
+    'Dockerfile:2:1: cannot mount from stage "later" to "/m", stage needs to be defined before current command',
+  );
 });
 
 Deno.test("plan: one-line errors for targets, indices, --from variables and blank bases", () => {
@@ -303,7 +334,7 @@ Deno.test("plan: a cycle between stages is an error at the line that closes it",
     planError("FROM x AS self\nCOPY --from=self /f /\n"),
     "Dockerfile:2:1: circular dependency detected on stage: self",
   );
-  const mountCycle = "FROM x\nRUN --mount=from=1,target=/m true\nFROM y\nCOPY --from=0 /a /\n";
+  const mountCycle = "FROM x\nRUN --mount=from=b,target=/m true\nFROM y AS b\nCOPY --from=0 /a /\n";
   assertEquals(
     planError(mountCycle),
     "Dockerfile:4:1: circular dependency detected on stage: stage-0",
@@ -334,6 +365,10 @@ Deno.test("plan: --platform is parsed after expansion; duplicate stage names are
   ]);
   assertEquals(
     planError("FROM --platform=linux/ a\n"),
-    "Dockerfile:1:1: failed to parse platform linux/: invalid platform specifier",
+    'Dockerfile:1:1: failed to parse platform linux/: "linux/": invalid platform specifier',
+  );
+  assertEquals(
+    planError("ARG P\nFROM --platform=$P a\n"),
+    "Dockerfile:2:1: empty platform value from expression $P",
   );
 });

@@ -35,9 +35,9 @@ export interface RunInstruction extends InstructionBase {
   heredocs: Heredoc[];
   /** The `--mount` values as written (parsed per stage, when variables are known). */
   mounts: string[];
-  /** `--network`: "none", "host", "default", or "" when not given. */
+  /** `--network`: "none", "host" or "default" (when not given). */
   network: string;
-  /** `--security`: "sandbox", "insecure", or "" when not given. */
+  /** `--security`: "sandbox" (when not given) or "insecure". */
   security: string;
 }
 
@@ -130,11 +130,14 @@ export interface CopyInstruction extends CopyBase {
   parents: boolean;
 }
 
-/** `ADD [--checksum=..] [--keep-git-dir] ... src... dest`. */
+/** `ADD [--checksum=..] [--keep-git-dir] [--unpack] ... src... dest`. */
 export interface AddInstruction extends CopyBase {
   kind: "ADD";
   checksum: string;
-  keepGitDir: boolean;
+  /** `--keep-git-dir`, absent when not given. */
+  keepGitDir?: boolean;
+  /** `--unpack`: extract (true) or copy (false) a local/remote archive; absent: Docker's default. */
+  unpack?: boolean;
 }
 
 /** `SHELL ["executable", "args"...]` (JSON only). */

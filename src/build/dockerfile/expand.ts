@@ -19,6 +19,8 @@ export interface LexOptions {
   rawEscapes?: boolean;
   /** Leave references to unset variables as written instead of expanding them to "". */
   skipUnsetEnv?: boolean;
+  /** Treat quotes as ordinary characters (used for COPY heredoc bodies). */
+  skipProcessQuotes?: boolean;
 }
 
 /** A malformed variable reference or unterminated quote, with BuildKit's wording. */
@@ -73,9 +75,12 @@ class Lexer {
   private pos = 0;
   readonly used = new Set<string>();
   private escape: string;
+  /** Whether escape tokens are kept; `${v#p}`, `${v%p}` and `${v/p/r}` keep them while read. */
+  private rawEscapes: boolean;
   constructor(source: string, private env: Env, private opts: LexOptions) {
     this.chars = Array.from(source);
     this.escape = opts.escapeToken ?? "\\";
+    this.rawEscapes = !!opts.rawEscapes;
   }
   private peek(): string | undefined {
     return this.chars[this.pos];
@@ -90,6 +95,16 @@ class Lexer {
 
   /** Reads up to `stop` (consumed) or the end, expanding as it goes. */
   private until(stop: string | undefined, rawEscapes: boolean): { word: string; words: string[] } {
+    const saved = this.rawEscapes;
+    this.rawEscapes = rawEscapes;
+    try {
+      return this.read(stop);
+    } finally {
+      this.rawEscapes = saved;
+    }
+  }
+
+  private read(stop: string | undefined): { word: string; words: string[] } {
     let result = "";
     const words = new Words();
     while (this.peek() !== EOF) {
@@ -98,12 +113,15 @@ class Lexer {
         this.next();
         return { word: result, words: words.finish() };
       }
-      if (ch === "'" || ch === '"' || ch === "$") {
+      const quote = (ch === "'" || ch === '"') && !this.opts.skipProcessQuotes;
+      if (quote || ch === "$" || ch === "<") {
         const tmp = ch === "'"
           ? this.singleQuote()
           : ch === '"'
           ? this.doubleQuote()
-          : this.dollar();
+          : ch === "$"
+          ? this.dollar()
+          : this.possibleHeredoc();
         result += tmp;
         if (ch === "$") words.addString(tmp);
         else words.addRaw(tmp);
@@ -111,7 +129,7 @@ class Lexer {
       }
       let c = this.next()!;
       if (c === this.escape) {
-        if (rawEscapes) {
+        if (this.rawEscapes) {
           words.addRaw(c);
           result += c;
         }
@@ -163,13 +181,23 @@ class Lexer {
       }
       let ch = this.next()!;
       if (ch === this.escape) {
-        if (this.opts.rawEscapes) result += ch;
+        if (this.rawEscapes) result += ch;
         const n = this.peek();
         if (n === EOF) continue;
         if (n === '"' || n === "$" || n === this.escape) ch = this.next()!;
       }
       result += ch;
     }
+  }
+
+  /** `<<` and the blanks after it stay in one word, so `<< EOF` reads as a heredoc word. */
+  private possibleHeredoc(): string {
+    this.next();
+    if (this.peek() !== "<") return "<";
+    this.next();
+    let out = "<<";
+    while (this.peek() === " " || this.peek() === "\t" || this.peek() === "\r") out += this.next();
+    return out;
   }
 
   private lookup(name: string): string | undefined {
@@ -259,10 +287,11 @@ class Lexer {
     const replacement = this.untilClose("}", true, "syntax error: missing '}'");
     const value = this.lookup(name);
     if (value === undefined && this.opts.skipUnsetEnv) {
-      return `\${${name}/${all ? "/" : ""}${pattern}/${replacement}}`;
+      return `\${${name}/${pattern}/${replacement}}`;
     }
-    const re = new RegExp(patternToRegex(pattern, true), all ? "gsu" : "su");
-    return (value ?? "").replace(re, () => replacement);
+    const re = patternToRegex(pattern, true, false);
+    const v = value ?? "";
+    return v.replace(all ? new RegExp(re.source, "gu") : re, () => replacement);
   }
 
   /** A name: letters, digits and `_`, or a run of digits, or one special parameter. */
@@ -283,55 +312,54 @@ class Lexer {
   }
 }
 
-/** A shell glob (`*`, `?`, `[...]`, `\x`) as a regular expression source. */
-function patternToRegex(pattern: string, greedy: boolean): string {
-  let out = "";
+/**
+ * A shell pattern as BuildKit converts it: `*` and `?` are wildcards, `\` escapes `*`, `?`
+ * or `\` (and is dropped before `}` or `/`); everything else, brackets included, is literal.
+ */
+function patternToRegex(pattern: string, greedy: boolean, anchored: boolean): RegExp {
+  let out = anchored ? "^" : "";
   const chars = Array.from(pattern);
   for (let i = 0; i < chars.length; i++) {
     const ch = chars[i];
     if (ch === "*") out += greedy ? ".*" : ".*?";
     else if (ch === "?") out += ".";
-    else if (ch === "\\" && i + 1 < chars.length) out += escapeRegex(chars[++i]);
-    else if (ch === "[") {
-      const end = chars.indexOf("]", i + 2);
-      if (end < 0) out += "\\[";
-      else {
-        let cls = chars.slice(i + 1, end).join("");
-        if (cls.startsWith("!")) cls = "^" + cls.slice(1);
-        out += `[${cls.replace(/\\/g, "\\\\")}]`;
-        i = end;
+    else if (ch === "\\") {
+      const next = chars[i + 1];
+      if (next === "}" || next === "/") continue;
+      i++;
+      if (next !== "*" && next !== "?" && next !== "\\") {
+        throw new ExpandError(
+          `invalid pattern (${pattern}) in substitution: invalid escape '\\${next ?? ""}'`,
+        );
       }
-    } else out += escapeRegex(ch);
+      out += "\\" + next;
+    } else out += ch.replace(/[.*+?^${}()|[\]\\/-]/g, "\\$&");
   }
-  return out;
-}
-
-function escapeRegex(ch: string): string {
-  return ch.replace(/[.*+?^${}()|[\]\\/-]/g, "\\$&");
-}
-
-function fullMatch(pattern: string, s: string): boolean {
-  return new RegExp(`^(?:${patternToRegex(pattern, true)})$`, "su").test(s);
+  return new RegExp(out, "u");
 }
 
 function trimPrefix(pattern: string, value: string, greedy: boolean): string {
-  const chars = Array.from(value);
-  const order = [...chars.keys(), chars.length];
-  if (greedy) order.reverse();
-  for (const i of order) {
-    if (fullMatch(pattern, chars.slice(0, i).join(""))) return chars.slice(i).join("");
+  const m = patternToRegex(pattern, greedy, true).exec(value);
+  return m ? value.slice(m[0].length) : value;
+}
+
+/** Pattern reversed token by token (an escape stays before the character it escapes). */
+function reversePattern(pattern: string): string {
+  const chars = Array.from(pattern);
+  const tokens: string[] = [];
+  for (let i = 0; i < chars.length; i++) {
+    if (chars[i] === "\\" && i !== chars.length - 1) tokens.push(chars[i] + chars[++i]);
+    else tokens.push(chars[i]);
   }
-  return value;
+  return tokens.reverse().join("");
+}
+
+function reverse(s: string): string {
+  return Array.from(s).reverse().join("");
 }
 
 function trimSuffix(pattern: string, value: string, greedy: boolean): string {
-  const chars = Array.from(value);
-  const order = [...chars.keys(), chars.length];
-  if (!greedy) order.reverse();
-  for (const i of order) {
-    if (fullMatch(pattern, chars.slice(i).join(""))) return chars.slice(0, i).join("");
-  }
-  return value;
+  return reverse(trimPrefix(reversePattern(pattern), reverse(value), greedy));
 }
 
 /**

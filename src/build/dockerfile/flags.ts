@@ -24,44 +24,57 @@ export function parseFlags(words: string[], spec: FlagSpec): FlagValues {
   const out: FlagValues = { strings: new Map(), bools: new Map(), lists: new Map() };
   const used = new Set<string>();
   for (const word of words) {
-    if (!word.startsWith("--")) throw new Error(`arg should start with -- : ${word}`);
     if (word === "--") break;
-    const body = word.slice(2);
-    const eq = body.indexOf("=");
-    const name = eq >= 0 ? body.slice(0, eq) : body;
-    const value = eq >= 0 ? body.slice(eq + 1) : "";
-    const kind = spec[name];
-    if (!kind) throw new Error(`unknown flag: ${name}${suggest(name, Object.keys(spec))}`);
-    if (used.has(name) && kind !== "strings") throw new Error(`duplicate flag specified: ${name}`);
+    if (!word.startsWith("--")) throw new Error(`arg should start with -- : ${word}`);
+    const eq = word.indexOf("=");
+    const flag = eq >= 0 ? word.slice(0, eq) : word;
+    const value = eq >= 0 ? word.slice(eq + 1) : "";
+    const name = flag.slice(2);
+    const kind = Object.hasOwn(spec, name) ? spec[name] : undefined;
+    if (!kind) throw new Error(`unknown flag: ${flag}${suggest(name, Object.keys(spec), true)}`);
+    if (used.has(name) && kind !== "strings") throw new Error(`duplicate flag specified: ${flag}`);
     used.add(name);
     if (kind === "bool") {
-      if (eq >= 0 && value === "") throw new Error(`missing a value on flag: ${name}`);
+      if (eq >= 0 && value === "") throw new Error(`missing a value on flag: ${flag}`);
       const v = value.toLowerCase();
       if (v !== "" && v !== "true" && v !== "false") {
-        throw new Error(`expecting boolean value for flag ${name}, not: ${value}`);
+        throw new Error(`expecting boolean value for flag ${flag}, not: ${value}`);
       }
       out.bools.set(name, v !== "false");
       continue;
     }
-    if (eq < 0) throw new Error(`missing a value on flag: ${name}`);
+    if (eq < 0) throw new Error(`missing a value on flag: ${flag}`);
     if (kind === "string") out.strings.set(name, value);
     else out.lists.set(name, [...(out.lists.get(name) ?? []), value]);
   }
   return out;
 }
 
-/** ` (did you mean x?)` when a known name is one or two edits away, else "". */
-export function suggest(name: string, known: string[]): string {
+/**
+ * ` (did you mean x?)` when a known name is fewer than three edits away (and not the name
+ * itself), else "", as BuildKit's suggestions. Case-insensitive matching answers in the
+ * case the user wrote.
+ */
+export function suggest(name: string, known: string[], caseSensitive = false): string {
+  const fold = (s: string) => caseSensitive ? s : s.toLowerCase();
+  const value = fold(name);
   let best = "";
   let bestDistance = 3;
   for (const k of known) {
-    const d = distance(name.toLowerCase(), k.toLowerCase());
+    const option = fold(k);
+    if (option === value) return "";
+    const d = distance(value, option);
     if (d < bestDistance) {
-      best = k;
+      best = option;
       bestDistance = d;
     }
   }
-  return best && best !== name ? ` (did you mean ${best}?)` : "";
+  if (!best) return "";
+  if (!caseSensitive) {
+    if (name === name.toLowerCase()) best = best.toLowerCase();
+    else if (name === name.toUpperCase()) best = best.toUpperCase();
+  }
+  return ` (did you mean ${best}?)`;
 }
 
 function distance(a: string, b: string): number {

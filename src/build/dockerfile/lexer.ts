@@ -86,13 +86,13 @@ export function lexDockerfile(source: string, file = "Dockerfile"): Lexed {
   const at = (line: number, column = 1): Position => ({ file, line, column });
 
   // Parser directives are only looked for until the first line that is not one.
-  const directive = (token: string, lineNo: number) => {
-    if (directivesDone) return;
+  const directive = (token: string, lineNo: number): boolean => {
+    if (directivesDone) return false;
     const m = directiveRe.exec(token);
     const key = m?.[1].toLowerCase();
     if (!m || !key || !["syntax", "escape", "check"].includes(key)) {
       directivesDone = true;
-      return;
+      return false;
     }
     if (seen.has(key)) {
       throw new DockerfileSyntaxError(at(lineNo), `only one ${key} parser directive can be used`);
@@ -110,6 +110,7 @@ export function lexDockerfile(source: string, file = "Dockerfile"): Lexed {
       continuation = continuationRegex(value);
     } else if (key === "syntax") directives.syntax = value;
     else directives.check = value;
+    return true;
   };
 
   let i = 0;
@@ -121,7 +122,7 @@ export function lexDockerfile(source: string, file = "Dockerfile"): Lexed {
       const comment = token.slice(1).trim();
       comments = comment === "" ? [] : [...comments, comment];
     }
-    directive(token, lineNo);
+    if (directive(token, lineNo)) comments = comments.slice(0, -1);
     i++;
     const column = first.length - token.length + 1;
     let [text, done] = trimContinuation(commentRe.test(token) ? "" : token, continuation);
@@ -146,7 +147,7 @@ export function lexDockerfile(source: string, file = "Dockerfile"): Lexed {
 
     const start = at(lineNo, column);
     const heredocs: Heredoc[] = [];
-    if (mayHoldHeredoc(text)) {
+    if (mayHoldHeredoc(text, directives.escape)) {
       for (const doc of heredocsIn(text, start)) {
         let terminated = false;
         while (i < raw.length) {
@@ -201,9 +202,9 @@ function trimContinuation(line: string, re: RegExp): [string, boolean] {
 }
 
 /** RUN, COPY and ADD in shell form (also behind ONBUILD) may carry heredocs. */
-function mayHoldHeredoc(text: string): boolean {
-  let { command, rest } = splitCommand(text);
-  if (command.toLowerCase() === "onbuild") ({ command, rest } = splitCommand(rest));
+function mayHoldHeredoc(text: string, escape: string): boolean {
+  let { command, rest } = splitCommand(text, escape);
+  if (command.toLowerCase() === "onbuild") ({ command, rest } = splitCommand(rest, escape));
   if (!heredocInstructions.has(command.toLowerCase())) return false;
   try {
     return parseJSONArray(rest) === null;

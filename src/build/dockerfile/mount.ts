@@ -8,7 +8,10 @@ import { suggest } from "./flags.ts";
 /** The sharing mode of a cache mount. */
 export type CacheSharing = "shared" | "private" | "locked";
 
-/** A bind mount: from the context or another stage/image, read-only by default. */
+/**
+ * A bind mount: from the context or another stage/image, read-only by default. An empty or
+ * relative target is taken relative to the working directory when the step runs.
+ */
 export interface BindMount {
   type: "bind";
   target: string;
@@ -37,9 +40,10 @@ export interface TmpfsMount {
   target: string;
   /** Size limit in bytes, 0 for none. */
   size: number;
+  readOnly: boolean;
 }
 
-/** A secret from `--secret`: a file at `target` or an environment variable `env`. */
+/** A secret from `--secret`: a file at `target` and/or an environment variable `env`. */
 export interface SecretMount {
   type: "secret";
   id: string;
@@ -55,6 +59,7 @@ export interface SecretMount {
 export interface SshMount {
   type: "ssh";
   id: string;
+  /** "" for BuildKit's default, `/run/buildkit/ssh_agent.<n>`. */
   target: string;
   required: boolean;
   mode: number;
@@ -65,33 +70,56 @@ export interface SshMount {
 /** One `--mount` of a RUN instruction. */
 export type MountSpec = BindMount | CacheMount | TmpfsMount | SecretMount | SshMount;
 
-const types = ["bind", "cache", "tmpfs", "secret", "ssh"] as const;
+const types = ["bind", "cache", "tmpfs", "secret", "ssh"];
+const sharingModes = ["shared", "private", "locked"];
 const keys = [
   "type",
   "from",
   "source",
-  "src",
   "target",
-  "dst",
-  "destination",
-  "dest",
   "readonly",
-  "ro",
-  "readwrite",
-  "rw",
-  "required",
-  "size",
   "id",
   "sharing",
+  "required",
+  "size",
   "mode",
   "uid",
   "gid",
+  "src",
+  "dst",
+  "destination",
+  "ro",
+  "rw",
+  "readwrite",
   "env",
 ];
 
 /**
- * Parses one `--mount` value. `expand` substitutes variables in each value (the stage's
- * ARG and ENV); without it values are taken as written. Errors use BuildKit's wording.
+ * The stage or image a `--mount` value reads from (`from=`), checked as BuildKit does before
+ * any variable is known: a `$` (other than a trailing one) is refused, other fields are not
+ * looked at yet. "" when the mount names no `from`.
+ */
+export function mountFrom(value: string): string {
+  let from = "";
+  for (const field of csvFields(value)) {
+    const [key, v] = cut(field);
+    if (v === undefined || key.toLowerCase() !== "from") continue;
+    const dollar = v.indexOf("$");
+    if (dollar >= 0 && dollar !== v.length - 1) {
+      throw new Error("'from' doesn't support variable expansion, define alias stage instead");
+    }
+    from = v;
+  }
+  return from;
+}
+
+/**
+ * Parses one `--mount` value, fields in order as BuildKit reads them (so `type=` must come
+ * before the keys that depend on it). `expand` substitutes variables in each value (the
+ * stage's ARG and ENV). Defaults BuildKit fills in when it runs the mount are filled in here
+ * too: a cache `id` is the cleaned target, a secret's `id` its source or the target's base
+ * name and its target `/run/secrets/<id>` unless it goes to an environment variable, an ssh
+ * `id` is `default`. Errors use BuildKit's wording.
  *
  * @example
  * ```ts
@@ -100,18 +128,7 @@ const keys = [
  * ```
  */
 export function parseMount(value: string, expand: (w: string) => string = (w) => w): MountSpec {
-  const fields = csvFields(value);
-  let type = "bind" as (typeof types)[number];
-  for (const field of fields) {
-    const [k, v] = cut(field);
-    if (k.toLowerCase() === "type" && v !== undefined) {
-      const t = expand(v);
-      if (!(types as readonly string[]).includes(t)) {
-        throw new Error(`unsupported mount type ${JSON.stringify(t)}`);
-      }
-      type = t as typeof type;
-    }
-  }
+  let type = "bind";
   const m = {
     from: "",
     source: "",
@@ -126,8 +143,7 @@ export function parseMount(value: string, expand: (w: string) => string = (w) =>
     gid: undefined as number | undefined,
     env: undefined as string | undefined,
   };
-  const fileInfo = type === "secret" || type === "ssh" || type === "cache";
-  for (const field of fields) {
+  for (const field of csvFields(value)) {
     const [rawKey, rawValue] = cut(field);
     const key = rawKey.toLowerCase();
     if (rawValue === undefined) {
@@ -141,8 +157,14 @@ export function parseMount(value: string, expand: (w: string) => string = (w) =>
     }
     const v = expand(rawValue);
     switch (key) {
-      case "type":
+      case "type": {
+        const t = v.toLowerCase();
+        if (!types.includes(t)) {
+          throw new Error(`unsupported mount type ${JSON.stringify(v)}${suggest(v, types, true)}`);
+        }
+        type = t;
         break;
+      }
       case "from":
         m.from = v;
         break;
@@ -153,7 +175,6 @@ export function parseMount(value: string, expand: (w: string) => string = (w) =>
       case "target":
       case "dst":
       case "destination":
-      case "dest":
         m.target = v;
         break;
       case "readonly":
@@ -177,58 +198,55 @@ export function parseMount(value: string, expand: (w: string) => string = (w) =>
       case "id":
         m.id = v;
         break;
-      case "sharing":
-        if (type !== "cache") throw new Error(`invalid cache sharing set for ${type} mount`);
-        if (!["shared", "private", "locked"].includes(v)) {
-          throw new Error(`unsupported sharing value ${JSON.stringify(v)}`);
+      case "sharing": {
+        const mode = v.toLowerCase();
+        if (!sharingModes.includes(mode)) {
+          throw new Error(
+            `unsupported sharing value ${JSON.stringify(v)}${suggest(v, sharingModes, true)}`,
+          );
         }
-        m.sharing = v;
-        break;
-      case "mode":
-        if (!/^[0-7]+$/.test(v) || parseInt(v, 8) > 0o7777) {
-          throw new Error(`invalid value ${v} for mode`);
-        }
-        m.mode = parseInt(v, 8);
-        break;
-      case "uid":
-      case "gid": {
-        if (!/^\d+$/.test(v) || Number(v) > 0xffffffff) {
-          throw new Error(`invalid value ${v} for ${key}`);
-        }
-        m[key] = Number(v);
+        m.sharing = mode;
         break;
       }
+      case "mode":
+        m.mode = parseUint(v, 8, `invalid value ${v} for mode`);
+        break;
+      case "uid":
+      case "gid":
+        m[key] = parseUint(v, 10, `invalid value ${v} for ${key}`);
+        break;
       case "env":
-        if (type !== "secret") throw new Error(`unexpected key '${key}' for mount type '${type}'`);
         m.env = v;
         break;
       default:
-        throw new Error(`unexpected key '${rawKey}' in '${field}'${suggest(key, keys)}`);
+        throw new Error(`unexpected key '${key}' in '${field}'${suggest(key, keys, true)}`);
     }
   }
+  const fileInfo = type === "secret" || type === "ssh" || type === "cache";
   if (!fileInfo) {
     for (const k of ["mode", "uid", "gid"] as const) {
       if (m[k] !== undefined) throw new Error(`${k} not allowed for "${type}" type mounts`);
     }
   }
+  if (type === "secret") {
+    if (m.from) throw new Error("secret mount should not have a from");
+    if (m.sharing) throw new Error("secret mount should not define sharing");
+    if (!m.source && !m.target && !m.id) {
+      throw new Error("invalid secret mount. one of source, target required");
+    }
+    if (m.source && m.id) throw new Error("both source and id can't be set");
+  }
+  if (m.sharing && type !== "cache") {
+    throw new Error(`invalid cache sharing set for ${type} mount`);
+  }
   const uid = m.uid ?? 0;
   const gid = m.gid ?? 0;
   switch (type) {
-    case "bind":
-      if (!m.target) throw new Error("mount target is required for bind mount");
-      return {
-        type,
-        target: m.target,
-        source: m.source,
-        from: m.from,
-        readOnly: m.readOnly ?? true,
-      };
     case "cache":
-      if (!m.target) throw new Error("mount target is required for cache mount");
       return {
         type,
         target: m.target,
-        id: m.id || m.target,
+        id: m.id || cleanPath(m.target),
         sharing: (m.sharing || "shared") as CacheSharing,
         from: m.from,
         source: m.source,
@@ -238,21 +256,13 @@ export function parseMount(value: string, expand: (w: string) => string = (w) =>
         gid,
       };
     case "tmpfs":
-      if (!m.target) throw new Error("mount target is required for tmpfs mount");
-      return { type, target: m.target, size: m.size };
+      return { type, target: m.target, size: m.size, readOnly: m.readOnly ?? false };
     case "secret": {
-      if (m.from) throw new Error("secret mount should not have a from");
-      if (!m.source && !m.target && !m.id && !m.env) {
-        throw new Error("invalid secret mount. one of source, target required");
-      }
-      if (m.source && m.id) throw new Error("both source and id can't be set");
-      const id = m.id || m.source || (m.target ? basename(m.target) : "") ||
-        basename(m.env ?? "");
-      const target = m.target || (m.env !== undefined ? "" : `/run/secrets/${id}`);
+      const id = m.source || m.id || basename(m.target);
       const spec: SecretMount = {
         type,
         id,
-        target,
+        target: m.env === undefined && !m.target ? `/run/secrets/${basename(id)}` : m.target,
         required: m.required,
         mode: m.mode ?? 0o400,
         uid,
@@ -262,17 +272,47 @@ export function parseMount(value: string, expand: (w: string) => string = (w) =>
       return spec;
     }
     case "ssh":
-      if (m.from) throw new Error("ssh mount should not have a from");
+      if (m.source) throw new Error("ssh does not support source");
       return {
         type,
         id: m.id || "default",
-        target: m.target || "/run/buildkit/ssh_agent.0",
+        target: m.target,
         required: m.required,
         mode: m.mode ?? 0o600,
         uid,
         gid,
       };
+    default:
+      return {
+        type: "bind",
+        target: m.target,
+        source: m.source,
+        from: m.from,
+        readOnly: m.readOnly ?? true,
+      };
   }
+}
+
+function parseUint(v: string, radix: 8 | 10, message: string): number {
+  const ok = radix === 8 ? /^[+]?[0-7]+$/.test(v) : /^[+]?\d+$/.test(v);
+  const n = ok ? parseInt(v, radix) : NaN;
+  if (!ok || n > 0xffffffff) throw new Error(message);
+  return n;
+}
+
+/** Go's path.Clean for a slash path ("" is "."). */
+function cleanPath(p: string): string {
+  const abs = p.startsWith("/");
+  const out: string[] = [];
+  for (const part of p.split("/")) {
+    if (part === "" || part === ".") continue;
+    if (part === "..") {
+      if (out.length && out[out.length - 1] !== "..") out.pop();
+      else if (!abs) out.push("..");
+    } else out.push(part);
+  }
+  const joined = out.join("/");
+  return abs ? "/" + joined : joined || ".";
 }
 
 function cut(field: string): [string, string | undefined] {
@@ -280,22 +320,24 @@ function cut(field: string): [string, string | undefined] {
   return eq < 0 ? [field, undefined] : [field.slice(0, eq), field.slice(eq + 1)];
 }
 
+/** Go's path.Base: the last element, "." for "", "/" for only slashes. */
 function basename(path: string): string {
+  if (path === "") return ".";
   const parts = path.split("/").filter((p) => p !== "");
-  return parts.length ? parts[parts.length - 1] : "";
+  return parts.length ? parts[parts.length - 1] : "/";
 }
 
+/** Go's strconv.ParseBool. */
 function parseBool(key: string, v: string): boolean {
-  const t = v.toLowerCase();
-  if (["1", "t", "true"].includes(t)) return true;
-  if (["0", "f", "false"].includes(t)) return false;
+  if (["1", "t", "T", "TRUE", "true", "True"].includes(v)) return true;
+  if (["0", "f", "F", "FALSE", "false", "False"].includes(v)) return false;
   throw new Error(`invalid value for ${key}: ${v}`);
 }
 
 /** A RAM size as Docker's units.RAMInBytes reads it: `64m`, `1g`, `512k`, `100` (bytes). */
 function parseSize(v: string): number {
   const m = /^(\d+(?:\.\d+)?)\s*([kmgtp]?)i?b?$/i.exec(v);
-  if (!m) throw new Error(`invalid size: '${v}'`);
+  if (!m) throw new Error(`invalid value for size: ${v}`);
   const mult = { "": 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4, p: 1024 ** 5 };
   return Math.floor(Number(m[1]) * mult[m[2].toLowerCase() as keyof typeof mult]);
 }

@@ -28,7 +28,7 @@ import {
   type LogicalLine,
   parseHeredocWord,
 } from "./lexer.ts";
-import { parseMount } from "./mount.ts";
+import { mountFrom } from "./mount.ts";
 import {
   NotStringArrayError,
   parseJSONArray,
@@ -78,6 +78,7 @@ const flagSpecs: Record<string, FlagSpec> = {
     exclude: "strings",
     "keep-git-dir": "bool",
     checksum: "string",
+    unpack: "bool",
   },
   HEALTHCHECK: {
     interval: "string",
@@ -123,13 +124,13 @@ export function parseLine(
     if (e instanceof DockerfileSyntaxError) throw e;
     const message = (e as Error).message;
     const at = { ...line.start };
-    const flag = /^(?:unknown flag|duplicate flag specified|missing a value on flag): ([^ ]+)/
-      .exec(message);
+    const flag =
+      /^(?:unknown flag|duplicate flag specified|missing a value on flag|expecting boolean value for flag):? (--[^ ,]+)/
+        .exec(message);
     if (flag) {
-      const needle = `--${flag[1]}`;
       const idx = message.startsWith("duplicate")
-        ? line.text.lastIndexOf(needle, line.firstLength)
-        : line.text.indexOf(needle);
+        ? line.text.lastIndexOf(flag[1], line.firstLength)
+        : line.text.indexOf(flag[1]);
       if (idx >= 0 && idx < line.firstLength) at.column += idx;
     }
     throw new DockerfileSyntaxError(at, message);
@@ -140,28 +141,32 @@ function parseInstruction(
   line: LogicalLine,
   directives: Directives,
 ): FromInstruction | Instruction {
-  const { command, flags: flagWords, rest } = splitCommand(line.text);
+  const { command, flags: flagWords, rest } = splitCommand(line.text, directives.escape);
   const kind = command.toUpperCase();
   if (!instructionNames.includes(kind)) {
-    throw new Error(`unknown instruction: ${command}${suggest(kind, instructionNames)}`);
+    throw new Error(`unknown instruction: ${command}${suggest(command, instructionNames)}`);
   }
   const base: InstructionBase = { at: line.start, endLine: line.endLine, original: line.text };
-  const flags = parseFlags(flagWords, flagSpecs[kind] ?? {});
+  // As BuildKit, STOPSIGNAL and HEALTHCHECK NONE never look at their flags.
+  const ignoresFlags = kind === "STOPSIGNAL" ||
+    (kind === "HEALTHCHECK" && rest.split(/\s/)[0].toUpperCase() === "NONE");
+  const flags = parseFlags(ignoresFlags ? [] : flagWords, flagSpecs[kind] ?? {});
   const esc = directives.escape;
   switch (kind) {
     case "FROM":
       return parseFrom(base, rest, flags);
     case "RUN": {
-      const network = flags.strings.get("network") ?? "";
-      if (network && !["none", "host", "default"].includes(network)) {
-        throw new Error(`unsupported network mode ${JSON.stringify(network)}`);
+      const network = flags.strings.get("network") ?? "default";
+      if (!["none", "host", "default"].includes(network)) {
+        throw new Error(`invalid network mode ${JSON.stringify(network)}`);
       }
-      const security = flags.strings.get("security") ?? "";
-      if (security && !["sandbox", "insecure"].includes(security)) {
-        throw new Error(`unsupported security mode ${JSON.stringify(security)}`);
+      const security = flags.strings.get("security") ?? "sandbox";
+      if (!["sandbox", "insecure"].includes(security)) {
+        throw new Error(`security ${JSON.stringify(security)} is not valid`);
       }
+      // Only `from=` is looked at now; the rest is read with the stage's variables.
       const mounts = flags.lists.get("mount") ?? [];
-      for (const m of mounts) if (!m.includes("$")) parseMount(m);
+      for (const m of mounts) mountFrom(m);
       return {
         ...base,
         kind,
@@ -185,7 +190,7 @@ function parseInstruction(
     case "ARG":
       return parseArg(base, rest, esc);
     case "EXPOSE": {
-      const ports = splitWhitespace(rest);
+      const ports = splitWhitespace(rest).sort();
       if (ports.length === 0) throw new Error("EXPOSE requires at least one argument");
       return { ...base, kind, ports };
     }
@@ -321,12 +326,12 @@ function parseCopy(
       parents: flags.bools.get("parents") ?? false,
     };
   }
-  return {
-    ...common,
-    kind,
-    checksum: flags.strings.get("checksum") ?? "",
-    keepGitDir: flags.bools.get("keep-git-dir") ?? false,
-  };
+  const add: AddInstruction = { ...common, kind, checksum: flags.strings.get("checksum") ?? "" };
+  const keepGitDir = flags.bools.get("keep-git-dir");
+  if (keepGitDir !== undefined) add.keepGitDir = keepGitDir;
+  const unpack = flags.bools.get("unpack");
+  if (unpack !== undefined) add.unpack = unpack;
+  return add;
 }
 
 const minimumDuration = 1e6; // 1ms, as Docker's container.MinimumDuration
@@ -357,7 +362,9 @@ function parseHealth(rest: string, flags: FlagValues): HealthConfig {
     const v = flags.strings.get(name) ?? "";
     if (v === "") return 0;
     const d = parseGoDuration(v);
-    if (d < minimumDuration) throw new Error(`Interval "${name}" cannot be less than 1ms`);
+    if (d !== 0 && d < minimumDuration) {
+      throw new Error(`Interval "${name}" cannot be less than 1ms`);
+    }
     return d;
   };
   let retries = 0;
@@ -367,7 +374,7 @@ function parseHealth(rest: string, flags: FlagValues): HealthConfig {
       throw new Error(`strconv.ParseInt: parsing ${JSON.stringify(r)}: invalid syntax`);
     }
     retries = Number(r);
-    if (retries < 1) throw new Error(`--retries must be at least 1 (not ${retries})`);
+    if (retries < 0) throw new Error(`--retries cannot be negative (${retries})`);
   }
   return {
     test,

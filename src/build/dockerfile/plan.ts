@@ -9,7 +9,7 @@ import type { DockerfileSyntax, FromInstruction, Instruction, StageSyntax } from
 import { type Env, expand, ExpandError } from "./expand.ts";
 import { suggest } from "./flags.ts";
 import { DockerfileSyntaxError, type Position } from "./lexer.ts";
-import { parseMount } from "./mount.ts";
+import { mountFrom, parseMount } from "./mount.ts";
 import { parsePlatform, type Platform, platformArgs, proxyArgs } from "./platform.ts";
 import { InvalidArgumentError } from "../../errors.ts";
 
@@ -88,9 +88,17 @@ export interface BuildPlan {
 export function planBuild(df: DockerfileSyntax, opts: PlanOptions): BuildPlan {
   const buildArgs = new Map(Object.entries(opts.buildArgs ?? {}));
   const escape = df.directives.escape;
-  const globalArgs = new Map(
-    platformArgs(opts.buildPlatform, opts.targetPlatform ?? opts.buildPlatform),
+  const targetStage = opts.target || df.stages[df.stages.length - 1]?.from.name || "default";
+  const globalArgs = platformArgs(
+    opts.buildPlatform,
+    opts.targetPlatform ?? opts.buildPlatform,
+    targetStage,
   );
+  // --build-arg overrides the automatic values too.
+  for (const key of globalArgs.keys()) {
+    const v = buildArgs.get(key);
+    if (v !== undefined) globalArgs.set(key, v);
+  }
   for (const line of df.metaArgs) {
     for (const arg of line.args) {
       const key = word(arg.key, globalArgs, escape, line.at);
@@ -131,13 +139,23 @@ export function planBuild(df: DockerfileSyntax, opts: PlanOptions): BuildPlan {
       }
       byName.set(s.from.name, index);
     }
-    const platform = word(s.from.platform, globalArgs, escape, s.from.at);
+    let platform = "";
     let parsedPlatform: Platform | null = null;
-    if (platform !== "") {
+    if (s.from.platform !== "") {
+      platform = word(s.from.platform, globalArgs, escape, s.from.at);
+      if (platform === "") {
+        throw new DockerfileSyntaxError(
+          s.from.at,
+          `empty platform value from expression ${s.from.platform}`,
+        );
+      }
       try {
         parsedPlatform = parsePlatform(platform);
       } catch (e) {
-        throw new DockerfileSyntaxError(s.from.at, (e as Error).message);
+        throw new DockerfileSyntaxError(
+          s.from.at,
+          `failed to parse platform ${s.from.platform}: ${(e as Error).message}`,
+        );
       }
     }
     return {
@@ -155,12 +173,29 @@ export function planBuild(df: DockerfileSyntax, opts: PlanOptions): BuildPlan {
 
   // Edges from COPY --from and RUN --mount from=, each remembering the line that made it.
   const edges = stages.map(() => [] as { to: number; at: Position }[]);
+  const later: { stage: PlannedStage; source: number; at: Position; message: string }[] = [];
   for (const stage of stages) {
     for (const ins of stage.instructions) {
-      for (const from of sourcesOf(ins)) {
-        const source = findSource(from, stages, byName, ins.at);
+      for (const use of sourcesOf(ins)) {
+        const source = findSource(use, stages, byName, ins.at);
         stage.sources.push(source);
-        if (source.kind === "stage") edges[stage.index].push({ to: source.index, at: ins.at });
+        if (source.kind !== "stage") continue;
+        edges[stage.index].push({ to: source.index, at: ins.at });
+        if (source.index >= stage.index) {
+          const name = stage.name || `stage-${stage.index}`;
+          later.push({
+            stage,
+            source: source.index,
+            at: ins.at,
+            message: use.mountTarget === undefined
+              ? `cannot copy from stage ${
+                JSON.stringify(use.from)
+              }, it needs to be defined before current stage ${JSON.stringify(name)}`
+              : `cannot mount from stage ${JSON.stringify(use.from)} to ${
+                JSON.stringify(use.mountTarget)
+              }, stage needs to be defined before current command`,
+          });
+        }
       }
     }
   }
@@ -172,7 +207,7 @@ export function planBuild(df: DockerfileSyntax, opts: PlanOptions): BuildPlan {
     if (t === undefined) {
       throw new InvalidArgumentError(
         `target stage ${JSON.stringify(opts.target)} could not be found${
-          suggest(opts.target, [...byName.keys()])
+          suggest(opts.target, [...byName.keys()], true)
         }`,
       );
     }
@@ -180,6 +215,19 @@ export function planBuild(df: DockerfileSyntax, opts: PlanOptions): BuildPlan {
   }
 
   const order: number[] = [];
+  // A stage can only read stages before it (BuildKit builds them in file order).
+  const needed = new Set<number>();
+  const mark = (i: number) => {
+    if (needed.has(i)) return;
+    needed.add(i);
+    const st = stages[i];
+    if (st.base.kind === "stage") mark(st.base.index);
+    for (const src of st.sources) if (src.kind === "stage") mark(src.index);
+  };
+  mark(target);
+  const forward = later.find((l) => needed.has(l.stage.index));
+  if (forward) throw new DockerfileSyntaxError(forward.at, forward.message);
+
   const visit = (i: number) => {
     if (order.includes(i)) return;
     const s = stages[i];
@@ -206,48 +254,60 @@ function word(source: string, env: Env, escape: "\\" | "`", at: Position): strin
   }
 }
 
+/** A `--from` (COPY) or `from=` (RUN --mount) as written. */
+interface SourceUse {
+  from: string;
+  /** The mount's target, for RUN --mount. */
+  mountTarget?: string;
+}
+
 /** The stage or image names an instruction reads from, as written. */
-function sourcesOf(ins: Instruction): string[] {
-  if (ins.kind === "COPY" && ins.from !== "") return [ins.from];
+function sourcesOf(ins: Instruction): SourceUse[] {
+  if (ins.kind === "COPY" && ins.from !== "") return [{ from: ins.from }];
   if (ins.kind !== "RUN") return [];
-  const out: string[] = [];
+  const out: SourceUse[] = [];
   for (const raw of ins.mounts) {
-    let from = "";
+    const from = mountFrom(raw);
+    if (from === "") continue;
+    let mountTarget = "";
     try {
-      const m = parseMount(raw);
-      if ((m.type === "bind" || m.type === "cache") && m.from) from = m.from;
+      mountTarget = parseMount(raw).target;
     } catch {
-      continue; // reported when the stage is expanded, with its variables
+      // the mount's own errors are reported when the stage is resolved
     }
-    if (from) out.push(from);
+    out.push({ from, mountTarget });
   }
   return out;
 }
 
 function findSource(
-  from: string,
+  use: SourceUse,
   stages: PlannedStage[],
   byName: Map<string, number>,
   at: Position,
 ): StageSource {
-  let same: boolean;
-  try {
-    same = expand(from, new Map()).word === from;
-  } catch {
-    same = false;
-  }
-  if (!same) {
-    throw new DockerfileSyntaxError(
-      at,
-      "variable expansion is not supported for --from, define a new stage with FROM using ARG from global scope as a workaround",
-    );
-  }
-  if (/^[+-]?\d+$/.test(from)) {
-    const index = Number(from);
-    if (index < 0 || index >= stages.length) {
-      throw new DockerfileSyntaxError(at, `invalid stage index ${index}`);
+  const from = use.from;
+  if (use.mountTarget === undefined) {
+    let same: boolean;
+    try {
+      same = expand(from, new Map()).word === from;
+    } catch {
+      same = false;
     }
-    return { kind: "stage", index };
+    if (!same) {
+      throw new DockerfileSyntaxError(
+        at,
+        "variable expansion is not supported for --from, define a new stage with FROM using ARG from global scope as a workaround",
+      );
+    }
+    // COPY --from takes a stage index too; a mount's from= only a name.
+    if (/^[+-]?\d+$/.test(from)) {
+      const index = Number(from);
+      if (index < 0 || index >= stages.length) {
+        throw new DockerfileSyntaxError(at, `invalid stage index ${index}`);
+      }
+      return { kind: "stage", index };
+    }
   }
   const index = byName.get(from.toLowerCase());
   return index === undefined ? { kind: "image", ref: from } : { kind: "stage", index };

@@ -1,7 +1,8 @@
 /**
  * Platforms (`linux/amd64`, `linux/arm/v7`) and the build arguments BuildKit defines from
- * them without any ARG line in the global scope: BUILDPLATFORM, BUILDOS, BUILDARCH,
- * BUILDVARIANT, TARGETPLATFORM, TARGETOS, TARGETARCH, TARGETVARIANT.
+ * them without any ARG line in the global scope: BUILDPLATFORM, BUILDOS, BUILDOSVERSION,
+ * BUILDARCH, BUILDVARIANT, TARGETPLATFORM, TARGETOS, TARGETOSVERSION, TARGETARCH,
+ * TARGETVARIANT (and TARGETSTAGE).
  */
 
 /** An OCI platform. */
@@ -33,7 +34,7 @@ const archAliases: Record<string, string> = {
 export function parsePlatform(text: string): Platform {
   const parts = text.toLowerCase().split("/");
   if (parts.length > 3 || parts.some((p) => p === "" || !/^[a-z0-9_.-]+$/.test(p))) {
-    throw new Error(`failed to parse platform ${text}: invalid platform specifier`);
+    throw new Error(`${JSON.stringify(text)}: invalid platform specifier`);
   }
   let os = "linux";
   let arch: string;
@@ -54,17 +55,27 @@ export function hostPlatform(): Platform {
   return parsePlatform(`${Deno.build.os}/${Deno.build.arch}`);
 }
 
-/** The automatic platform arguments, in BuildKit's order. */
-export function platformArgs(build: Platform, target: Platform): Map<string, string> {
+/**
+ * The automatic arguments of the global scope, in BuildKit's order: the build and target
+ * platforms (OS versions are empty on Linux) and TARGETSTAGE, the stage being built.
+ */
+export function platformArgs(
+  build: Platform,
+  target: Platform,
+  targetStage = "default",
+): Map<string, string> {
   return new Map([
     ["BUILDPLATFORM", formatPlatform(build)],
     ["BUILDOS", build.os],
+    ["BUILDOSVERSION", ""],
     ["BUILDARCH", build.architecture],
     ["BUILDVARIANT", build.variant ?? ""],
     ["TARGETPLATFORM", formatPlatform(target)],
     ["TARGETOS", target.os],
+    ["TARGETOSVERSION", ""],
     ["TARGETARCH", target.architecture],
     ["TARGETVARIANT", target.variant ?? ""],
+    ["TARGETSTAGE", targetStage],
   ]);
 }
 

@@ -1,8 +1,8 @@
 /**
  * One stage's instructions with variables substituted where Docker substitutes them: ENV,
  * ARG, LABEL, EXPOSE (split into words), USER, WORKDIR, STOPSIGNAL, VOLUME, COPY and ADD
- * (sources, destination, --chown, --chmod, --checksum, --exclude, and heredoc bodies whose
- * delimiter was not quoted) and RUN's --mount values. RUN, CMD, ENTRYPOINT, SHELL,
+ * (sources, destination, --chown, --chmod, ADD's --checksum, and heredoc bodies whose
+ * delimiter was not quoted; not --exclude) and RUN's --mount values. RUN, CMD, ENTRYPOINT, SHELL,
  * HEALTHCHECK, MAINTAINER and ONBUILD are left as written (the shell, or the later build that
  * runs the trigger, expands them).
  *
@@ -117,13 +117,13 @@ export function resolveStage(
       }
       case "COPY":
       case "ADD": {
-        const body: LexOptions = { ...lex, rawQuotes: true, rawEscapes: true };
+        // Heredoc bodies: `\` escapes whatever the escape directive says, quotes are text.
+        const body: LexOptions = { escapeToken: "\\", skipProcessQuotes: true };
         const common = {
           sources: ins.sources.map(w),
           dest: w(ins.dest),
           chown: w(ins.chown),
           chmod: w(ins.chmod),
-          excludes: ins.excludes.map(w),
           inline: ins.inline.map((s) => ({
             ...s,
             content: s.expand ? word(s.content, scope, body, ins.at) : s.content,

@@ -14,20 +14,20 @@ export interface SplitLine {
 }
 
 /** Splits `RUN --mount=a echo hi` into `RUN`, `["--mount=a"]` and `echo hi`. */
-export function splitCommand(line: string): SplitLine {
+export function splitCommand(line: string, escape = "\\"): SplitLine {
   const trimmed = line.trim();
   const m = whitespace.exec(trimmed);
   if (!m) return { command: trimmed, flags: [], rest: "" };
   const command = trimmed.slice(0, m.index);
-  const { rest, flags } = extractFlags(trimmed.slice(m.index + m[0].length));
+  const { rest, flags } = extractFlags(trimmed.slice(m.index + m[0].length), escape);
   return { command, flags, rest: rest.trim() };
 }
 
 /**
- * The leading words that start with `--` (quotes and `\` handled inside them); a bare `--`
- * ends them. Returns the words and what follows them.
+ * The leading words that start with `--` (quotes and the escape token handled inside them);
+ * a bare `--` ends them. Returns the words and what follows them.
  */
-export function extractFlags(line: string): { flags: string[]; rest: string } {
+export function extractFlags(line: string, escape = "\\"): { flags: string[]; rest: string } {
   const flags: string[] = [];
   let word = "";
   let phase: "space" | "word" | "quote" = "space";
@@ -62,7 +62,7 @@ export function extractFlags(line: string): { flags: string[]; rest: string } {
         phase = "quote";
         continue;
       }
-      if (ch === "\\") {
+      if (ch === escape) {
         if (pos + 1 === line.length) continue;
         word += line[++pos];
         continue;
@@ -74,7 +74,7 @@ export function extractFlags(line: string): { flags: string[]; rest: string } {
       phase = "word";
       continue;
     }
-    if (ch === "\\") {
+    if (ch === escape) {
       if (pos + 1 === line.length) {
         phase = "word";
         continue;
@@ -100,44 +100,20 @@ export class NotStringArrayError extends Error {
 
 /**
  * The exec (JSON array) form of `rest`, or null when `rest` is not a valid JSON array (then
- * Docker takes it as shell form). As Go's JSON decoder does, only the first JSON value is read:
- * text after the closing bracket is ignored. An array holding a non-string is an error.
+ * Docker takes it as shell form). An array holding a non-string is an error.
  */
 export function parseJSONArray(rest: string): string[] | null {
   const text = rest.trimStart();
   if (!text.startsWith("[")) return null;
-  const end = endOfArray(text);
-  if (end < 0) return null;
   let value: unknown;
   try {
-    value = JSON.parse(text.slice(0, end));
+    value = JSON.parse(text);
   } catch {
     return null;
   }
   if (!Array.isArray(value)) return null;
   if (!value.every((v) => typeof v === "string")) throw new NotStringArrayError();
   return value as string[];
-}
-
-/** Index just past the bracket closing the array that starts `text`, or -1. */
-function endOfArray(text: string): number {
-  let depth = 0;
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i];
-    if (inString) {
-      if (ch === "\\") i++;
-      else if (ch === '"') inString = false;
-      continue;
-    }
-    if (ch === '"') inString = true;
-    else if (ch === "[" || ch === "{") depth++;
-    else if (ch === "]" || ch === "}") {
-      depth--;
-      if (depth === 0) return i + 1;
-    }
-  }
-  return -1;
 }
 
 /**
