@@ -32,7 +32,7 @@ function resolve(src: string, opts: Partial<PlanOptions> = {}): {
   stages: Map<number, ResolvedStage>;
 } {
   const p = plan(src, opts);
-  return { plan: p, stages: resolveStages(p, () => ["PATH=/bin", "HOME=/root"]) };
+  return { plan: p, stages: resolveStages(p, () => ({ env: ["PATH=/bin", "HOME=/root"] })) };
 }
 
 /** The resolved instructions of the target stage, without position fields. */
@@ -345,7 +345,7 @@ Deno.test("plan: a cycle between stages is an error at the line that closes it",
 
 Deno.test("plan: resolveStage on its own, and envMap", () => {
   const p = plan("FROM i\nWORKDIR $HOME/app\n");
-  const st = resolveStage(p, 0, envMap(["HOME=/home/u", "BARE"]));
+  const st = resolveStage(p, 0, { scope: envMap(["HOME=/home/u", "BARE"]) });
   assertEquals((st.steps[0].instruction as { value: string }).value, "/home/u/app");
   assertEquals([...envMap(["A=1=2", "B"])], [["A", "1=2"], ["B", ""]]);
 });
@@ -370,5 +370,59 @@ Deno.test("plan: --platform is parsed after expansion; duplicate stage names are
   assertEquals(
     planError("ARG P\nFROM --platform=$P a\n"),
     "Dockerfile:2:1: empty platform value from expression $P",
+  );
+});
+
+Deno.test("plan: ONBUILD triggers of a base image or base stage run first (BuildKit)", () => {
+  const p = plan("FROM node:20 AS app\nARG V=1\nONBUILD RUN echo $V\nFROM app\nRUN next\n");
+  const images: Record<string, { env: string[]; onBuild?: string[] }> = {
+    "node:20": { env: ["PATH=/bin"], onBuild: ["COPY . /app", "RUN npm ci"] },
+  };
+  const stages = resolveStages(p, (ref) => images[ref]);
+  const kinds = (i: number) =>
+    stages.get(i)!.steps.map((s) => [s.onbuild, s.instruction.kind, s.instruction.at.line]);
+  assertEquals(kinds(0), [
+    [true, "COPY", 1],
+    [true, "RUN", 1],
+    [false, "ARG", 2],
+    [false, "ONBUILD", 3],
+  ]);
+  // The base stage's own ONBUILD lines trigger in the stage built from it; its ARGs carry over.
+  assertEquals(kinds(1), [[true, "RUN", 4], [false, "RUN", 5]]);
+  assertEquals(stages.get(1)!.steps[0].args, [["V", "1"]]);
+});
+
+Deno.test("plan: triggers may read stages; hostile trigger strings are refused", () => {
+  const src = "FROM busybox AS tools\nFROM img AS app\nFROM img\n";
+  const p = plan(src);
+  assertEquals(p.order, [2]);
+  const withCopy = resolveStages(
+    p,
+    (ref) => ({ env: [], onBuild: ref === "img" ? ["COPY --from=tools /t /t"] : [] }),
+  );
+  assertEquals([...withCopy.keys()], [0, 2], "the trigger's stage is resolved first");
+  const fails = (onBuild: string[]) =>
+    assertThrows(
+      () => resolveStages(plan(src), () => ({ env: [], onBuild })),
+      DockerfileSyntaxError,
+    )
+      .message;
+  assertEquals(fails(["FROM evil"]), "Dockerfile:3:1: FROM isn't allowed as an ONBUILD trigger");
+  assertEquals(
+    fails(["RUN a\nRUN b"]),
+    "Dockerfile:3:1: onbuild trigger should be a single expression",
+  );
+  assertEquals(fails(["BOGUS x"]), "Dockerfile:3:1: unknown instruction: BOGUS");
+  assertEquals(fails([""]), "Dockerfile:3:1: file with no instructions");
+  assertEquals(
+    assertThrows(
+      () =>
+        resolveStages(plan("FROM img AS a\nFROM img AS b\n", { target: "a" }), () => ({
+          env: [],
+          onBuild: ["COPY --from=b / /"],
+        })),
+      DockerfileSyntaxError,
+    ).message,
+    'Dockerfile:1:1: cannot copy from stage "b", it needs to be defined before current stage "a"',
   );
 });

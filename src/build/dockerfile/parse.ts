@@ -27,6 +27,7 @@ import {
   lexDockerfile,
   type LogicalLine,
   parseHeredocWord,
+  type Position,
 } from "./lexer.ts";
 import { mountFrom } from "./mount.ts";
 import {
@@ -401,28 +402,24 @@ function parseOnbuild(base: InstructionBase, rest: string, line: LogicalLine): I
 }
 
 /**
- * A base image's ONBUILD triggers (its config's `OnBuild` strings) as instructions, each
- * parsed on its own as BuildKit does when a FROM line uses the image. The strings come from
- * an image, so anything Docker would have refused at ONBUILD time is refused here too.
- * `source` names the image in errors (`ONBUILD of busybox:1:1: ...`).
+ * ONBUILD triggers (a base image config's `OnBuild` strings, or the ONBUILD lines of a base
+ * stage) as instructions, each parsed on its own as BuildKit does when a stage starts from
+ * that base; their position is the stage's FROM line (`at`). The strings may come from a
+ * hostile image: anything that is not a single instruction, or a FROM, is refused.
  */
-export function parseTriggers(triggers: string[], source: string): Instruction[] {
+export function parseTriggers(triggers: string[], at: Position): Instruction[] {
   return triggers.map((trigger) => {
-    const file = `ONBUILD of ${source}`;
-    const lexed = lexDockerfile(trigger, file);
-    if (lexed.lines.length !== 1) {
-      throw new DockerfileSyntaxError(
-        lexed.lines[1].start,
-        "onbuild trigger should be a single expression",
-      );
+    const fail = (reason: string) => new DockerfileSyntaxError(at, reason);
+    let lexed;
+    try {
+      lexed = lexDockerfile(trigger, at.file);
+    } catch (e) {
+      throw fail(e instanceof DockerfileSyntaxError ? e.reason : (e as Error).message);
     }
-    const ins = parseLine(lexed.lines[0], lexed.directives);
-    if (ins.kind === "FROM" || ins.kind === "ONBUILD" || ins.kind === "MAINTAINER") {
-      throw new DockerfileSyntaxError(
-        lexed.lines[0].start,
-        `${ins.kind} isn't allowed as an ONBUILD trigger`,
-      );
-    }
-    return ins;
+    if (lexed.lines.length !== 1) throw fail("onbuild trigger should be a single expression");
+    const line = { ...lexed.lines[0], start: at, firstLength: 0 };
+    const ins = parseLine(line, { escape: "\\" });
+    if (ins.kind === "FROM") throw fail("FROM isn't allowed as an ONBUILD trigger");
+    return { ...ins, at, endLine: at.line };
   });
 }

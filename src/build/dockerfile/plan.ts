@@ -71,6 +71,8 @@ export interface BuildPlan {
   metaArgNames: string[];
   /** Non-fatal findings, as BuildKit's checks report them (a stage name used twice). */
   warnings: string[];
+  /** Stage index by (lower-cased) name; a name used twice maps to its last stage. */
+  stageNames: Map<string, number>;
 }
 
 /**
@@ -242,7 +244,18 @@ export function planBuild(df: DockerfileSyntax, opts: PlanOptions): BuildPlan {
     const v = buildArgs.get(name);
     if (v !== undefined) proxyEnv.set(name, v);
   }
-  return { stages, target, order, globalArgs, buildArgs, proxyEnv, escape, metaArgNames, warnings };
+  return {
+    stages,
+    target,
+    order,
+    globalArgs,
+    buildArgs,
+    proxyEnv,
+    escape,
+    metaArgNames,
+    warnings,
+    stageNames: byName,
+  };
 }
 
 function word(source: string, env: Env, escape: "\\" | "`", at: Position): string {
@@ -252,6 +265,14 @@ function word(source: string, env: Env, escape: "\\" | "`", at: Position): strin
     if (e instanceof ExpandError) throw new DockerfileSyntaxError(at, e.message);
     throw e;
   }
+}
+
+/**
+ * What an instruction reads from (COPY --from, RUN --mount from=), resolved against the
+ * plan's stages: used for ONBUILD triggers, which only appear once base images are known.
+ */
+export function instructionSources(plan: BuildPlan, ins: Instruction): StageSource[] {
+  return sourcesOf(ins).map((use) => findSource(use, plan.stages, plan.stageNames, ins.at));
 }
 
 /** A `--from` (COPY) or `from=` (RUN --mount) as written. */

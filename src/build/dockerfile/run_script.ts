@@ -14,7 +14,10 @@ export type RunScript =
   | { kind: "exec"; args: string[] }
   /** Run `script` with the image's shell (`SHELL`, default `/bin/sh -c`). */
   | { kind: "shell"; script: string }
-  /** Write `content` as an executable file named `name` and run it (a `#!` heredoc). */
+  /**
+   * A `#!` heredoc: write `content` as `/dev/pipes/<name>` (mode 0755, on a read-only mount)
+   * and run that path with the shell, as BuildKit does.
+   */
   | { kind: "file"; name: string; content: string };
 
 /**

@@ -15,10 +15,13 @@ import type { Instruction } from "./ast.ts";
 import { type Env, expand, ExpandError, type LexOptions } from "./expand.ts";
 import { DockerfileSyntaxError, type Position } from "./lexer.ts";
 import { type MountSpec, parseMount } from "./mount.ts";
-import type { BuildPlan } from "./plan.ts";
+import { type BuildPlan, instructionSources } from "./plan.ts";
+import { parseTriggers } from "./parse.ts";
 
 /** One instruction ready to run. */
 export interface ResolvedStep {
+  /** True for an ONBUILD trigger of the base, run before the stage's own instructions. */
+  onbuild: boolean;
   /** The instruction with its values substituted. */
   instruction: Instruction;
   /** RUN only: the mounts, parsed with the stage's variables. */
@@ -41,27 +44,35 @@ export interface ResolvedStage {
   scope: Map<string, string>;
   /** Build arguments some ARG line of this stage consumed. */
   usedBuildArgs: Set<string>;
+  /** The ARG values in effect after the last step (a stage based on this one keeps them). */
+  args: [string, string][];
+}
+
+/** What a stage starts with, from its base. */
+export interface StageStart {
+  /** Variables in scope: an image config's Env, or the parent stage's `scope`; empty for scratch. */
+  scope: ReadonlyMap<string, string>;
+  /** ARG values in effect: the parent stage's `args`. */
+  args?: [string, string][];
+  /** The base's ONBUILD triggers (see `parseTriggers`), run first. */
+  triggers?: Instruction[];
 }
 
 /**
- * Substitutes the variables of stage `index` of `plan`. `baseScope` is what its base brings:
- * the image config's Env (as a map) for an image, the parent's `scope` for a stage, empty
- * for scratch.
+ * Substitutes the variables of stage `index` of `plan`, starting from what its base brings
+ * (`start`): the base's ONBUILD triggers run first, then the stage's instructions.
  */
-export function resolveStage(
-  plan: BuildPlan,
-  index: number,
-  baseScope: ReadonlyMap<string, string>,
-): ResolvedStage {
+export function resolveStage(plan: BuildPlan, index: number, start: StageStart): ResolvedStage {
   const stage = plan.stages[index];
-  const scope = new Map(baseScope);
+  const scope = new Map(start.scope);
   const env = new Map<string, string>();
-  const args: [string, string][] = [];
+  const args: [string, string][] = [...(start.args ?? [])];
+  const triggers = start.triggers ?? [];
   const usedBuildArgs = new Set<string>();
   const lex: LexOptions = { escapeToken: plan.escape };
   const steps: ResolvedStep[] = [];
 
-  for (const ins of stage.instructions) {
+  for (const [n, ins] of [...triggers, ...stage.instructions].entries()) {
     const before = new Map(scope);
     const w = (s: string) => word(s, scope, lex, ins.at);
     let out: Instruction = ins;
@@ -145,29 +156,83 @@ export function resolveStage(
         });
         break;
     }
-    steps.push({ instruction: out, mounts, args: [...args], scope: before });
+    steps.push({
+      onbuild: n < triggers.length,
+      instruction: out,
+      mounts,
+      args: [...args],
+      scope: before,
+    });
   }
-  return { steps, env, scope, usedBuildArgs };
+  return { steps, env, scope, usedBuildArgs, args };
+}
+
+/** What `resolveStages` needs to know about a base image. */
+export interface BaseImage {
+  /** The config's Env (`KEY=VALUE`). */
+  env: string[];
+  /** The config's OnBuild triggers. */
+  onBuild?: string[] | null;
 }
 
 /**
- * Resolves every stage the plan's target needs, in build order. `imageEnv` gives the Env of
- * an image's config (`KEY=VALUE` strings), for stages based on an image.
+ * Resolves every stage the plan's target needs, each after the stages it reads, with the
+ * bases' ONBUILD triggers (an image's `OnBuild`, or a base stage's ONBUILD lines) run first,
+ * as BuildKit does. A trigger may read another stage (COPY --from), which is then resolved
+ * too. `image` describes a base image; the map's order is the order to build in.
  */
 export function resolveStages(
   plan: BuildPlan,
-  imageEnv: (ref: string, platform: string) => string[],
+  image: (ref: string, platform: string) => BaseImage,
 ): Map<number, ResolvedStage> {
   const done = new Map<number, ResolvedStage>();
-  for (const i of plan.order) {
-    const base = plan.stages[i].base;
-    const scope = base.kind === "stage"
-      ? done.get(base.index)!.scope
-      : base.kind === "image"
-      ? envMap(imageEnv(base.ref, plan.stages[i].platform))
-      : new Map<string, string>();
-    done.set(i, resolveStage(plan, i, scope));
-  }
+  const visiting = new Set<number>();
+  const visit = (i: number) => {
+    if (done.has(i)) return;
+    const stage = plan.stages[i];
+    if (visiting.has(i)) {
+      throw new DockerfileSyntaxError(
+        stage.from.at,
+        `circular dependency detected on stage: ${stage.name || `stage-${i}`}`,
+      );
+    }
+    visiting.add(i);
+    const base = stage.base;
+    let start: StageStart = { scope: new Map() };
+    let triggers: string[] = [];
+    if (base.kind === "stage") {
+      visit(base.index);
+      const parent = done.get(base.index)!;
+      start = { scope: parent.scope, args: parent.args };
+      for (const ins of plan.stages[base.index].instructions) {
+        if (ins.kind === "ONBUILD") triggers.push(ins.expression);
+      }
+    } else if (base.kind === "image") {
+      const config = image(base.ref, stage.platform);
+      start = { scope: envMap(config.env) };
+      triggers = config.onBuild ?? [];
+    }
+    start.triggers = parseTriggers(triggers, stage.from.at);
+    for (const ins of start.triggers) {
+      for (const src of instructionSources(plan, ins)) {
+        if (src.kind !== "stage") continue;
+        if (src.index >= i) {
+          const name = JSON.stringify(plan.stages[src.index].name || String(src.index));
+          throw new DockerfileSyntaxError(
+            stage.from.at,
+            `cannot copy from stage ${name}, it needs to be defined before current stage ${
+              JSON.stringify(stage.name || `stage-${i}`)
+            }`,
+          );
+        }
+        visit(src.index);
+      }
+    }
+    for (const src of stage.sources) if (src.kind === "stage") visit(src.index);
+    done.set(i, resolveStage(plan, i, start));
+    visiting.delete(i);
+  };
+  for (const i of plan.order) visit(i);
   return done;
 }
 
