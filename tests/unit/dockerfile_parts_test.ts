@@ -5,6 +5,7 @@
 import { assertEquals, assertThrows } from "../helpers/assert.ts";
 import {
   extractFlags,
+  isSpace,
   NotStringArrayError,
   parseJSONArray,
   parseNameValues,
@@ -169,4 +170,15 @@ Deno.test("parseTriggers: trigger strings at the stage's FROM position", () => {
     assertThrows(() => parseTriggers(["COPY --bad=1 a b"], at), DockerfileSyntaxError).message,
     "Dockerfile:7:1: unknown flag: --bad",
   );
+});
+
+Deno.test("isSpace is Go's unicode.IsSpace", () => {
+  assertEquals(["\t", " ", "\u0085", "\u00a0", "\u3000"].map(isSpace), [
+    true,
+    true,
+    true,
+    true,
+    true,
+  ]);
+  assertEquals(["\ufeff", "x", "_"].map(isSpace), [false, false, false]);
 });

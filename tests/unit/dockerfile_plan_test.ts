@@ -98,7 +98,11 @@ Deno.test("plan: the base image's Env is in scope; ENV values are unquoted (podm
   assertEquals(s[1].pairs, [{ key: "L2", value: "a  b" }]);
   const { plan: p, stages } = resolve("FROM i\nENV A=1\nARG B=2\n");
   const st = stages.get(p.target)!;
-  assertEquals([...st.env], [["A", "1"]], "only ENV reaches the image config");
+  assertEquals(
+    [...st.env],
+    [["PATH", "/bin"], ["HOME", "/root"], ["A", "1"]],
+    "the image config's Env: the base's, then ENV; never ARG",
+  );
   assertEquals(st.scope.get("HOME"), "/root");
   assertEquals(st.steps[1].scope.get("A"), "1");
 });
@@ -345,7 +349,7 @@ Deno.test("plan: a cycle between stages is an error at the line that closes it",
 
 Deno.test("plan: resolveStage on its own, and envMap", () => {
   const p = plan("FROM i\nWORKDIR $HOME/app\n");
-  const st = resolveStage(p, 0, { scope: envMap(["HOME=/home/u", "BARE"]) });
+  const st = resolveStage(p, 0, { imageEnv: envMap(["HOME=/home/u", "BARE"]) });
   assertEquals((st.steps[0].instruction as { value: string }).value, "/home/u/app");
   assertEquals([...envMap(["A=1=2", "B"])], [["A", "1=2"], ["B", ""]]);
 });
@@ -425,4 +429,21 @@ Deno.test("plan: triggers may read stages; hostile trigger strings are refused",
     ).message,
     'Dockerfile:1:1: cannot copy from stage "b", it needs to be defined before current stage "a"',
   );
+});
+
+Deno.test("plan: PATH is always set; a child stage re-reads its parent's config Env", () => {
+  const { stages } = resolve("FROM scratch\nWORKDIR $PATH\n");
+  assertEquals(
+    (stages.get(0)!.steps[0].instruction as { value: string }).value,
+    "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+  );
+  // BuildKit re-applies the parent's config Env over its inherited scope: ENV beats ARG there.
+  const src = "FROM i AS p\nENV X=env\nARG X=arg\nLABEL p=$X\nFROM p\nLABEL c=$X\n";
+  const r = resolve(src).stages;
+  assertEquals((r.get(0)!.steps[2].instruction as { pairs: unknown }).pairs, [
+    { key: "p", value: "arg" },
+  ]);
+  assertEquals((r.get(1)!.steps[0].instruction as { pairs: unknown }).pairs, [
+    { key: "c", value: "env" },
+  ]);
 });

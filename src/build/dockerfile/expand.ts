@@ -5,6 +5,7 @@
  * keep everything literal, double quotes keep spaces but still expand, the escape token
  * (`\` or `` ` ``) quotes the next character. Nothing here runs a shell.
  */
+import { isSpace } from "./words.ts";
 
 /** The variables a word is expanded against (name to value; a missing name is unset). */
 export type Env = ReadonlyMap<string, string>;
@@ -64,10 +65,6 @@ class Words {
     this.inWord = false;
     return this.words;
   }
-}
-
-function isSpace(ch: string): boolean {
-  return /^\s$/u.test(ch);
 }
 
 class Lexer {

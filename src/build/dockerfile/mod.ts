@@ -20,6 +20,7 @@ export { formatPlatform, hostPlatform, parsePlatform, type Platform } from "./pl
 export { type BuildPlan, planBuild, type PlannedStage, type PlanOptions } from "./plan.ts";
 export {
   type BaseImage,
+  defaultPath,
   envMap,
   type ResolvedStage,
   type ResolvedStep,

@@ -6,8 +6,9 @@
  * HEALTHCHECK, MAINTAINER and ONBUILD are left as written (the shell, or the later build that
  * runs the trigger, expands them).
  *
- * The variables in scope follow BuildKit: the base's environment (the image config's Env, or
- * everything the parent stage had in scope), then each ENV and ARG in order, the later one
+ * The variables in scope follow BuildKit: what a parent stage had in scope, then the base's
+ * image config Env (with Docker's default PATH when it has none), then each ENV and ARG in
+ * order, the later one
  * winning. An ARG without a default takes `--build-arg`, else the global value of the same
  * name (ARG lines before the first FROM, and the automatic platform args).
  */
@@ -38,7 +39,10 @@ export interface ResolvedStep {
 /** A stage's steps and what the next stage based on it inherits. */
 export interface ResolvedStage {
   steps: ResolvedStep[];
-  /** The ENV variables set by the stage (on top of the base's), for the image config. */
+  /**
+   * The image config's Env after the stage, in order: the base's Env (PATH added when it
+   * had none), then each ENV.
+   */
   env: Map<string, string>;
   /** Every variable in scope after the last step (what `FROM <this stage>` starts with). */
   scope: Map<string, string>;
@@ -50,13 +54,18 @@ export interface ResolvedStage {
 
 /** What a stage starts with, from its base. */
 export interface StageStart {
-  /** Variables in scope: an image config's Env, or the parent stage's `scope`; empty for scratch. */
-  scope: ReadonlyMap<string, string>;
+  /** The base's image config Env: an image's, a parent stage's `env`; empty for scratch. */
+  imageEnv: ReadonlyMap<string, string>;
+  /** A parent stage's `scope` (its ARG values stay in scope, as BuildKit keeps them). */
+  scope?: ReadonlyMap<string, string>;
   /** ARG values in effect: the parent stage's `args`. */
   args?: [string, string][];
   /** The base's ONBUILD triggers (see `parseTriggers`), run first. */
   triggers?: Instruction[];
 }
+
+/** Docker's PATH for an image whose config has none. */
+export const defaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
 /**
  * Substitutes the variables of stage `index` of `plan`, starting from what its base brings
@@ -64,8 +73,9 @@ export interface StageStart {
  */
 export function resolveStage(plan: BuildPlan, index: number, start: StageStart): ResolvedStage {
   const stage = plan.stages[index];
-  const scope = new Map(start.scope);
-  const env = new Map<string, string>();
+  const env = new Map(start.imageEnv);
+  if (!env.has("PATH")) env.set("PATH", defaultPath);
+  const scope = new Map([...(start.scope ?? []), ...env]);
   const args: [string, string][] = [...(start.args ?? [])];
   const triggers = start.triggers ?? [];
   const usedBuildArgs = new Set<string>();
@@ -198,18 +208,18 @@ export function resolveStages(
     }
     visiting.add(i);
     const base = stage.base;
-    let start: StageStart = { scope: new Map() };
+    let start: StageStart = { imageEnv: new Map() };
     let triggers: string[] = [];
     if (base.kind === "stage") {
       visit(base.index);
       const parent = done.get(base.index)!;
-      start = { scope: parent.scope, args: parent.args };
+      start = { imageEnv: parent.env, scope: parent.scope, args: parent.args };
       for (const ins of plan.stages[base.index].instructions) {
         if (ins.kind === "ONBUILD") triggers.push(ins.expression);
       }
     } else if (base.kind === "image") {
       const config = image(base.ref, stage.platform);
-      start = { scope: envMap(config.env) };
+      start = { imageEnv: envMap(config.env) };
       triggers = config.onBuild ?? [];
     }
     start.triggers = parseTriggers(triggers, stage.from.at);

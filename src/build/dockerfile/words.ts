@@ -87,8 +87,9 @@ export function extractFlags(line: string, escape = "\\"): { flags: string[]; re
   return { flags, rest: "" };
 }
 
-function isSpace(ch: string): boolean {
-  return /^\s$/u.test(ch);
+/** Go's unicode.IsSpace (JavaScript's `\s` differs on U+0085 and U+FEFF). */
+export function isSpace(ch: string): boolean {
+  return /^[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]$/.test(ch);
 }
 
 /** The JSON form was an array holding something other than strings. */
