@@ -139,3 +139,14 @@ Deno.test("lexer: `<< EOF` with a space is a heredoc too; directives are not com
   assertEquals(lx.lines[1].heredocs.map((h) => [h.name, h.content]), [["EOF", "body\n"]]);
   assertEquals(lx.lines[0].comments, ["about a"]);
 });
+
+Deno.test("lexer: long blank runs in directives and lines do not make it backtrack", () => {
+  // A hostile Dockerfile: 200k blanks inside a directive-looking line and 200k carriage
+  // returns inside a line (quadratic with a lazy regular expression in JavaScript).
+  const blanks = " ".repeat(200_000);
+  const lx = lexDockerfile(
+    `# syntax=a${blanks}b${blanks}\nFROM a\nRUN x${"\r".repeat(200_000)}y\n`,
+  );
+  assertEquals(lx.directives.syntax, `a${blanks}b`);
+  assertEquals(lx.lines[1].text.length, 200_006);
+});

@@ -447,3 +447,27 @@ Deno.test("plan: PATH is always set; a child stage re-reads its parent's config 
     { key: "c", value: "env" },
   ]);
 });
+
+Deno.test("plan: substitution in LABEL, EXPOSE, WORKDIR, USER as podman build gives it", () => {
+  // podman 4.3.1 on busybox: labels {"a":"yes","b":"def","d":"$A","e":"1 x","f":"empty",
+  // "h":"$A"}, ports 80/tcp and 443/udp, WorkingDir /w/1, User u1. (Its older lexer refuses
+  // the colon-less ${A+x} and ${A?x} forms, which BuildKit accepts.)
+  const src = [
+    "FROM busybox",
+    'ENV A=1 P="80 443/udp" E=',
+    "LABEL a=${A:+yes} b=${B:-def} d='$A' e=\"$A x\" f=${E:-empty} h=\\$A",
+    "EXPOSE $P",
+    "WORKDIR /w/$A",
+    "USER u$A",
+  ].join("\n");
+  const s = steps(src);
+  assertEquals(s[1].pairs, [
+    { key: "a", value: "yes" },
+    { key: "b", value: "def" },
+    { key: "d", value: "$A" },
+    { key: "e", value: "1 x" },
+    { key: "f", value: "empty" },
+    { key: "h", value: "$A" },
+  ]);
+  assertEquals([s[2].ports, s[3].value, s[4].value], [["80", "443/udp"], "/w/1", "u1"]);
+});

@@ -64,7 +64,9 @@ export interface Lexed {
   warnings: string[];
 }
 
-const directiveRe = /^#\s*([a-zA-Z][a-zA-Z0-9]*)\s*=\s*(.+?)\s*$/;
+// The name part of a directive; the value is the rest, trimmed by hand (a lazy `(.+?)\s*$`
+// backtracks quadratically in JavaScript on long blank runs, unlike Go's RE2).
+const directiveRe = /^#[\t\n\f\r ]*([a-zA-Z][a-zA-Z0-9]*)[\t\n\f\r ]*=[\t\n\f\r ]*/;
 const commentRe = /^#/;
 const heredocRe = /^(\d*)<<(-?)([^<]*)$/;
 const heredocInstructions = new Set(["run", "copy", "add"]);
@@ -90,7 +92,8 @@ export function lexDockerfile(source: string, file = "Dockerfile"): Lexed {
     if (directivesDone) return false;
     const m = directiveRe.exec(token);
     const key = m?.[1].toLowerCase();
-    if (!m || !key || !["syntax", "escape", "check"].includes(key)) {
+    const value = m ? trimEndWith(token.slice(m[0].length), "\t\n\f\r ") : "";
+    if (!m || !key || value === "" || !["syntax", "escape", "check"].includes(key)) {
       directivesDone = true;
       return false;
     }
@@ -98,7 +101,6 @@ export function lexDockerfile(source: string, file = "Dockerfile"): Lexed {
       throw new DockerfileSyntaxError(at(lineNo), `only one ${key} parser directive can be used`);
     }
     seen.add(key);
-    const value = m[2];
     if (key === "escape") {
       if (value !== "\\" && value !== "`") {
         throw new DockerfileSyntaxError(
@@ -147,7 +149,7 @@ export function lexDockerfile(source: string, file = "Dockerfile"): Lexed {
 
     const start = at(lineNo, column);
     const heredocs: Heredoc[] = [];
-    if (mayHoldHeredoc(text, directives.escape)) {
+    if (text.includes("<<") && mayHoldHeredoc(text, directives.escape)) {
       for (const doc of heredocsIn(text, start)) {
         let terminated = false;
         while (i < raw.length) {
@@ -187,7 +189,14 @@ function splitKeepingEndings(source: string): string[] {
 }
 
 function trimNewline(line: string): string {
-  return line.replace(/[\r\n]+$/, "");
+  return trimEndWith(line, "\r\n");
+}
+
+/** `s` without the trailing characters in `chars` (a loop: no regular-expression backtracking). */
+function trimEndWith(s: string, chars: string): string {
+  let end = s.length;
+  while (end > 0 && chars.includes(s[end - 1])) end--;
+  return s.slice(0, end);
 }
 
 function continuationRegex(escape: string): RegExp {
