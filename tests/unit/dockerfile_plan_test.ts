@@ -471,3 +471,16 @@ Deno.test("plan: substitution in LABEL, EXPOSE, WORKDIR, USER as podman build gi
   ]);
   assertEquals([s[2].ports, s[3].value, s[4].value], [["80", "443/udp"], "/w/1", "u1"]);
 });
+
+Deno.test("plan: global ARG keys are taken as written; an ARG without value keeps the scope's", () => {
+  const p = plan("ARG TARGETARCH\nARG A=1\nARG A\nFROM img:$TARGETARCH-$A\n", {
+    buildArgs: { Http_Proxy: "http://p" },
+  });
+  assertEquals(p.stages[0].base, { kind: "image", ref: "img:amd64-1" });
+  assertEquals([...p.proxyEnv], [["Http_Proxy", "http://p"]]);
+  // --build-arg overrides the automatic args as well.
+  assertEquals(plan("FROM img:$TARGETOS\n", { buildArgs: { TARGETOS: "x" } }).stages[0].base, {
+    kind: "image",
+    ref: "img:x",
+  });
+});

@@ -101,15 +101,15 @@ export function planBuild(df: DockerfileSyntax, opts: PlanOptions): BuildPlan {
     const v = buildArgs.get(key);
     if (v !== undefined) globalArgs.set(key, v);
   }
+  // ARG lines before the first FROM: --build-arg, else the default expanded with what is
+  // already in scope; a name with neither keeps what it had (e.g. `ARG TARGETARCH`).
   for (const line of df.metaArgs) {
     for (const arg of line.args) {
-      const key = word(arg.key, globalArgs, escape, line.at);
-      let value = buildArgs.get(key);
+      let value = buildArgs.get(arg.key);
       if (value === undefined && arg.value !== undefined) {
         value = word(arg.value, globalArgs, escape, line.at);
       }
-      if (value !== undefined) globalArgs.set(key, value);
-      else globalArgs.delete(key);
+      if (value !== undefined) globalArgs.set(arg.key, value);
     }
   }
 
@@ -239,10 +239,10 @@ export function planBuild(df: DockerfileSyntax, opts: PlanOptions): BuildPlan {
   };
   visit(target);
 
+  // Proxy variables, in any letter case as BuildKit matches them.
   const proxyEnv = new Map<string, string>();
-  for (const name of proxyArgs) {
-    const v = buildArgs.get(name);
-    if (v !== undefined) proxyEnv.set(name, v);
+  for (const [name, v] of buildArgs) {
+    if (proxyArgs.includes(name.toLowerCase())) proxyEnv.set(name, v);
   }
   return {
     stages,

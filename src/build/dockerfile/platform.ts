@@ -79,16 +79,8 @@ export function platformArgs(
   ]);
 }
 
-/** Build arguments Docker accepts without an ARG line; they reach RUN only, never the image. */
-export const proxyArgs = [
-  "HTTP_PROXY",
-  "http_proxy",
-  "HTTPS_PROXY",
-  "https_proxy",
-  "FTP_PROXY",
-  "ftp_proxy",
-  "NO_PROXY",
-  "no_proxy",
-  "ALL_PROXY",
-  "all_proxy",
-];
+/**
+ * Build arguments Docker accepts without an ARG line (matched in any letter case); they
+ * reach RUN only, never the image config, the history or the cache key.
+ */
+export const proxyArgs = ["http_proxy", "https_proxy", "ftp_proxy", "no_proxy", "all_proxy"];
