@@ -484,3 +484,57 @@ Deno.test("plan: global ARG keys are taken as written; an ARG without value keep
     ref: "img:x",
   });
 });
+
+Deno.test("plan: a multi-stage fixture from text to resolved steps", async () => {
+  const text = await Deno.readTextFile(
+    new URL("../fixtures/dockerfiles/multistage.Dockerfile", import.meta.url),
+  );
+  const df = parseDockerfile(text, "multistage.Dockerfile");
+  const p = planBuild(df, {
+    buildPlatform: amd64,
+    targetPlatform: parsePlatform("linux/arm64"),
+    buildArgs: { VERSION: "1.2.3" },
+  });
+  assertEquals(p.stages.map((s) => [s.displayName, s.base]), [
+    ["build", { kind: "image", ref: "golang:1.22" }],
+    ["test", { kind: "stage", index: 0 }],
+    ["final", { kind: "image", ref: "busybox" }],
+  ]);
+  assertEquals(p.stages[0].platform, "linux/amd64");
+  assertEquals(p.order, [0, 2], "the test stage is not needed by the final one");
+  const stages = resolveStages(p, (ref) => ({
+    env: ref.startsWith("golang") ? ["PATH=/usr/local/go/bin:/usr/bin", "GOPATH=/go"] : [],
+  }));
+  const build = stages.get(0)!;
+  assertEquals(build.steps[0].args, [["TARGETOS", "linux"], ["TARGETARCH", "arm64"]]);
+  const run = build.steps[3];
+  assertEquals(run.args, [["TARGETOS", "linux"], ["TARGETARCH", "arm64"], ["VERSION", "1.2.3"]]);
+  assertEquals(run.mounts.map((m) => [m.type, m.target]), [
+    ["cache", "/root/.cache/go-build"],
+    ["bind", "go.mod"],
+  ]);
+  assertEquals(
+    (run.instruction as { command: unknown }).command,
+    {
+      form: "shell",
+      command:
+        'GOOS=$TARGETOS GOARCH=$TARGETARCH go build -ldflags "-X main.version=$VERSION" -o /out/app .',
+    },
+  );
+  const final = stages.get(2)!;
+  assertEquals(
+    final.steps.map((s) => s.instruction.kind),
+    ["ARG", "LABEL", "COPY", "COPY", "USER", "ENTRYPOINT"],
+  );
+  assertEquals((final.steps[1].instruction as { pairs: unknown }).pairs, [
+    { key: "org.opencontainers.image.version", value: "1.2.3" },
+  ]);
+  assertEquals((final.steps[3].instruction as { inline: unknown }).inline, [
+    { path: "EOF", content: "version=1.2.3\n", expand: true },
+  ]);
+  assertEquals([...final.env], [[
+    "PATH",
+    "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+  ]]);
+  assertEquals(unusedBuildArgs(p, stages), []);
+});

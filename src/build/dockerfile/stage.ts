@@ -28,8 +28,9 @@ export interface ResolvedStep {
   /** RUN only: the mounts, parsed with the stage's variables. */
   mounts: MountSpec[];
   /**
-   * The ARG values in effect, in declaration order: RUN gets them in its environment and the
-   * cache key includes them; they never reach the image config.
+   * The ARG values in effect at this step (an ARG line's own included), in declaration
+   * order: RUN gets them in its environment and the cache key includes them; they never
+   * reach the image config.
    */
   args: [string, string][];
   /** Every variable in scope before this step (base env, ENV and ARG values). */
