@@ -447,3 +447,14 @@ Deno.test("parse: escape=` applies to ENV word splitting and continuations", () 
     { key: "R", value: "1" },
   ]);
 });
+
+Deno.test("parse: ONBUILD's trigger gets BuildKit's line-level checks, not more", () => {
+  assertEquals(
+    error('FROM a\nONBUILD RUN ["a", 1]\n'),
+    "Dockerfile:2:1: when using JSON array syntax, arrays must be comprised of strings only",
+  );
+  assertEquals(error("FROM a\nONBUILD ENV a\n"), "Dockerfile:2:1: ENV must have two arguments");
+  // Unknown instructions and flags are only found when the trigger runs.
+  assertEquals(bare(only("ONBUILD BOGUS --x y")).trigger, "BOGUS");
+  assertEquals(bare(only("ONBUILD COPY --nope a b")).expression, "COPY --nope a b");
+});

@@ -224,7 +224,7 @@ function parseInstruction(
     case "HEALTHCHECK":
       return { ...base, kind, health: parseHealth(rest, flags) };
     default: // ONBUILD
-      return parseOnbuild(base, rest, line);
+      return parseOnbuild(base, rest, line, esc);
   }
 }
 
@@ -387,9 +387,16 @@ function parseHealth(rest: string, flags: FlagValues): HealthConfig {
   };
 }
 
-function parseOnbuild(base: InstructionBase, rest: string, line: LogicalLine): Instruction {
+function parseOnbuild(
+  base: InstructionBase,
+  rest: string,
+  line: LogicalLine,
+  esc: string,
+): Instruction {
   if (rest === "") throw new Error("ONBUILD requires at least one argument");
-  const trigger = splitCommand(rest).command.toUpperCase();
+  const sub = splitCommand(rest, esc);
+  const trigger = sub.command.toUpperCase();
+  checkTriggerSyntax(trigger, sub.rest, esc);
   if (trigger === "ONBUILD") {
     throw new Error("Chaining ONBUILD via `ONBUILD ONBUILD` isn't allowed");
   }
@@ -399,6 +406,32 @@ function parseOnbuild(base: InstructionBase, rest: string, line: LogicalLine): I
   let expression = line.text.replace(/^\s*ONBUILD\s*/i, "");
   for (const doc of line.heredocs) expression += "\n" + doc.content + doc.name;
   return { ...base, kind: "ONBUILD", trigger, expression };
+}
+
+/**
+ * What BuildKit's line parser already refuses in an ONBUILD trigger (the rest is only checked
+ * when the trigger runs): a JSON array holding a non-string, and ENV or LABEL arguments of
+ * neither form.
+ */
+function checkTriggerSyntax(trigger: string, rest: string, esc: string): void {
+  switch (trigger) {
+    case "ADD":
+    case "COPY":
+    case "VOLUME":
+    case "CMD":
+    case "ENTRYPOINT":
+    case "RUN":
+    case "SHELL":
+      jsonOrNull(rest);
+      break;
+    case "HEALTHCHECK":
+      jsonOrNull(rest.replace(/^\S+\s*/, ""));
+      break;
+    case "ENV":
+    case "LABEL":
+      parseNameValues(rest, trigger, esc);
+      break;
+  }
 }
 
 /**
