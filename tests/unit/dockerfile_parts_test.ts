@@ -20,6 +20,7 @@ import {
   platformArgs,
 } from "../../src/build/dockerfile/platform.ts";
 import { runScript } from "../../src/build/dockerfile/run_script.ts";
+import { exposedPorts } from "../../src/build/dockerfile/expose.ts";
 import { parseDockerfile, parseTriggers } from "../../src/build/dockerfile/parse.ts";
 import { DockerfileSyntaxError } from "../../src/build/dockerfile/lexer.ts";
 import type { RunInstruction } from "../../src/build/dockerfile/ast.ts";
@@ -181,4 +182,24 @@ Deno.test("isSpace is Go's unicode.IsSpace", () => {
     true,
   ]);
   assertEquals(["\ufeff", "x", "_"].map(isSpace), [false, false, false]);
+});
+
+Deno.test("exposedPorts: EXPOSE words into port/proto, as BuildKit checks them", () => {
+  assertEquals(exposedPorts("80"), ["80/tcp"]);
+  assertEquals(exposedPorts("53/UDP"), ["53/udp"]);
+  assertEquals(exposedPorts("8000-8002/sctp"), ["8000/sctp", "8001/sctp", "8002/sctp"]);
+  assertEquals(exposedPorts("127.0.0.1:8080:80"), ["80/tcp"]);
+  assertEquals(exposedPorts("[::1]:8080:80/udp"), ["80/udp"]);
+  const bad = (p: string) => assertThrows(() => exposedPorts(p), Error).message;
+  assertEquals(bad("80/xyz"), 'invalid port: "80/xyz": invalid proto: xyz');
+  assertEquals(bad("/tcp"), 'invalid port: "/tcp": no port specified');
+  assertEquals(bad("http"), "invalid containerPort: http");
+  assertEquals(bad("70000"), "invalid containerPort: 70000");
+  assertEquals(bad("9-8"), "invalid containerPort: 9-8");
+  assertEquals(bad("x:80"), "invalid hostPort: x");
+  assertEquals(bad("1.2.3.999:80:80"), "invalid IP address: 1.2.3.999");
+  assertEquals(
+    bad("8000-8001:80-82"),
+    "invalid ranges specified for container and host Ports: 80-82 and 8000-8001",
+  );
 });

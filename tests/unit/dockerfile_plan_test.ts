@@ -132,7 +132,7 @@ Deno.test("plan: which instructions substitute, and which never do", () => {
   assertEquals(s[2].value, "app:app");
   assertEquals(s[3].value, "SIGINT");
   // EXPOSE splits what a variable brings (82/udp: the suffix sticks to the last word).
-  assertEquals(s[4].ports, ["80", "81", "82/udp"]);
+  assertEquals(s[4].ports, ["80/tcp", "81/tcp", "82/udp"]);
   assertEquals(s[5].paths, ["/data", "/x"]);
   assertEquals(s[6].pairs, [{ key: "app", value: "/data" }]);
   // --exclude is not expanded (BuildKit's CopyCommand.Expand leaves it).
@@ -469,7 +469,7 @@ Deno.test("plan: substitution in LABEL, EXPOSE, WORKDIR, USER as podman build gi
     { key: "f", value: "empty" },
     { key: "h", value: "$A" },
   ]);
-  assertEquals([s[2].ports, s[3].value, s[4].value], [["80", "443/udp"], "/w/1", "u1"]);
+  assertEquals([s[2].ports, s[3].value, s[4].value], [["80/tcp", "443/udp"], "/w/1", "u1"]);
 });
 
 Deno.test("plan: global ARG keys are taken as written; an ARG without value keeps the scope's", () => {
@@ -537,4 +537,11 @@ Deno.test("plan: a multi-stage fixture from text to resolved steps", async () =>
     "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
   ]]);
   assertEquals(unusedBuildArgs(p, stages), []);
+});
+
+Deno.test("plan: a bad EXPOSE port is an error at its line once expanded", () => {
+  assertEquals(
+    planError("FROM i\nENV P=80/tpc\nEXPOSE $P\n"),
+    'Dockerfile:3:1: invalid port: "80/tpc": invalid proto: tpc',
+  );
 });

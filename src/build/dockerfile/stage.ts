@@ -1,19 +1,19 @@
 /**
  * One stage's instructions with variables substituted where Docker substitutes them: ENV,
- * ARG, LABEL, EXPOSE (split into words), USER, WORKDIR, STOPSIGNAL, VOLUME, COPY and ADD
- * (sources, destination, --chown, --chmod, ADD's --checksum, and heredoc bodies whose
- * delimiter was not quoted; not --exclude) and RUN's --mount values. RUN, CMD, ENTRYPOINT, SHELL,
- * HEALTHCHECK, MAINTAINER and ONBUILD are left as written (the shell, or the later build that
- * runs the trigger, expands them).
+ * ARG, LABEL, EXPOSE (split into words, then `port/proto` entries), USER, WORKDIR,
+ * STOPSIGNAL, VOLUME, COPY and ADD (sources, destination, --chown, --chmod, ADD's
+ * --checksum, and heredoc bodies whose delimiter was not quoted; not --exclude) and RUN's
+ * --mount values. RUN, CMD, ENTRYPOINT, SHELL, HEALTHCHECK, MAINTAINER and ONBUILD are left
+ * as written (the shell, or the later build that runs the trigger, expands them).
  *
  * The variables in scope follow BuildKit: what a parent stage had in scope, then the base's
  * image config Env (with Docker's default PATH when it has none), then each ENV and ARG in
- * order, the later one
- * winning. An ARG without a default takes `--build-arg`, else the global value of the same
- * name (ARG lines before the first FROM, and the automatic platform args).
+ * order, the later one winning. An ARG takes `--build-arg`, else its default, else the
+ * global value of the same name (ARG lines before the first FROM, the automatic args).
  */
 import type { Instruction } from "./ast.ts";
 import { type Env, expand, ExpandError, type LexOptions } from "./expand.ts";
+import { exposedPorts } from "./expose.ts";
 import { DockerfileSyntaxError, type Position } from "./lexer.ts";
 import { type MountSpec, parseMount } from "./mount.ts";
 import { type BuildPlan, instructionSources } from "./plan.ts";
@@ -121,9 +121,18 @@ export function resolveStage(plan: BuildPlan, index: number, start: StageStart):
       case "LABEL":
         out = { ...ins, pairs: ins.pairs.map((p) => ({ key: w(p.key), value: w(p.value) })) };
         break;
-      case "EXPOSE":
-        out = { ...ins, ports: ins.ports.flatMap((p) => words(p, scope, lex, ins.at)) };
+      case "EXPOSE": {
+        // Words after substitution, then each as the config's `port/proto` entries.
+        const ports = ins.ports.flatMap((p) => words(p, scope, lex, ins.at)).flatMap((p) => {
+          try {
+            return exposedPorts(p);
+          } catch (e) {
+            throw new DockerfileSyntaxError(ins.at, (e as Error).message);
+          }
+        });
+        out = { ...ins, ports };
         break;
+      }
       case "USER":
       case "WORKDIR":
       case "STOPSIGNAL":
