@@ -122,9 +122,10 @@ export function lexDockerfile(source: string, file = "Dockerfile"): Lexed {
     const token = first.trimStart();
     if (commentRe.test(token)) {
       const comment = token.slice(1).trim();
-      comments = comment === "" ? [] : [...comments, comment];
+      if (comment === "") comments = [];
+      else comments.push(comment);
     }
-    if (directive(token, lineNo)) comments = comments.slice(0, -1);
+    if (directive(token, lineNo)) comments.pop();
     i++;
     const column = first.length - token.length + 1;
     let [text, done] = trimContinuation(commentRe.test(token) ? "" : token, continuation);
