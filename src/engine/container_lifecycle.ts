@@ -107,7 +107,11 @@ export function killContainers(
   onReport?: OnReport<void>,
 ): Promise<TargetReport<void>[]> {
   const sig = parseSignal(signal).name;
-  return eachContainer(where, names, (store, rec) => killContainer(store, rec, sig), onReport);
+  return eachContainer(where, names, async (store, rec) => {
+    await killContainer(store, rec, sig);
+    // SIGKILL cannot be caught: the container's names leave its network now
+    if (sig === "SIGKILL") await leaveNetworkNames(store, rec);
+  }, onReport);
 }
 
 /**
