@@ -60,23 +60,22 @@ export function containerHostsText(
   });
 }
 
-/** The endpoints of the network's running containers (`leaving` left out). */
+/** The endpoints of the network's running containers (`leaving` left out), read at once. */
 async function runningMembers(
   store: Store,
   net: NetworkRecord,
   host: Host,
   leaving: string | undefined,
 ): Promise<{ id: string; ep: EndpointRecord }[]> {
-  const out: { id: string; ep: EndpointRecord }[] = [];
-  const holders = Object.keys(await readAllocations(store, net.Id)).sort();
-  for (const id of holders) {
-    if (id === leaving) continue;
+  const holders = Object.keys(await readAllocations(store, net.Id)).sort()
+    .filter((id) => id !== leaving);
+  const found = await Promise.all(holders.map(async (id) => {
     const ep = await readEndpoint(store, id);
-    if (!ep || ep.networkId !== net.Id) continue;
-    if (!(await host.exists(`/sys/class/net/${ep.hostVeth}`))) continue;
-    out.push({ id, ep });
-  }
-  return out;
+    if (!ep || ep.networkId !== net.Id) return undefined;
+    if (!(await host.exists(`/sys/class/net/${ep.hostVeth}`))) return undefined;
+    return { id, ep };
+  }));
+  return found.filter((m) => m !== undefined);
 }
 
 /**
@@ -100,18 +99,18 @@ export async function syncNetworkHosts(
   if (!(await host.exists(networkDir(store, net.Id)))) return 0;
   return await host.withLock(hostsLock(store, net.Id), async () => {
     const members = await runningMembers(store, net, host, opts.leaving);
-    let written = 0;
-    for (const m of members) {
+    const written = await Promise.all(members.map(async (m) => {
       const peers = members.filter((o) => o.id !== m.id).map((o) => o.ep);
       const path = `${containerDir(store, m.id)}/hosts`;
       try {
         // in place: the file is bind-mounted into the running container
         await host.writeTextFile(path, containerHostsText(m.ep, peers), { create: false });
-        written++;
+        return 1;
       } catch (err) {
         if (!(err instanceof Deno.errors.NotFound)) throw err; // removed meanwhile
+        return 0;
       }
-    }
-    return written;
+    }));
+    return written.filter((w) => w === 1).length;
   });
 }
