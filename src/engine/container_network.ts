@@ -74,6 +74,33 @@ function hostsSyncModule(): Promise<typeof import("../network/hosts_sync.ts")> {
 }
 
 /**
+ * After `rename`: the neighbours of a container on a user network find it by its new name
+ * (not the old one); errors are left to the next start on the network.
+ *
+ * @example
+ * ```ts ignore
+ * await renameNetworkNames(store, rec, "web2"); // rec still has the old name
+ * ```
+ */
+export async function renameNetworkNames(
+  store: Store,
+  rec: ContainerRecord,
+  newName: string,
+): Promise<void> {
+  const network = rec.Options.network;
+  if (!isBridgeNetwork(network) || network === "bridge") return;
+  try {
+    const { findNetwork }: typeof import("../network/network_store.ts") = await import(
+      new URL("../network/network_store.ts", import.meta.url).href
+    );
+    const net = await findNetwork(store, network);
+    await (await hostsSyncModule()).renameInHosts(store, net, rec.Id, rec.Name, newName);
+  } catch {
+    // the network is gone, or the next start on it will bring the files up to date
+  }
+}
+
+/**
  * Takes a stopped (or stopping) container's names out of the hosts files of the other
  * running containers on its user network; errors are left to the next start on it.
  *

@@ -45,6 +45,12 @@ export async function readEndpoint(
     undefined;
 }
 
+/** The prefix length of the endpoint's IPv6 address (0: none). */
+function v6Prefix(plan: BridgePlan): number {
+  const cidr = plan.addresses.find((a) => a.includes(":"));
+  return cidr ? Number(cidr.split("/")[1]) : 0;
+}
+
 /**
  * Docker's `NetworkSettings` for an endpoint (addresses shown while the container runs, as
  * Docker does).
@@ -73,7 +79,7 @@ export function networkSettings(plan: EndpointRecord, running: boolean): Record<
     IPPrefixLen: on(plan.prefixLength),
     IPv6Gateway: on(plan.ipv6Gateway),
     GlobalIPv6Address: on(plan.ipv6Address),
-    GlobalIPv6PrefixLen: 0,
+    GlobalIPv6PrefixLen: on(v6Prefix(plan)),
     DNSNames: plan.dnsNames?.length ? plan.dnsNames : null,
   };
   return {

@@ -12,7 +12,7 @@ import { type Host, realHost } from "../sys/host.ts";
 import type { Store } from "../store/store.ts";
 import { containerDir } from "../runtime/container_store.ts";
 import { readAllocations } from "./allocations.ts";
-import { type EndpointRecord, readEndpoint } from "./endpoint.ts";
+import { type EndpointRecord, readEndpoint, writeEndpoint } from "./endpoint.ts";
 import { type HostsEntry, hostsFile, ownHostNames } from "./hosts_file.ts";
 import { DEFAULT_NETWORK, type NetworkRecord } from "./network_store.ts";
 import { networkDir } from "./paths.ts";
@@ -113,4 +113,32 @@ export async function syncNetworkHosts(
     }));
     return written.filter((w) => w === 1).length;
   });
+}
+
+/**
+ * After `rename`: the container's endpoint answers to its new name instead of the old one, and
+ * the network's hosts files say so (Docker's rename does the same for its DNS). Nothing to do
+ * for a container without an endpoint on `net`.
+ *
+ * @example
+ * ```ts ignore
+ * await renameInHosts(store, net, rec.Id, "web", "web2");
+ * ```
+ */
+export async function renameInHosts(
+  store: Store,
+  net: NetworkRecord,
+  id: string,
+  oldName: string,
+  newName: string,
+  host: Host = realHost,
+): Promise<void> {
+  const ep = await readEndpoint(store, id);
+  if (!ep || ep.networkId !== net.Id) return;
+  ep.containerName = newName;
+  if (ep.dnsNames?.length) {
+    ep.dnsNames = [...new Set(ep.dnsNames.map((n) => n === oldName ? newName : n))];
+  }
+  await writeEndpoint(store, id, ep);
+  await syncNetworkHosts(store, net, {}, host);
 }

@@ -2,8 +2,8 @@
  * Per-container network options and name resolution as root, on user networks made with
  * `network create` (subnets under 10.234.0.0/16, bridges named sknm*, removed afterwards):
  * containers reach each other by name, alias and short id (ping and an HTTP fetch from busybox
- * httpd), also one started later and one restarted; a stopped or removed container's name
- * stops resolving; the default network and another network resolve none of them; `--ip`
+ * httpd), also one started later and one restarted; a renamed one by its new name; a stopped
+ * or removed container's name stops resolving; the default network and another network resolve none of them; `--ip`
  * sticks across a restart and is refused outside the subnet or when taken, with the store
  * unchanged; `--dns`, `--dns-search`, `--dns-option`, `--add-host` (with `host-gateway`) and
  * `--domainname` appear in the container's files and in `inspect`. Traffic goes only to the
@@ -129,6 +129,12 @@ Deno.test(
         await ok(sk, ["restart", "-t", "0", "web"]);
         await ok(sk, ["exec", "later", "sh", "-c", pingable("www")]);
         await ok(sk, ["exec", "web", "sh", "-c", pingable("later")]);
+        // renamed: the new name resolves, the old one no longer
+        await ok(sk, ["rename", "later", "renamed"]);
+        await ok(sk, ["exec", "web", "sh", "-c", pingable("renamed")]);
+        const oldName = await sk(["exec", "web", "sh", "-c", pingable("later")]);
+        assert(oldName.code !== 0, "a renamed container's old name still resolves");
+        await ok(sk, ["rename", "renamed", "later"]);
         // removed: its name no longer resolves
         await ok(sk, ["rm", "-f", "later"]);
         const removed = await sk(["exec", "web", "sh", "-c", pingable("later")]);
