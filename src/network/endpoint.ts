@@ -96,3 +96,45 @@ export function networkSettings(plan: EndpointRecord, running: boolean): Record<
     Networks: { [plan.network]: endpoint },
   };
 }
+
+/** The options a container was created with that shape its endpoint (RunOptions' fields). */
+export interface EndpointConfig {
+  network: string;
+  ip?: string;
+  ip6?: string;
+  networkAliases?: string[];
+}
+
+/**
+ * Docker's `NetworkSettings` for a container on a bridge network that never started (no
+ * endpoint yet): the network's entry with what was asked for (`IPAMConfig`, `Aliases`) and no
+ * addresses.
+ *
+ * @example
+ * ```ts
+ * const s = configuredNetworkSettings({ network: "web", ip: "10.1.0.5" });
+ * // s.Networks.web.IPAMConfig: { IPv4Address: "10.1.0.5" }
+ * ```
+ */
+export function configuredNetworkSettings(c: EndpointConfig): Record<string, unknown> {
+  const none: EndpointRecord = {
+    network: c.network,
+    networkId: "",
+    bridge: "",
+    bridgeAddresses: [],
+    hostVeth: "",
+    containerVeth: "eth0",
+    addresses: [],
+    ipAddress: "",
+    gateway: "",
+    prefixLength: 0,
+    ipv6Address: "",
+    ipv6Gateway: "",
+    mac: "",
+    mtu: 0,
+    internal: false,
+    aliases: c.networkAliases ?? [],
+    requested: { ...(c.ip ? { ipv4: c.ip } : {}), ...(c.ip6 ? { ipv6: c.ip6 } : {}) },
+  };
+  return networkSettings(none, false);
+}

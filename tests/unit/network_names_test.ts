@@ -19,7 +19,7 @@ import {
 import { dnsNames, hostsFile, ownHostNames } from "../../src/network/hosts_file.ts";
 import { applyDnsOverrides } from "../../src/network/dns_file.ts";
 import { containerHostsText } from "../../src/network/hosts_sync.ts";
-import type { EndpointRecord } from "../../src/network/endpoint.ts";
+import { configuredNetworkSettings, type EndpointRecord } from "../../src/network/endpoint.ts";
 
 const DEFAULTS = "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n" +
   "fe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\nff02::1\tip6-allnodes\n" +
@@ -210,4 +210,18 @@ Deno.test("resolv.conf: --dns, --dns-search, --dns-option replace the host's lin
     applyDnsOverrides(host, { search: ["."] }),
     "nameserver 10.0.0.1\nnameserver 10.0.0.2\noptions edns0\n",
   );
+});
+
+Deno.test("inspect: a container that never started shows what it asked for, no addresses", () => {
+  const s = configuredNetworkSettings({
+    network: "web",
+    ip: "10.1.0.5",
+    ip6: "fd00::5",
+    networkAliases: ["db"],
+  }) as { Networks: Record<string, Record<string, unknown>> };
+  const ep = s.Networks.web;
+  assertEquals(ep.IPAMConfig, { IPv4Address: "10.1.0.5", IPv6Address: "fd00::5" });
+  assertEquals([ep.Aliases, ep.IPAddress, ep.DNSNames], [["db"], "", null]);
+  const plain = configuredNetworkSettings({ network: "bridge" }) as typeof s;
+  assertEquals([plain.Networks.bridge.IPAMConfig, plain.Networks.bridge.Aliases], [null, null]);
 });
