@@ -296,3 +296,43 @@ Deno.test(
     });
   },
 );
+
+Deno.test(
+  "names: 6 containers started at once all list each other; a hostile host name adds no line",
+  opts,
+  async () => {
+    await withBusyboxStore(async (store, sk) => {
+      await withNetworks(store, sk, 1, async ([net]) => {
+        const names = ["c1", "c2", "c3", "c4", "c5", "c6"];
+        const runs = await Promise.all(
+          names.map((n) =>
+            sk(["run", "-d", "--name", n, "--network", net.Name, "busybox", "sleep", "300"])
+          ),
+        );
+        for (const r of runs) assertEquals(r.code, 0, r.stderr);
+        for (const n of names) {
+          const hosts = await ok(sk, ["exec", n, "cat", "/etc/hosts"]);
+          const listed = names.filter((o) => new RegExp(`\\t${o} `, "m").test(hosts));
+          assertEquals(listed, names.filter((o) => o !== n), hosts);
+        }
+        // an attacker's --hostname with a line break: its names line never carries the payload
+        await ok(sk, [
+          "run",
+          "-d",
+          "--name",
+          "evil",
+          "--network",
+          net.Name,
+          "--hostname",
+          "ev\n6.6.6.6 c1",
+          "busybox",
+          "sleep",
+          "300",
+        ]);
+        const hosts = await ok(sk, ["exec", "c1", "cat", "/etc/hosts"]);
+        assert(/\tevil [0-9a-f]{12}\n/.test(hosts), hosts);
+        assert(!hosts.includes("6.6.6.6"), hosts);
+      });
+    });
+  },
+);
