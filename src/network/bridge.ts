@@ -246,11 +246,15 @@ export function bridgeDriver(
         teardown: umount ? [umount, ns] : [],
       };
     },
-    tearDown(rec: ContainerRecord): Promise<void> {
+    async tearDown(rec: ContainerRecord): Promise<void> {
       NetNamespace.remove(netnsFile(store, rec.Id));
-      using nl = Netlink.open();
-      gone(() => nl.deleteLink(hostVethName(rec.Id)));
-      return Promise.resolve();
+      {
+        using nl = Netlink.open();
+        gone(() => nl.deleteLink(hostVethName(rec.Id)));
+      }
+      // a start that failed after its set-up: its neighbours forget it again
+      const net = await findNetwork(store, name).catch(() => undefined);
+      if (net) await syncNetworkHosts(store, net, { leaving: rec.Id }, host).catch(() => {});
     },
   };
 }
