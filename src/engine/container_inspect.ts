@@ -17,6 +17,9 @@ import { inspectImages } from "./image_inspect.ts";
 import { isBridgeNetwork } from "./container_network.ts";
 import { networkSettings, readEndpoint } from "../network/endpoint.ts";
 import { isRunning } from "../runtime/status.ts";
+import { realHost } from "../sys/host.ts";
+import { activeBindings, containerExposedPorts } from "../network/port_record.ts";
+import { portBindingsMap, portMap } from "../network/port_format.ts";
 
 /**
  * Inspects each named container; with `size`, adds `SizeRw` (the writable layer) and
@@ -41,6 +44,13 @@ export async function inspectContainers(
       ? await readEndpoint(store, rec.Id)
       : undefined;
     if (endpoint) obj.NetworkSettings = networkSettings(endpoint, isRunning(state.Status));
+    showPorts(
+      obj,
+      rec,
+      endpoint && isRunning(state.Status)
+        ? await activeBindings(store, rec.Id, realHost)
+        : undefined,
+    );
     if (opts.size) {
       const rw = await writableLayerSize(store, rec.Id);
       const image = await getImage(store, rec.Image).catch(() => undefined);
@@ -49,6 +59,28 @@ export async function inspectContainers(
     }
     return obj;
   });
+}
+
+/**
+ * Docker's port fields of a container: `HostConfig.PortBindings` and `PublishAllPorts` (as
+ * asked), `Config.ExposedPorts`, and `NetworkSettings.Ports` (what is in force: `active`
+ * bindings of a running bridge container, else nothing).
+ */
+function showPorts(
+  obj: Record<string, unknown>,
+  rec: Awaited<ReturnType<typeof findContainer>>,
+  active: Awaited<ReturnType<typeof activeBindings>> | undefined,
+): void {
+  const exposed = containerExposedPorts(rec);
+  const hostConfig = obj.HostConfig as Record<string, unknown>;
+  hostConfig.PortBindings = portBindingsMap(rec.Options.publish ?? []);
+  hostConfig.PublishAllPorts = rec.Options.publishAll ?? false;
+  if (exposed.length) {
+    (obj.Config as Record<string, unknown>).ExposedPorts = Object.fromEntries(
+      exposed.map((k) => [k, {}]),
+    );
+  }
+  (obj.NetworkSettings as Record<string, unknown>).Ports = active ? portMap(exposed, active) : {};
 }
 
 /**

@@ -32,6 +32,7 @@ import {
   hostVethName,
 } from "./bridge_plan.ts";
 import { writeEndpoint } from "./endpoint.ts";
+import { checkPorts, publishPorts, unpublishPorts } from "./port_publish.ts";
 
 const UMOUNT_PATHS = ["/usr/bin/umount", "/bin/umount", "/usr/sbin/umount", "/sbin/umount"];
 
@@ -152,6 +153,13 @@ async function writeEtc(
   return resolv.warning;
 }
 
+/** The monitor's tear-down with published ports: one sh script, each step idempotent. */
+function portsTeardown(unmount: string[], unpublish: string[]): string[] {
+  const q = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
+  const steps = [...(unmount.length ? [unmount.map(q).join(" ")] : []), ...unpublish];
+  return ["/bin/sh", "-c", steps.join("; ") + "; exit 0"];
+}
+
 /**
  * The bridge driver for `--network NAME` (`bridge`: the default network).
  *
@@ -175,6 +183,7 @@ export function bridgeDriver(
         );
       }
       const net = await resolveNetwork(store, name, host);
+      await checkPorts(store, rec, host); // a taken host port: refused before anything is made
       // addresses of containers removed while no skiff process could release them (--rm -d)
       await releaseStale(store, net, (id) => host.exists(containerDir(store, id)));
       const addresses = await allocateAddresses(store, net, rec.Id);
@@ -183,11 +192,16 @@ export function bridgeDriver(
       const ns = netnsFile(store, rec.Id);
       NetNamespace.remove(ns); // a stale one, from a monitor killed before its tear-down
       NetNamespace.create(ns);
+      let unpublish: string[];
       try {
         plugContainer(plan, ns);
         await writeEndpoint(store, rec.Id, plan);
         const warning = await writeEtc(store, rec, plan, host);
         if (warning) warn(warning);
+        unpublish = await publishPorts(store, rec, {
+          bridge: plan.bridge,
+          containerIp: plan.ipAddress,
+        }, host);
       } catch (err) {
         await this.tearDown(rec).catch(() => {});
         throw err;
@@ -195,17 +209,18 @@ export function bridgeDriver(
       let umount: string | undefined;
       for (const p of UMOUNT_PATHS) if (!umount && await host.exists(p)) umount = p;
       // Without umount the file stays mounted until the container is removed.
+      const unmount = umount ? [umount, ns] : [];
       return {
         namespace: { kind: "own", path: ns },
         hook: [],
-        teardown: umount ? [umount, ns] : [],
+        teardown: unpublish.length ? portsTeardown(unmount, unpublish) : unmount,
       };
     },
-    tearDown(rec: ContainerRecord): Promise<void> {
+    async tearDown(rec: ContainerRecord): Promise<void> {
+      await unpublishPorts(store, rec.Id, host);
       NetNamespace.remove(netnsFile(store, rec.Id));
       using nl = Netlink.open();
       gone(() => nl.deleteLink(hostVethName(rec.Id)));
-      return Promise.resolve();
     },
   };
 }

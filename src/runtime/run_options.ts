@@ -4,6 +4,7 @@
  */
 import { InvalidArgumentError } from "../errors.ts";
 import type { MountSpec } from "./mounts.ts";
+import type { PortBinding } from "../network/port_spec.ts";
 
 /** A resource limit from `--ulimit name=soft[:hard]`. */
 export interface Ulimit {
@@ -88,6 +89,12 @@ export interface RunOptions {
   readOnly: boolean;
   /** --network */
   network: NetworkMode;
+  /** -p, one entry per container port (absent in records made before). */
+  publish?: PortBinding[];
+  /** --expose as "port/proto" keys (absent in records made before). */
+  expose?: string[];
+  /** -P: publish every exposed port on a free host port. */
+  publishAll?: boolean;
   /** --restart */
   restart: RestartPolicy;
   /** --rm */
