@@ -346,6 +346,11 @@ Deno.test(
         await ok(sk, ["run", "--rm", "--network", net.Name, "busybox", "true"]); // bridge, rules
         const before = await footprint(store, net);
         const port = freePort();
+        // run --rm: the monitor's tear-down leaves nothing
+        await ok(sk, ["run", "--rm", "--network", net.Name, "-p", `${port}:80`, "busybox", "true"]);
+        await until("the footprint to return", async () => await footprint(store, net) === before)
+          .catch(() => {});
+        assertEquals(await footprint(store, net), before);
         const id = (await publish(sk, net, "web", "-p", `${port}:80`)).trim();
         assertEquals(await fetchText(`http://127.0.0.1:${port}/`), "hello-ports");
         const monitor = Number(
