@@ -5,21 +5,12 @@
  * the exposed-port set `-P` publishes. Pure functions: nothing here touches the host.
  */
 import { InvalidArgumentError } from "../errors.ts";
+import type { PortBinding } from "../runtime/run_options.ts";
 
 /** A transport protocol a port can be published for. */
-export type PortProto = "tcp" | "udp" | "sctp";
+export type PortProto = PortBinding["proto"];
 
-/**
- * One published container port as `-p` asked for it (Docker's `PortBindings` entry):
- * `hostPort` is "" (a free port is chosen), one port ("8080") or a range to choose from
- * ("8000-8010"); `hostIp` is "" for every address of the host.
- */
-export interface PortBinding {
-  hostIp: string;
-  hostPort: string;
-  containerPort: number;
-  proto: PortProto;
-}
+export type { PortBinding };
 
 const PROTOS = new Set(["tcp", "udp", "sctp"]);
 

@@ -4,7 +4,6 @@
  */
 import { InvalidArgumentError } from "../errors.ts";
 import type { MountSpec } from "./mounts.ts";
-import type { PortBinding } from "../network/port_spec.ts";
 
 /** A resource limit from `--ulimit name=soft[:hard]`. */
 export interface Ulimit {
@@ -34,6 +33,18 @@ export interface SecurityOptions {
  * (the host's namespace), or the name of a network (set up by the hook).
  */
 export type NetworkMode = "none" | "host" | "private" | (string & Record<never, never>);
+
+/**
+ * One published container port as `-p` asked for it (parsed by network/port_spec.ts):
+ * `hostPort` is "" (a free port is chosen), one port ("8080") or a range to choose from
+ * ("8000-8010"); `hostIp` is "" for every address of the host.
+ */
+export interface PortBinding {
+  hostIp: string;
+  hostPort: string;
+  containerPort: number;
+  proto: "tcp" | "udp" | "sctp";
+}
 
 /** The container-shaping options of `docker run` / `docker create`. */
 export interface RunOptions {
