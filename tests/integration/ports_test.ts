@@ -235,6 +235,68 @@ Deno.test(
   },
 );
 
+Deno.test(
+  "ports: a client on another machine (a namespace behind a veth) reaches the port through prerouting",
+  opts,
+  async () => {
+    await withBusyboxStore(async (store, sk) => {
+      await withNetwork(store, async (net) => {
+        const port = freePort();
+        await ok(sk, [
+          "run",
+          "-d",
+          "--name",
+          "web",
+          "--network",
+          net.Name,
+          "-p",
+          `${port}:80`,
+          "busybox",
+          "sh",
+          "-c",
+          HTTPD(80).replace("httpd -f", "httpd -f -vv"), // logs each client's address
+        ]);
+        // the "machine": a network namespace with a veth to the host, 10.235.N.0/30
+        const ns = `skpt-client-${rand()}`, link = `skptc${rand()}`;
+        const n = 1 + (crypto.getRandomValues(new Uint8Array(1))[0] % 250);
+        const [hostSide, clientSide] = [`10.235.${n}.1`, `10.235.${n}.2`];
+        await run("ip", "netns", "add", ns);
+        try {
+          await run("ip", "link", "add", link, "type", "veth", "peer", "name", "eth0", "netns", ns);
+          await run("ip", "addr", "add", `${hostSide}/30`, "dev", link);
+          await run("ip", "link", "set", link, "up");
+          await run("ip", "-n", ns, "addr", "add", `${clientSide}/30`, "dev", "eth0");
+          await run("ip", "-n", ns, "link", "set", "eth0", "up");
+          let page = "";
+          for (let i = 0; i < 20 && page === ""; i++) {
+            const out = await new Deno.Command("ip", {
+              args: ["netns", "exec", ns, "curl", "-s", "-m", "3", `http://${hostSide}:${port}/`],
+              stdout: "piped",
+              stderr: "null",
+            }).output();
+            page = utf8.decode(out.stdout).trim();
+            if (page === "") await new Promise((r) => setTimeout(r, 200));
+          }
+          assertEquals(page, "hello-ports");
+          // the container sees the client's own address (no masquerade from outside)
+          const logs = await sk(["logs", "web"]);
+          assert(logs.stderr.includes(`${clientSide}]:`), logs.stderr);
+          await ok(sk, ["rm", "-f", "web"]);
+          const refused = await new Deno.Command("ip", {
+            args: ["netns", "exec", ns, "curl", "-s", "-m", "3", `http://${hostSide}:${port}/`],
+            stdout: "piped",
+            stderr: "null",
+          }).output();
+          assert(!refused.success, "the port still answers after rm");
+        } finally {
+          await run("ip", "link", "del", link).catch(() => {});
+          await run("ip", "netns", "del", ns).catch(() => {});
+        }
+      });
+    });
+  },
+);
+
 Deno.test("ports: -P publishes --expose'd ports on free ephemeral ports", opts, async () => {
   await withBusyboxStore(async (store, sk) => {
     await withNetwork(store, async (net) => {
