@@ -23,9 +23,16 @@ import {
 import { chooseHostPorts, ephemeralRange, hostSockets, type TakenPort } from "./port_alloc.ts";
 import { portsDir, type PublishedRecord, recordFile, wantedBindings } from "./port_record.ts";
 
-/** Whether the monitor recorded for container `id` is still alive. */
-async function monitorAlive(store: Store, id: string, host: Host): Promise<boolean> {
-  const state = await getState(store, id, host).catch(() => undefined);
+/**
+ * Whether a record is in use: the monitor recorded for its container is alive, or the skiff
+ * process that wrote it is (a start in progress, before its monitor runs).
+ */
+async function recordAlive(store: Store, rec: PublishedRecord, host: Host): Promise<boolean> {
+  const owner = rec.owner;
+  if (owner?.startTime !== undefined && await procStartTime(host, owner.pid) === owner.startTime) {
+    return true;
+  }
+  const state = await getState(store, rec.id, host).catch(() => undefined);
   if (!state || state.MonitorPid <= 0 || state.MonitorStartTime === undefined) return false;
   return await procStartTime(host, state.MonitorPid) === state.MonitorStartTime;
 }
@@ -72,7 +79,7 @@ async function takenPorts(
 ): Promise<TakenPort[]> {
   const taken: TakenPort[] = [];
   for (const rec of await records(store, host)) {
-    if (rec.id === id || !(await monitorAlive(store, rec.id, host))) {
+    if (rec.id === id || !(await recordAlive(store, rec, host))) {
       await removeRecord(store, host, fw, rec);
       continue;
     }
@@ -110,7 +117,7 @@ export async function checkPorts(store: Store, rec: ContainerRecord, host: Host)
   if (!wanted.length) return;
   const taken: TakenPort[] = [];
   for (const other of await records(store, host)) {
-    if (other.id === rec.Id || !(await monitorAlive(store, other.id, host))) continue;
+    if (other.id === rec.Id || !(await recordAlive(store, other, host))) continue;
     for (const f of other.forwards) {
       taken.push({ ip: f.hostIp, port: f.hostPort, proto: f.proto, by: "skiff" });
     }
@@ -168,6 +175,7 @@ export async function publishPorts(
       bridge: target.bridge,
       tool: fw.kind,
       forwards: active.map((b) => ({ ...b, containerIp: target.containerIp })),
+      owner: { pid: Deno.pid, startTime: await procStartTime(host, Deno.pid) },
     };
     await host.mkdir(portsDir(store), { recursive: true, mode: 0o700 });
     await host.writeFileAtomic(recordFile(store, rec.Id), JSON.stringify(record) + "\n");

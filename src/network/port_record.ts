@@ -15,6 +15,8 @@ export interface PublishedRecord {
   bridge: string;
   tool: "nft" | "iptables";
   forwards: PortForward[];
+  /** The skiff process that published them (alive while it sets the container up). */
+  owner?: { pid: number; startTime?: string };
 }
 
 /** The directory of the records. */

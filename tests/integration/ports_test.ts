@@ -394,6 +394,23 @@ Deno.test(
         assertEquals(await footprint(store, net), before);
         // the first still answers
         assertEquals(await fetchText(`http://127.0.0.1:${other}/`), "hello-ports");
+        // two starts racing for one port: one gets it, the other is refused
+        const raced = freePort();
+        const racers = await Promise.all(
+          [1, 2].map(() =>
+            sk(["run", "-d", "--network", net.Name, "-p", `${raced}:80`, "busybox", "sleep", "60"])
+          ),
+        );
+        assertEquals(
+          racers.map((r) => r.code).sort(),
+          [0, 125],
+          racers.map((r) => r.stderr).join(),
+        );
+        assertEquals(
+          racers.find((r) => r.code === 125)?.stderr,
+          `Error: Bind for 0.0.0.0:${raced} failed: port is already allocated\n`,
+        );
+        assertEquals(await forwardsTo(subnetPrefix(net)), 2); // first's and the winner's
       });
     });
   },
