@@ -63,9 +63,15 @@ async function bootId(host: Host): Promise<string> {
   return (await host.readTextFile("/proc/sys/kernel/random/boot_id").catch(() => "")).trim();
 }
 
+/**
+ * Version of the rules a network gets: a marker of an older version (rules installed by a
+ * skiff before hairpin masquerade) makes the next start check and complete them.
+ */
+const RULES_VERSION = 2;
+
 /** The marker's content: this boot and what the rules were made from. */
 async function markerText(host: Host, net: FirewallNetwork): Promise<string> {
-  return `${await bootId(host)} ${JSON.stringify(net)}\n`;
+  return `${await bootId(host)} ${JSON.stringify({ ...net, rules: RULES_VERSION })}\n`;
 }
 
 /** Whether this boot already installed these rules of `net` (the marker). */

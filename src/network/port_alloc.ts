@@ -145,3 +145,52 @@ export function chooseHostPorts(
   }
   return out;
 }
+
+function ipv4Number(ip: string): number {
+  return ip.split(".").reduce((n, part) => n * 256 + Number(part), 0);
+}
+
+/**
+ * The host's local IPv4 addresses and prefixes ("127.0.0.0/8" is local as a whole) from
+ * /proc/net/fib_trie: each `|-- ADDRESS` followed by a `/LEN host LOCAL` line.
+ *
+ * @example
+ * ```ts
+ * localPrefixes("  |-- 127.0.0.0\n     /8 host LOCAL\n  |-- 192.0.2.2\n     /32 host LOCAL\n");
+ * // [["127.0.0.0", 8], ["192.0.2.2", 32]]
+ * ```
+ */
+export function localPrefixes(fibTrie: string): [string, number][] {
+  const out: [string, number][] = [];
+  let last = "";
+  for (const line of fibTrie.split("\n")) {
+    const node = /\|-- (\d+\.\d+\.\d+\.\d+)\s*$/.exec(line);
+    if (node) {
+      last = node[1];
+      continue;
+    }
+    const leaf = /^\s*\/(\d+) host LOCAL\s*$/.exec(line);
+    if (leaf && last && !out.some(([a, n]) => a === last && n === Number(leaf[1]))) {
+      out.push([last, Number(leaf[1])]);
+    }
+  }
+  return out;
+}
+
+/**
+ * Whether `ip` is one of the host's addresses (inside a local prefix); "0.0.0.0" is every
+ * address and counts as local.
+ *
+ * @example
+ * ```ts
+ * isLocalAddress("127.0.0.2", [["127.0.0.0", 8]]); // true
+ * ```
+ */
+export function isLocalAddress(ip: string, prefixes: readonly [string, number][]): boolean {
+  if (ip === "0.0.0.0") return true;
+  const n = ipv4Number(ip);
+  return prefixes.some(([net, len]) => {
+    const size = 2 ** (32 - len);
+    return Math.floor(n / size) === Math.floor(ipv4Number(net) / size);
+  });
+}

@@ -8,7 +8,7 @@
  * container's last exit. A record whose container's monitor is gone (killed) is stale: its
  * forwards are removed by the next publish that sees it, and by `rm` and the next start.
  */
-import { InvalidArgumentError } from "../errors.ts";
+import { FailedPreconditionError, InvalidArgumentError } from "../errors.ts";
 import type { Store } from "../store/store.ts";
 import { type Host, procStartTime, readJsonFile } from "../sys/host.ts";
 import { type ContainerRecord, getState } from "../runtime/container_store.ts";
@@ -20,7 +20,14 @@ import {
   runFirewall,
   withFirewallLock,
 } from "./firewall_apply.ts";
-import { chooseHostPorts, ephemeralRange, hostSockets, type TakenPort } from "./port_alloc.ts";
+import {
+  chooseHostPorts,
+  ephemeralRange,
+  hostSockets,
+  isLocalAddress,
+  localPrefixes,
+  type TakenPort,
+} from "./port_alloc.ts";
 import { portsDir, type PublishedRecord, recordFile, wantedBindings } from "./port_record.ts";
 
 /**
@@ -130,6 +137,17 @@ export async function checkPorts(store: Store, rec: ContainerRecord, host: Host)
     udp6: await read("/proc/net/udp6"),
   }));
   chooseHostPorts(wanted, taken, [1, 65535], 0);
+  // an address the host does not have: nothing would ever reach the forward
+  const local = localPrefixes(await read("/proc/net/fib_trie"));
+  for (const w of wanted) {
+    if (local.length && w.hostIp !== "" && !isLocalAddress(w.hostIp, local)) {
+      throw new FailedPreconditionError(
+        `failed to bind host port ${w.hostIp}:${
+          w.hostPort || "0"
+        }/${w.proto}: cannot assign requested address`,
+      );
+    }
+  }
 }
 
 /** Single-quotes `s` for sh. */

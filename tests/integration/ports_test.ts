@@ -372,6 +372,20 @@ Deno.test(
         } finally {
           listener.close();
         }
+        // an address the host does not have
+        const away = await sk([
+          "run",
+          "--network",
+          net.Name,
+          "-p",
+          "203.0.113.254:8080:80",
+          "busybox",
+          "true",
+        ]);
+        assertEquals([away.code, away.stderr], [
+          125,
+          "Error: failed to bind host port 203.0.113.254:8080/tcp: cannot assign requested address\n",
+        ]);
         // taken by another skiff container
         const other = freePort();
         await publish(sk, net, "first", "-p", `${other}:80`);

@@ -19,7 +19,13 @@ import {
   portMap,
   psPorts,
 } from "../../src/network/port_format.ts";
-import { chooseHostPorts, ephemeralRange, hostSockets } from "../../src/network/port_alloc.ts";
+import {
+  chooseHostPorts,
+  ephemeralRange,
+  hostSockets,
+  isLocalAddress,
+  localPrefixes,
+} from "../../src/network/port_alloc.ts";
 import { iptablesPortRules, nftPortElements, nftPortsScript } from "../../src/network/firewall.ts";
 import { runOptionsFromFlags } from "../../src/commands/run_flags.ts";
 
@@ -289,4 +295,31 @@ Deno.test("firewall: port map elements, their deletes, the iptables fallback", (
     "-p",
     "udp",
   ]);
+});
+
+Deno.test("host addresses: local prefixes from /proc/net/fib_trie", () => {
+  const trie = [
+    "Main:",
+    "  +-- 0.0.0.0/0 3 0 5",
+    "     |-- 0.0.0.0",
+    "        /0 universe UNICAST",
+    "     +-- 127.0.0.0/8 2 0 2",
+    "        +-- 127.0.0.0/31 1 0 0",
+    "           |-- 127.0.0.0",
+    "              /8 host LOCAL",
+    "           |-- 127.0.0.1",
+    "              /32 host LOCAL",
+    "     |-- 192.0.2.2",
+    "        /32 host LOCAL",
+    "     |-- 192.0.2.255",
+    "        /32 link BROADCAST",
+  ].join("\n");
+  const local = localPrefixes(trie);
+  assertEquals(local, [["127.0.0.0", 8], ["127.0.0.1", 32], ["192.0.2.2", 32]]);
+  assertEquals(
+    ["127.0.0.1", "127.9.9.9", "192.0.2.2", "192.0.2.3", "0.0.0.0"].map((ip) =>
+      isLocalAddress(ip, local)
+    ),
+    [true, true, true, false, true],
+  );
 });
