@@ -77,17 +77,21 @@ async function removeRecord(
   await host.remove(recordFile(store, rec.id)).catch(() => {});
 }
 
-/** The ports held by other live containers; stale records (also this one's own) removed. */
+/**
+ * The host ports in use: those other live containers hold and those programs have bound.
+ * With `stale`, records that are no longer in use (and this container's own) are passed to
+ * it (to be removed); without, they are only skipped.
+ */
 async function takenPorts(
   store: Store,
   host: Host,
-  fw: FirewallTool,
   id: string,
+  stale?: (rec: PublishedRecord) => Promise<void>,
 ): Promise<TakenPort[]> {
   const taken: TakenPort[] = [];
   for (const rec of await records(store, host)) {
     if (rec.id === id || !(await recordAlive(store, rec, host))) {
-      await removeRecord(store, host, fw, rec);
+      await stale?.(rec);
       continue;
     }
     for (const f of rec.forwards) {
@@ -122,23 +126,10 @@ function randomStart(): number {
 export async function checkPorts(store: Store, rec: ContainerRecord, host: Host): Promise<void> {
   const wanted = wantedBindings(rec);
   if (!wanted.length) return;
-  const taken: TakenPort[] = [];
-  for (const other of await records(store, host)) {
-    if (other.id === rec.Id || !(await recordAlive(store, other, host))) continue;
-    for (const f of other.forwards) {
-      taken.push({ ip: f.hostIp, port: f.hostPort, proto: f.proto, by: "skiff" });
-    }
-  }
-  const read = (p: string) => host.readTextFile(p).catch(() => "");
-  taken.push(...hostSockets({
-    tcp: await read("/proc/net/tcp"),
-    tcp6: await read("/proc/net/tcp6"),
-    udp: await read("/proc/net/udp"),
-    udp6: await read("/proc/net/udp6"),
-  }));
+  const taken = await takenPorts(store, host, rec.Id);
   chooseHostPorts(wanted, taken, [1, 65535], 0);
   // an address the host does not have: nothing would ever reach the forward
-  const local = localPrefixes(await read("/proc/net/fib_trie"));
+  const local = localPrefixes(await host.readTextFile("/proc/net/fib_trie").catch(() => ""));
   for (const w of wanted) {
     if (local.length && w.hostIp !== "" && !isLocalAddress(w.hostIp, local)) {
       throw new FailedPreconditionError(
@@ -183,7 +174,12 @@ export async function publishPorts(
   }
   return await withFirewallLock(store, host, async () => {
     const fw = await firewallTool(host);
-    const taken = await takenPorts(store, host, fw, rec.Id);
+    const taken = await takenPorts(
+      store,
+      host,
+      rec.Id,
+      (stale) => removeRecord(store, host, fw, stale),
+    );
     const range = ephemeralRange(
       await host.readTextFile("/proc/sys/net/ipv4/ip_local_port_range").catch(() => ""),
     );
