@@ -153,11 +153,14 @@ async function writeEtc(
   return resolv.warning;
 }
 
-/** The monitor's tear-down with published ports: one sh script, each step idempotent. */
+/**
+ * The monitor's tear-down with published ports: one sh script, each step idempotent; it
+ * fails (a clean-up error, as before) only when the unmount does.
+ */
 function portsTeardown(unmount: string[], unpublish: string[]): string[] {
   const q = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
-  const steps = [...(unmount.length ? [unmount.map(q).join(" ")] : []), ...unpublish];
-  return ["/bin/sh", "-c", steps.join("; ") + "; exit 0"];
+  const first = unmount.length ? `${unmount.map(q).join(" ")}; rc=$?` : "rc=0";
+  return ["/bin/sh", "-c", [first, ...unpublish, "exit $rc"].join("; ")];
 }
 
 /**

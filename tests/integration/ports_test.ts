@@ -219,6 +219,10 @@ Deno.test(
           }
         });
         assertEquals(await forwardsTo(subnetPrefix(net)), 0);
+        const cleanupError = await Deno.readTextFile(
+          `${store.runroot}/containers/${obj.Id}/cleanup-error`,
+        ).catch(() => "");
+        assertEquals(cleanupError, "");
         assertEquals((await ok(sk, ["port", "web"])).trim(), "");
         const [stopped] = JSON.parse(await ok(sk, ["inspect", "web"]));
         assertEquals(stopped.NetworkSettings.Ports, {});
