@@ -204,8 +204,9 @@ export async function publishPorts(
         ? [[nftPortElements(record.forwards).add.join("\n")]]
         : iptablesPortRules(rec.Id, target.bridge, record.forwards);
       await ensurePortRules(store, host, fw);
-      await runFirewall(host, fw, add).catch(async () => {
-        // the static rules went away since this boot's marker (a flushed table): again
+      await runFirewall(host, fw, add).catch(async (err) => {
+        if (fw.kind !== "nft") throw err;
+        // the maps went away since this boot's marker (a flushed table): once more
         await ensurePortRules(store, host, fw, { force: true });
         await runFirewall(host, fw, add);
       });

@@ -131,3 +131,33 @@ Deno.test("publish with nft: a live container's port refused, a dead one's taken
     assertEquals((await activeBindings(store, ID2, host)).length, 1);
   });
 });
+
+Deno.test("publish with nft: a table flushed since the marker gets its maps again", async () => {
+  await withStore(async (store) => {
+    const host = fakeHost("nft");
+    await publishPorts(store, record(ID1, ["8080:80"]), {
+      bridge: "br-1",
+      containerIp: "10.0.0.2",
+    }, host);
+    await unpublishPorts(store, ID1, host);
+    // someone ran `nft flush ruleset`: the first add fails, the maps are made, the add again
+    let failed = false;
+    host.onRun = (_p, c) => {
+      if (c.args.includes("list")) return { code: 1 };
+      if (!failed && c.args[0]?.startsWith("add element")) {
+        failed = true;
+        return { code: 1, stderr: new TextEncoder().encode("Error: No such file or directory") };
+      }
+      return {};
+    };
+    host.runs = [];
+    await publishPorts(store, record(ID1, ["8080:80"]), {
+      bridge: "br-1",
+      containerIp: "10.0.0.2",
+    }, host);
+    const cmds = host.runs.map((r) => r.command.args.join(" "));
+    assertEquals(cmds.filter((c) => c.startsWith("add element")).length, 2);
+    assert(cmds.some((c) => c.includes("add map ip skiff ports_any")), cmds.join("\n"));
+    assertEquals((await activeBindings(store, ID1, host)).length, 1);
+  });
+});
