@@ -22,6 +22,7 @@ export const createFlags = [
   flag("entrypoint", undefined, "string", "Overwrite the default ENTRYPOINT of the image"),
   flag("env", "e", "list", "Set environment variables"),
   flag("env-file", undefined, "list", "Read in a file of environment variables"),
+  flag("expose", undefined, "list", "Expose a port or a range of ports"),
   flag("hostname", "h", "string", "Container host name"),
   flag(
     "init",
@@ -52,6 +53,7 @@ export const createFlags = [
   flag("platform", undefined, "string", "Set platform if server is multi-platform capable"),
   flag("privileged", undefined, "bool", "Give extended privileges to this container"),
   flag("publish", "p", "list", "Publish a container's port(s) to the host"),
+  flag("publish-all", "P", "bool", "Publish all exposed ports to random ports"),
   flag("pull", undefined, "string", 'Pull image before running ("always", "missing", "never")', {
     default: "missing",
   }),

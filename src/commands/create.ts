@@ -5,16 +5,19 @@ import {
   type CreateRequest,
   type PullEvents,
 } from "../engine/container_create.ts";
-import { type CreateFlags, runOptionsFromFlags } from "./run_flags.ts";
+import { type CreateFlags, portsWarning, runOptionsFromFlags } from "./run_flags.ts";
 
 /** The create request of `run`/`create` flags and arguments (`IMAGE [COMMAND] [ARG...]`). */
 export function createRequest(ctx: CommandContext<CreateFlags>): CreateRequest {
   const [image, ...cmd] = ctx.args;
   const f = ctx.flags;
+  const options = runOptionsFromFlags(f, cmd);
+  const warning = portsWarning(options);
+  if (warning) console.error(`WARNING: ${warning}`);
   return {
     image,
     name: f.name,
-    options: runOptionsFromFlags(f, cmd),
+    options,
     pull: f.pull,
     platform: f.platform,
     tlsVerify: f["tls-verify"],

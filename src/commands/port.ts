@@ -1,4 +1,4 @@
-/** `skiff port`: a container's published ports (none until networking lands). */
+/** `skiff port`: a container's published ports, as Docker prints them. */
 import type { CommandContext } from "../cli/spec.ts";
 import { publishedPorts } from "../engine/container_ports.ts";
 

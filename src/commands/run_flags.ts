@@ -10,6 +10,7 @@ import { parseMountFlag, parseTmpfsFlag, parseVolumeFlag } from "../runtime/moun
 import * as p from "../runtime/run_options.ts";
 import { envFromFlags } from "./env_flags.ts";
 import { checkEndpointFlags } from "../network/endpoint_options.ts";
+import { parseExpose, parsePublish } from "../network/port_spec.ts";
 
 /** The flags `run` and `create` share. */
 export type CreateFlags = FlagsOf<typeof create>;
@@ -21,6 +22,25 @@ function exists(path: string): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * The warning Docker gives when ports are published on a network that cannot publish them
+ * (they are kept in the record and ignored), else undefined.
+ *
+ * @example
+ * ```ts ignore
+ * portsWarning({ ...defaultRunOptions(), network: "host", publish: [{ hostIp: "", hostPort: "80", containerPort: 80, proto: "tcp" }] });
+ * // "Published ports are discarded when using host network mode"
+ * ```
+ */
+export function portsWarning(o: p.RunOptions): string | undefined {
+  if (!(o.publish?.length || o.publishAll)) return undefined;
+  if (o.network === "host") return "Published ports are discarded when using host network mode";
+  if (o.network === "none" || o.network === "private") {
+    return "Published ports are discarded when using none network mode";
+  }
+  return undefined;
 }
 
 /**
@@ -64,15 +84,15 @@ export function runOptionsFromFlags(f: CreateFlags, cmd: string[]): p.RunOptions
   // Without --network the container keeps a private namespace with loopback only (until
   // bridge networking becomes the default); `bridge` and a network's name use the bridge
   // driver, and an unknown network is refused when the container is created.
-  const network = f.network ?? "private";
+  // -p and -P without --network publish from the default bridge network, as Docker's do.
+  const publishing = f.publish.length > 0 || f["publish-all"];
+  const network = f.network ?? (publishing ? "bridge" : "private");
   if (network === "") throw new InvalidArgumentError("invalid --network: empty name");
   o.network = network === "default" ? "private" : network;
   networkFlags(f, o);
-  if (f.publish.length) {
-    throw new InvalidArgumentError(
-      "publishing ports (-p) needs bridge networking, not yet supported",
-    );
-  }
+  o.publish = f.publish.flatMap(parsePublish);
+  o.expose = [...new Set(f.expose.flatMap(parseExpose))];
+  o.publishAll = f["publish-all"];
   o.restart = p.parseRestartPolicy(f.restart);
   o.autoRemove = f.rm;
   if (o.autoRemove && o.restart.name !== "no") {

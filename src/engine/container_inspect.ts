@@ -17,6 +17,9 @@ import { inspectImages } from "./image_inspect.ts";
 import { isBridgeNetwork } from "./container_network.ts";
 import { configuredNetworkSettings, networkSettings, readEndpoint } from "../network/endpoint.ts";
 import { isRunning } from "../runtime/status.ts";
+import { realHost } from "../sys/host.ts";
+import { activeBindings, containerExposedPorts } from "../network/port_record.ts";
+import { portBindingsMap, portMap } from "../network/port_format.ts";
 
 /**
  * Inspects each named container; with `size`, adds `SizeRw` (the writable layer) and
@@ -44,6 +47,13 @@ export async function inspectContainers(
     else if (isBridgeNetwork(rec.Options.network)) {
       obj.NetworkSettings = configuredNetworkSettings(rec.Options); // not started yet
     }
+    showPorts(
+      obj,
+      rec,
+      endpoint && isRunning(state.Status)
+        ? await activeBindings(store, rec.Id, realHost)
+        : undefined,
+    );
     if (opts.size) {
       const rw = await writableLayerSize(store, rec.Id);
       const image = await getImage(store, rec.Image).catch(() => undefined);
@@ -52,6 +62,28 @@ export async function inspectContainers(
     }
     return obj;
   });
+}
+
+/**
+ * Docker's port fields of a container: `HostConfig.PortBindings` and `PublishAllPorts` (as
+ * asked), `Config.ExposedPorts`, and `NetworkSettings.Ports` (what is in force: `active`
+ * bindings of a running bridge container, else nothing).
+ */
+function showPorts(
+  obj: Record<string, unknown>,
+  rec: Awaited<ReturnType<typeof findContainer>>,
+  active: Awaited<ReturnType<typeof activeBindings>> | undefined,
+): void {
+  const exposed = containerExposedPorts(rec);
+  const hostConfig = obj.HostConfig as Record<string, unknown>;
+  hostConfig.PortBindings = portBindingsMap(rec.Options.publish ?? []);
+  hostConfig.PublishAllPorts = rec.Options.publishAll ?? false;
+  if (exposed.length) {
+    (obj.Config as Record<string, unknown>).ExposedPorts = Object.fromEntries(
+      exposed.map((k) => [k, {}]),
+    );
+  }
+  (obj.NetworkSettings as Record<string, unknown>).Ports = active ? portMap(exposed, active) : {};
 }
 
 /**

@@ -18,7 +18,11 @@ import {
 import { currentState } from "../runtime/state.ts";
 import { type ContainerRow, containerRow } from "../runtime/views.ts";
 import { writableLayerSize } from "../runtime/size.ts";
-import { isSupervised } from "../runtime/status.ts";
+import { isRunning, isSupervised } from "../runtime/status.ts";
+import { realHost } from "../sys/host.ts";
+import { activeBindings, containerExposedPorts } from "../network/port_record.ts";
+import { psPorts } from "../network/port_format.ts";
+import { isBridgeNetwork } from "./container_network.ts";
 import { type Filters, labelsMatch, parseFilters } from "./filters.ts";
 
 /** What `ps` was asked for. */
@@ -115,6 +119,12 @@ export async function listContainerRows(
     const rec = recs[i], state = states[i];
     if (!psMatches(rec, state, filters, all)) continue;
     const row = containerRow(rec, state, { noTrunc: opts.noTrunc, now });
+    if (isRunning(state.Status) && isBridgeNetwork(rec.Options.network)) {
+      row.Ports = psPorts(
+        containerExposedPorts(rec),
+        await activeBindings(store, rec.Id, realHost),
+      );
+    }
     if (opts.size) {
       // Docker's "writable size (virtual size)": the upper layer, then with the image.
       const rw = await writableLayerSize(store, rec.Id);

@@ -9,6 +9,7 @@
 import type { Store } from "../store/store.ts";
 import type { ContainerRecord } from "../runtime/container_store.ts";
 import type { NetworkDriver } from "../runtime/network.ts";
+import { realHost } from "../sys/host.ts";
 
 /** The bridge driver's module, loaded only for containers on a bridge network. */
 function bridgeModule(): Promise<typeof import("../network/bridge.ts")> {
@@ -134,6 +135,11 @@ export async function leaveNetworkNames(store: Store, rec: ContainerRecord): Pro
  */
 export async function releaseNetworks(store: Store, rec: ContainerRecord): Promise<void> {
   if (!isBridgeNetwork(rec.Options.network)) return;
+  // published ports left by a monitor killed before its tear-down
+  const { unpublishPorts }: typeof import("../network/port_publish.ts") = await import(
+    new URL("../network/port_publish.ts", import.meta.url).href
+  );
+  await unpublishPorts(store, rec.Id, realHost).catch(() => {});
   const { releaseContainer }: typeof import("../network/ipam.ts") = await import(
     new URL("../network/ipam.ts", import.meta.url).href
   );

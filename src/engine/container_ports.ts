@@ -1,12 +1,17 @@
 /**
- * `port`: a container's published ports. Nothing is published until networking lands, so a
- * container lists nothing and asking for a port is Docker's "No public port" error.
+ * `port`: a container's published ports, as Docker lists them ("80/tcp -> 0.0.0.0:8080"), or
+ * the host addresses of one port; a port not published is Docker's "No public port" error.
  *
  * @module
  */
 import { InvalidArgumentError, NotFoundError } from "../errors.ts";
 import { openStore } from "../store/store.ts";
+import { realHost } from "../sys/host.ts";
 import { findContainer } from "../runtime/container_store.ts";
+import { currentState } from "../runtime/state.ts";
+import { isRunning } from "../runtime/status.ts";
+import { activeBindings } from "../network/port_record.ts";
+import { portLines } from "../network/port_format.ts";
 import type { StoreOptions } from "./engine_types.ts";
 
 /**
@@ -26,12 +31,14 @@ export function parsePortArg(arg: string): string {
 }
 
 /**
- * Checks the named container's published ports: it must exist, and a port asked for must be
- * published (refused, exit 1, otherwise). Resolves with the mappings to list: none yet.
+ * The named container's published ports as `port` prints them: every mapping, or the host
+ * addresses of the port asked for (refused, exit 1, when it is not published). A container
+ * that is not running publishes nothing.
  *
  * @example
  * ```ts ignore
- * await publishedPorts({}, "web"); // []
+ * await publishedPorts({}, "web"); // ["80/tcp -> 0.0.0.0:8080"]
+ * await publishedPorts({}, "web", "80"); // ["0.0.0.0:8080"]
  * ```
  */
 export async function publishedPorts(
@@ -40,11 +47,15 @@ export async function publishedPorts(
   wanted?: string,
 ): Promise<string[]> {
   const store = await openStore(where);
-  await findContainer(store, name);
-  if (wanted !== undefined) {
-    const err = new NotFoundError(`No public port '${parsePortArg(wanted)}' published for ${name}`);
+  const rec = await findContainer(store, name);
+  const key = wanted === undefined ? undefined : parsePortArg(wanted);
+  const running = isRunning((await currentState(store, rec)).Status);
+  const active = running ? await activeBindings(store, rec.Id, realHost) : [];
+  const lines = portLines(active, key);
+  if (lines === undefined) {
+    const err = new NotFoundError(`No public port '${key}' published for ${name}`);
     err.exitCode = 1;
     throw err;
   }
-  return []; // nothing is published without bridge networking
+  return lines;
 }

@@ -30,6 +30,7 @@ import { applyDnsOverrides } from "./dns_file.ts";
 import { HOST_GATEWAY, isUserNetwork, parseExtraHost } from "./endpoint_options.ts";
 import { dnsNames } from "./hosts_file.ts";
 import { containerHostsText, syncNetworkHosts } from "./hosts_sync.ts";
+import { checkPorts, publishPorts, unpublishPorts } from "./port_publish.ts";
 
 const UMOUNT_PATHS = ["/usr/bin/umount", "/bin/umount", "/usr/sbin/umount", "/sbin/umount"];
 
@@ -192,6 +193,16 @@ async function writeEtc(
 }
 
 /**
+ * The monitor's tear-down with published ports: one sh script, each step idempotent; it
+ * fails (a clean-up error, as before) only when the unmount does.
+ */
+function portsTeardown(unmount: string[], unpublish: string[]): string[] {
+  const q = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
+  const first = unmount.length ? `${unmount.map(q).join(" ")}; rc=$?` : "rc=0";
+  return ["/bin/sh", "-c", [first, ...unpublish, "exit $rc"].join("; ")];
+}
+
+/**
  * The bridge driver for `--network NAME` (`bridge`: the default network).
  *
  * @example
@@ -214,6 +225,7 @@ export function bridgeDriver(
         );
       }
       const net = await resolveNetwork(store, name, host);
+      await checkPorts(store, rec, host); // a taken host port: refused before anything is made
       // addresses of containers removed while no skiff process could release them (--rm -d)
       await releaseStale(store, net, (id) => host.exists(containerDir(store, id)));
       const o = rec.Options;
@@ -227,12 +239,17 @@ export function bridgeDriver(
       const ns = netnsFile(store, rec.Id);
       NetNamespace.remove(ns); // a stale one, from a monitor killed before its tear-down
       NetNamespace.create(ns);
+      let unpublish: string[];
       try {
         plugContainer(plan, ns);
         const ep = endpointRecord(rec, net, plan);
         await writeEndpoint(store, rec.Id, ep);
         const warning = await writeEtc(store, rec, net, ep, host);
         if (warning) warn(warning);
+        unpublish = await publishPorts(store, rec, {
+          bridge: plan.bridge,
+          containerIp: plan.ipAddress,
+        }, host);
       } catch (err) {
         await this.tearDown(rec).catch(() => {});
         throw err;
@@ -240,13 +257,15 @@ export function bridgeDriver(
       let umount: string | undefined;
       for (const p of UMOUNT_PATHS) if (!umount && await host.exists(p)) umount = p;
       // Without umount the file stays mounted until the container is removed.
+      const unmount = umount ? [umount, ns] : [];
       return {
         namespace: { kind: "own", path: ns },
         hook: [],
-        teardown: umount ? [umount, ns] : [],
+        teardown: unpublish.length ? portsTeardown(unmount, unpublish) : unmount,
       };
     },
     async tearDown(rec: ContainerRecord): Promise<void> {
+      await unpublishPorts(store, rec.Id, host);
       NetNamespace.remove(netnsFile(store, rec.Id));
       {
         using nl = Netlink.open();

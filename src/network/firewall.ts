@@ -67,6 +67,10 @@ export function nftAddScript(net: FirewallNetwork): string {
   } else {
     for (const s of net.subnets) {
       lines.push(`add rule ${t} postrouting ip saddr ${s} oifname != ${br} masquerade ${tag}`);
+      // hairpin: a container reaching a published port of its own network through the host
+      lines.push(
+        `add rule ${t} postrouting ip saddr ${s} oifname ${br} ct status dnat masquerade ${tag}`,
+      );
     }
   }
   return lines.join("\n") + "\n";
@@ -178,6 +182,23 @@ export function iptablesRules(net: FirewallNetwork, otherBridges: readonly strin
         "MASQUERADE",
         ...tag,
       ]);
+      out.push([
+        "-t",
+        "nat",
+        "-A",
+        "POSTROUTING",
+        "-s",
+        s,
+        "-o",
+        br,
+        "-m",
+        "conntrack",
+        "--ctstate",
+        "DNAT",
+        "-j",
+        "MASQUERADE",
+        ...tag,
+      ]);
     }
   }
   return out;
@@ -202,6 +223,168 @@ export function iptablesDeletes(listing: string, table: string, name: string): s
       w === "\u0000" ? ruleTag(name) : w
     );
     out.push(["-t", table, "-D", ...words.slice(1)]);
+  }
+  return out;
+}
+
+/** The comment tagging the static rules that forward published ports. */
+export const PORTS_TAG = "skiff ports";
+
+/** The map of ports published on one host address (key: address . protocol . port). */
+export const NFT_PORTS_MAP = "ports";
+/** The map of ports published on every host address (key: protocol . port). */
+export const NFT_PORTS_ANY_MAP = "ports_any";
+
+/**
+ * The nft script of the static rules behind published ports: two maps (one keyed by host
+ * address, protocol and port, one by protocol and port for every address) that containers
+ * add their elements to, one DNAT rule per map for packets to a local address (from
+ * outside in prerouting, from the host itself in output), and masquerade of forwarded
+ * connections that came from loopback (`127.0.0.1:PORT`; the bridge needs route_localnet).
+ * Run it only when the table has no `skiff ports` rules yet.
+ *
+ * @example
+ * ```ts
+ * nftPortsScript().includes("map @ports_any"); // true
+ * ```
+ */
+export function nftPortsScript(): string {
+  const t = `ip ${NFT_TABLE}`;
+  const tag = `comment "${PORTS_TAG}"`;
+  const target = "ipv4_addr . inet_service";
+  return [
+    `add table ${t}`,
+    `add map ${t} ${NFT_PORTS_MAP} { type ipv4_addr . inet_proto . inet_service : ${target}; }`,
+    `add map ${t} ${NFT_PORTS_ANY_MAP} { type inet_proto . inet_service : ${target}; }`,
+    `add chain ${t} prerouting { type nat hook prerouting priority -100; policy accept; }`,
+    `add chain ${t} output { type nat hook output priority -100; policy accept; }`,
+    `add chain ${t} postrouting { type nat hook postrouting priority srcnat; policy accept; }`,
+    `add chain ${t} published`,
+    `add rule ${t} prerouting fib daddr type local jump published ${tag}`,
+    `add rule ${t} output fib daddr type local jump published ${tag}`,
+    `add rule ${t} published dnat ip addr . port to ip daddr . meta l4proto . th dport map @${NFT_PORTS_MAP} ${tag}`,
+    `add rule ${t} published dnat ip addr . port to meta l4proto . th dport map @${NFT_PORTS_ANY_MAP} ${tag}`,
+    `add rule ${t} postrouting ct status dnat ip saddr 127.0.0.0/8 masquerade ${tag}`,
+  ].join("\n") + "\n";
+}
+
+/** A published port as the firewall forwards it. */
+export interface PortForward {
+  /** The host address ("0.0.0.0": every address). */
+  hostIp: string;
+  hostPort: number;
+  proto: "tcp" | "udp" | "sctp";
+  containerIp: string;
+  containerPort: number;
+}
+
+function checkIPv4(ip: string): string {
+  if (!/^\d{1,3}(\.\d{1,3}){3}$/.test(ip)) {
+    throw new InvalidArgumentError(
+      `invalid IPv4 address for a firewall rule: ${JSON.stringify(ip)}`,
+    );
+  }
+  return ip;
+}
+
+/** The map a forward goes in and its key there. */
+function mapKey(f: PortForward): { map: string; key: string } {
+  const port = `${f.proto} . ${Math.trunc(f.hostPort)}`;
+  return f.hostIp === "0.0.0.0"
+    ? { map: NFT_PORTS_ANY_MAP, key: port }
+    : { map: NFT_PORTS_MAP, key: `${checkIPv4(f.hostIp)} . ${port}` };
+}
+
+/**
+ * The nft commands that add a container's forwards to the port maps (one line per map) and
+ * the ones that delete them again (one command per map, each usable alone).
+ *
+ * @example
+ * ```ts
+ * nftPortElements([{ hostIp: "0.0.0.0", hostPort: 8080, proto: "tcp", containerIp: "10.0.0.2", containerPort: 80 }]);
+ * // { add: ["add element ip skiff ports_any { tcp . 8080 : 10.0.0.2 . 80 }"],
+ * //   delete: ["delete element ip skiff ports_any { tcp . 8080 }"] }
+ * ```
+ */
+export function nftPortElements(
+  forwards: readonly PortForward[],
+): { add: string[]; delete: string[] } {
+  const add = new Map<string, string[]>(), del = new Map<string, string[]>();
+  for (const f of forwards) {
+    const { map, key } = mapKey(f);
+    const value = `${checkIPv4(f.containerIp)} . ${Math.trunc(f.containerPort)}`;
+    add.set(map, [...(add.get(map) ?? []), `${key} : ${value}`]);
+    del.set(map, [...(del.get(map) ?? []), key]);
+  }
+  const lines = (verb: string, m: Map<string, string[]>) =>
+    [...m].map(([map, items]) => `${verb} element ip ${NFT_TABLE} ${map} { ${items.join(", ")} }`);
+  return { add: lines("add", add), delete: lines("delete", del) };
+}
+
+/** The comment tagging the iptables rules of container `id`'s published ports. */
+export function portRuleTag(id: string): string {
+  return `skiff container ${id.slice(0, 12)}`;
+}
+
+/**
+ * The iptables commands (`-A`; `-D` deletes) forwarding a container's published ports where
+ * nftables is absent: DNAT in nat PREROUTING and OUTPUT for local destinations, and
+ * masquerade of connections from loopback out of its bridge, tagged with the container.
+ *
+ * @example
+ * ```ts
+ * iptablesPortRules("4f1c".padEnd(64, "0"), "br-1", [{ hostIp: "0.0.0.0", hostPort: 8080, proto: "tcp", containerIp: "10.0.0.2", containerPort: 80 }])[0];
+ * // ["-t", "nat", "-A", "PREROUTING", "-m", "addrtype", "--dst-type", "LOCAL", "-p", "tcp", "--dport", "8080", "-j", "DNAT", ...]
+ * ```
+ */
+export function iptablesPortRules(
+  id: string,
+  bridge: string,
+  forwards: readonly PortForward[],
+): string[][] {
+  quoted(bridge);
+  const tag = ["-m", "comment", "--comment", portRuleTag(id)];
+  const out: string[][] = [];
+  for (const f of forwards) {
+    const dest = f.hostIp === "0.0.0.0" ? [] : ["-d", checkIPv4(f.hostIp)];
+    const to = `${checkIPv4(f.containerIp)}:${Math.trunc(f.containerPort)}`;
+    for (const chain of ["PREROUTING", "OUTPUT"]) {
+      out.push([
+        "-t",
+        "nat",
+        "-A",
+        chain,
+        "-m",
+        "addrtype",
+        "--dst-type",
+        "LOCAL",
+        ...dest,
+        "-p",
+        f.proto,
+        "--dport",
+        String(Math.trunc(f.hostPort)),
+        "-j",
+        "DNAT",
+        "--to-destination",
+        to,
+        ...tag,
+      ]);
+    }
+  }
+  if (forwards.length) {
+    out.push([
+      "-t",
+      "nat",
+      "-A",
+      "POSTROUTING",
+      "-s",
+      "127.0.0.0/8",
+      "-o",
+      bridge,
+      "-j",
+      "MASQUERADE",
+      ...tag,
+    ]);
   }
   return out;
 }

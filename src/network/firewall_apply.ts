@@ -17,7 +17,9 @@ import {
   NFT_TABLE,
   nftAddScript,
   nftDeleteScript,
+  nftPortsScript,
   parseNftTable,
+  PORTS_TAG,
   ruleTag,
   taggedRules,
 } from "./firewall.ts";
@@ -61,9 +63,15 @@ async function bootId(host: Host): Promise<string> {
   return (await host.readTextFile("/proc/sys/kernel/random/boot_id").catch(() => "")).trim();
 }
 
+/**
+ * Version of the rules a network gets: a marker of an older version (rules installed by a
+ * skiff before hairpin masquerade) makes the next start check and complete them.
+ */
+const RULES_VERSION = 2;
+
 /** The marker's content: this boot and what the rules were made from. */
 async function markerText(host: Host, net: FirewallNetwork): Promise<string> {
-  return `${await bootId(host)} ${JSON.stringify(net)}\n`;
+  return `${await bootId(host)} ${JSON.stringify({ ...net, rules: RULES_VERSION })}\n`;
 }
 
 /** Whether this boot already installed these rules of `net` (the marker). */
@@ -106,7 +114,8 @@ async function install(
   const nft = await findTool(host, NFT_PATHS);
   if (nft) {
     const state = await nftState(host, nft);
-    if (taggedRules(state.rules, net.name).length > 0 && state.bridges.includes(net.bridge)) {
+    const want = nftAddScript(net).split("\n").filter((l) => l.startsWith("add rule")).length;
+    if (taggedRules(state.rules, net.name).length === want && state.bridges.includes(net.bridge)) {
       return;
     }
     // a partial set (a crash between two commands) is replaced as a whole
@@ -157,4 +166,91 @@ export async function removeFirewall(
       for (const args of iptablesDeletes(listing, table, name)) await tool(host, iptables, args);
     }
   });
+}
+
+/** The firewall tool skiff uses on this host: nft, else iptables. */
+export type FirewallTool = { kind: "nft" | "iptables"; path: string };
+
+/**
+ * The tool the firewall is changed with (nft where installed, else iptables).
+ *
+ * @example
+ * ```ts ignore
+ * (await firewallTool(realHost)).kind; // "nft"
+ * ```
+ */
+export async function firewallTool(host: Host): Promise<FirewallTool> {
+  const nft = await findTool(host, NFT_PATHS);
+  if (nft) return { kind: "nft", path: nft };
+  const iptables = await findTool(host, IPTABLES_PATHS);
+  if (iptables) return { kind: "iptables", path: iptables };
+  throw new SkiffError("neither nft nor iptables is installed: cannot set up network rules");
+}
+
+/**
+ * Runs `fn` holding the firewall lock (the one network rules are changed under).
+ *
+ * @example
+ * ```ts ignore
+ * await withFirewallLock(store, realHost, async () => {});
+ * ```
+ */
+export async function withFirewallLock<T>(
+  store: Store,
+  host: Host,
+  fn: () => Promise<T>,
+): Promise<T> {
+  await host.mkdir(store.locks, { recursive: true, mode: 0o700 });
+  return await withLock(firewallLock(store), fn);
+}
+
+/**
+ * Runs firewall commands (each an argument list of `fw`), failing with the tool's first error line.
+ *
+ * @example
+ * ```ts ignore
+ * await runFirewall(realHost, tool, [["add element ip skiff ports_any { tcp . 80 : 10.0.0.2 . 80 }"]]);
+ * ```
+ */
+export async function runFirewall(
+  host: Host,
+  fw: FirewallTool,
+  commands: readonly string[][],
+): Promise<void> {
+  for (const args of commands) await tool(host, fw.path, [...args]);
+}
+
+/**
+ * Makes sure the static rules and maps behind published ports are in the skiff table (nft
+ * only: the iptables fallback has rules per container). Call it holding the firewall lock.
+ *
+ * @example
+ * ```ts ignore
+ * await ensurePortRules(store, realHost, await firewallTool(realHost));
+ * ```
+ */
+export async function ensurePortRules(
+  store: Store,
+  host: Host,
+  fw: FirewallTool,
+  opts: { force?: boolean } = {},
+): Promise<void> {
+  if (fw.kind !== "nft") return;
+  const marker = markerFile(store, "_ports");
+  const mark = `${await bootId(host)} ${PORTS_TAG}\n`;
+  const marked = await host.readTextFile(marker).catch(() => "") === mark;
+  if (!opts.force && !mark.startsWith(" ") && marked) return;
+  const state = await nftState(host, fw.path);
+  const present = state.rules.filter((r) => r.comment === PORTS_TAG).length;
+  const want = nftPortsScript().split("\n").filter((l) => l.startsWith("add rule")).length;
+  if (present !== want) {
+    // a partial set (a crash between two commands) is replaced as a whole
+    const stale = state.rules.filter((r) => r.comment === PORTS_TAG).map((r) =>
+      `delete rule ip ${NFT_TABLE} ${r.chain} handle ${r.handle}`
+    );
+    if (stale.length) await tool(host, fw.path, [stale.join("\n")]);
+    await tool(host, fw.path, [nftPortsScript()]);
+  }
+  await host.mkdir(marker.slice(0, marker.lastIndexOf("/")), { recursive: true, mode: 0o700 });
+  await host.writeFileAtomic(marker, mark);
 }

@@ -32,8 +32,30 @@ import { defaultGateway, formatSubnet, overlaps, parseSubnet, type Subnet } from
 
 /** The name of the default network, as Docker calls it. */
 export const DEFAULT_NETWORK = "bridge";
-/** The bridge device of the default network. */
+/** The bridge device of the default network of the system's store (`/var/lib/skiff`). */
 export const DEFAULT_BRIDGE = "skiff0";
+/** Where the system's store lives, whose default network has `skiff0`. */
+const SYSTEM_ROOT = "/var/lib/skiff";
+
+/**
+ * The bridge device of a store's default network: `skiff0` for the system's store, and
+ * `sk0-` with 8 hex digits of the store's root for any other (`--root`), so that two stores
+ * never share a device (each has its own subnet and tear-down).
+ *
+ * @example
+ * ```ts
+ * defaultBridgeName("/var/lib/skiff"); // "skiff0"
+ * defaultBridgeName("/tmp/store").startsWith("sk0-"); // true
+ * ```
+ */
+export function defaultBridgeName(root: string): string {
+  if (root.replace(/\/+$/, "") === SYSTEM_ROOT) return DEFAULT_BRIDGE;
+  let hash = 0x811c9dc5; // FNV-1a, 32 bits
+  for (const byte of new TextEncoder().encode(root)) {
+    hash = Math.imul(hash ^ byte, 0x01000193) >>> 0;
+  }
+  return `sk0-${hash.toString(16).padStart(8, "0")}`;
+}
 
 /** A network as `network inspect` shows it, plus the bridge device skiff manages. */
 export interface NetworkRecord {
@@ -245,7 +267,8 @@ async function writeNetwork(store: Store, net: NetworkRecord): Promise<void> {
  * written, refuses a taken name or bridge device and a subnet overlapping another network's,
  * chooses a subnet from the pools when none is given (avoiding other networks and
  * `ctx.routes`), and writes the record. `isDefault` makes the default network `bridge`
- * (device `skiff0`, the first free subnet of the pools).
+ * (device `skiff0` for the system's store, see `defaultBridgeName`; the first free subnet
+ * of the pools).
  *
  * @example
  * ```ts ignore
@@ -269,7 +292,7 @@ export async function createNetwork(
   const planned = planSubnets(spec);
   const id = randomId();
   const bridge = options[BRIDGE_NAME_OPTION] ??
-    (isDefault ? DEFAULT_BRIDGE : `br-${id.slice(0, 12)}`);
+    (isDefault ? defaultBridgeName(store.root) : `br-${id.slice(0, 12)}`);
   if (isDefault) {
     options[BRIDGE_NAME_OPTION] = bridge;
     options["com.docker.network.bridge.default_bridge"] = "true";
@@ -280,7 +303,7 @@ export async function createNetwork(
     if (others.some((n) => n.Name === spec.name)) {
       throw new AlreadyExistsError(`network with name ${spec.name} already exists`);
     }
-    if (!isDefault && bridge === DEFAULT_BRIDGE) {
+    if (!isDefault && (bridge === DEFAULT_BRIDGE || bridge === defaultBridgeName(store.root))) {
       throw new AlreadyExistsError(
         `bridge device ${bridge} is reserved for the default network ${DEFAULT_NETWORK}`,
       );

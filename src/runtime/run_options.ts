@@ -34,6 +34,18 @@ export interface SecurityOptions {
  */
 export type NetworkMode = "none" | "host" | "private" | (string & Record<never, never>);
 
+/**
+ * One published container port as `-p` asked for it (parsed by network/port_spec.ts):
+ * `hostPort` is "" (a free port is chosen), one port ("8080") or a range to choose from
+ * ("8000-8010"); `hostIp` is "" for every address of the host.
+ */
+export interface PortBinding {
+  hostIp: string;
+  hostPort: string;
+  containerPort: number;
+  proto: "tcp" | "udp" | "sctp";
+}
+
 /** The container-shaping options of `docker run` / `docker create`. */
 export interface RunOptions {
   /** KEY=VALUE entries from --env-file then -e, in order, already resolved against the host. */
@@ -106,6 +118,12 @@ export interface RunOptions {
   dnsOptions?: string[];
   /** --add-host, as given ("name:ip", "name:host-gateway"). */
   extraHosts?: string[];
+  /** -p, one entry per container port (absent in records made before). */
+  publish?: PortBinding[];
+  /** --expose as "port/proto" keys (absent in records made before). */
+  expose?: string[];
+  /** -P: publish every exposed port on a free host port. */
+  publishAll?: boolean;
   /** --restart */
   restart: RestartPolicy;
   /** --rm */

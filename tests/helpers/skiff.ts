@@ -129,8 +129,33 @@ export async function tempStore(): Promise<TempStore> {
   return {
     root,
     runroot,
-    cleanup: () => removeWithMounts(base),
+    cleanup: async () => {
+      await tearDownNetworks(root, runroot);
+      await removeWithMounts(base);
+    },
   };
+}
+
+/**
+ * Removes what the store's networks made on the host (bridge devices, firewall rules): each
+ * test store has a default network of its own, which nothing else removes.
+ */
+async function tearDownNetworks(root: string, runroot: string): Promise<void> {
+  const dir = `${root}/networks`;
+  const names: string[] = [];
+  try {
+    for await (const e of Deno.readDir(dir)) names.push(e.name);
+  } catch {
+    return; // no network was ever made
+  }
+  if (names.length === 0 || Deno.uid() !== 0) return;
+  const { openStore } = await import("../../src/store/store.ts");
+  const { listNetworks } = await import("../../src/network/network_store.ts");
+  const { tearDownNetwork } = await import("../../src/network/bridge.ts");
+  const store = await openStore({ root, runroot });
+  for (const net of await listNetworks(store).catch(() => [])) {
+    await tearDownNetwork(store, net).catch(() => {});
+  }
 }
 
 /**

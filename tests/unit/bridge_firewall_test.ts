@@ -91,7 +91,10 @@ Deno.test("iptables: the same rules, pairwise isolation, and deletes of tagged l
     "-t filter -A FORWARD",
     "-t filter -A FORWARD",
     "-t nat -A POSTROUTING",
+    "-t nat -A POSTROUTING",
   ]);
+  // the second masquerades hairpin connections to published ports
+  assert(add[3].join(" ").includes("-o br-1 -m conntrack --ctstate DNAT -j MASQUERADE"));
   assert(add.every((a) => a.includes("skiff network web")));
   assert(!iptablesRules({ ...web, internal: true }, []).some((a) => a.includes("MASQUERADE")));
   const listing = [
@@ -145,6 +148,8 @@ Deno.test("firewall on the fake host: nft adds a network's rules once", async ()
       nftables: [
         { set: { name: "bridges", elem: ["br-1"] } },
         { rule: { chain: "forward", handle: 4, comment: "skiff network web" } },
+        { rule: { chain: "postrouting", handle: 5, comment: "skiff network web" } },
+        { rule: { chain: "postrouting", handle: 6, comment: "skiff network web" } },
       ],
     });
     host.runs = [];
@@ -154,7 +159,8 @@ Deno.test("firewall on the fake host: nft adds a network's rules once", async ()
     host.runs = [];
     await removeFirewall(store, host, "web", "br-1");
     assertEquals(host.runs[1].command.args, [
-      'delete rule ip skiff forward handle 4\ndelete element ip skiff bridges { "br-1" }\n',
+      "delete rule ip skiff forward handle 4\ndelete rule ip skiff postrouting handle 5\n" +
+      'delete rule ip skiff postrouting handle 6\ndelete element ip skiff bridges { "br-1" }\n',
     ]);
   });
 });

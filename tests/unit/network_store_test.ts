@@ -17,6 +17,7 @@ import type { HostRoute } from "../../src/network/host_routes.ts";
 import { allocateAddresses, releaseAddresses } from "../../src/network/ipam.ts";
 import {
   createNetwork,
+  defaultBridgeName,
   ensureDefaultNetwork,
   findNetwork,
   listNetworks,
@@ -105,8 +106,11 @@ Deno.test("network create: a subnet is chosen from Docker's pools, avoiding netw
     assertEquals(a.IPAM.Config, [{ Subnet: "172.19.0.0/16", Gateway: "172.19.0.1" }]);
     const def = await ensureDefaultNetwork(store, ctx);
     assertEquals(def.IPAM.Config, [{ Subnet: "172.17.0.0/16", Gateway: "172.17.0.1" }]);
-    assertEquals(def.Bridge, "skiff0");
-    assertEquals(def.Options["com.docker.network.bridge.name"], "skiff0");
+    // a store of its own (not /var/lib/skiff) has a default device of its own
+    assertEquals(def.Bridge, defaultBridgeName(store.root));
+    assert(/^sk0-[0-9a-f]{8}$/.test(def.Bridge), def.Bridge);
+    assertEquals(defaultBridgeName("/var/lib/skiff"), "skiff0");
+    assertEquals(def.Options["com.docker.network.bridge.name"], def.Bridge);
     assertEquals((await ensureDefaultNetwork(store, ctx)).Id, def.Id);
     const b = await createNetwork(store, { name: "b" }, ctx);
     assertEquals(b.IPAM.Config[0].Subnet, "172.20.0.0/16");
