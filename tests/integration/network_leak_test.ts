@@ -100,6 +100,9 @@ async function withNetwork(
   try {
     await fn(name, device);
   } finally {
+    // after a failed assertion a container may still hold an address: rm it, then the network
+    const ids = (await sk(["ps", "-aq", "--no-trunc"])).stdout.trim().split("\n").filter(Boolean);
+    if (ids.length > 0) await sk(["rm", "-f", ...ids]);
     await sk(["network", "rm", name]);
   }
 }
