@@ -33,8 +33,6 @@ import {
 } from "./bridge_plan.ts";
 import { writeEndpoint } from "./endpoint.ts";
 
-const UMOUNT_PATHS = ["/usr/bin/umount", "/bin/umount", "/usr/sbin/umount", "/sbin/umount"];
-
 /** Runs a kernel call; "already exists" counts as done. */
 function idempotent(fn: () => void): void {
   try {
@@ -192,13 +190,12 @@ export function bridgeDriver(
         await this.tearDown(rec).catch(() => {});
         throw err;
       }
-      let umount: string | undefined;
-      for (const p of UMOUNT_PATHS) if (!umount && await host.exists(p)) umount = p;
-      // Without umount the file stays mounted until the container is removed.
+      // the monitor unmounts the file itself after the last exit (no umount process)
       return {
         namespace: { kind: "own", path: ns },
         hook: [],
-        teardown: umount ? [umount, ns] : [],
+        teardown: [],
+        releaseNamespace: true,
       };
     },
     tearDown(rec: ContainerRecord): Promise<void> {
