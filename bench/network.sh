@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# Bridge networking side by side: skiff's bridge driver next to podman (netavark, its default
-# `podman` bridge network) and docker (a dockerd started here, its default `docker0`-style
-# bridge), in one run, alternating the engines' order from round to round.
+# Bridge networking side by side: skiff's bridge driver next to podman (netavark) and docker (a
+# dockerd started here), each on a bridge network the bench makes, in one run, the engines'
+# order rotating from round to round.
 #
-#   run       `run --rm busybox true` on skiff's default bridge, on skiff with --network none,
+#   run       `run --rm busybox true` on a skiff bridge network, on skiff with --network none,
 #             on podman's bridge and on docker's bridge. Targets: skiff bridge - skiff none
 #             <= 10 ms; skiff bridge <= 0.4x the faster of podman and docker.
 #   parallel  PARALLEL (20) concurrent bridge `run --rm busybox true`: no failure, <= 0.4x podman.
@@ -65,11 +65,12 @@ cleanup() {
   set +e
   sk ps -aq --no-trunc 2>/dev/null | xargs -r timeout 60 "$SKIFF" --root "$TMP/s/root" \
     --runroot "$TMP/s/run" rm -f >/dev/null 2>&1
-  # skiff's default network keeps its device (skiff0, shared by every store on the host), as
-  # docker keeps docker0
+  sk network rm sbench >/dev/null 2>&1 # its bridge device and nft rules
   pm ps -aq 2>/dev/null | xargs -r timeout 60 podman --root "$TMP/p/root" \
     --runroot "$TMP/p/run" rm -f -t 0 >/dev/null 2>&1
   pm network rm -f sbench >/dev/null 2>&1
+  # netavark leaves the network's bridge (podmanN) behind: the device holding its subnet
+  ip -o -4 addr show to 10.235.0.0/24 | awk '{ print $2 }' | xargs -r -n1 ip link del 2>/dev/null
   if [[ -n "$DOCKERD_PID" ]]; then
     dk ps -aq 2>/dev/null | xargs -r timeout 60 "$DOCKER" -H "unix://$TMP/d.sock" rm -f \
       >/dev/null 2>&1
@@ -117,10 +118,14 @@ dk version >/dev/null 2>&1 || { echo "Error: dockerd did not start: $(tail -3 "$
 dk load -q -i "$IMG_TAR" >/dev/null
 dk network create --subnet 10.234.0.0/24 -o com.docker.network.bridge.name=sbdocker0 sbench \
   >/dev/null
+# skiff: a bridge network of the bench's own (the same driver as the default `bridge`, whose
+# device skiff0 every store on the host shares), made like podman's and docker's
+sk network create --subnet 10.237.0.0/24 -o com.docker.network.bridge.name=sbskiff0 sbench \
+  >/dev/null
 IMG=busybox:latest
-sk run --rm --network bridge "$IMG" true # the default network, its bridge and rules, once
+sk run --rm --network sbench "$IMG" true # its bridge and rules, once
 
-run_sk_bridge() { sk run --rm --network bridge "$IMG" true; }
+run_sk_bridge() { sk run --rm --network sbench "$IMG" true; }
 run_sk_none() { sk run --rm --network none "$IMG" true; }
 run_pm_bridge() { pm run --rm --network sbench "$IMG" true; }
 run_dk_bridge() { dk run --rm --network sbench "$IMG" true; }
@@ -204,7 +209,6 @@ if want parallel; then
   for ((r = 0; r < PAR_ROUNDS; r++)); do
     for e in $(rotate "$r" sk pm dk); do
       net=sbench
-      [[ $e == sk ]] && net=bridge
       t0="${EPOCHREALTIME/./}"
       f="$(parallel "$e" "$net")"
       t1="${EPOCHREALTIME/./}"
@@ -243,7 +247,7 @@ iperf_to() {
 }
 if want tput; then
   log "== TCP throughput host -> container (iperf3, $TPUT_SECONDS s, $TPUT_ROUNDS rounds)"
-  sid="$(sk run -d --network bridge "$IMG" sleep 3600)"
+  sid="$(sk run -d --network sbench "$IMG" sleep 3600)"
   sip="$(sk inspect -f '{{.NetworkSettings.IPAddress}}' "$sid")"
   pm run -d --name tput --network sbench "$IMG" sleep 3600 >/dev/null
   pip="$(pm inspect -f '{{.NetworkSettings.Networks.sbench.IPAddress}}' tput)"
