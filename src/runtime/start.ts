@@ -75,7 +75,7 @@ export async function startContainer(
   const dir = containerDir(store, rec.Id);
   const runDir = containerRunDir(store, rec.Id);
   await host.mkdir(runDir, { recursive: true, mode: 0o700 });
-  for (const f of ["exit", "stopping", "restarts", "pid", "finished"]) {
+  for (const f of ["exit", "stopping", "restarts", "started", "pid", "finished"]) {
     await host.remove(`${runDir}/${f}`).catch(() => {});
   }
   await host.remove(`${dir}/${EXIT_RECORD}`).catch(() => {});
@@ -92,7 +92,7 @@ export async function startContainer(
     const user = await resolveUser(created.User, root.readFile);
     const volumes = await prepareVolumes(store, rec, root.layersTopFirst, host);
     const hostNetworkName = o.network === "host" && !o.hostname ? host.hostname() : undefined;
-    const etcFiles = await writeEtcFiles(dir, hostNetworkName ?? rec.Hostname, o.network, host);
+    const etcFiles = await writeEtcFiles(dir, hostNetworkName ?? rec.Hostname, o.network, host, o);
     const attachment = await network.setUp(rec);
     networkUp = true;
     const idMappings = await (opts.idMapper ?? hostIds).mappings(rec);
