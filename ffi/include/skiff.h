@@ -123,6 +123,8 @@ struct skiff_plan {
   /* after the last exit (no restart follows), done by the monitor itself */
   int remove_cgroups;          /* rmdir each of cgroups, killing leftovers first */
   char *exit_record;           /* persistent copy of the exit file, or NULL */
+  char **netns_release;        /* namespace files (skiff_netns_create) unmounted and removed
+                                  first, NULL-terminated, may be empty */
   struct skiff_removal {
     char *path; /* removed recursively, never following symlinks */
     char *lock; /* flock(LOCK_EX) held meanwhile, or NULL */

@@ -285,6 +285,13 @@ static int directive(struct skiff_plan *p, char **f, int n, struct skiff_err *er
   } else if (!strcmp(d, "remove-cgroups")) {
     NEED(1);
     NUM(f[1], 0, 1, p->remove_cgroups);
+  } else if (!strcmp(d, "netns-release")) {
+    NEED(1);
+    if (f[1][0] != '/')
+      return skiff_error(err, 0, "netns-release: expected an absolute path, found \"%s\"", f[1]);
+    size_t cnt = 0;
+    while (p->netns_release && p->netns_release[cnt]) cnt++;
+    PUSH(p->netns_release, cnt, f[1]);
   } else if (!strcmp(d, "exit-record")) {
     NEED(1);
     p->exit_record = f[1];
@@ -354,6 +361,7 @@ int skiff_plan_parse(char *buf, struct skiff_plan *p, struct skiff_err *err) {
   static char *noargs[] = {NULL};
   if (!p->network_hook) p->network_hook = noargs;
   if (!p->cleanup) p->cleanup = noargs;
+  if (!p->netns_release) p->netns_release = noargs;
   if (!p->exec_pid && (!p->target || !p->state_dir))
     return skiff_error(err, 0, "plan: target and state-dir are required");
   return 0;

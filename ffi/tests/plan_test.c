@@ -37,6 +37,7 @@ static void test_plan(void) {
                 "state-dir\t/run/x\nlog-path\t/x/log\nstop-signal\tSIGTERM\n"
                 "restart\ton-failure\t3\nnetwork-hook\t/bin/hook\tadd\n"
                 "wait-for-attach\t1\n"
+                "netns-release\t/run/x/netns\n"
                 "remove-cgroups\t1\nexit-record\t/d/exit.json\n"
                 "remove\t/d/ctr\t/d/locks/names.lock\nremove\t/run/x\n";
   struct skiff_plan p;
@@ -69,12 +70,16 @@ static void test_plan(void) {
   ok(!strcmp(p.network_hook[1], "add") && !p.network_hook[2] && !p.cleanup[0], "hooks");
   ok(p.wait_for_attach == 1, "wait-for-attach");
   ok(p.remove_cgroups == 1 && !strcmp(p.exit_record, "/d/exit.json"), "exit record and cgroups");
+  ok(!strcmp(p.netns_release[0], "/run/x/netns") && !p.netns_release[1], "namespace file released");
   ok(p.nremovals == 2 && !strcmp(p.removals[0].lock, "/d/locks/names.lock") &&
          !strcmp(p.removals[1].path, "/run/x") && !p.removals[1].lock,
      "removals in order, with their locks");
   char relative[] = "skiff-plan\t1\narg\tsh\nremove\tx/y\n";
   ok(skiff_plan_parse(relative, &p, &err) < 0 && strstr(err.msg, "absolute"),
      "a relative removal is refused");
+  char relative_ns[] = "skiff-plan\t1\narg\tsh\nnetns-release\tx/netns\n";
+  ok(skiff_plan_parse(relative_ns, &p, &err) < 0 && strstr(err.msg, "absolute"),
+     "a relative namespace file is refused");
 
   char bad[] = "skiff-plan\t1\narg\tsh\nfrobnicate\t1\n";
   ok(skiff_plan_parse(bad, &p, &err) < 0 && strstr(err.msg, "line 3") &&

@@ -32,8 +32,6 @@ import { dnsNames } from "./hosts_file.ts";
 import { containerHostsText, syncNetworkHosts } from "./hosts_sync.ts";
 import { checkPorts, publishPorts, unpublishPorts } from "./port_publish.ts";
 
-const UMOUNT_PATHS = ["/usr/bin/umount", "/bin/umount", "/usr/sbin/umount", "/sbin/umount"];
-
 /** Runs a kernel call; "already exists" counts as done. */
 function idempotent(fn: () => void): void {
   try {
@@ -193,13 +191,11 @@ async function writeEtc(
 }
 
 /**
- * The monitor's tear-down with published ports: one sh script, each step idempotent; it
- * fails (a clean-up error, as before) only when the unmount does.
+ * The monitor's tear-down with published ports: one sh script whose steps are each
+ * idempotent (an element already gone is no error); it never fails the clean-up.
  */
-function portsTeardown(unmount: string[], unpublish: string[]): string[] {
-  const q = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
-  const first = unmount.length ? `${unmount.map(q).join(" ")}; rc=$?` : "rc=0";
-  return ["/bin/sh", "-c", [first, ...unpublish, "exit $rc"].join("; ")];
+function portsTeardown(unpublish: string[]): string[] {
+  return ["/bin/sh", "-c", [...unpublish, "exit 0"].join("; ")];
 }
 
 /**
@@ -254,14 +250,13 @@ export function bridgeDriver(
         await this.tearDown(rec).catch(() => {});
         throw err;
       }
-      let umount: string | undefined;
-      for (const p of UMOUNT_PATHS) if (!umount && await host.exists(p)) umount = p;
-      // Without umount the file stays mounted until the container is removed.
-      const unmount = umount ? [umount, ns] : [];
+      // the monitor unmounts the file itself after the last exit (no umount process); with
+      // published ports it also runs their removal
       return {
         namespace: { kind: "own", path: ns },
         hook: [],
-        teardown: unpublish.length ? portsTeardown(unmount, unpublish) : unmount,
+        teardown: unpublish.length ? portsTeardown(unpublish) : [],
+        releaseNamespace: true,
       };
     },
     async tearDown(rec: ContainerRecord): Promise<void> {

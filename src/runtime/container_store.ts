@@ -390,6 +390,30 @@ async function byNameIndex(
   return rec?.Name === name ? rec : undefined;
 }
 
+/**
+ * Unmounts and removes the container's network namespace file (`<run dir>/netns`, made by a
+ * network driver and normally unmounted by the monitor after the last exit), when there is
+ * one: once no process is left in the namespace, the kernel deletes it with its links (the
+ * container's end of a veth pair takes the host's end along) and their addresses.
+ *
+ * @example
+ * ```ts ignore
+ * await releaseNetnsFile(store, rec.Id); // after the container's monitor was killed
+ * ```
+ */
+export async function releaseNetnsFile(
+  store: Store,
+  id: string,
+  host: Host = realHost,
+): Promise<void> {
+  const netns = `${containerRunDir(store, id)}/netns`;
+  if (!(await host.exists(netns))) return;
+  const { NetNamespace }: typeof import("../sys/netlink.ts") = await import(
+    new URL("../sys/netlink.ts", import.meta.url).href
+  );
+  NetNamespace.remove(netns);
+}
+
 /** Deletes a container's record and directories (the caller has stopped it and unmounted). */
 export async function removeContainerRecord(
   store: Store,
@@ -399,13 +423,7 @@ export async function removeContainerRecord(
   const rec = await getContainer(store, id, host).catch(() => undefined);
   // A network namespace file left mounted (its monitor was killed) would keep the run
   // directory, and the container's network, alive.
-  const netns = `${containerRunDir(store, id)}/netns`;
-  if (await host.exists(netns)) {
-    const { NetNamespace }: typeof import("../sys/netlink.ts") = await import(
-      new URL("../sys/netlink.ts", import.meta.url).href
-    );
-    NetNamespace.remove(netns);
-  }
+  await releaseNetnsFile(store, id, host);
   // The run directory first: killed after it, the container is still listed (and exited).
   await host.remove(containerRunDir(store, id), { recursive: true }).catch(() => {});
   // Then the record goes in one rename into the scratch area, so that a kill never leaves a

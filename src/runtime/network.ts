@@ -2,7 +2,8 @@
  * The network seam: a driver sets a container's network up on a network namespace that
  * exists before the container starts (a namespace file, as Podman does), and tears it
  * down after the container's last exit. The monitor runs the driver's commands, so the
- * tear-down happens even when no skiff process is alive then. `none` (a private
+ * tear-down happens even when no skiff process is alive then; a namespace file of the
+ * container's own the monitor unmounts itself (`releaseNamespace`). `none` (a private
  * namespace with loopback only, made by the monitor's clone) and `host` (the host's
  * namespace) need neither a file nor commands.
  */
@@ -28,6 +29,11 @@ export interface NetworkAttachment {
   hook: string[];
   /** Run by the monitor after the container's last exit (empty: none). */
   teardown: string[];
+  /**
+   * `namespace.path` is the container's own file (made by the driver): the monitor unmounts
+   * and removes it itself after the last exit (after `teardown`), with no process.
+   */
+  releaseNamespace?: boolean;
 }
 
 /** Connects containers to a kind of network. */

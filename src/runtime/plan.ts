@@ -141,6 +141,8 @@ export interface LaunchPlan {
 export interface PlanExitActions {
   /** Remove `cgroupPaths` once the container's processes are reaped (leftovers are killed first). */
   removeCgroups: boolean;
+  /** Network namespace files (made by a network driver) the monitor unmounts and removes first, with no process: the namespace then goes with the container's last process. */
+  netnsRelease?: string[];
   /** A persistent copy of the exit record (written atomically), e.g. `R/containers/<id>/exit.json`, that survives a reboot emptying the run root. */
   exitRecord?: string;
   /**

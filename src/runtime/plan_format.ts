@@ -26,6 +26,7 @@
  * | `restart` | no, on-failure, always or unless-stopped; max retries |
  * | `network-hook`, `cleanup` | argv (the hook gets the pid appended) |
  * | `remove-cgroups` | 0 or 1: rmdir the `cgroup` paths after the last exit |
+ * | `netns-release` (repeated) | namespace file unmounted and removed first after the last exit |
  * | `exit-record` | path of the persistent copy of the exit file |
  * | `remove` (repeated, in order) | path removed recursively after the last exit; [lock file held meanwhile] |
  * | `exec-pid` (exec plans) | pid whose namespaces are joined |
@@ -160,6 +161,10 @@ export function serializePlan(plan: LaunchPlan, options: SerializeOptions = {}):
   if (cleanup.length > 0) w.add("cleanup", ...cleanup);
   const exit = plan.exitActions;
   if (exit) {
+    for (const ns of exit.netnsRelease ?? []) {
+      if (!ns.startsWith("/")) throw new Error(`Expected an absolute netns path, found "${ns}"`);
+      w.add("netns-release", ns);
+    }
     w.add("remove-cgroups", exit.removeCgroups);
     if (exit.exitRecord) w.add("exit-record", exit.exitRecord);
     for (const r of exit.remove) {

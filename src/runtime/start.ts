@@ -125,6 +125,9 @@ export async function startContainer(
     });
     applyNetworkNamespace(plan, spec, attachment);
     plan.exitActions = await exitActions(store, rec, cgroupPaths);
+    if (attachment.releaseNamespace && attachment.namespace.kind === "own") {
+      plan.exitActions.netnsRelease = attachment.namespace.path ? [attachment.namespace.path] : [];
+    }
     await clampDefaultRlimits(host, plan.process.rlimits, o.ulimits.map((u) => u.name));
     spec.process.rlimits = plan.process.rlimits.map((r) => ({
       type: `RLIMIT_${r.type.toUpperCase()}`,

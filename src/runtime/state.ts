@@ -14,6 +14,7 @@ import {
   type ContainerState,
   getState,
   putState,
+  releaseNetnsFile,
 } from "./container_store.ts";
 import { DEFAULT_CGROUP_PARENT } from "./cgroups.ts";
 import { isSupervised } from "./status.ts";
@@ -161,6 +162,9 @@ export async function currentState(
     }
   }
   await putState(store, rec.Id, ended, host).catch(() => {});
+  // The monitor's tear-down did not run: the namespace file would hold the container's
+  // network (veth pair, address) until the container is removed or started again.
+  await releaseNetnsFile(store, rec.Id, host).catch(() => {});
   return ended;
 }
 

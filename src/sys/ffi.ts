@@ -2,11 +2,16 @@
  * The only module that calls `Deno.dlopen`: it loads `ffi/build/libskiff.so`
  * lazily, on first use, so commands that make no system call of their own
  * never pay for it. Everything else uses the typed wrappers in `src/sys/`.
+ * Binding a symbol costs Deno about as much as a small system call's worth of
+ * set-up each (a third of a millisecond, more on a busy machine), so the symbols
+ * come in groups bound on the first use of one of their members: a container
+ * start on a bridge binds the network group only, a pull the unpacking one.
  */
 import { SkiffError } from "../errors.ts";
 import { assetPath } from "./assets.ts";
 
-const symbols = {
+/** Files, extended attributes, device filters. */
+const fileSymbols = {
   skiff_lchown: { parameters: ["buffer", "i64", "i64"], result: "i32" },
   skiff_mknod: { parameters: ["buffer", "u32", "u32", "u32"], result: "i32" },
   skiff_lsetxattr: { parameters: ["buffer", "buffer", "buffer", "u32"], result: "i32" },
@@ -16,15 +21,24 @@ const symbols = {
   skiff_openat2_in_root: { parameters: ["buffer", "buffer", "i32", "i32"], result: "i32" },
   skiff_close_fd: { parameters: ["i32"], result: "i32" },
   skiff_cgroup_device_filter: { parameters: ["buffer", "buffer", "u32"], result: "i32" },
-  // Layer unpacking (src/sys/unpack.ts): feed and finish run on a worker thread.
+} as const satisfies Deno.ForeignLibraryInterface;
+
+/** Layer unpacking (src/sys/unpack.ts): feed and finish run on a worker thread. */
+const unpackSymbols = {
   skiff_unpack_new: { parameters: ["buffer", "u32", "buffer"], result: "i32" },
   skiff_unpack_set_idmap: { parameters: ["pointer", "i32", "buffer", "u32"], result: "i32" },
   skiff_unpack_feed: { parameters: ["pointer", "buffer", "u64"], result: "i32", nonblocking: true },
   skiff_unpack_finish: { parameters: ["pointer"], result: "i32", nonblocking: true },
   skiff_unpack_error: { parameters: ["pointer", "buffer", "u32"], result: "i32" },
   skiff_unpack_free: { parameters: ["pointer"], result: "void" },
-  // Network links, addresses and routes (src/sys/netlink.ts); the last parameter is a
-  // struct skiff_err.
+} as const satisfies Deno.ForeignLibraryInterface;
+
+/**
+ * Network links, addresses and routes (src/sys/netlink.ts); the last parameter is a struct
+ * skiff_err. `skiff_close_fd` again, so that the network calls bind no other group.
+ */
+const netSymbols = {
+  skiff_close_fd: { parameters: ["i32"], result: "i32" },
   skiff_netns_open: { parameters: ["buffer", "buffer"], result: "i32" },
   skiff_netns_create: { parameters: ["buffer", "buffer"], result: "i32" },
   skiff_netns_remove: { parameters: ["buffer", "buffer"], result: "i32" },
@@ -52,29 +66,52 @@ const symbols = {
   },
 } as const satisfies Deno.ForeignLibraryInterface;
 
+const GROUPS: readonly Deno.ForeignLibraryInterface[] = [fileSymbols, unpackSymbols, netSymbols];
+const symbols = { ...fileSymbols, ...unpackSymbols, ...netSymbols };
+
 /** The loaded library's symbols. */
 export type SkiffSymbols = Deno.DynamicLibrary<typeof symbols>["symbols"];
 
-let library: Deno.DynamicLibrary<typeof symbols> | undefined;
+let library: SkiffSymbols | undefined;
 
 /** Path of the shared library: `SKIFF_LIBDIR` if set, else `ffi/build` (or the compiled binary's copy). */
 export function libraryPath(): string {
   return assetPath("libskiff.so");
 }
 
-/** Opens libskiff once and returns its symbols. */
+/** Opens libskiff with one group of symbols. */
+function open(group: Deno.ForeignLibraryInterface): Record<string, unknown> {
+  const path = libraryPath();
+  try {
+    return Deno.dlopen(path, group).symbols;
+  } catch (err) {
+    throw new SkiffError(
+      `Cannot load the skiff C library at ${path} (run "make -C ffi"): ${(err as Error).message}`,
+    );
+  }
+}
+
+/**
+ * libskiff's symbols: each group is bound (the library opened for it) on the first use of one
+ * of its symbols; a symbol of two groups comes from whichever is bound already.
+ */
 export function lib(): SkiffSymbols {
   if (!library) {
-    const path = libraryPath();
-    try {
-      library = Deno.dlopen(path, symbols);
-    } catch (err) {
-      throw new SkiffError(
-        `Cannot load the skiff C library at ${path} (run "make -C ffi"): ${(err as Error).message}`,
-      );
+    const bound: (Record<string, unknown> | undefined)[] = GROUPS.map(() => undefined);
+    const target: Record<string, unknown> = {};
+    for (const name of Object.keys(symbols)) {
+      const mine = GROUPS.flatMap((g, i) => name in g ? [i] : []);
+      Object.defineProperty(target, name, {
+        enumerable: true,
+        get: () => {
+          const i = mine.find((j) => bound[j] !== undefined) ?? mine[0];
+          return (bound[i] ??= open(GROUPS[i]))[name];
+        },
+      });
     }
+    library = target as SkiffSymbols;
   }
-  return library.symbols;
+  return library;
 }
 
 const encoder = new TextEncoder();

@@ -111,6 +111,7 @@ Deno.test("serializePlan writes the monitor's exit actions in order", () => {
   const p = plan();
   p.exitActions = {
     removeCgroups: true,
+    netnsRelease: ["/run/skiff/containers/x/netns"],
     exitRecord: "/var/lib/skiff/containers/x/exit.json",
     remove: [
       { path: "/var/lib/skiff/containers/x", lock: "/var/lib/skiff/locks/names.lock" },
@@ -120,6 +121,7 @@ Deno.test("serializePlan writes the monitor's exit actions in order", () => {
   delete p.cleanupCommand;
   const lines = serializePlan(p).trimEnd().split("\n").map(parseLine);
   const get = (d: string) => lines.filter((l) => l[0] === d).map((l) => l.slice(1));
+  assertEquals(get("netns-release"), [["/run/skiff/containers/x/netns"]]);
   assertEquals(get("remove-cgroups"), [["1"]]);
   assertEquals(get("exit-record"), [["/var/lib/skiff/containers/x/exit.json"]]);
   assertEquals(get("remove"), [
@@ -128,6 +130,9 @@ Deno.test("serializePlan writes the monitor's exit actions in order", () => {
   ]);
   assertEquals(get("cleanup"), []);
   p.exitActions.remove = [{ path: "relative" }];
+  assertThrows(() => serializePlan(p), Error);
+  p.exitActions.remove = [];
+  p.exitActions.netnsRelease = ["netns"];
   assertThrows(() => serializePlan(p), Error);
 });
 
