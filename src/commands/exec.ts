@@ -3,6 +3,7 @@ import type { CommandContext, FlagsOf } from "../cli/spec.ts";
 import type { exec as spec } from "../cli/table_containers.ts";
 import { execInContainer, type ExecRequest } from "../engine/container_exec.ts";
 import { envFromFlags } from "./env_flags.ts";
+import { checkTty } from "./tty_check.ts";
 
 /**
  * Turns exec's flags and the arguments after the container into an ExecRequest
@@ -30,5 +31,6 @@ export function parseExecArgs(flags: Partial<FlagsOf<typeof spec>>, cmd: string[
 /** Runs `skiff exec [OPTIONS] CONTAINER COMMAND [ARG...]`. */
 export default async function exec(ctx: CommandContext<FlagsOf<typeof spec>>): Promise<number> {
   const req = parseExecArgs(ctx.flags, ctx.args.slice(1));
+  if (!req.detach) checkTty(req.interactive, req.tty);
   return await execInContainer(ctx.global, ctx.args[0], req);
 }
