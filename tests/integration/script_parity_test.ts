@@ -42,3 +42,31 @@ Deno.test(
     });
   },
 );
+
+Deno.test(
+  "rm -f and rmi -f of a name that does not exist are silent and exit 0",
+  opts,
+  async () => {
+    await withBusyboxStore(async (_store, sk) => {
+      await ok(sk, ["create", "--name", "there", "busybox", "true"]);
+      const rm = await sk(["rm", "-f", "nosuch", "there", "nosuch2"]);
+      assertEquals([rm.code, rm.stdout, rm.stderr], [0, "there\n", ""]);
+      assertEquals(await ok(sk, ["ps", "-aq"]), "");
+      const rmi = await sk(["rmi", "-f", "nosuch:1.0"]);
+      assertEquals([rmi.code, rmi.stdout, rmi.stderr], [0, "", ""]);
+      const image = await sk(["image", "rm", "-f", "nosuch", "0123456789ab"]);
+      assertEquals([image.code, image.stdout, image.stderr], [0, "", ""]);
+      // without -f a missing name is still an error, and -f does not hide other errors
+      const plain = await sk(["rm", "nosuch"]);
+      assertEquals([plain.code, plain.stderr.trim()], [1, "Error: No such container: nosuch"]);
+      const plainImage = await sk(["rmi", "nosuch"]);
+      assertEquals([plainImage.code, plainImage.stderr.trim()], [
+        1,
+        "Error: No such image: nosuch",
+      ]);
+      const bad = await sk(["rmi", "-f", "Not/Valid"]);
+      assertEquals(bad.code, 1);
+      assertStringIncludes(bad.stderr, "invalid reference format");
+    });
+  },
+);
