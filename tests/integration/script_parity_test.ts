@@ -70,3 +70,51 @@ Deno.test(
     });
   },
 );
+
+Deno.test(
+  "-v creates a missing host directory; --mount type=bind refuses a missing source",
+  opts,
+  async () => {
+    await withBusyboxStore(async (store, sk) => {
+      const dir = `${store.root.replace(/\/root$/, "")}/host/missing/dir`;
+      const run = await sk([
+        "run",
+        "--rm",
+        "-v",
+        `${dir}:/m`,
+        "busybox",
+        "sh",
+        "-c",
+        "echo hi > /m/f",
+      ]);
+      assertEquals(run.code, 0, run.stderr);
+      const info = await Deno.stat(dir);
+      assert(info.isDirectory);
+      assertEquals(info.mode! & 0o777, 0o755);
+      assertEquals(await Deno.readTextFile(`${dir}/f`), "hi\n");
+      // made again at the next start when it has gone
+      await ok(sk, ["create", "--name", "again", "-v", `${dir}/sub:/m`, "busybox", "ls", "/m"]);
+      assertEquals((await sk(["start", "-a", "again"])).code, 0);
+      await Deno.remove(`${dir}/sub`);
+      const again = await sk(["start", "-a", "again"]);
+      assertEquals(again.code, 0, again.stderr);
+      assert((await Deno.stat(`${dir}/sub`)).isDirectory);
+
+      const other = `${store.root.replace(/\/root$/, "")}/host/other`;
+      const mount = await sk([
+        "run",
+        "--rm",
+        "--mount",
+        `type=bind,source=${other},target=/m`,
+        "busybox",
+        "true",
+      ]);
+      assertEquals(mount.code, 125);
+      assertEquals(
+        mount.stderr.trim(),
+        `Error: invalid mount config for type "bind": bind source path does not exist: ${other}`,
+      );
+      assertEquals(await Deno.stat(other).then(() => true, () => false), false);
+    });
+  },
+);
