@@ -118,3 +118,67 @@ Deno.test(
     });
   },
 );
+
+Deno.test(
+  "ps: name filters are regular expressions on /name, -n and -l count after the filters",
+  opts,
+  async () => {
+    await withBusyboxStore(async (_store, sk) => {
+      for (const name of ["foo", "foobar", "xfoo", "other"]) {
+        await ok(sk, ["create", "--name", name, "busybox", "true"]);
+      }
+      const names = async (...args: string[]) =>
+        (await ok(sk, ["ps", "--format", "{{.Names}}", ...args])).trim().split("\n").filter(
+          Boolean,
+        );
+      assertEquals(await names("-a", "--filter", "name=^/foo$"), ["foo"]);
+      assertEquals(await names("-a", "--filter", "name=foo"), ["xfoo", "foobar", "foo"]);
+      assertEquals(await names("-a", "--filter", "name=^/foo"), ["foobar", "foo"]);
+      assertEquals(await names("-a", "--filter", "name=bar$", "--filter", "name=^/x"), [
+        "xfoo",
+        "foobar",
+      ]);
+      assertEquals(await names("-a", "--filter", "name=[unclosed"), []);
+      assertEquals(await names("-l", "--filter", "name=^/foo$"), ["foo"]);
+      assertEquals(await names("-n", "2", "--filter", "name=foo"), ["xfoo", "foobar"]);
+      assertEquals(await names("-n", "2", "--filter", "status=created", "--filter", "name=oo"), [
+        "xfoo",
+        "foobar",
+      ]);
+      assertEquals(await names("-l"), ["other"]);
+    });
+  },
+);
+
+Deno.test(
+  "ps --filter ancestor= matches name, name:tag, ids and images built from it",
+  opts,
+  async () => {
+    await withBusyboxStore(async (_store, sk) => {
+      await ok(sk, ["run", "--name", "base", "busybox", "touch", "/made"]);
+      await ok(sk, ["commit", "base", "child:1"]);
+      await ok(sk, ["create", "--name", "kid", "child:1", "true"]);
+      const id = (await ok(sk, ["image", "inspect", "-f", "{{.Id}}", "busybox"])).trim();
+      const names = async (filter: string) =>
+        (await ok(sk, ["ps", "-a", "--format", "{{.Names}}", "--filter", filter])).trim();
+      for (const a of ["busybox", "busybox:latest", id, id.slice(7), id.slice(7, 19)]) {
+        assertEquals(await names(`ancestor=${a}`), "kid\nbase", a);
+      }
+      assertEquals(await names("ancestor=child:1"), "kid");
+      assertEquals(await names("ancestor=child"), "");
+      assertEquals(await names("ancestor=nosuch:2"), "");
+      // values of one key are alternatives
+      const both = await ok(sk, [
+        "ps",
+        "-a",
+        "--format",
+        "{{.Names}}",
+        "--filter",
+        "ancestor=nosuch",
+        "--filter",
+        "ancestor=child:1",
+      ]);
+      assertEquals(both, "kid\n");
+    });
+  },
+);
