@@ -2,7 +2,7 @@
 import type { CommandContext, FlagsOf } from "../cli/spec.ts";
 import type { ps as spec } from "../cli/table_containers.ts";
 import { renderList } from "../cli/format.ts";
-import { listContainerRows } from "../engine/container_list.ts";
+import { listContainerRows, type ListedContainer } from "../engine/container_list.ts";
 
 const columns = [
   { field: "ID", header: "CONTAINER ID" },
@@ -21,6 +21,12 @@ const columns = [
   { field: "LocalVolumes", header: "LOCAL VOLUMES" },
 ];
 
+const methods = [{
+  name: "Label",
+  header: "LABEL",
+  call: (row: ListedContainer, key: unknown) => row.labels[String(key)] ?? "",
+}];
+
 const TABLE = "table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}";
 
 /** Runs `skiff ps [OPTIONS]`. */
@@ -38,6 +44,7 @@ export default async function ps(ctx: CommandContext<FlagsOf<typeof spec>>): Pro
     format: f.format,
     quiet: f.quiet,
     columns,
+    methods,
     defaultTable: f.size ? `${TABLE}\t{{.Names}}\t{{.Size}}` : `${TABLE}\t{{.Names}}`,
   });
   await Deno.stdout.write(new TextEncoder().encode(out));

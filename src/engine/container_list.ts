@@ -135,6 +135,9 @@ async function ancestorIds(store: Store, values: readonly string[]): Promise<Set
   return out;
 }
 
+/** A row of `ps` with the container's labels, for `{{.Label "key"}}`. */
+export type ListedContainer = ContainerRow & { labels: Record<string, string> };
+
 /**
  * The rows `ps` shows, newest first.
  *
@@ -146,7 +149,7 @@ async function ancestorIds(store: Store, values: readonly string[]): Promise<Set
 export async function listContainerRows(
   where: StoreOptions,
   opts: ListOptions,
-): Promise<ContainerRow[]> {
+): Promise<ListedContainer[]> {
   const filters = psFilters(opts.filters);
   // Only read: a missing store lists nothing and is not created.
   const store = storeLayout(resolveStorePaths(where));
@@ -157,13 +160,13 @@ export async function listContainerRows(
   const ancestors = ancestor ? await ancestorIds(store, ancestor) : undefined;
   const states = await Promise.all(recs.map((r) => currentState(store, r)));
   const now = Date.now();
-  const rows: ContainerRow[] = [];
+  const rows: ListedContainer[] = [];
   for (let i = 0; i < recs.length; i++) {
     const rec = recs[i], state = states[i];
     if (!psMatches(rec, state, filters, all, ancestors)) continue;
     // -n/-l count what the filters kept, as Docker does
     if (last > 0 && rows.length === last) break;
-    const row = containerRow(rec, state, { noTrunc: opts.noTrunc, now });
+    const row = { ...containerRow(rec, state, { noTrunc: opts.noTrunc, now }), labels: rec.Labels };
     if (opts.size) {
       // Docker's "writable size (virtual size)": the upper layer, then with the image.
       const rw = await writableLayerSize(store, rec.Id);

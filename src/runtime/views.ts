@@ -69,7 +69,8 @@ export function containerRow(
     CreatedAt: dockerTime(rec.Created),
     ID: opts.noTrunc ? rec.Id : rec.Id.slice(0, 12),
     Image: rec.ImageName,
-    Labels: Object.entries(rec.Labels).map(([k, v]) => `${k}=${v}`).join(","),
+    // sorted as Docker's CLI sorts the key=value strings
+    Labels: Object.entries(rec.Labels).map(([k, v]) => `${k}=${v}`).sort().join(","),
     LocalVolumes: String(mounts.length),
     Mounts: mounts.join(","),
     Names: rec.Name,

@@ -182,3 +182,33 @@ Deno.test(
     });
   },
 );
+
+Deno.test('ps --format {{.Label "key"}} and sorted {{.Labels}}', opts, async () => {
+  await withBusyboxStore(async (_store, sk) => {
+    await ok(sk, [
+      "create",
+      "--name",
+      "lab",
+      "-l",
+      "zed=1",
+      "-l",
+      "app=web",
+      "-l",
+      "a.b=2",
+      "busybox",
+      "true",
+    ]);
+    const out = await ok(sk, [
+      "ps",
+      "-a",
+      "--format",
+      '{{.Label "app"}}|{{.Label "none"}}|{{.Labels}}',
+    ]);
+    assertEquals(out, "web||a.b=2,app=web,zed=1\n");
+    const table = await ok(sk, ["ps", "-a", "--format", 'table {{.Names}}\t{{.Label "zed"}}']);
+    assertEquals(table, "NAMES     LABEL\nlab       1\n");
+    const json = JSON.parse(await ok(sk, ["ps", "-a", "--format", "{{json .}}"]));
+    assertEquals(json.Labels, "a.b=2,app=web,zed=1");
+    assertEquals("Label" in json || "labels" in json, false);
+  });
+});
