@@ -122,11 +122,18 @@ export function tabwrite(text: string, minwidth = 10, padding = 3): string {
   return out.join("");
 }
 
+/** A list's template error: exit 1, as Docker's list commands give it. */
+function _templateError(e: unknown): InvalidArgumentError {
+  const err = new InvalidArgumentError(`template parsing error: ${(e as Error).message}`);
+  err.exitCode = 1;
+  return err;
+}
+
 function _parse(format: string): Template {
   try {
     return parseTemplate(format);
   } catch (e) {
-    throw new InvalidArgumentError(`template parsing error: ${(e as Error).message}`);
+    throw _templateError(e);
   }
 }
 
@@ -134,7 +141,7 @@ function _exec(t: Template, data: unknown, funcs?: typeof headerFunctions): stri
   try {
     return t.execute(data, funcs);
   } catch (e) {
-    throw new InvalidArgumentError(`template parsing error: ${(e as Error).message}`);
+    throw _templateError(e);
   }
 }
 

@@ -4,6 +4,7 @@ import type { exec as spec } from "../cli/table_containers.ts";
 import { execInContainer, type ExecRequest } from "../engine/container_exec.ts";
 import { envFromFlags } from "./env_flags.ts";
 import { checkTty } from "./tty_check.ts";
+import { exitOne } from "./exit_codes.ts";
 
 /**
  * Turns exec's flags and the arguments after the container into an ExecRequest
@@ -28,9 +29,12 @@ export function parseExecArgs(flags: Partial<FlagsOf<typeof spec>>, cmd: string[
   };
 }
 
-/** Runs `skiff exec [OPTIONS] CONTAINER COMMAND [ARG...]`. */
+/**
+ * Runs `skiff exec [OPTIONS] CONTAINER COMMAND [ARG...]`: the command's exit code, 126 or 127
+ * when it cannot be run, 1 for other errors (a missing or stopped container), as Docker.
+ */
 export default async function exec(ctx: CommandContext<FlagsOf<typeof spec>>): Promise<number> {
   const req = parseExecArgs(ctx.flags, ctx.args.slice(1));
   if (!req.detach) checkTty(req.interactive, req.tty);
-  return await execInContainer(ctx.global, ctx.args[0], req);
+  return await exitOne(() => execInContainer(ctx.global, ctx.args[0], req));
 }

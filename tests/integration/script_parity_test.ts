@@ -212,3 +212,48 @@ Deno.test('ps --format {{.Label "key"}} and sorted {{.Labels}}', opts, async () 
     assertEquals("Label" in json || "labels" in json, false);
   });
 });
+
+Deno.test(
+  "exit codes: 1 for the errors of commands other than run, as Docker's CLI",
+  opts,
+  async () => {
+    await withBusyboxStore(async (_store, sk) => {
+      await ok(sk, ["create", "--name", "taken", "busybox", "true"]);
+      const cases: [string[], string][] = [
+        [
+          ["create", "--name", "taken", "busybox", "true"],
+          'The container name "/taken" is already in use',
+        ],
+        [["logs", "nosuch"], "Error: No such container: nosuch"],
+        [
+          ["logs", "--since", "bogus", "taken"],
+          'failed to parse value as time or duration: "bogus"',
+        ],
+        [["exec", "nosuch", "true"], "Error: No such container: nosuch"],
+        [["tag", "nosuch:1", "other:1"], "Error: No such image: nosuch:1"],
+        [["save", "-o", "/dev/null", "nosuch:1"], "Error: No such image: nosuch:1"],
+        [["kill", "-s", "BOGUS", "taken"], "Invalid signal: BOGUS"],
+        [["ps", "--format", "{{.Names"], "template parsing error"],
+        [["images", "--format", "{{.Nope"], "template parsing error"],
+      ];
+      for (const [args, message] of cases) {
+        const r = await sk(args);
+        assertEquals(r.code, 1, `${args.join(" ")}: ${r.stderr}`);
+        assertEquals(r.stderr.trim().split("\n").length, 1, r.stderr);
+        assertStringIncludes(r.stderr, message);
+      }
+      // run still exits 125 when it fails before its container starts; inspect's template 64
+      const run = await sk(["run", "--name", "taken", "busybox", "true"]);
+      assertEquals(run.code, 125, run.stderr);
+      const inspect = await sk(["inspect", "--format", "{{.Id", "taken"]);
+      assertEquals(inspect.code, 64, inspect.stderr);
+      // a bad option value of create is still a usage error
+      const bad = await sk(["create", "--cgroup-parent", "a/../b", "busybox", "true"]);
+      assertEquals(bad.code, 125, bad.stderr);
+      // exec keeps the codes of a command that cannot run
+      await ok(sk, ["run", "-d", "--name", "up", "busybox", "sleep", "60"]);
+      assertEquals((await sk(["exec", "up", "/no/such/binary"])).code, 127);
+      assertEquals((await sk(["exec", "up", "sh", "-c", "exit 125"])).code, 125);
+    });
+  },
+);
