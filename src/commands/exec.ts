@@ -35,6 +35,8 @@ export function parseExecArgs(flags: Partial<FlagsOf<typeof spec>>, cmd: string[
  */
 export default async function exec(ctx: CommandContext<FlagsOf<typeof spec>>): Promise<number> {
   const req = parseExecArgs(ctx.flags, ctx.args.slice(1));
-  if (!req.detach) checkTty(req.interactive, req.tty);
-  return await exitOne(() => execInContainer(ctx.global, ctx.args[0], req));
+  const check = () => {
+    if (!req.detach) checkTty(req.interactive, req.tty);
+  };
+  return await exitOne(() => execInContainer(ctx.global, ctx.args[0], req, check));
 }

@@ -8,7 +8,7 @@ import { ok, withBusyboxStore } from "../helpers/busybox_store.ts";
 const opts = { sanitizeResources: false, sanitizeOps: false };
 
 Deno.test(
-  "run -it and exec -it with a piped stdin are refused as Docker does, never hang",
+  "run -it, exec -it and attach with a piped stdin are refused as Docker does, never hang",
   opts,
   async () => {
     await withBusyboxStore(async (_store, sk) => {
@@ -38,7 +38,22 @@ Deno.test(
       assertEquals(exec.stderr.trim(), "Error: the input device is not a TTY");
       const execI = await sk(["exec", "-i", "bg", "cat"], { stdin: "x\n", timeoutMs: 60_000 });
       assertEquals([execI.code, execI.stdout], [0, "x\n"], execI.stderr);
+      // "No such container" comes first, as in Docker
+      const missing = await sk(["exec", "-it", "nosuch", "cat"], {
+        stdin: "x\n",
+        timeoutMs: 60_000,
+      });
+      assertEquals([missing.code, missing.stderr.trim()], [1, "Error: No such container: nosuch"]);
+      // attach to a container with a tty is refused the same way, unless --no-stdin
+      const attach = await sk(["attach", "bg"], { stdin: "exit\n", timeoutMs: 60_000 });
+      assertEquals([attach.code, attach.stderr.trim()], [
+        1,
+        "Error: the input device is not a TTY",
+      ]);
       assert((await ok(sk, ["ps", "-q"])).trim() !== "", "bg still runs");
+      await ok(sk, ["run", "-d", "--name", "plain", "busybox", "sh", "-c", "echo out; sleep 1"]);
+      const plain = await sk(["attach", "plain"], { stdin: "", timeoutMs: 60_000 });
+      assertEquals(plain.code, 0, plain.stderr);
     });
   },
 );
