@@ -249,6 +249,8 @@ Deno.test(
         [["save", "-o", "/dev/null", "nosuch:1"], "Error: No such image: nosuch:1"],
         [["kill", "-s", "BOGUS", "taken"], "Invalid signal: BOGUS"],
         [["ps", "--format", "{{.Names"], "template parsing error"],
+        [["ps", "--filter", "colour=red"], "invalid filter 'colour'"],
+        [["ps", "--filter", "status=sleeping"], "invalid filter 'status=sleeping'"],
         [["images", "--format", "{{.Nope"], "template parsing error"],
       ];
       for (const [args, message] of cases) {
