@@ -3,6 +3,7 @@ import type { CommandContext, FlagsOf } from "../cli/spec.ts";
 import type { pull as spec } from "../cli/table.ts";
 import { chooseProgress, type Progress, quietProgress } from "../image/progress.ts";
 import { pullImageByName } from "../engine/image_pull.ts";
+import { namesTagOrDigest } from "../image/reference.ts";
 
 /** Runs `skiff pull [OPTIONS] NAME[:TAG|@DIGEST]`. */
 export default async function pull(ctx: CommandContext<FlagsOf<typeof spec>>): Promise<number> {
@@ -10,6 +11,9 @@ export default async function pull(ctx: CommandContext<FlagsOf<typeof spec>>): P
   // The display of the image being pulled; the closing lines go to the last one.
   let progress: Progress = quietProgress();
   const fresh = () => (progress = chooseProgress(quiet));
+  if (!quiet && !ctx.flags["all-tags"] && ctx.args[0] && !namesTagOrDigest(ctx.args[0])) {
+    console.log("Using default tag: latest"); // docker's first line
+  }
   const report = await pullImageByName(ctx.global, {
     name: ctx.args[0],
     platform: ctx.flags.platform,

@@ -176,6 +176,19 @@ export function parseReference(input: string): ImageReference {
 }
 
 /**
+ * True when `input` names a tag or a digest itself (`busybox:1`, `x@sha256:...`); false when
+ * the default tag will be used (`busybox`, `host:5000/app`).
+ *
+ * @example
+ * ```ts
+ * namesTagOrDigest("localhost:5000/app"); // false
+ * ```
+ */
+export function namesTagOrDigest(input: string): boolean {
+  return input.includes("@") || input.lastIndexOf(":") > input.lastIndexOf("/");
+}
+
+/**
  * True when `input` names no registry (`busybox`, `user/img`), so a search
  * list applies; false for `quay.io/x`, `localhost/x`, `host:5000/x`.
  *

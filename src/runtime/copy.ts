@@ -171,8 +171,9 @@ async function* fileData(
   root: string,
   path: string,
   size: number,
+  follow = false,
 ): AsyncGenerator<Uint8Array> {
-  const h = await host.openInRoot(root, path, { flags: O_RDONLY, follow: false });
+  const h = await host.openInRoot(root, path, { flags: O_RDONLY, follow });
   try {
     const file = await host.open(h.path, { read: true });
     try {
@@ -223,7 +224,8 @@ export function archivePath(
       }
       yield encodeTarHeader(header);
       if (header.type === "file" && (header.size ?? 0) > 0) {
-        yield* fileData(host, root, path, header.size!);
+        // the source itself, when -L followed it, is read through its link (inside the root)
+        yield* fileData(host, root, path, header.size!, follow && path === top);
       }
       if (header.type !== "dir") return;
       const dir = await host.openInRoot(root, path, {
@@ -514,36 +516,41 @@ export async function copyFromContainer(
   host: Host = realHost,
 ): Promise<number> {
   const path = srcPath.startsWith("/") ? srcPath : `/${srcPath}`;
-  return await withContainerRoot(store, rec, { writable: false, host }, async ({ root }) => {
-    let src: SourceInfo;
-    try {
-      src = await statSource(root, path, {
-        followLink: opts.followLink,
-        describe: `${rec.Name}:${srcPath}`,
-      }, host);
-    } catch (err) {
-      if (err instanceof NotFoundError) {
-        throw new NotFoundError(`Could not find the file ${srcPath} in container ${rec.Name}`);
+  return await withContainerRoot(
+    store,
+    rec,
+    { writable: false, withMounts: true, host },
+    async ({ root }) => {
+      let src: SourceInfo;
+      try {
+        src = await statSource(root, path, {
+          followLink: opts.followLink,
+          describe: `${rec.Name}:${srcPath}`,
+        }, host);
+      } catch (err) {
+        if (err instanceof NotFoundError) {
+          throw new NotFoundError(`Could not find the file ${srcPath} in container ${rec.Name}`);
+        }
+        throw err;
       }
-      throw err;
-    }
-    const tar = archivePath(root, src, { followLink: opts.followLink }, host);
-    if (dest === "-") {
-      let n = 0;
-      await tar.pipeThrough(
-        new TransformStream({
-          transform(c, ctl) {
-            n += c.length;
-            ctl.enqueue(c);
-          },
-        }),
-      ).pipeTo(out, { preventClose: true });
-      return n;
-    }
-    const target = absoluteWithTail(host, dest);
-    const where = await planDestination("/", target, src, dest, host);
-    return await extractTar(tar, "/", where, host.uid() === 0 ? "header" : "keep", host);
-  });
+      const tar = archivePath(root, src, { followLink: opts.followLink }, host);
+      if (dest === "-") {
+        let n = 0;
+        await tar.pipeThrough(
+          new TransformStream({
+            transform(c, ctl) {
+              n += c.length;
+              ctl.enqueue(c);
+            },
+          }),
+        ).pipeTo(out, { preventClose: true });
+        return n;
+      }
+      const target = absoluteWithTail(host, dest);
+      const where = await planDestination("/", target, src, dest, host);
+      return await extractTar(tar, "/", where, host.uid() === 0 ? "header" : "keep", host);
+    },
+  );
 }
 
 /**
@@ -580,27 +587,34 @@ export async function copyToContainer(
       throw err;
     }
   }
-  return await withContainerRoot(store, rec, { writable: true, host }, async ({ root }) => {
-    if (!info) {
-      const st = await withOpen(host, root, dest, { follow: true }, (h) => host.stat(h.path))
-        .catch((err) => {
-          if (isNotFound(err)) {
-            throw new NotFoundError(`Could not find the file ${destPath} in container ${rec.Name}`);
-          }
-          throw err;
-        });
-      if (!st.isDirectory) {
-        throw new InvalidArgumentError(`extraction point is not a directory: ${describe}`);
+  return await withContainerRoot(
+    store,
+    rec,
+    { writable: true, withMounts: true, host },
+    async ({ root }) => {
+      if (!info) {
+        const st = await withOpen(host, root, dest, { follow: true }, (h) => host.stat(h.path))
+          .catch((err) => {
+            if (isNotFound(err)) {
+              throw new NotFoundError(
+                `Could not find the file ${destPath} in container ${rec.Name}`,
+              );
+            }
+            throw err;
+          });
+        if (!st.isDirectory) {
+          throw new InvalidArgumentError(`extraction point is not a directory: ${describe}`);
+        }
+        return await extractTar(input, root, { dir: dest }, owner, host);
       }
-      return await extractTar(input, root, { dir: dest }, owner, host);
-    }
-    const where = await planDestination(root, dest, info, describe, host);
-    return await extractTar(
-      archivePath("/", info, { followLink: opts.followLink }, host),
-      root,
-      where,
-      owner,
-      host,
-    );
-  });
+      const where = await planDestination(root, dest, info, describe, host);
+      return await extractTar(
+        archivePath("/", info, { followLink: opts.followLink }, host),
+        root,
+        where,
+        owner,
+        host,
+      );
+    },
+  );
 }

@@ -4,6 +4,7 @@
  * directory; a FUSE overlay or a plain copy for rootless later) and lets the root be read
  * before it is mounted (for /etc/passwd and /etc/group).
  */
+import { ensureDockerEnv } from "./diff.ts";
 import type { Store } from "../store/store.ts";
 import { containerDir, type ContainerRecord } from "./container_store.ts";
 import { lowerDirs } from "./lower_dirs.ts";
@@ -27,7 +28,8 @@ export interface RootfsProvider {
 
 /**
  * The kernel's overlay file system: the image's unpacked layers as lower directories, the
- * container's `upper` and `work` directories, mounted on its `merged` directory.
+ * container's `upper` and `work` directories, mounted on its `merged` directory; the upper
+ * directory gets Docker's `/.dockerenv`.
  *
  * @example
  * ```ts ignore
@@ -39,6 +41,7 @@ export const kernelOverlay: RootfsProvider = {
     const dir = containerDir(store, rec.Id);
     const lowers = await lowerDirs(store, rec);
     const layersTopFirst = [`${dir}/upper`, ...lowers];
+    await ensureDockerEnv(`${dir}/upper`, lowers); // Docker's init layer has it
     return {
       rootfs: {
         lowerdirs: lowers,

@@ -12,6 +12,7 @@ import type { Store } from "../store/store.ts";
 import { type Host, realHost } from "../sys/host.ts";
 import { containerDir, type ContainerRecord } from "./container_store.ts";
 import { lowerDirs } from "./lower_dirs.ts";
+import { bindIntoRoot, rootBinds } from "./rootfs_binds.ts";
 import { currentState } from "./state.ts";
 import { isRunning } from "./status.ts";
 
@@ -128,7 +129,8 @@ async function mountOverlay(
 
 /**
  * Runs `fn` with the container's root: `/proc/<pid>/root` when it runs,
- * else a temporary overlay mount (writable when asked) that is unmounted
+ * else a temporary overlay mount (writable when asked; with the container's bind mounts and
+ * volumes over it when `withMounts`, as a running container sees them) that is unmounted
  * when `fn` ends, whatever happens.
  *
  * @example
@@ -141,7 +143,7 @@ async function mountOverlay(
 export async function withContainerRoot<T>(
   store: Store,
   rec: ContainerRecord,
-  opts: { writable: boolean; host?: Host },
+  opts: { writable: boolean; withMounts?: boolean; host?: Host },
   fn: (access: RootAccess) => Promise<T>,
 ): Promise<T> {
   const state = await currentState(store, rec, opts.host);
@@ -150,7 +152,15 @@ export async function withContainerRoot<T>(
   }
   const m = await mountContainerRoot(store, rec, opts);
   try {
-    return await fn({ root: m.path, running: false, pid: 0 });
+    const host = opts.host ?? realHost;
+    const unbind = opts.withMounts
+      ? await bindIntoRoot(m.path, await rootBinds(store, rec, host), host)
+      : async () => {};
+    try {
+      return await fn({ root: m.path, running: false, pid: 0 });
+    } finally {
+      await unbind();
+    }
   } finally {
     await m.unmount();
   }

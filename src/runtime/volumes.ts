@@ -10,11 +10,8 @@ import { SysError } from "../sys/errno.ts";
 import { type Host, realHost } from "../sys/host.ts";
 import type { ContainerRecord } from "./container_store.ts";
 
-/** Name of the anonymous volume of a container at `target`. */
-export async function anonymousVolumeName(id: string, target: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(`${id}:${target}`));
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
-}
+import { anonymousVolumeName } from "./volume_names.ts";
+export { anonymousVolumeName };
 
 /**
  * Makes each missing `-v` bind source on the host (a directory, mode 0755, parents included),

@@ -35,6 +35,52 @@ Deno.test("diff: added, changed and deleted paths", opts, async () => {
   });
 });
 
+Deno.test(
+  "diff: a container that changed nothing lists nothing; /.dockerenv exists",
+  opts,
+  async () => {
+    await withBusyboxStore(async (_store, sk) => {
+      // docker's marker, empty and executable, in every container (scripts look for it)
+      const env = await ok(sk, ["run", "--name", "q", "busybox", "ls", "-ln", "/.dockerenv"]);
+      assert(/^-rwxr-xr-x\s+1\s+0\s+0\s+0 /.test(env), env);
+      // /etc holds skiff's mount points (hosts, hostname, resolv.conf) and /.dockerenv is
+      // skiff's: none of them is a change of the container's
+      assertEquals(await ok(sk, ["diff", "q"]), "");
+      await ok(sk, ["commit", "q", "quiet"]);
+      assertEquals(await ok(sk, ["run", "--rm", "--name", "q2", "quiet", "true"]), "");
+      const layer = await ok(sk, [
+        "image",
+        "inspect",
+        "--format",
+        "{{len .RootFS.Layers}}",
+        "quiet",
+      ]);
+      const base = await ok(sk, [
+        "image",
+        "inspect",
+        "--format",
+        "{{len .RootFS.Layers}}",
+        "busybox",
+      ]);
+      assertEquals(Number(layer), Number(base) + 1);
+      await ok(sk, ["run", "--name", "q3", "quiet", "true"]);
+      assertEquals(await ok(sk, ["diff", "q3"]), "");
+      // A container that writes its own /.dockerenv (a link to a host file) keeps it as it is.
+      await ok(sk, [
+        "run",
+        "--name",
+        "l",
+        "busybox",
+        "sh",
+        "-c",
+        "rm /.dockerenv; ln -s /etc/shadow /.dockerenv",
+      ]);
+      await ok(sk, ["start", "-a", "l"]);
+      assertEquals(await ok(sk, ["diff", "l"]), "A /.dockerenv\n");
+    });
+  },
+);
+
 Deno.test("diff: a running container", opts, async () => {
   await withBusyboxStore(async (_store, sk) => {
     await ok(sk, ["run", "-d", "--name", "r", "busybox", "sh", "-c", "mkdir -p /srv/x; sleep 600"]);
@@ -89,6 +135,21 @@ Deno.test("commit: the new image has the changes and the --change config", opts,
     assertEquals(info.trim(), `${id}|Ada <ada@example.com>|first commit|2`);
     const hist = await ok(sk, ["history", "--format", "{{.Comment}}", "mine:v1"]);
     assertStringIncludes(hist, "first commit");
+    // The base rows belong to busybox, which is local: its id, not <missing> (as docker shows
+    // for a committed image, whose Parent is the container's image).
+    const busybox = (await ok(sk, ["image", "inspect", "-f", "{{.Id}}", "busybox"])).trim();
+    assertEquals(
+      await ok(sk, ["image", "inspect", "-f", "{{.Parent}}", "mine:v1"]),
+      `${busybox}\n`,
+    );
+    const rows =
+      (await ok(sk, ["history", "--no-trunc", "--format", "{{.ID}} {{.CreatedAt}}", "mine:v1"]))
+        .trim().split("\n").map((l) => l.split(" "));
+    assertEquals(rows.map((r) => r[0]), [id, busybox]);
+    for (const [, at] of rows) assert(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/.test(at), at);
+    const plain = (await ok(sk, ["history", "-H=false", "mine:v1"])).split("\n");
+    assert(/^IMAGE\s+CREATED AT\s+CREATED BY\s+SIZE\s+COMMENT$/.test(plain[0].trim()), plain[0]);
+    assertStringIncludes(plain[1], rows[0][1]);
     // An untagged commit of a running container; its image runs too.
     await ok(sk, ["run", "-d", "--name", "r", "busybox", "sh", "-c", "touch /live; sleep 600"]);
     await until(

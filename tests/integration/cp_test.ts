@@ -204,6 +204,36 @@ for (const running of [true, false]) {
       assertEquals(await Deno.readTextFile(`${dir}/updir/passwd`), "container-passwd\n");
     });
   });
+
+  Deno.test(`cp -L: a symlink to a file copies the file, ${state} container`, opts, async () => {
+    await withStore(async (store, sk, dir) => {
+      // /abs points at a host path through enough .. to leave the store: inside the root it
+      // is the container's own /etc/passwd.
+      const up = "../".repeat(40);
+      const script = `echo container-passwd > /etc/passwd && ln -s ${up}etc/passwd /abs && ` +
+        "echo hello > /file && ln -s file /rel" + (running ? " && sleep 600" : "");
+      await ok(sk, [
+        "run",
+        ...(running ? ["-d"] : []),
+        "--name",
+        "l",
+        "busybox",
+        "sh",
+        "-c",
+        script,
+      ]);
+      if (!running) await ok(sk, ["wait", "l"]);
+      else await ok(sk, ["exec", "l", "sh", "-c", "until [ -L /rel ]; do sleep 0.05; done"]);
+      await ok(sk, ["cp", "-L", "l:/rel", `${dir}/rel`]);
+      assertEquals(await Deno.readTextFile(`${dir}/rel`), "hello\n");
+      assertEquals((await Deno.lstat(`${dir}/rel`)).isFile, true);
+      await ok(sk, ["cp", "-L", "l:/abs", `${dir}/abs`]);
+      assertEquals(await Deno.readTextFile(`${dir}/abs`), "container-passwd\n");
+      // To stdout: a whole tar holding the file's content under the link's name.
+      const tar = await sh(store, `$SK cp -L l:/rel - | tar -xO rel`);
+      assertEquals([tar.code, tar.stdout], [0, "hello\n"], tar.stderr);
+    });
+  });
 }
 
 async function exists(path: string): Promise<boolean> {
@@ -214,3 +244,70 @@ async function exists(path: string): Promise<boolean> {
     return false;
   }
 }
+
+Deno.test(
+  "cp: a stopped container's volumes and bind mounts are read and written",
+  opts,
+  async () => {
+    await withStore(async (store, sk, dir) => {
+      const host = `${dir}/bound`;
+      await Deno.mkdir(host);
+      await Deno.writeTextFile(`${host}/h`, "on-the-host\n");
+      await ok(sk, [
+        "run",
+        "--name",
+        "v",
+        ...["-v", "vol1:/vol", "-v", `${host}:/bind`, "-v", `${host}:/robind:ro`],
+        "busybox",
+        "sh",
+        "-c",
+        "echo in-volume > /vol/f",
+      ]);
+      await ok(sk, ["cp", "v:/vol/f", `${dir}/f`]);
+      assertEquals(await Deno.readTextFile(`${dir}/f`), "in-volume\n");
+      const bound = await sh(store, `$SK cp v:/bind/h - | tar -xO`);
+      assertEquals(bound.stdout, "on-the-host\n", bound.stderr);
+      await Deno.writeTextFile(`${dir}/n`, "new\n");
+      await ok(sk, ["cp", `${dir}/n`, "v:/bind/n"]);
+      assertEquals(await Deno.readTextFile(`${host}/n`), "new\n");
+      await ok(sk, ["cp", `${dir}/n`, "v:/vol/n"]);
+      const seen = await ok(sk, ["run", "--rm", "-v", "vol1:/vol", "busybox", "cat", "/vol/n"]);
+      assertEquals(seen, "new\n");
+      const ro = await sk(["cp", `${dir}/n`, "v:/robind/n2"]);
+      assertEquals(ro.code, 125);
+      assert(!(await exists(`${host}/n2`)), "cp wrote through a read-only bind");
+      // Nothing stays mounted once cp is done.
+      const mounts = await Deno.readTextFile("/proc/self/mountinfo");
+      assert(!mounts.includes(store.root), mounts);
+    });
+  },
+);
+
+Deno.test("cp: a stopped container cannot send a bind mount onto a host path", opts, async () => {
+  await withStore(async (_store, sk, dir) => {
+    const host = `${dir}/bound`;
+    await Deno.mkdir(host);
+    await Deno.writeTextFile(`${host}/secret`, "bound\n");
+    // While running, the container moves the mount point's parent away and leaves a symlink
+    // that climbs out of its root to the host's /tmp: the bind must land inside the root.
+    const marker = `skiff-cp-bind-${crypto.randomUUID()}`;
+    const up = "../".repeat(40);
+    await ok(sk, [
+      "run",
+      "--name",
+      "s",
+      "-v",
+      `${host}:/a/${marker}`,
+      "busybox",
+      "sh",
+      "-c",
+      `mv /a /a2 && ln -s ${up}tmp /a && mkdir -p /tmp/${marker}`,
+    ]);
+    const r = await sk(["cp", `s:/a/${marker}/secret`, `${dir}/out`]);
+    assertEquals(r.code, 0, r.stderr);
+    assertEquals(await Deno.readTextFile(`${dir}/out`), "bound\n");
+    assert(!(await exists(`/tmp/${marker}`)), "the bind's target was made on the host");
+    const mounts = await Deno.readTextFile("/proc/self/mountinfo");
+    assert(!mounts.includes(`/tmp/${marker}`), "a bind was mounted on the host's /tmp");
+  });
+});

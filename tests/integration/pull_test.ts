@@ -42,10 +42,12 @@ Deno.test("pull OCI and Docker schema 2 images, then list and inspect them", opt
     const a = await skiff(["pull", `${reg.host}/busybox`], store);
     assertEquals(a.code, 0, a.stderr);
     assertStringIncludes(a.stdout, `Status: Downloaded newer image for ${reg.host}/busybox:latest`);
+    assert(a.stdout.startsWith("Using default tag: latest\n"), a.stdout);
     const b = await skiff(["pull", "-q", `${reg.host}/dockerfmt:latest`], store);
     assertEquals(b.code, 0, b.stderr);
     assertEquals(b.stdout.trim(), `${reg.host}/dockerfmt:latest`);
-    const again = await skiff(["pull", `${reg.host}/busybox`], store);
+    const again = await skiff(["pull", `${reg.host}/busybox:latest`], store);
+    assert(!again.stdout.includes("Using default tag"), again.stdout);
     assertStringIncludes(again.stdout, "Image is up to date");
     const list = await skiff(["images", "--format", "{{.Repository}}:{{.Tag}}"], store);
     assertEquals(list.stdout.trim().split("\n").sort(), [
