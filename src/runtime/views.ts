@@ -192,7 +192,10 @@ export async function inspectContainer(
       WorkingDir: rec.WorkingDir,
       Entrypoint: o.entrypoint === undefined ? null : o.entrypoint ? [o.entrypoint] : null,
       OnBuild: null,
-      Labels: rec.Labels,
+      // a Go map: its keys come out sorted
+      Labels: Object.fromEntries(
+        Object.entries(rec.Labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+      ),
       StopSignal: rec.StopSignal,
       StopTimeout: rec.StopTimeout,
     },

@@ -225,6 +225,9 @@ Deno.test('ps --format {{.Label "key"}} and sorted {{.Labels}}', opts, async () 
     const json = JSON.parse(await ok(sk, ["ps", "-a", "--format", "{{json .}}"]));
     assertEquals(json.Labels, "a.b=2,app=web,zed=1");
     assertEquals("Label" in json || "labels" in json, false);
+    // inspect's Config.Labels is a Go map: sorted keys in JSON
+    const inspected = await ok(sk, ["inspect", "-f", "{{json .Config.Labels}}", "lab"]);
+    assertEquals(inspected, '{"a.b":"2","app":"web","zed":"1"}\n');
   });
 });
 
