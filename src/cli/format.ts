@@ -31,6 +31,18 @@ export interface ListOptions<T> {
   defaultTable: string;
   /** Format for `-q`; docker uses "{{.ID}}". */
   quietFormat?: string;
+  /** Methods that take arguments (`{{.Label "app"}}`), with their table headers. */
+  methods?: Method<T>[];
+}
+
+/** A template method of each item, called with the template's arguments. */
+export interface Method<T> {
+  /** Name in templates: "Label". */
+  name: string;
+  /** Table header: "LABEL". */
+  header: string;
+  /** The value for an item and the arguments. */
+  call: (item: T, ...args: unknown[]) => unknown;
 }
 
 /**
@@ -110,11 +122,18 @@ export function tabwrite(text: string, minwidth = 10, padding = 3): string {
   return out.join("");
 }
 
+/** A list's template error: exit 1, as Docker's list commands give it. */
+function _templateError(e: unknown): InvalidArgumentError {
+  const err = new InvalidArgumentError(`template parsing error: ${(e as Error).message}`);
+  err.exitCode = 1;
+  return err;
+}
+
 function _parse(format: string): Template {
   try {
     return parseTemplate(format);
   } catch (e) {
-    throw new InvalidArgumentError(`template parsing error: ${(e as Error).message}`);
+    throw _templateError(e);
   }
 }
 
@@ -122,7 +141,7 @@ function _exec(t: Template, data: unknown, funcs?: typeof headerFunctions): stri
   try {
     return t.execute(data, funcs);
   } catch (e) {
-    throw new InvalidArgumentError(`template parsing error: ${(e as Error).message}`);
+    throw _templateError(e);
   }
 }
 
@@ -130,14 +149,24 @@ function _exec(t: Template, data: unknown, funcs?: typeof headerFunctions): stri
  * The template context for one item: every column's value under its field
  * name, keys sorted as docker's `{{json .}}` prints them.
  */
-function _context<T>(item: T, columns: Column<T>[]): Record<string, unknown> {
+function _context<T>(item: T, columns: Column<T>[], methods: Method<T>[]): Record<string, unknown> {
   const ctx: Record<string, unknown> = {};
   const sorted = [...columns].sort((a, b) => (a.field < b.field ? -1 : a.field > b.field ? 1 : 0));
   for (const c of sorted) {
     // Go structs always have every field: absent values encode as null.
     ctx[c.field] = (c.value ? c.value(item) : (item as Record<string, unknown>)[c.field]) ?? null;
   }
+  _addMethods(ctx, methods, (m) => (...args: unknown[]) => m.call(item, ...args));
   return ctx;
+}
+
+/** Methods are not enumerable: templates call them, `{{json .}}` leaves them out as Go does. */
+function _addMethods<T>(
+  ctx: Record<string, unknown>,
+  methods: Method<T>[],
+  fn: (m: Method<T>) => (...args: unknown[]) => unknown,
+): void {
+  for (const m of methods) Object.defineProperty(ctx, m.name, { value: fn(m), enumerable: false });
 }
 
 /**
@@ -173,10 +202,12 @@ export function renderList<T>(items: T[], opts: ListOptions<T>): string {
   fmt = fmt.replace(/^ +| +$/g, "").replace(/\\t|\\n/g, (m) => (m === "\\t" ? "\t" : "\n"));
   const tmpl = _parse(fmt);
   let body = "";
-  for (const item of items) body += _exec(tmpl, _context(item, opts.columns)) + "\n";
+  const methods = opts.methods ?? [];
+  for (const item of items) body += _exec(tmpl, _context(item, opts.columns, methods)) + "\n";
   if (!isTable) return body;
-  const header: Record<string, string> = {};
+  const header: Record<string, unknown> = {};
   for (const c of opts.columns) header[c.field] = c.header;
+  _addMethods(header, methods, (m) => () => m.header);
   const head = _exec(tmpl, header, headerFunctions);
   return tabwrite(head + "\n" + body);
 }

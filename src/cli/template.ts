@@ -1176,12 +1176,22 @@ export class Template {
       }
     }
     if (rest.length > 0 || hasFinal) {
-      // Go would call a method with these arguments; data here has none.
-      const v = this.#arg(st, dot, head, at);
-      if (typeof v === "function") {
-        const args = rest.map((a) => this.#arg(st, dot, a, at));
-        if (hasFinal) args.push(final);
-        return v(...args);
+      // A method call with arguments (`.Label "app"`): the last name is looked up on its
+      // receiver without being called, then called with the arguments.
+      const args = () => [
+        ...rest.map((a) => this.#arg(st, dot, a, at)),
+        ...(hasFinal ? [final] : []),
+      ];
+      if ((head.k === "field" || head.k === "var" || head.k === "pipe") && head.names.length > 0) {
+        const names = head.names.slice(0, -1), method = head.names[head.names.length - 1];
+        const recv = this.#arg(st, dot, { ...head, names } as Arg, at);
+        const m = recv !== null && (typeof recv === "object" || typeof recv === "function")
+          ? (recv as Record<string, unknown>)[method]
+          : undefined;
+        if (typeof m === "function") return m.call(recv, ...args());
+      } else {
+        const v = this.#arg(st, dot, head, at);
+        if (typeof v === "function") return v(...args());
       }
       fail(`can't give argument to non-function ${this.#argText([head])}`);
     }

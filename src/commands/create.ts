@@ -6,6 +6,8 @@ import {
   type PullEvents,
 } from "../engine/container_create.ts";
 import { type CreateFlags, portsWarning, runOptionsFromFlags } from "./run_flags.ts";
+import { exitOne } from "./exit_codes.ts";
+import { InvalidArgumentError } from "../errors.ts";
 
 /** The create request of `run`/`create` flags and arguments (`IMAGE [COMMAND] [ARG...]`). */
 export function createRequest(ctx: CommandContext<CreateFlags>): CreateRequest {
@@ -37,12 +39,16 @@ export function pullEvents(quiet: boolean): PullEvents {
   };
 }
 
-/** Runs `skiff create [OPTIONS] IMAGE [COMMAND] [ARG...]`. */
+/**
+ * Runs `skiff create [OPTIONS] IMAGE [COMMAND] [ARG...]`. Bad flags and option values exit
+ * 125; what else fails (a name in use, an image that cannot be had) exits 1, as Docker's
+ * create does.
+ */
 export default async function create(ctx: CommandContext<CreateFlags>): Promise<number> {
-  const { rec } = await createContainer(
-    ctx.global,
-    createRequest(ctx),
-    pullEvents(ctx.flags.quiet),
+  const req = createRequest(ctx);
+  const { rec } = await exitOne(
+    () => createContainer(ctx.global, req, pullEvents(ctx.flags.quiet)),
+    (err) => !(err instanceof InvalidArgumentError),
   );
   console.log(rec.Id);
   return 0;

@@ -3,6 +3,8 @@ import type { CommandContext, FlagsOf } from "../cli/spec.ts";
 import type { exec as spec } from "../cli/table_containers.ts";
 import { execInContainer, type ExecRequest } from "../engine/container_exec.ts";
 import { envFromFlags } from "./env_flags.ts";
+import { checkTty } from "./tty_check.ts";
+import { exitOne } from "./exit_codes.ts";
 
 /**
  * Turns exec's flags and the arguments after the container into an ExecRequest
@@ -27,8 +29,14 @@ export function parseExecArgs(flags: Partial<FlagsOf<typeof spec>>, cmd: string[
   };
 }
 
-/** Runs `skiff exec [OPTIONS] CONTAINER COMMAND [ARG...]`. */
+/**
+ * Runs `skiff exec [OPTIONS] CONTAINER COMMAND [ARG...]`: the command's exit code, 126 or 127
+ * when it cannot be run, 1 for other errors (a missing or stopped container), as Docker.
+ */
 export default async function exec(ctx: CommandContext<FlagsOf<typeof spec>>): Promise<number> {
   const req = parseExecArgs(ctx.flags, ctx.args.slice(1));
-  return await execInContainer(ctx.global, ctx.args[0], req);
+  const check = () => {
+    if (!req.detach) checkTty(req.interactive, req.tty);
+  };
+  return await exitOne(() => execInContainer(ctx.global, ctx.args[0], req, check));
 }

@@ -2,6 +2,7 @@
 import type { CommandContext, FlagsOf } from "../cli/spec.ts";
 import type { logs as spec } from "../cli/table_containers.ts";
 import { containerLogs } from "../engine/container_logs.ts";
+import { exitOne } from "./exit_codes.ts";
 
 const encoder = new TextEncoder();
 
@@ -9,7 +10,7 @@ async function writeAll(w: { write(p: Uint8Array): Promise<number> }, data: Uint
   for (let off = 0; off < data.length;) off += await w.write(data.subarray(off));
 }
 
-/** Runs `skiff logs [OPTIONS] CONTAINER`. */
+/** Runs `skiff logs [OPTIONS] CONTAINER`; its errors exit 1, as Docker's do. */
 export default async function logs(ctx: CommandContext<FlagsOf<typeof spec>>): Promise<number> {
   const f = ctx.flags;
   const req = {
@@ -19,8 +20,10 @@ export default async function logs(ctx: CommandContext<FlagsOf<typeof spec>>): P
     timestamps: f.timestamps,
     follow: f.follow,
   };
-  await containerLogs(ctx.global, ctx.args[0], req, async (stream, text) => {
-    await writeAll(stream === "stdout" ? Deno.stdout : Deno.stderr, encoder.encode(text));
-  });
+  await exitOne(() =>
+    containerLogs(ctx.global, ctx.args[0], req, async (stream, text) => {
+      await writeAll(stream === "stdout" ? Deno.stdout : Deno.stderr, encoder.encode(text));
+    })
+  );
   return 0;
 }

@@ -2,7 +2,8 @@
 import type { CommandContext, FlagsOf } from "../cli/spec.ts";
 import type { ps as spec } from "../cli/table_containers.ts";
 import { renderList } from "../cli/format.ts";
-import { listContainerRows } from "../engine/container_list.ts";
+import { listContainerRows, type ListedContainer } from "../engine/container_list.ts";
+import { exitOne } from "./exit_codes.ts";
 
 const columns = [
   { field: "ID", header: "CONTAINER ID" },
@@ -21,23 +22,32 @@ const columns = [
   { field: "LocalVolumes", header: "LOCAL VOLUMES" },
 ];
 
+const methods = [{
+  name: "Label",
+  header: "LABEL",
+  call: (row: ListedContainer, key: unknown) => row.labels[String(key)] ?? "",
+}];
+
 const TABLE = "table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}";
 
-/** Runs `skiff ps [OPTIONS]`. */
+/** Runs `skiff ps [OPTIONS]`; a bad filter exits 1, as Docker's does. */
 export default async function ps(ctx: CommandContext<FlagsOf<typeof spec>>): Promise<number> {
   const f = ctx.flags;
-  const rows = await listContainerRows(ctx.global, {
-    all: f.all,
-    last: f.last,
-    latest: f.latest,
-    filters: f.filter,
-    size: f.size,
-    noTrunc: f["no-trunc"],
-  });
+  const rows = await exitOne(() =>
+    listContainerRows(ctx.global, {
+      all: f.all,
+      last: f.last,
+      latest: f.latest,
+      filters: f.filter,
+      size: f.size,
+      noTrunc: f["no-trunc"],
+    })
+  );
   const out = renderList(rows, {
     format: f.format,
     quiet: f.quiet,
     columns,
+    methods,
     defaultTable: f.size ? `${TABLE}\t{{.Names}}\t{{.Size}}` : `${TABLE}\t{{.Names}}`,
   });
   await Deno.stdout.write(new TextEncoder().encode(out));

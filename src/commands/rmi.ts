@@ -2,17 +2,25 @@
 import type { CommandContext, FlagsOf } from "../cli/spec.ts";
 import type { rmi as spec } from "../cli/table.ts";
 import { removeImages } from "../engine/image_remove.ts";
+import { NotFoundError } from "../errors.ts";
 
-/** Runs `skiff rmi [-f] IMAGE...`; exits 1 if any argument failed. */
+/**
+ * Runs `skiff rmi [-f] IMAGE...`; exits 1 if any argument failed. With -f an image that does
+ * not exist is passed over silently, as Docker does.
+ */
 export default async function rmi(ctx: CommandContext<FlagsOf<typeof spec>>): Promise<number> {
   const reports = await removeImages(ctx.global, ctx.args, { force: ctx.flags.force });
+  let failed = false;
   for (const r of reports) {
-    if (!r.ok) console.error(`Error: ${r.error.message}`);
-    else {
+    if (!r.ok) {
+      if (ctx.flags.force && r.error instanceof NotFoundError) continue;
+      console.error(`Error: ${r.error.message}`);
+      failed = true;
+    } else {
       for (const item of r.value) {
         console.log("Untagged" in item ? `Untagged: ${item.Untagged}` : `Deleted: ${item.Deleted}`);
       }
     }
   }
-  return reports.every((r) => r.ok) ? 0 : 1;
+  return failed ? 1 : 0;
 }

@@ -6,6 +6,7 @@ import { attachRun, startRun } from "../engine/container_run.ts";
 import { DEFAULT_DETACH_KEYS } from "../engine/container_attach.ts";
 import { InvalidArgumentError } from "../errors.ts";
 import { createRequest, pullEvents } from "./create.ts";
+import { checkTty } from "./tty_check.ts";
 
 /** Runs `skiff run [OPTIONS] IMAGE [COMMAND] [ARG...]`; exits with the container's code. */
 export default async function run(ctx: CommandContext<FlagsOf<typeof spec>>): Promise<number> {
@@ -13,6 +14,8 @@ export default async function run(ctx: CommandContext<FlagsOf<typeof spec>>): Pr
   const detachKeys = parseDetachKeys(f["detach-keys"] || DEFAULT_DETACH_KEYS);
   const streams = parseAttachStreams(f.attach);
   if (f.detach && f.attach.length) throw new InvalidArgumentError("Conflicting options: -a and -d");
+  // before anything is created, as Docker does
+  if (!f.detach) checkTty(f.interactive, f.tty);
   const started = await startRun(ctx.global, createRequest(ctx), !f.detach, pullEvents(f.quiet));
   if (f.detach) {
     console.log(started.rec.Id);

@@ -3,9 +3,14 @@ import type { CommandContext, FlagsOf } from "../cli/spec.ts";
 import type { save as spec } from "../cli/table.ts";
 import { InvalidArgumentError } from "../errors.ts";
 import { parseArchiveFormat, saveImages, writeArchiveFile } from "../engine/image_save.ts";
+import { exitOne } from "./exit_codes.ts";
 
-/** Runs `skiff save [OPTIONS] IMAGE [IMAGE...]`. */
-export default async function save(ctx: CommandContext<FlagsOf<typeof spec>>): Promise<number> {
+/** Runs `skiff save [OPTIONS] IMAGE [IMAGE...]`; its errors exit 1, as Docker's do. */
+export default function save(ctx: CommandContext<FlagsOf<typeof spec>>): Promise<number> {
+  return exitOne(() => saveTo(ctx));
+}
+
+async function saveTo(ctx: CommandContext<FlagsOf<typeof spec>>): Promise<number> {
   const format = parseArchiveFormat(ctx.flags.format);
   const output = ctx.flags.output;
   if (!output && Deno.stdout.isTerminal()) {

@@ -43,6 +43,8 @@ export interface AttachOptions {
   detachKeys?: string;
   /** Forward signals to the container's process. */
   sigProxy: boolean;
+  /** The caller's check of its input, given whether the container has a tty (runs last). */
+  checkInput?: (tty: boolean) => void;
 }
 
 /**
@@ -68,6 +70,7 @@ export async function attachContainer(
   if (state.Status !== "running") {
     throw refused("You cannot attach to a stopped container, start it first");
   }
+  opts.checkInput?.(rec.Options.tty);
   return await attachTerminal(store, rec, {
     stdin: !opts.noStdin && rec.Options.interactive,
     tty: rec.Options.tty,

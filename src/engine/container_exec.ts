@@ -12,6 +12,7 @@ export type { ExecRequest };
 
 /**
  * Runs `req` in the named container; resolves with the process's exit code (0 when detached).
+ * `afterLookup` runs once the container is found, before anything is started.
  *
  * @example
  * ```ts ignore
@@ -23,8 +24,11 @@ export async function execInContainer(
   where: StoreOptions,
   name: string,
   req: ExecRequest,
+  afterLookup?: () => void,
 ): Promise<number> {
   const store = await openStore(where);
   const rec = await findContainer(store, name);
+  // the caller's checks (a terminal for -it) come after "No such container", as in Docker
+  afterLookup?.();
   return await execContainer(store, rec, req);
 }

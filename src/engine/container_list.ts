@@ -1,14 +1,15 @@
 /**
  * `ps`: the containers to list, with Docker's filters (id, name, label, status, exited,
- * ancestor), `-a`, `-n`/`-l` and `-s`, as rows for the renderer.
+ * ancestor), `-a`, `-n`/`-l` (counted after the filters) and `-s`, as rows for the renderer.
  *
  * @module
  */
-import { InvalidArgumentError } from "../errors.ts";
-import { storeLayout } from "../store/store.ts";
+import { InvalidArgumentError, NotFoundError } from "../errors.ts";
+import { type Store, storeLayout } from "../store/store.ts";
 import { resolveStorePaths } from "../store/paths.ts";
 import type { StoreOptions } from "./engine_types.ts";
-import { getImage } from "../store/images.ts";
+import { getImage, type ImageRecord, listImages } from "../store/images.ts";
+import { resolveLocalImage } from "../image/resolve.ts";
 import { humanSize } from "../units.ts";
 import {
   type ContainerRecord,
@@ -60,8 +61,26 @@ export function psFilters(list: readonly string[]): Filters {
 }
 
 /**
+ * Whether a name filter value, a regular expression as Docker reads it, matches the container's
+ * name with its leading `/` (`^/web$` is an exact match); an invalid expression matches nothing.
+ *
+ * @example
+ * ```ts ignore
+ * nameMatches("web-1", "^/web"); // true
+ * ```
+ */
+export function nameMatches(name: string, pattern: string): boolean {
+  try {
+    return new RegExp(pattern).test(`/${name}`);
+  } catch {
+    return false;
+  }
+}
+
+/**
  * Whether a container is listed: without `all` (or a status filter) only live ones; then every
  * filter key must match (values of one key are alternatives, except labels, which all apply).
+ * `ancestors` holds the ids of the images the `ancestor` values name and their descendants.
  *
  * @example
  * ```ts ignore
@@ -73,6 +92,7 @@ export function psMatches(
   state: ContainerState,
   filters: Filters,
   all: boolean,
+  ancestors?: ReadonlySet<string>,
 ): boolean {
   const status = filters.get("status");
   if (!all && !status && !isSupervised(state.Status)) return false;
@@ -80,18 +100,47 @@ export function psMatches(
   const ids = filters.get("id");
   if (ids && !ids.some((p) => rec.Id.startsWith(p))) return false;
   const names = filters.get("name");
-  if (names && !names.some((n) => rec.Name.includes(n))) return false;
+  if (names && !names.some((n) => nameMatches(rec.Name, n))) return false;
   const exited = filters.get("exited");
   if (exited && !(state.Status === "exited" && exited.includes(String(state.ExitCode)))) {
     return false;
   }
-  const ancestor = filters.get("ancestor");
-  if (ancestor && !ancestor.some((a) => rec.ImageName === a || rec.Image.includes(a))) {
-    return false;
-  }
+  if (filters.has("ancestor") && !ancestors?.has(rec.Image)) return false;
   const labels = filters.get("label");
   return !labels || labelsMatch(rec.Labels, labels);
 }
+
+/** Whether `child`'s layers start with all of `parent`'s and add more (built from it). */
+function descendsFrom(child: ImageRecord, parent: ImageRecord): boolean {
+  const n = parent.layers.length;
+  return n > 0 && child.layers.length > n &&
+    child.layers[n - 1].chainId === parent.layers[n - 1].chainId;
+}
+
+/**
+ * The image ids an `ancestor` filter selects, as Docker's rule: each value (a name, name:tag,
+ * or a short or full id) names a local image, which is selected with every image built from it
+ * (its layers and more); a value that names no image selects nothing.
+ */
+async function ancestorIds(store: Store, values: readonly string[]): Promise<Set<string>> {
+  const out = new Set<string>();
+  const images = await listImages(store);
+  for (const value of values) {
+    let record: ImageRecord;
+    try {
+      ({ record } = await resolveLocalImage(store, value));
+    } catch (err) {
+      if (err instanceof NotFoundError || err instanceof InvalidArgumentError) continue;
+      throw err;
+    }
+    out.add(record.id);
+    for (const img of images) if (descendsFrom(img, record)) out.add(img.id);
+  }
+  return out;
+}
+
+/** A row of `ps` with the container's labels, for `{{.Label "key"}}`. */
+export type ListedContainer = ContainerRow & { labels: Record<string, string> };
 
 /**
  * The rows `ps` shows, newest first.
@@ -104,21 +153,24 @@ export function psMatches(
 export async function listContainerRows(
   where: StoreOptions,
   opts: ListOptions,
-): Promise<ContainerRow[]> {
+): Promise<ListedContainer[]> {
   const filters = psFilters(opts.filters);
   // Only read: a missing store lists nothing and is not created.
   const store = storeLayout(resolveStorePaths(where));
-  let recs = await listContainers(store);
+  const recs = await listContainers(store);
   const last = opts.latest ? 1 : opts.last;
   const all = opts.all || last > 0;
-  if (last > 0) recs = recs.slice(0, last);
+  const ancestor = filters.get("ancestor");
+  const ancestors = ancestor ? await ancestorIds(store, ancestor) : undefined;
   const states = await Promise.all(recs.map((r) => currentState(store, r)));
   const now = Date.now();
-  const rows: ContainerRow[] = [];
+  const rows: ListedContainer[] = [];
   for (let i = 0; i < recs.length; i++) {
     const rec = recs[i], state = states[i];
-    if (!psMatches(rec, state, filters, all)) continue;
-    const row = containerRow(rec, state, { noTrunc: opts.noTrunc, now });
+    if (!psMatches(rec, state, filters, all, ancestors)) continue;
+    // -n/-l count what the filters kept, as Docker does
+    if (last > 0 && rows.length === last) break;
+    const row = { ...containerRow(rec, state, { noTrunc: opts.noTrunc, now }), labels: rec.Labels };
     if (isRunning(state.Status) && isBridgeNetwork(rec.Options.network)) {
       row.Ports = psPorts(
         containerExposedPorts(rec),

@@ -18,6 +18,8 @@ export interface BindMountSpec {
   propagation: string;
   /** false with `bind-recursive=disabled` (plain bind instead of rbind). */
   recursive: boolean;
+  /** Made (a directory, mode 0755) at start when missing: `-v` does so, `--mount` refuses. */
+  createSource?: boolean;
 }
 
 /** A named volume (`name` set) or an anonymous one (`name` undefined). */
@@ -112,7 +114,7 @@ function checkTarget(type: string, target: string): string {
 /**
  * Parses `-v [src:]dst[:mode]`. `src` that is absolute or starts with `./`
  * or `../` is a bind mount (relative ones resolved against `ctx.cwd`; the
- * source need not exist, Docker creates it); any other `src` names a volume;
+ * source need not exist: it is created at start, as Docker does); any other `src` names a volume;
  * no `src` is an anonymous volume. Modes: ro, rw, z, Z, nocopy, a propagation
  * mode, a consistency mode, comma-separated.
  *
@@ -155,6 +157,7 @@ export function parseVolumeFlag(raw: string, ctx: MountParseContext): MountSpec 
       readonly,
       propagation: words.find((w) => PROPAGATION.includes(w)) ?? "rprivate",
       recursive: true,
+      createSource: true,
     };
   }
   const t = wrap(() => checkTarget("volume", target));

@@ -30,7 +30,7 @@ import { createdContainer } from "./create.ts";
 import { currentState, EXIT_RECORD, waitMonitorDone } from "./state.ts";
 import { canStart, isRunning } from "./status.ts";
 import { resolveUser } from "./user.ts";
-import { anonymousVolumeName, prepareVolumes } from "./volumes.ts";
+import { anonymousVolumeName, createBindSources, prepareVolumes } from "./volumes.ts";
 
 export { lowerDirs } from "./lower_dirs.ts";
 
@@ -90,6 +90,7 @@ export async function startContainer(
   try {
     const root = await (opts.rootfs ?? kernelOverlay).prepare(store, rec);
     const user = await resolveUser(created.User, root.readFile);
+    await createBindSources(rec, host);
     const volumes = await prepareVolumes(store, rec, root.layersTopFirst, host);
     const hostNetworkName = o.network === "host" && !o.hostname ? host.hostname() : undefined;
     const etcFiles = await writeEtcFiles(dir, hostNetworkName ?? rec.Hostname, o.network, host, o);

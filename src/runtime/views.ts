@@ -69,7 +69,8 @@ export function containerRow(
     CreatedAt: dockerTime(rec.Created),
     ID: opts.noTrunc ? rec.Id : rec.Id.slice(0, 12),
     Image: rec.ImageName,
-    Labels: Object.entries(rec.Labels).map(([k, v]) => `${k}=${v}`).join(","),
+    // sorted as Docker's CLI sorts the key=value strings
+    Labels: Object.entries(rec.Labels).map(([k, v]) => `${k}=${v}`).sort().join(","),
     LocalVolumes: String(mounts.length),
     Mounts: mounts.join(","),
     Names: rec.Name,
@@ -195,7 +196,10 @@ export async function inspectContainer(
       WorkingDir: rec.WorkingDir,
       Entrypoint: o.entrypoint === undefined ? null : o.entrypoint ? [o.entrypoint] : null,
       OnBuild: null,
-      Labels: rec.Labels,
+      // a Go map: its keys come out sorted
+      Labels: Object.fromEntries(
+        Object.entries(rec.Labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+      ),
       StopSignal: rec.StopSignal,
       StopTimeout: rec.StopTimeout,
     },

@@ -14,6 +14,28 @@ import { anonymousVolumeName } from "./volume_names.ts";
 export { anonymousVolumeName };
 
 /**
+ * Makes each missing `-v` bind source on the host (a directory, mode 0755, parents included),
+ * as Docker does at every start; `--mount` binds are checked when the container is created.
+ *
+ * @example
+ * ```ts ignore
+ * await createBindSources(rec); // -v /srv/new:/data: /srv/new now exists
+ * ```
+ */
+export async function createBindSources(
+  rec: ContainerRecord,
+  host: Host = realHost,
+): Promise<void> {
+  for (const m of rec.Options.mounts) {
+    if (m.type !== "bind" || !m.createSource) continue;
+    if (await host.lstat(m.source).then(() => true, () => false)) continue;
+    await host.mkdir(m.source, { recursive: true, mode: 0o755 }).catch((err) => {
+      throw wrap(err, `error while creating mount source path '${m.source}'`);
+    });
+  }
+}
+
+/**
  * Creates the container's volumes as needed and returns the host directory
  * of each volume (its root, also with a `volume-subpath`) by target.
  */

@@ -5,6 +5,7 @@ import { computeStats, type StatsSample } from "../../src/runtime/stats.ts";
 import { parsePortArg } from "../../src/commands/port.ts";
 import { parseTimestamp } from "../../src/units.ts";
 import { parseExecArgs } from "../../src/commands/exec.ts";
+import { checkTty } from "../../src/commands/tty_check.ts";
 import { statsRow } from "../../src/commands/stats.ts";
 import type { ContainerRecord } from "../../src/runtime/container_store.ts";
 import { InvalidArgumentError, SkiffError } from "../../src/errors.ts";
@@ -73,4 +74,12 @@ Deno.test("parseExecArgs maps exec's flags", () => {
     workdir: "/tmp",
     privileged: false,
   });
+});
+
+Deno.test("checkTty refuses -it without a terminal with Docker's message and exit 1", () => {
+  const err = assertThrows(() => checkTty(true, true, () => false), SkiffError);
+  assertEquals([err.message, err.exitCode], ["the input device is not a TTY", 1]);
+  checkTty(true, true, () => true);
+  checkTty(false, true, () => false);
+  checkTty(true, false, () => false);
 });

@@ -160,6 +160,12 @@ Deno.test("ps: live containers unless -a, filters by name, label and status", as
     assertEquals(await names({ all: true }), ["db", "web"]);
     assertEquals(await names({ filters: ["status=created"] }), ["db", "web"]);
     assertEquals(await names({ all: true, filters: ["name=we"] }), ["web"]);
+    assertEquals(await names({ all: true, filters: ["name=^/web$"] }), ["web"]);
+    assertEquals(await names({ all: true, filters: ["name=^web"] }), []);
+    assertEquals(await names({ last: 1, filters: ["name=^/web$"] }), ["web"]);
+    assertEquals(await names({ latest: true, filters: ["label=tier=front"] }), ["web"]);
+    assertEquals(await names({ all: true, filters: ["ancestor=app:1"] }), ["db", "web"]);
+    assertEquals(await names({ all: true, filters: ["ancestor=app:2"] }), []);
     assertEquals(await names({ all: true, filters: ["label=tier=back"] }), ["db"]);
     assertEquals(await names({ latest: true }), ["db"]);
     await assertRejects(() => names({ filters: ["status=sleeping"] }), InvalidArgumentError);

@@ -132,3 +132,29 @@ Deno.test("inspect with a template: one line per object, no unescaping", () => {
     return true;
   });
 });
+
+Deno.test("methods with arguments: called by templates, headed in tables, left out of json", () => {
+  const methods = [{
+    name: "Label",
+    header: "LABEL",
+    call: (c: Ctr, key: unknown) => c.labels?.[String(key)] ?? "",
+  }];
+  const opts = { columns, defaultTable, methods };
+  assertEquals(
+    renderList(items, { ...opts, format: '{{.Names}}:{{.Label "z"}}' }),
+    "web:1\ndb:\na_much_longer_name:\n",
+  );
+  assertEquals(renderList(items.slice(0, 1), { ...opts, format: '{{"a" | .Label}}' }), "<b>&\n");
+  assertEquals(
+    renderList(items.slice(0, 1), { ...opts, format: 'table {{.Names}}\t{{.Label "z"}}' }),
+    "NAMES     LABEL\nweb       1\n",
+  );
+  assertEquals(
+    renderList(items.slice(1, 2), { ...opts, format: "json" }),
+    '{"ID":"ba9876543210","Image":"docker.io/library/busybox:latest","Labels":null,"Names":"db"}\n',
+  );
+  assertThrows(
+    () => renderList(items, { ...opts, format: '{{.Names "x"}}' }),
+    InvalidArgumentError,
+  );
+});

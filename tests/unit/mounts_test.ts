@@ -34,6 +34,7 @@ Deno.test("-v bind mounts", () => {
     readonly: true,
     propagation: "rprivate",
     recursive: true,
+    createSource: true,
   });
   const rel = parseVolumeFlag("./src:/app/:rw,Z", ctx);
   assertEquals(rel.type === "bind" && rel.source, "/home/u/proj/src");

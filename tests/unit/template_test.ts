@@ -149,3 +149,18 @@ Deno.test("a parsed template runs against many values", () => {
   const t = parseTemplate("{{.Name}}:{{.N}}");
   assertEquals([{ Name: "a", N: 1 }, { Name: "b", N: 2 }].map((d) => t.execute(d)), ["a:1", "b:2"]);
 });
+
+Deno.test("a method is called with the template's arguments, on its receiver", () => {
+  const obj = {
+    Prefix: "p-",
+    Join(this: { Prefix: string }, a: unknown, b: unknown) {
+      return `${this.Prefix}${a}${b}`;
+    },
+    Inner: { Twice: (s: unknown) => `${s}${s}` },
+  };
+  assertEquals(r('{{.Join "a" "b"}}', obj), "p-ab");
+  assertEquals(r('{{.Inner.Twice "x"}}', obj), "xx");
+  assertEquals(r('{{"y" | .Inner.Twice}}', obj), "yy");
+  assertEquals(r("{{$o := .}}{{$o.Join 1 2}}", obj), "p-12");
+  assertThrows(() => r('{{.Prefix "a"}}', obj), /can't give argument to non-function .Prefix/);
+});
