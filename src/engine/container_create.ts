@@ -14,6 +14,7 @@ import type { PullRegistryFactory } from "./image_pull.ts";
 import { type ContainerRecord, validateName } from "../runtime/container_store.ts";
 import { checkRunOptions, createContainer as createRecord } from "../runtime/create.ts";
 import { checkNetworkExists } from "./container_network.ts";
+import { checkJoin, joinedName } from "./container_join.ts";
 import type { RunOptions } from "../runtime/run_options.ts";
 import type { StoreOptions } from "./engine_types.ts";
 
@@ -123,6 +124,11 @@ export async function createContainer(
   if (req.name) validateName(req.name);
   const store = await openStore(where);
   await checkNetworkExists(store, req.options.network, req.options);
+  const joined = joinedName(req.options.network);
+  // a container joining another's network has its hostname, as Docker gives it
+  const options = joined === undefined
+    ? req.options
+    : { ...req.options, hostname: (await checkJoin(store, joined, req.options)).Hostname };
   const image = await ensureImage(store, req.image, req, events);
-  return { store, rec: await createRecord(store, image, req.image, req.options, req.name) };
+  return { store, rec: await createRecord(store, image, req.image, options, req.name) };
 }

@@ -10,6 +10,7 @@ import type { Store } from "../store/store.ts";
 import type { ContainerRecord } from "../runtime/container_store.ts";
 import type { NetworkDriver } from "../runtime/network.ts";
 import { realHost } from "../sys/host.ts";
+import { joinDriver, joinedName } from "./container_join.ts";
 
 /** The bridge driver's module, loaded only for containers on a bridge network. */
 function bridgeModule(): Promise<typeof import("../network/bridge.ts")> {
@@ -20,12 +21,12 @@ const RUNTIME_NETWORKS = new Set(["none", "host", "private"]);
 
 /** Whether `--network` names a bridge network (the default `bridge` or a user network). */
 export function isBridgeNetwork(network: string): boolean {
-  return !RUNTIME_NETWORKS.has(network);
+  return !RUNTIME_NETWORKS.has(network) && joinedName(network) === undefined;
 }
 
 /**
- * The driver for the container's start: the bridge driver for a bridge network, else
- * undefined (the runtime's own for none, host and private).
+ * The driver for the container's start: the bridge driver for a bridge network, the join
+ * driver for `container:NAME`, else undefined (the runtime's own for none, host and private).
  *
  * @example
  * ```ts ignore
@@ -37,6 +38,8 @@ export async function networkDriverFor(
   rec: ContainerRecord,
 ): Promise<NetworkDriver | undefined> {
   const network = rec.Options.network;
+  const joined = joinedName(network);
+  if (joined !== undefined) return joinDriver(store, joined);
   if (!isBridgeNetwork(network)) return undefined;
   const { bridgeDriver } = await bridgeModule();
   return bridgeDriver(store, network, undefined, (m) => console.error(`WARNING: ${m}`));
