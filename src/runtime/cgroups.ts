@@ -152,6 +152,8 @@ export function v2DeviceRules(devices: CgroupLimits["devices"]): DeviceRule[] {
   return [parseDeviceRule("a", false), ...V1_DEVICE_RULES.map((r) => parseDeviceRule(r))];
 }
 const CFS_PERIOD = 100000;
+/** The kernel's default real-time period (sched_rt_period_us). */
+const RT_PERIOD = 1000000;
 /** v1 reports "no limit" as the largest page-aligned 63-bit value. */
 const V1_UNLIMITED = 9223372036854771712;
 
@@ -547,8 +549,9 @@ export class CgroupManager implements Cgroups {
   }
 
   /**
-   * Real-time runtime on v1: a new cgroup has none, and a cgroup's runtime cannot exceed its
-   * parent's, so each level below the root that has less than asked gets as much first.
+   * Real-time runtime on v1: a new cgroup has none, and the share of each period a cgroup's
+   * children run cannot exceed its own, so each level below the root that has a smaller
+   * share than asked gets as much first.
    */
   async #realtimeV1(cpu: string, l: CgroupLimits): Promise<void> {
     const root = (this.mode as { controllers: Record<string, string> }).controllers.cpu;
@@ -558,12 +561,15 @@ export class CgroupManager implements Cgroups {
         { cause: e },
       );
     if (l.cpuRtRuntime && l.cpuRtRuntime > 0) {
+      const share = l.cpuRtRuntime / (l.cpuRtPeriod || RT_PERIOD);
       let dir = root;
       for (const name of this.parent.split("/")) {
         dir = `${dir}/${name}`;
         const have = Number((await this.fs.read(`${dir}/cpu.rt_runtime_us`)).trim());
-        if (have >= 0 && have < l.cpuRtRuntime) {
-          await this.fs.write(`${dir}/cpu.rt_runtime_us`, String(l.cpuRtRuntime))
+        const period = Number((await this.fs.read(`${dir}/cpu.rt_period_us`)).trim());
+        const need = Math.ceil(share * period);
+        if (have >= 0 && have < need) {
+          await this.fs.write(`${dir}/cpu.rt_runtime_us`, String(need))
             .catch((e) => Promise.reject(fail(e, "runtime")));
         }
       }

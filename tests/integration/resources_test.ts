@@ -212,6 +212,27 @@ Deno.test(
   },
 );
 
+Deno.test("--cpu-rt-period and --cpu-rt-runtime where the kernel has them", opts, async () => {
+  const mgr = await skiffCgroups();
+  const cpuRoot = mgr.mode.version === 1 ? mgr.mode.controllers.cpu : undefined;
+  if (cpuRoot === undefined || !await exists(`${cpuRoot}/cpu.rt_runtime_us`)) {
+    console.log("skipped: no real-time group scheduling here (refusal tested below)");
+    return;
+  }
+  await withBusyboxStore(async (_store, sk) => {
+    const rt = ["--cpu-rt-period", "100000", "--cpu-rt-runtime", "5000"];
+    const id = (await ok(sk, ["run", "-d", "--name", "rt", ...rt, "busybox", "sleep", "60"]))
+      .trim();
+    const cpu = controllerDir(mgr, id, "cpu");
+    assertEquals(await read(`${cpu}/cpu.rt_period_us`), "100000");
+    assertEquals(await read(`${cpu}/cpu.rt_runtime_us`), "5000");
+    const f = (key: string) =>
+      ok(sk, ["inspect", "-f", `{{.HostConfig.${key}}}`, "rt"]).then((s) => s.trim());
+    assertEquals(await f("CpuRealtimePeriod"), "100000");
+    assertEquals(await f("CpuRealtimeRuntime"), "5000");
+  });
+});
+
 Deno.test("--kernel-memory is accepted and ignored with Docker's warning", opts, async () => {
   await withBusyboxStore(async (_store, sk) => {
     const r = await sk(["run", "--rm", "--kernel-memory", "50m", "busybox", "echo", "hi"]);

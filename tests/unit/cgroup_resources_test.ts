@@ -85,8 +85,9 @@ Deno.test("v1: cpu, real-time, cpuset, memory and blkio limits in their files", 
   assertEquals(fs.writes.slice(4), [
     [`${cpu}/c1/cpu.cfs_period_us`, "50000"],
     [`${cpu}/c1/cpu.cfs_quota_us`, "25000"],
-    // the parent gets the runtime first: a cgroup cannot have more than its parent
-    [`${cpu}/cpu.rt_runtime_us`, "100000"],
+    // the parent gets the share first (a fifth of its 1 s period): a cgroup's children
+    // cannot have more than it has
+    [`${cpu}/cpu.rt_runtime_us`, "200000"],
     [`${cpu}/c1/cpu.rt_period_us`, "500000"],
     [`${cpu}/c1/cpu.rt_runtime_us`, "100000"],
     ["/sys/fs/cgroup/cpuset/skiff/c1/cpuset.cpus", "1-2"],
@@ -105,7 +106,7 @@ Deno.test("v1: cpu, real-time, cpuset, memory and blkio limits in their files", 
     [`${cpu}/c2/cpu.cfs_period_us`, "100000"],
     [`${cpu}/c2/cpu.cfs_quota_us`, "100000"],
   ]);
-  // a parent that already has enough real-time runtime is left as it is
+  // a parent that already has a large enough share is left as it is
   fs.writes = [];
   await mgr.create("c3", { cpuRtRuntime: 50000 });
   assertEquals(fs.writes.filter(([p]) => p.includes("rt_")), [
