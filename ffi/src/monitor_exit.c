@@ -13,6 +13,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -92,7 +93,14 @@ static int restart(struct monitor *m, int *code) {
     int shift = m->restarts < 10 ? m->restarts - 1 : 9;
     sleep_ms(100L << shift);
     if (monitor_state_exists(m, "stopping")) break;
-    if (monitor_launch(m, 0, &err) == 0) return 1;
+    if (monitor_launch(m, 0, &err) == 0) {
+      char ts[64];
+      format_time(ts, sizeof ts);
+      struct skiff_err started_err = {0};
+      /* State.StartedAt of this run, for inspect and ps's "Up N seconds" */
+      monitor_state_write(m, "started", ts, strlen(ts), &started_err);
+      return 1;
+    }
     snprintf(m->exec_error, sizeof m->exec_error, "%s", err.msg);
     *code = err.exit_code ? err.exit_code : 1;
     struct skiff_err exit_err = {0};

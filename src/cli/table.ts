@@ -290,7 +290,7 @@ export const volumePrune = command({
   usage: "[OPTIONS]",
   maxArgs: 0,
   flags: [
-    flag("all", "a", "bool", "Remove all unused volumes, not just anonymous ones"),
+    flag("all", "a", "bool", "Remove all unused volumes (the default; for docker 23 scripts)"),
     flag("filter", undefined, "list", "Provide filter values (e.g. 'label=<label>')"),
     flag("force", "f", "bool", "Do not prompt for confirmation"),
   ],

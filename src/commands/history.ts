@@ -3,7 +3,6 @@ import type { CommandContext, FlagsOf } from "../cli/spec.ts";
 import type { history as spec } from "../cli/table.ts";
 import { renderList } from "../cli/format.ts";
 import { ago, humanSize } from "../units.ts";
-import { dockerTime } from "../image/views.ts";
 import { imageHistory } from "../engine/image_inspect.ts";
 
 /** One row of `docker history --format '{{json .}}'`. */
@@ -25,15 +24,21 @@ const columns = [
   { field: "Comment", header: "COMMENT" },
 ];
 
+/** Docker's RFC 3339 time of a history row, to the second (`2023-11-14T22:13:20Z`). */
+function rfc3339(iso: string | undefined): string {
+  const t = iso ? new Date(iso) : undefined;
+  return t && !isNaN(t.getTime()) ? t.toISOString().replace(/\.\d+Z$/, "Z") : "";
+}
+
 /** Runs `skiff history [OPTIONS] IMAGE`. */
 export default async function history(ctx: CommandContext<FlagsOf<typeof spec>>): Promise<number> {
   const noTrunc = ctx.flags["no-trunc"];
   const human = ctx.flags.human;
   const rows: HistoryRow[] = (await imageHistory(ctx.global, ctx.args[0])).map((h) => ({
     Comment: h.comment,
-    CreatedAt: human ? dockerTime(h.created) : h.created ?? "",
+    CreatedAt: rfc3339(h.created),
     CreatedBy: noTrunc || h.createdBy.length <= 45 ? h.createdBy : `${h.createdBy.slice(0, 44)}…`,
-    CreatedSince: h.created ? (human ? ago(h.created) : h.created) : "N/A",
+    CreatedSince: h.created ? (human ? ago(h.created) : rfc3339(h.created)) : "N/A",
     ID: h.id === undefined ? "<missing>" : noTrunc ? h.id : h.id.slice(7, 19),
     Size: human ? humanSize(h.size) : String(h.size),
   }));
@@ -41,7 +46,10 @@ export default async function history(ctx: CommandContext<FlagsOf<typeof spec>>)
     format: ctx.flags.format,
     quiet: ctx.flags.quiet,
     columns,
-    defaultTable: "table {{.ID}}\t{{.CreatedSince}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}",
+    // with -H=false docker's table shows the time itself, under CREATED AT
+    defaultTable: `table {{.ID}}\t{{.${
+      human ? "CreatedSince" : "CreatedAt"
+    }}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}`,
   });
   await Deno.stdout.write(new TextEncoder().encode(out));
   return 0;

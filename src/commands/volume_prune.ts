@@ -1,4 +1,4 @@
-/** `skiff volume prune`: remove volumes no container uses (anonymous ones only unless -a). */
+/** `skiff volume prune`: remove volumes no container uses (named ones kept by all=false). */
 import { confirm } from "../cli/confirm.ts";
 import type { CommandContext, FlagsOf } from "../cli/spec.ts";
 import type { volumePrune as spec } from "../cli/table.ts";

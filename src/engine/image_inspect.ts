@@ -1,9 +1,9 @@
 /** Reading one image closely: `image inspect` (Docker's object per name) and `history`. */
 import { resolveLocalImage } from "../image/resolve.ts";
 import { inspectImage, readImageConfig } from "../image/views.ts";
-import { readTags } from "../store/images.ts";
+import { getImage, type ImageRecord, readTags } from "../store/images.ts";
 import { getLayer } from "../store/layers.ts";
-import { openStore } from "../store/store.ts";
+import { openStore, type Store } from "../store/store.ts";
 import { eachTarget, type StoreOptions, type TargetReport } from "./engine_types.ts";
 
 /** Docker's image object (`Id`, `RepoTags`, `Config`, `RootFS`...), as `image inspect` shows it. */
@@ -78,6 +78,21 @@ export async function imageHistory(where: StoreOptions, name: string): Promise<H
     });
   }
   out.reverse();
-  if (out.length) out[0].id = record.id;
+  // Each image of the local parent chain (commit records it) names its own newest row, as
+  // docker does; the rows of pulled images' own steps stay <missing>.
+  let image: ImageRecord | undefined = record;
+  const seen = new Set<string>();
+  while (image && !seen.has(image.id)) {
+    seen.add(image.id);
+    const rows = await historyLength(store, image);
+    if (rows > 0 && rows <= out.length) out[out.length - rows].id ??= image.id;
+    image = image.parent ? await getImage(store, image.parent) : undefined;
+  }
   return out;
+}
+
+/** How many history rows an image has (its config's history, else one per layer). */
+async function historyLength(store: Store, image: ImageRecord): Promise<number> {
+  const config = await readImageConfig(store, image);
+  return config.history?.length ? config.history.length : image.layers.length;
 }

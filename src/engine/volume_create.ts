@@ -63,5 +63,6 @@ export async function createVolume(
   const labels = Array.isArray(opts.labels)
     ? parseLabels(opts.labels)
     : { ...(opts.labels as Record<string, string> | undefined) };
-  return (await ensureVolume(store, name, labels)).volume;
+  // without a name it is anonymous, as docker makes it (prune with all=false takes it)
+  return (await ensureVolume(store, name, labels, opts.name === undefined)).volume;
 }

@@ -1,4 +1,8 @@
-/** `volume prune`: removing volumes no container uses (anonymous ones only, unless all). */
+/**
+ * `volume prune`: removing volumes no container uses: all of them, as docker 20.10 and podman
+ * do; `--filter all=false` keeps named ones (docker 23's default, which `-a`/`all=true` undo
+ * there: both are accepted here and change nothing).
+ */
 import { diskUsage } from "../store/disk_usage.ts";
 import { withLock } from "../store/lock.ts";
 import { openStore } from "../store/store.ts";
@@ -18,21 +22,22 @@ export interface VolumePruneReport {
 }
 
 /**
- * Whether a prune takes named volumes too: `--all`, or the `all=true` (or `1`) filter.
+ * Whether a prune takes named volumes too: yes unless the `all` filter says false (or 0)
+ * and `--all` is not given.
  *
  * @example
  * ```ts
- * pruneTakesAll(false, new Map([["all", ["1"]]])); // true
+ * pruneTakesAll(false, new Map([["all", ["false"]]])); // false
  * ```
  */
 export function pruneTakesAll(all: boolean, filters: Filters): boolean {
   const value = filters.get("all")?.at(-1);
-  return all || value === "true" || value === "1";
+  return all || !(value === "false" || value === "0");
 }
 
 /**
- * Removes every unused volume matching the label filters: anonymous ones only, unless
- * `all` (or the `all` filter) says named ones too.
+ * Removes every unused volume matching the label filters (anonymous ones only when `all` is
+ * false).
  *
  * @example
  * ```ts ignore

@@ -99,6 +99,8 @@ export interface CommitImageOptions {
    * Compressed inputs are always kept as they are.
    */
   compression?: "none" | "gzip";
+  /** The local image the new one was made from (docker's `Parent`, shown by `history`). */
+  parent?: string;
 }
 
 /** An image whose content is stored but which is not recorded or tagged yet. */
@@ -276,6 +278,7 @@ async function prepare(
     architecture: config.architecture,
     variant: config.variant,
     addedAt: new Date().toISOString(),
+    ...(opts.parent ? { parent: opts.parent } : {}),
   };
   if (record.variant === undefined) delete record.variant;
   if (record.created === undefined) delete record.created;

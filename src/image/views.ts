@@ -164,7 +164,7 @@ export async function inspectImage(store: Store, rec: ImageRecord, tags: TagMap)
     Id: rec.id,
     RepoTags: repoTags(tags, rec.id),
     RepoDigests: repoDigests(rec),
-    Parent: "",
+    Parent: rec.parent ?? "",
     Comment: config.comment ?? "",
     Created: rec.created ?? rec.addedAt,
     DockerVersion: config.docker_version ?? "",

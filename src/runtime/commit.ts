@@ -108,6 +108,7 @@ export async function commitContainer(
         ...(opts.message ? { comment: opts.message } : {}),
       }],
       tags: opts.tag ? [opts.tag] : [],
+      parent: image.id,
     });
   // the upper directory is read entry by entry from its parent's descriptor (diffLayerTar), so
   // even a container left running (--pause=false) cannot lead the read to a host file

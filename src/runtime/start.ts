@@ -75,7 +75,7 @@ export async function startContainer(
   const dir = containerDir(store, rec.Id);
   const runDir = containerRunDir(store, rec.Id);
   await host.mkdir(runDir, { recursive: true, mode: 0o700 });
-  for (const f of ["exit", "stopping", "restarts", "pid", "finished"]) {
+  for (const f of ["exit", "stopping", "restarts", "started", "pid", "finished"]) {
     await host.remove(`${runDir}/${f}`).catch(() => {});
   }
   await host.remove(`${dir}/${EXIT_RECORD}`).catch(() => {});

@@ -131,16 +131,17 @@ export async function currentState(
     const pid = Number(pidText.trim()) || (exit === undefined ? state.Pid : 0);
     const restarts = await readRestarts(host, runDir);
     const RestartCount = restarts > 0 ? restarts : state.RestartCount;
+    const StartedAt = (await readRestartedAt(host, runDir)) ?? state.StartedAt;
     if (exit !== undefined && (pid === 0 || (await probe.startTime(pid)) === undefined)) {
       const finished = await host.exists(`${runDir}/finished`).catch(() => false);
       if (finished) {
         // No restart follows; the monitor is still running the clean-up, which persists this.
-        return { ...exitedState(state, exit), RestartCount };
+        return { ...exitedState(state, exit), RestartCount, StartedAt };
       }
-      return { ...state, Pid: 0, Status: "restarting", RestartCount };
+      return { ...state, Pid: 0, Status: "restarting", RestartCount, StartedAt };
     }
     const paused = await probe.frozen(rec.Id, rec.CgroupParent);
-    return { ...state, Pid: pid, Status: paused ? "paused" : "running", RestartCount };
+    return { ...state, Pid: pid, Status: paused ? "paused" : "running", RestartCount, StartedAt };
   }
   // The monitor is gone: the container has ended (or must be treated as ended).
   const exit = await readExit(store, rec.Id, host);
@@ -148,6 +149,7 @@ export async function currentState(
   const ended: ContainerState = {
     ...exitedState(state, exit),
     RestartCount: restarts > 0 ? restarts : state.RestartCount,
+    StartedAt: (await readRestartedAt(host, runDir)) ?? state.StartedAt,
   };
   if (!exit && state.Pid > 0 && await inContainerCgroup(host, state.Pid, rec.Id)) {
     // A container whose monitor was killed must not run on unsupervised. The pid is only
@@ -166,6 +168,12 @@ export async function currentState(
 async function inContainerCgroup(host: Host, pid: number, id: string): Promise<boolean> {
   const cgroups = await host.readTextFile(`/proc/${pid}/cgroup`).catch(() => "");
   return cgroups.includes(`/${id}\n`) || cgroups.includes(`/${id}/`);
+}
+
+/** When the monitor last restarted the container (by its policy), if it did. */
+async function readRestartedAt(host: Host, runDir: string): Promise<string | undefined> {
+  const at = (await host.readTextFile(`${runDir}/started`).catch(() => "")).trim();
+  return at === "" ? undefined : at;
 }
 
 /** How many times the monitor restarted the container (0 when unknown). */

@@ -36,6 +36,8 @@ export interface ImageRecord {
   variant?: string;
   /** When this store got the image. */
   addedAt: string;
+  /** The local image it was made from (commit, build): docker's `Parent`. */
+  parent?: string;
 }
 
 /** Tag name (fully qualified, e.g. docker.io/library/busybox:latest) to image id. */

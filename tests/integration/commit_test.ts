@@ -135,6 +135,21 @@ Deno.test("commit: the new image has the changes and the --change config", opts,
     assertEquals(info.trim(), `${id}|Ada <ada@example.com>|first commit|2`);
     const hist = await ok(sk, ["history", "--format", "{{.Comment}}", "mine:v1"]);
     assertStringIncludes(hist, "first commit");
+    // The base rows belong to busybox, which is local: its id, not <missing> (as docker shows
+    // for a committed image, whose Parent is the container's image).
+    const busybox = (await ok(sk, ["image", "inspect", "-f", "{{.Id}}", "busybox"])).trim();
+    assertEquals(
+      await ok(sk, ["image", "inspect", "-f", "{{.Parent}}", "mine:v1"]),
+      `${busybox}\n`,
+    );
+    const rows =
+      (await ok(sk, ["history", "--no-trunc", "--format", "{{.ID}} {{.CreatedAt}}", "mine:v1"]))
+        .trim().split("\n").map((l) => l.split(" "));
+    assertEquals(rows.map((r) => r[0]), [id, busybox]);
+    for (const [, at] of rows) assert(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/.test(at), at);
+    const plain = (await ok(sk, ["history", "-H=false", "mine:v1"])).split("\n");
+    assert(/^IMAGE\s+CREATED AT\s+CREATED BY\s+SIZE\s+COMMENT$/.test(plain[0].trim()), plain[0]);
+    assertStringIncludes(plain[1], rows[0][1]);
     // An untagged commit of a running container; its image runs too.
     await ok(sk, ["run", "-d", "--name", "r", "busybox", "sh", "-c", "touch /live; sleep 600"]);
     await until(

@@ -604,6 +604,14 @@ Deno.test("restart policies", opts, async () => {
     );
     assertEquals(await inspect(sk, "of", "{{.State.ExitCode}}"), "1");
     assertEquals((await sk(["logs", "of"])).stdout, "run\nrun\nrun\n");
+    // StartedAt is the last run's: after the back-offs (100 + 200 ms) that preceded it
+    const [created, started, finished] = (await inspect(
+      sk,
+      "of",
+      "{{.Created}} {{.State.StartedAt}} {{.State.FinishedAt}}",
+    )).split(" ").map((t) => Date.parse(t));
+    assert(started - created >= 300, `StartedAt ${started - created} ms after Created`);
+    assert(finished >= started, "FinishedAt before StartedAt");
 
     const a = await sk([
       "run",

@@ -126,7 +126,7 @@ Deno.test("volume inspect and rm: one report per name, a bad name does not stop 
   });
 });
 
-Deno.test("volume prune: unused anonymous volumes only, unless all; labels narrow it", async () => {
+Deno.test("volume prune: anonymous volumes only with all=false; labels narrow it", async () => {
   await withStore(async (where) => {
     const store = await openStore(where);
     await ensureVolume(store, "anon1", {}, true);
@@ -135,7 +135,11 @@ Deno.test("volume prune: unused anonymous volumes only, unless all; labels narro
     await ensureVolume(store, "named-keep", { keep: "yes" });
     await containerUsing(where, "anon-used");
     await Deno.writeTextFile(`${store.volumes}/anon1/_data/f`, "12345");
-    assertEquals(await pruneVolumes(where, {}), { deleted: ["anon1"], reclaimed: 5 });
+    const anonymousOnly = parseFilters(["all=false"], ["label", "all"]);
+    assertEquals(await pruneVolumes(where, { filters: anonymousOnly }), {
+      deleted: ["anon1"],
+      reclaimed: 5,
+    });
     const labelled = await pruneVolumes(where, {
       filters: parseFilters(["all=true", "label=keep=no"], ["label", "all"]),
     });
@@ -145,10 +149,11 @@ Deno.test("volume prune: unused anonymous volumes only, unless all; labels narro
   });
 });
 
-Deno.test("pruneTakesAll: --all, or the all filter set to true or 1", () => {
+Deno.test("pruneTakesAll: yes unless the all filter is false or 0 without --all", () => {
   assertEquals(pruneTakesAll(true, new Map()), true);
-  assertEquals(pruneTakesAll(false, new Map()), false);
+  assertEquals(pruneTakesAll(false, new Map()), true);
   assertEquals(pruneTakesAll(false, new Map([["all", ["true"]]])), true);
-  assertEquals(pruneTakesAll(false, new Map([["all", ["1"]]])), true);
+  assertEquals(pruneTakesAll(false, new Map([["all", ["0"]]])), false);
   assertEquals(pruneTakesAll(false, new Map([["all", ["true", "false"]]])), false);
+  assertEquals(pruneTakesAll(true, new Map([["all", ["false"]]])), true);
 });
