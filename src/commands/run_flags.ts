@@ -118,7 +118,14 @@ export function resourceOptionsFromFlags(f: CreateFlags): r.ResourceOptions {
   if (f["memory-swappiness"] !== undefined && f["memory-swappiness"] !== -1) {
     o.memorySwappiness = f["memory-swappiness"];
   }
-  if (f["oom-kill-disable"]) o.oomKillDisable = true;
+  if (f["oom-kill-disable"]) {
+    o.oomKillDisable = true;
+    if (!f.memory) {
+      console.error(
+        "WARNING: Disabling the OOM killer on containers without setting a '-m/--memory' limit may be dangerous.",
+      );
+    }
+  }
   if (f["oom-score-adj"]) o.oomScoreAdj = f["oom-score-adj"];
   if (f["blkio-weight"]) o.blkioWeight = f["blkio-weight"];
   const weights = f["blkio-weight-device"].map((v) => r.parseWeightDevice(v, blockDevice));

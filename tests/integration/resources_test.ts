@@ -233,14 +233,32 @@ Deno.test("--cpu-rt-period and --cpu-rt-runtime where the kernel has them", opts
   });
 });
 
-Deno.test("--kernel-memory is accepted and ignored with Docker's warning", opts, async () => {
-  await withBusyboxStore(async (_store, sk) => {
-    const r = await sk(["run", "--rm", "--kernel-memory", "50m", "busybox", "echo", "hi"]);
-    assertEquals(r.code, 0, r.stderr);
-    assertEquals(r.stdout, "hi\n");
-    assertStringIncludes(r.stderr, "WARNING: Specifying a kernel memory limit is deprecated");
-  });
-});
+Deno.test(
+  "--kernel-memory and --oom-kill-disable without -m: Docker's warnings",
+  opts,
+  async () => {
+    await withBusyboxStore(async (_store, sk) => {
+      const r = await sk(["run", "--rm", "--kernel-memory", "50m", "busybox", "echo", "hi"]);
+      assertEquals(r.code, 0, r.stderr);
+      assertEquals(r.stdout, "hi\n");
+      assertStringIncludes(r.stderr, "WARNING: Specifying a kernel memory limit is deprecated");
+      // Docker's warning for --oom-kill-disable without -m; none with it
+      const oom = await sk(["run", "--rm", "--oom-kill-disable", "busybox", "true"]);
+      assertEquals(oom.code, 0, oom.stderr);
+      assertStringIncludes(oom.stderr, "WARNING: Disabling the OOM killer on containers without");
+      const limited = await sk([
+        "run",
+        "--rm",
+        "--oom-kill-disable",
+        "-m",
+        "32m",
+        "busybox",
+        "true",
+      ]);
+      assertEquals(limited.stderr, "");
+    });
+  },
+);
 
 Deno.test(
   "bad resource values are refused with one line, exit 125, nothing created",
