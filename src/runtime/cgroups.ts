@@ -1005,6 +1005,26 @@ export async function checkCgroupSupport(l: CgroupLimits, host: Host = realHost)
   }
 }
 
+/**
+ * Docker's default cgroup namespace for this host: private on cgroup v2, the host's on v1;
+ * undefined when the layout cannot be read (the spec builder then decides at start).
+ *
+ * @example
+ * ```ts ignore
+ * await defaultCgroupns(realHost); // "host" on a v1 host
+ * ```
+ */
+export async function defaultCgroupns(
+  host: Host = realHost,
+): Promise<"host" | "private" | undefined> {
+  try {
+    const mode = detectCgroupMode(await host.readTextFile("/proc/self/mountinfo"));
+    return mode.version === 2 ? "private" : "host";
+  } catch {
+    return undefined;
+  }
+}
+
 function cpuQuota(nanoCpus: number): number {
   return Math.round((nanoCpus * CFS_PERIOD) / 1e9);
 }

@@ -23,6 +23,7 @@ import {
   type CgroupLimits,
   checkCgroupParent,
   checkCgroupSupport,
+  defaultCgroupns,
   normalizeLimits,
 } from "./cgroups.ts";
 import { resolveCapabilities } from "./capabilities.ts";
@@ -149,6 +150,11 @@ export async function createContainer(
   const id = newContainerId();
   const decided = deriveContainer(id, config, options);
   await checkCgroupSupport(decided.Limits, host);
+  // inspect shows the namespace mode Docker's daemon would have chosen (HostConfig.CgroupnsMode)
+  const cgroupns = options.resources?.cgroupns ?? await defaultCgroupns(host);
+  const recorded = cgroupns
+    ? { ...options, resources: { ...options.resources, cgroupns } }
+    : options;
   const dir = containerDir(store, id);
   await host.mkdir(`${dir}/upper`, { recursive: true, mode: 0o755 });
   await host.mkdir(`${dir}/work`, { recursive: true, mode: 0o700 });
@@ -163,7 +169,7 @@ export async function createContainer(
         Created: new Date().toISOString(),
         Layers: image.layers.map((l) => l.chainId),
         ...decided,
-        Options: options,
+        Options: recorded,
         ImageConfig: config,
       },
       name,

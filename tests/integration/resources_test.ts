@@ -208,6 +208,12 @@ Deno.test(
         (await ok(sk, ["inspect", "-f", "{{.HostConfig.CgroupnsMode}}", "ns"])).trim(),
         "host",
       );
+      // without the flag inspect shows the mode Docker's daemon picks for this host
+      await ok(sk, ["create", "--name", "ns-default", "busybox"]);
+      assertEquals(
+        (await ok(sk, ["inspect", "-f", "{{.HostConfig.CgroupnsMode}}", "ns-default"])).trim(),
+        v1 ? "host" : "private",
+      );
     });
   },
 );

@@ -8,6 +8,7 @@ import {
   blkioToIoWeight,
   CgroupManager,
   checkCgroupSupport,
+  defaultCgroupns,
   detectCgroupMode,
   NoCgroups,
 } from "../../src/runtime/cgroups.ts";
@@ -344,4 +345,10 @@ Deno.test("resource checks: Docker's rules and messages", () => {
   throws(() => parseCgroupns("shared"), { message: "invalid cgroup namespace mode: shared" });
   assertEquals(parseCpuList("0-2,4,4"), [0, 1, 2, 4]);
   assertEquals(parseCpuList("a"), undefined);
+});
+
+Deno.test("Docker's default cgroup namespace: host on v1, private on v2", async () => {
+  assertEquals(await defaultCgroupns(v1Setup().fs), "host");
+  assertEquals(await defaultCgroupns(v2Setup().fs), "private");
+  assertEquals(await defaultCgroupns(new FakeHost()), undefined);
 });
