@@ -91,6 +91,7 @@ struct skiff_plan {
   char *upperdir, *workdir, *target;
   int readonly_root;
   char *hostname;
+  char *domainname; /* UTS NIS domain name, NULL: none */
   struct skiff_process proc;
   int ns_new[SKIFF_NS_COUNT];   /* namespace is created */
   char *ns_path[SKIFF_NS_COUNT]; /* namespace is joined from this path */

@@ -433,6 +433,9 @@ int skiff_rootfs_setup(const struct skiff_plan *plan, const char *console, struc
   if (plan->ns_new[SKIFF_NS_UTS] && plan->hostname && plan->hostname[0] &&
       sethostname(plan->hostname, strlen(plan->hostname)) < 0)
     return skiff_error(err, errno, "sethostname %s", plan->hostname);
+  if (plan->ns_new[SKIFF_NS_UTS] && plan->domainname && plan->domainname[0] &&
+      setdomainname(plan->domainname, strlen(plan->domainname)) < 0)
+    return skiff_error(err, errno, "setdomainname %s", plan->domainname);
   /* pivot_root(".", "."): the old root ends up on top of the new one; detach it */
   if (chdir(plan->target) < 0) return skiff_error(err, errno, "chdir %s", plan->target);
   if (syscall(SYS_pivot_root, ".", ".") < 0) return skiff_error(err, errno, "pivot_root %s", plan->target);

@@ -127,6 +127,9 @@ static int directive(struct skiff_plan *p, char **f, int n, struct skiff_err *er
   } else if (!strcmp(d, "hostname")) {
     NEED(1);
     p->hostname = f[1];
+  } else if (!strcmp(d, "domainname")) {
+    NEED(1);
+    p->domainname = f[1];
   } else if (!strcmp(d, "arg")) {
     NEED(1);
     size_t cnt = 0;

@@ -20,7 +20,7 @@ static void test_plan(void) {
                 "lower\t/l/top\n"
                 "lower\t/l/bottom\n"
                 "upper\t/u\nwork\t/w\ntarget\t/m\n"
-                "hostname\tbox\n"
+                "hostname\tbox\ndomainname\tex.test\n"
                 "arg\tsh\narg\t-c\narg\techo a\\tb\\nc \\\\ d\n"
                 "env\tPATH=/bin\n"
                 "user\t1000\t100\ngroup\t10\ngroup\t20\n"
@@ -48,6 +48,7 @@ static void test_plan(void) {
     return;
   }
   ok(p.nlower == 2 && !strcmp(p.lowerdirs[0], "/l/top") && !p.lowerdirs[2], "lower dirs in order");
+  ok(!strcmp(p.hostname, "box") && !strcmp(p.domainname, "ex.test"), "host and domain names");
   ok(!strcmp(p.proc.args[2], "echo a\tb\nc \\ d") && !p.proc.args[3], "fields are unescaped");
   ok(p.proc.uid == 1000 && p.proc.gid == 100 && p.proc.ngids == 2 && p.proc.gids[1] == 20, "ids");
   ok(p.proc.caps == ((1ULL << 0) | (1ULL << 5)), "capabilities by name");

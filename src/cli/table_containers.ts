@@ -9,6 +9,7 @@ const format = formatFlag;
 
 /** Flags shared by `run` and `create`. */
 export const createFlags = [
+  flag("add-host", undefined, "list", "Add a custom host-to-IP mapping (host:ip)"),
   flag("cap-add", undefined, "list", "Add Linux capabilities"),
   flag("cap-drop", undefined, "list", "Drop Linux capabilities"),
   flag("cgroup-parent", undefined, "string", "Optional parent cgroup for the container"),
@@ -47,6 +48,10 @@ export const createFlags = [
   // end of resources
   flag("cpu-shares", "c", "int", "CPU shares (relative weight)"),
   flag("cpus", undefined, "string", "Number of CPUs", { valueName: "decimal" }),
+  flag("dns", undefined, "list", "Set custom DNS servers"),
+  flag("dns-option", undefined, "list", "Set DNS options", { aliases: ["dns-opt"] }),
+  flag("dns-search", undefined, "list", "Set custom DNS search domains"),
+  flag("domainname", undefined, "string", "Container NIS domain name"),
   flag("entrypoint", undefined, "string", "Overwrite the default ENTRYPOINT of the image"),
   flag("env", "e", "list", "Set environment variables"),
   flag("env-file", undefined, "list", "Read in a file of environment variables"),
@@ -58,7 +63,10 @@ export const createFlags = [
     "Run an init inside the container that forwards signals and reaps processes",
   ),
   flag("interactive", "i", "bool", "Keep STDIN open even if not attached"),
+  flag("ip", undefined, "string", "IPv4 address (e.g., 172.30.100.104)"),
+  flag("ip6", undefined, "string", "IPv6 address (e.g., 2001:db8::33)"),
   flag("label", "l", "list", "Set meta data on a container"),
+  flag("mac-address", undefined, "string", "Container MAC address (e.g., 92:d0:c6:0a:29:33)"),
   flag("memory", "m", "string", "Memory limit", { valueName: "bytes" }),
   flag(
     "memory-swap",
@@ -72,6 +80,7 @@ export const createFlags = [
   flag("network", undefined, "string", "Connect a container to a network (none, host)", {
     aliases: ["net"],
   }),
+  flag("network-alias", undefined, "list", "Add network-scoped alias for the container"),
   flag("pids-limit", undefined, "int", "Tune container pids limit (set -1 for unlimited)"),
   flag("platform", undefined, "string", "Set platform if server is multi-platform capable"),
   flag("privileged", undefined, "bool", "Give extended privileges to this container"),

@@ -10,6 +10,7 @@ import { parseMountFlag, parseTmpfsFlag, parseVolumeFlag } from "../runtime/moun
 import * as p from "../runtime/run_options.ts";
 import * as r from "../runtime/resource_options.ts";
 import { envFromFlags } from "./env_flags.ts";
+import { checkEndpointFlags } from "../network/endpoint_options.ts";
 
 /** The flags `run` and `create` share. */
 export type CreateFlags = FlagsOf<typeof create>;
@@ -68,6 +69,7 @@ export function runOptionsFromFlags(f: CreateFlags, cmd: string[]): p.RunOptions
   const network = f.network ?? "private";
   if (network === "") throw new InvalidArgumentError("invalid --network: empty name");
   o.network = network === "default" ? "private" : network;
+  networkFlags(f, o);
   if (f.publish.length) {
     throw new InvalidArgumentError(
       "publishing ports (-p) needs bridge networking, not yet supported",
@@ -155,4 +157,29 @@ export function resourceOptionsFromFlags(f: CreateFlags): r.ResourceOptions {
     );
   }
   return o;
+}
+
+/** The per-container network flags (--ip, --dns, --add-host...) into `o`, checked. */
+function networkFlags(f: CreateFlags, o: p.RunOptions): void {
+  const e = checkEndpointFlags({
+    network: o.network,
+    ip: f.ip,
+    ip6: f.ip6,
+    macAddress: f["mac-address"],
+    aliases: f["network-alias"],
+    domainname: f.domainname,
+    dns: f.dns,
+    dnsSearch: f["dns-search"],
+    dnsOptions: f["dns-option"],
+    extraHosts: f["add-host"],
+  });
+  if (e.ip !== undefined) o.ip = e.ip;
+  if (e.ip6 !== undefined) o.ip6 = e.ip6;
+  if (e.macAddress !== undefined) o.macAddress = e.macAddress;
+  if (f.domainname) o.domainname = f.domainname;
+  if (f["network-alias"].length) o.networkAliases = [...f["network-alias"]];
+  if (f.dns.length) o.dns = [...f.dns];
+  if (f["dns-search"].length) o.dnsSearch = [...f["dns-search"]];
+  if (f["dns-option"].length) o.dnsOptions = [...f["dns-option"]];
+  if (f["add-host"].length) o.extraHosts = [...f["add-host"]];
 }

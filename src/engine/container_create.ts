@@ -122,7 +122,7 @@ export async function createContainer(
   checkRunOptions(req.options);
   if (req.name) validateName(req.name);
   const store = await openStore(where);
-  await checkNetworkExists(store, req.options.network);
+  await checkNetworkExists(store, req.options.network, req.options);
   const image = await ensureImage(store, req.image, req, events);
   return { store, rec: await createRecord(store, image, req.image, req.options, req.name) };
 }

@@ -15,7 +15,7 @@ import { writableLayerSize } from "../runtime/size.ts";
 import { eachTarget, type StoreOptions, type TargetReport } from "./engine_types.ts";
 import { inspectImages } from "./image_inspect.ts";
 import { isBridgeNetwork } from "./container_network.ts";
-import { networkSettings, readEndpoint } from "../network/endpoint.ts";
+import { configuredNetworkSettings, networkSettings, readEndpoint } from "../network/endpoint.ts";
 import { isRunning } from "../runtime/status.ts";
 
 /**
@@ -41,6 +41,9 @@ export async function inspectContainers(
       ? await readEndpoint(store, rec.Id)
       : undefined;
     if (endpoint) obj.NetworkSettings = networkSettings(endpoint, isRunning(state.Status));
+    else if (isBridgeNetwork(rec.Options.network)) {
+      obj.NetworkSettings = configuredNetworkSettings(rec.Options); // not started yet
+    }
     if (opts.size) {
       const rw = await writableLayerSize(store, rec.Id);
       const image = await getImage(store, rec.Image).catch(() => undefined);

@@ -17,7 +17,7 @@ import { type Cgroups, detectCgroups } from "../runtime/cgroups.ts";
 import type { Host } from "../sys/host.ts";
 import type { StoreOptions } from "./engine_types.ts";
 import { eachContainer, type OnReport, type TargetReport } from "./container_targets.ts";
-import { networkDriverFor, releaseNetworks } from "./container_network.ts";
+import { leaveNetworkNames, networkDriverFor, releaseNetworks } from "./container_network.ts";
 
 /** Options of stop and restart: the container's own stop timeout and signal unless given. */
 export interface StopOptions {
@@ -50,6 +50,7 @@ function stopper(opts: StopOptions): (store: Store, rec: ContainerRecord) => Pro
   const signal = opts.signal ? parseSignal(opts.signal).name : undefined;
   return async (store, rec) => {
     await stopContainer(store, rec, opts.timeout ?? rec.StopTimeout, signal ?? rec.StopSignal);
+    await leaveNetworkNames(store, rec);
   };
 }
 
@@ -106,7 +107,11 @@ export function killContainers(
   onReport?: OnReport<void>,
 ): Promise<TargetReport<void>[]> {
   const sig = parseSignal(signal).name;
-  return eachContainer(where, names, (store, rec) => killContainer(store, rec, sig), onReport);
+  return eachContainer(where, names, async (store, rec) => {
+    await killContainer(store, rec, sig);
+    // SIGKILL cannot be caught: the container's names leave its network now
+    if (sig === "SIGKILL") await leaveNetworkNames(store, rec);
+  }, onReport);
 }
 
 /**

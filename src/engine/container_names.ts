@@ -7,6 +7,7 @@ import { InvalidArgumentError } from "../errors.ts";
 import { openStore } from "../store/store.ts";
 import { findContainer, renameContainer } from "../runtime/container_store.ts";
 import type { StoreOptions } from "./engine_types.ts";
+import { renameNetworkNames } from "./container_network.ts";
 
 /**
  * Renames the container `oldName` to `newName` (a leading `/` is dropped); an empty name or
@@ -32,4 +33,5 @@ export async function renameNamed(
     throw new InvalidArgumentError("Renaming a container with the same name as its current name");
   }
   await renameContainer(store, rec.Id, newName);
+  await renameNetworkNames(store, rec, wanted);
 }

@@ -2,8 +2,9 @@
  * Which network driver a container's start goes through, chosen here so the runtime need not
  * know the network layer: `none`, `host` and the private namespace (no `--network`) are the
  * runtime's own; `bridge` and a user network's name go through the bridge driver. Also the
- * check that a named network exists (at create) and the release of a removed container's
- * addresses.
+ * check that a named network exists (at create), the release of a removed container's
+ * addresses, and taking a stopped or removed container's names out of its neighbours' hosts
+ * files.
  */
 import type { Store } from "../store/store.ts";
 import type { ContainerRecord } from "../runtime/container_store.ts";
@@ -41,16 +42,85 @@ export async function networkDriverFor(
 }
 
 /**
- * Refuses an unknown network before a container is created (`network NAME not found`); the
- * default network `bridge` is made on first use.
+ * Refuses an unknown network before a container is created (`network NAME not found`), and
+ * an `--ip`/`--ip6` outside the network's subnets or held by another container; the default
+ * network `bridge` is made on first use.
  *
  * @example
  * ```ts ignore
- * await checkNetworkExists(store, "web");
+ * await checkNetworkExists(store, "web", { ip: "172.18.0.9" });
  * ```
  */
-export async function checkNetworkExists(store: Store, network: string): Promise<void> {
-  if (isBridgeNetwork(network)) await (await bridgeModule()).resolveNetwork(store, network);
+export async function checkNetworkExists(
+  store: Store,
+  network: string,
+  request: { ip?: string; ip6?: string } = {},
+): Promise<void> {
+  if (!isBridgeNetwork(network)) return;
+  const net = await (await bridgeModule()).resolveNetwork(store, network);
+  if ((request.ip ?? request.ip6) === undefined) return;
+  const { checkAddressRequest }: typeof import("../network/ipam.ts") = await import(
+    new URL("../network/ipam.ts", import.meta.url).href
+  );
+  await checkAddressRequest(store, net, {
+    ...(request.ip ? { ipv4: request.ip } : {}),
+    ...(request.ip6 ? { ipv6: request.ip6 } : {}),
+  });
+}
+
+/** The hosts-file rewriting module, loaded only for containers on a bridge network. */
+function hostsSyncModule(): Promise<typeof import("../network/hosts_sync.ts")> {
+  return import(new URL("../network/hosts_sync.ts", import.meta.url).href);
+}
+
+/**
+ * After `rename`: the neighbours of a container on a user network find it by its new name
+ * (not the old one); errors are left to the next start on the network.
+ *
+ * @example
+ * ```ts ignore
+ * await renameNetworkNames(store, rec, "web2"); // rec still has the old name
+ * ```
+ */
+export async function renameNetworkNames(
+  store: Store,
+  rec: ContainerRecord,
+  newName: string,
+): Promise<void> {
+  const network = rec.Options.network;
+  if (!isBridgeNetwork(network) || network === "bridge") return;
+  try {
+    const { findNetwork }: typeof import("../network/network_store.ts") = await import(
+      new URL("../network/network_store.ts", import.meta.url).href
+    );
+    const net = await findNetwork(store, network);
+    await (await hostsSyncModule()).renameInHosts(store, net, rec.Id, rec.Name, newName);
+  } catch {
+    // the network is gone, or the next start on it will bring the files up to date
+  }
+}
+
+/**
+ * Takes a stopped (or stopping) container's names out of the hosts files of the other
+ * running containers on its user network; errors are left to the next start on it.
+ *
+ * @example
+ * ```ts ignore
+ * await leaveNetworkNames(store, rec); // after `stop`
+ * ```
+ */
+export async function leaveNetworkNames(store: Store, rec: ContainerRecord): Promise<void> {
+  const network = rec.Options.network;
+  if (!isBridgeNetwork(network) || network === "bridge") return;
+  try {
+    const { findNetwork }: typeof import("../network/network_store.ts") = await import(
+      new URL("../network/network_store.ts", import.meta.url).href
+    );
+    const net = await findNetwork(store, network);
+    await (await hostsSyncModule()).syncNetworkHosts(store, net, { leaving: rec.Id });
+  } catch {
+    // the network is gone, or the next start on it will bring the files up to date
+  }
 }
 
 /**
@@ -68,4 +138,5 @@ export async function releaseNetworks(store: Store, rec: ContainerRecord): Promi
     new URL("../network/ipam.ts", import.meta.url).href
   );
   await releaseContainer(store, rec.Id).catch(() => {});
+  await leaveNetworkNames(store, rec);
 }

@@ -24,14 +24,12 @@ import {
   listNetworks,
   type NetworkRecord,
 } from "./network_store.ts";
-import {
-  type BridgePlan,
-  bridgePlan,
-  bridgeResolvConf,
-  containerHosts,
-  hostVethName,
-} from "./bridge_plan.ts";
-import { writeEndpoint } from "./endpoint.ts";
+import { type BridgePlan, bridgePlan, bridgeResolvConf, hostVethName } from "./bridge_plan.ts";
+import { type EndpointRecord, writeEndpoint } from "./endpoint.ts";
+import { applyDnsOverrides } from "./dns_file.ts";
+import { HOST_GATEWAY, isUserNetwork, parseExtraHost } from "./endpoint_options.ts";
+import { dnsNames } from "./hosts_file.ts";
+import { containerHostsText, syncNetworkHosts } from "./hosts_sync.ts";
 
 const UMOUNT_PATHS = ["/usr/bin/umount", "/bin/umount", "/usr/sbin/umount", "/sbin/umount"];
 
@@ -130,26 +128,67 @@ function plugContainer(plan: BridgePlan, ns: string): void {
   if (plan.ipv6Gateway) idempotent(() => inside.addRoute({ gateway: plan.ipv6Gateway }));
 }
 
-/** Rewrites the container's hosts and resolv.conf (start.ts wrote the defaults) for the bridge. */
+/**
+ * What the container's endpoint record holds: the plan (with `--mac-address`), its names on
+ * the network (none on the default network, where names do not resolve) and its
+ * `--add-host` entries with `host-gateway` as the network's gateway.
+ */
+function endpointRecord(
+  rec: ContainerRecord,
+  net: NetworkRecord,
+  plan: BridgePlan,
+): EndpointRecord {
+  const o = rec.Options;
+  const user = net.Name !== DEFAULT_NETWORK && isUserNetwork(net.Name);
+  const aliases = o.networkAliases ?? [];
+  const gateway = plan.gateway || plan.ipv6Gateway;
+  return {
+    ...plan,
+    ...(o.macAddress ? { mac: o.macAddress } : {}),
+    containerName: rec.Name,
+    hostname: rec.Hostname,
+    domainname: o.domainname ?? "",
+    aliases,
+    dnsNames: user ? dnsNames(rec.Name, aliases, rec.Id, rec.Hostname) : [],
+    extraHosts: (o.extraHosts ?? []).map(parseExtraHost).map((h) => ({
+      address: h.address === HOST_GATEWAY ? gateway : h.address,
+      names: [h.name],
+    })),
+    requested: {
+      ...(o.ip ? { ipv4: o.ip } : {}),
+      ...(o.ip6 ? { ipv6: o.ip6 } : {}),
+    },
+  };
+}
+
+/**
+ * Writes the container's hosts and resolv.conf (start.ts wrote the defaults) for the bridge;
+ * on a user network the hosts files of the network's running containers are brought up to
+ * date as well. Returns a warning about DNS, if any.
+ */
 async function writeEtc(
   store: Store,
   rec: ContainerRecord,
-  plan: BridgePlan,
+  net: NetworkRecord,
+  ep: EndpointRecord,
   host: Host,
 ): Promise<string | undefined> {
   const dir = containerDir(store, rec.Id);
   const read = (p: string) => host.readTextFile(p).catch(() => "");
-  const own = [plan.ipAddress, plan.ipv6Address].filter((a) => a !== "");
   await host.writeFileAtomic(
     `${dir}/hosts`,
-    containerHosts(await read(`${dir}/hosts`), own, rec.Hostname),
+    containerHostsText(ep, ep.dnsNames?.length ? [] : undefined),
   );
+  const o = rec.Options;
+  const overrides = { dns: o.dns, search: o.dnsSearch, options: o.dnsOptions };
   const resolv = bridgeResolvConf(
     await read("/etc/resolv.conf"),
     await read("/run/systemd/resolve/resolv.conf"),
   );
-  await host.writeFileAtomic(`${dir}/resolv.conf`, resolv.text);
-  return resolv.warning;
+  await host.writeFileAtomic(`${dir}/resolv.conf`, applyDnsOverrides(resolv.text, overrides));
+  if (ep.dnsNames?.length) await syncNetworkHosts(store, net, {}, host);
+  // servers given with --dns replace the host's: no warning about those
+  return o.dns?.length ? undefined : resolv.warning;
 }
 
 /**
@@ -177,16 +216,22 @@ export function bridgeDriver(
       const net = await resolveNetwork(store, name, host);
       // addresses of containers removed while no skiff process could release them (--rm -d)
       await releaseStale(store, net, (id) => host.exists(containerDir(store, id)));
-      const addresses = await allocateAddresses(store, net, rec.Id);
+      const o = rec.Options;
+      const addresses = await allocateAddresses(store, net, rec.Id, {
+        ...(o.ip ? { ipv4: o.ip } : {}),
+        ...(o.ip6 ? { ipv6: o.ip6 } : {}),
+      });
       const plan = bridgePlan(net, rec.Id, addresses);
+      if (o.macAddress) plan.mac = o.macAddress;
       await ensureBridge(store, net, plan, host);
       const ns = netnsFile(store, rec.Id);
       NetNamespace.remove(ns); // a stale one, from a monitor killed before its tear-down
       NetNamespace.create(ns);
       try {
         plugContainer(plan, ns);
-        await writeEndpoint(store, rec.Id, plan);
-        const warning = await writeEtc(store, rec, plan, host);
+        const ep = endpointRecord(rec, net, plan);
+        await writeEndpoint(store, rec.Id, ep);
+        const warning = await writeEtc(store, rec, net, ep, host);
         if (warning) warn(warning);
       } catch (err) {
         await this.tearDown(rec).catch(() => {});
@@ -201,11 +246,15 @@ export function bridgeDriver(
         teardown: umount ? [umount, ns] : [],
       };
     },
-    tearDown(rec: ContainerRecord): Promise<void> {
+    async tearDown(rec: ContainerRecord): Promise<void> {
       NetNamespace.remove(netnsFile(store, rec.Id));
-      using nl = Netlink.open();
-      gone(() => nl.deleteLink(hostVethName(rec.Id)));
-      return Promise.resolve();
+      {
+        using nl = Netlink.open();
+        gone(() => nl.deleteLink(hostVethName(rec.Id)));
+      }
+      // a start that failed after its set-up: its neighbours forget it again
+      const net = await findNetwork(store, name).catch(() => undefined);
+      if (net) await syncNetworkHosts(store, net, { leaving: rec.Id }, host).catch(() => {});
     },
   };
 }

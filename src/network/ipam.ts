@@ -229,6 +229,27 @@ export async function allocateAddresses(
 }
 
 /**
+ * Refuses, before a container is created, an `--ip`/`--ip6` outside the network's subnets or
+ * held by another container (read without the lock: the allocation at start decides a race).
+ *
+ * @example
+ * ```ts ignore
+ * await checkAddressRequest(store, net, { ipv4: "172.18.0.9" });
+ * ```
+ */
+export async function checkAddressRequest(
+  store: Store,
+  net: NetworkRecord,
+  request: AddressRequest,
+): Promise<void> {
+  if ((request.ipv4 ?? request.ipv6) === undefined) return;
+  const pools = poolsOf(net);
+  checkRequest(net, pools, request);
+  const used = new Set(Object.values(await readAllocations(store, net.Id)).flat());
+  pick(net, pools, request, used);
+}
+
+/**
  * The addresses container `containerId` holds on `net` (none: empty). Reads without a lock.
  *
  * @example

@@ -6,6 +6,10 @@
  * namespace) are dropped, falling back to Docker's public defaults.
  */
 import { type Host, realHost } from "../sys/host.ts";
+import { applyDnsOverrides } from "../network/dns_file.ts";
+import { HOST_GATEWAY, parseExtraHost } from "../network/endpoint_options.ts";
+import { DEFAULT_HOSTS_LINES, hostsFile } from "../network/hosts_file.ts";
+import { InvalidArgumentError } from "../errors.ts";
 
 /** Where the files were written, for `buildContainerConfig`'s `etcFiles`. */
 export interface EtcFiles {
@@ -14,14 +18,31 @@ export interface EtcFiles {
   resolvConf: string;
 }
 
-const DEFAULT_HOSTS = [
-  "127.0.0.1\tlocalhost",
-  "::1\tlocalhost ip6-localhost ip6-loopback",
-  "fe00::0\tip6-localnet",
-  "ff00::0\tip6-mcastprefix",
-  "ff02::1\tip6-allnodes",
-  "ff02::2\tip6-allrouters",
-];
+/** The per-container options the files depend on (RunOptions' fields). */
+export interface EtcOptions {
+  dns?: readonly string[];
+  dnsSearch?: readonly string[];
+  dnsOptions?: readonly string[];
+  extraHosts?: readonly string[];
+}
+
+/**
+ * The address `--add-host NAME:host-gateway` stands for outside a bridge network, as Podman
+ * has it: 127.0.0.1 with the host's network, else the host's first non-loopback IPv4
+ * address (the container reaches nothing with `none`; the line is there all the same).
+ */
+function hostGatewayOutsideBridge(hostNetwork: boolean): string {
+  if (hostNetwork) return "127.0.0.1";
+  const addr = Deno.networkInterfaces().find((i) =>
+    i.family === "IPv4" && !i.address.startsWith("127.")
+  );
+  if (!addr) {
+    throw new InvalidArgumentError(
+      "unable to replace host-gateway in --add-host: the host has no non-loopback IPv4 address",
+    );
+  }
+  return addr.address;
+}
 
 const DEFAULT_NAMESERVERS = ["nameserver 8.8.8.8", "nameserver 8.8.4.4"];
 
@@ -59,6 +80,7 @@ export async function writeEtcFiles(
   hostname: string,
   network: string,
   host: Host = realHost,
+  opts: EtcOptions = {},
 ): Promise<EtcFiles> {
   const hostNetwork = network === "host";
   const read = (p: string) => host.readTextFile(p).catch(() => "");
@@ -68,12 +90,23 @@ export async function writeEtcFiles(
     resolvConf: `${dir}/resolv.conf`,
   };
   const hostHosts = hostNetwork ? await read("/etc/hosts") : "";
-  const hosts = hostHosts || DEFAULT_HOSTS.join("\n") + "\n";
+  const extra = (opts.extraHosts ?? []).map(parseExtraHost).map((h) => ({
+    address: h.address === HOST_GATEWAY ? hostGatewayOutsideBridge(hostNetwork) : h.address,
+    names: [h.name],
+  }));
+  const hosts = hostsFile({
+    base: hostHosts || DEFAULT_HOSTS_LINES.join("\n") + "\n",
+    extra,
+  });
   await host.writeFileAtomic(files.hostname, `${hostname}\n`);
   await host.writeFileAtomic(files.hosts, hosts);
   await host.writeFileAtomic(
     files.resolvConf,
-    containerResolvConf(await read("/etc/resolv.conf"), hostNetwork),
+    applyDnsOverrides(containerResolvConf(await read("/etc/resolv.conf"), hostNetwork), {
+      dns: opts.dns,
+      search: opts.dnsSearch,
+      options: opts.dnsOptions,
+    }),
   );
   return files;
 }

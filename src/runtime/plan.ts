@@ -93,6 +93,8 @@ export interface LaunchPlan {
   /** Remount the root read-only after setup (--read-only). */
   readonlyRoot: boolean;
   hostname: string;
+  /** The UTS NIS domain name (--domainname); absent: left empty. */
+  domainname?: string;
   process: PlanProcess;
   /** Namespaces to create. A namespace with a path is joined instead (e.g. an existing net namespace). */
   namespaces: {

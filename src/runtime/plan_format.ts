@@ -5,7 +5,7 @@
  *
  * | directive | fields |
  * | --- | --- |
- * | `id`, `hostname`, `cwd`, `state-dir`, `log-path`, `stop-signal` | value |
+ * | `id`, `hostname`, `domainname` (only when set), `cwd`, `state-dir`, `log-path`, `stop-signal` | value |
  * | `lower` (repeated, top first), `upper`, `work`, `target` | directory |
  * | `readonly-root`, `terminal`, `stdin`, `no-new-privileges`, `wait-for-attach`, `detach` | 0 or 1 |
  * | `arg`, `env` (repeated) | value |
@@ -132,6 +132,7 @@ export function serializePlan(plan: LaunchPlan, options: SerializeOptions = {}):
   w.add("target", plan.rootfs.target);
   w.add("readonly-root", plan.readonlyRoot);
   w.add("hostname", plan.hostname);
+  if (plan.domainname) w.add("domainname", plan.domainname);
   writeProcess(w, plan.process);
   for (const ns of plan.namespaces) {
     if (ns.path) w.add("namespace", ns.type, ns.path);

@@ -91,6 +91,24 @@ export interface RunOptions {
   readOnly: boolean;
   /** --network */
   network: NetworkMode;
+  /** --ip: the IPv4 address asked for on a user network. */
+  ip?: string;
+  /** --ip6: the IPv6 address asked for on a user network. */
+  ip6?: string;
+  /** --mac-address, lower case with colons. */
+  macAddress?: string;
+  /** --network-alias: more names on a user network. */
+  networkAliases?: string[];
+  /** --domainname */
+  domainname?: string;
+  /** --dns: name servers replacing the host's. */
+  dns?: string[];
+  /** --dns-search: search domains replacing the host's ("." for none). */
+  dnsSearch?: string[];
+  /** --dns-option: resolver options replacing the host's. */
+  dnsOptions?: string[];
+  /** --add-host, as given ("name:ip", "name:host-gateway"). */
+  extraHosts?: string[];
   /** --restart */
   restart: RestartPolicy;
   /** --rm */

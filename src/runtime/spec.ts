@@ -587,6 +587,7 @@ export function buildContainerConfig(input: ContainerConfigInput): ContainerConf
     },
     readonlyRoot: o.readOnly,
     hostname,
+    ...(o.domainname && o.network !== "host" ? { domainname: o.domainname } : {}),
     process: {
       args,
       env,
@@ -750,6 +751,7 @@ function toOciSpec(plan: LaunchPlan, input: ContainerConfigInput): OciSpec {
     },
     root: { path: plan.rootfs.target, readonly: plan.readonlyRoot },
     hostname: plan.hostname,
+    ...(plan.domainname ? { domainname: plan.domainname } : {}),
     mounts: plan.mounts.map((m) => ({
       destination: m.destination,
       type: m.type,

@@ -92,7 +92,7 @@ export async function startContainer(
     const user = await resolveUser(created.User, root.readFile);
     const volumes = await prepareVolumes(store, rec, root.layersTopFirst, host);
     const hostNetworkName = o.network === "host" && !o.hostname ? host.hostname() : undefined;
-    const etcFiles = await writeEtcFiles(dir, hostNetworkName ?? rec.Hostname, o.network, host);
+    const etcFiles = await writeEtcFiles(dir, hostNetworkName ?? rec.Hostname, o.network, host, o);
     const attachment = await network.setUp(rec);
     networkUp = true;
     const idMappings = await (opts.idMapper ?? hostIds).mappings(rec);

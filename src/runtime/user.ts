@@ -104,8 +104,8 @@ function checkImageId(file: string, name: string, kind: "uid" | "gid", n: number
 /**
  * Resolves a user spec: "", "name", "uid", "name:group", "uid:gid"... A name
  * must exist in passwd; a number need not (gid 0 and HOME "/" then). The
- * default group is the passwd entry's; supplementary groups are the
- * /etc/group entries listing the user, unless a group is given. A numeric
+ * default group is the passwd entry's; supplementary groups are that group
+ * and the /etc/group entries listing the user (unless a group is given). A numeric
  * `-u` above 2147483647 is refused as Docker refuses it, and so is an id
  * from the image's files above 4294967294 (the kernel reads 4294967295 as
  * "leave unchanged", which would keep the process root).
@@ -113,7 +113,7 @@ function checkImageId(file: string, name: string, kind: "uid" | "gid", n: number
  * @example
  * ```ts ignore
  * const u = await resolveUser("nobody", (p) => readInRoot(root, p));
- * // { uid: 65534, gid: 65534, additionalGids: [], home: "/nonexistent" }
+ * // { uid: 65534, gid: 65534, additionalGids: [65534], home: "/nonexistent" }
  * ```
  */
 export async function resolveUser(spec: string, read: RootFileReader): Promise<ResolvedUser> {
@@ -166,5 +166,8 @@ export async function resolveUser(spec: string, read: RootFileReader): Promise<R
       }
     }
   }
-  return { uid, gid, additionalGids, home };
+  // The primary group is also a supplementary one (as docker and containerd do since
+  // CVE-2022-36109 / CVE-2023-25173): a process that drops its gid with setgroups(2) cannot
+  // then slip past a file's group-deny permissions.
+  return { uid, gid, additionalGids: [gid, ...additionalGids.filter((g) => g !== gid)], home };
 }

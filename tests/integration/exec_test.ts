@@ -93,7 +93,10 @@ Deno.test("exec runs inside a running container", opts, async (t) => {
       const id1 = await skiff(["exec", "-u", "nobody", "box", "id", "-u"], store);
       assertEquals([id1.code, id1.stdout], [0, "65534\n"], id1.stderr);
       const id2 = await skiff(["exec", "-u", "1234:5678", "box", "id"], store);
-      assertStringIncludes(id2.stdout, "uid=1234 gid=5678");
+      // the primary group is a supplementary one too (docker since CVE-2022-36109)
+      assertEquals(id2.stdout, "uid=1234 gid=5678 groups=5678\n");
+      const id3 = await skiff(["exec", "box", "id"], store);
+      assertEquals(id3.stdout, "uid=0(root) gid=0(root) groups=0(root)\n");
       const wd = await skiff(["exec", "-w", "/tmp", "box", "sh", "-c", "pwd"], store);
       assertEquals(wd.stdout, "/tmp\n", wd.stderr);
       const cat = await skiff(["exec", "-i", "box", "cat"], { ...store, stdin: "piped in\n" });

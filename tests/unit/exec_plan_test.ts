@@ -62,7 +62,7 @@ Deno.test("exec plan: the first process's user, capabilities, rlimits and seccom
   assertEquals(plan.pid, PID);
   assertEquals(plan.cgroupPaths, [`/sys/fs/cgroup/skiff/${rec.Id}`]); // joined, v2 too
   assertEquals([plan.process.uid, plan.process.gid], [1000, 1000]);
-  assertEquals(plan.process.additionalGids, [10]);
+  assertEquals(plan.process.additionalGids, [1000, 10]);
   assertEquals(plan.process.capabilities, firstCaps);
   assert(!plan.process.capabilities.includes("CAP_NET_RAW"));
   assert(plan.process.rlimits.some((r) => r.type === "nproc" && r.soft === 50 && r.hard === 60));
@@ -80,7 +80,7 @@ Deno.test("exec plan: -u is resolved in the container's root, --privileged keeps
     host,
     rootfs,
   });
-  assertEquals([root.process.uid, root.process.gid, root.process.additionalGids], [0, 0, []]);
+  assertEquals([root.process.uid, root.process.gid, root.process.additionalGids], [0, 0, [0]]);
   assert(root.process.env.includes("HOME=/root"));
   // every capability, but the container's own filter, as Docker and Podman do
   const first = await buildExecPlan(store, rec, PID, req(), { host, rootfs });

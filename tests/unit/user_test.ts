@@ -38,23 +38,23 @@ Deno.test("empty spec is root with its home and groups", async () => {
   assertEquals(await resolveUser("", read), {
     uid: 0,
     gid: 0,
-    additionalGids: [10],
+    additionalGids: [0, 10],
     home: "/root",
   });
-  assertEquals(await resolveUser("", none), { uid: 0, gid: 0, additionalGids: [], home: "/" });
+  assertEquals(await resolveUser("", none), { uid: 0, gid: 0, additionalGids: [0], home: "/" });
 });
 
-Deno.test("user by name: default group, supplementary groups, HOME", async () => {
+Deno.test("user by name: default group (also supplementary), supplementary groups, HOME", async () => {
   assertEquals(await resolveUser("app", read), {
     uid: 1000,
     gid: 1000,
-    additionalGids: [10, 29],
+    additionalGids: [1000, 10, 29],
     home: "/home/app",
   });
   assertEquals(await resolveUser("nobody", read), {
     uid: 65534,
     gid: 65534,
-    additionalGids: [],
+    additionalGids: [65534],
     home: "/nonexistent",
   });
 });
@@ -65,22 +65,22 @@ Deno.test("user by number, known and unknown", async () => {
   assertEquals(await resolveUser("4242", read), {
     uid: 4242,
     gid: 0,
-    additionalGids: [],
+    additionalGids: [0],
     home: "/",
   });
   assertEquals(await resolveUser("4242:4343", none), {
     uid: 4242,
     gid: 4343,
-    additionalGids: [],
+    additionalGids: [4343],
     home: "/",
   });
 });
 
-Deno.test("explicit group by name or number drops supplementary groups", async () => {
+Deno.test("explicit group by name or number drops the other supplementary groups", async () => {
   assertEquals(await resolveUser("app:tty", read), {
     uid: 1000,
     gid: 5,
-    additionalGids: [],
+    additionalGids: [5],
     home: "/home/app",
   });
   assertEquals((await resolveUser("app:777", read)).gid, 777);
