@@ -8,6 +8,7 @@ import { InvalidArgumentError } from "../errors.ts";
 import { parseSize } from "../units.ts";
 import { parseMountFlag, parseTmpfsFlag, parseVolumeFlag } from "../runtime/mounts.ts";
 import * as p from "../runtime/run_options.ts";
+import * as r from "../runtime/resource_options.ts";
 import { envFromFlags } from "./env_flags.ts";
 import { checkEndpointFlags } from "../network/endpoint_options.ts";
 import { parseExpose, parsePublish } from "../network/port_spec.ts";
@@ -78,6 +79,7 @@ export function runOptionsFromFlags(f: CreateFlags, cmd: string[]): p.RunOptions
   if (f["cpu-shares"] !== undefined) o.cpuShares = f["cpu-shares"];
   if (f["pids-limit"] !== undefined) o.pidsLimit = f["pids-limit"];
   if (f["cgroup-parent"]) o.cgroupParent = f["cgroup-parent"];
+  o.resources = resourceOptionsFromFlags(f);
   [o.privileged, o.capAdd, o.capDrop] = [f.privileged, f["cap-add"], f["cap-drop"]];
   o.securityOpt = p.parseSecurityOpt(f["security-opt"]);
   o.readOnly = f["read-only"];
@@ -97,6 +99,82 @@ export function runOptionsFromFlags(f: CreateFlags, cmd: string[]): p.RunOptions
   o.autoRemove = f.rm;
   if (o.autoRemove && o.restart.name !== "no") {
     throw new InvalidArgumentError("Conflicting options: --restart and --rm");
+  }
+  return o;
+}
+
+/** A block device's numbers from a stat of its path, for the throttle and weight flags. */
+function blockDevice(path: string): { major: number; minor: number } {
+  let st: Deno.FileInfo;
+  try {
+    st = Deno.statSync(path);
+  } catch (e) {
+    throw new InvalidArgumentError(`no such device: ${path}: ${(e as Error).message}`);
+  }
+  if (!st.isBlockDevice || st.rdev === null) {
+    throw new InvalidArgumentError(`${path} is not a block device`);
+  }
+  const dev = st.rdev;
+  const high = Math.floor(dev / 2 ** 32);
+  const low = dev % 2 ** 32;
+  return {
+    major: ((low >>> 8) & 0xfff) | ((high & 0xfffff000) >>> 0),
+    minor: (low & 0xff) | ((low >>> 12) & 0xfff00),
+  };
+}
+
+/**
+ * The resource flags (--cpu-period, --cpuset-cpus, --blkio-weight, --device-read-bps,
+ * --shm-size, --cgroupns...) as ResourceOptions; --kernel-memory is checked, then ignored
+ * with Docker's warning on stderr.
+ */
+export function resourceOptionsFromFlags(f: CreateFlags): r.ResourceOptions {
+  const o: r.ResourceOptions = {};
+  if (f["cpu-period"]) o.cpuPeriod = f["cpu-period"];
+  if (f["cpu-quota"]) o.cpuQuota = f["cpu-quota"];
+  if (f["cpuset-cpus"]) o.cpusetCpus = f["cpuset-cpus"];
+  if (f["cpuset-mems"]) o.cpusetMems = f["cpuset-mems"];
+  if (f["cpu-rt-period"]) o.cpuRtPeriod = f["cpu-rt-period"];
+  if (f["cpu-rt-runtime"]) o.cpuRtRuntime = f["cpu-rt-runtime"];
+  if (f["memory-reservation"]) o.memoryReservation = parseSize(f["memory-reservation"]);
+  if (f["memory-swappiness"] !== undefined && f["memory-swappiness"] !== -1) {
+    o.memorySwappiness = f["memory-swappiness"];
+  }
+  if (f["oom-kill-disable"]) {
+    o.oomKillDisable = true;
+    if (!f.memory) {
+      console.error(
+        "WARNING: Disabling the OOM killer on containers without setting a '-m/--memory' limit may be dangerous.",
+      );
+    }
+  }
+  if (f["oom-score-adj"]) o.oomScoreAdj = f["oom-score-adj"];
+  if (f["blkio-weight"]) o.blkioWeight = f["blkio-weight"];
+  const weights = f["blkio-weight-device"].map((v) => r.parseWeightDevice(v, blockDevice));
+  if (weights.length) o.blkioWeightDevice = weights;
+  const throttle = (
+    flag: "device-read-bps" | "device-write-bps" | "device-read-iops" | "device-write-iops",
+  ) => f[flag].map((v) => r.parseThrottleDevice(flag, v, blockDevice));
+  const [rb, wb, ri, wi] = [
+    throttle("device-read-bps"),
+    throttle("device-write-bps"),
+    throttle("device-read-iops"),
+    throttle("device-write-iops"),
+  ];
+  if (rb.length) o.deviceReadBps = rb;
+  if (wb.length) o.deviceWriteBps = wb;
+  if (ri.length) o.deviceReadIops = ri;
+  if (wi.length) o.deviceWriteIops = wi;
+  if (f["shm-size"]) o.shmSize = parseSize(f["shm-size"]);
+  if (f.cgroupns !== undefined) {
+    const mode = r.parseCgroupns(f.cgroupns);
+    if (mode) o.cgroupns = mode;
+  }
+  if (f["kernel-memory"]) {
+    parseSize(f["kernel-memory"]);
+    console.error(
+      "WARNING: Specifying a kernel memory limit is deprecated and will be removed in a future release.",
+    );
   }
   return o;
 }

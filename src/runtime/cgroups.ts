@@ -14,6 +14,7 @@ import { FailedPreconditionError, InvalidArgumentError, NotFoundError } from "..
 import { type DeviceRule, parseDeviceRule } from "../sys/cgroup_devices.ts";
 import { type Host, realHost } from "../sys/host.ts";
 import { parseMountinfo } from "../sys/mountinfo.ts";
+import { parseCpuList } from "./resource_options.ts";
 
 /** Which cgroup layout the host has. */
 export type CgroupMode =
@@ -65,12 +66,49 @@ export interface CgroupLimits {
   cpuShares?: number;
   /** Maximum number of tasks; 0 or negative: unlimited. */
   pidsLimit?: number;
+  /** CFS period in microseconds (--cpu-period; not with `cpus`). */
+  cpuPeriod?: number;
+  /** CFS quota in microseconds per period (--cpu-quota; -1 or 0: none). */
+  cpuQuota?: number;
+  /** CPUs the container may run on ("0-2,4"). */
+  cpusetCpus?: string;
+  /** Memory nodes the container may use. */
+  cpusetMems?: string;
+  /** Real-time period in microseconds (v1 with CONFIG_RT_GROUP_SCHED only). */
+  cpuRtPeriod?: number;
+  /** Real-time runtime in microseconds per period. */
+  cpuRtRuntime?: number;
+  /** Soft limit in bytes (v1 memory.soft_limit_in_bytes, v2 memory.low). */
+  memoryReservation?: number;
+  /** 0..100 (v1 only: v2 has no per-cgroup swappiness). */
+  memorySwappiness?: number;
+  /** v1 memory.oom_control (v2 has no switch for it). */
+  oomKillDisable?: boolean;
+  /** Block I/O weight 10..1000. */
+  blkioWeight?: number;
+  /** Per-device block I/O weights. */
+  blkioWeightDevice?: { major: number; minor: number; weight: number }[];
+  /** Bytes per second read from a device. */
+  deviceReadBps?: DeviceRate[];
+  /** Bytes per second written to a device. */
+  deviceWriteBps?: DeviceRate[];
+  /** Reads per second from a device. */
+  deviceReadIops?: DeviceRate[];
+  /** Writes per second to a device. */
+  deviceWriteIops?: DeviceRate[];
   /**
    * v1 device access: "default" (Docker's list: the standard nodes, ptys,
    * mknod of anything) or "all" (--privileged). Default "default". On v2 the
    * same rules become an eBPF program attached to the cgroup.
    */
   devices?: "default" | "all";
+}
+
+/** A rate limit on one block device. */
+export interface DeviceRate {
+  major: number;
+  minor: number;
+  rate: number;
 }
 
 /** Usage figures for `stats`. */
@@ -114,6 +152,8 @@ export function v2DeviceRules(devices: CgroupLimits["devices"]): DeviceRule[] {
   return [parseDeviceRule("a", false), ...V1_DEVICE_RULES.map((r) => parseDeviceRule(r))];
 }
 const CFS_PERIOD = 100000;
+/** The kernel's default real-time period (sched_rt_period_us). */
+const RT_PERIOD = 1000000;
 /** v1 reports "no limit" as the largest page-aligned 63-bit value. */
 const V1_UNLIMITED = 9223372036854771712;
 
@@ -260,7 +300,7 @@ export class NoCgroups implements Cgroups {
   create(id: string, limits: CgroupLimits = {}): Promise<string[]> {
     checkId(id);
     const l = normalizeLimits(limits);
-    if (l.memory || l.cpus || l.cpuShares || (l.pidsLimit ?? 0) > 0) {
+    if (l.memory || l.cpus || l.cpuShares || (l.pidsLimit ?? 0) > 0 || hasResourceLimits(l)) {
       return Promise.reject(
         new FailedPreconditionError(
           "resource limits need cgroups, which this host does not delegate",
@@ -465,6 +505,83 @@ export class CgroupManager implements Cgroups {
     if (pids && l.pidsLimit !== undefined && l.pidsLimit > 0) {
       await this.fs.write(`${pids}/pids.max`, String(l.pidsLimit));
     }
+    await this.#resourcesV1(id, l);
+  }
+
+  /** The limits of {@link hasResourceLimits} on v1, each in its controller's file. */
+  async #resourcesV1(id: string, l: CgroupLimits): Promise<void> {
+    const cpu = this.#dir(id, "cpu");
+    if (cpu && !l.cpus && l.cpuPeriod) {
+      await this.fs.write(`${cpu}/cpu.cfs_period_us`, String(l.cpuPeriod));
+    }
+    if (cpu && !l.cpus && l.cpuQuota) {
+      await this.fs.write(`${cpu}/cpu.cfs_quota_us`, String(l.cpuQuota));
+    }
+    if (cpu && (l.cpuRtPeriod || l.cpuRtRuntime)) await this.#realtimeV1(cpu, l);
+    const cpuset = this.#dir(id, "cpuset");
+    if (cpuset && l.cpusetCpus) await this.fs.write(`${cpuset}/cpuset.cpus`, l.cpusetCpus);
+    if (cpuset && l.cpusetMems) await this.fs.write(`${cpuset}/cpuset.mems`, l.cpusetMems);
+    const mem = this.#dir(id, "memory");
+    if (mem && l.memoryReservation) {
+      await this.fs.write(`${mem}/memory.soft_limit_in_bytes`, String(l.memoryReservation));
+    }
+    if (mem && l.memorySwappiness !== undefined && l.memorySwappiness >= 0) {
+      await this.fs.write(`${mem}/memory.swappiness`, String(l.memorySwappiness));
+    }
+    if (mem && l.oomKillDisable) await this.fs.write(`${mem}/memory.oom_control`, "1");
+    const blkio = this.#dir(id, "blkio");
+    if (!blkio) return;
+    if (l.blkioWeight) await this.fs.write(`${blkio}/blkio.weight`, String(l.blkioWeight));
+    for (const d of l.blkioWeightDevice ?? []) {
+      await this.fs.write(`${blkio}/blkio.weight_device`, `${d.major}:${d.minor} ${d.weight}`);
+    }
+    const throttle: [DeviceRate[] | undefined, string][] = [
+      [l.deviceReadBps, "read_bps_device"],
+      [l.deviceWriteBps, "write_bps_device"],
+      [l.deviceReadIops, "read_iops_device"],
+      [l.deviceWriteIops, "write_iops_device"],
+    ];
+    for (const [rates, file] of throttle) {
+      for (const d of rates ?? []) {
+        await this.fs.write(`${blkio}/blkio.throttle.${file}`, `${d.major}:${d.minor} ${d.rate}`);
+      }
+    }
+  }
+
+  /**
+   * Real-time runtime on v1: a new cgroup has none, and the share of each period a cgroup's
+   * children run cannot exceed its own, so each level below the root that has a smaller
+   * share than asked gets as much first.
+   */
+  async #realtimeV1(cpu: string, l: CgroupLimits): Promise<void> {
+    const root = (this.mode as { controllers: Record<string, string> }).controllers.cpu;
+    const fail = (e: unknown, what: string) =>
+      new FailedPreconditionError(
+        `cannot set the cpu real-time ${what}: ${(e as Error).message}`,
+        { cause: e },
+      );
+    if (l.cpuRtRuntime && l.cpuRtRuntime > 0) {
+      const share = l.cpuRtRuntime / (l.cpuRtPeriod || RT_PERIOD);
+      let dir = root;
+      for (const name of this.parent.split("/")) {
+        dir = `${dir}/${name}`;
+        const have = Number((await this.fs.read(`${dir}/cpu.rt_runtime_us`)).trim());
+        const period = Number((await this.fs.read(`${dir}/cpu.rt_period_us`)).trim());
+        const need = Math.ceil(share * period);
+        if (have >= 0 && have < need) {
+          await this.fs.write(`${dir}/cpu.rt_runtime_us`, String(need))
+            .catch((e) => Promise.reject(fail(e, "runtime")));
+        }
+      }
+    }
+    if (l.cpuRtPeriod) {
+      await this.fs.write(`${cpu}/cpu.rt_period_us`, String(l.cpuRtPeriod))
+        .catch((e) => Promise.reject(fail(e, "period")));
+    }
+    if (l.cpuRtRuntime) {
+      await this.fs.write(`${cpu}/cpu.rt_runtime_us`, String(l.cpuRtRuntime))
+        .catch((e) => Promise.reject(fail(e, "runtime")));
+    }
   }
 
   /** cpuset.cpus and cpuset.mems are empty in a new v1 cgroup; copy the parent's. */
@@ -481,11 +598,12 @@ export class CgroupManager implements Cgroups {
     const root = (this.mode as { mountpoint: string }).mountpoint;
     // Each level down to the parent hands the controllers on to its children.
     let above = root;
-    await this.#enable(root);
+    const extra = v2ExtraControllers(l);
+    await this.#enable(root, extra);
     for (const name of this.parent.split("/")) {
       above = `${above}/${name}`;
       await this.fs.mkdir(above);
-      await this.#enable(above);
+      await this.#enable(above, extra);
     }
     const dir = `${above}/${id}`;
     await this.fs.mkdir(dir);
@@ -504,13 +622,57 @@ export class CgroupManager implements Cgroups {
     if (l.pidsLimit !== undefined && l.pidsLimit > 0) {
       await this.fs.write(`${dir}/pids.max`, String(l.pidsLimit));
     }
+    await this.#resourcesV2(dir, l);
   }
 
-  /** Enables memory, cpu and pids (those available) for a v2 directory's children. */
-  async #enable(dir: string): Promise<void> {
+  /**
+   * The limits of {@link hasResourceLimits} on v2: cpu.max, cpuset.*, memory.low and io.*
+   * (swappiness and the OOM-killer switch have no v2 file and are left to the kernel).
+   */
+  async #resourcesV2(dir: string, l: CgroupLimits): Promise<void> {
+    if (!l.cpus && (l.cpuPeriod || l.cpuQuota)) {
+      const quota = l.cpuQuota && l.cpuQuota > 0 ? String(l.cpuQuota) : "max";
+      await this.fs.write(`${dir}/cpu.max`, `${quota} ${l.cpuPeriod || CFS_PERIOD}`);
+    }
+    if (l.cpuRtPeriod || l.cpuRtRuntime) throw realtimeUnsupported();
+    if (l.cpusetCpus) await this.fs.write(`${dir}/cpuset.cpus`, l.cpusetCpus);
+    if (l.cpusetMems) await this.fs.write(`${dir}/cpuset.mems`, l.cpusetMems);
+    if (l.memoryReservation) {
+      await this.fs.write(`${dir}/memory.low`, String(l.memoryReservation));
+    }
+    // BFQ takes blkio's weights as they are; io.weight has its own range (runc's conversion).
+    if (l.blkioWeight || l.blkioWeightDevice?.length) {
+      const bfq = await this.fs.exists(`${dir}/io.bfq.weight`);
+      const weightFile = `${dir}/${bfq ? "io.bfq.weight" : "io.weight"}`;
+      const weight = (w: number) => bfq ? w : blkioToIoWeight(w);
+      if (l.blkioWeight) await this.fs.write(weightFile, `default ${weight(l.blkioWeight)}`);
+      for (const d of l.blkioWeightDevice ?? []) {
+        await this.fs.write(weightFile, `${d.major}:${d.minor} ${weight(d.weight)}`);
+      }
+    }
+    const throttle: [DeviceRate[] | undefined, string][] = [
+      [l.deviceReadBps, "rbps"],
+      [l.deviceWriteBps, "wbps"],
+      [l.deviceReadIops, "riops"],
+      [l.deviceWriteIops, "wiops"],
+    ];
+    for (const [rates, key] of throttle) {
+      for (const d of rates ?? []) {
+        await this.fs.write(`${dir}/io.max`, `${d.major}:${d.minor} ${key}=${d.rate}`);
+      }
+    }
+  }
+
+  /**
+   * Enables memory, cpu and pids, and `extra` (cpuset, io) when limits need them, for a v2
+   * directory's children (those available).
+   */
+  async #enable(dir: string, extra: string[] = []): Promise<void> {
     const available = (await this.fs.read(`${dir}/cgroup.controllers`)).trim().split(/\s+/);
     const enabled = (await this.fs.read(`${dir}/cgroup.subtree_control`)).trim().split(/\s+/);
-    const want = V2_CONTROLLERS.filter((c) => available.includes(c) && !enabled.includes(c));
+    const want = [...V2_CONTROLLERS, ...extra].filter((c) =>
+      available.includes(c) && !enabled.includes(c)
+    );
     if (want.length === 0) return;
     await this.fs.write(`${dir}/cgroup.subtree_control`, want.map((c) => "+" + c).join(" "));
   }
@@ -735,6 +897,132 @@ function cgroupFiles(host: Host): CgroupFiles {
     deviceFilter: (dir, rules) =>
       host.uid() === 0 ? host.attachDeviceFilter(dir, rules) : Promise.resolve(),
   };
+}
+
+/**
+ * Whether any limit beyond memory, CPUs, shares and pids is set.
+ *
+ * @example
+ * ```ts
+ * hasResourceLimits({ cpusetCpus: "0" }); // true
+ * ```
+ */
+export function hasResourceLimits(l: CgroupLimits): boolean {
+  return Boolean(
+    l.cpuPeriod || l.cpuQuota || l.cpusetCpus || l.cpusetMems || l.cpuRtPeriod ||
+      l.cpuRtRuntime || l.memoryReservation || l.memorySwappiness !== undefined ||
+      l.oomKillDisable || l.blkioWeight || l.blkioWeightDevice?.length ||
+      l.deviceReadBps?.length || l.deviceWriteBps?.length || l.deviceReadIops?.length ||
+      l.deviceWriteIops?.length,
+  );
+}
+
+/** The v2 controllers beyond memory, cpu and pids that `l` needs. */
+function v2ExtraControllers(l: CgroupLimits): string[] {
+  const out: string[] = [];
+  if (l.cpusetCpus || l.cpusetMems) out.push("cpuset");
+  if (
+    l.blkioWeight || l.blkioWeightDevice?.length || l.deviceReadBps?.length ||
+    l.deviceWriteBps?.length || l.deviceReadIops?.length || l.deviceWriteIops?.length
+  ) out.push("io");
+  return out;
+}
+
+/**
+ * runc's conversion of a blkio weight (10..1000) to a v2 io.weight (1..10000).
+ *
+ * @example
+ * ```ts
+ * blkioToIoWeight(500); // 4950
+ * ```
+ */
+export function blkioToIoWeight(weight: number): number {
+  return 1 + Math.floor(((weight - 10) * 9999) / 990);
+}
+
+function realtimeUnsupported(): FailedPreconditionError {
+  return new FailedPreconditionError(
+    "Your kernel does not support cgroup cpu real-time runtime",
+  );
+}
+
+/**
+ * Refuses, before a container is created, limits this host's cgroups cannot apply, with
+ * Docker's messages: real-time scheduling without CONFIG_RT_GROUP_SCHED (never on v2), block
+ * I/O weights without a weight file, CPUs or memory nodes the host does not have. Reads
+ * nothing when no such limit is set.
+ *
+ * @example
+ * ```ts ignore
+ * await checkCgroupSupport({ cpuRtRuntime: 950000 }, realHost); // throws on v2
+ * ```
+ */
+export async function checkCgroupSupport(l: CgroupLimits, host: Host = realHost): Promise<void> {
+  const wantsIo = Boolean(l.blkioWeight || l.blkioWeightDevice?.length);
+  if (!(l.cpuRtPeriod || l.cpuRtRuntime || wantsIo || l.cpusetCpus || l.cpusetMems)) return;
+  const mode = detectCgroupMode(await host.readTextFile("/proc/self/mountinfo"));
+  const file = (controller: string, name: string) =>
+    mode.version === 2 ? `${mode.mountpoint}/${name}` : `${mode.controllers[controller]}/${name}`;
+  if (l.cpuRtPeriod || l.cpuRtRuntime) {
+    if (mode.version === 2 || !mode.controllers.cpu) throw realtimeUnsupported();
+    if (!await host.exists(file("cpu", "cpu.rt_runtime_us"))) throw realtimeUnsupported();
+  }
+  if (wantsIo) {
+    const ok = mode.version === 2
+      ? (await host.readTextFile(file("", "cgroup.controllers"))).split(/\s+/).includes("io")
+      : mode.controllers.blkio !== undefined &&
+        await host.exists(file("blkio", "blkio.weight"));
+    if (!ok) {
+      throw new FailedPreconditionError(
+        "Your kernel does not support Block I/O weight or the cgroup is not mounted",
+      );
+    }
+  }
+  const available = async (name: string) => {
+    if (mode.version === 1 && !mode.controllers.cpuset) return undefined;
+    const path = mode.version === 2 ? file("", `${name}.effective`) : file("cpuset", name);
+    return await host.readTextFile(path).then((t) => t.trim(), () => undefined);
+  };
+  for (
+    const [want, name, what] of [
+      [l.cpusetCpus, "cpuset.cpus", "CPUs"],
+      [l.cpusetMems, "cpuset.mems", "memory nodes"],
+    ] as const
+  ) {
+    if (!want) continue;
+    const have = await available(name);
+    if (have === undefined) {
+      throw new FailedPreconditionError(
+        "Your kernel does not support cpuset or the cgroup is not mounted",
+      );
+    }
+    const set = new Set(parseCpuList(have) ?? []);
+    if (!(parseCpuList(want) ?? []).every((n) => set.has(n))) {
+      throw new InvalidArgumentError(
+        `Requested ${what} are not available - requested ${want}, available: ${have}`,
+      );
+    }
+  }
+}
+
+/**
+ * Docker's default cgroup namespace for this host: private on cgroup v2, the host's on v1;
+ * undefined when the layout cannot be read (the spec builder then decides at start).
+ *
+ * @example
+ * ```ts ignore
+ * await defaultCgroupns(realHost); // "host" on a v1 host
+ * ```
+ */
+export async function defaultCgroupns(
+  host: Host = realHost,
+): Promise<"host" | "private" | undefined> {
+  try {
+    const mode = detectCgroupMode(await host.readTextFile("/proc/self/mountinfo"));
+    return mode.version === 2 ? "private" : "host";
+  } catch {
+    return undefined;
+  }
 }
 
 function cpuQuota(nanoCpus: number): number {

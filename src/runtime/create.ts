@@ -19,9 +19,16 @@ import {
   mergeEnv,
   userSpec,
 } from "./spec.ts";
-import { type CgroupLimits, checkCgroupParent, normalizeLimits } from "./cgroups.ts";
+import {
+  type CgroupLimits,
+  checkCgroupParent,
+  checkCgroupSupport,
+  defaultCgroupns,
+  normalizeLimits,
+} from "./cgroups.ts";
 import { resolveCapabilities } from "./capabilities.ts";
 import { checkDuplicateTargets } from "./mounts.ts";
+import { checkResourceOptions } from "./resource_options.ts";
 
 /** A new random container id: 64 hex digits. */
 export function newContainerId(): string {
@@ -53,6 +60,7 @@ export async function imageRuntimeConfig(
 export function checkRunOptions(o: RunOptions): void {
   resolveCapabilities(o.capAdd, o.capDrop, o.privileged);
   normalizeLimits(cgroupLimits(o)); // bad --memory/--memory-swap combinations
+  checkResourceOptions(o.resources ?? {}, { nanoCpus: o.cpus, memory: o.memory });
   if (o.cgroupParent !== undefined) checkCgroupParent(o.cgroupParent);
   if (o.workdir !== undefined && !o.workdir.startsWith("/")) {
     throw new InvalidArgumentError(
@@ -141,6 +149,12 @@ export async function createContainer(
   const config = await imageRuntimeConfig(store, image);
   const id = newContainerId();
   const decided = deriveContainer(id, config, options);
+  await checkCgroupSupport(decided.Limits, host);
+  // inspect shows the namespace mode Docker's daemon would have chosen (HostConfig.CgroupnsMode)
+  const cgroupns = options.resources?.cgroupns ?? await defaultCgroupns(host);
+  const recorded = cgroupns
+    ? { ...options, resources: { ...options.resources, cgroupns } }
+    : options;
   const dir = containerDir(store, id);
   await host.mkdir(`${dir}/upper`, { recursive: true, mode: 0o755 });
   await host.mkdir(`${dir}/work`, { recursive: true, mode: 0o700 });
@@ -155,7 +169,7 @@ export async function createContainer(
         Created: new Date().toISOString(),
         Layers: image.layers.map((l) => l.chainId),
         ...decided,
-        Options: options,
+        Options: recorded,
         ImageConfig: config,
       },
       name,

@@ -4,6 +4,7 @@
  */
 import { InvalidArgumentError } from "../errors.ts";
 import type { MountSpec } from "./mounts.ts";
+import type { ResourceOptions } from "./resource_options.ts";
 
 /** A resource limit from `--ulimit name=soft[:hard]`. */
 export interface Ulimit {
@@ -88,6 +89,8 @@ export interface RunOptions {
   pidsLimit?: number;
   /** --cgroup-parent, from the hierarchy root; undefined: skiff's default parent. */
   cgroupParent?: string;
+  /** --cpu-period, --cpuset-cpus, --blkio-weight, --shm-size, --cgroupns...; absent: none. */
+  resources?: ResourceOptions;
   /** --privileged */
   privileged: boolean;
   /** --cap-add */

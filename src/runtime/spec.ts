@@ -6,7 +6,8 @@
  */
 import { FailedPreconditionError, InvalidArgumentError } from "../errors.ts";
 import { resolveCapabilities } from "./capabilities.ts";
-import { type CgroupLimits, DEFAULT_CGROUP_PARENT } from "./cgroups.ts";
+import { type CgroupLimits, DEFAULT_CGROUP_PARENT, type DeviceRate } from "./cgroups.ts";
+import { DEFAULT_SHM_SIZE, type ResourceOptions, type ThrottleDevice } from "./resource_options.ts";
 import { cleanPath, type MountSpec } from "./mounts.ts";
 import type { LaunchPlan, PlanDevice, PlanMount, PlanRlimit } from "./plan.ts";
 import type { RunOptions } from "./run_options.ts";
@@ -314,7 +315,12 @@ export function tmpfsOptions(
   return { flags, data: [...data.values()].join(",") };
 }
 
-function defaultMounts(privileged: boolean, cgroupVersion: 1 | 2, cgroupPaths: string[]) {
+function defaultMounts(
+  privileged: boolean,
+  cgroupVersion: 1 | 2,
+  cgroupPaths: string[],
+  shmSize: number,
+) {
   const ro = privileged ? [] : ["ro"];
   const mounts: PlanMount[] = [
     {
@@ -388,7 +394,7 @@ function defaultMounts(privileged: boolean, cgroupVersion: 1 | 2, cgroupPaths: s
       destination: "/dev/shm",
       type: "tmpfs",
       flags: ["nosuid", "noexec", "nodev"],
-      data: "mode=1777,size=67108864",
+      data: `mode=1777,size=${shmSize}`,
     },
   );
   return mounts;
@@ -444,7 +450,41 @@ export function cgroupLimits(o: RunOptions): CgroupLimits {
     cpuShares: o.cpuShares,
     pidsLimit: o.pidsLimit,
     devices: o.privileged ? "all" : "default",
+    ...resourceLimits(o.resources ?? {}),
   };
+}
+
+/** The cgroup part of the resource options (only what is set, so old records compare equal). */
+function resourceLimits(r: ResourceOptions): CgroupLimits {
+  const out: CgroupLimits = {
+    cpuPeriod: r.cpuPeriod,
+    cpuQuota: r.cpuQuota,
+    cpusetCpus: r.cpusetCpus,
+    cpusetMems: r.cpusetMems,
+    cpuRtPeriod: r.cpuRtPeriod,
+    cpuRtRuntime: r.cpuRtRuntime,
+    memoryReservation: r.memoryReservation,
+    memorySwappiness: r.memorySwappiness,
+    oomKillDisable: r.oomKillDisable,
+    blkioWeight: r.blkioWeight,
+    blkioWeightDevice: r.blkioWeightDevice?.map(({ major, minor, weight }) => ({
+      major,
+      minor,
+      weight,
+    })),
+    deviceReadBps: r.deviceReadBps?.map(devRate),
+    deviceWriteBps: r.deviceWriteBps?.map(devRate),
+    deviceReadIops: r.deviceReadIops?.map(devRate),
+    deviceWriteIops: r.deviceWriteIops?.map(devRate),
+  };
+  for (const k of Object.keys(out) as (keyof CgroupLimits)[]) {
+    if (out[k] === undefined) delete out[k];
+  }
+  return out;
+}
+
+function devRate(d: ThrottleDevice): DeviceRate {
+  return { major: d.major, minor: d.minor, rate: d.rate };
 }
 
 /**
@@ -512,9 +552,10 @@ export function buildContainerConfig(input: ContainerConfigInput): ContainerConf
       data: "",
     });
   }
-  const defaults = defaultMounts(privileged, cgroupVersion, input.cgroupPaths).filter((d) =>
-    !user.some((u) => u.destination === d.destination)
-  );
+  const shmSize = o.resources?.shmSize || DEFAULT_SHM_SIZE;
+  const defaults = defaultMounts(privileged, cgroupVersion, input.cgroupPaths, shmSize).filter((
+    d,
+  ) => !user.some((u) => u.destination === d.destination));
   const extra = [...etc, ...user].map((m, i) => ({ m, i }))
     .sort((a, b) => depth(a.m.destination) - depth(b.m.destination) || a.i - b.i)
     .map((x) => x.m);
@@ -528,7 +569,9 @@ export function buildContainerConfig(input: ContainerConfigInput): ContainerConf
     { type: "uts" },
   ];
   if (o.network !== "host") namespaces.push({ type: "net" });
-  if (cgroupVersion === 2) namespaces.push({ type: "cgroup" });
+  // --cgroupns; Docker's default is a private namespace on v2 and the host's on v1.
+  const cgroupns = o.resources?.cgroupns ?? (cgroupVersion === 2 ? "private" : "host");
+  if (cgroupns === "private") namespaces.push({ type: "cgroup" });
   if (input.idMappings) namespaces.push({ type: "user" });
 
   const readonlyPaths = privileged ? [] : [...READONLY_PATHS];
@@ -558,6 +601,7 @@ export function buildContainerConfig(input: ContainerConfigInput): ContainerConf
       noNewPrivileges: o.securityOpt.noNewPrivileges,
       ...(seccomp ? { seccomp } : {}),
       rlimits,
+      ...(o.resources?.oomScoreAdj !== undefined ? { oomScoreAdj: o.resources.oomScoreAdj } : {}),
     },
     namespaces,
     mounts,
@@ -601,6 +645,38 @@ const DEVICE_RULES = [
   { allow: true, type: "b", access: "m" },
 ];
 
+/** The OCI form of the limits beyond memory, CPUs, shares and pids, added to `resources`. */
+function ociResourceLimits(resources: OciSpec, l: CgroupLimits): void {
+  const cpu: OciSpec = {
+    ...(l.cpus ? {} : { period: l.cpuPeriod, quota: l.cpuQuota }),
+    realtimePeriod: l.cpuRtPeriod,
+    realtimeRuntime: l.cpuRtRuntime,
+    cpus: l.cpusetCpus,
+    mems: l.cpusetMems,
+  };
+  const memory: OciSpec = {
+    reservation: l.memoryReservation,
+    swappiness: l.memorySwappiness,
+    disableOOMKiller: l.oomKillDisable,
+  };
+  const rates = (list: DeviceRate[] | undefined) => list?.length ? list : undefined;
+  const blockIO: OciSpec = {
+    weight: l.blkioWeight,
+    weightDevice: l.blkioWeightDevice?.length ? l.blkioWeightDevice : undefined,
+    throttleReadBpsDevice: rates(l.deviceReadBps),
+    throttleWriteBpsDevice: rates(l.deviceWriteBps),
+    throttleReadIOPSDevice: rates(l.deviceReadIops),
+    throttleWriteIOPSDevice: rates(l.deviceWriteIops),
+  };
+  const merge = (key: string, part: OciSpec) => {
+    const set = Object.entries(part).filter(([, v]) => v !== undefined);
+    if (set.length) resources[key] = { ...(resources[key] ?? {}), ...Object.fromEntries(set) };
+  };
+  merge("cpu", cpu);
+  merge("memory", memory);
+  merge("blockIO", blockIO);
+}
+
 function toOciSpec(plan: LaunchPlan, input: ContainerConfigInput): OciSpec {
   const p = plan.process;
   const limits = input.container.Limits;
@@ -620,6 +696,7 @@ function toOciSpec(plan: LaunchPlan, input: ContainerConfigInput): OciSpec {
     };
   }
   if (limits.pidsLimit && limits.pidsLimit > 0) resources.pids = { limit: limits.pidsLimit };
+  ociResourceLimits(resources, limits);
   const linux: OciSpec = {
     namespaces: plan.namespaces.map((n) => ({
       type: NS_NAMES[n.type] ?? n.type,
@@ -670,6 +747,7 @@ function toOciSpec(plan: LaunchPlan, input: ContainerConfigInput): OciSpec {
         soft: r.soft,
       })),
       noNewPrivileges: p.noNewPrivileges,
+      ...(p.oomScoreAdj !== undefined ? { oomScoreAdj: p.oomScoreAdj } : {}),
     },
     root: { path: plan.rootfs.target, readonly: plan.readonlyRoot },
     hostname: plan.hostname,

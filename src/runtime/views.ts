@@ -14,6 +14,7 @@ import {
   ZERO_TIME,
 } from "./container_store.ts";
 import { isRunning } from "./status.ts";
+import { DEFAULT_SHM_SIZE, type ResourceOptions, type ThrottleDevice } from "./resource_options.ts";
 
 /** One row of `skiff ps`, as `docker ps --format '{{json .}}'` prints it. */
 export interface ContainerRow {
@@ -154,6 +155,7 @@ export async function inspectContainer(
       CpuShares: o.cpuShares ?? 0,
       PidsLimit: o.pidsLimit ?? null,
       CgroupParent: rec.CgroupParent ?? "",
+      ...resourceHostConfig(o.resources ?? {}),
       Ulimits: o.ulimits.map((u) => ({ Name: u.name, Soft: u.soft, Hard: u.hard })),
       Init: o.init,
     },
@@ -212,5 +214,32 @@ export async function inspectContainer(
       Networks: {},
     },
     RunDir: containerRunDir(store, rec.Id),
+  };
+}
+
+/** Docker's HostConfig fields of the resource options (--cpu-period, --blkio-weight...). */
+function resourceHostConfig(r: ResourceOptions): Record<string, unknown> {
+  const rates = (list: ThrottleDevice[] | undefined) =>
+    (list ?? []).map((d) => ({ Path: d.path, Rate: d.rate }));
+  return {
+    CgroupnsMode: r.cgroupns ?? "",
+    ShmSize: r.shmSize || DEFAULT_SHM_SIZE,
+    BlkioWeight: r.blkioWeight ?? 0,
+    BlkioWeightDevice: (r.blkioWeightDevice ?? []).map((d) => ({ Path: d.path, Weight: d.weight })),
+    BlkioDeviceReadBps: rates(r.deviceReadBps),
+    BlkioDeviceWriteBps: rates(r.deviceWriteBps),
+    BlkioDeviceReadIOps: rates(r.deviceReadIops),
+    BlkioDeviceWriteIOps: rates(r.deviceWriteIops),
+    CpuPeriod: r.cpuPeriod ?? 0,
+    CpuQuota: r.cpuQuota ?? 0,
+    CpuRealtimePeriod: r.cpuRtPeriod ?? 0,
+    CpuRealtimeRuntime: r.cpuRtRuntime ?? 0,
+    CpusetCpus: r.cpusetCpus ?? "",
+    CpusetMems: r.cpusetMems ?? "",
+    KernelMemory: 0,
+    MemoryReservation: r.memoryReservation ?? 0,
+    MemorySwappiness: r.memorySwappiness ?? null,
+    OomKillDisable: r.oomKillDisable ?? false,
+    OomScoreAdj: r.oomScoreAdj ?? 0,
   };
 }
