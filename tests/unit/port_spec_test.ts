@@ -3,6 +3,8 @@
  * one-line errors; the host-port choice against taken ports; and the three ways ports are
  * shown (`inspect`'s maps, the ps column, `port`'s lines) in Docker's exact format.
  */
+import { parseFlags } from "../../src/cli/parser.ts";
+import { create } from "../../src/cli/table_containers.ts";
 import { assert, assertEquals, assertThrows } from "../helpers/assert.ts";
 import { FailedPreconditionError, InvalidArgumentError } from "../../src/errors.ts";
 import {
@@ -110,28 +112,12 @@ Deno.test("-P: every exposed port (image, --expose, -p) without a binding gets o
 });
 
 Deno.test("run flags: -p, -P and --expose are kept; -p alone means the bridge network", () => {
+  // every flag's default, as the command line parser gives them, then -p, --expose and -P
   // deno-lint-ignore no-explicit-any
-  const flags: any = {
-    "env-file": [],
-    env: [],
-    volume: [],
-    mount: [],
-    tmpfs: [],
-    label: [],
-    ulimit: [],
-    "cap-add": [],
-    "cap-drop": [],
-    "security-opt": [],
-    "network-alias": [],
-    dns: [],
-    "dns-search": [],
-    "dns-option": [],
-    "add-host": [],
-    restart: "no",
-    publish: ["8080:80"],
-    expose: ["53/udp", "53/udp"],
-    "publish-all": true,
-  };
+  const flags: any = parseFlags(create.flags, [
+    ...["-p", "8080:80", "--expose", "53/udp", "--expose", "53/udp", "-P"],
+    "busybox",
+  ]).flags;
   const o = runOptionsFromFlags(flags, []);
   assertEquals(o.network, "bridge");
   assertEquals(o.publish, [b("", "8080", 80)]);
