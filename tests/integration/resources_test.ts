@@ -326,7 +326,10 @@ Deno.test(
       for (const [flags, message] of cases) {
         for (const verb of ["run", "create"]) {
           const r = await sk([verb, ...flags, "busybox", "true"]);
-          assertEquals(r.code, 125, `${flags.join(" ")}: ${r.stderr}`);
+          // what the host cannot do is the daemon's error in docker: `create` exits 1 for it
+          const hostError = message.startsWith("Your kernel does not support");
+          const code = verb === "create" && hostError ? 1 : 125;
+          assertEquals(r.code, code, `${verb} ${flags.join(" ")}: ${r.stderr}`);
           assertStringIncludes(r.stderr, message);
           assertEquals(r.stderr.trim().split("\n").length, 1, r.stderr);
           assert(r.stderr.startsWith("Error: "), r.stderr);
