@@ -13,57 +13,21 @@ import { ok, type Sk, withBusyboxStore } from "../helpers/busybox_store.ts";
 import { IS_ROOT, skipUnless } from "../helpers/requires.ts";
 import type { TempStore } from "../helpers/skiff.ts";
 import { until } from "../helpers/wait.ts";
+import { rand, run, withTestNetworks } from "../helpers/networks.ts";
 import { openStore } from "../../src/store/store.ts";
-import {
-  createNetwork,
-  type NetworkRecord,
-  removeNetwork,
-} from "../../src/network/network_store.ts";
+import type { NetworkRecord } from "../../src/network/network_store.ts";
 import { readAllocations } from "../../src/network/allocations.ts";
-import { tearDownNetwork } from "../../src/network/bridge.ts";
 
 const opts = { ignore: skipUnless(IS_ROOT), sanitizeOps: false, sanitizeResources: false };
 const utf8 = new TextDecoder();
 
-function rand(): string {
-  return crypto.getRandomValues(new Uint32Array(1))[0].toString(36).padStart(6, "0").slice(-6);
-}
-
-async function run(cmd: string, ...args: string[]): Promise<string> {
-  const out = await new Deno.Command(cmd, { args, stdout: "piped", stderr: "piped" }).output();
-  if (!out.success) throw new Error(`${cmd} ${args.join(" ")}: ${utf8.decode(out.stderr)}`);
-  return utf8.decode(out.stdout);
-}
-
 /** Makes user networks in the test's store; removes them (and their bridges, rules) after. */
-async function withNetworks(
+function withNetworks(
   store: TempStore,
   specs: { internal?: boolean }[],
   fn: (nets: NetworkRecord[]) => Promise<void>,
 ): Promise<void> {
-  const s = await openStore(store);
-  const nets: NetworkRecord[] = [];
-  try {
-    // distinct subnets: a random start, then the next ones
-    const base = crypto.getRandomValues(new Uint8Array(1))[0];
-    for (const [i, spec] of specs.entries()) {
-      const third = 1 + ((base + i) % 250);
-      nets.push(
-        await createNetwork(s, {
-          name: `bt-${rand()}`,
-          subnets: [`10.231.${third}.0/24`],
-          internal: spec.internal,
-          options: { "com.docker.network.bridge.name": `skbt${rand()}` },
-        }, { routes: [] }),
-      );
-    }
-    await fn(nets);
-  } finally {
-    for (const net of nets) {
-      await removeNetwork(s, net.Name).catch(() => {});
-      await tearDownNetwork(s, net);
-    }
-  }
+  return withTestNetworks(store, { tag: "bt", subnet16: "10.231" }, specs, fn);
 }
 
 async function ipOf(sk: Sk, name: string): Promise<string> {

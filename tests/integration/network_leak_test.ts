@@ -17,21 +17,13 @@ import { openStore } from "../../src/store/store.ts";
 import { findNetwork } from "../../src/network/network_store.ts";
 import { readAllocations } from "../../src/network/allocations.ts";
 
+import { rand, run } from "../helpers/networks.ts";
+
 const opts = { ignore: skipUnless(IS_ROOT), sanitizeOps: false, sanitizeResources: false };
 const utf8 = new TextDecoder();
 /** run --rm cycles in all, and how many run side by side (a 2-core machine). */
 const CYCLES = 200;
 const LANES = 4;
-
-function rand(): string {
-  return crypto.getRandomValues(new Uint32Array(1))[0].toString(36).padStart(6, "0").slice(-6);
-}
-
-async function run(cmd: string, ...args: string[]): Promise<string> {
-  const out = await new Deno.Command(cmd, { args, stdout: "piped", stderr: "piped" }).output();
-  if (!out.success) throw new Error(`${cmd} ${args.join(" ")}: ${utf8.decode(out.stderr)}`);
-  return utf8.decode(out.stdout);
-}
 
 /** Names of the links attached to bridge `device` (`ip -o link show master`). */
 async function linksOn(device: string): Promise<string[]> {

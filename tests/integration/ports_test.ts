@@ -13,46 +13,20 @@ import { ok, type Sk, withBusyboxStore } from "../helpers/busybox_store.ts";
 import { IS_ROOT, skipUnless } from "../helpers/requires.ts";
 import type { TempStore } from "../helpers/skiff.ts";
 import { until } from "../helpers/wait.ts";
+import { rand, run, withTestNetworks } from "../helpers/networks.ts";
 import { openStore } from "../../src/store/store.ts";
-import {
-  createNetwork,
-  type NetworkRecord,
-  removeNetwork,
-} from "../../src/network/network_store.ts";
+import type { NetworkRecord } from "../../src/network/network_store.ts";
 import { readAllocations } from "../../src/network/allocations.ts";
-import { tearDownNetwork } from "../../src/network/bridge.ts";
 
 const opts = { ignore: skipUnless(IS_ROOT), sanitizeOps: false, sanitizeResources: false };
 const utf8 = new TextDecoder();
 
-function rand(): string {
-  return crypto.getRandomValues(new Uint32Array(1))[0].toString(36).padStart(6, "0").slice(-6);
-}
-
-async function run(cmd: string, ...args: string[]): Promise<string> {
-  const out = await new Deno.Command(cmd, { args, stdout: "piped", stderr: "piped" }).output();
-  if (!out.success) throw new Error(`${cmd} ${args.join(" ")}: ${utf8.decode(out.stderr)}`);
-  return utf8.decode(out.stdout);
-}
-
 /** A user network in the test's store, removed (with its bridge and rules) afterwards. */
-async function withNetwork(
+function withNetwork(
   store: TempStore,
   fn: (net: NetworkRecord) => Promise<void>,
 ): Promise<void> {
-  const s = await openStore(store);
-  const third = 1 + (crypto.getRandomValues(new Uint8Array(1))[0] % 250);
-  const net = await createNetwork(s, {
-    name: `pt-${rand()}`,
-    subnets: [`10.234.${third}.0/24`],
-    options: { "com.docker.network.bridge.name": `skpt${rand()}` },
-  }, { routes: [] });
-  try {
-    await fn(net);
-  } finally {
-    await removeNetwork(s, net.Name).catch(() => {});
-    await tearDownNetwork(s, net);
-  }
+  return withTestNetworks(store, { tag: "pt", subnet16: "10.234" }, [{}], ([net]) => fn(net));
 }
 
 /** A TCP port nothing listens on now (from a range apart from the ephemeral one). */
