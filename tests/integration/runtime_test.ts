@@ -189,7 +189,10 @@ Deno.test("isolation: read-only root, tmpfs, user, workdir, env, entrypoint", op
       "ok",
     );
     assertEquals((await out(sk, ["-u", "nobody", "busybox", "id", "-u"])).trim(), "65534");
-    assertEquals((await out(sk, ["-u", "1234:55", "busybox", "id"])).trim(), "uid=1234 gid=55");
+    assertEquals(
+      (await out(sk, ["-u", "1234:55", "busybox", "id"])).trim(),
+      "uid=1234 gid=55 groups=55",
+    );
     assertEquals((await out(sk, ["-w", "/tmp", "busybox", "sh", "-c", "pwd"])).trim(), "/tmp");
     assertEquals(
       (await out(sk, ["-w", "/new/dir", "busybox", "sh", "-c", "pwd"])).trim(),
