@@ -162,8 +162,9 @@ export function parseCgroupns(value: string): "host" | "private" | undefined {
  *
  * @example
  * ```ts
- * checkResourceOptions({ cpuPeriod: 100 }, {});
- * // throws "CPU cfs period can not be less than 1ms (i.e. 1000) or larger than 1s (i.e. 1000000)"
+ * checkResourceOptions({ cpuPeriod: 100000, cpuQuota: 50000 }, {}); // half a CPU: accepted
+ * // { cpuPeriod: 100 } throws "CPU cfs period can not be less than 1ms (i.e. 1000) or larger
+ * // than 1s (i.e. 1000000)"
  * ```
  */
 export function checkResourceOptions(
