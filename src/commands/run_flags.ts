@@ -81,6 +81,7 @@ export function runOptionsFromFlags(f: CreateFlags, cmd: string[]): p.RunOptions
   if (f["cgroup-parent"]) o.cgroupParent = f["cgroup-parent"];
   o.resources = resourceOptionsFromFlags(f);
   [o.privileged, o.capAdd, o.capDrop] = [f.privileged, f["cap-add"], f["cap-drop"]];
+  if (f["group-add"].length) o.groupAdd = [...f["group-add"]];
   o.securityOpt = p.parseSecurityOpt(f["security-opt"]);
   o.readOnly = f["read-only"];
   // Without --network the container keeps a private namespace with loopback only (until

@@ -164,7 +164,7 @@ async function execUser(
     import(new URL("./user.ts", import.meta.url).href) as Promise<typeof import("./user.ts")>,
   ]);
   const root = await (rootfs ?? kernelOverlay).prepare(store, rec);
-  return await resolveUser(req.user ?? rec.User ?? "", root.readFile);
+  return await resolveUser(req.user ?? rec.User ?? "", root.readFile, rec.Options.groupAdd);
 }
 
 /** spec.ts, loaded only when the first process's record lacks a value (computed specifier: Deno

@@ -95,6 +95,8 @@ export interface RunOptions {
   privileged: boolean;
   /** --cap-add */
   capAdd: string[];
+  /** --group-add: more supplementary groups, names from the image's /etc/group or gids. */
+  groupAdd?: string[];
   /** --cap-drop */
   capDrop: string[];
   /** --security-opt */

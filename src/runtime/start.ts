@@ -89,7 +89,7 @@ export async function startContainer(
   let networkUp = false;
   try {
     const root = await (opts.rootfs ?? kernelOverlay).prepare(store, rec);
-    const user = await resolveUser(created.User, root.readFile);
+    const user = await resolveUser(created.User, root.readFile, o.groupAdd);
     await createBindSources(rec, host);
     const volumes = await prepareVolumes(store, rec, root.layersTopFirst, host);
     const hostNetworkName = o.network === "host" && !o.hostname ? host.hostname() : undefined;

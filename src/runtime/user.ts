@@ -105,7 +105,8 @@ function checkImageId(file: string, name: string, kind: "uid" | "gid", n: number
  * Resolves a user spec: "", "name", "uid", "name:group", "uid:gid"... A name
  * must exist in passwd; a number need not (gid 0 and HOME "/" then). The
  * default group is the passwd entry's; supplementary groups are that group
- * and the /etc/group entries listing the user (unless a group is given). A numeric
+ * and the /etc/group entries listing the user (unless a group is given), then the groups of
+ * `groupAdd` (--group-add: names in /etc/group, or numbers). A numeric
  * `-u` above 2147483647 is refused as Docker refuses it, and so is an id
  * from the image's files above 4294967294 (the kernel reads 4294967295 as
  * "leave unchanged", which would keep the process root).
@@ -116,7 +117,11 @@ function checkImageId(file: string, name: string, kind: "uid" | "gid", n: number
  * // { uid: 65534, gid: 65534, additionalGids: [65534], home: "/nonexistent" }
  * ```
  */
-export async function resolveUser(spec: string, read: RootFileReader): Promise<ResolvedUser> {
+export async function resolveUser(
+  spec: string,
+  read: RootFileReader,
+  groupAdd: readonly string[] = [],
+): Promise<ResolvedUser> {
   const colon = spec.indexOf(":");
   const userArg = colon < 0 ? spec : spec.slice(0, colon);
   const groupArg = colon < 0 ? "" : spec.slice(colon + 1);
@@ -143,7 +148,7 @@ export async function resolveUser(spec: string, read: RootFileReader): Promise<R
   }
 
   const additionalGids: number[] = [];
-  const needGroups = groupArg !== "" || name !== undefined;
+  const needGroups = groupArg !== "" || name !== undefined || groupAdd.length > 0;
   const groupText = needGroups ? await read("/etc/group") : undefined;
   const groups = groupText === undefined ? [] : parseGroup(groupText);
   if (groupArg !== "") {
@@ -165,6 +170,19 @@ export async function resolveUser(spec: string, read: RootFileReader): Promise<R
         additionalGids.push(checkImageId("/etc/group", g.name, "gid", g.gid));
       }
     }
+  }
+  // --group-add: names from the image's /etc/group, or gids (Docker's message otherwise)
+  for (const g of groupAdd) {
+    const id = parseId(g);
+    if (id !== undefined) checkRange(id);
+    const entry = groups.find((e) => e.name === g || (id !== undefined && e.gid === id));
+    const gid = entry ? checkImageId("/etc/group", entry.name, "gid", entry.gid) : id;
+    if (gid === undefined) {
+      throw new InvalidArgumentError(
+        `Unable to find group ${g}: no matching entries in group file`,
+      );
+    }
+    if (!additionalGids.includes(gid)) additionalGids.push(gid);
   }
   // The primary group is also a supplementary one (as docker and containerd do since
   // CVE-2022-36109 / CVE-2023-25173): a process that drops its gid with setgroups(2) cannot

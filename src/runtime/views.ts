@@ -142,6 +142,7 @@ export async function inspectContainer(
       RestartPolicy: { Name: o.restart.name, MaximumRetryCount: o.restart.maxRetries },
       AutoRemove: o.autoRemove,
       CapAdd: o.capAdd.length ? o.capAdd : null,
+      GroupAdd: o.groupAdd?.length ? o.groupAdd : null,
       CapDrop: o.capDrop.length ? o.capDrop : null,
       Privileged: o.privileged,
       ReadonlyRootfs: o.readOnly,

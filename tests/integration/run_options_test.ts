@@ -295,3 +295,57 @@ Deno.test("--cpu-shares, --stop-timeout and logs --until", opts, async () => {
     assert(await termToEnd(sk, "slow") < 6000, "stop waited the default 10 s");
   });
 });
+
+Deno.test(
+  "--group-add: groups by name and number for run and exec; an unknown name is refused",
+  opts,
+  async () => {
+    await withBusyboxStore(async (_store, sk) => {
+      const id = await sk([
+        "run",
+        "--rm",
+        "--group-add",
+        "10",
+        "--group-add",
+        "nogroup",
+        "busybox",
+        "id",
+      ]);
+      assertEquals([id.code, id.stdout], [
+        0,
+        "uid=0(root) gid=0(root) groups=0(root),10,65534(nogroup)\n",
+      ], id.stderr);
+      const d = await sk([
+        "run",
+        "-d",
+        "--name",
+        "ga",
+        "--group-add",
+        "10",
+        "busybox",
+        "sleep",
+        "600",
+      ]);
+      assertEquals(d.code, 0, d.stderr);
+      // exec's processes get them too, also as another user
+      assertEquals(
+        (await sk(["exec", "ga", "id"])).stdout,
+        "uid=0(root) gid=0(root) groups=0(root),10\n",
+      );
+      assertEquals(
+        (await sk(["exec", "-u", "5:5", "ga", "id"])).stdout,
+        "uid=5 gid=5 groups=5,10\n",
+      );
+      assertEquals(
+        (await sk(["inspect", "-f", "{{json .HostConfig.GroupAdd}}", "ga"])).stdout,
+        '["10"]\n',
+      );
+      const bad = await sk(["run", "--rm", "--group-add", "nope", "busybox", "true"]);
+      assertEquals(bad.code, 125);
+      assertEquals(
+        bad.stderr.trim(),
+        "Error: Unable to find group nope: no matching entries in group file",
+      );
+    });
+  },
+);

@@ -152,3 +152,17 @@ Deno.test("ids from a hostile image that the kernel would read as 'no change' ar
   await refused("member:4294967295", "uids and gids must be in range 0-2147483647");
   assertEquals((await resolveUser("2147483647:2147483647", none)).gid, 2147483647);
 });
+
+Deno.test("--group-add: names from the image's group file and gids join the groups", async () => {
+  assertEquals(
+    (await resolveUser("app", read, ["tty", "4242", "wheel"])).additionalGids,
+    [1000, 10, 29, 5, 4242],
+  );
+  assertEquals((await resolveUser("app:tty", read, ["audio"])).additionalGids, [5, 29]);
+  assertEquals((await resolveUser("", none, ["7"])).additionalGids, [0, 7]);
+  await rejects(
+    resolveUser("app", read, ["nosuchgroup"]),
+    new InvalidArgumentError("Unable to find group nosuchgroup: no matching entries in group file"),
+  );
+  await rejects(resolveUser("", read, ["4294967296"]), InvalidArgumentError);
+});
