@@ -13,6 +13,7 @@ export const createFlags = [
   flag("cap-add", undefined, "list", "Add Linux capabilities"),
   flag("cap-drop", undefined, "list", "Drop Linux capabilities"),
   flag("cgroup-parent", undefined, "string", "Optional parent cgroup for the container"),
+  flag("cidfile", undefined, "string", "Write the container ID to the file"),
   flag("group-add", undefined, "list", "Add additional groups to join"),
   // resources (src/commands/run_flags.ts, resourceOptionsFromFlags)
   flag(

@@ -20,6 +20,7 @@ export function createRequest(ctx: CommandContext<CreateFlags>): CreateRequest {
     image,
     name: f.name,
     options,
+    ...(f.cidfile ? { cidFile: f.cidfile } : {}),
     pull: f.pull,
     platform: f.platform,
     tlsVerify: f["tls-verify"],

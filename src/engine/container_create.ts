@@ -5,7 +5,8 @@
  *
  * @module
  */
-import { NotFoundError } from "../errors.ts";
+import { AlreadyExistsError, NotFoundError, wrap } from "../errors.ts";
+import { realHost } from "../sys/host.ts";
 import { openStore, type Store } from "../store/store.ts";
 import type { ImageRecord } from "../store/images.ts";
 import { resolveLocalImage } from "../image/resolve.ts";
@@ -97,6 +98,8 @@ export interface CreateRequest extends ImagePullOptions {
   /** The container's name (a random one if unset). */
   name?: string;
   options: RunOptions;
+  /** --cidfile: a host file, which must not exist yet, that gets the new container's id. */
+  cidFile?: string;
 }
 
 /** A container create wrote, and the store it is in. */
@@ -123,6 +126,38 @@ export async function createContainer(
   checkRunOptions(req.options);
   if (req.name) validateName(req.name);
   const store = await openStore(where);
+  // claimed before anything is made, filled once the record is written, removed on failure
+  if (req.cidFile) await claimCidFile(req.cidFile);
+  try {
+    const created = await createChecked(store, req, events);
+    if (req.cidFile) await realHost.writeTextFile(req.cidFile, created.rec.Id);
+    return created;
+  } catch (err) {
+    if (req.cidFile) await realHost.remove(req.cidFile).catch(() => {});
+    throw err;
+  }
+}
+
+/** Creates the file `--cidfile` names; Docker's refusal when it exists. */
+async function claimCidFile(path: string): Promise<void> {
+  try {
+    await realHost.writeTextFile(path, "", { createNew: true, mode: 0o644 });
+  } catch (err) {
+    if (err instanceof Deno.errors.AlreadyExists) {
+      throw new AlreadyExistsError(
+        `Container ID file found, make sure the other container isn't running or delete ${path}`,
+      );
+    }
+    throw wrap(err, `create the container ID file ${path}`);
+  }
+}
+
+/** The checks and the record of `createContainer`, once the cid file is claimed. */
+async function createChecked(
+  store: Store,
+  req: CreateRequest,
+  events: PullEvents,
+): Promise<CreatedRecord> {
   await checkNetworkExists(store, req.options.network, req.options);
   const joined = joinedName(req.options.network);
   // a container joining another's network has its hostname, as Docker gives it

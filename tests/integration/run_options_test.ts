@@ -349,3 +349,53 @@ Deno.test(
     });
   },
 );
+
+Deno.test(
+  "--cidfile: the new container's id; a file that exists is refused; a failure leaves none",
+  opts,
+  async () => {
+    await withBusyboxStore(async (store, sk) => {
+      const dir = `${store.root}/..`;
+      const d = await sk(["run", "-d", "--cidfile", `${dir}/cid`, "busybox", "sleep", "600"]);
+      assertEquals(d.code, 0, d.stderr);
+      assertEquals(await Deno.readTextFile(`${dir}/cid`), d.stdout.trim());
+      const before = (await sk(["ps", "-aq"])).stdout;
+      const again = await sk(["run", "--cidfile", `${dir}/cid`, "busybox", "true"]);
+      assertEquals(again.code, 125);
+      assertEquals(
+        again.stderr.trim(),
+        `Error: Container ID file found, make sure the other container isn't running or delete ${dir}/cid`,
+      );
+      assertEquals((await sk(["create", "--cidfile", `${dir}/cid`, "busybox", "true"])).code, 1);
+      assertEquals((await sk(["ps", "-aq"])).stdout, before, "a refused run created a container");
+      assertEquals(await Deno.readTextFile(`${dir}/cid`), d.stdout.trim(), "the file was changed");
+      const c = await sk(["create", "--cidfile", `${dir}/cid2`, "busybox", "true"]);
+      assertEquals(
+        [c.code, await Deno.readTextFile(`${dir}/cid2`)],
+        [0, c.stdout.trim()],
+        c.stderr,
+      );
+      const failed = await sk([
+        "run",
+        "--pull",
+        "never",
+        "--cidfile",
+        `${dir}/cid3`,
+        "nosuchimage",
+        "true",
+      ]);
+      assertEquals(failed.code, 125);
+      await assertRejectsNotFound(`${dir}/cid3`);
+    });
+  },
+);
+
+async function assertRejectsNotFound(path: string): Promise<void> {
+  try {
+    await Deno.lstat(path);
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) return;
+    throw err;
+  }
+  throw new Error(`${path} exists`);
+}
