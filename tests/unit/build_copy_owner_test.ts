@@ -7,6 +7,7 @@ import { assertEquals, assertRejects, assertStringIncludes } from "../helpers/as
 import { InvalidArgumentError } from "../../src/errors.ts";
 import { applyCopy } from "../../src/build/copy/mod.ts";
 import { parseChmod } from "../../src/build/copy/mode.ts";
+import { lgetxattr, lsetxattr } from "../../src/sys/fs.ts";
 import { fixture, instruction, listing } from "../helpers/copy_fixture.ts";
 
 const PASSWD = "root:x:0:0:root:/root:/bin/sh\napp:x:1000:1001::/home/app:/bin/sh\n";
@@ -128,6 +129,48 @@ Deno.test("COPY --from keeps the owners and modes of the source root", async () 
       "/opt/tool/ 0755 5:6",
       "/opt/tool/bin 4750 33:44 =B",
     ]);
+  } finally {
+    await f.cleanup();
+  }
+});
+
+Deno.test("COPY --from keeps hard links and extended attributes (file capabilities)", async () => {
+  const f = await fixture({});
+  try {
+    const from = `${f.top}/from`;
+    await Deno.mkdir(`${from}/bin`, { recursive: true });
+    await Deno.writeTextFile(`${from}/bin/ping`, "PING");
+    await Deno.link(`${from}/bin/ping`, `${from}/bin/ping6`);
+    lsetxattr(`${from}/bin/ping`, "user.skiff.test", new TextEncoder().encode("v1"));
+    await applyCopy(
+      {
+        instruction: instruction("COPY --chown=9:9 bin /usr/bin/"),
+        origin: { kind: "root", root: from },
+        workdir: "/",
+      },
+      f.root,
+    );
+    const a = await Deno.lstat(`${f.root}/usr/bin/ping`);
+    const b = await Deno.lstat(`${f.root}/usr/bin/ping6`);
+    assertEquals(a.ino, b.ino);
+    assertEquals(a.nlink, 2);
+    assertEquals([a.uid, a.gid], [9, 9]);
+    assertEquals(
+      new TextDecoder().decode(lgetxattr(`${f.root}/usr/bin/ping`, "user.skiff.test")),
+      "v1",
+    );
+    // a single file through a symlink keeps its attributes too
+    await Deno.symlink("ping", `${from}/bin/alias`);
+    await applyCopy(
+      {
+        instruction: instruction("COPY bin/alias /one"),
+        origin: { kind: "root", root: from },
+        workdir: "/",
+      },
+      f.root,
+    );
+    assertEquals(await Deno.readTextFile(`${f.root}/one`), "PING");
+    assertEquals(new TextDecoder().decode(lgetxattr(`${f.root}/one`, "user.skiff.test")), "v1");
   } finally {
     await f.cleanup();
   }

@@ -23,6 +23,10 @@ export interface CopyEntry {
   mtimeMs: number;
   /** Device number of a character or block device. */
   rdev?: number;
+  /** A hard link to the entry of this source at `linkTo` (an earlier `rel`). */
+  linkTo?: string;
+  /** Extended attributes (file capabilities...), by name. */
+  xattrs?: Record<string, Uint8Array>;
   /**
    * The content of a file; valid only until the next entry is asked for
    * (the source may close what it opened).

@@ -34,6 +34,8 @@ async function digestItem(h: Hasher, item: SourceItem): Promise<void> {
       e.size,
       e.linkTarget ?? "",
       e.rdev ?? 0,
+      e.linkTo ?? null,
+      Object.entries(e.xattrs ?? {}).map(([k, v]) => [k, [...v]]),
       e.type === "file" && e.read ? await contentDigest(await e.read()) : "",
     ]);
   }

@@ -109,6 +109,7 @@ async function place(
   else writer.ensureDir(target.slice(0, target.lastIndexOf("/")) || "/");
   for await (const e of item.entries()) {
     if (item.isDir && e.rel === "") continue; // the destination directory itself
-    await writer.write(under(target, e.rel), e);
+    if (e.linkTo !== undefined) writer.link(under(target, e.rel), under(target, e.linkTo));
+    else await writer.write(under(target, e.rel), e);
   }
 }

@@ -10,12 +10,16 @@
 import { InvalidArgumentError, NotFoundError, wrap } from "../../errors.ts";
 import { type InRoot, O_DIRECTORY, O_PATH, openInRoot } from "../../sys/resolve.ts";
 import { SysError } from "../../sys/errno.ts";
+import { lgetxattr, llistxattr } from "../../sys/fs.ts";
 import type { EntryType, IgnoreMatcher } from "../context/mod.ts";
 import { globMatch, hasWildcards, parseGlob } from "../context/glob.ts";
 import { byteOrder } from "../context/tree.ts";
 import { excludedMatch, stripPivot } from "./context_source.ts";
 import type { CopyEntry, SourceItem } from "./entry.ts";
 import { cleanSource, parentsBase, wildcardBase } from "./source_path.ts";
+
+/** Symlinks followed for one source path (the kernel's limit). */
+const MAX_LINKS = 40;
 
 function isMissing(err: unknown): boolean {
   return err instanceof SysError && (err.code === "ENOENT" || err.code === "ENOTDIR");
@@ -122,8 +126,52 @@ function rootItem(
   };
 }
 
+/**
+ * Opens the directory holding what `path` names in `root` and the name of
+ * it there, its final symlinks followed inside the root one at a time (so
+ * the entry can be read by name without following anything); name "" when
+ * `path` ends at a directory reference (the root, `..`).
+ */
+function openFinal(root: string, path: string): { dir: InRoot; name: string } {
+  let cur = `/${path}`;
+  for (let links = 0;; links++) {
+    const trimmed = cur.replace(/\/+$/, "");
+    const at = trimmed.lastIndexOf("/");
+    const parent = trimmed.slice(0, at) || "/";
+    const name = trimmed.slice(at + 1);
+    if (name === "" || name === "." || name === "..") {
+      return { dir: openInRoot(root, cur, { flags: O_PATH | O_DIRECTORY }), name: "" };
+    }
+    const dir = openInRoot(root, parent, { flags: O_PATH | O_DIRECTORY });
+    let target: string | undefined;
+    try {
+      if (Deno.lstatSync(`${dir.path}/${name}`).isSymlink) {
+        target = Deno.readLinkSync(`${dir.path}/${name}`);
+      }
+    } catch (err) {
+      dir.close();
+      throw err;
+    }
+    if (target === undefined) return { dir, name };
+    dir.close();
+    if (links >= MAX_LINKS) throw new SysError(40, path); // ELOOP
+    cur = target.startsWith("/") ? target : `${parent}/${target}`;
+  }
+}
+
+/** Extended attributes of `at` itself, but the overlay file system's own. */
+function readXattrs(at: string): Record<string, Uint8Array> | undefined {
+  let out: Record<string, Uint8Array> | undefined;
+  for (const name of llistxattr(at)) {
+    if (/^(trusted|user)\.overlay\./.test(name)) continue;
+    const value = lgetxattr(at, name);
+    if (value !== undefined) (out ??= {})[name] = value;
+  }
+  return out;
+}
+
 /** Describes the object `h` names (itself, a symlink not followed) as an entry. */
-function describe(h: InRoot, rel: string): CopyEntry | undefined {
+function describe(h: InRoot, rel: string, at: string | undefined): CopyEntry | undefined {
   const st = Deno.statSync(h.path);
   const type = typeOf(st);
   if (!type) return undefined;
@@ -136,23 +184,41 @@ function describe(h: InRoot, rel: string): CopyEntry | undefined {
     size: type === "file" ? st.size : 0,
     mtimeMs: st.mtime?.getTime() ?? 0,
     rdev: st.rdev ?? 0,
+    // readlink on /proc/self/fd/N names the object: the text is read by its name in the parent
+    linkTarget: type === "symlink" && at ? Deno.readLinkSync(at) : undefined,
+    xattrs: at ? readXattrs(at) : undefined,
   };
 }
+
+/** Hard links met in one walk: the first path of each inode. */
+type Links = Map<string, string>;
 
 /**
  * Every entry under `path` in `root` (itself first, followed inside the
  * root), in path order; what is below is opened from its parent's handle.
+ * A file met again through another hard link is a `linkTo` entry.
  */
 export async function* walkRoot(
   root: string,
   path: string,
   exclude?: IgnoreMatcher,
 ): AsyncGenerator<CopyEntry> {
-  const top = openInRoot(root, `/${path}`, { flags: O_PATH });
+  const { dir, name } = openFinal(root, path);
   try {
-    yield* walkHandle(top, "", exclude);
+    const top = name === "" ? dir : openInRoot(dir.path, name, { flags: O_PATH, follow: false });
+    try {
+      yield* walkHandle(
+        top,
+        "",
+        exclude,
+        name === "" ? undefined : `${dir.path}/${name}`,
+        new Map(),
+      );
+    } finally {
+      if (top !== dir) top.close();
+    }
   } finally {
-    top.close();
+    dir.close();
   }
 }
 
@@ -160,12 +226,23 @@ async function* walkHandle(
   h: InRoot,
   rel: string,
   exclude: IgnoreMatcher | undefined,
-  at?: string,
+  at: string | undefined,
+  links: Links,
 ): AsyncGenerator<CopyEntry> {
-  const e = describe(h, rel);
+  const e = describe(h, rel, at);
   if (!e) return;
-  // readlink on /proc/self/fd/N names the object; the text is read by its name in the parent
-  if (e.type === "symlink") e.linkTarget = at ? Deno.readLinkSync(at) : "";
+  if (e.type === "file") {
+    const st = Deno.statSync(h.path);
+    if ((st.nlink ?? 1) > 1) {
+      const key = `${st.dev}:${st.ino}`;
+      const first = links.get(key);
+      if (first !== undefined) {
+        yield { ...e, linkTo: first, xattrs: undefined };
+        return;
+      }
+      links.set(key, rel);
+    }
+  }
   let file: Deno.FsFile | undefined;
   if (e.type === "file") {
     e.read = async () => {
@@ -193,7 +270,7 @@ async function* walkHandle(
       const child = openChild(h, name);
       if (!child) continue;
       try {
-        const it = walkHandle(child, sub, exclude, `${h.path}/${name}`);
+        const it = walkHandle(child, sub, exclude, `${h.path}/${name}`, links);
         const first = await it.next();
         if (first.done || first.value.type !== "dir") {
           await it.return(undefined);
@@ -217,7 +294,7 @@ async function* walkHandle(
     const child = openChild(h, name);
     if (!child) continue;
     try {
-      yield* walkHandle(child, sub, exclude, `${h.path}/${name}`);
+      yield* walkHandle(child, sub, exclude, `${h.path}/${name}`, links);
     } finally {
       child.close();
     }

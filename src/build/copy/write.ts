@@ -12,7 +12,7 @@
 import { InvalidArgumentError, wrap } from "../../errors.ts";
 import { splitDev } from "../../image/tar_write.ts";
 import { SysError } from "../../sys/errno.ts";
-import { lchown, lutimes, mknod } from "../../sys/fs.ts";
+import { lchown, lsetxattr, lutimes, mknod } from "../../sys/fs.ts";
 import { type InRoot, O_DIRECTORY, O_PATH, openInRoot } from "../../sys/resolve.ts";
 import { cleanPath } from "../context/ignore.ts";
 import type { CopyEntry } from "./entry.ts";
@@ -149,6 +149,7 @@ export class RootWriter {
     gid: number,
     mode: number,
     mtimeMs: number | undefined,
+    xattrs?: Record<string, Uint8Array>,
   ): void {
     const at = `${dir.path}/${name}`;
     lchown(at, uid, gid);
@@ -158,6 +159,14 @@ export class RootWriter {
         Deno.chmodSync(h.path, mode);
       } finally {
         h.close();
+      }
+    }
+    // after the chown, which drops file capabilities
+    for (const [key, value] of Object.entries(xattrs ?? {})) {
+      try {
+        lsetxattr(at, key, value);
+      } catch {
+        // as `cp -a`: an attribute the destination cannot hold is left out
       }
     }
     if (mtimeMs !== undefined) {
@@ -192,7 +201,7 @@ export class RootWriter {
         if (existing && this.isDir(path)) return; // merge into it (a symlink to a directory too)
         if (existing) this.#remove(at, path);
         Deno.mkdirSync(at, { mode: 0o700 });
-        this.#attrs(dir, name, "dir", owner.uid, owner.gid, mode, undefined);
+        this.#attrs(dir, name, "dir", owner.uid, owner.gid, mode, undefined, e.xattrs);
         this.#dirTimes.push({ path, mtimeMs: e.mtimeMs });
         return;
       }
@@ -220,12 +229,40 @@ export class RootWriter {
           break;
         }
       }
-      this.#attrs(dir, name, e.type, owner.uid, owner.gid, mode, e.mtimeMs);
+      this.#attrs(dir, name, e.type, owner.uid, owner.gid, mode, e.mtimeMs, e.xattrs);
     } catch (err) {
       if (err instanceof InvalidArgumentError) throw err;
       throw wrap(err, `copy to ${path}`);
     } finally {
       dir.close();
+    }
+  }
+
+  /** Makes `path` another hard link to `existing`, written before by this copy. */
+  link(path: string, existing: string): void {
+    const [fromParent, fromName] = splitParent(existing);
+    const [parent, name] = splitParent(path);
+    const from = this.#openDir(fromParent);
+    try {
+      const dir = this.#openDir(parent);
+      try {
+        const at = `${dir.path}/${name}`;
+        try {
+          Deno.lstatSync(at);
+          this.#remove(at, path);
+        } catch (err) {
+          if (code(err) !== "ENOENT") throw err;
+        }
+        // link(2) never follows a symlink named as the existing file
+        Deno.linkSync(`${from.path}/${fromName}`, at);
+      } finally {
+        dir.close();
+      }
+    } catch (err) {
+      if (err instanceof InvalidArgumentError) throw err;
+      throw wrap(err, `copy to ${path}`);
+    } finally {
+      from.close();
     }
   }
 
