@@ -70,9 +70,14 @@ function contextItem(
         };
         let file: Deno.FsFile | undefined;
         if (e.type === "file") {
-          out.read = async () => {
+          out.open = async () => {
+            try {
+              file?.close();
+            } catch {
+              // closed at its stream's end
+            }
             file = await ctx.open(node);
-            return file.readable;
+            return file;
           };
         }
         try {

@@ -28,10 +28,35 @@ export interface CopyEntry {
   /** Extended attributes (file capabilities...), by name. */
   xattrs?: Record<string, Uint8Array>;
   /**
-   * The content of a file; valid only until the next entry is asked for
-   * (the source may close what it opened).
+   * Opens the content of a file; valid only until the next entry is asked
+   * for (the source closes what it opened).
    */
-  read?: () => Promise<ReadableStream<Uint8Array>>;
+  open?: () => Promise<Content>;
+}
+
+/** A file's content being read (a Deno.FsFile is one). */
+export interface Content {
+  read(p: Uint8Array): Promise<number | null>;
+  close(): void;
+  readonly readable: ReadableStream<Uint8Array>;
+}
+
+/** Content held in memory (a heredoc). */
+export function bytesContent(bytes: Uint8Array): Content {
+  let off = 0;
+  return {
+    read(p) {
+      if (off >= bytes.length) return Promise.resolve(null);
+      const n = Math.min(p.length, bytes.length - off);
+      p.set(bytes.subarray(off, off + n));
+      off += n;
+      return Promise.resolve(n);
+    },
+    close() {},
+    get readable() {
+      return new Blob([bytes.subarray(off) as Uint8Array<ArrayBuffer>]).stream();
+    },
+  };
 }
 
 /** One selected source: its entries and how it is placed. */

@@ -9,7 +9,7 @@ import { IgnoreMatcher } from "../context/mod.ts";
 import type { CopyOrigin } from "./types.ts";
 import { extractArchive, isArchive } from "./archive.ts";
 import { contextSources } from "./context_source.ts";
-import type { CopyEntry, SourceItem } from "./entry.ts";
+import { bytesContent, type CopyEntry, type SourceItem } from "./entry.ts";
 import { rootSources, walkRoot } from "./root_source.ts";
 import { download, isGitSource, isUrl, parseChecksum, urlFileName } from "./url.ts";
 
@@ -74,7 +74,7 @@ export function inlineItem(s: InlineSource, nowMs: number): SourceItem {
     gid: 0,
     size: bytes.length,
     mtimeMs: nowMs,
-    read: () => Promise.resolve(new Blob([bytes]).stream()),
+    open: () => Promise.resolve(bytesContent(bytes)),
   });
 }
 
@@ -110,7 +110,7 @@ export async function urlItem(
     gid: 0,
     size: d.size,
     mtimeMs: d.mtimeMs ?? nowMs,
-    read: async () => (await Deno.open(d.path, { read: true })).readable,
+    open: () => Deno.open(d.path, { read: true }),
   });
   if (ins.unpack === true) return await unpacked(item, src, scratch, nowMs) ?? item;
   return item;
@@ -133,10 +133,13 @@ export async function unpacked(
   try {
     if (first.done) return undefined;
     const e = first.value;
-    if (e.type !== "file" || !e.read || !(await isArchive(e.read))) return undefined;
+    if (e.type !== "file" || !e.open) return undefined;
+    const open = e.open;
+    const stream = async () => (await open()).readable;
+    if (!(await isArchive(stream))) return undefined;
     const dir = await scratch.path();
     await Deno.mkdir(dir, { mode: 0o700 });
-    await extractArchive(e.read, dir, what);
+    await extractArchive(stream, dir, what);
     return {
       name: item.name,
       parentsPath: item.parentsPath,

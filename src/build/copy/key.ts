@@ -8,13 +8,23 @@
 import { createHasher, type Hasher } from "../../store/hash.ts";
 import type { CopyStepInput } from "./types.ts";
 import { resolveDestination } from "./dest.ts";
-import type { SourceItem } from "./entry.ts";
+import { bytesContent, type Content, type SourceItem } from "./entry.ts";
 import { checkSources, excludeMatcher, localSources, Scratch } from "./items.ts";
 import { download, isUrl, parseChecksum } from "./url.ts";
 
-async function contentDigest(stream: ReadableStream<Uint8Array>): Promise<string> {
+const buf = new Uint8Array(256 * 1024);
+
+async function contentDigest(content: Content): Promise<string> {
   const h = await createHasher();
-  for await (const chunk of stream) h.update(chunk);
+  try {
+    for (;;) {
+      const n = await content.read(buf);
+      if (n === null) break;
+      h.update(buf.subarray(0, n));
+    }
+  } finally {
+    content.close();
+  }
   return h.digest();
 }
 
@@ -36,7 +46,7 @@ async function digestItem(h: Hasher, item: SourceItem): Promise<void> {
       e.rdev ?? 0,
       e.linkTo ?? null,
       Object.entries(e.xattrs ?? {}).map(([k, v]) => [k, [...v]]),
-      e.type === "file" && e.read ? await contentDigest(await e.read()) : "",
+      e.type === "file" && e.open ? await contentDigest(await e.open()) : "",
     ]);
   }
 }
@@ -77,7 +87,8 @@ export async function digestStep(input: CopyStepInput): Promise<string> {
       }
     }
     for (const s of ins.inline) {
-      record(h, ["inline", s.path, await contentDigest(new Blob([s.content]).stream())]);
+      const bytes = new TextEncoder().encode(s.content);
+      record(h, ["inline", s.path, await contentDigest(bytesContent(bytes))]);
     }
   } finally {
     await scratch.cleanup();

@@ -86,8 +86,12 @@ export async function applyCopy(input: CopyStepInput, root: string): Promise<voi
     // several matches of a wildcard go into a directory
     if (items.length > 1) dest.isDir = true;
     const writer = new RootWriter(root, { owner, chmod, clampMs, nowMs });
-    for (const item of items) await place(writer, item, dest, parents);
-    writer.finish();
+    try {
+      for (const item of items) await place(writer, item, dest, parents);
+      writer.finish();
+    } finally {
+      writer.close();
+    }
   } finally {
     await scratch.cleanup();
   }

@@ -245,10 +245,15 @@ async function* walkHandle(
   }
   let file: Deno.FsFile | undefined;
   if (e.type === "file") {
-    e.read = async () => {
+    e.open = async () => {
+      try {
+        file?.close();
+      } catch {
+        // closed at the stream's end
+      }
       // the handle pins the inode checked above: a swap meanwhile changes nothing
       file = await Deno.open(h.path, { read: true });
-      return file.readable;
+      return file;
     };
   }
   try {

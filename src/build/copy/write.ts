@@ -15,12 +15,14 @@ import { SysError } from "../../sys/errno.ts";
 import { lchown, lsetxattr, lutimes, mknod } from "../../sys/fs.ts";
 import { type InRoot, O_DIRECTORY, O_PATH, openInRoot } from "../../sys/resolve.ts";
 import { cleanPath } from "../context/ignore.ts";
-import type { CopyEntry } from "./entry.ts";
+import type { Content, CopyEntry } from "./entry.ts";
 import type { ModeChange } from "./mode.ts";
 import type { Owner } from "./owner.ts";
 
 /** Symlinks followed while making one destination directory (the kernel's limit). */
 const MAX_LINKS = 40;
+/** Directory handles kept open while writing (siblings come one after another). */
+const DIR_CACHE = 8;
 const S_IFIFO = 0o010000, S_IFCHR = 0o020000, S_IFBLK = 0o060000;
 
 /** How entries are written. */
@@ -57,10 +59,34 @@ function splitParent(path: string): [string, string] {
   return [at <= 0 ? "/" : path.slice(0, at), path.slice(at + 1)];
 }
 
+const buf = new Uint8Array(256 * 1024);
+
+/** Copies a file's content into `out`, a file just created (O_EXCL: never through a planted symlink). */
+async function copyContent(open: () => Promise<Content>, out: Deno.FsFile): Promise<void> {
+  try {
+    const content = await open();
+    try {
+      for (;;) {
+        const n = await content.read(buf);
+        if (n === null) break;
+        let off = 0;
+        while (off < n) off += await out.write(buf.subarray(off, n));
+      }
+    } finally {
+      content.close();
+    }
+  } finally {
+    out.close();
+  }
+}
+
 /** Writes entries under `root`; call `finish` at the end for the directories' times. */
 export class RootWriter {
   readonly #root: string;
   readonly #opts: WriteOptions;
+  /** Directories opened lately, by in-root path. */
+  readonly #dirs = new Map<string, InRoot>();
+  readonly #retired: InRoot[] = [];
   /** Directories whose times are set once their content is in place, deepest last. */
   readonly #dirTimes: { path: string; mtimeMs: number }[] = [];
 
@@ -74,10 +100,23 @@ export class RootWriter {
     return (c !== undefined && ms > c ? c : ms) / 1000;
   }
 
-  /** Opens the directory `path` inside the root (its symlinks followed inside it). */
+  /**
+   * The directory `path` opened inside the root (its symlinks followed
+   * inside it), kept open for the entries that follow: its `close` keeps it,
+   * `#forget` and `close()` release it.
+   */
   #openDir(path: string): InRoot {
+    const hit = this.#dirs.get(path);
+    if (hit) return { path: hit.path, fd: hit.fd, close() {} };
     try {
-      return openInRoot(this.#root, path, { flags: O_PATH | O_DIRECTORY });
+      const h = openInRoot(this.#root, path, { flags: O_PATH | O_DIRECTORY });
+      if (this.#dirs.size >= DIR_CACHE) {
+        const [oldest, old] = this.#dirs.entries().next().value!;
+        this.#dirs.delete(oldest);
+        this.#retired.push(old); // a caller may still hold it
+      }
+      this.#dirs.set(path, h);
+      return { path: h.path, fd: h.fd, close() {} };
     } catch (err) {
       if (code(err) === "ENOTDIR") {
         throw new InvalidArgumentError(`cannot copy to ${path}: not a directory`);
@@ -101,6 +140,7 @@ export class RootWriter {
    * BuildKit does: mode 0755, owned by the `--chown` owner or root.
    */
   ensureDir(path: string, links = 0): void {
+    if (links === 0) this.#sweep();
     const parts = path.split("/").filter((p) => p !== "");
     let cur = "";
     for (const part of parts) {
@@ -180,6 +220,7 @@ export class RootWriter {
    * that exists already is kept as it is and merged into.
    */
   async write(path: string, e: CopyEntry): Promise<void> {
+    this.#sweep();
     const owner = this.#opts.owner ?? { uid: e.uid, gid: e.gid };
     const mode = e.type === "symlink"
       ? 0o777
@@ -191,33 +232,26 @@ export class RootWriter {
     const dir = this.#openDir(parent);
     try {
       const at = `${dir.path}/${name}`;
-      let existing: Deno.FileInfo | undefined;
-      try {
-        existing = Deno.lstatSync(at);
-      } catch (err) {
-        if (code(err) !== "ENOENT") throw err;
-      }
       if (e.type === "dir") {
-        if (existing && this.isDir(path)) return; // merge into it (a symlink to a directory too)
-        if (existing) this.#remove(at, path);
-        Deno.mkdirSync(at, { mode: 0o700 });
+        if (!this.#create(at, path, () => Deno.mkdirSync(at, { mode: 0o700 }), true)) return;
         this.#attrs(dir, name, "dir", owner.uid, owner.gid, mode, undefined, e.xattrs);
         this.#dirTimes.push({ path, mtimeMs: e.mtimeMs });
         return;
       }
-      if (existing) this.#remove(at, path);
       switch (e.type) {
         case "file": {
-          const out = await Deno.open(at, { write: true, createNew: true, mode: 0o600 });
-          const src = await e.read!();
-          await src.pipeTo(out.writable);
+          let out: Deno.FsFile | undefined;
+          this.#create(at, path, () => {
+            out = Deno.openSync(at, { write: true, createNew: true, mode: 0o600 });
+          });
+          await copyContent(e.open!, out!);
           break;
         }
         case "symlink":
-          Deno.symlinkSync(e.linkTarget ?? "", at);
+          this.#create(at, path, () => Deno.symlinkSync(e.linkTarget ?? "", at));
           break;
         case "fifo":
-          mknod(at, S_IFIFO | 0o600, 0, 0);
+          this.#create(at, path, () => mknod(at, S_IFIFO | 0o600, 0, 0));
           break;
         case "char":
         case "block": {
@@ -225,7 +259,8 @@ export class RootWriter {
           if (e.type === "char" && major === 0 && minor === 0) {
             throw new InvalidArgumentError(`cannot copy ${path}: it is an overlay whiteout`);
           }
-          mknod(at, (e.type === "char" ? S_IFCHR : S_IFBLK) | 0o600, major, minor);
+          const kind = e.type === "char" ? S_IFCHR : S_IFBLK;
+          this.#create(at, path, () => mknod(at, kind | 0o600, major, minor));
           break;
         }
       }
@@ -238,8 +273,27 @@ export class RootWriter {
     }
   }
 
+  /**
+   * Runs `make` (which creates `at`, failing when something is there); what
+   * is in the way is removed and `make` run again. With `merge`, an existing
+   * directory (or symlink to one inside the root) is kept instead: false then.
+   */
+  #create(at: string, path: string, make: () => void, merge = false): boolean {
+    try {
+      make();
+      return true;
+    } catch (err) {
+      if (code(err) !== "EEXIST") throw err;
+    }
+    if (merge && this.isDir(path)) return false;
+    this.#remove(at, path);
+    make();
+    return true;
+  }
+
   /** Makes `path` another hard link to `existing`, written before by this copy. */
   link(path: string, existing: string): void {
+    this.#sweep();
     const [fromParent, fromName] = splitParent(existing);
     const [parent, name] = splitParent(path);
     const from = this.#openDir(fromParent);
@@ -268,6 +322,7 @@ export class RootWriter {
 
   /** Removes what is in the way (a directory only when empty, as BuildKit). */
   #remove(at: string, path: string): void {
+    this.#forget();
     try {
       Deno.removeSync(at);
     } catch (err) {
@@ -278,8 +333,30 @@ export class RootWriter {
     }
   }
 
+  /**
+   * Drops the directories kept open (after a removal, which may have made
+   * them stale); they are closed by `close`, as a caller may still use one.
+   */
+  #forget(): void {
+    this.#retired.push(...this.#dirs.values());
+    this.#dirs.clear();
+  }
+
+  /** Closes the dropped handles: called when no borrowed one can be in use any more. */
+  #sweep(): void {
+    for (const h of this.#retired) h.close();
+    this.#retired.length = 0;
+  }
+
+  /** Releases what the writer holds open (after `finish`, or after a failure). */
+  close(): void {
+    this.#forget();
+    this.#sweep();
+  }
+
   /** Sets the times of the directories written, once what they hold is in place. */
   finish(): void {
+    this.#sweep();
     for (const { path, mtimeMs } of this.#dirTimes.reverse()) {
       const [parent, name] = splitParent(path);
       const dir = this.#openDir(parent);
