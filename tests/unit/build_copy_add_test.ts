@@ -181,13 +181,15 @@ Deno.test("ADD of an archive with an absolute symlink keeps it as a symlink insi
 });
 
 /** A local server answering /files/tool.sh with `body` and a fixed Last-Modified. */
-function serve(body: string): { url: string; close: () => Promise<void>; hits: () => number } {
+function serve(
+  body: string | Uint8Array,
+): { url: string; close: () => Promise<void>; hits: () => number } {
   let hits = 0;
   const server = Deno.serve({ port: 0, hostname: "127.0.0.1", onListen: () => {} }, (req) => {
     hits++;
     const path = new URL(req.url).pathname;
     if (path !== "/files/tool.sh") return new Response("no", { status: 404 });
-    return new Response(body, {
+    return new Response(body as BodyInit, {
       headers: { "last-modified": "Wed, 21 Oct 2015 07:28:00 GMT" },
     });
   });
@@ -274,5 +276,53 @@ Deno.test("ADD of a git repository, --checksum on a local file and COPY <url> ar
       InvalidArgumentError,
     );
     assertStringIncludes(err.message, text);
+  }
+});
+
+Deno.test("ADD --unpack=true extracts a downloaded archive; without it the archive is kept", async () => {
+  const s = serve(await compress(GOOD, "gzip"));
+  try {
+    const f = await fixture({});
+    try {
+      const step = (line: string) => ({
+        instruction: instruction(line),
+        origin: { kind: "context" as const, context: f.ctx },
+        workdir: "/",
+      });
+      await applyCopy(step(`ADD --unpack=true ${s.url}/files/tool.sh /opt/`), f.root);
+      await applyCopy(step(`ADD ${s.url}/files/tool.sh /kept/`), f.root);
+      const all = await listing(f.root);
+      assertEquals(all.filter((l) => l.startsWith("/opt")), EXTRACTED);
+      assert(all.some((l) => l.startsWith("/kept/tool.sh 0600 0:0")), all.join("\n"));
+    } finally {
+      await f.cleanup();
+    }
+  } finally {
+    await s.close();
+  }
+});
+
+Deno.test("ADD keeps the hard links of an archive", async () => {
+  const linked = tar([
+    { name: "a", type: "file", mode: 0o755, body: "SAME" },
+    { name: "b", type: "link", mode: 0o755, linkname: "a" },
+  ]);
+  const f = await fixture({}, async ({ ctxDir }) => {
+    await Deno.writeFile(`${ctxDir}/l.tar`, linked);
+  });
+  try {
+    await applyCopy(
+      {
+        instruction: instruction("ADD l.tar /x/"),
+        origin: { kind: "context", context: f.ctx },
+        workdir: "/",
+      },
+      f.root,
+    );
+    const a = await Deno.lstat(`${f.root}/x/a`), b = await Deno.lstat(`${f.root}/x/b`);
+    assertEquals(a.ino, b.ino);
+    assertEquals(await Deno.readTextFile(`${f.root}/x/b`), "SAME");
+  } finally {
+    await f.cleanup();
   }
 });

@@ -175,3 +175,41 @@ Deno.test("COPY --from keeps hard links and extended attributes (file capabiliti
     await f.cleanup();
   }
 });
+
+Deno.test("COPY --from applies --exclude and --parents inside the root", async () => {
+  const f = await fixture({});
+  try {
+    const from = `${f.top}/from`;
+    await Deno.mkdir(`${from}/app/cache`, { recursive: true });
+    await Deno.mkdir(`${from}/app/lib`, { recursive: true });
+    await Deno.writeTextFile(`${from}/app/cache/big`, "C");
+    await Deno.writeTextFile(`${from}/app/lib/x.so`, "X");
+    await Deno.writeTextFile(`${from}/app/main`, "M");
+    await Deno.writeTextFile(`${from}/app/main.log`, "L");
+    const origin = { kind: "root" as const, root: from };
+    await applyCopy(
+      {
+        instruction: instruction("COPY --exclude=cache --exclude=*.log app /a/"),
+        origin,
+        workdir: "/",
+      },
+      f.root,
+    );
+    await applyCopy(
+      { instruction: instruction("COPY --parents app/lib/*.so /p/"), origin, workdir: "/" },
+      f.root,
+    );
+    assertEquals(await listing(f.root), [
+      "/a/ 0755 0:0",
+      "/a/lib/ 0755 0:0",
+      "/a/lib/x.so 0644 0:0 =X",
+      "/a/main 0644 0:0 =M",
+      "/p/ 0755 0:0",
+      "/p/app/ 0755 0:0",
+      "/p/app/lib/ 0755 0:0",
+      "/p/app/lib/x.so 0644 0:0 =X",
+    ]);
+  } finally {
+    await f.cleanup();
+  }
+});
