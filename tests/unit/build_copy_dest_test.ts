@@ -209,3 +209,25 @@ Deno.test("COPY keeps the context's mtimes, clamped by SOURCE_DATE_EPOCH", async
     await f.cleanup();
   }
 });
+
+Deno.test("COPY refuses a file over a directory and a directory over a file, as BuildKit", async () => {
+  const onDir = await assertRejects(
+    () =>
+      copy({ "d/x": "file" }, ["COPY d /t/"], {
+        before: (root) => Deno.mkdir(`${root}/t/x`, { recursive: true }),
+      }),
+    InvalidArgumentError,
+  );
+  assertEquals(onDir.message, "cannot replace to directory /t/x with file");
+  const onFile = await assertRejects(
+    () =>
+      copy({ "d/x/y": "file" }, ["COPY d /t/"], {
+        before: async (root) => {
+          await Deno.mkdir(`${root}/t`);
+          await Deno.writeTextFile(`${root}/t/x`, "in the way");
+        },
+      }),
+    InvalidArgumentError,
+  );
+  assertEquals(onFile.message, "cannot copy to non-directory: /t/x");
+});

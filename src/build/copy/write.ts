@@ -274,9 +274,11 @@ export class RootWriter {
   }
 
   /**
-   * Runs `make` (which creates `at`, failing when something is there); what
-   * is in the way is removed and `make` run again. With `merge`, an existing
-   * directory (or symlink to one inside the root) is kept instead: false then.
+   * Runs `make` (which creates `at`, failing when something is there). For
+   * a directory (`merge`), an existing directory, or a symlink to one inside
+   * the root, is merged into (false then) and anything else refused; for
+   * the rest, an existing non-directory is replaced and a directory refused,
+   * as BuildKit refuses them.
    */
   #create(at: string, path: string, make: () => void, merge = false): boolean {
     try {
@@ -285,8 +287,14 @@ export class RootWriter {
     } catch (err) {
       if (code(err) !== "EEXIST") throw err;
     }
-    if (merge && this.isDir(path)) return false;
-    this.#remove(at, path);
+    if (merge) {
+      if (this.isDir(path)) return false;
+      throw new InvalidArgumentError(`cannot copy to non-directory: ${path}`);
+    }
+    if (Deno.lstatSync(at).isDirectory) {
+      throw new InvalidArgumentError(`cannot replace to directory ${path} with file`);
+    }
+    this.#remove(at);
     make();
     return true;
   }
@@ -301,14 +309,8 @@ export class RootWriter {
       const dir = this.#openDir(parent);
       try {
         const at = `${dir.path}/${name}`;
-        try {
-          Deno.lstatSync(at);
-          this.#remove(at, path);
-        } catch (err) {
-          if (code(err) !== "ENOENT") throw err;
-        }
         // link(2) never follows a symlink named as the existing file
-        Deno.linkSync(`${from.path}/${fromName}`, at);
+        this.#create(at, path, () => Deno.linkSync(`${from.path}/${fromName}`, at));
       } finally {
         dir.close();
       }
@@ -320,17 +322,10 @@ export class RootWriter {
     }
   }
 
-  /** Removes what is in the way (a directory only when empty, as BuildKit). */
-  #remove(at: string, path: string): void {
+  /** Removes the non-directory in the way. */
+  #remove(at: string): void {
     this.#forget();
-    try {
-      Deno.removeSync(at);
-    } catch (err) {
-      if (code(err) === "ENOTEMPTY") {
-        throw new InvalidArgumentError(`cannot replace the directory ${path}: it is not empty`);
-      }
-      throw err;
-    }
+    Deno.removeSync(at);
   }
 
   /**
