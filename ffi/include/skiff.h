@@ -99,6 +99,8 @@ struct skiff_plan {
   size_t nmounts;
   struct skiff_device *devices;
   size_t ndevices;
+  char **sysctl_paths, **sysctl_values; /* under /proc/sys, written in the container */
+  size_t nsysctls;
   char **masked, **readonly;
   size_t nmasked, nreadonly;
   char **cgroups;

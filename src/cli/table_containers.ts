@@ -48,6 +48,12 @@ export const createFlags = [
   flag("oom-score-adj", undefined, "int", "Tune host's OOM preferences (-1000 to 1000)"),
   flag("shm-size", undefined, "string", "Size of /dev/shm", { valueName: "bytes" }),
   // end of resources
+  // namespaces, devices, sysctls (src/commands/run_flags.ts, isolationOptionsFromFlags)
+  flag("ipc", undefined, "string", "IPC mode to use"),
+  flag("pid", undefined, "string", "PID namespace to use"),
+  flag("sysctl", undefined, "list", "Sysctl options"),
+  flag("uts", undefined, "string", "UTS namespace to use"),
+  // end of namespaces, devices, sysctls
   flag("cpu-shares", "c", "int", "CPU shares (relative weight)"),
   flag("cpus", undefined, "string", "Number of CPUs", { valueName: "decimal" }),
   flag("dns", undefined, "list", "Set custom DNS servers"),

@@ -9,6 +9,7 @@ import { parseSize } from "../units.ts";
 import { parseMountFlag, parseTmpfsFlag, parseVolumeFlag } from "../runtime/mounts.ts";
 import * as p from "../runtime/run_options.ts";
 import * as r from "../runtime/resource_options.ts";
+import * as ns from "../runtime/namespace_options.ts";
 import { envFromFlags } from "./env_flags.ts";
 import { checkEndpointFlags } from "../network/endpoint_options.ts";
 import { parseExpose, parsePublish } from "../network/port_spec.ts";
@@ -80,6 +81,7 @@ export function runOptionsFromFlags(f: CreateFlags, cmd: string[]): p.RunOptions
   if (f["pids-limit"] !== undefined) o.pidsLimit = f["pids-limit"];
   if (f["cgroup-parent"]) o.cgroupParent = f["cgroup-parent"];
   o.resources = resourceOptionsFromFlags(f);
+  isolationOptionsFromFlags(f, o);
   [o.privileged, o.capAdd, o.capDrop] = [f.privileged, f["cap-add"], f["cap-drop"]];
   if (f["group-add"].length) o.groupAdd = [...f["group-add"]];
   o.securityOpt = p.parseSecurityOpt(f["security-opt"]);
@@ -179,6 +181,26 @@ export function resourceOptionsFromFlags(f: CreateFlags): r.ResourceOptions {
   }
   return o;
 }
+
+// --- namespaces, devices, sysctls (ns-devices) ---
+
+/** --pid, --ipc, --uts and --sysctl into `o.namespaces`, checked (only what is set). */
+function isolationOptionsFromFlags(f: CreateFlags, o: p.RunOptions): void {
+  const n: ns.NamespaceOptions = {};
+  const pid = ns.parsePidMode(f.pid ?? "");
+  if (pid) n.pid = pid;
+  const ipc = ns.parseIpcMode(f.ipc ?? "");
+  if (ipc) n.ipc = ipc;
+  const uts = ns.parseUtsMode(f.uts ?? "");
+  if (uts) n.uts = uts;
+  for (const s of f.sysctl) {
+    const [key, value] = ns.parseSysctl(s);
+    (n.sysctls ??= {})[key] = value;
+  }
+  if (Object.keys(n).length) o.namespaces = n;
+}
+
+// --- end of namespaces, devices, sysctls ---
 
 /** The per-container network flags (--ip, --dns, --add-host...) into `o`, checked. */
 function networkFlags(f: CreateFlags, o: p.RunOptions): void {

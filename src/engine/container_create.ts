@@ -17,6 +17,7 @@ import { checkRunOptions, createContainer as createRecord } from "../runtime/cre
 import { checkNetworkExists } from "./container_network.ts";
 import { checkJoin, joinedName } from "./container_join.ts";
 import type { RunOptions } from "../runtime/run_options.ts";
+import { checkJoinTargets } from "../runtime/namespace_join.ts";
 import type { StoreOptions } from "./engine_types.ts";
 
 /** When to pull: `missing` (default), `always`, or `never`. */
@@ -159,6 +160,7 @@ async function createChecked(
   events: PullEvents,
 ): Promise<CreatedRecord> {
   await checkNetworkExists(store, req.options.network, req.options);
+  await checkJoinTargets(store, req.options.namespaces ?? {});
   const joined = joinedName(req.options.network);
   // a container joining another's network has its hostname, as Docker gives it
   const options = joined === undefined

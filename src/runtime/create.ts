@@ -29,6 +29,7 @@ import {
 import { resolveCapabilities } from "./capabilities.ts";
 import { checkDuplicateTargets } from "./mounts.ts";
 import { checkResourceOptions } from "./resource_options.ts";
+import { checkNamespaceOptions } from "./namespace_options.ts";
 
 /** A new random container id: 64 hex digits. */
 export function newContainerId(): string {
@@ -69,6 +70,7 @@ export function checkRunOptions(o: RunOptions): void {
   }
   checkDuplicateTargets(o.mounts);
   if (o.stopSignal !== undefined) parseSignal(o.stopSignal);
+  checkNamespaceOptions(o.namespaces ?? {}, o);
 }
 
 /**

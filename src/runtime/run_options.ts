@@ -5,6 +5,8 @@
 import { InvalidArgumentError } from "../errors.ts";
 import type { MountSpec } from "./mounts.ts";
 import type { ResourceOptions } from "./resource_options.ts";
+import type { NamespaceOptions } from "./namespace_options.ts";
+import type { DeviceMapping } from "./device_options.ts";
 
 /** A resource limit from `--ulimit name=soft[:hard]`. */
 export interface Ulimit {
@@ -91,6 +93,12 @@ export interface RunOptions {
   cgroupParent?: string;
   /** --cpu-period, --cpuset-cpus, --blkio-weight, --shm-size, --cgroupns...; absent: none. */
   resources?: ResourceOptions;
+  /** --pid, --ipc, --uts, --sysctl; absent: private namespaces, no sysctls. */
+  namespaces?: NamespaceOptions;
+  /** --device: host nodes made in the container and allowed in its device cgroup. */
+  devices?: DeviceMapping[];
+  /** --device-cgroup-rule, checked ("c 1:3 rwm"). */
+  deviceCgroupRules?: string[];
   /** --privileged */
   privileged: boolean;
   /** --cap-add */

@@ -15,6 +15,8 @@ import {
 } from "./container_store.ts";
 import { isRunning } from "./status.ts";
 import { DEFAULT_SHM_SIZE, type ResourceOptions, type ThrottleDevice } from "./resource_options.ts";
+import { namespaceHostConfig } from "./namespace_options.ts";
+import type { RunOptions } from "./run_options.ts";
 
 /** One row of `skiff ps`, as `docker ps --format '{{json .}}'` prints it. */
 export interface ContainerRow {
@@ -157,6 +159,8 @@ export async function inspectContainer(
       PidsLimit: o.pidsLimit ?? null,
       CgroupParent: rec.CgroupParent ?? "",
       ...resourceHostConfig(o.resources ?? {}),
+      ...namespaceHostConfig(o.namespaces ?? {}),
+      ...deviceHostConfig(o),
       Ulimits: o.ulimits.map((u) => ({ Name: u.name, Soft: u.soft, Hard: u.hard })),
       Init: o.init,
     },
@@ -215,6 +219,18 @@ export async function inspectContainer(
       Networks: {},
     },
     RunDir: containerRunDir(store, rec.Id),
+  };
+}
+
+/** Docker's HostConfig fields of --device and --device-cgroup-rule. */
+function deviceHostConfig(o: RunOptions): Record<string, unknown> {
+  return {
+    Devices: (o.devices ?? []).map((d) => ({
+      PathOnHost: d.pathOnHost,
+      PathInContainer: d.pathInContainer,
+      CgroupPermissions: d.cgroupPermissions,
+    })),
+    DeviceCgroupRules: o.deviceCgroupRules?.length ? [...o.deviceCgroupRules] : null,
   };
 }
 
