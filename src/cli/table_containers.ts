@@ -49,6 +49,8 @@ export const createFlags = [
   flag("shm-size", undefined, "string", "Size of /dev/shm", { valueName: "bytes" }),
   // end of resources
   // namespaces, devices, sysctls (src/commands/run_flags.ts, isolationOptionsFromFlags)
+  flag("device", undefined, "list", "Add a host device to the container"),
+  flag("device-cgroup-rule", undefined, "list", "Add a rule to the cgroup allowed devices list"),
   flag("ipc", undefined, "string", "IPC mode to use"),
   flag("pid", undefined, "string", "PID namespace to use"),
   flag("sysctl", undefined, "list", "Sysctl options"),

@@ -10,6 +10,7 @@ import { parseMountFlag, parseTmpfsFlag, parseVolumeFlag } from "../runtime/moun
 import * as p from "../runtime/run_options.ts";
 import * as r from "../runtime/resource_options.ts";
 import * as ns from "../runtime/namespace_options.ts";
+import * as dev from "../runtime/device_options.ts";
 import { envFromFlags } from "./env_flags.ts";
 import { checkEndpointFlags } from "../network/endpoint_options.ts";
 import { parseExpose, parsePublish } from "../network/port_spec.ts";
@@ -82,6 +83,7 @@ export function runOptionsFromFlags(f: CreateFlags, cmd: string[]): p.RunOptions
   if (f["cgroup-parent"]) o.cgroupParent = f["cgroup-parent"];
   o.resources = resourceOptionsFromFlags(f);
   isolationOptionsFromFlags(f, o);
+  deviceOptionsFromFlags(f, o);
   [o.privileged, o.capAdd, o.capDrop] = [f.privileged, f["cap-add"], f["cap-drop"]];
   if (f["group-add"].length) o.groupAdd = [...f["group-add"]];
   o.securityOpt = p.parseSecurityOpt(f["security-opt"]);
@@ -198,6 +200,37 @@ function isolationOptionsFromFlags(f: CreateFlags, o: p.RunOptions): void {
     (n.sysctls ??= {})[key] = value;
   }
   if (Object.keys(n).length) o.namespaces = n;
+}
+
+/** --device and --device-cgroup-rule into `o`, each device looked up on the host. */
+function deviceOptionsFromFlags(f: CreateFlags, o: p.RunOptions): void {
+  const devices = f.device.map((d) => dev.parseDevice(d, hostDeviceNode));
+  if (devices.length) o.devices = devices;
+  const rules = f["device-cgroup-rule"].map(dev.parseDeviceCgroupRule);
+  if (rules.length) o.deviceCgroupRules = rules;
+}
+
+/** A device node's kind, numbers, mode and owner from a stat of `path` (symlinks followed). */
+function hostDeviceNode(path: string): dev.HostDevice {
+  let st: Deno.FileInfo;
+  try {
+    st = Deno.statSync(path);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) throw new Error("no such file or directory");
+    throw e;
+  }
+  if ((!st.isCharDevice && !st.isBlockDevice) || st.rdev === null) {
+    throw new Error("not a device node");
+  }
+  const { major, minor } = dev.deviceNumbers(st.rdev);
+  return {
+    type: st.isBlockDevice ? "b" : "c",
+    major,
+    minor,
+    mode: (st.mode ?? 0o600) & 0o7777,
+    uid: st.uid ?? 0,
+    gid: st.gid ?? 0,
+  };
 }
 
 // --- end of namespaces, devices, sysctls ---

@@ -142,3 +142,20 @@ export function planDevices(devices: readonly DeviceMapping[]): PlanDevice[] {
     gid: d.gid,
   }));
 }
+
+/**
+ * The major and minor numbers of a `st_rdev` (the kernel's and glibc's encoding).
+ *
+ * @example
+ * ```ts
+ * deviceNumbers(0x103); // { major: 1, minor: 3 }
+ * ```
+ */
+export function deviceNumbers(rdev: number): { major: number; minor: number } {
+  const high = Math.floor(rdev / 2 ** 32);
+  const low = rdev % 2 ** 32;
+  return {
+    major: ((low >>> 8) & 0xfff) | ((high & 0xfffff000) >>> 0),
+    minor: (low & 0xff) | ((low >>> 12) & 0xfff00),
+  };
+}
