@@ -55,6 +55,14 @@ export const createFlags = [
   flag("pid", undefined, "string", "PID namespace to use"),
   flag("sysctl", undefined, "list", "Sysctl options"),
   flag("uts", undefined, "string", "UTS namespace to use"),
+  flag("volumes-from", undefined, "list", "Mount volumes from the specified container(s)"),
+  flag("label-file", undefined, "list", "Read in a line delimited file of labels"),
+  flag("runtime", undefined, "string", "Runtime to use for this container (runc only)"),
+  flag("isolation", undefined, "string", "Container isolation technology (default only)"),
+  flag("storage-opt", undefined, "list", "Storage driver options for the container"),
+  flag("disable-content-trust", undefined, "bool", "Skip image verification (always skipped)", {
+    default: true,
+  }),
   // end of namespaces, devices, sysctls
   flag("cpu-shares", "c", "int", "CPU shares (relative weight)"),
   flag("cpus", undefined, "string", "Number of CPUs", { valueName: "decimal" }),
@@ -131,6 +139,9 @@ export const run = command({
     flag("attach", "a", "list", "Attach to STDIN, STDOUT or STDERR"),
     flag("detach", "d", "bool", "Run container in background and print container ID"),
     flag("detach-keys", undefined, "string", "Override the key sequence for detaching a container"),
+    flag("sig-proxy", undefined, "bool", "Proxy received signals to the process", {
+      default: true,
+    }),
     ...createFlags,
   ],
   load: lazy("run"),

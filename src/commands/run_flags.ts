@@ -11,6 +11,7 @@ import * as p from "../runtime/run_options.ts";
 import * as r from "../runtime/resource_options.ts";
 import * as ns from "../runtime/namespace_options.ts";
 import * as dev from "../runtime/device_options.ts";
+import { parseVolumesFrom } from "../runtime/volumes_from.ts";
 import { envFromFlags } from "./env_flags.ts";
 import { checkEndpointFlags } from "../network/endpoint_options.ts";
 import { parseExpose, parsePublish } from "../network/port_spec.ts";
@@ -84,6 +85,7 @@ export function runOptionsFromFlags(f: CreateFlags, cmd: string[]): p.RunOptions
   o.resources = resourceOptionsFromFlags(f);
   isolationOptionsFromFlags(f, o);
   deviceOptionsFromFlags(f, o);
+  otherOptionsFromFlags(f, o);
   [o.privileged, o.capAdd, o.capDrop] = [f.privileged, f["cap-add"], f["cap-drop"]];
   if (f["group-add"].length) o.groupAdd = [...f["group-add"]];
   o.securityOpt = p.parseSecurityOpt(f["security-opt"]);
@@ -200,6 +202,46 @@ function isolationOptionsFromFlags(f: CreateFlags, o: p.RunOptions): void {
     (n.sysctls ??= {})[key] = value;
   }
   if (Object.keys(n).length) o.namespaces = n;
+}
+
+/**
+ * --volumes-from (resolved at create), --label-file (before -l, which wins), and the flags
+ * Docker has for other engines: --runtime and --isolation only with their defaults,
+ * --storage-opt refused (overlay without quotas), --disable-content-trust accepted.
+ */
+function otherOptionsFromFlags(f: CreateFlags, o: p.RunOptions): void {
+  for (const v of f["volumes-from"]) parseVolumesFrom(v);
+  if (f["volumes-from"].length) o.volumesFrom = [...f["volumes-from"]];
+  const fromFiles: Record<string, string> = {};
+  for (const file of f["label-file"]) {
+    let text: string;
+    try {
+      text = Deno.readTextFileSync(file);
+    } catch (err) {
+      const why = err instanceof Deno.errors.NotFound
+        ? "no such file or directory"
+        : (err as Error).message;
+      throw new InvalidArgumentError(`open ${file}: ${why}`);
+    }
+    for (const line of p.parseEnvFile(text, () => "")) {
+      const eq = line.indexOf("=");
+      fromFiles[line.slice(0, eq)] = line.slice(eq + 1);
+    }
+  }
+  o.labels = { ...fromFiles, ...o.labels };
+  if (f.runtime !== undefined && f.runtime !== "" && f.runtime !== "runc") {
+    throw new InvalidArgumentError(`Unknown runtime specified ${f.runtime}`);
+  }
+  if (f.isolation !== undefined && f.isolation !== "" && f.isolation !== "default") {
+    throw new InvalidArgumentError(
+      `Invalid isolation: "${f.isolation}" - linux only supports 'default'`,
+    );
+  }
+  if (f["storage-opt"].length) {
+    throw new InvalidArgumentError(
+      "--storage-opt is supported only for overlay over xfs with 'pquota' mount option",
+    );
+  }
 }
 
 /** --device and --device-cgroup-rule into `o`, each device looked up on the host. */

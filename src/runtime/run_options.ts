@@ -99,6 +99,8 @@ export interface RunOptions {
   devices?: DeviceMapping[];
   /** --device-cgroup-rule, checked ("c 1:3 rwm"). */
   deviceCgroupRules?: string[];
+  /** --volumes-from as given ("data:ro"); their mounts are in `mounts` once created. */
+  volumesFrom?: string[];
   /** --privileged */
   privileged: boolean;
   /** --cap-add */

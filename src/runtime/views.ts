@@ -222,7 +222,7 @@ export async function inspectContainer(
   };
 }
 
-/** Docker's HostConfig fields of --device and --device-cgroup-rule. */
+/** Docker's HostConfig fields of --device, --device-cgroup-rule and --volumes-from, and the runtime. */
 function deviceHostConfig(o: RunOptions): Record<string, unknown> {
   return {
     Devices: (o.devices ?? []).map((d) => ({
@@ -231,6 +231,9 @@ function deviceHostConfig(o: RunOptions): Record<string, unknown> {
       CgroupPermissions: d.cgroupPermissions,
     })),
     DeviceCgroupRules: o.deviceCgroupRules?.length ? [...o.deviceCgroupRules] : null,
+    VolumesFrom: o.volumesFrom?.length ? [...o.volumesFrom] : null,
+    Runtime: "runc",
+    Isolation: "",
   };
 }
 
