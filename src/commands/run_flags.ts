@@ -12,6 +12,7 @@ import * as r from "../runtime/resource_options.ts";
 import * as ns from "../runtime/namespace_options.ts";
 import * as dev from "../runtime/device_options.ts";
 import { parseVolumesFrom } from "../runtime/volumes_from.ts";
+import { parseSignal } from "../runtime/signals.ts";
 import { envFromFlags } from "./env_flags.ts";
 import { checkEndpointFlags } from "../network/endpoint_options.ts";
 import { parseExpose, parsePublish } from "../network/port_spec.ts";
@@ -73,7 +74,7 @@ export function runOptionsFromFlags(f: CreateFlags, cmd: string[]): p.RunOptions
     o.labels[eq < 0 ? l : l.slice(0, eq)] = eq < 0 ? "" : l.slice(eq + 1);
   }
   o.init = f.init;
-  if (f["stop-signal"]) o.stopSignal = p.parseSignal(f["stop-signal"]).name;
+  if (f["stop-signal"]) o.stopSignal = parseSignal(f["stop-signal"]).name;
   if (f["stop-timeout"] !== undefined) o.stopTimeout = f["stop-timeout"];
   o.ulimits = f.ulimit.map(p.parseUlimit);
   if (f.memory) o.memory = parseSize(f.memory);

@@ -10,7 +10,8 @@ import { readBlob } from "../store/blobs.ts";
 import type { Store } from "../store/store.ts";
 import { type Host, realHost } from "../sys/host.ts";
 import { containerDir, type ContainerRecord, createContainerRecord } from "./container_store.ts";
-import { parseSignal, type RunOptions } from "./run_options.ts";
+import type { RunOptions } from "./run_options.ts";
+import { parseSignal } from "./signals.ts";
 import {
   cgroupLimits,
   commandLine,
