@@ -9,6 +9,8 @@ import { parseSize } from "../units.ts";
 import { parseMountFlag, parseTmpfsFlag, parseVolumeFlag } from "../runtime/mounts.ts";
 import * as p from "../runtime/run_options.ts";
 import * as r from "../runtime/resource_options.ts";
+import { healthFromFlags } from "../runtime/health_config.ts";
+import { JOURNAL_SOCKET, parseLogConfig } from "../runtime/logs_config.ts";
 import { envFromFlags } from "./env_flags.ts";
 import { checkEndpointFlags } from "../network/endpoint_options.ts";
 import { parseExpose, parsePublish } from "../network/port_spec.ts";
@@ -80,6 +82,7 @@ export function runOptionsFromFlags(f: CreateFlags, cmd: string[]): p.RunOptions
   if (f["pids-limit"] !== undefined) o.pidsLimit = f["pids-limit"];
   if (f["cgroup-parent"]) o.cgroupParent = f["cgroup-parent"];
   o.resources = resourceOptionsFromFlags(f);
+  healthAndLogFromFlags(f, o);
   [o.privileged, o.capAdd, o.capDrop] = [f.privileged, f["cap-add"], f["cap-drop"]];
   if (f["group-add"].length) o.groupAdd = [...f["group-add"]];
   o.securityOpt = p.parseSecurityOpt(f["security-opt"]);
@@ -178,6 +181,23 @@ export function resourceOptionsFromFlags(f: CreateFlags): r.ResourceOptions {
     );
   }
   return o;
+}
+
+/** The health-check and logging flags (--health-*, --no-healthcheck, --log-driver, --log-opt). */
+function healthAndLogFromFlags(f: CreateFlags, o: p.RunOptions): void {
+  const health = healthFromFlags({
+    cmd: f["health-cmd"],
+    interval: f["health-interval"],
+    timeout: f["health-timeout"],
+    startPeriod: f["health-start-period"],
+    startInterval: f["health-start-interval"],
+    retries: f["health-retries"],
+    noHealthcheck: f["no-healthcheck"],
+    onFailure: f["health-on-failure"],
+  });
+  if (health.healthcheck || health.onFailure) o.health = health;
+  const log = parseLogConfig(f["log-driver"], f["log-opt"], () => exists(JOURNAL_SOCKET));
+  if (log) o.logConfig = log;
 }
 
 /** The per-container network flags (--ip, --dns, --add-host...) into `o`, checked. */

@@ -5,6 +5,8 @@
 import { InvalidArgumentError } from "../errors.ts";
 import type { MountSpec } from "./mounts.ts";
 import type { ResourceOptions } from "./resource_options.ts";
+import type { HealthOptions } from "./health_config.ts";
+import type { LogConfig } from "./logs_config.ts";
 
 /** A resource limit from `--ulimit name=soft[:hard]`. */
 export interface Ulimit {
@@ -133,6 +135,10 @@ export interface RunOptions {
   restart: RestartPolicy;
   /** --rm */
   autoRemove: boolean;
+  /** --health-*, --no-healthcheck, --health-on-failure; absent: the image's check. */
+  health?: HealthOptions;
+  /** --log-driver and --log-opt; absent: the default driver without options. */
+  logConfig?: LogConfig;
 }
 
 /**
