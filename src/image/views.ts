@@ -137,6 +137,7 @@ function containerConfig(c: Json): Json {
     StdinOnce: false,
     Env: c?.Env ?? null,
     Cmd: c?.Cmd ?? null,
+    ...(c?.Healthcheck ? { Healthcheck: c.Healthcheck } : {}),
     Image: "",
     Volumes: c?.Volumes ?? null,
     WorkingDir: c?.WorkingDir ?? "",
