@@ -6,6 +6,8 @@
 #include "tap.h"
 
 #include <dirent.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -77,6 +79,42 @@ static void rotation(const char *dir, int driver, int max_file) {
   if (system(cmd) != 0) ok(0, "clean up");
 }
 
+/* journald's native protocol: a datagram per line, MESSAGE in the binary-safe form. */
+static void journald(const char *dir) {
+  static char path[300];
+  snprintf(path, sizeof path, "%s/journal", dir);
+  int srv = socket(AF_UNIX, SOCK_DGRAM, 0);
+  struct sockaddr_un addr = {.sun_family = AF_UNIX};
+  if (strlen(path) >= sizeof addr.sun_path) {
+    ok(0, "a short socket path");
+    return;
+  }
+  memcpy(addr.sun_path, path, strlen(path) + 1);
+  ok(bind(srv, (struct sockaddr *)&addr, sizeof addr) == 0, "a fake journal socket");
+  struct skiff_plan plan = {.log_driver = 2, .journal_socket = path, .log_tag = "web",
+                            .id = "0123456789abcdef0123"};
+  struct monitor m = {.plan = &plan, .log_fd = -1, .journal_fd = -1};
+  struct skiff_err err = {0};
+  ok(monitor_log_open(&m, &err) == 0, "journald: the socket connects");
+  monitor_log_output(&m, "stderr", (const unsigned char *)"one\ntwo", 7);
+  char buf[1024];
+  ssize_t n = recv(srv, buf, sizeof buf - 1, MSG_DONTWAIT);
+  buf[n < 0 ? 0 : n] = 0;
+  const char want_head[] = "MESSAGE\n\3\0\0\0\0\0\0\0one\nPRIORITY=3\n";
+  ok(n > 0 && !memcmp(buf, want_head, sizeof want_head - 1) &&
+         strstr(buf + 20, "CONTAINER_ID=0123456789ab\n") &&
+         strstr(buf + 20, "CONTAINER_ID_FULL=0123456789abcdef0123\n") &&
+         strstr(buf + 20, "SYSLOG_IDENTIFIER=web\n") && !strstr(buf + 20, "PARTIAL"),
+     "journald: a full line with its priority, ids and tag");
+  n = recv(srv, buf, sizeof buf - 1, MSG_DONTWAIT);
+  buf[n < 0 ? 0 : n] = 0;
+  ok(n > 0 && !memcmp(buf + 16, "two\n", 4) && strstr(buf + 20, "CONTAINER_PARTIAL_MESSAGE=true"),
+     "journald: a partial line is marked");
+  close(m.journal_fd);
+  close(srv);
+  unlink(path);
+}
+
 static void health_interval(void) {
   struct skiff_plan p = {.health_interval_ms = 30000, .health_start_period_ms = 10000,
                          .health_start_interval_ms = 500};
@@ -92,6 +130,7 @@ int main(void) {
   rotation(dir, 0, 3);
   rotation(dir, 1, 2);
   rotation(dir, 1, 1);
+  journald(dir);
   health_interval();
   rmdir(dir);
   return tap_done();

@@ -186,6 +186,51 @@ Deno.test("health checks: healthy, unhealthy, image HEALTHCHECK, on-failure", op
       assertEquals((await skiff(["rm", "-f", id], store)).code, 0);
     });
 
+    await t.step("--health-on-failure=stop stops it, =restart starts it again", async () => {
+      const stopped = await runDetached(store, [
+        ...FAST,
+        "--stop-timeout",
+        "1",
+        "--health-retries",
+        "1",
+        "--health-on-failure",
+        "stop",
+        "--health-cmd",
+        "false",
+        "busybox",
+        "sleep",
+        "600",
+      ]);
+      await until(
+        "the container to be stopped",
+        async () => (await psStatus(store, stopped)).startsWith("Exited ("),
+        60_000,
+      );
+      // the first check passes and leaves a mark; the next one fails and restarts it
+      const restarted = await runDetached(store, [
+        ...FAST,
+        "--health-retries",
+        "1",
+        "--health-on-failure",
+        "restart",
+        "--health-cmd",
+        "test ! -f /tmp/mark && touch /tmp/mark",
+        "busybox",
+        "sleep",
+        "600",
+      ]);
+      const startedAt = async () =>
+        (await skiff(["inspect", "--format", "{{.State.StartedAt}}", restarted], store)).stdout;
+      const first = await startedAt();
+      await until("a restart", async () => (await startedAt()) !== first, 60_000);
+      await until(
+        "running again",
+        async () => (await psStatus(store, restarted)).startsWith("Up "),
+        60_000,
+      );
+      assertEquals((await skiff(["rm", "-f", stopped, restarted], store)).code, 0);
+    });
+
     await t.step("the image's HEALTHCHECK is honoured; --no-healthcheck turns it off", async () => {
       const base = await runDetached(store, ["busybox", "true"]);
       const c = await skiff([
