@@ -64,6 +64,60 @@ export const createFlags = [
     default: true,
   }),
   // end of namespaces, devices, sysctls
+  // health checks and logging (src/commands/run_flags.ts, healthAndLogFromFlags)
+  flag("health-cmd", undefined, "string", "Command to run to check health"),
+  flag(
+    "health-interval",
+    undefined,
+    "string",
+    "Time between running the check (ms|s|m|h) (default 0s)",
+    {
+      valueName: "duration",
+    },
+  ),
+  flag(
+    "health-on-failure",
+    undefined,
+    "string",
+    "Action to take once the container turns unhealthy (none, kill, restart, stop)",
+  ),
+  flag("health-retries", undefined, "int", "Consecutive failures needed to report unhealthy"),
+  flag(
+    "health-start-interval",
+    undefined,
+    "string",
+    "Time between running the check during the start period (ms|s|m|h) (default 0s)",
+    {
+      valueName: "duration",
+    },
+  ),
+  flag(
+    "health-start-period",
+    undefined,
+    "string",
+    "Start period for the container to initialize before starting health-retries countdown (ms|s|m|h) (default 0s)",
+    {
+      valueName: "duration",
+    },
+  ),
+  flag(
+    "health-timeout",
+    undefined,
+    "string",
+    "Maximum time to allow one check to run (ms|s|m|h) (default 0s)",
+    {
+      valueName: "duration",
+    },
+  ),
+  flag("no-healthcheck", undefined, "bool", "Disable any container-specified HEALTHCHECK"),
+  flag(
+    "log-driver",
+    undefined,
+    "string",
+    "Logging driver for the container (k8s-file, json-file, journald, none)",
+  ),
+  flag("log-opt", undefined, "list", "Log driver options (max-size, max-file, tag)"),
+  // end of health checks and logging
   flag("cpu-shares", "c", "int", "CPU shares (relative weight)"),
   flag("cpus", undefined, "string", "Number of CPUs", { valueName: "decimal" }),
   flag("dns", undefined, "list", "Set custom DNS servers"),
@@ -466,6 +520,23 @@ export const containerCleanup = command({
   maxArgs: 1,
   load: lazy("container_cleanup"),
 });
+
+/** `skiff healthcheck run`: Podman's verb for one health check now. */
+export const healthcheckGroup: CommandSpec = {
+  name: "healthcheck",
+  summary: "Manage health checks on containers",
+  subcommands: [
+    command({
+      name: "run",
+      summary: "Run the health check of a container",
+      usage: "CONTAINER",
+      minArgs: 1,
+      maxArgs: 1,
+      complete: "containers",
+      load: lazy("healthcheck"),
+    }),
+  ],
+};
 
 /** The `container` management group: the same verbs under `skiff container`. */
 export const containerGroup: CommandSpec = {
