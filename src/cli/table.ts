@@ -226,6 +226,20 @@ export const info = command({
   load: lazy("info"),
 });
 
+export const events = command({
+  name: "events",
+  summary: "Get real time events from the server",
+  usage: "[OPTIONS]",
+  maxArgs: 0,
+  flags: [
+    flag("filter", "f", "list", "Filter output based on conditions provided"),
+    format,
+    flag("since", undefined, "string", "Show all events created since timestamp"),
+    flag("until", undefined, "string", "Stream events until this timestamp"),
+  ],
+  load: lazy("events"),
+});
+
 export const completion = command({
   name: "completion",
   summary: "Generate the autocompletion script for the specified shell",
@@ -349,5 +363,11 @@ export const commandTable: CommandSpec[] = [
   networkGroup,
   version,
   info,
+  events,
+  {
+    name: "system",
+    summary: "Manage skiff",
+    subcommands: [events, { ...info, name: "info" }],
+  },
   completion,
 ];

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { emitContainerEvent } from "./events.ts";
 import { AlreadyExistsError, NotFoundError, wrap } from "../errors.ts";
 import { realHost } from "../sys/host.ts";
 import { openStore, type Store } from "../store/store.ts";
@@ -130,6 +131,7 @@ export async function createContainer(
   if (req.cidFile) await claimCidFile(req.cidFile);
   try {
     const created = await createChecked(store, req, events);
+    await emitContainerEvent(store, created.rec, "create");
     if (req.cidFile) await realHost.writeTextFile(req.cidFile, created.rec.Id);
     return created;
   } catch (err) {

@@ -1,8 +1,9 @@
 /** `push`: a local image to a registry. */
+import { emitImageEvent } from "./events.ts";
 import { NotFoundError, UnavailableError } from "../errors.ts";
 import type { Progress } from "../image/progress.ts";
 import { pushImage, type PushTarget } from "../image/push.ts";
-import { parseReference } from "../image/reference.ts";
+import { familiarName, parseReference } from "../image/reference.ts";
 import { RegistryClient } from "../image/registry.ts";
 import { resolveLocalImage } from "../image/resolve.ts";
 import { openStore } from "../store/store.ts";
@@ -65,6 +66,12 @@ export async function pushImageByName(
   const progress = pushing(ref.name);
   try {
     const result = await pushImage(store, client, record, ref, { progress });
+    await emitImageEvent(
+      store,
+      "push",
+      familiarName(ref),
+      familiarName(ref).replace(/:[^/:]*$/, ""),
+    );
     return {
       reference: ref.toString(),
       tag: ref.tag ?? "latest",

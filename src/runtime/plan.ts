@@ -133,6 +133,11 @@ export interface LaunchPlan {
    * skiff (Deno) process is started per exit. Absent: nothing beyond the exit file.
    */
   exitActions?: PlanExitActions;
+  /**
+   * The `die` event the monitor appends to the store's event log at each exit: the line before
+   * and after the exit code (the monitor adds the code and the time). Absent: none.
+   */
+  dieEvent?: { log: string; prefix: string; suffix: string };
   /** An extra command the monitor runs after the container has exited for good (after the exit actions' records, before the removals); absent or empty: none. */
   cleanupCommand?: string[];
 }
