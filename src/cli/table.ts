@@ -240,6 +240,38 @@ export const events = command({
   load: lazy("events"),
 });
 
+export const systemDf = command({
+  name: "df",
+  summary: "Show docker disk usage",
+  usage: "[OPTIONS]",
+  maxArgs: 0,
+  flags: [format, flag("verbose", "v", "bool", "Show detailed information on space usage")],
+  load: lazy("system_df"),
+});
+
+export const systemPrune = command({
+  name: "prune",
+  summary: "Remove unused data",
+  usage: "[OPTIONS]",
+  maxArgs: 0,
+  flags: [
+    flag("all", "a", "bool", "Remove all unused images not just dangling ones"),
+    flag("filter", undefined, "list", "Provide filter values (e.g. 'label=<key>=<value>')"),
+    flag("force", "f", "bool", "Do not prompt for confirmation"),
+    flag("volumes", undefined, "bool", "Prune volumes"),
+  ],
+  load: lazy("system_prune"),
+});
+
+export const systemReset = command({
+  name: "reset",
+  summary: "Reset the store: remove every container, image, volume and network",
+  usage: "[OPTIONS]",
+  maxArgs: 0,
+  flags: [flag("force", "f", "bool", "Do not prompt for confirmation")],
+  load: lazy("system_reset"),
+});
+
 export const completion = command({
   name: "completion",
   summary: "Generate the autocompletion script for the specified shell",
@@ -367,7 +399,7 @@ export const commandTable: CommandSpec[] = [
   {
     name: "system",
     summary: "Manage skiff",
-    subcommands: [events, { ...info, name: "info" }],
+    subcommands: [systemDf, events, { ...info, name: "info" }, systemPrune, systemReset],
   },
   completion,
 ];
