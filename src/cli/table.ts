@@ -4,7 +4,7 @@
  * what it needs.
  */
 import type { CommandSpec } from "./spec.ts";
-import { command, flag, formatFlag, lazy } from "./flags.ts";
+import { command, existsCommand, flag, formatFlag, lazy } from "./flags.ts";
 import { containerCommands, containerGroup, fileCommands } from "./table_containers.ts";
 import { networkGroup } from "./table_networks.ts";
 
@@ -349,6 +349,7 @@ const volumeCommands: CommandSpec[] = [
   volumeInspect,
   volumeRm,
   volumePrune,
+  existsCommand("volume", "volumes"),
 ];
 
 /** Every top-level command, with the `image` group holding the same image verbs. */
@@ -388,6 +389,7 @@ export const commandTable: CommandSpec[] = [
       save,
       load,
       importCmd,
+      existsCommand("image", "images"),
     ],
   },
   containerGroup,

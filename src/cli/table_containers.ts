@@ -3,7 +3,7 @@
  * logs, exec...). Implementations load lazily.
  */
 import type { CommandSpec } from "./spec.ts";
-import { command, flag, formatFlag, lazy } from "./flags.ts";
+import { command, existsCommand, flag, formatFlag, lazy } from "./flags.ts";
 
 const format = formatFlag;
 
@@ -145,7 +145,9 @@ export const start = command({
   usage: "[OPTIONS] CONTAINER [CONTAINER...]",
   minArgs: 1,
   complete: "containers",
+  minArgsUnless: "all",
   flags: [
+    flag("all", undefined, "bool", "Start all containers that are not running (Podman)"),
     flag("attach", "a", "bool", "Attach STDOUT/STDERR and forward signals"),
     flag("interactive", "i", "bool", "Attach container's STDIN"),
     flag("detach-keys", undefined, "string", "Override the key sequence for detaching a container"),
@@ -153,23 +155,39 @@ export const start = command({
   load: lazy("start"),
 });
 
+const allFlag = (help: string) => flag("all", "a", "bool", help);
+const timeFlag = flag("time", "t", "int", "Seconds to wait before killing the container", {
+  aliases: ["timeout"],
+});
+
 export const stop = command({
   name: "stop",
   summary: "Stop one or more running containers",
   usage: "[OPTIONS] CONTAINER [CONTAINER...]",
   minArgs: 1,
+  minArgsUnless: "all",
   complete: "containers",
   flags: [
-    flag("time", "t", "int", "Seconds to wait before killing the container"),
+    allFlag("Stop all running containers (Podman)"),
+    flag("ignore", "i", "bool", "Ignore errors when a specified container is missing"),
+    timeFlag,
     flag("signal", "s", "string", "Signal to send to the container"),
   ],
   load: lazy("stop"),
 });
 
 export const restart = command({
-  ...stop,
   name: "restart",
   summary: "Restart one or more containers",
+  usage: "[OPTIONS] CONTAINER [CONTAINER...]",
+  minArgs: 1,
+  minArgsUnless: "all",
+  complete: "containers",
+  flags: [
+    allFlag("Restart all containers (Podman)"),
+    timeFlag,
+    flag("signal", "s", "string", "Signal to send to the container"),
+  ],
   load: lazy("restart"),
 });
 
@@ -178,8 +196,12 @@ export const kill = command({
   summary: "Kill one or more running containers",
   usage: "[OPTIONS] CONTAINER [CONTAINER...]",
   minArgs: 1,
+  minArgsUnless: "all",
   complete: "containers",
-  flags: [flag("signal", "s", "string", "Signal to send to the container", { default: "KILL" })],
+  flags: [
+    allFlag("Signal all running containers (Podman)"),
+    flag("signal", "s", "string", "Signal to send to the container", { default: "KILL" }),
+  ],
   load: lazy("kill"),
 });
 
@@ -188,9 +210,14 @@ export const rm = command({
   summary: "Remove one or more containers",
   usage: "[OPTIONS] CONTAINER [CONTAINER...]",
   minArgs: 1,
+  minArgsUnless: "all",
   complete: "containers",
   flags: [
+    allFlag("Remove all containers (Podman)"),
+    flag("depend", undefined, "bool", "Remove the containers that depend on it too (Podman)"),
     flag("force", "f", "bool", "Force the removal of a running container (uses SIGKILL)"),
+    flag("ignore", "i", "bool", "Ignore errors when a specified container is missing"),
+    flag("link", "l", "bool", "Remove the specified link (legacy links: not supported)"),
     flag("volumes", "v", "bool", "Remove anonymous volumes associated with the container"),
   ],
   load: lazy("rm"),
@@ -288,6 +315,45 @@ const simple = (
   ...extra,
 });
 
+export const wait = command({
+  name: "wait",
+  summary: "Block until one or more containers stop, then print their exit codes",
+  usage: "[OPTIONS] CONTAINER [CONTAINER...]",
+  minArgs: 1,
+  complete: "containers",
+  flags: [
+    flag(
+      "condition",
+      undefined,
+      "string",
+      "Wait for this condition: not-running (default), next-exit or removed",
+    ),
+  ],
+  load: lazy("wait"),
+});
+
+export const pause = command({
+  name: "pause",
+  summary: "Pause all processes within one or more containers",
+  usage: "[OPTIONS] CONTAINER [CONTAINER...]",
+  minArgs: 1,
+  minArgsUnless: "all",
+  complete: "containers",
+  flags: [allFlag("Pause all running containers (Podman)")],
+  load: lazy("pause"),
+});
+
+export const unpause = command({
+  name: "unpause",
+  summary: "Unpause all processes within one or more containers",
+  usage: "[OPTIONS] CONTAINER [CONTAINER...]",
+  minArgs: 1,
+  minArgsUnless: "all",
+  complete: "containers",
+  flags: [allFlag("Unpause all paused containers (Podman)")],
+  load: lazy("unpause"),
+});
+
 export const stats = command({
   name: "stats",
   summary: "Display a live stream of container(s) resource usage statistics",
@@ -315,21 +381,9 @@ export const containerCommands: CommandSpec[] = [
   logs,
   exec,
   attach,
-  simple(
-    "wait",
-    "Block until one or more containers stop, then print their exit codes",
-    lazy("wait"),
-  ),
-  simple(
-    "pause",
-    "Pause all processes within one or more containers",
-    lazy("pause"),
-  ),
-  simple(
-    "unpause",
-    "Unpause all processes within one or more containers",
-    lazy("unpause"),
-  ),
+  wait,
+  pause,
+  unpause,
   simple(
     "top",
     "Display the running processes of a container",
@@ -459,5 +513,6 @@ export const containerGroup: CommandSpec = {
     containerInspect,
     containerPrune,
     containerCleanup,
+    existsCommand("container", "containers"),
   ],
 };
