@@ -47,7 +47,11 @@ export const push = command({
   minArgs: 1,
   maxArgs: 1,
   complete: "images",
-  flags: [quiet("Suppress verbose output"), tlsVerify],
+  flags: [
+    flag("all-tags", "a", "bool", "Push all tags of an image to the repository"),
+    quiet("Suppress verbose output"),
+    tlsVerify,
+  ],
   load: lazy("push"),
 });
 
@@ -98,6 +102,20 @@ export const imageInspect = command({
   complete: "images",
   flags: [{ ...format, short: "f" }],
   load: lazy("image_inspect"),
+});
+
+export const inspect = command({
+  name: "inspect",
+  summary: "Return low-level information on skiff objects",
+  usage: "[OPTIONS] NAME|ID [NAME|ID...]",
+  minArgs: 1,
+  complete: "images",
+  flags: [
+    { ...format, short: "f" },
+    flag("size", "s", "bool", "Display total file sizes if the type is container"),
+    flag("type", undefined, "string", "Return JSON for specified type"),
+  ],
+  load: lazy("inspect"),
 });
 
 export const history = command({
@@ -202,6 +220,7 @@ export const search = command({
   minArgs: 1,
   maxArgs: 1,
   flags: [
+    flag("filter", "f", "list", "Filter output based on conditions provided"),
     flag("limit", undefined, "int", "Max number of search results", { default: 25 }),
     format,
     flag("no-trunc", undefined, "bool", "Don't truncate output"),
@@ -361,12 +380,7 @@ export const commandTable: CommandSpec[] = [
   images,
   tag,
   rmi,
-  {
-    ...imageInspect,
-    summary: "Return low-level information on skiff objects",
-    usage: "[OPTIONS] NAME|ID [NAME|ID...]",
-    load: lazy("inspect"),
-  },
+  inspect,
   history,
   save,
   load,

@@ -94,6 +94,7 @@ export const createFlags = [
   }),
   flag("quiet", "q", "bool", "Suppress the pull output"),
   flag("read-only", undefined, "bool", "Mount the container's root filesystem as read only"),
+  flag("replace", undefined, "bool", "Replace a container with the same name (Podman)"),
   flag("restart", undefined, "string", "Restart policy to apply when a container exits", {
     default: "no",
   }),
@@ -237,6 +238,12 @@ export const ps = command({
     }),
     flag("latest", "l", "bool", "Show the latest created container (includes all states)"),
     flag("no-trunc", undefined, "bool", "Don't truncate output"),
+    flag(
+      "external",
+      undefined,
+      "bool",
+      "Show containers not controlled by skiff too (Podman; skiff has none: same as --all)",
+    ),
     flag("quiet", "q", "bool", "Only display container IDs"),
     flag("size", "s", "bool", "Display total file sizes"),
   ],

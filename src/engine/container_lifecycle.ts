@@ -13,6 +13,7 @@ import { startContainer } from "../runtime/start.ts";
 import { killContainer, stopContainer, waitForExit } from "../runtime/stop.ts";
 import { cleanupContainer, removeContainer } from "../runtime/remove.ts";
 import { currentState } from "../runtime/state.ts";
+import { isRunning } from "../runtime/status.ts";
 import { type Cgroups, detectCgroups } from "../runtime/cgroups.ts";
 import type { Host } from "../sys/host.ts";
 import type { StoreOptions } from "./engine_types.ts";
@@ -175,6 +176,9 @@ export function removeContainers(
   onReport?: OnReport<void>,
 ): Promise<TargetReport<void>[]> {
   return eachContainer(where, names, async (store, rec) => {
+    if (opts.force && isRunning((await currentState(store, rec)).Status)) {
+      await emitContainerEvent(store, rec, "kill", { signal: "9" });
+    }
     await removeContainer(store, rec, opts);
     await releaseNetworks(store, rec);
     await emitContainerEvent(store, rec, "destroy");

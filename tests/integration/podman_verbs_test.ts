@@ -129,3 +129,73 @@ Deno.test(
     });
   },
 );
+
+Deno.test("inspect --type and --size", opts, async () => {
+  await withBusyboxStore(async (_store, sk) => {
+    await ok(sk, ["volume", "create", "both"]);
+    await ok(sk, ["create", "--name", "both", "busybox", "true"]);
+    // without --type the container comes first, as in Docker
+    assertEquals(await ok(sk, ["inspect", "-f", "{{.Name}}", "both"]), "/both\n");
+    assertEquals(
+      await ok(sk, ["inspect", "--type", "volume", "-f", "{{.Name}} {{.Driver}}", "both"]),
+      "both local\n",
+    );
+    assertEquals(
+      await ok(sk, ["inspect", "--type", "network", "-f", "{{.Name}}", "bridge"]),
+      "bridge\n",
+    );
+    const wrongKind = await sk(["inspect", "--type", "image", "both"]);
+    assertEquals(wrongKind.code, 1);
+    assertStringIncludes(wrongKind.stderr, "No such image: both");
+    const bad = await sk(["inspect", "--type", "pod", "both"]);
+    assertEquals(bad.code, 1);
+    assertStringIncludes(bad.stderr, '"pod" is not a valid value for --type');
+    const sizes = (await ok(sk, ["inspect", "-s", "-f", "{{.SizeRw}} {{.SizeRootFs}}", "both"]))
+      .trim().split(" ").map(Number);
+    assert(sizes[0] >= 0 && sizes[1] > 1_000_000, String(sizes));
+  });
+});
+
+Deno.test(
+  "run --replace takes the name over; ps --external lists every container",
+  opts,
+  async () => {
+    await withBusyboxStore(async (_store, sk) => {
+      const first = (await ok(sk, ["run", "-d", "--name", "svc", "busybox", "sleep", "60"])).trim();
+      const second =
+        (await ok(sk, ["run", "-d", "--replace", "--name", "svc", "busybox", "sleep", "60"]))
+          .trim();
+      assert(first !== second);
+      assertEquals(await ok(sk, ["ps", "-aq", "--no-trunc"]), `${second}\n`);
+      const noName = await sk(["run", "--replace", "busybox", "true"]);
+      assertEquals(noName.code, 125);
+      assertStringIncludes(noName.stderr, "cannot replace container without --name being set");
+      await ok(sk, ["create", "--name", "idle", "busybox", "true"]);
+      assertEquals(
+        (await ok(sk, ["ps", "--external", "--format", "{{.Names}}"])).trim().split("\n").sort(),
+        ["idle", "svc"],
+      );
+    });
+  },
+);
+
+Deno.test("push --all-tags pushes every tag of the repository", opts, async () => {
+  const { startRegistry } = await import("../helpers/registry.ts");
+  const reg = await startRegistry();
+  try {
+    await withBusyboxStore(async (_store, sk) => {
+      for (const t of ["1", "2"]) await ok(sk, ["tag", "busybox", `${reg.host}/all:${t}`]);
+      await ok(sk, ["tag", "busybox", `${reg.host}/other:9`]);
+      const out = await ok(sk, ["push", "--tls-verify=false", "-a", `${reg.host}/all`]);
+      assertEquals(out.split(`The push refers to repository [${reg.host}/all]`).length, 2, out);
+      assert(/\n1: digest: sha256:[0-9a-f]{64} size: \d+\n/.test(out), out);
+      assert(/\n2: digest: sha256:[0-9a-f]{64} size: \d+\n/.test(out), out);
+      assert(!out.includes("other"), out);
+      const tagged = await sk(["push", "-a", `${reg.host}/all:1`]);
+      assertEquals(tagged.code, 125);
+      assertStringIncludes(tagged.stderr, "tag can't be used with --all-tags/-a");
+    });
+  } finally {
+    await reg.stop();
+  }
+});
