@@ -399,6 +399,33 @@ Deno.test(
         await ok(sk, ["run", "-d", "--name", "plain", "busybox", "sleep", "300"]);
         await ok(sk, ["network", "connect", b.Name, "plain"]);
         assertEquals((await execIn(sk, "plain", "ping -c 1 -W 2 peer")).code, 0);
+        // a container whose endpoint.json has the single-network shape written before
+        await ok(sk, [
+          "run",
+          "-d",
+          "--name",
+          "old",
+          "--network",
+          a.Name,
+          "busybox",
+          "sleep",
+          "300",
+        ]);
+        const oldId = (await ok(sk, ["inspect", "-f", "{{.Id}}", "old"])).trim();
+        const epFile = `${store.root}/containers/${oldId}/endpoint.json`;
+        const written = JSON.parse(await Deno.readTextFile(epFile));
+        await Deno.writeTextFile(epFile, JSON.stringify(written.endpoints[0]));
+        const oldIp = (await networksOf(sk, "old"))[a.Name];
+        assert(oldIp !== "", "no address read from the old endpoint.json");
+        await ok(sk, ["network", "connect", b.Name, "old"]);
+        assertEquals(Object.keys(await networksOf(sk, "old")), [a.Name, b.Name]);
+        assertEquals((await networksOf(sk, "old"))[a.Name], oldIp);
+        assertEquals((await execIn(sk, "peer", "ping -c 1 -W 2 old")).code, 0);
+        await ok(sk, ["restart", "-t", "1", "old"]);
+        const restarted = await networksOf(sk, "old");
+        assertEquals([Object.keys(restarted), restarted[a.Name]], [[a.Name, b.Name], oldIp]);
+        assertEquals((await execIn(sk, "peer", "ping -c 1 -W 2 old")).code, 0);
+
         // the first network goes: the default route moves to the next one's gateway
         await ok(sk, [
           "run",
