@@ -69,7 +69,7 @@ export function lazy(name: string): () => Promise<CommandModule> {
  *
  * @example
  * ```ts
- * existsCommand("image").name; // "exists"
+ * existsCommand("image", "images").name; // "exists"
  * ```
  */
 export function existsCommand(
