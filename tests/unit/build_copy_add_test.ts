@@ -93,6 +93,13 @@ Deno.test("ADD copies what is not an archive, and COPY or --unpack=false never e
   assert(copied[0].startsWith("/a.tar 0644 0:0"), copied[0]);
   const kept = await add("ADD --unpack=false a.tar /k.tar", { "a.tar": GOOD });
   assert(kept[0].startsWith("/k.tar 0644 0:0"), kept[0]);
+  // --chmod does not apply to what an archive holds, as in BuildKit
+  assertEquals(await add("ADD --chmod=0600 a.tar /opt/", { "a.tar": GOOD }), [
+    "/opt/ 0600 0:0",
+    "/opt/pkg/ 0755 7:8",
+    "/opt/pkg/bin 0750 7:8 =BIN",
+    "/opt/pkg/link symlink 0:0 -> /etc/passwd",
+  ]);
   // --chown applies to what an archive holds
   assertEquals(await add("ADD --chown=3:4 a.tar /opt/", { "a.tar": GOOD }), [
     "/opt/ 0755 3:4",
@@ -266,7 +273,11 @@ Deno.test("ADD of a git repository, --checksum on a local file and COPY <url> ar
     const [line, text] of [
       ["ADD https://github.com/moby/buildkit.git /src", "git repository is not supported"],
       ["ADD git@github.com:moby/buildkit.git /src", "git repository is not supported"],
-      ["ADD --checksum=sha256:" + "0".repeat(64) + " a /a", "checksum can't be specified"],
+      ["ADD --checksum=sha256:" + "0".repeat(64) + " a /a", "checksum requires HTTP(S)"],
+      [
+        `ADD --checksum=sha256:${"0".repeat(64)} https://example.com/x https://example.com/y /d/`,
+        "checksum can't be specified for multiple sources",
+      ],
       ["COPY https://example.com/x /x", "source can't be a URL for COPY"],
       ["ADD --checksum=md5:abc https://example.com/x /x", "invalid checksum digest format"],
     ]

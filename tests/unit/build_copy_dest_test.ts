@@ -231,3 +231,41 @@ Deno.test("COPY refuses a file over a directory and a directory over a file, as 
   );
   assertEquals(onFile.message, "cannot copy to non-directory: /t/x");
 });
+
+Deno.test("COPY gives existing directories below the destination the source's owner and mode", async () => {
+  const out = await copy({ "etc/ssl/cert": "C" }, ["COPY etc /etc/"], {
+    before: async (root, ctxDir) => {
+      await Deno.chmod(`${ctxDir}/etc/ssl`, 0o750);
+      await Deno.mkdir(`${root}/etc/ssl`, { recursive: true, mode: 0o700 });
+      await Deno.chown(`${root}/etc/ssl`, 5, 5);
+      await Deno.chmod(`${root}/etc`, 0o711);
+      await Deno.writeTextFile(`${root}/etc/ssl/old`, "O");
+    },
+  });
+  assertEquals(out, [
+    "/etc/ 0711 0:0", // the destination itself is kept as it is
+    "/etc/ssl/ 0750 0:0",
+    "/etc/ssl/cert 0644 0:0 =C",
+    "/etc/ssl/old 0644 0:0 =O",
+  ]);
+  // a symlink where a directory goes is refused, never followed
+  const err = await assertRejects(
+    () =>
+      copy({ "etc/ssl/cert": "C" }, ["COPY etc /etc/"], {
+        before: async (root) => {
+          await Deno.mkdir(`${root}/etc/real`, { recursive: true });
+          await Deno.symlink("real", `${root}/etc/ssl`);
+        },
+      }),
+    InvalidArgumentError,
+  );
+  assertEquals(err.message, "cannot copy to non-directory: /etc/ssl");
+});
+
+Deno.test("COPY --chmod in octal also sets the directories it creates", async () => {
+  assertEquals(await copy({ a: "A" }, ["COPY --chmod=0700 a /x/y/"]), [
+    "/x/ 0700 0:0",
+    "/x/y/ 0700 0:0",
+    "/x/y/a 0700 0:0 =A",
+  ]);
+});

@@ -67,6 +67,8 @@ export interface SourceItem {
   parentsPath: string;
   /** Whether it is a directory (its content is copied, not itself). */
   isDir: boolean;
+  /** An extracted archive: `--chmod` does not apply to what it holds (BuildKit's way). */
+  archive?: boolean;
   /** Every entry, the source itself (rel "") first, parents before children. */
   entries(): AsyncGenerator<CopyEntry>;
 }

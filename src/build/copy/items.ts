@@ -32,10 +32,13 @@ export function checkSources(ins: CopyInstruction | AddInstruction): void {
     }
   }
   if (ins.kind === "ADD" && ins.checksum !== "") {
-    parseChecksum(ins.checksum);
-    if (ins.sources.some((s) => !isUrl(s))) {
-      throw new InvalidArgumentError("checksum can't be specified for non-HTTP(S) sources");
+    if (ins.sources.length !== 1) {
+      throw new InvalidArgumentError("checksum can't be specified for multiple sources");
     }
+    if (!isUrl(ins.sources[0])) {
+      throw new InvalidArgumentError("checksum requires HTTP(S) or Git sources");
+    }
+    parseChecksum(ins.checksum);
   }
 }
 
@@ -144,6 +147,7 @@ export async function unpacked(
       name: item.name,
       parentsPath: item.parentsPath,
       isDir: true,
+      archive: true,
       async *entries() {
         for await (const x of walkRoot(dir, "")) {
           // the scratch directory itself stands for the destination directory

@@ -85,7 +85,8 @@ export async function applyCopy(input: CopyStepInput, root: string): Promise<voi
     for (const s of ins.inline) items.push(inlineItem(s, nowMs));
     // several matches of a wildcard go into a directory
     if (items.length > 1) dest.isDir = true;
-    const writer = new RootWriter(root, { owner, chmod, clampMs, nowMs });
+    const createdDirMode = /^[0-7]+$/.test(ins.chmod) ? parseInt(ins.chmod, 8) : undefined;
+    const writer = new RootWriter(root, { owner, chmod, clampMs, nowMs, createdDirMode });
     try {
       for (const item of items) await place(writer, item, dest, parents);
       writer.finish();
@@ -114,6 +115,6 @@ async function place(
   for await (const e of item.entries()) {
     if (item.isDir && e.rel === "") continue; // the destination directory itself
     if (e.linkTo !== undefined) writer.link(under(target, e.rel), under(target, e.linkTo));
-    else await writer.write(under(target, e.rel), e);
+    else await writer.write(under(target, e.rel), e, !item.archive);
   }
 }

@@ -35,6 +35,8 @@ export interface WriteOptions {
   clampMs?: number;
   /** The time given to directories the copy creates (ms). */
   nowMs: number;
+  /** The mode of the directories the copy creates (an octal `--chmod`, else 0755). */
+  createdDirMode?: number;
 }
 
 function code(err: unknown): string | undefined {
@@ -172,7 +174,8 @@ export class RootWriter {
           throw wrap(err, `mkdir ${cur}`);
         }
         const owner = this.#opts.owner ?? { uid: 0, gid: 0 };
-        this.#attrs(dir, part, "dir", owner.uid, owner.gid, 0o755, undefined);
+        const mode = this.#opts.createdDirMode ?? 0o755;
+        this.#attrs(dir, part, "dir", owner.uid, owner.gid, mode, undefined);
         this.#dirTimes.push({ path: cur, mtimeMs: this.#opts.nowMs });
       } finally {
         dir.close();
@@ -217,14 +220,16 @@ export class RootWriter {
 
   /**
    * Writes `e` at the in-root path `path` (its parent exists). A directory
-   * that exists already is kept as it is and merged into.
+   * that exists already is merged into and takes the entry's owner, mode
+   * and times, as BuildKit's copy gives them to the directories below the
+   * destination. `chmod: false` leaves `--chmod` out (an archive's content).
    */
-  async write(path: string, e: CopyEntry): Promise<void> {
+  async write(path: string, e: CopyEntry, chmod = true): Promise<void> {
     this.#sweep();
     const owner = this.#opts.owner ?? { uid: e.uid, gid: e.gid };
     const mode = e.type === "symlink"
       ? 0o777
-      : this.#opts.chmod
+      : chmod && this.#opts.chmod
       ? this.#opts.chmod(e.mode, e.type === "dir")
       : e.mode;
     if (path === "/") return; // the root itself: always there, kept as it is
@@ -233,7 +238,7 @@ export class RootWriter {
     try {
       const at = `${dir.path}/${name}`;
       if (e.type === "dir") {
-        if (!this.#create(at, path, () => Deno.mkdirSync(at, { mode: 0o700 }), true)) return;
+        this.#create(at, path, () => Deno.mkdirSync(at, { mode: 0o700 }), true);
         this.#attrs(dir, name, "dir", owner.uid, owner.gid, mode, undefined, e.xattrs);
         this.#dirTimes.push({ path, mtimeMs: e.mtimeMs });
         return;
@@ -275,28 +280,25 @@ export class RootWriter {
 
   /**
    * Runs `make` (which creates `at`, failing when something is there). For
-   * a directory (`merge`), an existing directory, or a symlink to one inside
-   * the root, is merged into (false then) and anything else refused; for
-   * the rest, an existing non-directory is replaced and a directory refused,
-   * as BuildKit refuses them.
+   * a directory (`merge`), an existing directory is kept and anything else
+   * (a symlink too, never followed) refused; for the rest, an existing
+   * non-directory is replaced and a directory refused, as BuildKit does.
    */
-  #create(at: string, path: string, make: () => void, merge = false): boolean {
+  #create(at: string, path: string, make: () => void, merge = false): void {
     try {
       make();
-      return true;
+      return;
     } catch (err) {
       if (code(err) !== "EEXIST") throw err;
     }
+    const isDir = Deno.lstatSync(at).isDirectory;
     if (merge) {
-      if (this.isDir(path)) return false;
+      if (isDir) return;
       throw new InvalidArgumentError(`cannot copy to non-directory: ${path}`);
     }
-    if (Deno.lstatSync(at).isDirectory) {
-      throw new InvalidArgumentError(`cannot replace to directory ${path} with file`);
-    }
+    if (isDir) throw new InvalidArgumentError(`cannot replace to directory ${path} with file`);
     this.#remove(at);
     make();
-    return true;
   }
 
   /** Makes `path` another hard link to `existing`, written before by this copy. */
