@@ -195,6 +195,7 @@ function serve(
   const server = Deno.serve({ port: 0, hostname: "127.0.0.1", onListen: () => {} }, (req) => {
     hits++;
     const path = new URL(req.url).pathname;
+    if (path === "/files/no-date") return new Response("n");
     if (path !== "/files/tool.sh") return new Response("no", { status: 404 });
     return new Response(body as BodyInit, {
       headers: { "last-modified": "Wed, 21 Oct 2015 07:28:00 GMT" },
@@ -234,6 +235,9 @@ Deno.test("ADD <url> downloads with mode 0600 and the Last-Modified time, checki
         await Deno.readTextFile(`${f.root}/usr/local/bin/tool.sh`),
         "#!/bin/sh\necho hi\n",
       );
+      // without Last-Modified: the epoch, as BuildKit
+      await applyCopy(step(`ADD ${s.url}/files/no-date /nd/`), f.root);
+      assertEquals((await Deno.lstat(`${f.root}/nd/no-date`)).mtime?.getTime(), 0);
       // to a name, with --chmod
       await applyCopy(step(`ADD --chmod=755 ${s.url}/files/tool.sh /t`), f.root);
       assertEquals(((await Deno.lstat(`${f.root}/t`)).mode ?? 0) & 0o7777, 0o755);

@@ -96,7 +96,7 @@ export class Scratch {
   }
 }
 
-/** Downloads an ADD URL (mode 0600, mtime from Last-Modified, as BuildKit). */
+/** Downloads an ADD URL (mode 0600, mtime from Last-Modified or else 0, as BuildKit). */
 export async function urlItem(
   ins: AddInstruction,
   src: string,
@@ -112,7 +112,7 @@ export async function urlItem(
     uid: 0,
     gid: 0,
     size: d.size,
-    mtimeMs: d.mtimeMs ?? nowMs,
+    mtimeMs: d.mtimeMs ?? 0, // BuildKit's time without Last-Modified: the epoch
     open: () => Deno.open(d.path, { read: true }),
   });
   if (ins.unpack === true) return await unpacked(item, src, scratch, nowMs) ?? item;
