@@ -269,3 +269,34 @@ Deno.test("COPY --chmod in octal also sets the directories it creates", async ()
     "/x/y/a 0700 0:0 =A",
   ]);
 });
+
+Deno.test("COPY changes no time it does not mean to: copies of the same files give the same tree", async () => {
+  const f = await fixture({ "a": "A" }, async ({ ctxDir }) => {
+    await Deno.utime(`${ctxDir}/a`, 7000, 7000);
+  });
+  try {
+    await Deno.mkdir(`${f.root}/etc`);
+    await Deno.utime(`${f.root}/etc`, 5000, 5000);
+    await Deno.utime(f.root, 6000, 6000);
+    for (const line of ["COPY a /etc/a", "COPY <<EOF /new/dir/x\nx\nEOF", "COPY a /new/dir/"]) {
+      await applyCopy(
+        {
+          instruction: instruction(line),
+          origin: { kind: "context", context: f.ctx },
+          workdir: "/",
+        },
+        f.root,
+      );
+    }
+    const times = async (p: string) => (await Deno.lstat(`${f.root}${p}`)).mtime?.getTime();
+    assertEquals(await times(""), 6000_000); // the root: put back
+    assertEquals(await times("/etc"), 5000_000); // an existing directory added to: put back
+    assertEquals(await times("/etc/a"), 7000_000); // the context's time
+    assertEquals(await times("/new"), 0); // what the copy makes itself: a fixed time
+    assertEquals(await times("/new/dir"), 0);
+    assertEquals(await times("/new/dir/x"), 0);
+    assertEquals(await times("/new/dir/a"), 7000_000);
+  } finally {
+    await f.cleanup();
+  }
+});

@@ -65,8 +65,10 @@ export async function applyCopy(input: CopyStepInput, root: string): Promise<voi
   const dest = resolveDestination(ins.dest, input.workdir);
   if (parents) dest.isDir = true;
   checkSeveralSources(op, ins.sources.length + ins.inline.length, dest);
-  const nowMs = Date.now();
   const clampMs = input.sourceDateEpoch === undefined ? undefined : input.sourceDateEpoch * 1000;
+  // what the copy makes itself (heredoc files, directories) gets a fixed time, never the
+  // build's: SOURCE_DATE_EPOCH when set, else the epoch, so that builds are reproducible
+  const nowMs = clampMs ?? 0;
   const scratch = new Scratch();
   try {
     const items: SourceItem[] = [];
@@ -86,7 +88,13 @@ export async function applyCopy(input: CopyStepInput, root: string): Promise<voi
     // several matches of a wildcard go into a directory
     if (items.length > 1) dest.isDir = true;
     const createdDirMode = /^[0-7]+$/.test(ins.chmod) ? parseInt(ins.chmod, 8) : undefined;
-    const writer = new RootWriter(root, { owner, chmod, clampMs, nowMs, createdDirMode });
+    const writer = new RootWriter(root, {
+      owner,
+      chmod,
+      clampMs,
+      createdMs: nowMs,
+      createdDirMode,
+    });
     try {
       for (const item of items) await place(writer, item, dest, parents);
       writer.finish();

@@ -33,8 +33,8 @@ export interface WriteOptions {
   chmod?: ModeChange;
   /** SOURCE_DATE_EPOCH in ms: no time written is later. */
   clampMs?: number;
-  /** The time given to directories the copy creates (ms). */
-  nowMs: number;
+  /** The time given to directories the copy creates (ms): fixed, so that a copy is reproducible. */
+  createdMs: number;
   /** The mode of the directories the copy creates (an octal `--chmod`, else 0755). */
   createdDirMode?: number;
 }
@@ -89,6 +89,12 @@ export class RootWriter {
   /** Directories opened lately, by in-root path. */
   readonly #dirs = new Map<string, InRoot>();
   readonly #retired: InRoot[] = [];
+  /** In-root paths whose times are taken care of (set, or to be put back). */
+  readonly #timed = new Set<string>();
+  /** Existing directories added to, by device and inode. */
+  readonly #inodes = new Set<string>();
+  /** Their times before the copy. */
+  readonly #restore: { path: string; mtime: Date | null; atime: Date | null }[] = [];
   /** Directories whose times are set once their content is in place, deepest last. */
   readonly #dirTimes: { path: string; mtimeMs: number }[] = [];
 
@@ -163,6 +169,7 @@ export class RootWriter {
           this.ensureDir(cleanPath(link.startsWith("/") ? link : `${parent}/${link}`), links + 1);
           continue;
         }
+        this.#keepTime(parent, dir);
         try {
           Deno.mkdirSync(at, { mode: 0o700 });
         } catch (err) {
@@ -176,7 +183,8 @@ export class RootWriter {
         const owner = this.#opts.owner ?? { uid: 0, gid: 0 };
         const mode = this.#opts.createdDirMode ?? 0o755;
         this.#attrs(dir, part, "dir", owner.uid, owner.gid, mode, undefined);
-        this.#dirTimes.push({ path: cur, mtimeMs: this.#opts.nowMs });
+        this.#dirTimes.push({ path: cur, mtimeMs: this.#opts.createdMs });
+        this.#timed.add(cur);
       } finally {
         dir.close();
       }
@@ -237,10 +245,12 @@ export class RootWriter {
     const dir = this.#openDir(parent);
     try {
       const at = `${dir.path}/${name}`;
+      this.#keepTime(parent, dir);
       if (e.type === "dir") {
         this.#create(at, path, () => Deno.mkdirSync(at, { mode: 0o700 }), true);
         this.#attrs(dir, name, "dir", owner.uid, owner.gid, mode, undefined, e.xattrs);
         this.#dirTimes.push({ path, mtimeMs: e.mtimeMs });
+        this.#timed.add(path);
         return;
       }
       switch (e.type) {
@@ -311,6 +321,7 @@ export class RootWriter {
       const dir = this.#openDir(parent);
       try {
         const at = `${dir.path}/${name}`;
+        this.#keepTime(parent, dir);
         // link(2) never follows a symlink named as the existing file
         this.#create(at, path, () => Deno.linkSync(`${from.path}/${fromName}`, at));
       } finally {
@@ -351,7 +362,25 @@ export class RootWriter {
     this.#sweep();
   }
 
-  /** Sets the times of the directories written, once what they hold is in place. */
+  /**
+   * Remembers the time of the existing directory `path` (opened as `dir`)
+   * before the copy adds to it, to be put back by `finish`: a copy changes
+   * no time it did not mean to, so two copies of the same files give the same tree.
+   */
+  #keepTime(path: string, dir: InRoot): void {
+    if (this.#timed.has(path)) return;
+    this.#timed.add(path);
+    const st = Deno.statSync(dir.path);
+    const key = `${st.dev}:${st.ino}`;
+    if (this.#inodes.has(key)) return; // the same directory by another name
+    this.#inodes.add(key);
+    this.#restore.push({ path, mtime: st.mtime, atime: st.atime });
+  }
+
+  /**
+   * Sets the times of the directories written, once what they hold is in
+   * place, and puts back those of the existing directories added to.
+   */
   finish(): void {
     this.#sweep();
     for (const { path, mtimeMs } of this.#dirTimes.reverse()) {
@@ -364,6 +393,13 @@ export class RootWriter {
         dir.close();
       }
     }
+    for (const { path, mtime, atime } of this.#restore) {
+      if (!mtime) continue;
+      const dir = this.#openDir(path);
+      // the handle names the directory itself: following it cannot lead elsewhere
+      Deno.utimeSync(dir.path, atime ?? mtime, mtime);
+    }
     this.#dirTimes.length = 0;
+    this.#restore.length = 0;
   }
 }
