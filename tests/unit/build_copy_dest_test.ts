@@ -152,10 +152,17 @@ Deno.test("COPY --parents keeps the source's path, from the /./ pivot when there
     "/out/x/ 0755 0:0",
     "/out/x/y.txt 0644 0:0 =Y",
   ]);
-  assertEquals(await copy(files, ["COPY --parents ./a/./b/d /out/"]), [
-    "/out/ 0755 0:0",
-    "/out/b/ 0755 0:0",
-    "/out/b/d/ 0755 0:0",
+  // the source's directories on the way keep their modes, and an existing one takes them
+  const modes = (root: string, ctxDir: string) =>
+    Promise.all([
+      Deno.chmod(`${ctxDir}/a/b`, 0o750),
+      Deno.chmod(`${ctxDir}/a/b/d`, 0o711),
+      Deno.mkdir(`${root}/out/b`, { recursive: true, mode: 0o700 }),
+    ]).then(() => {});
+  assertEquals(await copy(files, ["COPY --parents ./a/./b/d /out/"], { before: modes }), [
+    "/out/ 0700 0:0", // the destination itself is kept as it is
+    "/out/b/ 0750 0:0",
+    "/out/b/d/ 0711 0:0",
     "/out/b/d/e.txt 0644 0:0 =E",
   ]);
 });

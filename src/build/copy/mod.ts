@@ -106,6 +106,29 @@ export async function applyCopy(input: CopyStepInput, root: string): Promise<voi
   }
 }
 
+/**
+ * `COPY --parents`: the item under its kept path, the source's directories
+ * on the way copied too, as BuildKit copies them (below the destination,
+ * with their metadata); the destination itself is kept as it is.
+ */
+async function placeWithParents(writer: RootWriter, item: SourceItem, dest: string): Promise<void> {
+  const parentOf = (p: string) => p.slice(0, p.lastIndexOf("/")) || "/";
+  writer.ensureDir(dest);
+  for (const p of item.parentDirs?.() ?? []) {
+    const at = under(dest, p.rel);
+    writer.ensureDir(parentOf(at));
+    await writer.write(at, p, !item.archive);
+  }
+  const target = under(dest, item.parentsPath);
+  writer.ensureDir(parentOf(target));
+  for await (const e of item.entries()) {
+    const at = under(target, e.rel);
+    if (at === dest) continue; // the destination itself
+    if (e.linkTo !== undefined) writer.link(at, under(target, e.linkTo));
+    else await writer.write(at, e, !item.archive);
+  }
+}
+
 /** Writes one source item where Docker's rules put it. */
 async function place(
   writer: RootWriter,
@@ -113,9 +136,9 @@ async function place(
   dest: { path: string; isDir: boolean },
   parents: boolean,
 ): Promise<void> {
+  if (parents) return await placeWithParents(writer, item, dest.path);
   let target: string;
-  if (parents) target = under(dest.path, item.parentsPath);
-  else if (item.isDir) target = dest.path;
+  if (item.isDir) target = dest.path;
   else if (dest.isDir || writer.isDir(dest.path)) target = under(dest.path, item.name);
   else target = dest.path;
   if (item.isDir) writer.ensureDir(target);
