@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { emitContainerEvent } from "./events.ts";
 import { ExecError } from "../errors.ts";
 import type { Store } from "../store/store.ts";
 import type { StoreOptions } from "./engine_types.ts";
@@ -42,7 +43,9 @@ export async function startRun(
   const { store, rec } = await createContainer(where, req, events);
   try {
     const network = await networkDriverFor(store, rec);
+    if (attach) await emitContainerEvent(store, rec, "attach");
     const state = await startContainer(store, rec, { waitForAttach: attach, network });
+    await emitContainerEvent(store, rec, "start");
     return { store, rec, state };
   } catch (err) {
     if (rec.Options.autoRemove) {
@@ -57,6 +60,8 @@ export async function startRun(
 export interface RunAttachOptions {
   streams: { stdin: boolean; stdout: boolean; stderr: boolean };
   detachKeys: Uint8Array;
+  /** --sig-proxy (default true): the signals `run` receives go to the container's process. */
+  sigProxy?: boolean;
 }
 
 /**
@@ -78,7 +83,7 @@ export async function attachRun(
     streams: opts.streams,
     tty: rec.Options.tty,
     detachKeys: opts.detachKeys,
-    proxySignals: forwardSignals(state.Pid),
+    proxySignals: opts.sigProxy === false ? undefined : forwardSignals(state.Pid),
   });
   if (code === undefined) return undefined; // detached: the container keeps running
   if (code === 126 || code === 127) {
