@@ -341,3 +341,32 @@ Deno.test("ADD keeps the hard links of an archive", async () => {
     await f.cleanup();
   }
 });
+
+Deno.test("ADD of an archive with a whiteout entry is a clear error and removes nothing", async () => {
+  const f = await fixture({}, async ({ ctxDir }) => {
+    await Deno.writeFile(
+      `${ctxDir}/w.tar`,
+      tar([{ name: "a/.wh.foo", type: "file", mode: 0o644, body: "" }]),
+    );
+  });
+  try {
+    await Deno.mkdir(`${f.root}/d/a`, { recursive: true });
+    await Deno.writeTextFile(`${f.root}/d/a/foo`, "kept");
+    const err = await assertRejects(
+      () =>
+        applyCopy(
+          {
+            instruction: instruction("ADD w.tar /d/"),
+            origin: { kind: "context", context: f.ctx },
+            workdir: "/",
+          },
+          f.root,
+        ),
+      InvalidArgumentError,
+    );
+    assertStringIncludes(err.message, "whiteout entry (.wh.) for a/foo");
+    assertEquals(await Deno.readTextFile(`${f.root}/d/a/foo`), "kept");
+  } finally {
+    await f.cleanup();
+  }
+});

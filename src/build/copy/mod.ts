@@ -5,6 +5,7 @@
  * with the executor is fixed (BUILD_COPY_API.md); only this module is imported.
  */
 import { checkSeveralSources, resolveDestination, under } from "./dest.ts";
+import { InvalidArgumentError } from "../../errors.ts";
 import type { SourceItem } from "./entry.ts";
 import {
   checkSources,
@@ -145,6 +146,12 @@ async function place(
   else writer.ensureDir(target.slice(0, target.lastIndexOf("/")) || "/");
   for await (const e of item.entries()) {
     if (item.isDir && e.rel === "") continue; // the destination directory itself
+    if (item.archive && e.type === "char" && (e.rdev ?? 0) === 0) {
+      // the extractor reads `.wh.<name>` entries as layer whiteouts
+      throw new InvalidArgumentError(
+        `ADD ${item.name}: the archive holds a whiteout entry (.wh.) for ${e.rel}, which skiff does not extract`,
+      );
+    }
     if (e.linkTo !== undefined) writer.link(under(target, e.rel), under(target, e.linkTo));
     else await writer.write(under(target, e.rel), e, !item.archive);
   }
