@@ -39,9 +39,15 @@ export async function fixture(
   await Deno.mkdir(root);
   await Deno.mkdir(outside);
   await Deno.writeTextFile(`${outside}/secret`, "SECRET");
-  await writeTree(ctxDir, files);
-  await prepare?.({ ctxDir, root, outside, top });
-  const ctx = await openContext({ dir: ctxDir }, { dockerfile: null });
+  let ctx: BuildContext;
+  try {
+    await writeTree(ctxDir, files);
+    await prepare?.({ ctxDir, root, outside, top });
+    ctx = await openContext({ dir: ctxDir }, { dockerfile: null });
+  } catch (err) {
+    await Deno.remove(top, { recursive: true });
+    throw err;
+  }
   return {
     top,
     ctxDir,

@@ -93,6 +93,13 @@ Deno.test("ADD copies what is not an archive, and COPY or --unpack=false never e
   assert(copied[0].startsWith("/a.tar 0644 0:0"), copied[0]);
   const kept = await add("ADD --unpack=false a.tar /k.tar", { "a.tar": GOOD });
   assert(kept[0].startsWith("/k.tar 0644 0:0"), kept[0]);
+  // --chmod does not apply to what an archive holds, as in BuildKit
+  assertEquals(await add("ADD --chmod=0600 a.tar /opt/", { "a.tar": GOOD }), [
+    "/opt/ 0600 0:0",
+    "/opt/pkg/ 0755 7:8",
+    "/opt/pkg/bin 0750 7:8 =BIN",
+    "/opt/pkg/link symlink 0:0 -> /etc/passwd",
+  ]);
   // --chown applies to what an archive holds
   assertEquals(await add("ADD --chown=3:4 a.tar /opt/", { "a.tar": GOOD }), [
     "/opt/ 0755 3:4",
@@ -188,6 +195,7 @@ function serve(
   const server = Deno.serve({ port: 0, hostname: "127.0.0.1", onListen: () => {} }, (req) => {
     hits++;
     const path = new URL(req.url).pathname;
+    if (path === "/files/no-date") return new Response("n");
     if (path !== "/files/tool.sh") return new Response("no", { status: 404 });
     return new Response(body as BodyInit, {
       headers: { "last-modified": "Wed, 21 Oct 2015 07:28:00 GMT" },
@@ -227,6 +235,9 @@ Deno.test("ADD <url> downloads with mode 0600 and the Last-Modified time, checki
         await Deno.readTextFile(`${f.root}/usr/local/bin/tool.sh`),
         "#!/bin/sh\necho hi\n",
       );
+      // without Last-Modified: the epoch, as BuildKit
+      await applyCopy(step(`ADD ${s.url}/files/no-date /nd/`), f.root);
+      assertEquals((await Deno.lstat(`${f.root}/nd/no-date`)).mtime?.getTime(), 0);
       // to a name, with --chmod
       await applyCopy(step(`ADD --chmod=755 ${s.url}/files/tool.sh /t`), f.root);
       assertEquals(((await Deno.lstat(`${f.root}/t`)).mode ?? 0) & 0o7777, 0o755);
@@ -266,7 +277,11 @@ Deno.test("ADD of a git repository, --checksum on a local file and COPY <url> ar
     const [line, text] of [
       ["ADD https://github.com/moby/buildkit.git /src", "git repository is not supported"],
       ["ADD git@github.com:moby/buildkit.git /src", "git repository is not supported"],
-      ["ADD --checksum=sha256:" + "0".repeat(64) + " a /a", "checksum can't be specified"],
+      ["ADD --checksum=sha256:" + "0".repeat(64) + " a /a", "checksum requires HTTP(S)"],
+      [
+        `ADD --checksum=sha256:${"0".repeat(64)} https://example.com/x https://example.com/y /d/`,
+        "checksum can't be specified for multiple sources",
+      ],
       ["COPY https://example.com/x /x", "source can't be a URL for COPY"],
       ["ADD --checksum=md5:abc https://example.com/x /x", "invalid checksum digest format"],
     ]
@@ -322,6 +337,35 @@ Deno.test("ADD keeps the hard links of an archive", async () => {
     const a = await Deno.lstat(`${f.root}/x/a`), b = await Deno.lstat(`${f.root}/x/b`);
     assertEquals(a.ino, b.ino);
     assertEquals(await Deno.readTextFile(`${f.root}/x/b`), "SAME");
+  } finally {
+    await f.cleanup();
+  }
+});
+
+Deno.test("ADD of an archive with a whiteout entry is a clear error and removes nothing", async () => {
+  const f = await fixture({}, async ({ ctxDir }) => {
+    await Deno.writeFile(
+      `${ctxDir}/w.tar`,
+      tar([{ name: "a/.wh.foo", type: "file", mode: 0o644, body: "" }]),
+    );
+  });
+  try {
+    await Deno.mkdir(`${f.root}/d/a`, { recursive: true });
+    await Deno.writeTextFile(`${f.root}/d/a/foo`, "kept");
+    const err = await assertRejects(
+      () =>
+        applyCopy(
+          {
+            instruction: instruction("ADD w.tar /d/"),
+            origin: { kind: "context", context: f.ctx },
+            workdir: "/",
+          },
+          f.root,
+        ),
+      InvalidArgumentError,
+    );
+    assertStringIncludes(err.message, "whiteout entry (.wh.) for a/foo");
+    assertEquals(await Deno.readTextFile(`${f.root}/d/a/foo`), "kept");
   } finally {
     await f.cleanup();
   }

@@ -152,10 +152,17 @@ Deno.test("COPY --parents keeps the source's path, from the /./ pivot when there
     "/out/x/ 0755 0:0",
     "/out/x/y.txt 0644 0:0 =Y",
   ]);
-  assertEquals(await copy(files, ["COPY --parents ./a/./b/d /out/"]), [
-    "/out/ 0755 0:0",
-    "/out/b/ 0755 0:0",
-    "/out/b/d/ 0755 0:0",
+  // the source's directories on the way keep their modes, and an existing one takes them
+  const modes = (root: string, ctxDir: string) =>
+    Promise.all([
+      Deno.chmod(`${ctxDir}/a/b`, 0o750),
+      Deno.chmod(`${ctxDir}/a/b/d`, 0o711),
+      Deno.mkdir(`${root}/out/b`, { recursive: true, mode: 0o700 }),
+    ]).then(() => {});
+  assertEquals(await copy(files, ["COPY --parents ./a/./b/d /out/"], { before: modes }), [
+    "/out/ 0700 0:0", // the destination itself is kept as it is
+    "/out/b/ 0750 0:0",
+    "/out/b/d/ 0711 0:0",
     "/out/b/d/e.txt 0644 0:0 =E",
   ]);
 });
@@ -230,4 +237,73 @@ Deno.test("COPY refuses a file over a directory and a directory over a file, as 
     InvalidArgumentError,
   );
   assertEquals(onFile.message, "cannot copy to non-directory: /t/x");
+});
+
+Deno.test("COPY gives existing directories below the destination the source's owner and mode", async () => {
+  const out = await copy({ "etc/ssl/cert": "C" }, ["COPY etc /etc/"], {
+    before: async (root, ctxDir) => {
+      await Deno.chmod(`${ctxDir}/etc/ssl`, 0o750);
+      await Deno.mkdir(`${root}/etc/ssl`, { recursive: true, mode: 0o700 });
+      await Deno.chown(`${root}/etc/ssl`, 5, 5);
+      await Deno.chmod(`${root}/etc`, 0o711);
+      await Deno.writeTextFile(`${root}/etc/ssl/old`, "O");
+    },
+  });
+  assertEquals(out, [
+    "/etc/ 0711 0:0", // the destination itself is kept as it is
+    "/etc/ssl/ 0750 0:0",
+    "/etc/ssl/cert 0644 0:0 =C",
+    "/etc/ssl/old 0644 0:0 =O",
+  ]);
+  // a symlink where a directory goes is refused, never followed
+  const err = await assertRejects(
+    () =>
+      copy({ "etc/ssl/cert": "C" }, ["COPY etc /etc/"], {
+        before: async (root) => {
+          await Deno.mkdir(`${root}/etc/real`, { recursive: true });
+          await Deno.symlink("real", `${root}/etc/ssl`);
+        },
+      }),
+    InvalidArgumentError,
+  );
+  assertEquals(err.message, "cannot copy to non-directory: /etc/ssl");
+});
+
+Deno.test("COPY --chmod in octal also sets the directories it creates", async () => {
+  assertEquals(await copy({ a: "A" }, ["COPY --chmod=0700 a /x/y/"]), [
+    "/x/ 0700 0:0",
+    "/x/y/ 0700 0:0",
+    "/x/y/a 0700 0:0 =A",
+  ]);
+});
+
+Deno.test("COPY changes no time it does not mean to: copies of the same files give the same tree", async () => {
+  const f = await fixture({ "a": "A" }, async ({ ctxDir }) => {
+    await Deno.utime(`${ctxDir}/a`, 7000, 7000);
+  });
+  try {
+    await Deno.mkdir(`${f.root}/etc`);
+    await Deno.utime(`${f.root}/etc`, 5000, 5000);
+    await Deno.utime(f.root, 6000, 6000);
+    for (const line of ["COPY a /etc/a", "COPY <<EOF /new/dir/x\nx\nEOF", "COPY a /new/dir/"]) {
+      await applyCopy(
+        {
+          instruction: instruction(line),
+          origin: { kind: "context", context: f.ctx },
+          workdir: "/",
+        },
+        f.root,
+      );
+    }
+    const times = async (p: string) => (await Deno.lstat(`${f.root}${p}`)).mtime?.getTime();
+    assertEquals(await times(""), 6000_000); // the root: put back
+    assertEquals(await times("/etc"), 5000_000); // an existing directory added to: put back
+    assertEquals(await times("/etc/a"), 7000_000); // the context's time
+    assertEquals(await times("/new"), 0); // what the copy makes itself: a fixed time
+    assertEquals(await times("/new/dir"), 0);
+    assertEquals(await times("/new/dir/x"), 0);
+    assertEquals(await times("/new/dir/a"), 7000_000);
+  } finally {
+    await f.cleanup();
+  }
 });

@@ -55,6 +55,15 @@ function contextItem(
     name: m.name,
     parentsPath: stripPivot(m.path, pivot),
     isDir,
+    parentDirs() {
+      const out: CopyEntry[] = [];
+      for (const rel of ancestors(stripPivot(m.path, pivot))) {
+        const e = ctx.tree.get(pivot === "" ? rel : `${pivot}/${rel}`)?.entry;
+        if (e?.type !== "dir") continue;
+        out.push({ rel, type: "dir", mode: e.mode, uid: 0, gid: 0, size: 0, mtimeMs: e.mtimeMs });
+      }
+      return out;
+    },
     async *entries(): AsyncGenerator<CopyEntry> {
       for (const { rel, node } of selectedEntries(ctx.tree, m, exclude)) {
         const e = node.entry;
@@ -92,6 +101,12 @@ function contextItem(
       }
     },
   };
+}
+
+/** The directories above `path`, outermost first (`a/b/c` gives `a`, `a/b`). */
+export function ancestors(path: string): string[] {
+  const parts = path.split("/").filter((p) => p !== "");
+  return parts.slice(0, -1).map((_, i) => parts.slice(0, i + 1).join("/"));
 }
 
 /** `path` relative to the `--parents` pivot (`a/./b/c` keeps `b/c`). */

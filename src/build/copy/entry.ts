@@ -67,6 +67,14 @@ export interface SourceItem {
   parentsPath: string;
   /** Whether it is a directory (its content is copied, not itself). */
   isDir: boolean;
+  /** An extracted archive: `--chmod` does not apply to what it holds (BuildKit's way). */
+  archive?: boolean;
+  /**
+   * For `COPY --parents`: the source's directories above it (below the
+   * pivot), outermost first, `rel` their paths as kept; one that is not a
+   * plain directory in the source is left out.
+   */
+  parentDirs?(): CopyEntry[];
   /** Every entry, the source itself (rel "") first, parents before children. */
   entries(): AsyncGenerator<CopyEntry>;
 }

@@ -32,10 +32,13 @@ export function checkSources(ins: CopyInstruction | AddInstruction): void {
     }
   }
   if (ins.kind === "ADD" && ins.checksum !== "") {
-    parseChecksum(ins.checksum);
-    if (ins.sources.some((s) => !isUrl(s))) {
-      throw new InvalidArgumentError("checksum can't be specified for non-HTTP(S) sources");
+    if (ins.sources.length !== 1) {
+      throw new InvalidArgumentError("checksum can't be specified for multiple sources");
     }
+    if (!isUrl(ins.sources[0])) {
+      throw new InvalidArgumentError("checksum requires HTTP(S) or Git sources");
+    }
+    parseChecksum(ins.checksum);
   }
 }
 
@@ -93,7 +96,7 @@ export class Scratch {
   }
 }
 
-/** Downloads an ADD URL (mode 0600, mtime from Last-Modified, as BuildKit). */
+/** Downloads an ADD URL (mode 0600, mtime from Last-Modified or else 0, as BuildKit). */
 export async function urlItem(
   ins: AddInstruction,
   src: string,
@@ -109,7 +112,7 @@ export async function urlItem(
     uid: 0,
     gid: 0,
     size: d.size,
-    mtimeMs: d.mtimeMs ?? nowMs,
+    mtimeMs: d.mtimeMs ?? 0, // BuildKit's time without Last-Modified: the epoch
     open: () => Deno.open(d.path, { read: true }),
   });
   if (ins.unpack === true) return await unpacked(item, src, scratch, nowMs) ?? item;
@@ -144,6 +147,7 @@ export async function unpacked(
       name: item.name,
       parentsPath: item.parentsPath,
       isDir: true,
+      archive: true,
       async *entries() {
         for await (const x of walkRoot(dir, "")) {
           // the scratch directory itself stands for the destination directory

@@ -1,7 +1,7 @@
 /**
  * The cache key of a `COPY`/`ADD` step: sha256 over the flags that shape
  * the result and every selected entry's name, type, mode, owner, size,
- * symlink target and content digest, in a fixed order. Times are left out,
+ * symlink target and content (framed by its length), in a fixed order. Times are left out,
  * as BuildKit leaves them out: the same tree elsewhere or touched later
  * gives the same key; one byte or one mode changed gives another.
  */
@@ -14,18 +14,20 @@ import { download, isUrl, parseChecksum } from "./url.ts";
 
 const buf = new Uint8Array(256 * 1024);
 
-async function contentDigest(content: Content): Promise<string> {
-  const h = await createHasher();
+/** Feeds a file's bytes into `h`, then their count (the frame that ends them). */
+async function hashContent(h: Hasher, content: Content): Promise<void> {
+  let n = 0;
   try {
     for (;;) {
-      const n = await content.read(buf);
-      if (n === null) break;
-      h.update(buf.subarray(0, n));
+      const got = await content.read(buf);
+      if (got === null) break;
+      h.update(buf.subarray(0, got));
+      n += got;
     }
   } finally {
     content.close();
   }
-  return h.digest();
+  record(h, ["end", n]);
 }
 
 function record(h: Hasher, fields: unknown[]): void {
@@ -46,8 +48,8 @@ async function digestItem(h: Hasher, item: SourceItem): Promise<void> {
       e.rdev ?? 0,
       e.linkTo ?? null,
       Object.entries(e.xattrs ?? {}).map(([k, v]) => [k, [...v]]),
-      e.type === "file" && e.open ? await contentDigest(await e.open()) : "",
     ]);
+    if (e.type === "file" && e.open) await hashContent(h, await e.open());
   }
 }
 
@@ -88,7 +90,8 @@ export async function digestStep(input: CopyStepInput): Promise<string> {
     }
     for (const s of ins.inline) {
       const bytes = new TextEncoder().encode(s.content);
-      record(h, ["inline", s.path, await contentDigest(bytesContent(bytes))]);
+      record(h, ["inline", s.path, bytes.length]);
+      await hashContent(h, bytesContent(bytes));
     }
   } finally {
     await scratch.cleanup();

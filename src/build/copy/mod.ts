@@ -5,6 +5,7 @@
  * with the executor is fixed (BUILD_COPY_API.md); only this module is imported.
  */
 import { checkSeveralSources, resolveDestination, under } from "./dest.ts";
+import { InvalidArgumentError } from "../../errors.ts";
 import type { SourceItem } from "./entry.ts";
 import {
   checkSources,
@@ -65,8 +66,10 @@ export async function applyCopy(input: CopyStepInput, root: string): Promise<voi
   const dest = resolveDestination(ins.dest, input.workdir);
   if (parents) dest.isDir = true;
   checkSeveralSources(op, ins.sources.length + ins.inline.length, dest);
-  const nowMs = Date.now();
   const clampMs = input.sourceDateEpoch === undefined ? undefined : input.sourceDateEpoch * 1000;
+  // what the copy makes itself (heredoc files, directories) gets a fixed time, never the
+  // build's: SOURCE_DATE_EPOCH when set, else the epoch, so that builds are reproducible
+  const nowMs = clampMs ?? 0;
   const scratch = new Scratch();
   try {
     const items: SourceItem[] = [];
@@ -85,7 +88,14 @@ export async function applyCopy(input: CopyStepInput, root: string): Promise<voi
     for (const s of ins.inline) items.push(inlineItem(s, nowMs));
     // several matches of a wildcard go into a directory
     if (items.length > 1) dest.isDir = true;
-    const writer = new RootWriter(root, { owner, chmod, clampMs, nowMs });
+    const createdDirMode = /^[0-7]+$/.test(ins.chmod) ? parseInt(ins.chmod, 8) : undefined;
+    const writer = new RootWriter(root, {
+      owner,
+      chmod,
+      clampMs,
+      createdMs: nowMs,
+      createdDirMode,
+    });
     try {
       for (const item of items) await place(writer, item, dest, parents);
       writer.finish();
@@ -97,6 +107,29 @@ export async function applyCopy(input: CopyStepInput, root: string): Promise<voi
   }
 }
 
+/**
+ * `COPY --parents`: the item under its kept path, the source's directories
+ * on the way copied too, as BuildKit copies them (below the destination,
+ * with their metadata); the destination itself is kept as it is.
+ */
+async function placeWithParents(writer: RootWriter, item: SourceItem, dest: string): Promise<void> {
+  const parentOf = (p: string) => p.slice(0, p.lastIndexOf("/")) || "/";
+  writer.ensureDir(dest);
+  for (const p of item.parentDirs?.() ?? []) {
+    const at = under(dest, p.rel);
+    writer.ensureDir(parentOf(at));
+    await writer.write(at, p, !item.archive);
+  }
+  const target = under(dest, item.parentsPath);
+  writer.ensureDir(parentOf(target));
+  for await (const e of item.entries()) {
+    const at = under(target, e.rel);
+    if (at === dest) continue; // the destination itself
+    if (e.linkTo !== undefined) writer.link(at, under(target, e.linkTo));
+    else await writer.write(at, e, !item.archive);
+  }
+}
+
 /** Writes one source item where Docker's rules put it. */
 async function place(
   writer: RootWriter,
@@ -104,16 +137,22 @@ async function place(
   dest: { path: string; isDir: boolean },
   parents: boolean,
 ): Promise<void> {
+  if (parents) return await placeWithParents(writer, item, dest.path);
   let target: string;
-  if (parents) target = under(dest.path, item.parentsPath);
-  else if (item.isDir) target = dest.path;
+  if (item.isDir) target = dest.path;
   else if (dest.isDir || writer.isDir(dest.path)) target = under(dest.path, item.name);
   else target = dest.path;
   if (item.isDir) writer.ensureDir(target);
   else writer.ensureDir(target.slice(0, target.lastIndexOf("/")) || "/");
   for await (const e of item.entries()) {
     if (item.isDir && e.rel === "") continue; // the destination directory itself
+    if (item.archive && e.type === "char" && (e.rdev ?? 0) === 0) {
+      // the extractor reads `.wh.<name>` entries as layer whiteouts
+      throw new InvalidArgumentError(
+        `ADD ${item.name}: the archive holds a whiteout entry (.wh.) for ${e.rel}, which skiff does not extract`,
+      );
+    }
     if (e.linkTo !== undefined) writer.link(under(target, e.rel), under(target, e.linkTo));
-    else await writer.write(under(target, e.rel), e);
+    else await writer.write(under(target, e.rel), e, !item.archive);
   }
 }

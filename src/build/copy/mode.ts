@@ -11,7 +11,9 @@ export type ModeChange = (mode: number, isDir: boolean) => number;
 
 function invalid(spec: string): InvalidArgumentError {
   return new InvalidArgumentError(
-    `invalid chmod parameter "${spec}": it should be an octal mode between 0 and 07777 or a symbolic mode such as u+x`,
+    /^\d+$/.test(spec)
+      ? `invalid chmod parameter: '${spec}'. it should be octal string and between 0 and 07777`
+      : `invalid chmod parameter: '${spec}'. it should be an octal string or a symbolic mode such as u+x`,
   );
 }
 

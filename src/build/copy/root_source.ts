@@ -14,7 +14,7 @@ import { lgetxattr, llistxattr } from "../../sys/fs.ts";
 import type { EntryType, IgnoreMatcher } from "../context/mod.ts";
 import { globMatch, hasWildcards, parseGlob } from "../context/glob.ts";
 import { byteOrder } from "../context/tree.ts";
-import { excludedMatch, stripPivot } from "./context_source.ts";
+import { ancestors, excludedMatch, stripPivot } from "./context_source.ts";
 import type { CopyEntry, SourceItem } from "./entry.ts";
 import { cleanSource, parentsBase, wildcardBase } from "./source_path.ts";
 
@@ -122,6 +122,27 @@ function rootItem(
     name: parts[parts.length - 1] ?? "",
     parentsPath: stripPivot(path, pivot),
     isDir,
+    parentDirs() {
+      const out: CopyEntry[] = [];
+      for (const rel of ancestors(stripPivot(path, pivot))) {
+        let h: InRoot;
+        try {
+          h = openInRoot(root, `/${pivot === "" ? rel : `${pivot}/${rel}`}`, {
+            flags: O_PATH,
+            follow: false,
+          });
+        } catch {
+          continue;
+        }
+        try {
+          const e = describe(h, rel, undefined);
+          if (e?.type === "dir") out.push(e);
+        } finally {
+          h.close();
+        }
+      }
+      return out;
+    },
     entries: () => walkRoot(root, path, exclude),
   };
 }

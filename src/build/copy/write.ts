@@ -33,8 +33,10 @@ export interface WriteOptions {
   chmod?: ModeChange;
   /** SOURCE_DATE_EPOCH in ms: no time written is later. */
   clampMs?: number;
-  /** The time given to directories the copy creates (ms). */
-  nowMs: number;
+  /** The time given to directories the copy creates (ms): fixed, so that a copy is reproducible. */
+  createdMs: number;
+  /** The mode of the directories the copy creates (an octal `--chmod`, else 0755). */
+  createdDirMode?: number;
 }
 
 function code(err: unknown): string | undefined {
@@ -87,6 +89,12 @@ export class RootWriter {
   /** Directories opened lately, by in-root path. */
   readonly #dirs = new Map<string, InRoot>();
   readonly #retired: InRoot[] = [];
+  /** In-root paths whose times are taken care of (set, or to be put back). */
+  readonly #timed = new Set<string>();
+  /** Existing directories added to, by device and inode. */
+  readonly #inodes = new Set<string>();
+  /** Their times before the copy. */
+  readonly #restore: { path: string; mtime: Date | null; atime: Date | null }[] = [];
   /** Directories whose times are set once their content is in place, deepest last. */
   readonly #dirTimes: { path: string; mtimeMs: number }[] = [];
 
@@ -161,6 +169,7 @@ export class RootWriter {
           this.ensureDir(cleanPath(link.startsWith("/") ? link : `${parent}/${link}`), links + 1);
           continue;
         }
+        this.#keepTime(parent, dir);
         try {
           Deno.mkdirSync(at, { mode: 0o700 });
         } catch (err) {
@@ -172,8 +181,10 @@ export class RootWriter {
           throw wrap(err, `mkdir ${cur}`);
         }
         const owner = this.#opts.owner ?? { uid: 0, gid: 0 };
-        this.#attrs(dir, part, "dir", owner.uid, owner.gid, 0o755, undefined);
-        this.#dirTimes.push({ path: cur, mtimeMs: this.#opts.nowMs });
+        const mode = this.#opts.createdDirMode ?? 0o755;
+        this.#attrs(dir, part, "dir", owner.uid, owner.gid, mode, undefined);
+        this.#dirTimes.push({ path: cur, mtimeMs: this.#opts.createdMs });
+        this.#timed.add(cur);
       } finally {
         dir.close();
       }
@@ -217,14 +228,16 @@ export class RootWriter {
 
   /**
    * Writes `e` at the in-root path `path` (its parent exists). A directory
-   * that exists already is kept as it is and merged into.
+   * that exists already is merged into and takes the entry's owner, mode
+   * and times, as BuildKit's copy gives them to the directories below the
+   * destination. `chmod: false` leaves `--chmod` out (an archive's content).
    */
-  async write(path: string, e: CopyEntry): Promise<void> {
+  async write(path: string, e: CopyEntry, chmod = true): Promise<void> {
     this.#sweep();
     const owner = this.#opts.owner ?? { uid: e.uid, gid: e.gid };
     const mode = e.type === "symlink"
       ? 0o777
-      : this.#opts.chmod
+      : chmod && this.#opts.chmod
       ? this.#opts.chmod(e.mode, e.type === "dir")
       : e.mode;
     if (path === "/") return; // the root itself: always there, kept as it is
@@ -232,10 +245,12 @@ export class RootWriter {
     const dir = this.#openDir(parent);
     try {
       const at = `${dir.path}/${name}`;
+      this.#keepTime(parent, dir);
       if (e.type === "dir") {
-        if (!this.#create(at, path, () => Deno.mkdirSync(at, { mode: 0o700 }), true)) return;
+        this.#create(at, path, () => Deno.mkdirSync(at, { mode: 0o700 }), true);
         this.#attrs(dir, name, "dir", owner.uid, owner.gid, mode, undefined, e.xattrs);
         this.#dirTimes.push({ path, mtimeMs: e.mtimeMs });
+        this.#timed.add(path);
         return;
       }
       switch (e.type) {
@@ -275,28 +290,25 @@ export class RootWriter {
 
   /**
    * Runs `make` (which creates `at`, failing when something is there). For
-   * a directory (`merge`), an existing directory, or a symlink to one inside
-   * the root, is merged into (false then) and anything else refused; for
-   * the rest, an existing non-directory is replaced and a directory refused,
-   * as BuildKit refuses them.
+   * a directory (`merge`), an existing directory is kept and anything else
+   * (a symlink too, never followed) refused; for the rest, an existing
+   * non-directory is replaced and a directory refused, as BuildKit does.
    */
-  #create(at: string, path: string, make: () => void, merge = false): boolean {
+  #create(at: string, path: string, make: () => void, merge = false): void {
     try {
       make();
-      return true;
+      return;
     } catch (err) {
       if (code(err) !== "EEXIST") throw err;
     }
+    const isDir = Deno.lstatSync(at).isDirectory;
     if (merge) {
-      if (this.isDir(path)) return false;
+      if (isDir) return;
       throw new InvalidArgumentError(`cannot copy to non-directory: ${path}`);
     }
-    if (Deno.lstatSync(at).isDirectory) {
-      throw new InvalidArgumentError(`cannot replace to directory ${path} with file`);
-    }
+    if (isDir) throw new InvalidArgumentError(`cannot replace to directory ${path} with file`);
     this.#remove(at);
     make();
-    return true;
   }
 
   /** Makes `path` another hard link to `existing`, written before by this copy. */
@@ -309,6 +321,7 @@ export class RootWriter {
       const dir = this.#openDir(parent);
       try {
         const at = `${dir.path}/${name}`;
+        this.#keepTime(parent, dir);
         // link(2) never follows a symlink named as the existing file
         this.#create(at, path, () => Deno.linkSync(`${from.path}/${fromName}`, at));
       } finally {
@@ -349,7 +362,25 @@ export class RootWriter {
     this.#sweep();
   }
 
-  /** Sets the times of the directories written, once what they hold is in place. */
+  /**
+   * Remembers the time of the existing directory `path` (opened as `dir`)
+   * before the copy adds to it, to be put back by `finish`: a copy changes
+   * no time it did not mean to, so two copies of the same files give the same tree.
+   */
+  #keepTime(path: string, dir: InRoot): void {
+    if (this.#timed.has(path)) return;
+    this.#timed.add(path);
+    const st = Deno.statSync(dir.path);
+    const key = `${st.dev}:${st.ino}`;
+    if (this.#inodes.has(key)) return; // the same directory by another name
+    this.#inodes.add(key);
+    this.#restore.push({ path, mtime: st.mtime, atime: st.atime });
+  }
+
+  /**
+   * Sets the times of the directories written, once what they hold is in
+   * place, and puts back those of the existing directories added to.
+   */
   finish(): void {
     this.#sweep();
     for (const { path, mtimeMs } of this.#dirTimes.reverse()) {
@@ -362,6 +393,13 @@ export class RootWriter {
         dir.close();
       }
     }
+    for (const { path, mtime, atime } of this.#restore) {
+      if (!mtime) continue;
+      const dir = this.#openDir(path);
+      // the handle names the directory itself: following it cannot lead elsewhere
+      Deno.utimeSync(dir.path, atime ?? mtime, mtime);
+    }
     this.#dirTimes.length = 0;
+    this.#restore.length = 0;
   }
 }
