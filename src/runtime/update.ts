@@ -2,20 +2,31 @@
  * `docker update`: new CPU, memory, pids and block I/O weight limits and a new restart policy
  * for a created, running or stopped container. The record gets them (a later start uses
  * them); a running container's cgroups get them at once. Bad values are refused, with
- * Docker's messages, before anything is written. A running container's monitor keeps the
- * restart policy it started with until the container is started again.
+ * Docker's messages, before anything is written. A running container's monitor is given a
+ * new restart policy through a state file it reads at each exit.
  */
 import { InvalidArgumentError } from "../errors.ts";
 import type { Store } from "../store/store.ts";
 import { type Host, realHost } from "../sys/host.ts";
 import { type Cgroups, detectCgroups, normalizeLimits } from "./cgroups.ts";
-import { containerDir, type ContainerRecord } from "./container_store.ts";
+import { containerDir, type ContainerRecord, containerRunDir } from "./container_store.ts";
 import { checkRunOptions } from "./create.ts";
 import type { ResourceOptions } from "./resource_options.ts";
 import type { RestartPolicy, RunOptions } from "./run_options.ts";
 import { cgroupLimits } from "./spec.ts";
 import { currentState } from "./state.ts";
-import { isRunning } from "./status.ts";
+import { isRunning, isSupervised } from "./status.ts";
+
+/** The monitor's state file with a restart policy given by `update` (ffi/src/monitor_exit.c). */
+export const RESTART_POLICY_FILE = "restart-policy";
+
+/** The monitor's numbers of the restart policies. */
+const POLICY_CODES: Record<RestartPolicy["name"], number> = {
+  "no": 0,
+  "on-failure": 1,
+  "always": 2,
+  "unless-stopped": 3,
+};
 
 /** What `update` changes; absent fields stay as they are. */
 export interface UpdateRequest {
@@ -111,6 +122,14 @@ export async function updateContainer(
   if (isRunning(state.Status)) {
     const cgroups = (env.cgroups ?? await detectCgroups(host)).forParent(rec.CgroupParent);
     await cgroups.update?.(rec.Id, limits);
+  }
+  if (r.restart && isSupervised(state.Status)) {
+    // the monitor reads it at each exit instead of the policy of its plan
+    const code = POLICY_CODES[r.restart.name];
+    await host.writeFileAtomic(
+      `${containerRunDir(store, rec.Id)}/${RESTART_POLICY_FILE}`,
+      `${code} ${r.restart.maxRetries}\n`,
+    );
   }
   await host.writeFileAtomic(
     `${containerDir(store, rec.Id)}/container.json`,

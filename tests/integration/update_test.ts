@@ -7,6 +7,7 @@ import { assertEquals } from "../helpers/assert.ts";
 import { ok, withBusyboxStore } from "../helpers/busybox_store.ts";
 import { controllerDir, skiffCgroups } from "../helpers/cgroups.ts";
 import { IS_ROOT, skipUnless } from "../helpers/requires.ts";
+import { until } from "../helpers/wait.ts";
 
 const opts = { sanitizeResources: false, sanitizeOps: false, ignore: skipUnless(IS_ROOT) };
 
@@ -94,3 +95,23 @@ Deno.test("update: bad values and missing containers are one line each", opts, a
     assertEquals(pids.trim(), "9");
   });
 });
+
+Deno.test(
+  "update --restart: a running container's monitor follows the new policy",
+  opts,
+  async () => {
+    await withBusyboxStore(async (_store, sk) => {
+      // exits 3 each time /go appears (the file is removed first, so a restart waits again)
+      const script = "while [ ! -f /go ]; do sleep 0.1; done; rm /go; exit 3";
+      await ok(sk, ["run", "-d", "--name", "rp", "busybox", "sh", "-c", script]);
+      await ok(sk, ["update", "--restart", "on-failure:1", "rp"]);
+      const inspect = async () =>
+        (await ok(sk, ["inspect", "-f", "{{.State.Status}} {{.RestartCount}}", "rp"])).trim();
+      await ok(sk, ["exec", "rp", "touch", "/go"]);
+      await until("restarted once", async () => (await inspect()) === "running 1");
+      await ok(sk, ["exec", "rp", "touch", "/go"]);
+      await until("then stopped", async () => (await inspect()).startsWith("exited"));
+      assertEquals(await inspect(), "exited 1");
+    });
+  },
+);

@@ -7,7 +7,16 @@ import { deepStrictEqual as assertEquals, rejects, throws } from "node:assert/st
 import { type CgroupLimits, CgroupManager, detectCgroupMode } from "../../src/runtime/cgroups.ts";
 import { isEmptyUpdate, updateContainer, updatedOptions } from "../../src/runtime/update.ts";
 import { FakeHost } from "../../src/sys/fake_host.ts";
-import { DIR, FakeCgroups, ID, record, runningScene, scene, store } from "./fake_runtime.ts";
+import {
+  DIR,
+  FakeCgroups,
+  ID,
+  record,
+  RUN_DIR,
+  runningScene,
+  scene,
+  store,
+} from "./fake_runtime.ts";
 
 const V1_MOUNTINFO = `31 23 0:28 / /sys/fs/cgroup rw,relatime - tmpfs tmpfs rw,mode=755
 32 31 0:29 / /sys/fs/cgroup/cpu,cpuacct rw,relatime - cgroup cgroup rw,cpu,cpuacct
@@ -61,11 +70,21 @@ Deno.test("update: the record gets the limits; only a running container's cgroup
   const saved = JSON.parse(host.file(`${DIR}/container.json`)!);
   assertEquals([saved.Options.memory, saved.Limits.pidsLimit], [64 << 20, 20]);
 
+  await updateContainer(store, rec, { restart: { name: "on-failure", maxRetries: 2 } }, {
+    host,
+    cgroups,
+  });
+  assertEquals(host.file(`${RUN_DIR}/restart-policy`), "1 2\n"); // read by the monitor
   const stopped = scene(rec, { Status: "exited" }).host;
   const idle = new RecordingCgroups();
   await updateContainer(store, rec, { cpuShares: 512 }, { host: stopped, cgroups: idle });
   assertEquals(idle.updates, []);
   assertEquals(JSON.parse(stopped.file(`${DIR}/container.json`)!).Limits.cpuShares, 512);
+  await updateContainer(store, rec, { restart: { name: "always", maxRetries: 0 } }, {
+    host: stopped,
+    cgroups: idle,
+  });
+  assertEquals(stopped.file(`${RUN_DIR}/restart-policy`), undefined); // no monitor to tell
   // a refused update writes nothing
   const before = stopped.file(`${DIR}/container.json`);
   await rejects(
