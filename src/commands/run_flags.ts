@@ -13,6 +13,8 @@ import * as ns from "../runtime/namespace_options.ts";
 import * as dev from "../runtime/device_options.ts";
 import { parseVolumesFrom } from "../runtime/volumes_from.ts";
 import { parseSignal } from "../runtime/signals.ts";
+import { healthFromFlags } from "../runtime/health_config.ts";
+import { JOURNAL_SOCKET, parseLogConfig } from "../runtime/logs_config.ts";
 import { envFromFlags } from "./env_flags.ts";
 import { checkEndpointFlags } from "../network/endpoint_options.ts";
 import { parseExpose, parsePublish } from "../network/port_spec.ts";
@@ -87,6 +89,7 @@ export function runOptionsFromFlags(f: CreateFlags, cmd: string[]): p.RunOptions
   isolationOptionsFromFlags(f, o);
   deviceOptionsFromFlags(f, o);
   otherOptionsFromFlags(f, o);
+  healthAndLogFromFlags(f, o);
   [o.privileged, o.capAdd, o.capDrop] = [f.privileged, f["cap-add"], f["cap-drop"]];
   if (f["group-add"].length) o.groupAdd = [...f["group-add"]];
   o.securityOpt = p.parseSecurityOpt(f["security-opt"]);
@@ -277,6 +280,23 @@ function hostDeviceNode(path: string): dev.HostDevice {
 }
 
 // --- end of namespaces, devices, sysctls ---
+
+/** The health-check and logging flags (--health-*, --no-healthcheck, --log-driver, --log-opt). */
+function healthAndLogFromFlags(f: CreateFlags, o: p.RunOptions): void {
+  const health = healthFromFlags({
+    cmd: f["health-cmd"],
+    interval: f["health-interval"],
+    timeout: f["health-timeout"],
+    startPeriod: f["health-start-period"],
+    startInterval: f["health-start-interval"],
+    retries: f["health-retries"],
+    noHealthcheck: f["no-healthcheck"],
+    onFailure: f["health-on-failure"],
+  });
+  if (health.healthcheck || health.onFailure) o.health = health;
+  const log = parseLogConfig(f["log-driver"], f["log-opt"], () => exists(JOURNAL_SOCKET));
+  if (log) o.logConfig = log;
+}
 
 /** The per-container network flags (--ip, --dns, --add-host...) into `o`, checked. */
 function networkFlags(f: CreateFlags, o: p.RunOptions): void {

@@ -10,6 +10,8 @@ import type { DeviceMapping } from "./device_options.ts";
 
 // The signal parsing moved to signals.ts; kept here for the modules that import it from here.
 export { parseSignal, type Signal } from "./signals.ts";
+import type { HealthOptions } from "./health_config.ts";
+import type { LogConfig } from "./logs_config.ts";
 
 /** A resource limit from `--ulimit name=soft[:hard]`. */
 export interface Ulimit {
@@ -146,6 +148,10 @@ export interface RunOptions {
   restart: RestartPolicy;
   /** --rm */
   autoRemove: boolean;
+  /** --health-*, --no-healthcheck, --health-on-failure; absent: the image's check. */
+  health?: HealthOptions;
+  /** --log-driver and --log-opt; absent: the default driver without options. */
+  logConfig?: LogConfig;
 }
 
 /**
