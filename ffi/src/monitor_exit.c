@@ -13,6 +13,7 @@
 #include "monitor_oom.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -60,11 +61,30 @@ int monitor_write_exit(struct monitor *m, int code, struct skiff_err *err) {
   return r;
 }
 
+/* The restart policy `update` gave a running container: the state file "restart-policy"
+ * holds "POLICY MAX" (0 no, 1 on-failure, 2 always, 3 unless-stopped); 0 if absent or bad. */
+static int policy_override(const struct monitor *m, int *policy, int *max) {
+  int fd = openat(m->dirfd, "restart-policy", O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0) return 0;
+  char buf[64];
+  ssize_t n = read(fd, buf, sizeof buf - 1);
+  close(fd);
+  if (n <= 0) return 0;
+  buf[n] = 0;
+  int pol, mx;
+  if (sscanf(buf, "%d %d", &pol, &mx) != 2 || pol < 0 || pol > 3 || mx < 0) return 0;
+  *policy = pol;
+  *max = mx;
+  return 1;
+}
+
 int monitor_should_restart(const struct monitor *m, int code) {
   const struct skiff_plan *p = m->plan;
   if (monitor_state_exists(m, "stopping")) return 0;
-  switch (p->restart_policy) {
-  case 1: return code != 0 && (p->restart_max == 0 || m->restarts < p->restart_max);
+  int policy = p->restart_policy, max = p->restart_max;
+  policy_override(m, &policy, &max);
+  switch (policy) {
+  case 1: return code != 0 && (max == 0 || m->restarts < max);
   case 2:
   case 3: return 1;
   default: return 0;

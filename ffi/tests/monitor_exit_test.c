@@ -96,6 +96,16 @@ static void test_restart(const char *dir) {
   tap_write_file(stopping, "");
   ok(!monitor_should_restart(&m, 0), "never once the container is being stopped");
   unlink(stopping);
+  char policy[300];
+  snprintf(policy, sizeof policy, "%s/restart-policy", dir);
+  tap_write_file(policy, "0 0");
+  ok(!monitor_should_restart(&m, 1), "a policy set by update replaces the plan's");
+  tap_write_file(policy, "1 3");
+  m.restarts = 2;
+  ok(monitor_should_restart(&m, 1) && !monitor_should_restart(&m, 0), "with its count");
+  tap_write_file(policy, "9 x");
+  ok(monitor_should_restart(&m, 0), "a bad file is ignored");
+  unlink(policy);
   close(m.dirfd);
 }
 

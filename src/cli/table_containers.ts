@@ -448,6 +448,40 @@ export const stats = command({
   load: lazy("stats"),
 });
 
+export const update = command({
+  name: "update",
+  summary: "Update configuration of one or more containers",
+  usage: "[OPTIONS] CONTAINER [CONTAINER...]",
+  minArgs: 1,
+  complete: "containers",
+  flags: [
+    flag("blkio-weight", undefined, "int", "Block IO (relative weight), between 10 and 1000"),
+    flag("cpu-period", undefined, "int", "Limit CPU CFS (Completely Fair Scheduler) period"),
+    flag("cpu-quota", undefined, "int", "Limit CPU CFS (Completely Fair Scheduler) quota"),
+    flag("cpu-rt-period", undefined, "int", "Limit the CPU real-time period in microseconds"),
+    flag("cpu-rt-runtime", undefined, "int", "Limit the CPU real-time runtime in microseconds"),
+    flag("cpu-shares", "c", "int", "CPU shares (relative weight)"),
+    flag("cpus", undefined, "string", "Number of CPUs", { valueName: "decimal" }),
+    flag("cpuset-cpus", undefined, "string", "CPUs in which to allow execution (0-3, 0,1)"),
+    flag("cpuset-mems", undefined, "string", "MEMs in which to allow execution (0-3, 0,1)"),
+    flag("kernel-memory", undefined, "string", "Kernel memory limit (ignored)", {
+      valueName: "bytes",
+    }),
+    flag("memory", "m", "string", "Memory limit", { valueName: "bytes" }),
+    flag("memory-reservation", undefined, "string", "Memory soft limit", { valueName: "bytes" }),
+    flag(
+      "memory-swap",
+      undefined,
+      "string",
+      "Swap limit equal to memory plus swap: '-1' to enable unlimited swap",
+      { valueName: "bytes" },
+    ),
+    flag("pids-limit", undefined, "int", "Tune container pids limit (set -1 for unlimited)"),
+    flag("restart", undefined, "string", "Restart policy to apply when a container exits"),
+  ],
+  load: lazy("update"),
+});
+
 /** Container commands at the top level. */
 export const containerCommands: CommandSpec[] = [
   run,
@@ -456,6 +490,7 @@ export const containerCommands: CommandSpec[] = [
   stop,
   restart,
   kill,
+  update,
   rm,
   ps,
   logs,

@@ -253,10 +253,32 @@ function otherOptionsFromFlags(f: CreateFlags, o: p.RunOptions): void {
 
 /** --device and --device-cgroup-rule into `o`, each device looked up on the host. */
 function deviceOptionsFromFlags(f: CreateFlags, o: p.RunOptions): void {
-  const devices = f.device.map((d) => dev.parseDevice(d, hostDeviceNode));
+  const devices = f.device.flatMap((d) => dev.parseDevices(d, hostDeviceNode, hostDeviceDir));
   if (devices.length) o.devices = devices;
   const rules = f["device-cgroup-rule"].map(dev.parseDeviceCgroupRule);
   if (rules.length) o.deviceCgroupRules = rules;
+}
+
+/** The device nodes beneath a host directory (relative paths, sorted), or undefined. */
+function hostDeviceDir(path: string): string[] | undefined {
+  try {
+    if (!Deno.statSync(path).isDirectory) return undefined;
+  } catch {
+    return undefined;
+  }
+  const out: string[] = [];
+  const walk = (dir: string, rel: string) => {
+    for (const e of Deno.readDirSync(dir)) {
+      const sub = rel ? `${rel}/${e.name}` : e.name;
+      if (e.isDirectory) walk(`${dir}/${e.name}`, sub);
+      else if (!e.isSymlink) {
+        const st = Deno.lstatSync(`${dir}/${e.name}`);
+        if (st.isCharDevice || st.isBlockDevice) out.push(sub);
+      }
+    }
+  };
+  walk(path, "");
+  return out.sort();
 }
 
 /** A device node's kind, numbers, mode and owner from a stat of `path` (symlinks followed). */

@@ -259,6 +259,8 @@ export interface Cgroups {
   paths(id: string): string[];
   /** Creates the container's cgroups with its limits; returns `paths(id)`. */
   create(id: string, limits?: CgroupLimits): Promise<string[]>;
+  /** Applies changed limits to the container's cgroups when they exist (`update`). */
+  update?(id: string, limits: CgroupLimits): Promise<void>;
   /** Removes them, with `kill` first killing what is left. */
   destroy(id: string, options?: { kill?: boolean }): Promise<void>;
   freeze(id: string): Promise<void>;
@@ -497,6 +499,11 @@ export class CgroupManager implements Cgroups {
         }
       }
     }
+    await this.#limitsV1(id, l);
+  }
+
+  /** The limits on v1 (create and update): memory, CPUs, shares, pids, then the others. */
+  async #limitsV1(id: string, l: CgroupLimits): Promise<void> {
     const mem = this.#dir(id, "memory");
     if (mem && l.memory !== undefined && l.memory > 0) {
       await this.fs.write(`${mem}/memory.limit_in_bytes`, String(l.memory));
@@ -618,6 +625,11 @@ export class CgroupManager implements Cgroups {
     const dir = `${above}/${id}`;
     await this.fs.mkdir(dir);
     await this.fs.deviceFilter(dir, v2DeviceRules(l.devices, l.deviceRules));
+    await this.#limitsV2(dir, l);
+  }
+
+  /** The limits on v2 (create and update): memory, CPUs, shares, pids, then the others. */
+  async #limitsV2(dir: string, l: CgroupLimits): Promise<void> {
     if (l.memory !== undefined && l.memory > 0) {
       await this.fs.write(`${dir}/memory.max`, String(l.memory));
       if (l.memorySwap !== undefined && await this.fs.exists(`${dir}/memory.swap.max`)) {
@@ -633,6 +645,39 @@ export class CgroupManager implements Cgroups {
       await this.fs.write(`${dir}/pids.max`, String(l.pidsLimit));
     }
     await this.#resourcesV2(dir, l);
+  }
+
+  /**
+   * Applies changed limits to a running container's existing cgroups (`docker update`); a
+   * container without cgroups (not running) is left alone. A pids limit of 0 or -1 lifts
+   * the limit; on v1 a memory+swap limit that grows is written before the memory limit.
+   *
+   * @example
+   * ```ts ignore
+   * await mgr.update(id, { ...rec.Limits, memory: 64 << 20, memorySwap: 128 << 20 });
+   * ```
+   */
+  async update(id: string, limits: CgroupLimits): Promise<void> {
+    checkId(id);
+    const l = normalizeLimits(limits);
+    const pids = this.#dir(id, "pids");
+    if (this.mode.version === 2) {
+      const dir = this.#dir(id, "memory")!;
+      if (!(await this.fs.exists(dir))) return;
+      await this.#limitsV2(dir, l);
+    } else {
+      const mem = this.#dir(id, "memory");
+      if (mem && !(await this.fs.exists(mem))) return;
+      const memsw = `${mem}/memory.memsw.limit_in_bytes`;
+      if (mem && l.memorySwap && l.memorySwap > 0 && await this.fs.exists(memsw)) {
+        const now = Number((await this.fs.read(memsw)).trim());
+        if (l.memorySwap > now) await this.fs.write(memsw, String(l.memorySwap));
+      }
+      await this.#limitsV1(id, l);
+    }
+    if (pids && l.pidsLimit !== undefined && l.pidsLimit <= 0 && await this.fs.exists(pids)) {
+      await this.fs.write(`${pids}/pids.max`, "max");
+    }
   }
 
   /**

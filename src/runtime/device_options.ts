@@ -88,6 +88,44 @@ export function parseDevice(spec: string, lookup: DeviceNodeLookup): DeviceMappi
   return { pathOnHost: host, pathInContainer: inContainer, cgroupPermissions: perms, ...node };
 }
 
+/** The device nodes under a host directory, as paths relative to it; undefined: not a directory. */
+export type DeviceDirLister = (path: string) => string[] | undefined;
+
+/**
+ * Parses a `--device` as {@link parseDevice} does; a host directory gives each device node
+ * beneath it, at the same place beneath the container path (Docker's `--device /dev/snd`).
+ *
+ * @example
+ * ```ts
+ * const node = () => ({ type: "c" as const, major: 10, minor: 200, mode: 0o600, uid: 0, gid: 0 });
+ * const list = (p: string) => (p === "/dev/net" ? ["tun"] : undefined);
+ * parseDevices("/dev/net:/dev/n", node, list)[0].pathInContainer; // "/dev/n/tun"
+ * ```
+ */
+export function parseDevices(
+  spec: string,
+  lookup: DeviceNodeLookup,
+  listDir: DeviceDirLister,
+): DeviceMapping[] {
+  // the spec checked on its own first (paths, mode), with a directory standing in as a node
+  const dirNode: HostDevice = { type: "c", major: 0, minor: 0, mode: 0, uid: 0, gid: 0 };
+  const probe = parseDevice(spec, (p) => listDir(p) !== undefined ? dirNode : lookup(p));
+  const entries = listDir(probe.pathOnHost);
+  if (entries === undefined) return [probe];
+  if (entries.length === 0) {
+    throw new InvalidArgumentError(
+      `error gathering device information while adding custom device "${probe.pathOnHost}": no devices found`,
+    );
+  }
+  const join = (dir: string, rel: string) => `${dir.replace(/\/+$/, "")}/${rel}`;
+  return entries.map((rel) => ({
+    ...probe,
+    pathOnHost: join(probe.pathOnHost, rel),
+    pathInContainer: join(probe.pathInContainer, rel),
+    ...lookup(join(probe.pathOnHost, rel)),
+  }));
+}
+
 /**
  * Checks a `--device-cgroup-rule` as Docker's CLI does ("TYPE MAJOR:MINOR ACCESS").
  *

@@ -80,7 +80,9 @@ export async function startContainer(
   const dir = containerDir(store, rec.Id);
   const runDir = containerRunDir(store, rec.Id);
   await host.mkdir(runDir, { recursive: true, mode: 0o700 });
-  for (const f of ["exit", "stopping", "restarts", "started", "pid", "finished", HEALTH_FILE]) {
+  // restart-policy: one `update` gave the last run; the record has it now
+  const stale = ["exit", "stopping", "restarts", "started", "pid", "finished", HEALTH_FILE];
+  for (const f of [...stale, "restart-policy"]) {
     await host.remove(`${runDir}/${f}`).catch(() => {});
   }
   await host.remove(`${dir}/${EXIT_RECORD}`).catch(() => {});

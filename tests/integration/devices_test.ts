@@ -73,6 +73,37 @@ Deno.test(
   },
 );
 
+Deno.test("--device DIR: each device node beneath it, at the same place", opts, async () => {
+  const dir = await Deno.makeTempDir({ prefix: "skiff-devdir-" });
+  try {
+    // a host directory holding two nodes (/dev/null's and /dev/zero's numbers) and a plain file
+    await Deno.mkdir(`${dir}/sub`);
+    for (const [name, minor] of [["a", 3], ["sub/b", 5]] as const) {
+      const made = await new Deno.Command("mknod", {
+        args: [`${dir}/${name}`, "c", "1", `${minor}`],
+      })
+        .output();
+      assert(made.success);
+    }
+    await Deno.writeTextFile(`${dir}/plain`, "x");
+    await withBusyboxStore(async (_store, sk) => {
+      const r = await ok(sk, [
+        "run",
+        "--rm",
+        "--device",
+        `${dir}:/dev/mine`,
+        "busybox",
+        "sh",
+        "-c",
+        "ls /dev/mine; ls /dev/mine/sub; head -c 2 /dev/mine/sub/b | od -An -tx1; echo x > /dev/mine/a && echo wrote",
+      ]);
+      assertEquals(r.trim().split(/\s+/), ["a", "sub", "b", "00", "00", "wrote"]);
+    });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test(
   "--device-cgroup-rule allows a node that mknod made; without it it is denied",
   opts,

@@ -9,6 +9,7 @@ import {
   type HostDevice,
   parseDevice,
   parseDeviceCgroupRule,
+  parseDevices,
 } from "../../src/runtime/device_options.ts";
 import { buildContainerConfig, cgroupLimits } from "../../src/runtime/spec.ts";
 import { defaultRunOptions, type RunOptions } from "../../src/runtime/run_options.ts";
@@ -116,4 +117,26 @@ Deno.test("devices reach the plan's nodes, the cgroup rules and the OCI rules", 
   });
   const zero = built.plan.devices.filter((d) => d.path === "/dev/zero");
   assertEquals(zero.map((d) => d.minor), [3]);
+});
+
+Deno.test("--device with a host directory gives each device node beneath it", () => {
+  const tun: HostDevice = { type: "c", major: 10, minor: 200, mode: 0o600, uid: 0, gid: 0 };
+  const nodes = (p: string): HostDevice => {
+    if (p === "/dev/net/tun" || p === "/dev/net/sub/x") return tun;
+    throw new Error("no such file or directory");
+  };
+  const list = (p: string) =>
+    p === "/dev/net" ? ["sub/x", "tun"] : p === "/dev/empty" ? [] : undefined;
+  const got = parseDevices("/dev/net:/dev/n:rw", nodes, list);
+  assertEquals(got.map((d) => [d.pathOnHost, d.pathInContainer, d.cgroupPermissions, d.minor]), [
+    ["/dev/net/sub/x", "/dev/n/sub/x", "rw", 200],
+    ["/dev/net/tun", "/dev/n/tun", "rw", 200],
+  ]);
+  assertEquals(parseDevices("/dev/net/tun", nodes, list).map((d) => d.pathInContainer), [
+    "/dev/net/tun",
+  ]);
+  throws(() => parseDevices("/dev/empty", nodes, list), /no devices found/);
+  throws(() => parseDevices("/dev/net:/dev/n:rx", nodes, list), {
+    message: "bad mode specified: rx",
+  });
 });
