@@ -1,0 +1,311 @@
+/**
+ * `skiff build` end to end (root): Dockerfiles FROM the busybox fixture, the result checked
+ * by running it, by `history` and by `inspect`; the layer cache (a second build all CACHED
+ * with the same image id, a late --build-arg rerunning only the late step); failures and bad
+ * input leaving nothing tagged and no container behind.
+ */
+import { assert, assertEquals, assertStringIncludes } from "../helpers/assert.ts";
+import { ok, type Sk, withBusyboxStore } from "../helpers/busybox_store.ts";
+import type { TempStore } from "../helpers/skiff.ts";
+import { IS_ROOT, skipUnless } from "../helpers/requires.ts";
+
+const opts = { sanitizeResources: false, sanitizeOps: false, ignore: skipUnless(IS_ROOT) };
+
+async function context(files: Record<string, string>): Promise<string> {
+  const dir = await Deno.makeTempDir({ prefix: "skiff-build-" });
+  for (const [name, text] of Object.entries(files)) {
+    await Deno.mkdir(`${dir}/${name}`.replace(/\/[^/]*$/, ""), { recursive: true });
+    await Deno.writeTextFile(`${dir}/${name}`, text);
+  }
+  return dir;
+}
+
+/** The `#N [...] INSTRUCTION` vertices of a plain build output with what became of each. */
+function vertices(stderr: string): Map<string, string> {
+  const names = new Map<string, string>();
+  const out = new Map<string, string>();
+  for (const line of stderr.split("\n")) {
+    const m = /^#(\d+) (.*)$/.exec(line);
+    if (!m) continue;
+    if (m[2].startsWith("[")) names.set(m[1], m[2].replace(/^\[[^\]]*\] /, ""));
+    else if (/^(CACHED|DONE|ERROR)/.test(m[2]) && names.has(m[1])) {
+      out.set(names.get(m[1])!, m[2].split(" ")[0].replace(/:$/, ""));
+    }
+  }
+  return out;
+}
+
+/** Nothing a build ran is left: no container, no scratch directory. */
+async function nothingLeft(store: TempStore, sk: Sk): Promise<void> {
+  assertEquals(await ok(sk, ["ps", "-aq"]), "");
+  const left = await Array.fromAsync(Deno.readDir(`${store.root}/tmp`)).catch(() => []);
+  assertEquals(left.map((e) => e.name), []);
+}
+
+const MAIN = `FROM busybox AS base
+ARG V=1
+ENV GREETING=hello
+WORKDIR /app
+RUN echo "built $V" > /app/out && rm /bin/yes && mkdir -p /var/x && echo ran-first
+
+FROM base AS final
+LABEL org.example=yes
+USER nobody
+EXPOSE 8080
+ENTRYPOINT ["/bin/sh", "-c"]
+CMD ["cat /app/out; echo $GREETING"]
+ARG LATE=a
+RUN echo "late $LATE" > /tmp/late
+
+FROM busybox AS other
+RUN echo other > /other
+`;
+
+Deno.test(
+  "build: files, whiteouts and the config of a multi-stage build, then all CACHED",
+  opts,
+  async () => {
+    await withBusyboxStore(async (store, sk) => {
+      const dir = await context({ Dockerfile: MAIN });
+      try {
+        const first = await sk([
+          "build",
+          "--progress=plain",
+          "-t",
+          "app",
+          "--target",
+          "final",
+          dir,
+        ]);
+        assertEquals(first.code, 0, first.stderr);
+        assertStringIncludes(first.stderr, "ran-first");
+        const v1 = vertices(first.stderr);
+        assertEquals(v1.get("RUN echo other > /other"), undefined, "stage other is not needed");
+        assertEquals(v1.get('RUN echo "late $LATE" > /tmp/late'), "DONE");
+
+        // the result runs: RUN's files, the deleted base file (a whiteout), ENV, USER, WORKDIR
+        assertEquals(await ok(sk, ["run", "--rm", "app"]), "built 1\nhello\n");
+        const probe = await sk([
+          "run",
+          "--rm",
+          "app",
+          "id -u; pwd; cat /tmp/late; test -e /bin/yes || echo gone; test -d /var/x && echo dir",
+        ]);
+        assertEquals(probe.stdout, "65534\n/app\nlate a\ngone\ndir\n", probe.stderr);
+
+        const cfg = JSON.parse(
+          await ok(sk, ["image", "inspect", "--format", "{{json .Config}}", "app"]),
+        );
+        assertEquals(cfg.User, "nobody");
+        assertEquals(cfg.WorkingDir, "/app");
+        assertEquals(cfg.Entrypoint, ["/bin/sh", "-c"]);
+        assertEquals(cfg.Cmd, ["cat /app/out; echo $GREETING"]);
+        assert(cfg.Env.includes("GREETING=hello"), cfg.Env);
+        assertEquals(cfg.Labels["org.example"], "yes");
+        assertEquals(Object.keys(cfg.ExposedPorts), ["8080/tcp"]);
+
+        const history = await ok(sk, [
+          "history",
+          "--no-trunc",
+          "--format",
+          "{{.CreatedBy}} @@ {{.Size}}",
+          "app",
+        ]);
+        const lines = history.trim().split("\n");
+        assertEquals(
+          lines[0].split(" @@ ")[0],
+          'RUN |2 V=1 LATE=a /bin/sh -c echo "late $LATE" > /tmp/late # buildkit',
+        );
+        assert(lines.includes("USER nobody @@ 0B"), history);
+        assert(lines.includes("ENV GREETING=hello @@ 0B"), history);
+        assert(
+          lines.some((l) => l.startsWith("WORKDIR /app @@ ") && !l.endsWith(" @@ 0B")),
+          history,
+        );
+        const layers = Number(
+          await ok(sk, ["image", "inspect", "--format", "{{len .RootFS.Layers}}", "app"]),
+        );
+        const baseLayers = Number(
+          await ok(sk, ["image", "inspect", "--format", "{{len .RootFS.Layers}}", "busybox"]),
+        );
+        assertEquals(layers, baseLayers + 3, "WORKDIR (missing dir), two RUNs");
+        await nothingLeft(store, sk);
+
+        // the same build again: every step CACHED, the very same image
+        const id = (await ok(sk, ["image", "inspect", "--format", "{{.Id}}", "app"])).trim();
+        const again = await sk([
+          "build",
+          "--progress=plain",
+          "-t",
+          "app",
+          "--target",
+          "final",
+          dir,
+        ]);
+        assertEquals(again.code, 0, again.stderr);
+        const v2 = vertices(again.stderr);
+        const ran = [...v2].filter(([name, state]) =>
+          state !== "CACHED" && !name.startsWith("FROM")
+        );
+        assertEquals(ran, []);
+        assert(v2.size >= 3, again.stderr);
+        assertEquals((await ok(sk, ["image", "inspect", "--format", "{{.Id}}", "app"])).trim(), id);
+        const quiet = await sk(["build", "-q", "--target", "final", dir]);
+        assertEquals(quiet.stdout.trim(), id);
+
+        // a late build argument changed: only the late step runs again
+        const late = await sk([
+          "build",
+          "--progress=plain",
+          "-t",
+          "app2",
+          "--target=final",
+          "--build-arg",
+          "LATE=b",
+          dir,
+        ]);
+        assertEquals(late.code, 0, late.stderr);
+        const v3 = vertices(late.stderr);
+        assertEquals(v3.get('RUN echo "late $LATE" > /tmp/late'), "DONE");
+        assertEquals(v3.get("WORKDIR /app"), "CACHED");
+        assertEquals(
+          v3.get(
+            'RUN echo "built $V" > /app/out && rm /bin/yes && mkdir -p /var/x && echo ran-first',
+          ),
+          "CACHED",
+        );
+        assertEquals(await ok(sk, ["run", "--rm", "app2", "cat /tmp/late"]), "late b\n");
+
+        // --no-cache runs everything again
+        const fresh = await sk([
+          "build",
+          "--progress=plain",
+          "--no-cache",
+          "--target",
+          "final",
+          dir,
+        ]);
+        assertEquals(fresh.code, 0, fresh.stderr);
+        assert(![...vertices(fresh.stderr).values()].includes("CACHED"), fresh.stderr);
+        await nothingLeft(store, sk);
+      } finally {
+        await Deno.remove(dir, { recursive: true });
+      }
+    });
+  },
+);
+
+Deno.test(
+  "build: a failing RUN exits 1 with its output, tags nothing, keeps the earlier cache",
+  opts,
+  async () => {
+    await withBusyboxStore(async (store, sk) => {
+      const dir = await context({
+        Dockerfile: "FROM busybox\nRUN echo early > /early\nRUN echo oops-output; exit 3\n",
+      });
+      try {
+        const before = await ok(sk, ["images", "-a", "-q", "--no-trunc"]);
+        const r = await sk(["build", "--progress=plain", "-t", "broken", dir]);
+        assertEquals(r.code, 1);
+        assertStringIncludes(r.stderr, "oops-output");
+        assertStringIncludes(r.stderr, "exit code: 3");
+        assertStringIncludes(
+          r.stderr,
+          'Error: process "/bin/sh -c echo oops-output; exit 3" did not complete successfully: exit code: 3',
+        );
+        assertEquals(await ok(sk, ["images", "-a", "-q", "--no-trunc"]), before);
+        await nothingLeft(store, sk);
+        const again = await sk(["build", "--progress=plain", "-t", "broken", dir]);
+        assertEquals(vertices(again.stderr).get("RUN echo early > /early"), "CACHED");
+      } finally {
+        await Deno.remove(dir, { recursive: true });
+      }
+    });
+  },
+);
+
+Deno.test("build: bad input is one Error line, exit 1, the store unchanged", opts, async () => {
+  await withBusyboxStore(async (_store, sk) => {
+    const dir = await context({
+      Dockerfile: "FROM busybox\nRUN true\nFROBNICATE now\n",
+      "ok/Dockerfile": "FROM busybox AS a\nRUN true\n",
+      "notar": "plain text, not an archive",
+    });
+    try {
+      const before = await ok(sk, ["images", "-a", "-q", "--no-trunc"]);
+      const cases: [string[], string][] = [
+        [[dir], "Dockerfile:3:1: unknown instruction: FROBNICATE"],
+        [["--target", "nope", `${dir}/ok`], 'target stage "nope" could not be found'],
+        [[`${dir}/missing`], "not found"],
+        [[`${dir}/notar`], "neither a directory nor a tar archive"],
+        [["--platform", "linux/s390x", `${dir}/ok`], "platform linux/s390x is not supported"],
+        [["--network", "bridge2", `${dir}/ok`], 'network mode "bridge2" not supported'],
+      ];
+      for (const [args, message] of cases) {
+        const r = await sk(["build", "-t", "bad", ...args]);
+        assertEquals(r.code, 1, `${args.join(" ")}: ${r.stderr}`);
+        const errors = r.stderr.split("\n").filter((l) => l.startsWith("Error: "));
+        assertEquals(errors.length, 1, r.stderr);
+        assertStringIncludes(errors[0], message);
+      }
+      assertEquals(await ok(sk, ["images", "-a", "-q", "--no-trunc"]), before);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  });
+});
+
+Deno.test(
+  "build: -f - and a Dockerfile on stdin, --iidfile, --label, RUN --mount=type=cache and tmpfs",
+  opts,
+  async () => {
+    await withBusyboxStore(async (_store, sk) => {
+      const dir = await context({ x: "" });
+      try {
+        const iid = `${dir}/iid`;
+        const df = [
+          "FROM busybox",
+          "RUN --mount=type=cache,target=/c echo run >> /c/log && cat /c/log | wc -l > /count",
+          "RUN --mount=type=tmpfs,target=/t touch /t/gone && echo t > /tmp/t",
+          "",
+        ].join("\n");
+        const r = await sk([
+          "build",
+          "-q",
+          "--iidfile",
+          iid,
+          "--label",
+          "k=v",
+          "-t",
+          "m",
+          "-f",
+          "-",
+          dir,
+        ], {
+          stdin: df,
+        });
+        assertEquals(r.code, 0, r.stderr);
+        assertEquals(r.stdout.trim(), await Deno.readTextFile(iid));
+        assertEquals(
+          await ok(sk, ["run", "--rm", "m", "sh", "-c", "cat /count; ls /t 2>&1 | wc -l"]),
+          "1\n0\n",
+        );
+        assertEquals(
+          (await ok(sk, ["image", "inspect", "--format", "{{.Config.Labels.k}}", "m"])).trim(),
+          "v",
+        );
+        // the cache directory is kept between builds (a new run sees the earlier line)
+        const again = await sk(["build", "-q", "--no-cache", "-t", "m", "-"], { stdin: df });
+        assertEquals(again.code, 0, again.stderr);
+        assertEquals(await ok(sk, ["run", "--rm", "m", "cat", "/count"]), "2\n");
+        const bind = await sk(["build", "-q", "-"], {
+          stdin: "FROM busybox\nRUN --mount=type=secret,id=x true\n",
+        });
+        assertEquals(bind.code, 1);
+        assertStringIncludes(bind.stderr, "RUN --mount=type=secret is not supported yet");
+      } finally {
+        await Deno.remove(dir, { recursive: true });
+      }
+    });
+  },
+);
