@@ -12,6 +12,7 @@ import { openStore } from "../store/store.ts";
 import type { ImageRecord } from "../store/images.ts";
 import { randomSuffix } from "../store/atomic.ts";
 import { parseReference } from "../image/reference.ts";
+import { removeStaleScratch } from "../image/gc.ts";
 import { prepareImage, recordImage } from "../image/commit_image.ts";
 import { type BuildContext, openContext } from "../build/context/mod.ts";
 import {
@@ -151,6 +152,7 @@ export async function buildImage(
     );
   }
   const store = await openStore(where);
+  await removeStaleScratch(store); // what a killed build left behind
   let scratchDir: string | undefined;
   let context: BuildContext | undefined;
   let dockerfileText: string;
@@ -232,7 +234,8 @@ export async function buildImage(
     });
     await recordImage(store, prepared, tags);
     const warnings = [...plan.warnings];
-    const unused = result.unusedBuildArgs;
+    // SOURCE_DATE_EPOCH is the build's own (BuildKit does not warn about it either)
+    const unused = result.unusedBuildArgs.filter((a) => a !== "SOURCE_DATE_EPOCH");
     if (unused.length > 0) {
       warnings.push(`One or more build-args [${unused.join(" ")}] were not consumed`);
     }

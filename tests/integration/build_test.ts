@@ -309,3 +309,93 @@ Deno.test(
     });
   },
 );
+
+Deno.test(
+  "build: ONBUILD triggers, heredocs (a #! script too), a tar context on stdin, SOURCE_DATE_EPOCH",
+  opts,
+  async () => {
+    await withBusyboxStore(async (_store, sk) => {
+      const dir = await context({
+        Dockerfile: [
+          "FROM busybox AS base",
+          "ONBUILD RUN echo triggered > /trig",
+          "RUN <<EOF",
+          "#!/bin/sh",
+          "echo script > /script",
+          "EOF",
+          "RUN <<EOT cat > /here.txt",
+          "line1",
+          "EOT",
+          "FROM base",
+          "RUN cat /trig /script /here.txt > /all",
+          "",
+        ].join("\n"),
+      });
+      try {
+        const tar = await new Deno.Command("tar", {
+          args: ["-C", dir, "-cf", "-", "Dockerfile"],
+          stdout: "piped",
+        })
+          .output();
+        const r = await sk(["build", "-q", "-t", "hd", "-"], { stdin: tar.stdout });
+        assertEquals(r.code, 0, r.stderr);
+        assertEquals(
+          await ok(sk, ["run", "--rm", "hd", "cat", "/all"]),
+          "triggered\nscript\nline1\n",
+        );
+
+        const epoch = await sk([
+          "build",
+          "-q",
+          "-t",
+          "ep",
+          "--build-arg",
+          "SOURCE_DATE_EPOCH=1000000000",
+          dir,
+        ]);
+        assertEquals(epoch.code, 0, epoch.stderr);
+        assertEquals(epoch.stderr, "", "no warning about SOURCE_DATE_EPOCH");
+        const created = await ok(sk, ["image", "inspect", "--format", "{{.Created}}", "ep"]);
+        assertEquals(created.trim(), "2001-09-09T01:46:40Z");
+        const times = await ok(sk, ["history", "--format", "{{.CreatedAt}}", "--no-trunc", "ep"]);
+        assertEquals(times.trim().split("\n")[0], "2001-09-09T01:46:40Z");
+      } finally {
+        await Deno.remove(dir, { recursive: true });
+      }
+    });
+  },
+);
+
+Deno.test(
+  "build: hostile cache ids and WORKDIR symlinks stay inside the store and the image",
+  opts,
+  async () => {
+    await withBusyboxStore(async (store, sk) => {
+      const host = await Deno.makeTempDir({ prefix: "skiff-build-host-" });
+      try {
+        const df = [
+          "FROM busybox",
+          `RUN --mount=type=cache,id=../../../../../..${host},target=/c touch /c/escaped`,
+          `RUN --mount=type=cache,target=/../../c2 touch /c2/inside`,
+          `RUN ln -s ${host} /link`,
+          "WORKDIR /link/made",
+          "RUN pwd > /where",
+          "",
+        ].join("\n");
+        const r = await sk(["build", "-q", "-t", "h", "-"], { stdin: df });
+        assertEquals(r.code, 0, r.stderr);
+        assertEquals(await Array.fromAsync(Deno.readDir(host)), [], "nothing written on the host");
+        const mounts = await Array.fromAsync(Deno.readDir(`${store.root}/build-cache/mounts`));
+        assertEquals(mounts.length, 2);
+        for (const m of mounts) assert(/^[0-9a-f]{64}$/.test(m.name), m.name);
+        // the directory was made inside the image, where the link leads there
+        assertEquals(
+          await ok(sk, ["run", "--rm", "h", "ls", "-d", `${host}/made`]),
+          `${host}/made\n`,
+        );
+      } finally {
+        await Deno.remove(host, { recursive: true });
+      }
+    });
+  },
+);

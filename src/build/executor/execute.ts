@@ -14,6 +14,7 @@ import { readBlob } from "../../store/blobs.ts";
 import type { ImageLayer, ImageRecord } from "../../store/images.ts";
 import type { Store } from "../../store/store.ts";
 import { O_DIRECTORY, O_PATH, openInRoot } from "../../sys/resolve.ts";
+import { SysError } from "../../sys/errno.ts";
 import {
   type BuildPlan,
   type ResolvedStep,
@@ -324,24 +325,44 @@ function runNetwork(own: string, build: string): "none" | "host" {
 
 /**
  * Creates `dir` (absolute, in the image) and its missing parents inside `root`, mode 0755,
- * each component resolved inside the root (a symlink in the image never leads out).
+ * as MkdirAll does inside the image: every component is resolved inside the root, and a
+ * symlink on the way (even a dangling one) has its target created there too, never on the
+ * host.
  */
-function mkdirInRoot(root: string, dir: string): void {
+export function mkdirInRoot(root: string, dir: string, depth = 0): void {
+  if (depth > 40) {
+    throw new InvalidArgumentError(`too many levels of symbolic links creating ${dir}`);
+  }
   const parts = dir.split("/").filter((p) => p !== "" && p !== ".");
-  let parent = "/";
-  for (const part of parts) {
-    if (part === "..") {
-      parent = parent.slice(0, parent.lastIndexOf("/")) || "/";
-      continue;
+  const clean: string[] = [];
+  for (const p of parts) p === ".." ? clean.pop() : clean.push(p);
+  if (clean.length === 0) return;
+  const path = `/${clean.join("/")}`;
+  try {
+    openInRoot(root, path, { flags: O_PATH | O_DIRECTORY }).close();
+    return;
+  } catch (err) {
+    if (!(err instanceof SysError) || err.code !== "ENOENT") {
+      throw new InvalidArgumentError(
+        `cannot create the directory ${path}: ${(err as Error).message}`,
+      );
     }
-    const at = openInRoot(root, parent, { flags: O_PATH | O_DIRECTORY });
-    try {
-      Deno.mkdirSync(`${at.path}/${part}`, { mode: 0o755 });
-    } catch (err) {
-      if (!(err instanceof Deno.errors.AlreadyExists)) throw err;
-    } finally {
-      at.close();
+  }
+  const parent = `/${clean.slice(0, -1).join("/")}`;
+  const name = clean[clean.length - 1];
+  mkdirInRoot(root, parent, depth + 1);
+  const at = openInRoot(root, parent, { flags: O_PATH | O_DIRECTORY });
+  try {
+    Deno.mkdirSync(`${at.path}/${name}`, { mode: 0o755 });
+  } catch (err) {
+    if (!(err instanceof Deno.errors.AlreadyExists)) throw err;
+    const st = Deno.lstatSync(`${at.path}/${name}`);
+    if (!st.isSymlink) {
+      throw new InvalidArgumentError(`cannot create the directory ${path}: not a directory`);
     }
-    parent = parent === "/" ? `/${part}` : `${parent}/${part}`;
+    const target = Deno.readLinkSync(`${at.path}/${name}`);
+    mkdirInRoot(root, target.startsWith("/") ? target : `${parent}/${target}`, depth + 1);
+  } finally {
+    at.close();
   }
 }

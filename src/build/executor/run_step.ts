@@ -202,9 +202,11 @@ export async function runStep(store: Store, input: RunStepInput): Promise<RunSte
       stdin: false,
       tty: false,
       terminal: captureTerminal(input.onOutput),
-      proxySignals: (sig) => {
+      // an interrupted build stops its step at once (the step's shell, pid 1 in its
+      // namespace, would ignore SIGINT and SIGTERM)
+      proxySignals: () => {
         try {
-          Deno.kill(state.Pid, sig);
+          Deno.kill(state.Pid, "SIGKILL");
         } catch {
           // already gone
         }
