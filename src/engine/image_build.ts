@@ -22,7 +22,7 @@ import {
   parsePlatform,
   planBuild,
 } from "../build/dockerfile/mod.ts";
-import { type BuildProgress, executeBuild } from "../build/executor/mod.ts";
+import { type BuildProgress, executeBuild, reapStaleSteps } from "../build/executor/mod.ts";
 import type { StoreOptions } from "./engine_types.ts";
 import { ensureImage, type PullEvents } from "./container_create.ts";
 
@@ -152,7 +152,8 @@ export async function buildImage(
     );
   }
   const store = await openStore(where);
-  await removeStaleScratch(store); // what a killed build left behind
+  await reapStaleSteps(store); // what a killed build left running
+  await removeStaleScratch(store); // and its scratch
   let scratchDir: string | undefined;
   let context: BuildContext | undefined;
   let dockerfileText: string;

@@ -6,7 +6,7 @@
  */
 import { assert, assertEquals, assertStringIncludes } from "../helpers/assert.ts";
 import { ok, type Sk, withBusyboxStore } from "../helpers/busybox_store.ts";
-import type { TempStore } from "../helpers/skiff.ts";
+import { SKIFF_BIN, type TempStore } from "../helpers/skiff.ts";
 import { IS_ROOT, skipUnless } from "../helpers/requires.ts";
 
 const opts = { sanitizeResources: false, sanitizeOps: false, ignore: skipUnless(IS_ROOT) };
@@ -396,6 +396,53 @@ Deno.test(
       } finally {
         await Deno.remove(host, { recursive: true });
       }
+    });
+  },
+);
+
+Deno.test(
+  "build: a killed build's RUN step is stopped and its scratch removed by the next build",
+  opts,
+  async () => {
+    await withBusyboxStore(async (store, sk) => {
+      const child = new Deno.Command(SKIFF_BIN, {
+        args: ["--root", store.root, "--runroot", store.runroot, "build", "--progress=plain", "-"],
+        stdin: "piped",
+        stdout: "null",
+        stderr: "piped",
+      }).spawn();
+      const w = child.stdin.getWriter();
+      await w.write(new TextEncoder().encode("FROM busybox\nRUN echo started; sleep 4321\n"));
+      await w.close();
+      // wait until the step runs, then kill skiff (SIGKILL: no clean-up of its own)
+      let seen = "";
+      const decoder = new TextDecoder();
+      const reader = child.stderr.getReader();
+      while (!seen.includes("started")) {
+        const r = await reader.read();
+        if (r.done) break;
+        seen += decoder.decode(r.value, { stream: true });
+      }
+      assertStringIncludes(seen, "started");
+      const running = () =>
+        new Deno.Command("pgrep", { args: ["-f", "sleep 4321"], stdout: "piped" }).output()
+          .then((o) => new TextDecoder().decode(o.stdout).trim());
+      // "started" comes just before the shell runs sleep
+      for (let i = 0; i < 100 && (await running()) === ""; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      child.kill("SIGKILL");
+      await child.status;
+      reader.releaseLock();
+      await child.stderr.cancel();
+      assert((await running()) !== "", "the step outlives the killed build until the next one");
+      assertEquals(await ok(sk, ["ps", "-aq"]), "");
+
+      const next = await sk(["build", "-q", "-"], { stdin: "FROM busybox\nENV A=1\n" });
+      assertEquals(next.code, 0, next.stderr);
+      assertEquals(await running(), "");
+      await nothingLeft(store, sk);
+      assertEquals(await Array.fromAsync(Deno.readDir(`${store.runroot}/containers`)), []);
     });
   },
 );

@@ -17,6 +17,10 @@ import { containerDir, type ContainerRecord } from "../../runtime/container_stor
 import { containerChanges, runtimeMountpoints } from "../../runtime/diff.ts";
 import { lowerDirs } from "../../runtime/lower_dirs.ts";
 import { mountContainerRoot } from "../../runtime/rootfs_mount.ts";
+import { detectCgroups } from "../../runtime/cgroups.ts";
+import { containerRunDir, listContainers } from "../../runtime/container_store.ts";
+import { waitMonitorDone } from "../../runtime/state.ts";
+import { ownerAlive, scratchOwner } from "../../sys/scratch.ts";
 
 /** A step's private area and the store view whose containers live in it. */
 export interface StepScratch {
@@ -120,5 +124,39 @@ export async function withStepRoot(
     return await captureLayer(store, scratch.store, rec, parent, platform);
   } finally {
     await scratch.remove();
+  }
+}
+
+/**
+ * Stops what a killed build left running: for each step scratch directory whose maker is
+ * gone, the processes of its RUN container (killed through the container's cgroup, so no
+ * reused pid is ever hit), then waits for the container's monitor to finish and removes its
+ * run directory. The scratch directories themselves go with the store's stale-scratch sweep.
+ *
+ * @example
+ * ```ts ignore
+ * await reapStaleSteps(store);
+ * await removeStaleScratch(store);
+ * ```
+ */
+export async function reapStaleSteps(store: Store): Promise<void> {
+  let entries: Deno.DirEntry[];
+  try {
+    entries = await Array.fromAsync(Deno.readDir(store.tmp));
+  } catch {
+    return;
+  }
+  for (const e of entries) {
+    if (!e.isDirectory || !e.name.startsWith("build-")) continue;
+    const owner = scratchOwner(e.name);
+    if (!owner || await ownerAlive(owner)) continue;
+    const dir = `${store.tmp}/${e.name}`;
+    const view: Store = { ...store, root: dir, containers: `${dir}/containers` };
+    for (const rec of await listContainers(view).catch(() => [])) {
+      const cgroups = (await detectCgroups()).forParent(rec.CgroupParent ?? "");
+      await cgroups.destroy(rec.Id, { kill: true }).catch(() => {});
+      await waitMonitorDone(view, rec).catch(() => {});
+      await Deno.remove(containerRunDir(view, rec.Id), { recursive: true }).catch(() => {});
+    }
   }
 }
