@@ -13,7 +13,7 @@ import {
   stageStartDoc,
   stepTime,
 } from "../../src/build/executor/config.ts";
-import { finishDoc } from "../../src/build/executor/execute.ts";
+import { finishDoc, mkdirInRoot } from "../../src/build/executor/execute.ts";
 import { canonicalJson, stepKey } from "../../src/build/executor/cache.ts";
 import { PlainProgress } from "../../src/build/executor/progress.ts";
 import { runEnv } from "../../src/build/executor/run_step.ts";
@@ -209,4 +209,34 @@ Deno.test("progress: BuildKit's plain lines: vertex, timed output, DONE, CACHED,
       "",
     ].join("\n"),
   );
+});
+
+Deno.test("mkdirInRoot: a symlink in the image (absolute, relative, dangling) is followed inside the root only", async () => {
+  const root = await Deno.makeTempDir();
+  const host = await Deno.makeTempDir();
+  try {
+    await Deno.symlink(host, `${root}/abs`);
+    await Deno.mkdir(`${root}/real`);
+    await Deno.symlink("../real/../../../..", `${root}/rel`);
+    mkdirInRoot(root, "/abs/made/deep");
+    mkdirInRoot(root, "/rel/up");
+    mkdirInRoot(root, "/plain/a/../b");
+    assertEquals([...Deno.readDirSync(host)], [], "nothing made on the host");
+    assert(Deno.statSync(`${root}${host}/made/deep`).isDirectory);
+    assert(Deno.statSync(`${root}/up`).isDirectory, "`..` stops at the root");
+    assert(Deno.statSync(`${root}/plain/b`).isDirectory);
+    mkdirInRoot(root, "/abs/made/deep"); // again: already there
+    await Deno.writeTextFile(`${root}/file`, "");
+    let failed = false;
+    try {
+      mkdirInRoot(root, "/file/sub");
+    } catch (err) {
+      failed = true;
+      assert((err as Error).message.includes("/file/sub"), (err as Error).message);
+    }
+    assert(failed, "a file on the way is an error");
+  } finally {
+    await Deno.remove(root, { recursive: true });
+    await Deno.remove(host, { recursive: true });
+  }
 });
