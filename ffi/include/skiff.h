@@ -220,6 +220,9 @@ int skiff_unpack_set_idmap(struct skiff_unpack *u, int gid, const uint32_t *trip
 int skiff_unpack_feed(struct skiff_unpack *u, const void *buf, uint64_t len);
 /* Checks the tar ended on an entry boundary and applies directory times. */
 int skiff_unpack_finish(struct skiff_unpack *u);
+/* The sizes of the regular files and symlinks unpacked so far, added up as a walk of the
+ * directory would (Docker's layer size): hard links, whiteouts and directories count 0. */
+uint64_t skiff_unpack_content_size(const struct skiff_unpack *u);
 /* Copies "entry\0message\0" of the last error into buf (truncated to size). */
 int skiff_unpack_error(const struct skiff_unpack *u, char *buf, uint32_t size);
 /* Closes the unpacker's fds and frees it. */

@@ -14,6 +14,8 @@ import {
   ZERO_TIME,
 } from "./container_store.ts";
 import { isRunning } from "./status.ts";
+import { lowerDirs } from "./lower_dirs.ts";
+import { MASKED_PATHS, READONLY_PATHS } from "./spec.ts";
 import { DEFAULT_SHM_SIZE, type ResourceOptions, type ThrottleDevice } from "./resource_options.ts";
 
 /** One row of `skiff ps`, as `docker ps --format '{{json .}}'` prints it. */
@@ -159,12 +161,15 @@ export async function inspectContainer(
       ...resourceHostConfig(o.resources ?? {}),
       Ulimits: o.ulimits.map((u) => ({ Name: u.name, Soft: u.soft, Hard: u.hard })),
       Init: o.init,
+      ...fixedHostConfig(o.privileged),
     },
     GraphDriver: {
       Data: {
+        LowerDir: (await lowerDirs(store, rec).catch(() => [])).join(":") || undefined,
+        // a Go map: keys sorted
+        MergedDir: `${dir}/merged`,
         UpperDir: `${dir}/upper`,
         WorkDir: `${dir}/work`,
-        MergedDir: `${dir}/merged`,
       },
       Name: "overlay",
     },
@@ -215,6 +220,30 @@ export async function inspectContainer(
       Networks: {},
     },
     RunDir: containerRunDir(store, rec.Id),
+  };
+}
+
+/**
+ * Docker's HostConfig fields that skiff has no option for (their zero values, as docker shows
+ * them for a container created without those options), and the paths it masks or makes
+ * read-only.
+ */
+function fixedHostConfig(privileged: boolean): Record<string, unknown> {
+  return {
+    ContainerIDFile: "",
+    VolumeDriver: "",
+    Cgroup: "",
+    Links: null,
+    UsernsMode: "",
+    ConsoleSize: [0, 0],
+    DeviceRequests: null,
+    KernelMemoryTCP: 0,
+    CpuCount: 0,
+    CpuPercent: 0,
+    IOMaximumIOps: 0,
+    IOMaximumBandwidth: 0,
+    MaskedPaths: privileged ? null : [...MASKED_PATHS],
+    ReadonlyPaths: privileged ? null : [...READONLY_PATHS],
   };
 }
 

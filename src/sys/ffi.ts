@@ -29,6 +29,7 @@ const unpackSymbols = {
   skiff_unpack_set_idmap: { parameters: ["pointer", "i32", "buffer", "u32"], result: "i32" },
   skiff_unpack_feed: { parameters: ["pointer", "buffer", "u64"], result: "i32", nonblocking: true },
   skiff_unpack_finish: { parameters: ["pointer"], result: "i32", nonblocking: true },
+  skiff_unpack_content_size: { parameters: ["pointer"], result: "u64" },
   skiff_unpack_error: { parameters: ["pointer", "buffer", "u32"], result: "i32" },
   skiff_unpack_free: { parameters: ["pointer"], result: "void" },
 } as const satisfies Deno.ForeignLibraryInterface;
