@@ -99,6 +99,8 @@ struct skiff_plan {
   size_t nmounts;
   struct skiff_device *devices;
   size_t ndevices;
+  char **sysctl_paths, **sysctl_values; /* under /proc/sys, written in the container */
+  size_t nsysctls;
   char **masked, **readonly;
   size_t nmasked, nreadonly;
   char **cgroups;
@@ -195,6 +197,8 @@ int skiff_openat2_in_root(const char *root, const char *path, int flags, int fol
 int skiff_open_beneath(int dirfd, const char *path, int flags);
 /* Closes an fd returned by skiff_openat2_in_root; 0 or -errno. */
 int skiff_close_fd(int fd);
+/* kill(2) by number (the real-time signals Deno cannot name); -errno on failure. */
+int skiff_kill(int pid, int sig);
 
 /* Writes data to path through a temporary file and rename. */
 int skiff_write_atomic(const char *path, const char *data, size_t len, struct skiff_err *err);

@@ -17,6 +17,8 @@ import { isRunning } from "./status.ts";
 import { lowerDirs } from "./lower_dirs.ts";
 import { MASKED_PATHS, READONLY_PATHS } from "./spec.ts";
 import { DEFAULT_SHM_SIZE, type ResourceOptions, type ThrottleDevice } from "./resource_options.ts";
+import { namespaceHostConfig } from "./namespace_options.ts";
+import type { RunOptions } from "./run_options.ts";
 
 /** One row of `skiff ps`, as `docker ps --format '{{json .}}'` prints it. */
 export interface ContainerRow {
@@ -159,6 +161,8 @@ export async function inspectContainer(
       PidsLimit: o.pidsLimit ?? null,
       CgroupParent: rec.CgroupParent ?? "",
       ...resourceHostConfig(o.resources ?? {}),
+      ...namespaceHostConfig(o.namespaces ?? {}),
+      ...deviceHostConfig(o),
       Ulimits: o.ulimits.map((u) => ({ Name: u.name, Soft: u.soft, Hard: u.hard })),
       Init: o.init,
       ...fixedHostConfig(o.privileged),
@@ -244,6 +248,21 @@ function fixedHostConfig(privileged: boolean): Record<string, unknown> {
     IOMaximumBandwidth: 0,
     MaskedPaths: privileged ? null : [...MASKED_PATHS],
     ReadonlyPaths: privileged ? null : [...READONLY_PATHS],
+  };
+}
+
+/** Docker's HostConfig fields of --device, --device-cgroup-rule and --volumes-from, and the runtime. */
+function deviceHostConfig(o: RunOptions): Record<string, unknown> {
+  return {
+    Devices: (o.devices ?? []).map((d) => ({
+      PathOnHost: d.pathOnHost,
+      PathInContainer: d.pathInContainer,
+      CgroupPermissions: d.cgroupPermissions,
+    })),
+    DeviceCgroupRules: o.deviceCgroupRules?.length ? [...o.deviceCgroupRules] : null,
+    VolumesFrom: o.volumesFrom?.length ? [...o.volumesFrom] : null,
+    Runtime: "runc",
+    Isolation: "",
   };
 }
 

@@ -21,6 +21,7 @@ const fileSymbols = {
   skiff_openat2_in_root: { parameters: ["buffer", "buffer", "i32", "i32"], result: "i32" },
   skiff_close_fd: { parameters: ["i32"], result: "i32" },
   skiff_cgroup_device_filter: { parameters: ["buffer", "buffer", "u32"], result: "i32" },
+  skiff_kill: { parameters: ["i32", "i32"], result: "i32" },
 } as const satisfies Deno.ForeignLibraryInterface;
 
 /** Layer unpacking (src/sys/unpack.ts): feed and finish run on a worker thread. */

@@ -255,6 +255,13 @@ Deno.test(
         [["ps", "--filter", "colour=red"], "invalid filter 'colour'"],
         [["ps", "--filter", "status=sleeping"], "invalid filter 'status=sleeping'"],
         [["images", "--format", "{{.Nope"], "template parsing error"],
+        [["cp", "nosuch:/x", "/tmp/skiff-parity-cp"], "No such container: nosuch"],
+        [["cp", "taken:/no/such", "/tmp/skiff-parity-cp"], "Could not find the file /no/such"],
+        [["pull", "UPPER"], "invalid reference format"],
+        [["commit", "-c", "BOGUS x", "taken"], "bogus is not a valid change command"],
+        [["diff", "nosuch"], "No such container: nosuch"],
+        [["run"], `"skiff run" requires at least 1 argument. See 'skiff run --help'.`],
+        [["rename", "taken"], '"skiff rename" requires exactly 2 arguments.'],
       ];
       for (const [args, message] of cases) {
         const r = await sk(args);
@@ -262,6 +269,9 @@ Deno.test(
         assertEquals(r.stderr.trim().split("\n").length, 1, r.stderr);
         assertStringIncludes(r.stderr, message);
       }
+      const load = await sk(["load"], { stdin: "garbage" });
+      assertEquals([load.code, load.stderr.trim().split("\n").length], [1, 1], load.stderr);
+      assertStringIncludes(load.stderr, "invalid archive");
       // run still exits 125 when it fails before its container starts; inspect's template 64
       const run = await sk(["run", "--name", "taken", "busybox", "true"]);
       assertEquals(run.code, 125, run.stderr);
