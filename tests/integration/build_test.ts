@@ -215,6 +215,17 @@ Deno.test(
         await nothingLeft(store, sk);
         const again = await sk(["build", "--progress=plain", "-t", "broken", dir]);
         assertEquals(vertices(again.stderr).get("RUN echo early > /early"), "CACHED");
+
+        // two builds at once: both succeed, and the cache they wrote serves a third
+        const df = "FROM busybox\nRUN echo twice > /twice\nRUN echo more >> /twice\n";
+        const both = await Promise.all(
+          [1, 2].map((n) => sk(["build", "--progress=plain", "-t", `par${n}`, "-"], { stdin: df })),
+        );
+        for (const r of both) assertEquals(r.code, 0, r.stderr);
+        const third = await sk(["build", "--progress=plain", "-"], { stdin: df });
+        const states = [...vertices(third.stderr)].filter(([n]) => n.startsWith("RUN"));
+        assertEquals(states.map(([, st]) => st), ["CACHED", "CACHED"]);
+        assertEquals(await ok(sk, ["run", "--rm", "par2", "cat", "/twice"]), "twice\nmore\n");
       } finally {
         await Deno.remove(dir, { recursive: true });
       }
@@ -393,6 +404,79 @@ Deno.test(
         );
       } finally {
         await Deno.remove(host, { recursive: true });
+      }
+    });
+  },
+);
+
+const COPYING = `FROM busybox AS build
+WORKDIR /w
+COPY src/ ./src/
+COPY b.txt /w/
+RUN cat src/a.txt b.txt > /w/out
+FROM scratch
+COPY --from=build /w/out /out
+COPY --from=busybox /bin/busybox /bin/sh
+COPY <<EOF /greeting
+hi there
+EOF
+CMD ["/bin/sh", "-c", "cat /out /greeting; ls /ignored.log 2>&1 || true"]
+`;
+
+Deno.test(
+  "build: COPY from the context, a stage, an image and a heredoc; a changed file reruns only what follows",
+  opts,
+  async () => {
+    await withBusyboxStore(async (store, sk) => {
+      const dir = await context({
+        Dockerfile: COPYING,
+        "src/a.txt": "hello\n",
+        "b.txt": "world\n",
+        "ignored.log": "secret\n",
+        ".dockerignore": "*.log\n",
+      });
+      try {
+        const first = await sk(["build", "--progress=plain", "-t", "cp", dir]);
+        assertEquals(first.code, 0, first.stderr);
+        const out = await ok(sk, ["run", "--rm", "cp"]);
+        assertStringIncludes(out, "hello\nworld\nhi there\n");
+        const history = await ok(sk, ["history", "--no-trunc", "--format", "{{.CreatedBy}}", "cp"]);
+        assertStringIncludes(history, "COPY --from=build /w/out /out # buildkit");
+
+        const again = await sk(["build", "--progress=plain", "-t", "cp", dir]);
+        const ran = [...vertices(again.stderr)].filter(([n, st]) =>
+          st !== "CACHED" && !n.startsWith("FROM")
+        );
+        assertEquals(ran, []);
+
+        // one copied file changed: its COPY and what follows run again, the rest is CACHED
+        await Deno.writeTextFile(`${dir}/src/a.txt`, "changed\n");
+        const changed = await sk(["build", "--progress=plain", "-t", "cp", dir]);
+        assertEquals(changed.code, 0, changed.stderr);
+        const v = vertices(changed.stderr);
+        assertEquals(v.get("WORKDIR /w"), "CACHED");
+        assertEquals(v.get("COPY src/ ./src/"), "DONE");
+        assertEquals(v.get("COPY b.txt /w/"), "DONE");
+        assertEquals(v.get("RUN cat src/a.txt b.txt > /w/out"), "DONE");
+        assertEquals(v.get("COPY --from=build /w/out /out"), "DONE");
+        assertStringIncludes(await ok(sk, ["run", "--rm", "cp"]), "changed\nworld\n");
+
+        // a source that is missing or outside the context: one Error line, nothing tagged
+        const before = await ok(sk, ["images", "-a", "-q", "--no-trunc"]);
+        for (const df of ["FROM busybox\nCOPY nope.txt /\n", "FROM busybox\nCOPY ../x /\n"]) {
+          await Deno.writeTextFile(`${dir}/Dockerfile.bad`, df);
+          const r = await sk(["build", "-t", "badcopy", "-f", `${dir}/Dockerfile.bad`, dir]);
+          assertEquals(r.code, 1, r.stderr);
+          assertEquals(
+            r.stderr.split("\n").filter((l) => l.startsWith("Error: ")).length,
+            1,
+            r.stderr,
+          );
+        }
+        assertEquals(await ok(sk, ["images", "-a", "-q", "--no-trunc"]), before);
+        await nothingLeft(store, sk);
+      } finally {
+        await Deno.remove(dir, { recursive: true });
       }
     });
   },

@@ -37,6 +37,9 @@ import {
 } from "./config.ts";
 import type { BuildProgress } from "./progress.ts";
 import { runStep } from "./run_step.ts";
+import { applyCopy, copyCacheKey, type CopyStepInput } from "../copy/mod.ts";
+import { contextOrigin, copyCreatedBy, type HeldOrigin, layersRoot } from "./copy_step.ts";
+import { instructionSources } from "../dockerfile/plan.ts";
 import { withStepRoot } from "./step_root.ts";
 
 /** What the executor needs from above it: base images found or pulled. */
@@ -159,7 +162,7 @@ export async function executeBuild(
       }
       vertex++;
       const name = `${label(vertex)} ${step.onbuild ? "ONBUILD " : ""}${displayInstruction(step)}`;
-      state = await layerStep(store, state, step, name, opts);
+      state = await layerStep(store, state, step, name, opts, { plan, deps, results });
     }
     results.set(index, state);
   }
@@ -208,6 +211,13 @@ export function finishDoc(doc: ImageDoc, epoch?: number): void {
   if (newest !== undefined) doc.created = newest;
 }
 
+/** What a step may read besides its own stage: earlier stages' results, images. */
+interface StepEnv {
+  plan: BuildPlan;
+  deps: ExecutorDeps;
+  results: Map<number, StageResult>;
+}
+
 /** Runs (or takes from the cache) one step that may change files: WORKDIR, RUN, COPY, ADD. */
 async function layerStep(
   store: Store,
@@ -215,6 +225,24 @@ async function layerStep(
   step: ResolvedStep,
   name: string,
   opts: ExecuteOptions,
+  env: StepEnv,
+): Promise<StageResult> {
+  let held: HeldOrigin | undefined;
+  try {
+    return await runLayerStep(store, state, step, name, opts, env, (h) => held = h);
+  } finally {
+    await held?.release();
+  }
+}
+
+async function runLayerStep(
+  store: Store,
+  state: StageResult,
+  step: ResolvedStep,
+  name: string,
+  opts: ExecuteOptions,
+  env: StepEnv,
+  hold: (h: HeldOrigin) => void,
 ): Promise<StageResult> {
   const doc: ImageDoc = structuredClone(state.doc);
   const ins = step.instruction;
@@ -288,6 +316,39 @@ async function layerStep(
         if (tmp) await Deno.remove(tmp).catch(() => {});
       }
     };
+  } else if (ins.kind === "COPY" || ins.kind === "ADD") {
+    let held: HeldOrigin;
+    const source = ins.kind === "COPY" && ins.from !== ""
+      ? instructionSources(env.plan, ins)[0]
+      : undefined;
+    if (source?.kind === "stage") {
+      const from = env.results.get(source.index);
+      if (!from) {
+        throw new InvalidArgumentError(
+          `${ins.at.file}:${ins.at.line}: stage ${source.index} is not built before this step`,
+        );
+      }
+      held = await layersRoot(store, from.layers);
+    } else if (source?.kind === "image") {
+      const image = await env.deps.baseImage(source.ref, "");
+      held = await layersRoot(store, image.layers);
+    } else held = await contextOrigin(store, ins, opts.context);
+    hold(held);
+    const workdir = c.WorkingDir || "/";
+    const input: CopyStepInput = {
+      instruction: ins,
+      origin: held.origin,
+      workdir,
+      ...(opts.sourceDateEpoch !== undefined ? { sourceDateEpoch: opts.sourceDateEpoch } : {}),
+    };
+    createdBy = copyCreatedBy(ins);
+    describe = {
+      copy: await copyCacheKey(input),
+      kind: ins.kind,
+      workdir,
+      epoch: opts.sourceDateEpoch,
+    };
+    make = () => withStepRoot(store, state.layers, opts.platform, (root) => applyCopy(input, root));
   } else {
     throw new InvalidArgumentError(
       `${ins.at.file}:${ins.at.line}: ${ins.kind} is not supported by this build yet`,
@@ -313,7 +374,10 @@ async function layerStep(
   return {
     doc,
     layers: entry.layer ? [...state.layers, entry.layer] : state.layers,
-    key,
+    // what follows is keyed by the result this build took, not only by the step: two builds
+    // of one Dockerfile at once may each write the step's entry, and a later step must never
+    // be taken from the other build's chain of layers
+    key: await stepKey(key, { layer: entry.layer?.chainId ?? null, created: entry.created }),
   };
 }
 
