@@ -312,6 +312,23 @@ Deno.test(
         });
         assertEquals(bind.code, 1);
         assertStringIncludes(bind.stderr, "RUN --mount=type=secret is not supported yet");
+
+        // proxy build arguments reach RUN without an ARG line and stay out of the history
+        const px = await sk([
+          "build",
+          "-q",
+          "-t",
+          "px",
+          "--build-arg",
+          "HTTP_PROXY=http://p:3128",
+          "-",
+        ], {
+          stdin: 'FROM busybox\nRUN echo "proxy=$HTTP_PROXY" > /p\n',
+        });
+        assertEquals(px.code, 0, px.stderr);
+        assertEquals(await ok(sk, ["run", "--rm", "px", "cat", "/p"]), "proxy=http://p:3128\n");
+        const h = await ok(sk, ["history", "--no-trunc", "--format", "{{.CreatedBy}}", "px"]);
+        assert(!h.includes("p:3128"), h);
       } finally {
         await Deno.remove(dir, { recursive: true });
       }
@@ -417,10 +434,11 @@ RUN cat src/a.txt b.txt > /w/out
 FROM scratch
 COPY --from=build /w/out /out
 COPY --from=busybox /bin/busybox /bin/sh
+ADD files.tar /unpacked/
 COPY <<EOF /greeting
 hi there
 EOF
-CMD ["/bin/sh", "-c", "cat /out /greeting; ls /ignored.log 2>&1 || true"]
+CMD ["/bin/sh", "-c", "cat /out /greeting /unpacked/inner.txt"]
 `;
 
 Deno.test(
@@ -436,10 +454,18 @@ Deno.test(
         ".dockerignore": "*.log\n",
       });
       try {
+        // ADD of a local tar archive extracts it
+        await Deno.mkdir(`${dir}/t`);
+        await Deno.writeTextFile(`${dir}/t/inner.txt`, "from-tar\n");
+        const tar = await new Deno.Command("tar", {
+          args: ["-C", `${dir}/t`, "-cf", `${dir}/files.tar`, "inner.txt"],
+        }).output();
+        assertEquals(tar.code, 0);
+        await Deno.remove(`${dir}/t`, { recursive: true });
         const first = await sk(["build", "--progress=plain", "-t", "cp", dir]);
         assertEquals(first.code, 0, first.stderr);
         const out = await ok(sk, ["run", "--rm", "cp"]);
-        assertStringIncludes(out, "hello\nworld\nhi there\n");
+        assertEquals(out, "hello\nworld\nhi there\nfrom-tar\n");
         const history = await ok(sk, ["history", "--no-trunc", "--format", "{{.CreatedBy}}", "cp"]);
         assertStringIncludes(history, "COPY --from=build /w/out /out # buildkit");
 

@@ -284,6 +284,7 @@ async function runLayerStep(
       workdir: c.WorkingDir ?? "",
       epoch: opts.sourceDateEpoch,
     };
+    const argNames = new Set(step.args.map(([k]) => k));
     make = async (onOutput) => {
       let tmp: string | undefined;
       try {
@@ -298,7 +299,9 @@ async function runLayerStep(
           platform: opts.platform,
           config: c,
           argv,
-          args: step.args,
+          // the proxy variables from --build-arg reach RUN without an ARG line, and stay
+          // out of the cache key and the history, as BuildKit keeps them
+          args: [...step.args, ...[...opts.plan.proxyEnv].filter(([k]) => !argNames.has(k))],
           network,
           mounts: step.mounts,
           files,
