@@ -14,7 +14,10 @@ import {
   stepTime,
 } from "../../src/build/executor/config.ts";
 import { finishDoc, mkdirInRoot } from "../../src/build/executor/execute.ts";
-import { canonicalJson, stepKey } from "../../src/build/executor/cache.ts";
+import { canonicalJson, lookupStep, saveStep, stepKey } from "../../src/build/executor/cache.ts";
+import { openStore } from "../../src/store/store.ts";
+import { putBlobContent, removeBlob } from "../../src/store/blobs.ts";
+import { chainIds, ensureLayer } from "../../src/store/layers.ts";
 import { PlainProgress } from "../../src/build/executor/progress.ts";
 import { runEnv } from "../../src/build/executor/run_step.ts";
 
@@ -238,5 +241,47 @@ Deno.test("mkdirInRoot: a symlink in the image (absolute, relative, dangling) is
   } finally {
     await Deno.remove(root, { recursive: true });
     await Deno.remove(host, { recursive: true });
+  }
+});
+
+Deno.test("cache index: an entry is found again, an entry whose layer left the store is a miss", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const store = await openStore({ root: `${dir}/root`, runroot: `${dir}/run` });
+    const empty = await stepKey("sha256:base", { run: ["true"] });
+    await saveStep(store, empty, { layer: null, created: "2024-01-01T00:00:00Z" });
+    assertEquals(await lookupStep(store, empty), { layer: null, created: "2024-01-01T00:00:00Z" });
+
+    // a layer the store has (its blob and its unpacked form)
+    const bytes = new TextEncoder().encode("layer bytes");
+    const digest = await putBlobContent(store, bytes);
+    const diffId = `sha256:${"1".repeat(64)}`;
+    const [chainId] = await chainIds([diffId]);
+    await ensureLayer(store, { chainId, diffId }, () => Promise.resolve({ diffId, size: 0 }));
+    const layer = {
+      digest,
+      mediaType: "application/vnd.oci.image.layer.v1.tar",
+      size: 11,
+      diffId,
+      chainId,
+    };
+    const made = await stepKey("sha256:base", { run: ["make"] });
+    await saveStep(store, made, { layer, created: "2024-01-02T00:00:00Z" });
+    assertEquals((await lookupStep(store, made))?.layer, layer);
+
+    // pruned (garbage-collected) blob: the entry no longer counts
+    await removeBlob(store, digest);
+    assertEquals(await lookupStep(store, made), undefined);
+    assertEquals(await lookupStep(store, await stepKey("sha256:other", {})), undefined);
+    // a key is never a path
+    let refused = false;
+    try {
+      await saveStep(store, "sha256:../../etc", { layer: null, created: "x" });
+    } catch {
+      refused = true;
+    }
+    assert(refused);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
   }
 });
