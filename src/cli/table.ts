@@ -213,7 +213,7 @@ export const search = command({
 export const build = command({
   name: "build",
   summary: "Build an image from a Dockerfile",
-  usage: "[OPTIONS] PATH | URL | -",
+  usage: "[OPTIONS] PATH | -",
   minArgs: 1,
   maxArgs: 1,
   complete: "files",

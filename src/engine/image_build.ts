@@ -144,6 +144,11 @@ export async function buildImage(
       );
     }
   }
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(opts.context) || opts.context.startsWith("git@")) {
+    throw new InvalidArgumentError(
+      `unable to prepare context: a URL or git context (${opts.context}) is not supported yet`,
+    );
+  }
   const buildArgs = opts.buildArgs ?? {};
   const epoch = parseSourceDateEpoch(buildArgs.SOURCE_DATE_EPOCH ?? opts.sourceDateEpoch);
   if (opts.context === "-" && opts.dockerfile === "-") {

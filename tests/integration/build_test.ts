@@ -247,6 +247,7 @@ Deno.test("build: bad input is one Error line, exit 1, the store unchanged", opt
         [["--target", "nope", `${dir}/ok`], 'target stage "nope" could not be found'],
         [[`${dir}/missing`], "not found"],
         [[`${dir}/notar`], "neither a directory nor a tar archive"],
+        [["https://example.com/repo.git"], "a URL or git context"],
         [["--platform", "linux/s390x", `${dir}/ok`], "platform linux/s390x is not supported"],
         [["--network", "bridge2", `${dir}/ok`], 'network mode "bridge2" not supported'],
       ];
