@@ -111,6 +111,17 @@ struct skiff_plan {
   int restart_policy; /* 0 no, 1 on-failure, 2 always, 3 unless-stopped */
   int restart_max;
   char **network_hook, **cleanup; /* NULL-terminated, may be empty */
+  /* health check (monitor_health.c): health_cmd (NULL-terminated, may be empty) is run every
+   * health_interval_ms while the container runs, every health_start_interval_ms (when not 0)
+   * during the first health_start_period_ms */
+  char **health_cmd;
+  long long health_interval_ms, health_start_period_ms, health_start_interval_ms;
+  /* log driver (monitor_logdrv.c): 0 k8s-file, 1 json-file, 2 journald; with log_max_size > 0
+   * the file is rotated before it would pass that size, keeping log_max_file files */
+  int log_driver;
+  long long log_max_size;
+  int log_max_file;
+  char *log_tag, *journal_socket;
   int wait_for_attach;
   /* filled before clone by skiff_rootfs_prepare, so that the child only reads */
   char *overlay_data;
@@ -133,6 +144,8 @@ struct skiff_plan {
     char *if_content; /* remove only a file holding exactly this (a name reservation), or NULL */
   } *removals;
   size_t nremovals;
+  /* the die event (monitor_event.c): event log path, line before and after the exit code */
+  char *event_log, *die_prefix, *die_suffix;
 };
 /* Reads a plan file ("skiff-plan 1" then one directive a line, tab-separated escaped fields). */
 int skiff_plan_load(const char *path, struct skiff_plan *plan, struct skiff_err *err);

@@ -3,7 +3,7 @@
  * logs, exec...). Implementations load lazily.
  */
 import type { CommandSpec } from "./spec.ts";
-import { command, flag, formatFlag, lazy } from "./flags.ts";
+import { command, existsCommand, flag, formatFlag, lazy } from "./flags.ts";
 
 const format = formatFlag;
 
@@ -64,6 +64,60 @@ export const createFlags = [
     default: true,
   }),
   // end of namespaces, devices, sysctls
+  // health checks and logging (src/commands/run_flags.ts, healthAndLogFromFlags)
+  flag("health-cmd", undefined, "string", "Command to run to check health"),
+  flag(
+    "health-interval",
+    undefined,
+    "string",
+    "Time between running the check (ms|s|m|h) (default 0s)",
+    {
+      valueName: "duration",
+    },
+  ),
+  flag(
+    "health-on-failure",
+    undefined,
+    "string",
+    "Action to take once the container turns unhealthy (none, kill, restart, stop)",
+  ),
+  flag("health-retries", undefined, "int", "Consecutive failures needed to report unhealthy"),
+  flag(
+    "health-start-interval",
+    undefined,
+    "string",
+    "Time between running the check during the start period (ms|s|m|h) (default 0s)",
+    {
+      valueName: "duration",
+    },
+  ),
+  flag(
+    "health-start-period",
+    undefined,
+    "string",
+    "Start period for the container to initialize before starting health-retries countdown (ms|s|m|h) (default 0s)",
+    {
+      valueName: "duration",
+    },
+  ),
+  flag(
+    "health-timeout",
+    undefined,
+    "string",
+    "Maximum time to allow one check to run (ms|s|m|h) (default 0s)",
+    {
+      valueName: "duration",
+    },
+  ),
+  flag("no-healthcheck", undefined, "bool", "Disable any container-specified HEALTHCHECK"),
+  flag(
+    "log-driver",
+    undefined,
+    "string",
+    "Logging driver for the container (k8s-file, json-file, journald, none)",
+  ),
+  flag("log-opt", undefined, "list", "Log driver options (max-size, max-file, tag)"),
+  // end of health checks and logging
   flag("cpu-shares", "c", "int", "CPU shares (relative weight)"),
   flag("cpus", undefined, "string", "Number of CPUs", { valueName: "decimal" }),
   flag("dns", undefined, "list", "Set custom DNS servers"),
@@ -96,7 +150,7 @@ export const createFlags = [
   ),
   flag("mount", undefined, "list", "Attach a filesystem mount to the container"),
   flag("name", undefined, "string", "Assign a name to the container"),
-  flag("network", undefined, "string", "Connect a container to a network (none, host)", {
+  flag("network", undefined, "list", "Connect a container to a network (none, host)", {
     aliases: ["net"],
   }),
   flag("network-alias", undefined, "list", "Add network-scoped alias for the container"),
@@ -110,6 +164,7 @@ export const createFlags = [
   }),
   flag("quiet", "q", "bool", "Suppress the pull output"),
   flag("read-only", undefined, "bool", "Mount the container's root filesystem as read only"),
+  flag("replace", undefined, "bool", "Replace a container with the same name (Podman)"),
   flag("restart", undefined, "string", "Restart policy to apply when a container exits", {
     default: "no",
   }),
@@ -164,7 +219,9 @@ export const start = command({
   usage: "[OPTIONS] CONTAINER [CONTAINER...]",
   minArgs: 1,
   complete: "containers",
+  minArgsUnless: "all",
   flags: [
+    flag("all", undefined, "bool", "Start all containers that are not running (Podman)"),
     flag("attach", "a", "bool", "Attach STDOUT/STDERR and forward signals"),
     flag("interactive", "i", "bool", "Attach container's STDIN"),
     flag("detach-keys", undefined, "string", "Override the key sequence for detaching a container"),
@@ -172,23 +229,39 @@ export const start = command({
   load: lazy("start"),
 });
 
+const allFlag = (help: string) => flag("all", "a", "bool", help);
+const timeFlag = flag("time", "t", "int", "Seconds to wait before killing the container", {
+  aliases: ["timeout"],
+});
+
 export const stop = command({
   name: "stop",
   summary: "Stop one or more running containers",
   usage: "[OPTIONS] CONTAINER [CONTAINER...]",
   minArgs: 1,
+  minArgsUnless: "all",
   complete: "containers",
   flags: [
-    flag("time", "t", "int", "Seconds to wait before killing the container"),
+    allFlag("Stop all running containers (Podman)"),
+    flag("ignore", "i", "bool", "Ignore errors when a specified container is missing"),
+    timeFlag,
     flag("signal", "s", "string", "Signal to send to the container"),
   ],
   load: lazy("stop"),
 });
 
 export const restart = command({
-  ...stop,
   name: "restart",
   summary: "Restart one or more containers",
+  usage: "[OPTIONS] CONTAINER [CONTAINER...]",
+  minArgs: 1,
+  minArgsUnless: "all",
+  complete: "containers",
+  flags: [
+    allFlag("Restart all containers (Podman)"),
+    timeFlag,
+    flag("signal", "s", "string", "Signal to send to the container"),
+  ],
   load: lazy("restart"),
 });
 
@@ -197,8 +270,12 @@ export const kill = command({
   summary: "Kill one or more running containers",
   usage: "[OPTIONS] CONTAINER [CONTAINER...]",
   minArgs: 1,
+  minArgsUnless: "all",
   complete: "containers",
-  flags: [flag("signal", "s", "string", "Signal to send to the container", { default: "KILL" })],
+  flags: [
+    allFlag("Signal all running containers (Podman)"),
+    flag("signal", "s", "string", "Signal to send to the container", { default: "KILL" }),
+  ],
   load: lazy("kill"),
 });
 
@@ -207,9 +284,14 @@ export const rm = command({
   summary: "Remove one or more containers",
   usage: "[OPTIONS] CONTAINER [CONTAINER...]",
   minArgs: 1,
+  minArgsUnless: "all",
   complete: "containers",
   flags: [
+    allFlag("Remove all containers (Podman)"),
+    flag("depend", undefined, "bool", "Remove the containers that depend on it too (Podman)"),
     flag("force", "f", "bool", "Force the removal of a running container (uses SIGKILL)"),
+    flag("ignore", "i", "bool", "Ignore errors when a specified container is missing"),
+    flag("link", "l", "bool", "Remove the specified link (legacy links: not supported)"),
     flag("volumes", "v", "bool", "Remove anonymous volumes associated with the container"),
   ],
   load: lazy("rm"),
@@ -229,6 +311,12 @@ export const ps = command({
     }),
     flag("latest", "l", "bool", "Show the latest created container (includes all states)"),
     flag("no-trunc", undefined, "bool", "Don't truncate output"),
+    flag(
+      "external",
+      undefined,
+      "bool",
+      "Show containers not controlled by skiff too (Podman; skiff has none: same as --all)",
+    ),
     flag("quiet", "q", "bool", "Only display container IDs"),
     flag("size", "s", "bool", "Display total file sizes"),
   ],
@@ -307,6 +395,45 @@ const simple = (
   ...extra,
 });
 
+export const wait = command({
+  name: "wait",
+  summary: "Block until one or more containers stop, then print their exit codes",
+  usage: "[OPTIONS] CONTAINER [CONTAINER...]",
+  minArgs: 1,
+  complete: "containers",
+  flags: [
+    flag(
+      "condition",
+      undefined,
+      "string",
+      "Wait for this condition: not-running (default), next-exit or removed",
+    ),
+  ],
+  load: lazy("wait"),
+});
+
+export const pause = command({
+  name: "pause",
+  summary: "Pause all processes within one or more containers",
+  usage: "[OPTIONS] CONTAINER [CONTAINER...]",
+  minArgs: 1,
+  minArgsUnless: "all",
+  complete: "containers",
+  flags: [allFlag("Pause all running containers (Podman)")],
+  load: lazy("pause"),
+});
+
+export const unpause = command({
+  name: "unpause",
+  summary: "Unpause all processes within one or more containers",
+  usage: "[OPTIONS] CONTAINER [CONTAINER...]",
+  minArgs: 1,
+  minArgsUnless: "all",
+  complete: "containers",
+  flags: [allFlag("Unpause all paused containers (Podman)")],
+  load: lazy("unpause"),
+});
+
 export const stats = command({
   name: "stats",
   summary: "Display a live stream of container(s) resource usage statistics",
@@ -334,21 +461,9 @@ export const containerCommands: CommandSpec[] = [
   logs,
   exec,
   attach,
-  simple(
-    "wait",
-    "Block until one or more containers stop, then print their exit codes",
-    lazy("wait"),
-  ),
-  simple(
-    "pause",
-    "Pause all processes within one or more containers",
-    lazy("pause"),
-  ),
-  simple(
-    "unpause",
-    "Unpause all processes within one or more containers",
-    lazy("unpause"),
-  ),
+  wait,
+  pause,
+  unpause,
   simple(
     "top",
     "Display the running processes of a container",
@@ -467,6 +582,23 @@ export const containerCleanup = command({
   load: lazy("container_cleanup"),
 });
 
+/** `skiff healthcheck run`: Podman's verb for one health check now. */
+export const healthcheckGroup: CommandSpec = {
+  name: "healthcheck",
+  summary: "Manage health checks on containers",
+  subcommands: [
+    command({
+      name: "run",
+      summary: "Run the health check of a container",
+      usage: "CONTAINER",
+      minArgs: 1,
+      maxArgs: 1,
+      complete: "containers",
+      load: lazy("healthcheck"),
+    }),
+  ],
+};
+
 /** The `container` management group: the same verbs under `skiff container`. */
 export const containerGroup: CommandSpec = {
   name: "container",
@@ -478,5 +610,6 @@ export const containerGroup: CommandSpec = {
     containerInspect,
     containerPrune,
     containerCleanup,
+    existsCommand("container", "containers"),
   ],
 };

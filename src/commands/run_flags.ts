@@ -13,8 +13,11 @@ import * as ns from "../runtime/namespace_options.ts";
 import * as dev from "../runtime/device_options.ts";
 import { parseVolumesFrom } from "../runtime/volumes_from.ts";
 import { parseSignal } from "../runtime/signals.ts";
+import { healthFromFlags } from "../runtime/health_config.ts";
+import { JOURNAL_SOCKET, parseLogConfig } from "../runtime/logs_config.ts";
 import { envFromFlags } from "./env_flags.ts";
 import { checkEndpointFlags } from "../network/endpoint_options.ts";
+import { networksFromFlags } from "../network/attachments.ts";
 import { parseExpose, parsePublish } from "../network/port_spec.ts";
 
 /** The flags `run` and `create` share. */
@@ -87,6 +90,7 @@ export function runOptionsFromFlags(f: CreateFlags, cmd: string[]): p.RunOptions
   isolationOptionsFromFlags(f, o);
   deviceOptionsFromFlags(f, o);
   otherOptionsFromFlags(f, o);
+  healthAndLogFromFlags(f, o);
   [o.privileged, o.capAdd, o.capDrop] = [f.privileged, f["cap-add"], f["cap-drop"]];
   if (f["group-add"].length) o.groupAdd = [...f["group-add"]];
   o.securityOpt = p.parseSecurityOpt(f["security-opt"]);
@@ -96,10 +100,12 @@ export function runOptionsFromFlags(f: CreateFlags, cmd: string[]): p.RunOptions
   // driver, and an unknown network is refused when the container is created.
   // -p and -P without --network publish from the default bridge network, as Docker's do.
   const publishing = f.publish.length > 0 || f["publish-all"];
-  const network = f.network ?? (publishing ? "bridge" : "private");
+  const network = f.network[0]?.split(",")[0] ?? (publishing ? "bridge" : "private");
   if (network === "") throw new InvalidArgumentError("invalid --network: empty name");
   o.network = network === "default" ? "private" : network;
   networkFlags(f, o);
+  const networks = networksFromFlags(f.network, o); // several: eth0, eth1, ...
+  if (networks) o.networks = networks;
   o.publish = f.publish.flatMap(parsePublish);
   o.expose = [...new Set(f.expose.flatMap(parseExpose))];
   o.publishAll = f["publish-all"];
@@ -277,6 +283,23 @@ function hostDeviceNode(path: string): dev.HostDevice {
 }
 
 // --- end of namespaces, devices, sysctls ---
+
+/** The health-check and logging flags (--health-*, --no-healthcheck, --log-driver, --log-opt). */
+function healthAndLogFromFlags(f: CreateFlags, o: p.RunOptions): void {
+  const health = healthFromFlags({
+    cmd: f["health-cmd"],
+    interval: f["health-interval"],
+    timeout: f["health-timeout"],
+    startPeriod: f["health-start-period"],
+    startInterval: f["health-start-interval"],
+    retries: f["health-retries"],
+    noHealthcheck: f["no-healthcheck"],
+    onFailure: f["health-on-failure"],
+  });
+  if (health.healthcheck || health.onFailure) o.health = health;
+  const log = parseLogConfig(f["log-driver"], f["log-opt"], () => exists(JOURNAL_SOCKET));
+  if (log) o.logConfig = log;
+}
 
 /** The per-container network flags (--ip, --dns, --add-host...) into `o`, checked. */
 function networkFlags(f: CreateFlags, o: p.RunOptions): void {

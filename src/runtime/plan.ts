@@ -135,8 +135,38 @@ export interface LaunchPlan {
    * skiff (Deno) process is started per exit. Absent: nothing beyond the exit file.
    */
   exitActions?: PlanExitActions;
+  /** The health check the monitor starts on schedule while the container runs; absent: none. */
+  health?: PlanHealth;
+  /** How the monitor writes the log; absent: k8s-file at `state.logPath`, never rotated. */
+  log?: PlanLog;
+  /**
+   * The `die` event the monitor appends to the store's event log at each exit: the line before
+   * and after the exit code (the monitor adds the code and the time). Absent: none.
+   */
+  dieEvent?: { log: string; prefix: string; suffix: string };
   /** An extra command the monitor runs after the container has exited for good (after the exit actions' records, before the removals); absent or empty: none. */
   cleanupCommand?: string[];
+}
+
+/** The monitor's health-check schedule (`command` is skiff's `healthcheck run ID`). */
+export interface PlanHealth {
+  intervalMs: number;
+  /** From the container's start: the start interval applies (when not 0). */
+  startPeriodMs: number;
+  startIntervalMs: number;
+  command: string[];
+}
+
+/** The monitor's log driver: a file at `state.logPath` (rotated when maxSize is set), journald, or none. */
+export interface PlanLog {
+  driver: "k8s-file" | "json-file" | "journald" | "none";
+  /** Rotate before the file passes this many bytes, keeping maxFile files. */
+  maxSize?: number;
+  maxFile?: number;
+  /** journald's CONTAINER_TAG and SYSLOG_IDENTIFIER. */
+  tag?: string;
+  /** journald's socket. */
+  journalSocket?: string;
 }
 
 /** The monitor's own clean-up after the container's last exit (no restart follows). */

@@ -10,6 +10,8 @@ import type { DeviceMapping } from "./device_options.ts";
 
 // The signal parsing moved to signals.ts; kept here for the modules that import it from here.
 export { parseSignal, type Signal } from "./signals.ts";
+import type { HealthOptions } from "./health_config.ts";
+import type { LogConfig } from "./logs_config.ts";
 
 /** A resource limit from `--ulimit name=soft[:hard]`. */
 export interface Ulimit {
@@ -50,6 +52,21 @@ export interface PortBinding {
   hostPort: string;
   containerPort: number;
   proto: "tcp" | "udp" | "sctp";
+}
+
+/**
+ * One bridge network a container is connected to (`--network`, `network connect`), with what
+ * was asked for on it.
+ */
+export interface NetworkConnection {
+  /** The network's name. */
+  name: string;
+  /** --ip / `network connect --ip`. */
+  ip?: string;
+  /** --ip6 / `network connect --ip6`. */
+  ip6?: string;
+  /** --network-alias / `network connect --alias`. */
+  aliases?: string[];
 }
 
 /** The container-shaping options of `docker run` / `docker create`. */
@@ -126,6 +143,12 @@ export interface RunOptions {
   macAddress?: string;
   /** --network-alias: more names on a user network. */
   networkAliases?: string[];
+  /**
+   * Every bridge network the container is on, in interface order (eth0 first), when it was
+   * given several or connected since; absent in older records and with one `--network`,
+   * where `network`, `ip`, `ip6` and `networkAliases` say it (network/attachments.ts).
+   */
+  networks?: NetworkConnection[];
   /** --domainname */
   domainname?: string;
   /** --dns: name servers replacing the host's. */
@@ -146,6 +169,10 @@ export interface RunOptions {
   restart: RestartPolicy;
   /** --rm */
   autoRemove: boolean;
+  /** --health-*, --no-healthcheck, --health-on-failure; absent: the image's check. */
+  health?: HealthOptions;
+  /** --log-driver and --log-opt; absent: the default driver without options. */
+  logConfig?: LogConfig;
 }
 
 /**

@@ -4,6 +4,7 @@
  * Docker's merge rules and secure defaults: capability set, seccomp profile, masked and read-only
  * paths, a minimal /dev.
  */
+import type { HealthConfig } from "./health_config.ts";
 import { FailedPreconditionError, InvalidArgumentError } from "../errors.ts";
 import { resolveCapabilities } from "./capabilities.ts";
 import { type CgroupLimits, DEFAULT_CGROUP_PARENT, type DeviceRate } from "./cgroups.ts";
@@ -26,6 +27,8 @@ export interface ImageRuntimeConfig {
   StopSignal?: string;
   Labels?: Record<string, string> | null;
   Volumes?: Record<string, unknown> | null;
+  /** HEALTHCHECK (durations in nanoseconds). */
+  Healthcheck?: HealthConfig | null;
 }
 
 /**

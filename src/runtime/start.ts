@@ -5,6 +5,10 @@
  * the host, the cgroup manager, the root file system provider, the network
  * driver and the id mapping, real ones by default and fakes in unit tests.
  */
+import { HEALTH_FILE } from "./health_state.ts";
+import { healthPlan } from "./health_plan.ts";
+import { logPlan } from "./logs_plan.ts";
+import { dieEventPlan } from "./container_events.ts";
 import { ExecError, FailedPreconditionError, wrap } from "../errors.ts";
 import type { Store } from "../store/store.ts";
 import { type Host, procStartTime, realHost } from "../sys/host.ts";
@@ -76,7 +80,7 @@ export async function startContainer(
   const dir = containerDir(store, rec.Id);
   const runDir = containerRunDir(store, rec.Id);
   await host.mkdir(runDir, { recursive: true, mode: 0o700 });
-  for (const f of ["exit", "stopping", "restarts", "started", "pid", "finished"]) {
+  for (const f of ["exit", "stopping", "restarts", "started", "pid", "finished", HEALTH_FILE]) {
     await host.remove(`${runDir}/${f}`).catch(() => {});
   }
   await host.remove(`${dir}/${EXIT_RECORD}`).catch(() => {});
@@ -129,7 +133,11 @@ export async function startContainer(
       etcFiles,
     });
     applyNetworkNamespace(plan, spec, attachment);
+    plan.health = healthPlan(store, rec, host);
+    plan.log = logPlan(rec);
     plan.exitActions = await exitActions(store, rec, cgroupPaths);
+    plan.dieEvent = dieEventPlan(store, rec); // written by the monitor, no skiff needed then
+    await host.mkdir(`${store.root}/events`, { recursive: true, mode: 0o700 });
     if (attachment.releaseNamespace && attachment.namespace.kind === "own") {
       plan.exitActions.netnsRelease = attachment.namespace.path ? [attachment.namespace.path] : [];
     }

@@ -82,6 +82,8 @@ export interface HostCommand {
   stdout?: HostStdio;
   /** Default "piped". */
   stderr?: HostStdio;
+  /** After this many ms the process gets SIGTERM, and SIGKILL a second later (`timedOut`). */
+  timeoutMs?: number;
 }
 
 /** How a process ended, with its piped output (empty when not piped). */
@@ -92,6 +94,8 @@ export interface HostCommandResult {
   signal: string | null;
   stdout: Uint8Array;
   stderr: Uint8Array;
+  /** It ran past `timeoutMs` and was killed. */
+  timedOut?: boolean;
 }
 
 /** A connected stream socket (a container's attach socket). */
@@ -486,6 +490,7 @@ export class DenoHost implements Host {
       stdout,
       stderr,
     });
+    if (command.timeoutMs !== undefined) return await runWithTimeout(cmd, command.timeoutMs);
     if (stdout === "piped" || stderr === "piped") {
       const out = await cmd.output();
       return {
@@ -595,3 +600,36 @@ export class DenoHost implements Host {
 
 /** The one real host. */
 export const realHost: Host = new DenoHost();
+
+/** Runs cmd (piped output) and kills it when it runs past timeoutMs: SIGTERM, then SIGKILL. */
+async function runWithTimeout(cmd: Deno.Command, timeoutMs: number): Promise<HostCommandResult> {
+  const child = cmd.spawn();
+  let timedOut = false;
+  let killer: ReturnType<typeof setTimeout> | undefined;
+  const kill = (signal: Deno.Signal) => {
+    try {
+      child.kill(signal);
+    } catch {
+      // already gone
+    }
+  };
+  const timer = setTimeout(() => {
+    timedOut = true;
+    kill("SIGTERM");
+    killer = setTimeout(() => kill("SIGKILL"), 1000);
+  }, timeoutMs);
+  try {
+    const out = await child.output();
+    return {
+      code: out.code,
+      success: out.success,
+      signal: out.signal,
+      stdout: out.stdout,
+      stderr: out.stderr,
+      timedOut,
+    };
+  } finally {
+    clearTimeout(timer);
+    if (killer !== undefined) clearTimeout(killer);
+  }
+}
