@@ -314,6 +314,15 @@ Deno.test(
         assertEquals(bind.code, 1);
         assertStringIncludes(bind.stderr, "RUN --mount=type=secret is not supported yet");
 
+        // sharing=locked: two builds at once never use the cache directory together
+        const locked = (n: number) =>
+          `FROM busybox\nRUN --mount=type=cache,id=lk,target=/c,sharing=locked ` +
+          `if [ -e /c/busy ]; then echo overlap; exit 1; fi; touch /c/busy; sleep 1; rm /c/busy; echo ${n}\n`;
+        const pair = await Promise.all(
+          [1, 2].map((n) => sk(["build", "-q", "-"], { stdin: locked(n) })),
+        );
+        for (const r of pair) assertEquals(r.code, 0, r.stderr);
+
         // proxy build arguments reach RUN without an ARG line and stay out of the history
         const px = await sk([
           "build",

@@ -8,6 +8,7 @@
  */
 import { ExecError, InvalidArgumentError } from "../../errors.ts";
 import { hasBlob, putBlobContent, removeBlob } from "../../store/blobs.ts";
+import { withLock } from "../../store/lock.ts";
 import type { ImageLayer, ImageRecord } from "../../store/images.ts";
 import type { Store } from "../../store/store.ts";
 import { attachTerminal } from "../../runtime/attach_terminal.ts";
@@ -142,6 +143,23 @@ function captureTerminal(onOutput: (chunk: Uint8Array) => void): CallerTerminal 
  * ```
  */
 export async function runStep(store: Store, input: RunStepInput): Promise<RunStepResult> {
+  // sharing=locked (and private, which skiff serializes the same way) holds the cache
+  // directory for the whole step; shared lets steps of other builds use it at once
+  const locks: string[] = [];
+  for (const m of input.mounts) {
+    if (m.type === "cache" && m.sharing !== "shared") {
+      const dir = await cacheMountDir(store, m.id);
+      locks.push(`${store.locks}/build-cache-${dir.slice(dir.lastIndexOf("/") + 1)}.lock`);
+    }
+  }
+  const run = [...new Set(locks)].sort().reduceRight(
+    (inner: () => Promise<RunStepResult>, lock) => () => withLock(lock, inner),
+    () => runStepUnlocked(store, input),
+  );
+  return await run();
+}
+
+async function runStepUnlocked(store: Store, input: RunStepInput): Promise<RunStepResult> {
   const c = input.config;
   const workdir = c.WorkingDir || "/";
   const mounts = await runtimeMounts(store, input.mounts, workdir);
