@@ -395,6 +395,23 @@ Deno.test(
         assertEquals(created.trim(), "2001-09-09T01:46:40Z");
         const times = await ok(sk, ["history", "--format", "{{.CreatedAt}}", "--no-trunc", "ep"]);
         assertEquals(times.trim().split("\n")[0], "2001-09-09T01:46:40Z");
+        // with SOURCE_DATE_EPOCH, builds whose RUN commands are deterministic give one image
+        const ids = [];
+        for (let i = 0; i < 2; i++) {
+          const r = await sk([
+            "build",
+            "-q",
+            "--no-cache",
+            "--build-arg",
+            "SOURCE_DATE_EPOCH=1000000000",
+            dir,
+          ]);
+          assertEquals(r.code, 0, r.stderr);
+          ids.push(r.stdout.trim());
+          await new Promise((done) => setTimeout(done, 1100)); // a second later: times would differ
+        }
+        assertEquals(ids[0], ids[1]);
+        assertEquals(ids[0], epoch.stdout.trim());
       } finally {
         await Deno.remove(dir, { recursive: true });
       }

@@ -254,13 +254,14 @@ async function runLayerStep(
   if (ins.kind === "WORKDIR") {
     createdBy = applyMetadata(doc, step, { cmdSet: true });
     const dir = c.WorkingDir ?? "/";
-    describe = { workdir: dir, user: c.User ?? "" };
+    describe = { workdir: dir, user: c.User ?? "", epoch: opts.sourceDateEpoch };
     make = () =>
       withStepRoot(
         store,
         state.layers,
         opts.platform,
         (root) => Promise.resolve(mkdirInRoot(root, dir)),
+        opts.sourceDateEpoch,
       );
   } else if (ins.kind === "RUN") {
     const shell = shellOf(c);
@@ -306,6 +307,7 @@ async function runLayerStep(
           mounts: step.mounts,
           files,
           onOutput,
+          ...(opts.sourceDateEpoch !== undefined ? { sourceDateEpoch: opts.sourceDateEpoch } : {}),
         });
         if (r.exitCode !== 0) {
           const shown = script.kind === "exec" ? JSON.stringify(argv) : argv.join(" ");
@@ -351,7 +353,14 @@ async function runLayerStep(
       workdir,
       epoch: opts.sourceDateEpoch,
     };
-    make = () => withStepRoot(store, state.layers, opts.platform, (root) => applyCopy(input, root));
+    make = () =>
+      withStepRoot(
+        store,
+        state.layers,
+        opts.platform,
+        (root) => applyCopy(input, root),
+        opts.sourceDateEpoch,
+      );
   } else {
     throw new InvalidArgumentError(
       `${ins.at.file}:${ins.at.line}: ${ins.kind} is not supported by this build yet`,

@@ -40,6 +40,8 @@ export interface RunStepInput {
   mounts: MountSpec[];
   /** Files to bind read-only into the container (a `#!` heredoc), host path → target. */
   files?: { source: string; target: string }[];
+  /** SOURCE_DATE_EPOCH in seconds: clamps the times in the step's layer. */
+  sourceDateEpoch?: number;
   /** Each chunk of the process's output, as it comes. */
   onOutput(chunk: Uint8Array): void;
 }
@@ -238,7 +240,14 @@ async function runStepUnlocked(store: Store, input: RunStepInput): Promise<RunSt
     if (code !== 0) return { exitCode: code, layer: null };
     return {
       exitCode: 0,
-      layer: await captureLayer(store, view, rec, input.layers, input.platform),
+      layer: await captureLayer(
+        store,
+        view,
+        rec,
+        input.layers,
+        input.platform,
+        input.sourceDateEpoch,
+      ),
     };
   } finally {
     if (runDir) await Deno.remove(runDir, { recursive: true }).catch(() => {});

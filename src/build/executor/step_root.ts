@@ -71,9 +71,11 @@ export async function captureLayer(
   rec: ContainerRecord,
   parent: ImageLayer[],
   platform: { os: string; architecture: string },
+  epoch?: number,
 ): Promise<ImageLayer | null> {
   if ((await containerChanges(view, rec)).length === 0) return null;
   const upper = `${containerDir(view, rec.Id)}/upper`;
+  if (epoch !== undefined) await clampTimes(upper, epoch);
   const excludes = await runtimeMountpoints(upper, await lowerDirs(view, rec));
   const prepared = await prepareImage(store, {
     config: { architecture: platform.architecture, os: platform.os, config: {} },
@@ -85,6 +87,30 @@ export async function captureLayer(
     if (prepared.createdBlobs.includes(d)) await removeBlob(store, d).catch(() => {});
   }
   return prepared.record.layers[prepared.record.layers.length - 1];
+}
+
+/**
+ * SOURCE_DATE_EPOCH for a step's changes: every time later than `epoch` (seconds) in the
+ * upper directory becomes `epoch`. The step's processes have ended; the walk goes through
+ * real directories only (lstat) and never changes a symlink's target (symlinks keep their
+ * times: there is no lutimes here).
+ */
+async function clampTimes(upper: string, epoch: number): Promise<void> {
+  const limit = epoch * 1000;
+  const walk = async (dir: string): Promise<void> => {
+    for await (const e of Deno.readDir(dir)) {
+      const path = `${dir}/${e.name}`;
+      const st = await Deno.lstat(path);
+      if (st.isSymlink) continue;
+      if (st.isDirectory) await walk(path);
+      const m = st.mtime?.getTime() ?? 0;
+      const a = st.atime?.getTime() ?? 0;
+      if (m > limit || a > limit) {
+        await Deno.utime(path, Math.min(a, limit) / 1000, Math.min(m, limit) / 1000);
+      }
+    }
+  };
+  await walk(upper);
 }
 
 /**
@@ -102,6 +128,7 @@ export async function withStepRoot(
   parent: ImageLayer[],
   platform: { os: string; architecture: string },
   fn: (root: string) => Promise<void>,
+  epoch?: number,
 ): Promise<ImageLayer | null> {
   const scratch = await makeStepScratch(store);
   try {
@@ -121,7 +148,7 @@ export async function withStepRoot(
         await m.unmount();
       }
     }
-    return await captureLayer(store, scratch.store, rec, parent, platform);
+    return await captureLayer(store, scratch.store, rec, parent, platform, epoch);
   } finally {
     await scratch.remove();
   }
