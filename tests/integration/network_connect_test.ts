@@ -295,6 +295,15 @@ Deno.test(
         ]);
         assertEquals(Object.keys(await networksOf(sk, "multi")), [a.Name, b.Name]);
         assertEquals(Object.keys(await networksOf(sk, "pair")), [b.Name, c.Name]);
+        // ps lists every network, sorted and comma-separated, as docker does
+        const listed = await ok(sk, [
+          "ps",
+          "--filter",
+          "name=^/multi$",
+          "--format",
+          "{{.Networks}}",
+        ]);
+        assertEquals(listed.trim(), [a.Name, b.Name].sort().join(","));
         assertEquals((await execIn(sk, "multi", "ping -c 1 -W 2 pair")).code, 0);
         assertEquals((await execIn(sk, "pair", "ping -c 1 -W 2 multi")).code, 0);
 
