@@ -234,6 +234,34 @@ export const search = command({
   load: lazy("search"),
 });
 
+export const build = command({
+  name: "build",
+  summary: "Build an image from a Dockerfile",
+  usage: "[OPTIONS] PATH | -",
+  minArgs: 1,
+  maxArgs: 1,
+  complete: "files",
+  flags: [
+    flag("build-arg", undefined, "list", "Set build-time variables"),
+    flag("file", "f", "string", 'Name of the Dockerfile (default: "PATH/Dockerfile")'),
+    flag("iidfile", undefined, "string", "Write the image ID to the file"),
+    flag("label", undefined, "list", "Set metadata for an image"),
+    flag("network", undefined, "string", "Set the networking mode for the RUN instructions", {
+      default: "default",
+    }),
+    flag("no-cache", undefined, "bool", "Do not use cache when building the image"),
+    platform,
+    flag("progress", undefined, "string", "Set type of progress output (auto, plain, tty, quiet)", {
+      default: "auto",
+    }),
+    flag("pull", undefined, "bool", "Always attempt to pull all referenced images"),
+    quiet("Suppress the build output and print image ID on success"),
+    flag("tag", "t", "list", 'Name and optionally a tag in the "name:tag" format'),
+    flag("target", undefined, "string", "Set the target build stage to build"),
+  ],
+  load: lazy("build"),
+});
+
 export const version = command({
   name: "version",
   summary: "Show the skiff version information",
@@ -390,6 +418,7 @@ export const commandTable: CommandSpec[] = [
   save,
   load,
   importCmd,
+  build,
   login,
   logout,
   search,
@@ -408,9 +437,11 @@ export const commandTable: CommandSpec[] = [
       save,
       load,
       importCmd,
+      build,
       existsCommand("image", "images"),
     ],
   },
+  { name: "buildx", summary: "Docker Buildx: build images", subcommands: [build] },
   containerGroup,
   healthcheckGroup,
   { name: "volume", summary: "Manage volumes", subcommands: volumeCommands },

@@ -1,0 +1,78 @@
+/**
+ * The build's layer cache: a step's key is a digest over its parent's key and the step as
+ * resolved (the instruction with the variables in effect, its mounts, the config it runs
+ * with, COPY/ADD's content key); the index maps a key to the layer the step made (or none,
+ * for a step that changed nothing) and the time it was made, so that a hit rebuilds the
+ * very same image. One small JSON file per key under `<root>/build-cache/steps`, written
+ * to a temporary name and renamed: two builds writing the same key write equal content,
+ * and a reader sees a whole entry or none. An entry whose layer has left the store (pruned)
+ * is a miss.
+ */
+import { readJson, writeJsonAtomic } from "../../store/atomic.ts";
+import { hasBlob } from "../../store/blobs.ts";
+import type { ImageLayer } from "../../store/images.ts";
+import { getLayer } from "../../store/layers.ts";
+import type { Store } from "../../store/store.ts";
+
+/** What a cached step made. */
+export interface CachedStep {
+  /** The layer it added; null when it changed no file. */
+  layer: ImageLayer | null;
+  /** When it ran (its history entry's time). */
+  created: string;
+}
+
+/** The cache's directory in a store. */
+export function buildCacheDir(store: Store): string {
+  return `${store.root}/build-cache`;
+}
+
+/** JSON with object keys sorted, so that equal values give equal text. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
+  if (value !== null && typeof value === "object") {
+    const obj = value as Record<string, unknown>;
+    const keys = Object.keys(obj).filter((k) => obj[k] !== undefined).sort();
+    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(obj[k])}`).join(",")}}`;
+  }
+  return JSON.stringify(value) ?? "null";
+}
+
+/**
+ * A step's cache key: sha256 over the parent's key and the step's description.
+ *
+ * @example
+ * ```ts
+ * import { stepKey } from "./cache.ts";
+ * const a = await stepKey("sha256:00", { run: "make" });
+ * a === await stepKey("sha256:00", { run: "make" }); // true
+ * ```
+ */
+export async function stepKey(parent: string, step: unknown): Promise<string> {
+  const bytes = new TextEncoder().encode(canonicalJson([parent, step]));
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
+  return `sha256:${Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("")}`;
+}
+
+function entryPath(store: Store, key: string): string {
+  if (!/^sha256:[0-9a-f]{64}$/.test(key)) throw new Error(`invalid cache key ${key}`);
+  return `${buildCacheDir(store)}/steps/${key.slice(7)}.json`;
+}
+
+/** The cached result of `key`, undefined when there is none or its layer is gone. */
+export async function lookupStep(store: Store, key: string): Promise<CachedStep | undefined> {
+  const entry = await readJson<CachedStep>(entryPath(store, key)).catch(() => undefined);
+  if (!entry || typeof entry.created !== "string") return undefined;
+  if (entry.layer) {
+    const meta = await getLayer(store, entry.layer.chainId).catch(() => undefined);
+    if (!meta || !(await hasBlob(store, entry.layer.digest))) return undefined;
+  }
+  return entry;
+}
+
+/** Records what step `key` made (atomically; a concurrent equal write is harmless). */
+export async function saveStep(store: Store, key: string, entry: CachedStep): Promise<void> {
+  const path = entryPath(store, key);
+  await Deno.mkdir(path.slice(0, path.lastIndexOf("/")), { recursive: true, mode: 0o700 });
+  await writeJsonAtomic(path, entry, 0o600);
+}

@@ -1,0 +1,258 @@
+/**
+ * `build`: a Dockerfile and its context into an image. The context is opened (a directory,
+ * a tar file, or a tar or a lone Dockerfile on stdin), the Dockerfile parsed and planned,
+ * the executor runs the stages the target needs (base images found or pulled here), then
+ * the result is stored and tagged. Nothing is tagged unless every step succeeded; a failed
+ * build keeps the cache of the steps that ran.
+ *
+ * @module
+ */
+import { InvalidArgumentError, NotFoundError } from "../errors.ts";
+import { openStore } from "../store/store.ts";
+import type { ImageRecord } from "../store/images.ts";
+import { randomSuffix } from "../store/atomic.ts";
+import { parseReference } from "../image/reference.ts";
+import { removeStaleScratch } from "../image/gc.ts";
+import { prepareImage, recordImage } from "../image/commit_image.ts";
+import { type BuildContext, openContext } from "../build/context/mod.ts";
+import {
+  formatPlatform,
+  hostPlatform,
+  parseDockerfile,
+  parsePlatform,
+  planBuild,
+} from "../build/dockerfile/mod.ts";
+import { type BuildProgress, executeBuild, reapStaleSteps } from "../build/executor/mod.ts";
+import type { StoreOptions } from "./engine_types.ts";
+import { ensureImage, type PullEvents } from "./container_create.ts";
+
+/** What a build is asked to do: plain data, as the CLI and the API socket both give it. */
+export interface ImageBuildOptions {
+  /** The context: a directory, a tar file, or "-" (stdin: a tar, or a Dockerfile alone). */
+  context: string;
+  /** `-f`: the Dockerfile (a host path for a directory context; "-": stdin). */
+  dockerfile?: string;
+  /** Standard input, for `-` and `-f -`. */
+  stdin?: () => ReadableStream<Uint8Array>;
+  /** `-t` values as given. */
+  tags?: string[];
+  /** `--build-arg` values by name. */
+  buildArgs?: Record<string, string>;
+  /** `--target`. */
+  target?: string;
+  /** `--no-cache`. */
+  noCache?: boolean;
+  /** `--pull`: always pull base images. */
+  pull?: boolean;
+  /** `--label` values. */
+  labels?: Record<string, string>;
+  /** `--network`: default, none or host. */
+  network?: string;
+  /** `--platform` (the host's only). */
+  platform?: string;
+  /** SOURCE_DATE_EPOCH (from the environment or `--build-arg`), seconds. */
+  sourceDateEpoch?: string;
+  progress: BuildProgress;
+  pullEvents: PullEvents;
+}
+
+/** What a build made. */
+export interface ImageBuildReport {
+  /** The image id (`sha256:...`). */
+  id: string;
+  /** The tags pointed at it, fully qualified. */
+  tags: string[];
+  /** Non-fatal findings (unused build arguments, duplicate stage names). */
+  warnings: string[];
+}
+
+/** The fully qualified names of `-t` values (a digest is refused, as docker does). */
+export function buildTags(values: string[]): string[] {
+  return values.map((t) => {
+    let ref;
+    try {
+      ref = parseReference(t);
+    } catch (err) {
+      throw new InvalidArgumentError(
+        `invalid argument "${t}" for "-t, --tag" flag: ${(err as Error).message}`,
+      );
+    }
+    if (ref.digest) {
+      throw new InvalidArgumentError(
+        `invalid argument "${t}" for "-t, --tag" flag: refusing to create a tag with a digest reference`,
+      );
+    }
+    return ref.toString();
+  });
+}
+
+/** The build's `--network` value checked: default, none or host. */
+export function buildNetwork(value = "default"): "default" | "none" | "host" {
+  if (value === "" || value === "default" || value === "bridge") return "default";
+  if (value === "none" || value === "host") return value;
+  throw new InvalidArgumentError(
+    `network mode "${value}" not supported by skiff build: use default, none or host`,
+  );
+}
+
+/** SOURCE_DATE_EPOCH as seconds; undefined when unset or empty. */
+export function parseSourceDateEpoch(value: string | undefined): number | undefined {
+  if (value === undefined || value === "") return undefined;
+  if (!/^\d+$/.test(value)) {
+    throw new InvalidArgumentError(`invalid SOURCE_DATE_EPOCH: ${value}`);
+  }
+  return Number(value);
+}
+
+async function readAll(stream: ReadableStream<Uint8Array>): Promise<Uint8Array> {
+  return new Uint8Array(await new Response(stream).arrayBuffer());
+}
+
+function bytesStream(bytes: Uint8Array): ReadableStream<Uint8Array> {
+  return new ReadableStream({
+    start(c) {
+      c.enqueue(bytes);
+      c.close();
+    },
+  });
+}
+
+/**
+ * Builds an image and tags it.
+ *
+ * @example
+ * ```ts ignore
+ * const report = await buildImage({}, { context: ".", tags: ["app"], progress, pullEvents });
+ * console.log(report.id);
+ * ```
+ */
+export async function buildImage(
+  where: StoreOptions,
+  opts: ImageBuildOptions,
+): Promise<ImageBuildReport> {
+  // Everything that can be checked without the store is checked first.
+  const tags = buildTags(opts.tags ?? []);
+  const network = buildNetwork(opts.network);
+  const host = hostPlatform();
+  if (opts.platform) {
+    const want = parsePlatform(opts.platform);
+    if (want.os !== host.os || want.architecture !== host.architecture) {
+      throw new InvalidArgumentError(
+        `platform ${opts.platform} is not supported: skiff builds for this host's platform (${
+          formatPlatform(host)
+        }) only`,
+      );
+    }
+  }
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(opts.context) || opts.context.startsWith("git@")) {
+    throw new InvalidArgumentError(
+      `unable to prepare context: a URL or git context (${opts.context}) is not supported yet`,
+    );
+  }
+  const buildArgs = opts.buildArgs ?? {};
+  const epoch = parseSourceDateEpoch(buildArgs.SOURCE_DATE_EPOCH ?? opts.sourceDateEpoch);
+  if (opts.context === "-" && opts.dockerfile === "-") {
+    throw new InvalidArgumentError(
+      "invalid argument: can't use stdin for both build context and dockerfile",
+    );
+  }
+  const store = await openStore(where);
+  await reapStaleSteps(store); // what a killed build left running
+  await removeStaleScratch(store); // and its scratch
+  let scratchDir: string | undefined;
+  let context: BuildContext | undefined;
+  let dockerfileText: string;
+  try {
+    let dockerfileName = opts.dockerfile && opts.dockerfile !== "-"
+      ? opts.dockerfile
+      : "Dockerfile";
+    if (opts.context === "-") {
+      const bytes = await readAll(stdinOf(opts));
+      scratchDir = `${store.tmp}/build-ctx-${randomSuffix()}`;
+      await Deno.mkdir(scratchDir, { recursive: true, mode: 0o700 });
+      try {
+        context = await openContext({ stream: bytesStream(bytes) }, {
+          scratchDir,
+          dockerfile: opts.dockerfile,
+        });
+        dockerfileText = new TextDecoder().decode(context.dockerfile);
+      } catch (err) {
+        if (!(err instanceof InvalidArgumentError) || !/neither/.test(err.message)) throw err;
+        // not a tar: the Dockerfile itself, with no context
+        dockerfileText = new TextDecoder().decode(bytes);
+        dockerfileName = "Dockerfile";
+      }
+    } else {
+      const fromStdin = opts.dockerfile === "-";
+      if (!fromStdin && opts.dockerfile === undefined) {
+        // a missing context is reported before a missing Dockerfile
+        await Deno.stat(opts.context).catch((err) => {
+          if (err instanceof Deno.errors.NotFound) {
+            throw new NotFoundError(`unable to prepare context: path "${opts.context}" not found`);
+          }
+        });
+      }
+      const isDir = await Deno.stat(opts.context).then((s) => s.isDirectory, () => false);
+      if (!isDir) {
+        scratchDir = `${store.tmp}/build-ctx-${randomSuffix()}`;
+        await Deno.mkdir(scratchDir, { recursive: true, mode: 0o700 });
+      }
+      context = await openContext({ dir: opts.context }, {
+        scratchDir,
+        dockerfile: fromStdin ? null : opts.dockerfile,
+      });
+      dockerfileText = fromStdin
+        ? new TextDecoder().decode(await readAll(stdinOf(opts)))
+        : new TextDecoder().decode(context.dockerfile);
+      if (fromStdin) dockerfileName = "Dockerfile";
+    }
+    const df = parseDockerfile(dockerfileText, dockerfileName.split("/").pop() || "Dockerfile");
+    const plan = planBuild(df, { buildArgs, target: opts.target, buildPlatform: host });
+    const pull = opts.pull ? "always" : "missing";
+    const pulled = new Map<string, Promise<ImageRecord>>();
+    const result = await executeBuild(store, {
+      baseImage: (ref, platform) => {
+        const key = `${platform}\u0000${ref}`;
+        if (!pulled.has(key)) {
+          pulled.set(
+            key,
+            ensureImage(store, ref, { pull, platform: platform || undefined }, opts.pullEvents),
+          );
+        }
+        return pulled.get(key)!;
+      },
+    }, {
+      plan,
+      context,
+      noCache: opts.noCache,
+      network,
+      sourceDateEpoch: epoch,
+      platform: host,
+      progress: opts.progress,
+    });
+    const doc = result.target.doc;
+    if (opts.labels && Object.keys(opts.labels).length > 0) {
+      doc.config.Labels = { ...(doc.config.Labels ?? {}), ...opts.labels };
+    }
+    const prepared = await prepareImage(store, {
+      config: doc as unknown as Record<string, unknown>,
+      baseLayers: result.target.layers,
+    });
+    await recordImage(store, prepared, tags);
+    const warnings = [...plan.warnings];
+    // SOURCE_DATE_EPOCH is the build's own (BuildKit does not warn about it either)
+    const unused = result.unusedBuildArgs.filter((a) => a !== "SOURCE_DATE_EPOCH");
+    if (unused.length > 0) {
+      warnings.push(`One or more build-args [${unused.join(" ")}] were not consumed`);
+    }
+    return { id: prepared.record.id, tags, warnings };
+  } finally {
+    await context?.close().catch(() => {});
+    if (scratchDir) await Deno.remove(scratchDir, { recursive: true }).catch(() => {});
+  }
+}
+
+function stdinOf(opts: ImageBuildOptions): ReadableStream<Uint8Array> {
+  if (!opts.stdin) throw new InvalidArgumentError("no standard input to read the build from");
+  return opts.stdin();
+}
