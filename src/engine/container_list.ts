@@ -8,7 +8,7 @@ import { InvalidArgumentError, NotFoundError } from "../errors.ts";
 import { type Store, storeLayout } from "../store/store.ts";
 import { resolveStorePaths } from "../store/paths.ts";
 import type { StoreOptions } from "./engine_types.ts";
-import { getImage, type ImageRecord, listImages } from "../store/images.ts";
+import { getImage, type ImageRecord, listImages, readTags, type TagMap } from "../store/images.ts";
 import { resolveLocalImage } from "../image/resolve.ts";
 import { humanSize } from "../units.ts";
 import {
@@ -140,6 +140,29 @@ async function ancestorIds(store: Store, values: readonly string[]): Promise<Set
   return out;
 }
 
+/**
+ * The IMAGE column: the name the container was made from while it still names that image;
+ * once the name was removed or moved to another image, the image's id (short unless
+ * `noTrunc`), as Docker's daemon reports it.
+ */
+async function imageColumn(
+  store: Store,
+  rec: { Image: string; ImageName: string },
+  tags: TagMap,
+  noTrunc: boolean,
+  seen: Map<string, string | undefined>,
+): Promise<string> {
+  if (!seen.has(rec.ImageName)) {
+    const found = await resolveLocalImage(store, rec.ImageName, tags).then(
+      (r) => r.record.id,
+      () => undefined,
+    );
+    seen.set(rec.ImageName, found);
+  }
+  if (seen.get(rec.ImageName) === rec.Image) return rec.ImageName;
+  return noTrunc ? rec.Image : rec.Image.replace(/^sha256:/, "").slice(0, 12);
+}
+
 /** A row of `ps` with the container's labels, for `{{.Label "key"}}`. */
 export type ListedContainer = ContainerRow & { labels: Record<string, string> };
 
@@ -165,6 +188,8 @@ export async function listContainerRows(
   const ancestors = ancestor ? await ancestorIds(store, ancestor) : undefined;
   const states = await Promise.all(recs.map((r) => currentState(store, r)));
   const now = Date.now();
+  const tags = recs.length ? await readTags(store).catch(() => ({})) : {};
+  const imageNames = new Map<string, string | undefined>();
   const rows: ListedContainer[] = [];
   for (let i = 0; i < recs.length; i++) {
     const rec = recs[i], state = states[i];
@@ -178,6 +203,7 @@ export async function listContainerRows(
       ...containerRow(rec, state, { noTrunc: opts.noTrunc, now, health }),
       labels: rec.Labels,
     };
+    row.Image = await imageColumn(store, rec, tags, opts.noTrunc, imageNames);
     if (isRunning(state.Status) && isBridgeNetwork(rec.Options.network)) {
       row.Ports = psPorts(
         containerExposedPorts(rec),

@@ -338,3 +338,23 @@ Deno.test(
     });
   },
 );
+
+Deno.test(
+  "ps shows the image id once the container's image name is gone or moved, as docker",
+  opts,
+  async () => {
+    await withBusyboxStore(async (_store, sk) => {
+      await ok(sk, ["tag", "busybox", "alias:1"]);
+      await ok(sk, ["create", "--name", "byalias", "alias:1", "true"]);
+      const id = (await ok(sk, ["image", "inspect", "-f", "{{.Id}}", "busybox"])).trim();
+      const image = async (...flags: string[]) =>
+        (await ok(sk, ["ps", "-a", ...flags, "--format", "{{.Image}}"])).trim();
+      assertEquals(await image(), "alias:1");
+      // rmi -f of a name a container uses removes the name; ps then shows the id
+      await ok(sk, ["rmi", "-f", "alias:1"]);
+      assertEquals(await image(), id.slice(7, 19));
+      assertEquals(await image("--no-trunc"), id);
+      assertEquals(await ok(sk, ["images", "-q", "alias"]), "");
+    });
+  },
+);
