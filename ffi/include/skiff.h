@@ -99,6 +99,8 @@ struct skiff_plan {
   size_t nmounts;
   struct skiff_device *devices;
   size_t ndevices;
+  char **sysctl_paths, **sysctl_values; /* under /proc/sys, written in the container */
+  size_t nsysctls;
   char **masked, **readonly;
   size_t nmasked, nreadonly;
   char **cgroups;
@@ -206,6 +208,8 @@ int skiff_openat2_in_root(const char *root, const char *path, int flags, int fol
 int skiff_open_beneath(int dirfd, const char *path, int flags);
 /* Closes an fd returned by skiff_openat2_in_root; 0 or -errno. */
 int skiff_close_fd(int fd);
+/* kill(2) by number (the real-time signals Deno cannot name); -errno on failure. */
+int skiff_kill(int pid, int sig);
 
 /* Writes data to path through a temporary file and rename. */
 int skiff_write_atomic(const char *path, const char *data, size_t len, struct skiff_err *err);
@@ -231,6 +235,9 @@ int skiff_unpack_set_idmap(struct skiff_unpack *u, int gid, const uint32_t *trip
 int skiff_unpack_feed(struct skiff_unpack *u, const void *buf, uint64_t len);
 /* Checks the tar ended on an entry boundary and applies directory times. */
 int skiff_unpack_finish(struct skiff_unpack *u);
+/* The sizes of the regular files and symlinks unpacked so far, added up as a walk of the
+ * directory would (Docker's layer size): hard links, whiteouts and directories count 0. */
+uint64_t skiff_unpack_content_size(const struct skiff_unpack *u);
 /* Copies "entry\0message\0" of the last error into buf (truncated to size). */
 int skiff_unpack_error(const struct skiff_unpack *u, char *buf, uint32_t size);
 /* Closes the unpacker's fds and frees it. */

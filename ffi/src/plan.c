@@ -243,6 +243,13 @@ static int directive(struct skiff_plan *p, char **f, int n, struct skiff_err *er
     NUM(f[6], 0, 0xffffffffLL, dev.uid);
     NUM(f[7], 0, 0xffffffffLL, dev.gid);
     PUSH(p->devices, p->ndevices, dev);
+  } else if (!strcmp(d, "sysctl")) {
+    NEED(2);
+    if (f[1][0] == '/' || strstr(f[1], ".."))
+      return skiff_error(err, 0, "sysctl: bad path \"%s\"", f[1]);
+    size_t cnt = p->nsysctls;
+    PUSH(p->sysctl_values, cnt, f[2]);
+    PUSH(p->sysctl_paths, p->nsysctls, f[1]);
   } else if (!strcmp(d, "masked")) {
     NEED(1);
     PUSH(p->masked, p->nmasked, f[1]);

@@ -48,6 +48,22 @@ export const createFlags = [
   flag("oom-score-adj", undefined, "int", "Tune host's OOM preferences (-1000 to 1000)"),
   flag("shm-size", undefined, "string", "Size of /dev/shm", { valueName: "bytes" }),
   // end of resources
+  // namespaces, devices, sysctls (src/commands/run_flags.ts, isolationOptionsFromFlags)
+  flag("device", undefined, "list", "Add a host device to the container"),
+  flag("device-cgroup-rule", undefined, "list", "Add a rule to the cgroup allowed devices list"),
+  flag("ipc", undefined, "string", "IPC mode to use"),
+  flag("pid", undefined, "string", "PID namespace to use"),
+  flag("sysctl", undefined, "list", "Sysctl options"),
+  flag("uts", undefined, "string", "UTS namespace to use"),
+  flag("volumes-from", undefined, "list", "Mount volumes from the specified container(s)"),
+  flag("label-file", undefined, "list", "Read in a line delimited file of labels"),
+  flag("runtime", undefined, "string", "Runtime to use for this container (runc only)"),
+  flag("isolation", undefined, "string", "Container isolation technology (default only)"),
+  flag("storage-opt", undefined, "list", "Storage driver options for the container"),
+  flag("disable-content-trust", undefined, "bool", "Skip image verification (always skipped)", {
+    default: true,
+  }),
+  // end of namespaces, devices, sysctls
   // health checks and logging (src/commands/run_flags.ts, healthAndLogFromFlags)
   flag("health-cmd", undefined, "string", "Command to run to check health"),
   flag(
@@ -177,6 +193,9 @@ export const run = command({
     flag("attach", "a", "list", "Attach to STDIN, STDOUT or STDERR"),
     flag("detach", "d", "bool", "Run container in background and print container ID"),
     flag("detach-keys", undefined, "string", "Override the key sequence for detaching a container"),
+    flag("sig-proxy", undefined, "bool", "Proxy received signals to the process", {
+      default: true,
+    }),
     ...createFlags,
   ],
   load: lazy("run"),

@@ -104,6 +104,8 @@ export interface LaunchPlan {
   /** Mounts made in order after the root is mounted and before pivot_root. */
   mounts: PlanMount[];
   devices: PlanDevice[];
+  /** --sysctl: values written under /proc/sys in the container's namespaces (path "net/ipv4/ip_forward"). */
+  sysctls?: { key: string; path: string; value: string }[];
   /** Paths masked inside the container (a file gets /dev/null bound over it, a directory an empty read-only tmpfs). */
   maskedPaths: string[];
   /** Paths bind-remounted read-only inside the container. */

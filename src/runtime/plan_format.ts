@@ -21,6 +21,7 @@
  * | `namespace` | type [path to join] |
  * | `mount` | source destination type comma-separated-flags data [subpath beneath source] |
  * | `device` | path c or b major minor mode uid gid |
+ * | `sysctl` (repeated) | path under /proc/sys ("net/ipv4/ip_forward") and value, written in the container |
  * | `masked`, `readonly-path`, `cgroup` (repeated) | path |
  * | `uid-map`, `gid-map` (repeated) | containerId hostId size |
  * | `restart` | no, on-failure, always or unless-stopped; max retries |
@@ -168,6 +169,7 @@ export function serializePlan(plan: LaunchPlan, options: SerializeOptions = {}):
   for (const d of plan.devices) {
     w.add("device", d.path, d.type, d.major, d.minor, d.mode, d.uid, d.gid);
   }
+  for (const x of plan.sysctls ?? []) w.add("sysctl", x.path, x.value);
   for (const p of plan.maskedPaths) w.add("masked", p);
   for (const p of plan.readonlyPaths) w.add("readonly-path", p);
   for (const c of plan.cgroupPaths) w.add("cgroup", c);

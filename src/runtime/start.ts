@@ -23,6 +23,7 @@ import {
 } from "./container_store.ts";
 import { writeEtcFiles } from "./etc_files.ts";
 import { hostIds, type IdMapper } from "./idmap.ts";
+import { resolveNamespaceJoins } from "./namespace_join.ts";
 import { startMonitor } from "./monitor_client.ts";
 import { type NetworkAttachment, type NetworkDriver, networkDriver } from "./network.ts";
 import type { LaunchPlan, PlanExitActions } from "./plan.ts";
@@ -95,7 +96,9 @@ export async function startContainer(
     const user = await resolveUser(created.User, root.readFile, o.groupAdd);
     await createBindSources(rec, host);
     const volumes = await prepareVolumes(store, rec, root.layersTopFirst, host);
-    const hostNetworkName = o.network === "host" && !o.hostname ? host.hostname() : undefined;
+    const hostUts = o.network === "host" || o.namespaces?.uts === "host";
+    const hostNetworkName = hostUts && !o.hostname ? host.hostname() : undefined;
+    const namespaceJoins = await resolveNamespaceJoins(store, rec, host);
     const etcFiles = await writeEtcFiles(dir, hostNetworkName ?? rec.Hostname, o.network, host, o);
     const attachment = await network.setUp(rec);
     networkUp = true;
@@ -124,7 +127,8 @@ export async function startContainer(
       privilegedDevices: o.privileged ? await host.deviceNodes("/dev") : undefined,
       cgroupVersion: cgroups.version,
       kernel: kernelVersion(host),
-      hostHostname: o.network === "host" ? host.hostname() : undefined,
+      hostHostname: hostUts ? host.hostname() : undefined,
+      namespaceJoins,
       etcFiles,
     });
     applyNetworkNamespace(plan, spec, attachment);

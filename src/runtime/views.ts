@@ -14,9 +14,13 @@ import {
   ZERO_TIME,
 } from "./container_store.ts";
 import { isRunning } from "./status.ts";
+import { lowerDirs } from "./lower_dirs.ts";
+import { MASKED_PATHS, READONLY_PATHS } from "./spec.ts";
 import { configHealthcheck, containerHealth } from "./health_view.ts";
 import { DEFAULT_LOG_DRIVER, logKeepsFile } from "./logs_config.ts";
 import { DEFAULT_SHM_SIZE, type ResourceOptions, type ThrottleDevice } from "./resource_options.ts";
+import { namespaceHostConfig } from "./namespace_options.ts";
+import type { RunOptions } from "./run_options.ts";
 
 /** One row of `skiff ps`, as `docker ps --format '{{json .}}'` prints it. */
 export interface ContainerRow {
@@ -164,14 +168,19 @@ export async function inspectContainer(
       PidsLimit: o.pidsLimit ?? null,
       CgroupParent: rec.CgroupParent ?? "",
       ...resourceHostConfig(o.resources ?? {}),
+      ...namespaceHostConfig(o.namespaces ?? {}),
+      ...deviceHostConfig(o),
       Ulimits: o.ulimits.map((u) => ({ Name: u.name, Soft: u.soft, Hard: u.hard })),
       Init: o.init,
+      ...fixedHostConfig(o.privileged),
     },
     GraphDriver: {
       Data: {
+        LowerDir: (await lowerDirs(store, rec).catch(() => [])).join(":") || undefined,
+        // a Go map: keys sorted
+        MergedDir: `${dir}/merged`,
         UpperDir: `${dir}/upper`,
         WorkDir: `${dir}/work`,
-        MergedDir: `${dir}/merged`,
       },
       Name: "overlay",
     },
@@ -223,6 +232,45 @@ export async function inspectContainer(
       Networks: {},
     },
     RunDir: containerRunDir(store, rec.Id),
+  };
+}
+
+/**
+ * Docker's HostConfig fields that skiff has no option for (their zero values, as docker shows
+ * them for a container created without those options), and the paths it masks or makes
+ * read-only.
+ */
+function fixedHostConfig(privileged: boolean): Record<string, unknown> {
+  return {
+    ContainerIDFile: "",
+    VolumeDriver: "",
+    Cgroup: "",
+    Links: null,
+    UsernsMode: "",
+    ConsoleSize: [0, 0],
+    DeviceRequests: null,
+    KernelMemoryTCP: 0,
+    CpuCount: 0,
+    CpuPercent: 0,
+    IOMaximumIOps: 0,
+    IOMaximumBandwidth: 0,
+    MaskedPaths: privileged ? null : [...MASKED_PATHS],
+    ReadonlyPaths: privileged ? null : [...READONLY_PATHS],
+  };
+}
+
+/** Docker's HostConfig fields of --device, --device-cgroup-rule and --volumes-from, and the runtime. */
+function deviceHostConfig(o: RunOptions): Record<string, unknown> {
+  return {
+    Devices: (o.devices ?? []).map((d) => ({
+      PathOnHost: d.pathOnHost,
+      PathInContainer: d.pathInContainer,
+      CgroupPermissions: d.cgroupPermissions,
+    })),
+    DeviceCgroupRules: o.deviceCgroupRules?.length ? [...o.deviceCgroupRules] : null,
+    VolumesFrom: o.volumesFrom?.length ? [...o.volumesFrom] : null,
+    Runtime: "runc",
+    Isolation: "",
   };
 }
 

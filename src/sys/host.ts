@@ -12,6 +12,8 @@
 import { writeFileAtomic } from "./atomic.ts";
 import type { DeviceRule } from "./cgroup_devices.ts";
 import { withLock } from "./lock.ts";
+import { check } from "./errno.ts";
+import { lib } from "./ffi.ts";
 
 /** What `lstat` (or `stat`) tells about a path; the optional facts are absent where unknown. */
 export interface HostFileInfo {
@@ -176,7 +178,7 @@ export interface Host {
 
   // ---- processes ----
   /** Sends a signal ("SIGTERM") to a process; throws Deno.errors.NotFound when it is gone. */
-  kill(pid: number, signal: string): void;
+  kill(pid: number, signal: string | number): void;
   /** Runs a program to its end. */
   run(program: string, command: HostCommand): Promise<HostCommandResult>;
 
@@ -471,8 +473,12 @@ export class DenoHost implements Host {
     return withLock(path, fn);
   }
   /** kill(2). */
-  kill(pid: number, signal: string): void {
-    Deno.kill(pid, signal as Deno.Signal);
+  kill(pid: number, signal: string | number): void {
+    if (typeof signal === "string") return Deno.kill(pid, signal as Deno.Signal);
+    // by number (the real-time signals Deno has no name for), through the C library
+    const r = lib().skiff_kill(pid, signal);
+    if (r === -3) throw new Deno.errors.NotFound(`No such process (os error 3): ${pid}`);
+    check(r, `kill ${pid} with signal ${signal}`);
   }
   /** Runs a program: collects piped output, or waits for its status with inherited stdio. */
   async run(program: string, command: HostCommand): Promise<HostCommandResult> {
