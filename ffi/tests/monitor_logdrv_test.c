@@ -6,6 +6,8 @@
 #include "tap.h"
 
 #include <dirent.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <fcntl.h>
@@ -129,6 +131,31 @@ static void health_interval(void) {
   ok(monitor_health_interval(&p, 1000, 2000) == 30000, "no start interval: the interval");
 }
 
+/* The schedule starts the check when due, and kills one that runs past the deadline. */
+static void health_schedule(void) {
+  static char *cmd[] = {"sleep", "100", NULL};
+  struct skiff_plan p = {.health_cmd = cmd, .health_interval_ms = 10, .health_deadline_ms = 100};
+  struct monitor m = {.plan = &p, .pid = getpid()};
+  int64_t until = now_ms() + 5000;
+  while (m.health_pid == 0 && now_ms() < until) {
+    monitor_health_tick(&m);
+    sleep_ms(5);
+  }
+  ok(m.health_pid > 0, "a check is started once due");
+  ok(monitor_health_timeout(&m) > 0, "while it runs, the poll waits for its deadline");
+  pid_t check = m.health_pid;
+  int status = 0, reaped = 0;
+  while (!reaped && now_ms() < until) {
+    monitor_health_tick(&m);
+    pid_t r = waitpid(check, &status, WNOHANG);
+    if (r == check) reaped = monitor_health_reaped(&m, r);
+    else sleep_ms(10);
+  }
+  ok(reaped && WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL,
+     "a check past its deadline is killed and reaped as the check");
+  ok(m.health_pid == 0 && monitor_health_timeout(&m) >= 0, "the next one is scheduled");
+}
+
 int main(void) {
   const char *dir = tap_tmpdir();
   json_records();
@@ -139,6 +166,7 @@ int main(void) {
   rotation(dir, 1, 2, 1);
   journald(dir);
   health_interval();
+  health_schedule();
   rmdir(dir);
   return tap_done();
 }
