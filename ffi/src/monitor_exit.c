@@ -6,6 +6,7 @@
 
 #include "monitor_attach.h"
 #include "monitor_cleanup.h"
+#include "monitor_event.h"
 #include "monitor_hook.h"
 #include "monitor_launch.h"
 #include "monitor_log.h"
@@ -145,6 +146,8 @@ int monitor_finish_run(struct monitor *m) {
   close_streams(m);
   m->pid = 0;
   monitor_write_exit(m, code, &err); /* nobody to tell if this fails */
+  struct skiff_err eerr = {0};
+  monitor_event_die(m->plan, code, &eerr); /* an event lost is not worth more than that */
   if (restart(m, &code)) return 0;
   finish(m, code);
   return 1;

@@ -62,3 +62,27 @@ export const formatFlag = flag(
 export function lazy(name: string): () => Promise<CommandModule> {
   return () => import(new URL(`../commands/${name}.ts`, import.meta.url).href);
 }
+
+/**
+ * Podman's `KIND exists NAME` command for a group (container, image, volume): exit 0 if the
+ * object exists, 1 if not, nothing printed.
+ *
+ * @example
+ * ```ts
+ * existsCommand("image").name; // "exists"
+ * ```
+ */
+export function existsCommand(
+  kind: "container" | "image" | "volume",
+  complete: CommandSpec["complete"],
+): CommandSpec {
+  return {
+    name: "exists",
+    summary: `Check if a ${kind} exists (exit 0 if it does, 1 if not)`,
+    usage: kind.toUpperCase(),
+    minArgs: 1,
+    maxArgs: 1,
+    complete,
+    load: lazy("exists"),
+  };
+}

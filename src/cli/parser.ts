@@ -230,7 +230,9 @@ export function parseInvocation(table: CommandSpec[], argv: string[]): ParsedInv
   }
   const parsed = parseFlags(command.flags ?? [], rest, command.positionalStop, display);
   if (parsed.flags.help === true) help = true;
-  if (!help) checkArgCount(command, parsed.args, display);
+  const waived = command.minArgsUnless !== undefined &&
+    parsed.flags[command.minArgsUnless] === true;
+  if (!help && !waived) checkArgCount(command, parsed.args, display);
   return { path, command, flags: parsed.flags, args: parsed.args, global, help, version };
 }
 

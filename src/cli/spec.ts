@@ -89,6 +89,8 @@ export interface CommandSpec {
   /** Minimum and maximum positional arguments (max undefined: unlimited). */
   minArgs?: number;
   maxArgs?: number;
+  /** A bool flag that stands in for the positional arguments (`--all`): minArgs is waived. */
+  minArgsUnless?: string;
   /**
    * After this many positional arguments, everything else belongs to the
    * container command (run/create/exec: the image or container name is 1).

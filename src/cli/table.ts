@@ -4,7 +4,7 @@
  * what it needs.
  */
 import type { CommandSpec } from "./spec.ts";
-import { command, flag, formatFlag, lazy } from "./flags.ts";
+import { command, existsCommand, flag, formatFlag, lazy } from "./flags.ts";
 import {
   containerCommands,
   containerGroup,
@@ -52,7 +52,11 @@ export const push = command({
   minArgs: 1,
   maxArgs: 1,
   complete: "images",
-  flags: [quiet("Suppress verbose output"), tlsVerify],
+  flags: [
+    flag("all-tags", "a", "bool", "Push all tags of an image to the repository"),
+    quiet("Suppress verbose output"),
+    tlsVerify,
+  ],
   load: lazy("push"),
 });
 
@@ -103,6 +107,20 @@ export const imageInspect = command({
   complete: "images",
   flags: [{ ...format, short: "f" }],
   load: lazy("image_inspect"),
+});
+
+export const inspect = command({
+  name: "inspect",
+  summary: "Return low-level information on skiff objects",
+  usage: "[OPTIONS] NAME|ID [NAME|ID...]",
+  minArgs: 1,
+  complete: "images",
+  flags: [
+    { ...format, short: "f" },
+    flag("size", "s", "bool", "Display total file sizes if the type is container"),
+    flag("type", undefined, "string", "Return JSON for specified type"),
+  ],
+  load: lazy("inspect"),
 });
 
 export const history = command({
@@ -207,6 +225,7 @@ export const search = command({
   minArgs: 1,
   maxArgs: 1,
   flags: [
+    flag("filter", "f", "list", "Filter output based on conditions provided"),
     flag("limit", undefined, "int", "Max number of search results", { default: 25 }),
     format,
     flag("no-trunc", undefined, "bool", "Don't truncate output"),
@@ -229,6 +248,52 @@ export const info = command({
   maxArgs: 0,
   flags: [format],
   load: lazy("info"),
+});
+
+export const events = command({
+  name: "events",
+  summary: "Get real time events from the server",
+  usage: "[OPTIONS]",
+  maxArgs: 0,
+  flags: [
+    flag("filter", "f", "list", "Filter output based on conditions provided"),
+    format,
+    flag("since", undefined, "string", "Show all events created since timestamp"),
+    flag("until", undefined, "string", "Stream events until this timestamp"),
+  ],
+  load: lazy("events"),
+});
+
+export const systemDf = command({
+  name: "df",
+  summary: "Show docker disk usage",
+  usage: "[OPTIONS]",
+  maxArgs: 0,
+  flags: [format, flag("verbose", "v", "bool", "Show detailed information on space usage")],
+  load: lazy("system_df"),
+});
+
+export const systemPrune = command({
+  name: "prune",
+  summary: "Remove unused data",
+  usage: "[OPTIONS]",
+  maxArgs: 0,
+  flags: [
+    flag("all", "a", "bool", "Remove all unused images not just dangling ones"),
+    flag("filter", undefined, "list", "Provide filter values (e.g. 'label=<key>=<value>')"),
+    flag("force", "f", "bool", "Do not prompt for confirmation"),
+    flag("volumes", undefined, "bool", "Prune volumes"),
+  ],
+  load: lazy("system_prune"),
+});
+
+export const systemReset = command({
+  name: "reset",
+  summary: "Reset the store: remove every container, image, volume and network",
+  usage: "[OPTIONS]",
+  maxArgs: 0,
+  flags: [flag("force", "f", "bool", "Do not prompt for confirmation")],
+  load: lazy("system_reset"),
 });
 
 export const completion = command({
@@ -308,6 +373,7 @@ const volumeCommands: CommandSpec[] = [
   volumeInspect,
   volumeRm,
   volumePrune,
+  existsCommand("volume", "volumes"),
 ];
 
 /** Every top-level command, with the `image` group holding the same image verbs. */
@@ -319,12 +385,7 @@ export const commandTable: CommandSpec[] = [
   images,
   tag,
   rmi,
-  {
-    ...imageInspect,
-    summary: "Return low-level information on skiff objects",
-    usage: "[OPTIONS] NAME|ID [NAME|ID...]",
-    load: lazy("inspect"),
-  },
+  inspect,
   history,
   save,
   load,
@@ -347,6 +408,7 @@ export const commandTable: CommandSpec[] = [
       save,
       load,
       importCmd,
+      existsCommand("image", "images"),
     ],
   },
   containerGroup,
@@ -355,5 +417,11 @@ export const commandTable: CommandSpec[] = [
   networkGroup,
   version,
   info,
+  events,
+  {
+    name: "system",
+    summary: "Manage skiff",
+    subcommands: [systemDf, events, { ...info, name: "info" }, systemPrune, systemReset],
+  },
   completion,
 ];

@@ -3,7 +3,7 @@
  * logs, exec...). Implementations load lazily.
  */
 import type { CommandSpec } from "./spec.ts";
-import { command, flag, formatFlag, lazy } from "./flags.ts";
+import { command, existsCommand, flag, formatFlag, lazy } from "./flags.ts";
 
 const format = formatFlag;
 
@@ -150,7 +150,7 @@ export const createFlags = [
   ),
   flag("mount", undefined, "list", "Attach a filesystem mount to the container"),
   flag("name", undefined, "string", "Assign a name to the container"),
-  flag("network", undefined, "string", "Connect a container to a network (none, host)", {
+  flag("network", undefined, "list", "Connect a container to a network (none, host)", {
     aliases: ["net"],
   }),
   flag("network-alias", undefined, "list", "Add network-scoped alias for the container"),
@@ -164,6 +164,7 @@ export const createFlags = [
   }),
   flag("quiet", "q", "bool", "Suppress the pull output"),
   flag("read-only", undefined, "bool", "Mount the container's root filesystem as read only"),
+  flag("replace", undefined, "bool", "Replace a container with the same name (Podman)"),
   flag("restart", undefined, "string", "Restart policy to apply when a container exits", {
     default: "no",
   }),
@@ -218,7 +219,9 @@ export const start = command({
   usage: "[OPTIONS] CONTAINER [CONTAINER...]",
   minArgs: 1,
   complete: "containers",
+  minArgsUnless: "all",
   flags: [
+    flag("all", undefined, "bool", "Start all containers that are not running (Podman)"),
     flag("attach", "a", "bool", "Attach STDOUT/STDERR and forward signals"),
     flag("interactive", "i", "bool", "Attach container's STDIN"),
     flag("detach-keys", undefined, "string", "Override the key sequence for detaching a container"),
@@ -226,23 +229,39 @@ export const start = command({
   load: lazy("start"),
 });
 
+const allFlag = (help: string) => flag("all", "a", "bool", help);
+const timeFlag = flag("time", "t", "int", "Seconds to wait before killing the container", {
+  aliases: ["timeout"],
+});
+
 export const stop = command({
   name: "stop",
   summary: "Stop one or more running containers",
   usage: "[OPTIONS] CONTAINER [CONTAINER...]",
   minArgs: 1,
+  minArgsUnless: "all",
   complete: "containers",
   flags: [
-    flag("time", "t", "int", "Seconds to wait before killing the container"),
+    allFlag("Stop all running containers (Podman)"),
+    flag("ignore", "i", "bool", "Ignore errors when a specified container is missing"),
+    timeFlag,
     flag("signal", "s", "string", "Signal to send to the container"),
   ],
   load: lazy("stop"),
 });
 
 export const restart = command({
-  ...stop,
   name: "restart",
   summary: "Restart one or more containers",
+  usage: "[OPTIONS] CONTAINER [CONTAINER...]",
+  minArgs: 1,
+  minArgsUnless: "all",
+  complete: "containers",
+  flags: [
+    allFlag("Restart all containers (Podman)"),
+    timeFlag,
+    flag("signal", "s", "string", "Signal to send to the container"),
+  ],
   load: lazy("restart"),
 });
 
@@ -251,8 +270,12 @@ export const kill = command({
   summary: "Kill one or more running containers",
   usage: "[OPTIONS] CONTAINER [CONTAINER...]",
   minArgs: 1,
+  minArgsUnless: "all",
   complete: "containers",
-  flags: [flag("signal", "s", "string", "Signal to send to the container", { default: "KILL" })],
+  flags: [
+    allFlag("Signal all running containers (Podman)"),
+    flag("signal", "s", "string", "Signal to send to the container", { default: "KILL" }),
+  ],
   load: lazy("kill"),
 });
 
@@ -261,9 +284,14 @@ export const rm = command({
   summary: "Remove one or more containers",
   usage: "[OPTIONS] CONTAINER [CONTAINER...]",
   minArgs: 1,
+  minArgsUnless: "all",
   complete: "containers",
   flags: [
+    allFlag("Remove all containers (Podman)"),
+    flag("depend", undefined, "bool", "Remove the containers that depend on it too (Podman)"),
     flag("force", "f", "bool", "Force the removal of a running container (uses SIGKILL)"),
+    flag("ignore", "i", "bool", "Ignore errors when a specified container is missing"),
+    flag("link", "l", "bool", "Remove the specified link (legacy links: not supported)"),
     flag("volumes", "v", "bool", "Remove anonymous volumes associated with the container"),
   ],
   load: lazy("rm"),
@@ -283,6 +311,12 @@ export const ps = command({
     }),
     flag("latest", "l", "bool", "Show the latest created container (includes all states)"),
     flag("no-trunc", undefined, "bool", "Don't truncate output"),
+    flag(
+      "external",
+      undefined,
+      "bool",
+      "Show containers not controlled by skiff too (Podman; skiff has none: same as --all)",
+    ),
     flag("quiet", "q", "bool", "Only display container IDs"),
     flag("size", "s", "bool", "Display total file sizes"),
   ],
@@ -361,6 +395,45 @@ const simple = (
   ...extra,
 });
 
+export const wait = command({
+  name: "wait",
+  summary: "Block until one or more containers stop, then print their exit codes",
+  usage: "[OPTIONS] CONTAINER [CONTAINER...]",
+  minArgs: 1,
+  complete: "containers",
+  flags: [
+    flag(
+      "condition",
+      undefined,
+      "string",
+      "Wait for this condition: not-running (default), next-exit or removed",
+    ),
+  ],
+  load: lazy("wait"),
+});
+
+export const pause = command({
+  name: "pause",
+  summary: "Pause all processes within one or more containers",
+  usage: "[OPTIONS] CONTAINER [CONTAINER...]",
+  minArgs: 1,
+  minArgsUnless: "all",
+  complete: "containers",
+  flags: [allFlag("Pause all running containers (Podman)")],
+  load: lazy("pause"),
+});
+
+export const unpause = command({
+  name: "unpause",
+  summary: "Unpause all processes within one or more containers",
+  usage: "[OPTIONS] CONTAINER [CONTAINER...]",
+  minArgs: 1,
+  minArgsUnless: "all",
+  complete: "containers",
+  flags: [allFlag("Unpause all paused containers (Podman)")],
+  load: lazy("unpause"),
+});
+
 export const stats = command({
   name: "stats",
   summary: "Display a live stream of container(s) resource usage statistics",
@@ -388,21 +461,9 @@ export const containerCommands: CommandSpec[] = [
   logs,
   exec,
   attach,
-  simple(
-    "wait",
-    "Block until one or more containers stop, then print their exit codes",
-    lazy("wait"),
-  ),
-  simple(
-    "pause",
-    "Pause all processes within one or more containers",
-    lazy("pause"),
-  ),
-  simple(
-    "unpause",
-    "Unpause all processes within one or more containers",
-    lazy("unpause"),
-  ),
+  wait,
+  pause,
+  unpause,
   simple(
     "top",
     "Display the running processes of a container",
@@ -549,5 +610,6 @@ export const containerGroup: CommandSpec = {
     containerInspect,
     containerPrune,
     containerCleanup,
+    existsCommand("container", "containers"),
   ],
 };

@@ -3,7 +3,15 @@
  * success (the name as given, by default) on stdout as it happens, each failure as
  * `Error: ...` on stderr, and exits 1 if any failed.
  */
-import { anyFailed, type OnReport, type TargetReport } from "../engine/container_targets.ts";
+import {
+  anyFailed,
+  containerIdsWhere,
+  type OnReport,
+  type TargetReport,
+} from "../engine/container_targets.ts";
+import { InvalidArgumentError, NotFoundError } from "../errors.ts";
+import type { StoreOptions } from "../engine/engine_types.ts";
+import type { ContainerStatus } from "../runtime/status.ts";
 
 /**
  * A report printer for a multi-target verb; `render` turns a success into its line ("" for none).
@@ -28,4 +36,45 @@ export function printReport<T>(
 /** 1 if any target failed, else 0. */
 export function exitCode(reports: readonly TargetReport<unknown>[]): number {
   return anyFailed(reports) ? 1 : 0;
+}
+
+/** Which containers `--all` takes for each verb, as Podman picks them. */
+export const ALL_SCOPES = {
+  /** rm, restart: every container. */
+  any: () => true,
+  /** stop, kill, pause: running ones. */
+  running: (s: ContainerStatus) => s === "running",
+  /** unpause: paused ones. */
+  paused: (s: ContainerStatus) => s === "paused",
+  /** start: those not running. */
+  stopped: (s: ContainerStatus) => s !== "running" && s !== "paused" && s !== "restarting",
+} as const;
+
+/**
+ * The targets of a multi-container verb: the names given, or with `--all` every container the
+ * scope takes (refused together with names, as Podman refuses it).
+ *
+ * @example
+ * ```ts ignore
+ * const names = await targets(ctx.global, ctx.args, ctx.flags.all, ALL_SCOPES.running);
+ * ```
+ */
+export async function targets(
+  where: StoreOptions,
+  args: string[],
+  all: boolean,
+  scope: (s: ContainerStatus) => boolean,
+): Promise<string[]> {
+  if (!all) return args;
+  if (args.length > 0) {
+    throw new InvalidArgumentError(
+      "when using the --all switch, you may not pass any containers names or IDs",
+    );
+  }
+  return await containerIdsWhere(where, scope);
+}
+
+/** Whether a report is a missing container that `--ignore` (or `rm -f`) passes over. */
+export function missing(r: TargetReport<unknown>): boolean {
+  return !r.ok && r.error instanceof NotFoundError;
 }

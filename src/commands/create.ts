@@ -21,6 +21,7 @@ export function createRequest(ctx: CommandContext<CreateFlags>): CreateRequest {
     name: f.name,
     options,
     ...(f.cidfile ? { cidFile: f.cidfile } : {}),
+    ...(f.replace ? { replace: true } : {}),
     pull: f.pull,
     platform: f.platform,
     tlsVerify: f["tls-verify"],

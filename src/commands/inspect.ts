@@ -1,12 +1,17 @@
 /** `skiff inspect`: Docker's JSON for containers or images, whichever the name finds first. */
 import type { CommandContext, FlagsOf } from "../cli/spec.ts";
-import type { imageInspect as spec } from "../cli/table.ts";
+import type { inspect as spec } from "../cli/table.ts";
 import { renderInspect } from "../cli/format.ts";
-import { inspectObjects } from "../engine/container_inspect.ts";
+import { exitOne } from "./exit_codes.ts";
+import { inspectObjects, inspectType } from "../engine/container_inspect.ts";
 
-/** Runs `skiff inspect [-f FORMAT] NAME|ID...`; exits 1 if any object is missing. */
+/**
+ * Runs `skiff inspect [-f FORMAT] [-s] [--type TYPE] NAME|ID...`; exits 1 if any object is
+ * missing.
+ */
 export default async function inspect(ctx: CommandContext<FlagsOf<typeof spec>>): Promise<number> {
-  const reports = await inspectObjects(ctx.global, ctx.args);
+  const type = await exitOne(() => Promise.resolve(ctx.flags.type).then(inspectType));
+  const reports = await inspectObjects(ctx.global, ctx.args, { type, size: ctx.flags.size });
   const objects: unknown[] = [];
   for (const r of reports) {
     if (r.ok) objects.push(r.value);

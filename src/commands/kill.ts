@@ -2,13 +2,14 @@
 import type { CommandContext, FlagsOf } from "../cli/spec.ts";
 import type { kill as spec } from "../cli/table_containers.ts";
 import { killContainers } from "../engine/container_lifecycle.ts";
-import { exitCode, printReport } from "./containers.ts";
+import { ALL_SCOPES, exitCode, printReport, targets } from "./containers.ts";
 import { exitOne } from "./exit_codes.ts";
 
-/** Runs `skiff kill [-s SIGNAL] CONTAINER...`; a bad signal exits 1, as Docker's does. */
+/** Runs `skiff kill [-a] [-s SIGNAL] CONTAINER...`; a bad signal exits 1, as Docker's does. */
 export default async function kill(ctx: CommandContext<FlagsOf<typeof spec>>): Promise<number> {
+  const names = await targets(ctx.global, ctx.args, ctx.flags.all, ALL_SCOPES.running);
   const reports = await exitOne(() =>
-    killContainers(ctx.global, ctx.args, ctx.flags.signal, printReport())
+    killContainers(ctx.global, names, ctx.flags.signal, printReport())
   );
   return exitCode(reports);
 }

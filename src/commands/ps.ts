@@ -35,7 +35,7 @@ export default async function ps(ctx: CommandContext<FlagsOf<typeof spec>>): Pro
   const f = ctx.flags;
   const rows = await exitOne(() =>
     listContainerRows(ctx.global, {
-      all: f.all,
+      all: f.all || f.external, // every container in the store is skiff's own
       last: f.last,
       latest: f.latest,
       filters: f.filter,

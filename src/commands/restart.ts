@@ -2,12 +2,13 @@
 import type { CommandContext, FlagsOf } from "../cli/spec.ts";
 import type { restart as spec } from "../cli/table_containers.ts";
 import { restartContainers } from "../engine/container_lifecycle.ts";
-import { exitCode, printReport } from "./containers.ts";
+import { ALL_SCOPES, exitCode, printReport, targets } from "./containers.ts";
 
-/** Runs `skiff restart [-t SECONDS] CONTAINER...`. */
+/** Runs `skiff restart [-a] [-t SECONDS] CONTAINER...`. */
 export default async function restart(
   ctx: CommandContext<FlagsOf<typeof spec>>,
 ): Promise<number> {
   const opts = { timeout: ctx.flags.time, signal: ctx.flags.signal };
-  return exitCode(await restartContainers(ctx.global, ctx.args, opts, printReport()));
+  const names = await targets(ctx.global, ctx.args, ctx.flags.all, ALL_SCOPES.any);
+  return exitCode(await restartContainers(ctx.global, names, opts, printReport()));
 }

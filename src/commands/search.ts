@@ -15,6 +15,7 @@ export default async function search(ctx: CommandContext<FlagsOf<typeof spec>>):
     term: ctx.args[0],
     limit: ctx.flags.limit,
     tlsVerify: ctx.flags["tls-verify"],
+    filters: ctx.flags.filter,
   });
   const noTrunc = ctx.flags["no-trunc"];
   const okOrEmpty = (b: boolean) => (b ? "[OK]" : "");

@@ -1,9 +1,13 @@
 /** `skiff wait`: block until containers stop, then print their exit codes. */
-import type { CommandContext } from "../cli/spec.ts";
-import { waitContainers } from "../engine/container_lifecycle.ts";
+import type { CommandContext, FlagsOf } from "../cli/spec.ts";
+import type { wait as spec } from "../cli/table_containers.ts";
+import { parseWaitCondition, waitForCondition } from "../engine/container_wait.ts";
 import { exitCode, printReport } from "./containers.ts";
 
-/** Runs `skiff wait CONTAINER...`. */
-export default async function wait(ctx: CommandContext<Record<never, never>>): Promise<number> {
-  return exitCode(await waitContainers(ctx.global, ctx.args, printReport((code) => String(code))));
+/** Runs `skiff wait [--condition not-running|next-exit|removed] CONTAINER...`. */
+export default async function wait(ctx: CommandContext<FlagsOf<typeof spec>>): Promise<number> {
+  const condition = parseWaitCondition(ctx.flags.condition);
+  return exitCode(
+    await waitForCondition(ctx.global, ctx.args, condition, printReport((code) => String(code))),
+  );
 }

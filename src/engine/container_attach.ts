@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { emitContainerEvent } from "./events.ts";
 import { FailedPreconditionError, InvalidArgumentError } from "../errors.ts";
 import { openStore } from "../store/store.ts";
 import { type Host, realHost } from "../sys/host.ts";
@@ -71,6 +72,7 @@ export async function attachContainer(
     throw refused("You cannot attach to a stopped container, start it first");
   }
   opts.checkInput?.(rec.Options.tty);
+  await emitContainerEvent(store, rec, "attach");
   return await attachTerminal(store, rec, {
     stdin: !opts.noStdin && rec.Options.interactive,
     tty: rec.Options.tty,
@@ -107,7 +109,9 @@ export async function startAttached(
   const store = await openStore(where);
   const rec = await findContainer(store, names[0]);
   const network = await networkDriverFor(store, rec);
+  await emitContainerEvent(store, rec, "attach");
   const state = await startContainer(store, rec, { waitForAttach: true, network });
+  await emitContainerEvent(store, rec, "start");
   return await attachTerminal(store, rec, {
     detachKeys,
     stdin: opts.interactive && rec.Options.interactive,

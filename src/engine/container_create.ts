@@ -5,7 +5,9 @@
  *
  * @module
  */
-import { AlreadyExistsError, NotFoundError, wrap } from "../errors.ts";
+import { removeContainers } from "./container_lifecycle.ts";
+import { emitContainerEvent } from "./events.ts";
+import { AlreadyExistsError, InvalidArgumentError, NotFoundError, wrap } from "../errors.ts";
 import { realHost } from "../sys/host.ts";
 import { openStore, type Store } from "../store/store.ts";
 import type { ImageRecord } from "../store/images.ts";
@@ -102,6 +104,8 @@ export interface CreateRequest extends ImagePullOptions {
   options: RunOptions;
   /** --cidfile: a host file, which must not exist yet, that gets the new container's id. */
   cidFile?: string;
+  /** Podman's --replace: a container that has the name already is removed (forced) first. */
+  replace?: boolean;
 }
 
 /** A container create wrote, and the store it is in. */
@@ -127,17 +131,28 @@ export async function createContainer(
   parsePullPolicy(req.pull);
   checkRunOptions(req.options);
   if (req.name) validateName(req.name);
+  if (req.replace && !req.name) {
+    throw new InvalidArgumentError("cannot replace container without --name being set");
+  }
   const store = await openStore(where);
+  if (req.replace) await replaceNamed(where, req.name!);
   // claimed before anything is made, filled once the record is written, removed on failure
   if (req.cidFile) await claimCidFile(req.cidFile);
   try {
     const created = await createChecked(store, req, events);
+    await emitContainerEvent(store, created.rec, "create");
     if (req.cidFile) await realHost.writeTextFile(req.cidFile, created.rec.Id);
     return created;
   } catch (err) {
     if (req.cidFile) await realHost.remove(req.cidFile).catch(() => {});
     throw err;
   }
+}
+
+/** `--replace`: removes (forcibly) the container that has the name, if there is one. */
+async function replaceNamed(where: StoreOptions, name: string): Promise<void> {
+  const [r] = await removeContainers(where, [name], { force: true, volumes: false });
+  if (!r.ok && !(r.error instanceof NotFoundError)) throw r.error;
 }
 
 /** Creates the file `--cidfile` names; Docker's refusal when it exists. */

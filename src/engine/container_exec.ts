@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { emitContainerEvent } from "./events.ts";
 import { openStore } from "../store/store.ts";
 import type { StoreOptions } from "./engine_types.ts";
 import { findContainer } from "../runtime/container_store.ts";
@@ -30,5 +31,11 @@ export async function execInContainer(
   const rec = await findContainer(store, name);
   // the caller's checks (a terminal for -it) come after "No such container", as in Docker
   afterLookup?.();
+  // Docker names the command in the action: "exec_create: sh -c date"
+  const execID = [...crypto.getRandomValues(new Uint8Array(32))]
+    .map((b) => b.toString(16).padStart(2, "0")).join("");
+  const command = req.cmd.join(" ");
+  await emitContainerEvent(store, rec, `exec_create: ${command}`, { execID });
+  await emitContainerEvent(store, rec, `exec_start: ${command}`, { execID });
   return await execContainer(store, rec, req);
 }

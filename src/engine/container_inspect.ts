@@ -5,7 +5,9 @@
  *
  * @module
  */
-import { NotFoundError } from "../errors.ts";
+import { InvalidArgumentError, NotFoundError } from "../errors.ts";
+import { inspectNetworks } from "./networks.ts";
+import { inspectVolumes } from "./volume_inspect.ts";
 import { openStore } from "../store/store.ts";
 import { getImage } from "../store/images.ts";
 import { findContainer } from "../runtime/container_store.ts";
@@ -15,7 +17,12 @@ import { writableLayerSize } from "../runtime/size.ts";
 import { eachTarget, type StoreOptions, type TargetReport } from "./engine_types.ts";
 import { inspectImages } from "./image_inspect.ts";
 import { isBridgeNetwork } from "./container_network.ts";
-import { configuredNetworkSettings, networkSettings, readEndpoint } from "../network/endpoint.ts";
+import {
+  configuredNetworkSettings,
+  containerNetworkSettings,
+  readEndpoints,
+} from "../network/endpoint.ts";
+import { containerNetworks } from "../network/attachments.ts";
 import { isRunning } from "../runtime/status.ts";
 import { realHost } from "../sys/host.ts";
 import { activeBindings, containerExposedPorts } from "../network/port_record.ts";
@@ -40,12 +47,15 @@ export async function inspectContainers(
     const rec = await findContainer(store, name);
     const state = await currentState(store, rec);
     const obj = await inspectContainer(store, rec, state);
-    const endpoint = isBridgeNetwork(rec.Options.network)
-      ? await readEndpoint(store, rec.Id)
-      : undefined;
-    if (endpoint) obj.NetworkSettings = networkSettings(endpoint, isRunning(state.Status));
-    else if (isBridgeNetwork(rec.Options.network)) {
-      obj.NetworkSettings = configuredNetworkSettings(rec.Options); // not started yet
+    const conns = containerNetworks(rec.Options);
+    const eps = conns.length ? await readEndpoints(store, rec.Id) : [];
+    const endpoint = eps.length > 0;
+    if (conns.length) {
+      // what was not started on yet shows what was asked for, without addresses
+      obj.NetworkSettings = containerNetworkSettings(conns, eps, isRunning(state.Status));
+    } else if (isBridgeNetwork(rec.Options.network)) {
+      obj.NetworkSettings = configuredNetworkSettings(rec.Options); // every network disconnected
+      (obj.NetworkSettings as { Networks: unknown }).Networks = {};
     }
     showPorts(
       obj,
@@ -86,26 +96,53 @@ function showPorts(
   (obj.NetworkSettings as Record<string, unknown>).Ports = active ? portMap(exposed, active) : {};
 }
 
+/** What `inspect --type` takes. */
+export type InspectType = "container" | "image" | "network" | "volume";
+
 /**
- * `inspect` without a type: for each name, the container it names, else the image, else
- * Docker's "No such object" error.
+ * Checks `--type` (empty: every kind, in Docker's order).
+ *
+ * @example
+ * ```ts
+ * inspectType("volume"); // "volume"
+ * ```
+ */
+export function inspectType(value: string | undefined): InspectType | undefined {
+  if (value === undefined || value === "") return undefined;
+  if (["container", "image", "network", "volume"].includes(value)) return value as InspectType;
+  throw new InvalidArgumentError(`"${value}" is not a valid value for --type`);
+}
+
+/**
+ * `inspect`: each name as a container, an image, a network or a volume, the first kind that
+ * has it (Docker's order), or only the kind `type` names; `size` adds a container's sizes.
  *
  * @example
  * ```ts ignore
- * const [r] = await inspectObjects({}, ["busybox"]); // the image, unless a container is named so
+ * const [r] = await inspectObjects({}, ["data"], { type: "volume" });
  * ```
  */
 export async function inspectObjects(
   where: StoreOptions,
   names: readonly string[],
+  opts: { type?: InspectType; size?: boolean } = {},
 ): Promise<TargetReport<unknown>[]> {
+  const kinds: Record<InspectType, (name: string) => Promise<TargetReport<unknown>>> = {
+    container: async (n) => (await inspectContainers(where, [n], { size: opts.size }))[0],
+    image: async (n) => (await inspectImages(where, [n]))[0],
+    network: async (n) => (await inspectNetworks(where, [n]))[0],
+    volume: async (n) => (await inspectVolumes(where, [n]))[0],
+  };
+  const order: InspectType[] = opts.type
+    ? [opts.type]
+    : ["container", "image", "network", "volume"];
   return await eachTarget(names, async (name) => {
-    const [container] = await inspectContainers(where, [name]);
-    if (container.ok) return container.value;
-    if (!(container.error instanceof NotFoundError)) throw container.error;
-    const [image] = await inspectImages(where, [name]);
-    if (image.ok) return image.value;
-    if (image.error instanceof NotFoundError) throw new NotFoundError(`No such object: ${name}`);
-    throw image.error;
+    for (const kind of order) {
+      const r = await kinds[kind](name);
+      if (r.ok) return r.value;
+      if (!(r.error instanceof NotFoundError)) throw r.error;
+      if (opts.type) throw new NotFoundError(`No such ${kind}: ${name}`);
+    }
+    throw new NotFoundError(`No such object: ${name}`);
   });
 }

@@ -13,11 +13,13 @@ import { startContainer } from "../runtime/start.ts";
 import { killContainer, stopContainer, waitForExit } from "../runtime/stop.ts";
 import { cleanupContainer, removeContainer } from "../runtime/remove.ts";
 import { currentState } from "../runtime/state.ts";
+import { isRunning } from "../runtime/status.ts";
 import { type Cgroups, detectCgroups } from "../runtime/cgroups.ts";
 import type { Host } from "../sys/host.ts";
 import type { StoreOptions } from "./engine_types.ts";
 import { eachContainer, type OnReport, type TargetReport } from "./container_targets.ts";
 import { leaveNetworkNames, networkDriverFor, releaseNetworks } from "./container_network.ts";
+import { emitContainerEvent } from "./events.ts";
 
 /** Options of stop and restart: the container's own stop timeout and signal unless given. */
 export interface StopOptions {
@@ -42,6 +44,7 @@ export function startContainers(
 ): Promise<TargetReport<void>[]> {
   return eachContainer(where, names, async (store, rec) => {
     await startContainer(store, rec, { network: await networkDriverFor(store, rec) });
+    await emitContainerEvent(store, rec, "start");
   }, onReport);
 }
 
@@ -49,9 +52,23 @@ function stopper(opts: StopOptions): (store: Store, rec: ContainerRecord) => Pro
   // A bad signal is refused before any container is touched.
   const signal = opts.signal ? parseSignal(opts.signal).name : undefined;
   return async (store, rec) => {
-    await stopContainer(store, rec, opts.timeout ?? rec.StopTimeout, signal ?? rec.StopSignal);
+    const sig = signal ?? rec.StopSignal;
+    if ((await currentState(store, rec)).Status === "running") {
+      await emitContainerEvent(store, rec, "kill", { signal: signalNumber(sig) });
+    }
+    await stopContainer(store, rec, opts.timeout ?? rec.StopTimeout, sig);
     await leaveNetworkNames(store, rec);
+    await emitContainerEvent(store, rec, "stop");
   };
+}
+
+/** A signal's number as Docker's kill event gives it ("15"); the name if it has none. */
+function signalNumber(name: string): string {
+  try {
+    return String(parseSignal(name).number ?? name);
+  } catch {
+    return name;
+  }
 }
 
 /**
@@ -89,6 +106,8 @@ export function restartContainers(
   return eachContainer(where, names, async (store, rec) => {
     await stop(store, rec);
     await startContainer(store, rec, { network: await networkDriverFor(store, rec) });
+    await emitContainerEvent(store, rec, "start");
+    await emitContainerEvent(store, rec, "restart");
   }, onReport);
 }
 
@@ -108,6 +127,7 @@ export function killContainers(
 ): Promise<TargetReport<void>[]> {
   const sig = parseSignal(signal).name;
   return eachContainer(where, names, async (store, rec) => {
+    await emitContainerEvent(store, rec, "kill", { signal: signalNumber(sig) });
     await killContainer(store, rec, sig);
     // SIGKILL cannot be caught: the container's names leave its network now
     if (sig === "SIGKILL") await leaveNetworkNames(store, rec);
@@ -156,8 +176,12 @@ export function removeContainers(
   onReport?: OnReport<void>,
 ): Promise<TargetReport<void>[]> {
   return eachContainer(where, names, async (store, rec) => {
+    if (opts.force && isRunning((await currentState(store, rec)).Status)) {
+      await emitContainerEvent(store, rec, "kill", { signal: "9" });
+    }
     await removeContainer(store, rec, opts);
     await releaseNetworks(store, rec);
+    await emitContainerEvent(store, rec, "destroy");
   }, onReport);
 }
 
@@ -194,7 +218,8 @@ export async function pauseContainers(
       if (Status !== "paused") {
         throw new FailedPreconditionError(`Container ${rec.Id} is not paused`);
       }
-      return await mgr.forParent(rec.CgroupParent).thaw(rec.Id);
+      await mgr.forParent(rec.CgroupParent).thaw(rec.Id);
+      return await emitContainerEvent(store, rec, "unpause");
     }
     if (Status === "paused") {
       throw new FailedPreconditionError(`Container ${rec.Id} is already paused`);
@@ -203,6 +228,7 @@ export async function pauseContainers(
       throw new FailedPreconditionError(`Container ${rec.Id} is not running`);
     }
     await mgr.forParent(rec.CgroupParent).freeze(rec.Id);
+    await emitContainerEvent(store, rec, "pause");
   }, onReport);
 }
 

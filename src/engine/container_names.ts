@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { emitContainerEvent } from "./events.ts";
 import { InvalidArgumentError } from "../errors.ts";
 import { openStore } from "../store/store.ts";
 import { findContainer, renameContainer } from "../runtime/container_store.ts";
@@ -34,4 +35,5 @@ export async function renameNamed(
   }
   await renameContainer(store, rec.Id, newName);
   await renameNetworkNames(store, rec, wanted);
+  await emitContainerEvent(store, { ...rec, Name: wanted }, "rename", { oldName: `/${rec.Name}` });
 }

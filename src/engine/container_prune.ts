@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { emitContainerEvent } from "./events.ts";
 import { openStore } from "../store/store.ts";
 import { diskUsage } from "../store/disk_usage.ts";
 import { containerDir, listContainers } from "../runtime/container_store.ts";
@@ -52,6 +53,7 @@ export async function pruneContainers(
       await removeContainer(store, rec, { force: false, volumes: false });
       await releaseNetworks(store, rec);
       report.deleted.push(rec.Id);
+      await emitContainerEvent(store, rec, "destroy");
       report.reclaimed += size;
     } catch (err) {
       report.errors.push(err instanceof Error ? err : new Error(String(err)));

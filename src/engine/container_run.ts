@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { emitContainerEvent } from "./events.ts";
 import { ExecError } from "../errors.ts";
 import type { Store } from "../store/store.ts";
 import type { StoreOptions } from "./engine_types.ts";
@@ -42,7 +43,9 @@ export async function startRun(
   const { store, rec } = await createContainer(where, req, events);
   try {
     const network = await networkDriverFor(store, rec);
+    if (attach) await emitContainerEvent(store, rec, "attach");
     const state = await startContainer(store, rec, { waitForAttach: attach, network });
+    await emitContainerEvent(store, rec, "start");
     return { store, rec, state };
   } catch (err) {
     if (rec.Options.autoRemove) {

@@ -6,7 +6,11 @@
  * @module
  */
 import { openStore, type Store } from "../store/store.ts";
-import { type ContainerRecord, findContainer } from "../runtime/container_store.ts";
+import { type ContainerRecord, findContainer, listContainers } from "../runtime/container_store.ts";
+import { currentState } from "../runtime/state.ts";
+import type { ContainerStatus } from "../runtime/status.ts";
+import { resolveStorePaths } from "../store/paths.ts";
+import { storeLayout } from "../store/store.ts";
 import type { StoreOptions, TargetReport } from "./engine_types.ts";
 
 export type { TargetReport };
@@ -47,4 +51,29 @@ export async function eachContainer<T>(
 /** Whether any report is a failure (the CLI then exits 1). */
 export function anyFailed(reports: readonly TargetReport<unknown>[]): boolean {
   return reports.some((r) => !r.ok);
+}
+
+/**
+ * The full ids of every container whose status `wanted` accepts (Podman's `--all`), oldest
+ * first. Nothing is created to answer.
+ *
+ * @example
+ * ```ts ignore
+ * await containerIdsWhere({}, (s) => s === "running"); // ["3f2a...", ...]
+ * ```
+ */
+export async function containerIdsWhere(
+  where: StoreOptions,
+  wanted: (status: ContainerStatus) => boolean,
+): Promise<string[]> {
+  const store = storeLayout(resolveStorePaths(where));
+  const recs = await listContainers(store).catch(() => []);
+  const out: { id: string; created: string }[] = [];
+  for (const rec of recs) {
+    if (wanted((await currentState(store, rec)).Status)) {
+      out.push({ id: rec.Id, created: rec.Created });
+    }
+  }
+  return out.sort((a, b) => a.created < b.created ? -1 : a.created > b.created ? 1 : 0)
+    .map((c) => c.id);
 }

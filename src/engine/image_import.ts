@@ -1,4 +1,5 @@
 /** `import`: a one-layer image from a root file system tarball (a file, a URL or a stream). */
+import { emitImageEvent } from "./events.ts";
 import { InvalidArgumentError, UnavailableError } from "../errors.ts";
 import type { StreamSource } from "../image/commit_image.ts";
 import { importRootfs } from "../image/import_rootfs.ts";
@@ -82,11 +83,13 @@ export async function importImage(
 ): Promise<ImageRecord> {
   const platform = opts.platform ? parsePlatform(opts.platform) : undefined;
   const store = await openStore(where);
-  return await importRootfs(store, openSource(opts.source, opts.stdin), {
+  const rec = await importRootfs(store, openSource(opts.source, opts.stdin), {
     changes: opts.changes ?? [],
     message: opts.message,
     platform,
     sourceName: opts.source,
     tag: opts.tag,
   });
+  await emitImageEvent(store, "import", rec.id, opts.tag ?? rec.id);
+  return rec;
 }

@@ -1,4 +1,5 @@
 /** `load`: images from a tar archive (docker-archive or OCI layout). */
+import { emitImageEvent } from "./events.ts";
 import { loadArchive, type LoadedImage } from "../image/archive_load.ts";
 import { removeStaleScratch } from "../image/gc.ts";
 import { openStore } from "../store/store.ts";
@@ -20,5 +21,9 @@ export async function loadImages(
 ): Promise<LoadedImage[]> {
   const store = await openStore(where);
   await removeStaleScratch(store); // what a killed pull or load left behind
-  return await loadArchive(store, input);
+  const loaded = await loadArchive(store, input);
+  for (const image of loaded) {
+    await emitImageEvent(store, "load", image.id, image.names[0] ?? image.id);
+  }
+  return loaded;
 }

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { emitImageEvent } from "./events.ts";
 import { InvalidArgumentError, NotFoundError } from "../errors.ts";
 import { parsePlatform, type Platform } from "../image/platform.ts";
 import type { Progress } from "../image/progress.ts";
@@ -166,6 +167,7 @@ export async function pullImageByName(
     pulling,
     connect,
   );
+  await emitImageEvent(store, "pull", familiarName(ref), familiarRepoOf(ref));
   return {
     allTags: false,
     reference: ref.toString(),
@@ -187,6 +189,7 @@ async function pullAllTags(
     const p = events.pullingTag(tag);
     const result = await pullImage(store, client, ref.withTag(tag), { platform, progress: p });
     p.done();
+    await emitImageEvent(store, "pull", familiarName(ref.withTag(tag)), familiarRepoOf(ref));
     events.pulledTag(tag, result.manifestDigest);
   }
 }

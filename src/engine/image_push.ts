@@ -1,8 +1,10 @@
 /** `push`: a local image to a registry. */
-import { NotFoundError, UnavailableError } from "../errors.ts";
+import { emitImageEvent } from "./events.ts";
+import { InvalidArgumentError, NotFoundError, UnavailableError } from "../errors.ts";
+import { readTags } from "../store/images.ts";
 import type { Progress } from "../image/progress.ts";
 import { pushImage, type PushTarget } from "../image/push.ts";
-import { parseReference } from "../image/reference.ts";
+import { familiarName, parseReference } from "../image/reference.ts";
 import { RegistryClient } from "../image/registry.ts";
 import { resolveLocalImage } from "../image/resolve.ts";
 import { openStore } from "../store/store.ts";
@@ -65,6 +67,12 @@ export async function pushImageByName(
   const progress = pushing(ref.name);
   try {
     const result = await pushImage(store, client, record, ref, { progress });
+    await emitImageEvent(
+      store,
+      "push",
+      familiarName(ref),
+      familiarName(ref).replace(/:[^/:]*$/, ""),
+    );
     return {
       reference: ref.toString(),
       tag: ref.tag ?? "latest",
@@ -83,4 +91,28 @@ export async function pushImageByName(
     }
     throw err;
   }
+}
+
+/**
+ * `push --all-tags`: the full names of every local tag of the repository `name` names (which
+ * must have no tag), sorted; none is a NotFoundError as Docker words it.
+ *
+ * @example
+ * ```ts ignore
+ * await repositoryTags({}, "localhost:5000/app"); // ["localhost:5000/app:1", "localhost:5000/app:2"]
+ * ```
+ */
+export async function repositoryTags(where: StoreOptions, name: string): Promise<string[]> {
+  if (/:[^/]*$/.test(name) || name.includes("@")) {
+    throw new InvalidArgumentError("tag can't be used with --all-tags/-a");
+  }
+  const repo = parseReference(name).name;
+  const store = await openStore(where);
+  const tags = Object.keys(await readTags(store))
+    .filter((t) => !t.includes("@") && parseReference(t).name === repo)
+    .sort();
+  if (tags.length === 0) {
+    throw new NotFoundError(`An image does not exist locally with the tag: ${name}`);
+  }
+  return tags;
 }

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { emitImageEvent } from "./events.ts";
 import { FailedPreconditionError } from "../errors.ts";
 import { collectGarbage, imagesInUse } from "../image/gc.ts";
 import { familiarName, parseReference } from "../image/reference.ts";
@@ -39,6 +40,7 @@ export async function removeImages(
 ): Promise<TargetReport<ImageDeleteItem[]>[]> {
   const store = await openStore(where);
   const reports = await eachTarget(names, (name) => removeOne(store, name, opts.force === true));
+  for (const r of reports) if (r.ok) await imageRemovalEvents(store, r.value);
   await collectGarbage(store);
   return reports;
 }
@@ -126,5 +128,16 @@ export async function pruneImages(
     }
   });
   await collectGarbage(store);
+  await imageRemovalEvents(store, deleted);
   return { deleted, reclaimed };
+}
+
+/** Docker's events for what a removal did: `untag` for each name, then `delete`. */
+async function imageRemovalEvents(store: Store, items: ImageDeleteItem[]): Promise<void> {
+  const deleted = items.flatMap((i) => "Deleted" in i ? [i.Deleted] : []);
+  for (const item of items) {
+    if ("Untagged" in item) {
+      await emitImageEvent(store, "untag", deleted[0] ?? item.Untagged, item.Untagged);
+    } else await emitImageEvent(store, "delete", item.Deleted, item.Deleted);
+  }
 }

@@ -1,4 +1,5 @@
 /** `save`: a tar archive (docker-archive or oci-archive) of local images. */
+import { emitImageEvent } from "./events.ts";
 import { InvalidArgumentError } from "../errors.ts";
 import { type ArchiveFormat, saveArchive, type SaveItem } from "../image/archive_save.ts";
 import { resolveLocalImage } from "../image/resolve.ts";
@@ -55,6 +56,9 @@ export async function saveImages(
     return record.id;
   });
   if (!reports.every((r) => r.ok)) return { reports };
+  for (const item of items) {
+    await emitImageEvent(store, "save", item.record.id, item.names[0] ?? item.record.id);
+  }
   return { reports, archive: saveArchive(store, items, format) };
 }
 

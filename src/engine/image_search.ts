@@ -5,6 +5,7 @@
  * @module
  */
 import { InvalidArgumentError, UnavailableError } from "../errors.ts";
+import { parseFilters } from "./filters.ts";
 
 /** One search result, with docker's format field names. */
 export interface SearchResult {
@@ -23,6 +24,37 @@ export interface ImageSearchOptions {
   limit?: number;
   /** Verify TLS when listing a registry's catalog (default true). */
   tlsVerify?: boolean;
+  /** `--filter`: stars=N, is-official=BOOL, is-automated=BOOL (applied after the limit). */
+  filters?: readonly string[];
+}
+
+/**
+ * Docker's search filters as one predicate; a bad key or value is refused before anything is
+ * fetched.
+ *
+ * @example
+ * ```ts
+ * const keep = searchFilter(["stars=3", "is-official=true"]);
+ * keep({ Name: "x", Description: "", StarCount: 5, IsOfficial: true, IsAutomated: false }); // true
+ * ```
+ */
+export function searchFilter(list: readonly string[]): (r: SearchResult) => boolean {
+  const f = parseFilters(list, ["stars", "is-official", "is-automated"]);
+  const stars = (f.get("stars") ?? []).map((v) => {
+    if (!/^\d+$/.test(v)) throw new InvalidArgumentError(`invalid filter 'stars=${v}'`);
+    return Number(v);
+  });
+  const bool = (key: string) =>
+    (f.get(key) ?? []).map((v) => {
+      if (["true", "1"].includes(v)) return true;
+      if (["false", "0"].includes(v)) return false;
+      throw new InvalidArgumentError(`invalid filter '${key}=${v}'`);
+    });
+  const official = bool("is-official"), automated = bool("is-automated");
+  return (r) =>
+    stars.every((n) => r.StarCount >= n) &&
+    official.every((b) => r.IsOfficial === b) &&
+    automated.every((b) => r.IsAutomated === b);
 }
 
 /** Where results come from (tests pass fakes). */
@@ -113,6 +145,7 @@ export async function searchImages(
   opts: ImageSearchOptions,
   sources: SearchSources = networkSources,
 ): Promise<SearchResult[]> {
+  const keep = searchFilter(opts.filters ?? []);
   const a = parseSearchArgs(opts.term, opts.limit ?? 25);
   if (a.registry === "docker.io") {
     return (await sources.hub(a.term, a.limit)).slice(0, a.limit).map((r) => ({
@@ -121,7 +154,7 @@ export async function searchImages(
       StarCount: Number(r.star_count ?? 0),
       IsOfficial: r.is_official === true,
       IsAutomated: r.is_automated === true,
-    }));
+    })).filter(keep);
   }
   const repos = await sources.catalog(a.registry, opts.tlsVerify !== false);
   const needle = a.term.toLowerCase();
@@ -131,5 +164,5 @@ export async function searchImages(
     StarCount: 0,
     IsOfficial: false,
     IsAutomated: false,
-  }));
+  })).filter(keep);
 }

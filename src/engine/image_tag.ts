@@ -1,6 +1,7 @@
 /** `tag`: adding a name to a local image. */
+import { emitImageEvent } from "./events.ts";
 import { InvalidArgumentError } from "../errors.ts";
-import { parseReference } from "../image/reference.ts";
+import { familiarName, parseReference } from "../image/reference.ts";
 import { resolveLocalImage } from "../image/resolve.ts";
 import { updateTags } from "../store/images.ts";
 import { openStore } from "../store/store.ts";
@@ -29,5 +30,6 @@ export async function tagImage(
   await updateTags(store, (tags) => {
     tags[ref.toString()] = record.id;
   });
+  await emitImageEvent(store, "tag", record.id, familiarName(ref));
   return ref.toString();
 }

@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { emitNetworkEvent } from "./events.ts";
 import { compareStrings } from "../compare.ts";
 import {
   FailedPreconditionError,
@@ -253,6 +254,7 @@ export async function createNetworkFromOptions(
     labels,
     options,
   }, { routes: await readHostRoutes(realHost) });
+  await emitNetworkEvent(store, "create", { id: net.Id, name: net.Name, driver: net.Driver });
   return await inspectRecord(store, net, new Map());
 }
 
@@ -387,7 +389,9 @@ export async function removeNetworks(
           `${net.Name} is a pre-defined network and cannot be removed`,
         );
       }
-      await tearDown(store, await removeNetwork(store, net.Id));
+      const removed = await removeNetwork(store, net.Id);
+      await emitNetworkEvent(store, "destroy", { id: net.Id, name: net.Name, driver: net.Driver });
+      await tearDown(store, removed);
       return { removed: true };
     } catch (err) {
       if (opts.force && err instanceof NotFoundError) return { removed: false };
@@ -443,6 +447,7 @@ export async function pruneNetworks(
     try {
       const removed = await removeNetwork(store, net.Id);
       deleted.push(net.Name);
+      await emitNetworkEvent(store, "destroy", { id: net.Id, name: net.Name, driver: net.Driver });
       await tearDown(store, removed);
     } catch (err) {
       if (!(err instanceof FailedPreconditionError || err instanceof NotFoundError)) throw err;

@@ -1,4 +1,5 @@
 /** Creating a named volume (or an anonymous one with a random name). */
+import { emitVolumeEvent } from "./events.ts";
 import { InvalidArgumentError, NotFoundError } from "../errors.ts";
 import { openStore } from "../store/store.ts";
 import { ensureVolume, type VolumeRecord } from "../store/volumes.ts";
@@ -64,5 +65,7 @@ export async function createVolume(
     ? parseLabels(opts.labels)
     : { ...(opts.labels as Record<string, string> | undefined) };
   // without a name it is anonymous, as docker makes it (prune with all=false takes it)
-  return (await ensureVolume(store, name, labels, opts.name === undefined)).volume;
+  const { volume, created } = await ensureVolume(store, name, labels, opts.name === undefined);
+  if (created) await emitVolumeEvent(store, "create", volume.Name);
+  return volume;
 }

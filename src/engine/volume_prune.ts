@@ -3,6 +3,7 @@
  * do; `--filter all=false` keeps named ones (docker 23's default, which `-a`/`all=true` undo
  * there: both are accepted here and change nothing).
  */
+import { emitVolumeEvent } from "./events.ts";
 import { diskUsage } from "../store/disk_usage.ts";
 import { withLock } from "../store/lock.ts";
 import { openStore } from "../store/store.ts";
@@ -63,5 +64,6 @@ export async function pruneVolumes(
       reclaimed += size;
     }
   });
+  for (const name of deleted) await emitVolumeEvent(store, "destroy", name);
   return { deleted, reclaimed };
 }

@@ -1,4 +1,5 @@
 /** `volume rm`: removing volumes no container uses, one report per name. */
+import { emitVolumeEvent } from "./events.ts";
 import { FailedPreconditionError, NotFoundError } from "../errors.ts";
 import { withLock } from "../store/lock.ts";
 import { openStore } from "../store/store.ts";
@@ -34,6 +35,7 @@ export async function removeVolumes(
         }
         await removeVolume(store, name);
       });
+      await emitVolumeEvent(store, "destroy", name);
       return { removed: true };
     } catch (err) {
       if (opts.force && err instanceof NotFoundError) return { removed: false };

@@ -139,6 +139,11 @@ export interface LaunchPlan {
   health?: PlanHealth;
   /** How the monitor writes the log; absent: k8s-file at `state.logPath`, never rotated. */
   log?: PlanLog;
+  /**
+   * The `die` event the monitor appends to the store's event log at each exit: the line before
+   * and after the exit code (the monitor adds the code and the time). Absent: none.
+   */
+  dieEvent?: { log: string; prefix: string; suffix: string };
   /** An extra command the monitor runs after the container has exited for good (after the exit actions' records, before the removals); absent or empty: none. */
   cleanupCommand?: string[];
 }

@@ -36,6 +36,7 @@
  * | `exit-record` | path of the persistent copy of the exit file |
  * | `remove` (repeated, in order) | path removed recursively after the last exit; [lock file held meanwhile] |
  * | `exec-pid` (exec plans) | pid whose namespaces are joined |
+ * | `die-event` | event log path, the die event's line before and after the exit code |
  *
  * @example
  * ```ts ignore
@@ -211,6 +212,9 @@ export function serializePlan(plan: LaunchPlan, options: SerializeOptions = {}):
       else if (r.lock) w.add("remove", r.path, r.lock);
       else w.add("remove", r.path);
     }
+  }
+  if (plan.dieEvent) {
+    w.add("die-event", plan.dieEvent.log, plan.dieEvent.prefix, plan.dieEvent.suffix);
   }
   w.add("wait-for-attach", options.waitForAttach ?? false);
   return w.text();

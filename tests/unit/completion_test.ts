@@ -100,17 +100,26 @@ for (const [name, script, ask] of shells) {
         const volume = (await ask(dir, env, ["skiff", "volume", ""])).filter((w) =>
           !w.startsWith("-")
         );
-        assertEquals(volume, ["create", "inspect", "ls", "prune", "rm"]);
+        assertEquals(volume, ["create", "exists", "inspect", "ls", "prune", "rm"]);
         assertEquals(await ask(dir, env, ["skiff", "volume", "p"]), ["prune"]);
         assertEquals(await ask(dir, env, ["skiff", "netw"]), ["network"]);
         const network = (await ask(dir, env, ["skiff", "network", ""])).filter((w) =>
           !w.startsWith("-")
         );
-        assertEquals(network, ["create", "exists", "inspect", "ls", "prune", "rm"]);
+        assertEquals(network, [
+          "connect",
+          "create",
+          "disconnect",
+          "exists",
+          "inspect",
+          "ls",
+          "prune",
+          "rm",
+        ]);
         assertEquals(await ask(dir, env, ["skiff", "network", "rm", "fr"]), ["frontnet"]);
         const flags = await ask(dir, env, ["skiff", "rm", "--"]);
         assert(flags.includes("--force") && flags.includes("--volumes"), flags.join(" "));
-        assert(!flags.includes("--all"), `ps's flag offered for rm: ${flags.join(" ")}`);
+        assert(!flags.includes("--no-trunc"), `ps's flag offered for rm: ${flags.join(" ")}`);
         const names = await ask(dir, env, ["skiff", "rm", ""]);
         assert(names.includes("web") && names.includes("db"), names.join(" "));
         assertEquals(await ask(dir, env, ["skiff", "rm", "w"]), ["web"]);

@@ -1,0 +1,51 @@
+/* The monitor's die event: the line the plan prepared, with the exit code and the time, appended
+ * whole to the event log; nothing without a die-event directive. */
+#include "monitor_event.h"
+#include "tap.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static char log_path[512];
+
+static void read_log(char *buf, size_t size) {
+  buf[0] = 0;
+  int fd = open(log_path, O_RDONLY);
+  if (fd < 0) return;
+  ssize_t n = read(fd, buf, size - 1);
+  buf[n > 0 ? n : 0] = 0;
+  close(fd);
+}
+
+int main(void) {
+  snprintf(log_path, sizeof log_path, "%s/events.log", tap_tmpdir());
+  struct skiff_plan p = {0};
+  struct skiff_err err = {0};
+  char buf[4096];
+  ok(monitor_event_die(&p, 3, &err) == 0 && access(log_path, F_OK) != 0,
+     "without a die-event nothing is written");
+  p.event_log = log_path;
+  p.die_prefix = "{\"Action\":\"die\",\"Attributes\":{\"exitCode\":\"";
+  p.die_suffix = "\"},\"scope\":\"local\"";
+  ok(monitor_event_die(&p, 3, &err) == 0, "the die event is written");
+  ok(monitor_event_die(&p, 137, &err) == 0, "a second one is appended");
+  read_log(buf, sizeof buf);
+  char *second = strchr(buf, '\n');
+  const char *want = "{\"Action\":\"die\",\"Attributes\":{\"exitCode\":\"3\"},\"scope\":\"local\",\"time\":";
+  ok(strncmp(buf, want, strlen(want)) == 0,
+     "the code sits between the prepared parts, the time follows");
+  ok(second && strstr(second + 1, "\"exitCode\":\"137\"") && second[strlen(second) - 1] == '\n',
+     "one line each");
+  long long t = 0, nano = 0;
+  char *tp = strstr(buf, "\"time\":");
+  ok(tp && sscanf(tp, "\"time\":%lld,\"timeNano\":%lld}", &t, &nano) == 2 &&
+         nano / 1000000000LL == t && t > 1600000000LL,
+     "time and timeNano agree");
+  struct stat st;
+  ok(stat(log_path, &st) == 0 && (st.st_mode & 0777) == 0600, "the log is private");
+  p.event_log = "/nonexistent-dir/events.log";
+  ok(monitor_event_die(&p, 1, &err) < 0 && strstr(err.msg, "/nonexistent-dir"),
+     "an unwritable log is an error naming it");
+  return tap_done();
+}
