@@ -65,6 +65,18 @@ Deno.test("health checks: healthy, unhealthy, image HEALTHCHECK, on-failure", op
       const run = await skiff(["healthcheck", "run", id], store);
       assertEquals([run.code, run.stdout, run.stderr], [0, "", ""]);
       assert((await psStatus(store, id)).endsWith("(healthy)"), await psStatus(store, id));
+      const events = await skiff([
+        "events",
+        "--since",
+        "0",
+        "--until",
+        String(Math.ceil(Date.now() / 1000) + 1),
+        "--filter",
+        `container=${id}`,
+        "--format",
+        "{{.Action}}",
+      ], store);
+      assertStringIncludes(events.stdout, "health_status: healthy\n", events.stderr);
       const listed = async (f: string) =>
         (await skiff(["ps", "-q", "--no-trunc", "--filter", `health=${f}`], store)).stdout;
       assertEquals([await listed("healthy"), await listed("none")], [`${id}\n`, ""]);
