@@ -10,18 +10,22 @@
 #
 # Usage (root, from the repository root; podman configured by scripts/podman_setup.sh):
 #   bash bench/monitor_rss.sh
-# Knobs: SECONDS_RUN, SKIFF (default bin/skiff).
+# Then skiff alone runs a container that writes GIB GiB (default 1) of 100-byte lines with
+# `--log-opt max-size=10m --log-opt max-file=3` and prints what is left on disk (at most 30 MB)
+# and the monitor's peak resident size (VmHWM) while it rotated.
+# Knobs: SECONDS_RUN, GIB, SKIFF (default bin/skiff).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SKIFF="${SKIFF:-bin/skiff}"
 SECONDS_RUN="${SECONDS_RUN:-20}"
+GIB="${GIB:-1}"
 ARCHIVE="${SKIFF_FIXTURES:-/tmp/skiff-fixtures-v2}/busybox.docker.tar"
 [[ -f "$ARCHIVE" ]] || bash tests/fixtures/make_images.sh >/dev/null
 TMP="$(mktemp -d /tmp/skiff-monitor-rss.XXXXXX)"
 sk() { "$SKIFF" --root "$TMP/s/root" --runroot "$TMP/s/run" "$@"; }
 pm() { podman --root "$TMP/p/root" --runroot "$TMP/p/run" "$@"; }
 cleanup() {
-  sk rm -f bench-rss >/dev/null 2>&1 || true
+  sk rm -f bench-rss bench-gib >/dev/null 2>&1 || true
   pm rm -f -t 0 bench-rss >/dev/null 2>&1 || true
   rm -rf "$TMP" 2>/dev/null || true
 }
@@ -57,3 +61,22 @@ printf '%-14s %10s %10s  %-24s %s\n' skiff-monitor "$s_rss" "$s_hwm" "$(checks s
   "$(logsize "$TMP/s/root/containers/$s_id"/ctr.log*)"
 printf '%-14s %10s %10s  %-24s %s\n' conmon "$p_rss" "$p_hwm" "$(checks pm)" \
   "$(logsize "$p_log"*)"
+
+# 1 GiB through max-size=10m, max-file=3: what stays on disk, and the monitor's peak size
+LINE="$(printf '%099d' 0)"
+id="$(sk run -d --name bench-gib --log-opt max-size=10m --log-opt max-file=3 busybox \
+  sh -c "sleep 1; yes $LINE | head -c $((GIB * 1073741824))")"
+pid="$(sk inspect --format '{{.State.Pid}}' bench-gib)"
+mon="$(awk '/^PPid:/ { print $2 }' "/proc/$pid/status")"
+start=$(date +%s)
+hwm=0
+while [[ -r "/proc/$mon/status" ]]; do
+  h="$(awk '/^VmHWM:/ { print $2 }' "/proc/$mon/status" 2>/dev/null || true)"
+  [[ -n "$h" ]] && hwm="$h"
+  sleep 0.5
+done
+secs=$(($(date +%s) - start))
+printf '\n%s GiB of output through max-size=10m,max-file=3 in %ss: %s bytes of log on disk ' \
+  "$GIB" "$secs" "$(logsize "$TMP/s/root/containers/$id"/ctr.log*)"
+printf '(%s files), monitor VmHWM %s KiB\n' \
+  "$(find "$TMP/s/root/containers/$id" -maxdepth 1 -name 'ctr.log*' | wc -l)" "$hwm"

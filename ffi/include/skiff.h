@@ -116,6 +116,7 @@ struct skiff_plan {
    * during the first health_start_period_ms */
   char **health_cmd;
   long long health_interval_ms, health_start_period_ms, health_start_interval_ms;
+  long long health_deadline_ms; /* a check still running after this is killed (0: never) */
   /* log driver (monitor_logdrv.c): 0 k8s-file, 1 json-file, 2 journald; with log_max_size > 0
    * the file is rotated before it would pass that size, keeping log_max_file files */
   int log_driver;

@@ -54,6 +54,7 @@ struct monitor {
   pid_t health_pid;         /* the running check, 0 when none */
   pid_t health_for;         /* the container process the schedule below was made for */
   int64_t health_started_ms, health_next_ms;
+  int64_t health_check_ms;  /* when the running check was started */
   /* log driver (monitor_logdrv.c) */
   long long log_size;       /* bytes in the current log file */
   int journal_fd;           /* journald's socket, or -1 */

@@ -16,9 +16,22 @@ static int running(const struct monitor *m) {
   return m->plan->health_cmd[0] && m->pid > 0 && !m->exited && !m->waiting_go;
 }
 
+/* A check past the plan's deadline (a hung skiff) is killed with its process group, so that
+ * the schedule goes on; it is reaped as any check. Returns ms until the deadline, or -1. */
+static int check_deadline(struct monitor *m, int64_t now) {
+  long long deadline = m->plan->health_deadline_ms;
+  if (deadline <= 0 || m->health_check_ms < 0) return -1;
+  int64_t left = m->health_check_ms + deadline - now;
+  if (left > 0) return left > 0x7fffffff ? 0x7fffffff : (int)left;
+  kill(-m->health_pid, SIGKILL);
+  m->health_check_ms = -1; /* killed once */
+  return -1;
+}
+
 int monitor_health_timeout(struct monitor *m) {
-  if (!running(m) || m->health_pid > 0) return -1;
   int64_t now = now_ms();
+  if (m->health_pid > 0) return check_deadline(m, now);
+  if (!running(m)) return -1;
   if (m->health_for != m->pid) {
     m->health_for = m->pid;
     m->health_started_ms = now;
@@ -29,7 +42,10 @@ int monitor_health_timeout(struct monitor *m) {
 }
 
 void monitor_health_tick(struct monitor *m) {
-  if (monitor_health_timeout(m) != 0) return;
+  if (m->health_pid > 0 || monitor_health_timeout(m) != 0) {
+    if (m->health_pid > 0) check_deadline(m, now_ms());
+    return;
+  }
   pid_t pid = fork();
   if (pid < 0) { /* tried again an interval later */
     int64_t now = now_ms();
@@ -37,13 +53,16 @@ void monitor_health_tick(struct monitor *m) {
     return;
   }
   if (pid == 0) {
+    setpgid(0, 0); /* its own group: a check past its deadline goes with what it started */
     monitor_reset_signals();
     /* only stdio (/dev/null) goes to the check: not the container's pipes nor the socket */
     close_range(3, ~0U, 0);
     execvp(m->plan->health_cmd[0], m->plan->health_cmd);
     _exit(127);
   }
+  setpgid(pid, pid);
   m->health_pid = pid;
+  m->health_check_ms = now_ms();
 }
 
 int monitor_health_reaped(struct monitor *m, pid_t pid) {

@@ -7,10 +7,10 @@
 #include "monitor_globals.h"
 
 /* Milliseconds until the next check is due (0: now), or -1 when none is scheduled (no health
- * command, no running container, or a check still running). A new container process (first
+ * command, no running container); while a check runs, until its deadline (-1: none). A new container process (first
  * launch or a restart) starts a new schedule: the start period counts from it. */
 int monitor_health_timeout(struct monitor *m);
-/* Starts the check when it is due. */
+/* Starts the check when it is due; kills one that runs past the plan's deadline. */
 void monitor_health_tick(struct monitor *m);
 /* Called for each reaped child: 1 when it was the check (the next one is scheduled an
  * interval after it ended), else 0. */

@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -17,7 +18,13 @@
 
 enum { DRIVER_K8S = 0, DRIVER_JSON = 1, DRIVER_JOURNALD = 2 };
 
+/* Records of one chunk are gathered and written with few system calls: k8s-file lines as
+ * iovecs pointing into the chunk, json-file records copied into rec_buf. Both are flushed
+ * before a rotation and at the end of the chunk. */
 static char rec_buf[8192];
+static size_t rec_len;
+static struct iovec batch[512];
+static int nbatch;
 
 int monitor_log_open(struct monitor *m, struct skiff_err *err) {
   const struct skiff_plan *p = m->plan;
@@ -134,42 +141,58 @@ static void rotate(struct monitor *m) {
   close(fd);
 }
 
-/* Makes room for a record of len bytes in the current file. */
-static void room_for(struct monitor *m, size_t len) {
-  const struct skiff_plan *p = m->plan;
-  if (p->log_max_size > 0 && m->log_size > 0 && m->log_size + (long long)len > p->log_max_size)
-    rotate(m);
-  m->log_size += (long long)len;
-}
-
-/* One k8s-file record: "<ts> <stream> F|P <text>\n". */
-static void write_k8s(struct monitor *m, const char *stream, const char *ts, int full,
-                      const unsigned char *text, size_t len) {
-  char head[80];
-  int hl = snprintf(head, sizeof head, "%s %s %c ", ts, stream, full ? 'F' : 'P');
-  room_for(m, (size_t)hl + len + 1);
-  struct iovec iov[3] = {{head, (size_t)hl}, {(void *)text, len}, {"\n", 1}};
-  int cnt = 3;
-  struct iovec *v = iov;
+static void writev_all(int fd, struct iovec *v, int cnt) {
   while (cnt > 0) {
-    ssize_t w = writev(m->log_fd, v, cnt);
+    ssize_t w = writev(fd, v, cnt > IOV_MAX ? IOV_MAX : cnt);
     if (w < 0 && errno == EINTR) continue;
-    if (w < 0) return;
+    if (w < 0) return; /* those lines are lost, the next ones are tried */
     while (cnt > 0 && (size_t)w >= v->iov_len) w -= (ssize_t)v->iov_len, v++, cnt--;
     if (cnt > 0) v->iov_base = (char *)v->iov_base + w, v->iov_len -= (size_t)w;
   }
 }
 
-/* One json-file record, written through rec_buf in pieces when it does not fit. */
+/* Writes what was gathered. */
+static void flush(struct monitor *m) {
+  if (nbatch > 0) writev_all(m->log_fd, batch, nbatch);
+  if (rec_len > 0) write_all(m->log_fd, rec_buf, rec_len);
+  nbatch = 0;
+  rec_len = 0;
+}
+
+/* Makes room for a record of len bytes in the current file, writing what was gathered for
+ * the file about to be rotated first. */
+static void room_for(struct monitor *m, size_t len) {
+  const struct skiff_plan *p = m->plan;
+  if (p->log_max_size > 0 && m->log_size > 0 && m->log_size + (long long)len > p->log_max_size) {
+    flush(m);
+    rotate(m);
+  }
+  m->log_size += (long long)len;
+}
+
+/* One k8s-file record: "<ts> <stream> F|P <text>\n"; head is "<ts> <stream> F|P ". The text
+ * of a full line is followed by its newline in the chunk, so it is one iovec. */
+static void write_k8s(struct monitor *m, const char *head, size_t hl, int full,
+                      const unsigned char *text, size_t len) {
+  room_for(m, hl + len + 1);
+  if (nbatch + 3 > (int)(sizeof batch / sizeof *batch)) flush(m);
+  batch[nbatch++] = (struct iovec){(void *)head, hl};
+  batch[nbatch++] = (struct iovec){(void *)text, full ? len + 1 : len};
+  if (!full) batch[nbatch++] = (struct iovec){"\n", 1};
+}
+
+/* One json-file record, gathered in rec_buf, or written in pieces when it does not fit. */
 static void write_json(struct monitor *m, const char *stream, const char *ts,
                        const unsigned char *text, size_t len) {
   size_t total = log_json_record(NULL, 0, stream, ts, text, len);
   room_for(m, total);
   if (total < sizeof rec_buf) {
-    log_json_record(rec_buf, sizeof rec_buf, stream, ts, text, len);
-    write_all(m->log_fd, rec_buf, total);
+    if (rec_len + total >= sizeof rec_buf) flush(m);
+    log_json_record(rec_buf + rec_len, sizeof rec_buf - rec_len, stream, ts, text, len);
+    rec_len += total;
     return;
   }
+  flush(m);
   char tail[160];
   int tl;
   json_parts(tail, sizeof tail, stream, ts, &tl);
@@ -208,16 +231,20 @@ static void write_journal(struct monitor *m, const char *stream, int full,
 void monitor_log_output(struct monitor *m, const char *stream, const unsigned char *data,
                         size_t n) {
   if (n == 0 || (m->log_fd < 0 && m->journal_fd < 0)) return;
-  char ts[64];
+  char ts[64], full[80], partial[80];
   format_time(ts, sizeof ts);
+  int fl = snprintf(full, sizeof full, "%s %s F ", ts, stream);
+  int pl = snprintf(partial, sizeof partial, "%s %s P ", ts, stream);
   while (n > 0) {
     const unsigned char *nl = memchr(data, '\n', n);
     size_t len = nl ? (size_t)(nl - data) : n;
     if (m->journal_fd >= 0) write_journal(m, stream, nl != NULL, data, len);
     else if (m->plan->log_driver == DRIVER_JSON) write_json(m, stream, ts, data, nl ? len + 1 : len);
-    else write_k8s(m, stream, ts, nl != NULL, data, len);
+    else if (nl) write_k8s(m, full, (size_t)fl, 1, data, len);
+    else write_k8s(m, partial, (size_t)pl, 0, data, len);
     if (!nl) break;
     data += len + 1;
     n -= len + 1;
   }
+  if (m->log_fd >= 0) flush(m);
 }

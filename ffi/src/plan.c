@@ -296,6 +296,9 @@ static int directive(struct skiff_plan *p, char **f, int n, struct skiff_err *er
     NUM(f[3], 0, 1LL << 40, p->health_start_interval_ms);
     size_t cnt = 0;
     for (int i = 4; i < n; i++) PUSH(p->health_cmd, cnt, f[i]);
+  } else if (!strcmp(d, "health-deadline")) {
+    NEED(1);
+    NUM(f[1], 0, 1LL << 40, p->health_deadline_ms);
   } else if (!strcmp(d, "log-driver")) {
     NEED(1);
     static const char *drv[] = {"k8s-file", "json-file", "journald"};

@@ -6,6 +6,8 @@
 #include "tap.h"
 
 #include <dirent.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <fcntl.h>
@@ -48,7 +50,7 @@ static int log_files(const char *dir, long long *total, long long *largest) {
   return n;
 }
 
-static void rotation(const char *dir, int driver, int max_file) {
+static void rotation(const char *dir, int driver, int max_file, int one_chunk) {
   static char path[300];
   snprintf(path, sizeof path, "%s/log", dir);
   struct skiff_plan plan = {.log_path = path, .log_driver = driver, .log_max_size = 1000,
@@ -56,16 +58,21 @@ static void rotation(const char *dir, int driver, int max_file) {
   struct monitor m = {.plan = &plan, .log_fd = -1, .journal_fd = -1};
   struct skiff_err err = {0};
   ok(monitor_log_open(&m, &err) == 0, "the log file opens");
-  char line[64];
+  /* line by line, or all 500 lines in one chunk (rotations in the middle of a chunk) */
+  static char all[500 * 64];
+  size_t at = 0;
   for (int i = 0; i < 500; i++) {
-    int n = snprintf(line, sizeof line, "line %d of the container\n", i);
-    monitor_log_output(&m, "stdout", (unsigned char *)line, (size_t)n);
+    int n = snprintf(all + at, sizeof all - at, "line %d of the container\n", i);
+    if (!one_chunk) monitor_log_output(&m, "stdout", (unsigned char *)all + at, (size_t)n);
+    else at += (size_t)n;
   }
+  if (one_chunk) monitor_log_output(&m, "stdout", (unsigned char *)all, at);
   long long total, largest;
   int files = log_files(dir, &total, &largest);
   char name[128];
-  snprintf(name, sizeof name, "%s, max-file %d: %d files, %lld bytes, none over max-size",
-           driver ? "json-file" : "k8s-file", max_file, files, total);
+  snprintf(name, sizeof name, "%s, max-file %d%s: %d files, %lld bytes, none over max-size",
+           driver ? "json-file" : "k8s-file", max_file, one_chunk ? ", one chunk" : "", files,
+           total);
   ok(files == max_file && largest <= 1000, name);
   char last[4096];
   int fd = open(path, O_RDONLY);
@@ -124,14 +131,42 @@ static void health_interval(void) {
   ok(monitor_health_interval(&p, 1000, 2000) == 30000, "no start interval: the interval");
 }
 
+/* The schedule starts the check when due, and kills one that runs past the deadline. */
+static void health_schedule(void) {
+  static char *cmd[] = {"sleep", "100", NULL};
+  struct skiff_plan p = {.health_cmd = cmd, .health_interval_ms = 10, .health_deadline_ms = 100};
+  struct monitor m = {.plan = &p, .pid = getpid()};
+  int64_t until = now_ms() + 5000;
+  while (m.health_pid == 0 && now_ms() < until) {
+    monitor_health_tick(&m);
+    sleep_ms(5);
+  }
+  ok(m.health_pid > 0, "a check is started once due");
+  ok(monitor_health_timeout(&m) > 0, "while it runs, the poll waits for its deadline");
+  pid_t check = m.health_pid;
+  int status = 0, reaped = 0;
+  while (!reaped && now_ms() < until) {
+    monitor_health_tick(&m);
+    pid_t r = waitpid(check, &status, WNOHANG);
+    if (r == check) reaped = monitor_health_reaped(&m, r);
+    else sleep_ms(10);
+  }
+  ok(reaped && WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL,
+     "a check past its deadline is killed and reaped as the check");
+  ok(m.health_pid == 0 && monitor_health_timeout(&m) >= 0, "the next one is scheduled");
+}
+
 int main(void) {
   const char *dir = tap_tmpdir();
   json_records();
-  rotation(dir, 0, 3);
-  rotation(dir, 1, 2);
-  rotation(dir, 1, 1);
+  rotation(dir, 0, 3, 0);
+  rotation(dir, 1, 2, 0);
+  rotation(dir, 1, 1, 0);
+  rotation(dir, 0, 3, 1);
+  rotation(dir, 1, 2, 1);
   journald(dir);
   health_interval();
+  health_schedule();
   rmdir(dir);
   return tap_done();
 }

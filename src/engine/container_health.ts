@@ -1,7 +1,8 @@
 /**
  * `healthcheck run`: one health check of a running container now, recorded in its state
  * directory as the monitor's scheduled checks are, and the `--health-on-failure` action
- * (kill, restart or stop, as Podman has it) once the container is unhealthy.
+ * (kill, restart or stop, as Podman has it) once the container is unhealthy; a change of status
+ * is a `health_status: <status>` event, as Docker's.
  *
  * @module
  */
@@ -14,6 +15,7 @@ import { type HealthStatus, recordHealth } from "../runtime/health_state.ts";
 import { currentState } from "../runtime/state.ts";
 import type { StoreOptions } from "./engine_types.ts";
 import { killContainers, restartContainers, stopContainers } from "./container_lifecycle.ts";
+import { emitContainerEvent } from "./events.ts";
 
 /**
  * Runs the named container's health check once and returns its health afterwards; an
@@ -35,7 +37,11 @@ export async function runHealthcheck(where: StoreOptions, name: string): Promise
   }
   const result = await runHealthCommand(store, rec, state.Pid, cfg);
   const runDir = containerRunDir(store, rec.Id);
-  const health = await recordHealth(runDir, state.StartedAt, result, cfg);
+  const { health, before } = await recordHealth(runDir, state.StartedAt, result, cfg);
+  // as Docker's daemon: an event each time the status changes
+  if (health.Status !== before) {
+    await emitContainerEvent(store, rec, `health_status: ${health.Status}`);
+  }
   if (health.Status === "unhealthy" && cfg.onFailure !== "none") {
     const act = {
       kill: () => killContainers(where, [rec.Id], "KILL"),

@@ -54,9 +54,22 @@ const STATUSES = ["created", "restarting", "running", "removing", "paused", "exi
  * ```
  */
 export function psFilters(list: readonly string[]): Filters {
-  const filters = parseFilters(list, ["id", "name", "label", "status", "exited", "ancestor"]);
+  const filters = parseFilters(list, [
+    "id",
+    "name",
+    "label",
+    "status",
+    "exited",
+    "ancestor",
+    "health",
+  ]);
   for (const st of filters.get("status") ?? []) {
     if (!STATUSES.includes(st)) throw new InvalidArgumentError(`invalid filter 'status=${st}'`);
+  }
+  for (const h of filters.get("health") ?? []) {
+    if (!["starting", "healthy", "unhealthy", "none"].includes(h)) {
+      throw new InvalidArgumentError(`Unrecognised filter value for health: ${h}`);
+    }
   }
   return filters;
 }
@@ -81,7 +94,8 @@ export function nameMatches(name: string, pattern: string): boolean {
 /**
  * Whether a container is listed: without `all` (or a status filter) only live ones; then every
  * filter key must match (values of one key are alternatives, except labels, which all apply).
- * `ancestors` holds the ids of the images the `ancestor` values name and their descendants.
+ * `ancestors` holds the ids of the images the `ancestor` values name and their descendants;
+ * `health` is the container's health status ("none" without a check) for the `health` filter.
  *
  * @example
  * ```ts ignore
@@ -94,6 +108,7 @@ export function psMatches(
   filters: Filters,
   all: boolean,
   ancestors?: ReadonlySet<string>,
+  health = "none",
 ): boolean {
   const status = filters.get("status");
   if (!all && !status && !isSupervised(state.Status)) return false;
@@ -107,6 +122,8 @@ export function psMatches(
     return false;
   }
   if (filters.has("ancestor") && !ancestors?.has(rec.Image)) return false;
+  const healths = filters.get("health");
+  if (healths && !healths.includes(health)) return false;
   const labels = filters.get("label");
   return !labels || labelsMatch(rec.Labels, labels);
 }
@@ -193,14 +210,18 @@ export async function listContainerRows(
   const rows: ListedContainer[] = [];
   for (let i = 0; i < recs.length; i++) {
     const rec = recs[i], state = states[i];
-    if (!psMatches(rec, state, filters, all, ancestors)) continue;
-    // -n/-l count what the filters kept, as Docker does
-    if (last > 0 && rows.length === last) break;
-    const health = state.Status === "running"
+    const health = filters.has("health") || state.Status === "running"
       ? (await containerHealth(store, rec, state))?.Status
       : undefined;
+    if (!psMatches(rec, state, filters, all, ancestors, health ?? "none")) continue;
+    // -n/-l count what the filters kept, as Docker does
+    if (last > 0 && rows.length === last) break;
     const row = {
-      ...containerRow(rec, state, { noTrunc: opts.noTrunc, now, health }),
+      ...containerRow(rec, state, {
+        noTrunc: opts.noTrunc,
+        now,
+        health: state.Status === "running" ? health : undefined,
+      }),
       labels: rec.Labels,
     };
     row.Image = await imageColumn(store, rec, tags, opts.noTrunc, imageNames);

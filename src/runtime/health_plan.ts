@@ -6,6 +6,9 @@ import { resolveHealth } from "./health_config.ts";
 import type { PlanHealth } from "./plan.ts";
 import { skiffArgv } from "./self.ts";
 
+/** How long past its timeout a check (skiff's start-up, the store's locks) may take. */
+export const HEALTH_DEADLINE_GRACE_MS = 60_000;
+
 /**
  * The schedule for the launch plan: `skiff healthcheck run ID` (this skiff, this store) every
  * interval; undefined when the container has no check.
@@ -26,6 +29,8 @@ export function healthPlan(
     intervalMs: h.intervalMs,
     startPeriodMs: h.startPeriodMs,
     startIntervalMs: h.startPeriodMs > 0 ? h.startIntervalMs : 0,
+    // skiff kills the check itself at its timeout; this is for a skiff that hangs
+    deadlineMs: h.timeoutMs + HEALTH_DEADLINE_GRACE_MS,
     command: [...skiffArgv(store, host), "healthcheck", "run", rec.Id],
   };
 }

@@ -105,11 +105,11 @@ export async function readHealth(
 /**
  * Records one result: read, moved by `applyResult`, written atomically, all under the state
  * directory's health lock (a check the monitor started and one run by hand do not lose each
- * other's results). Returns the new health.
+ * other's results). Returns the new health and the status before it.
  *
  * @example
  * ```ts ignore
- * const h = await recordHealth(runDir, state.StartedAt, result, cfg);
+ * const { health, before } = await recordHealth(runDir, state.StartedAt, result, cfg);
  * ```
  */
 export function recordHealth(
@@ -118,12 +118,12 @@ export function recordHealth(
   result: HealthResult,
   cfg: Pick<ResolvedHealth, "retries" | "startPeriodMs">,
   host: Host = realHost,
-): Promise<HealthRecord> {
+): Promise<{ health: HealthRecord; before: HealthStatus }> {
   return withLock(`${stateDir}/health.lock`, async () => {
     const prev = await readHealth(stateDir, runStartedAt, host);
     const next = applyResult(prev, result, cfg, Date.parse(runStartedAt));
     await host.writeFileAtomic(`${stateDir}/${HEALTH_FILE}`, JSON.stringify(next) + "\n");
-    return next;
+    return { health: next, before: prev.Status };
   });
 }
 

@@ -154,6 +154,8 @@ export interface PlanHealth {
   /** From the container's start: the start interval applies (when not 0). */
   startPeriodMs: number;
   startIntervalMs: number;
+  /** A check still running after this is killed with its process group (0: never). */
+  deadlineMs?: number;
   command: string[];
 }
 

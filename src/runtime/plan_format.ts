@@ -27,6 +27,7 @@
  * | `restart` | no, on-failure, always or unless-stopped; max retries |
  * | `network-hook`, `cleanup` | argv (the hook gets the pid appended) |
  * | `health` | interval-ms start-period-ms start-interval-ms argv (run on that schedule) |
+ * | `health-deadline` | ms after which a running check is killed with its process group |
  * | `log-driver` | k8s-file (default), json-file, or journald and its socket (no `log-path`: no log) |
  * | `log-rotate` | max-size max-file: the log file is rotated by size |
  * | `log-tag` | journald's tag |
@@ -191,6 +192,7 @@ export function serializePlan(plan: LaunchPlan, options: SerializeOptions = {}):
       int(h.startIntervalMs, "health start interval"),
       ...h.command,
     );
+    if (h.deadlineMs) w.add("health-deadline", int(h.deadlineMs, "health deadline"));
   }
   const cleanup = plan.cleanupCommand ?? [];
   if (cleanup.length > 0) w.add("cleanup", ...cleanup);

@@ -65,6 +65,21 @@ Deno.test("health checks: healthy, unhealthy, image HEALTHCHECK, on-failure", op
       const run = await skiff(["healthcheck", "run", id], store);
       assertEquals([run.code, run.stdout, run.stderr], [0, "", ""]);
       assert((await psStatus(store, id)).endsWith("(healthy)"), await psStatus(store, id));
+      const events = await skiff([
+        "events",
+        "--since",
+        "0",
+        "--until",
+        String(Math.ceil(Date.now() / 1000) + 1),
+        "--filter",
+        `container=${id}`,
+        "--format",
+        "{{.Action}}",
+      ], store);
+      assertStringIncludes(events.stdout, "health_status: healthy\n", events.stderr);
+      const listed = async (f: string) =>
+        (await skiff(["ps", "-q", "--no-trunc", "--filter", `health=${f}`], store)).stdout;
+      assertEquals([await listed("healthy"), await listed("none")], [`${id}\n`, ""]);
       const h = (await health(store, id))!;
       assertEquals([h.Status, h.FailingStreak, h.Log.length], ["healthy", 0, 1]);
       assertEquals([h.Log[0].ExitCode, h.Log[0].Output], [0, "fine\n"]);
@@ -308,6 +323,11 @@ Deno.test("health checks: healthy, unhealthy, image HEALTHCHECK, on-failure", op
         assertEquals(r.stderr.trim().split("\n").length, 1, r.stderr);
       }
       assertEquals((await skiff(["ps", "-aq"], store)).stdout, before);
+      const filter = await skiff(["ps", "--filter", "health=sick"], store);
+      assertEquals([filter.code, filter.stderr], [
+        1,
+        "Error: Unrecognised filter value for health: sick\n",
+      ]);
     });
   } finally {
     const ids = (await skiff(["ps", "-aq"], store)).stdout.trim().split("\n").filter(Boolean);

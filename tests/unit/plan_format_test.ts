@@ -160,10 +160,17 @@ Deno.test("serializePlan: the health schedule and the log driver", () => {
   const lines = (p: LaunchPlan) => serializePlan(p).split("\n");
   const text = lines({
     ...plan(),
-    health: { intervalMs: 200, startPeriodMs: 1000, startIntervalMs: 50, command: ["sk", "x"] },
+    health: {
+      intervalMs: 200,
+      startPeriodMs: 1000,
+      startIntervalMs: 50,
+      deadlineMs: 60300,
+      command: ["sk", "x"],
+    },
     log: { driver: "json-file", maxSize: 1000, maxFile: 3 },
   });
   assertEquals(text.includes("health\t200\t1000\t50\tsk\tx"), true);
+  assertEquals(text.includes("health-deadline\t60300"), true);
   assertEquals(text.includes("log-path\t/x/ctr.log"), true);
   assertEquals(text.includes("log-driver\tjson-file"), true);
   assertEquals(text.includes("log-rotate\t1000\t3"), true);
