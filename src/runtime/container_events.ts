@@ -8,6 +8,7 @@
  */
 import { eventLine, eventLogPath, type EventRecord, nowNano } from "../store/events.ts";
 import type { Store } from "../store/store.ts";
+import { type Host, realHost } from "../sys/host.ts";
 import type { ContainerRecord } from "./container_store.ts";
 
 /** The container fields an event names. */
@@ -49,29 +50,59 @@ export function containerEvent(
   };
 }
 
+/** Where a container's event template lives (beside its record, so rename can rewrite it). */
+export function eventTemplatePath(store: Pick<Store, "containers">, id: string): string {
+  return `${store.containers}/${id}/event-template`;
+}
+
+/** The line of an event stamped later by the monitor: everything before `,"time":`. */
+function untimed(line: string): string {
+  return line.slice(0, line.lastIndexOf(',"time":'));
+}
+
 /**
- * The plan's `die-event`: the store's event log and the die event's line split around its exit
- * code, ending before `,"time":` (the monitor writes the time itself).
+ * The template the monitor reads when the container exits (ffi/src/monitor_event.c): line 1
+ * the die event up to its exit code, line 2 the rest (up to `,"time":`), line 3 with `--rm`
+ * the destroy event (up to `,"time":`), else empty.
  *
  * @example
  * ```ts
  * const rec = { Id: "c".repeat(64), Name: "web", ImageName: "busybox", Labels: {} };
- * const die = dieEventPlan({ root: "/var/lib/skiff" }, rec);
- * die.prefix.endsWith('"exitCode":"'); // true
+ * eventTemplate(rec, false).split("\n")[0].endsWith('"exitCode":"'); // true
  * ```
  */
-export function dieEventPlan(
-  store: Pick<Store, "root">,
-  rec: EventContainer,
-): { log: string; prefix: string; suffix: string } {
+export function eventTemplate(rec: EventContainer, autoRemove: boolean): string {
   const line = eventLine(containerEvent(rec, "die", { exitCode: "\u0001" }, 0n));
   // only a key can appear unescaped as `"exitCode":"` (quotes in values are escaped)
   const key = '"exitCode":"\\u0001"';
   const at = line.indexOf(key) + '"exitCode":"'.length;
-  const end = line.lastIndexOf(',"time":');
-  return {
-    log: eventLogPath(store),
-    prefix: line.slice(0, at),
-    suffix: line.slice(at + "\\u0001".length, end),
-  };
+  const destroy = autoRemove ? untimed(eventLine(containerEvent(rec, "destroy", {}, 0n))) : "";
+  return `${line.slice(0, at)}\n${untimed(line).slice(at + "\\u0001".length)}\n${destroy}\n`;
+}
+
+/**
+ * Writes (atomically) the container's event template; done at start and at rename, so that
+ * the monitor's die names the container as it is called when it exits.
+ *
+ * @example
+ * ```ts ignore
+ * await writeEventTemplate(store, rec);
+ * ```
+ */
+export async function writeEventTemplate(
+  store: Pick<Store, "containers">,
+  rec: EventContainer & { Options: { autoRemove?: boolean } },
+  host: Pick<Host, "writeFileAtomic"> = realHost,
+): Promise<string> {
+  const path = eventTemplatePath(store, rec.Id);
+  await host.writeFileAtomic(path, eventTemplate(rec, rec.Options.autoRemove === true));
+  return path;
+}
+
+/** The plan's `die-event`: the store's event log and the container's template. */
+export function dieEventPlan(
+  store: Pick<Store, "root" | "containers">,
+  id: string,
+): { log: string; template: string } {
+  return { log: eventLogPath(store), template: eventTemplatePath(store, id) };
 }

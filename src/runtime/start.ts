@@ -5,7 +5,7 @@
  * the host, the cgroup manager, the root file system provider, the network
  * driver and the id mapping, real ones by default and fakes in unit tests.
  */
-import { dieEventPlan } from "./container_events.ts";
+import { dieEventPlan, writeEventTemplate } from "./container_events.ts";
 import { ExecError, FailedPreconditionError, wrap } from "../errors.ts";
 import type { Store } from "../store/store.ts";
 import { type Host, procStartTime, realHost } from "../sys/host.ts";
@@ -127,7 +127,9 @@ export async function startContainer(
     });
     applyNetworkNamespace(plan, spec, attachment);
     plan.exitActions = await exitActions(store, rec, cgroupPaths);
-    plan.dieEvent = dieEventPlan(store, rec); // written by the monitor, no skiff needed then
+    // die (and --rm's destroy) are written by the monitor: no skiff needs to be alive then
+    await writeEventTemplate(store, rec, host);
+    plan.dieEvent = dieEventPlan(store, rec.Id);
     await host.mkdir(`${store.root}/events`, { recursive: true, mode: 0o700 });
     if (attachment.releaseNamespace && attachment.namespace.kind === "own") {
       plan.exitActions.netnsRelease = attachment.namespace.path ? [attachment.namespace.path] : [];
