@@ -99,6 +99,8 @@ struct skiff_plan {
   size_t nmounts;
   struct skiff_device *devices;
   size_t ndevices;
+  char **sysctl_paths, **sysctl_values; /* under /proc/sys, written in the container */
+  size_t nsysctls;
   char **masked, **readonly;
   size_t nmasked, nreadonly;
   char **cgroups;
@@ -109,6 +111,17 @@ struct skiff_plan {
   int restart_policy; /* 0 no, 1 on-failure, 2 always, 3 unless-stopped */
   int restart_max;
   char **network_hook, **cleanup; /* NULL-terminated, may be empty */
+  /* health check (monitor_health.c): health_cmd (NULL-terminated, may be empty) is run every
+   * health_interval_ms while the container runs, every health_start_interval_ms (when not 0)
+   * during the first health_start_period_ms */
+  char **health_cmd;
+  long long health_interval_ms, health_start_period_ms, health_start_interval_ms;
+  /* log driver (monitor_logdrv.c): 0 k8s-file, 1 json-file, 2 journald; with log_max_size > 0
+   * the file is rotated before it would pass that size, keeping log_max_file files */
+  int log_driver;
+  long long log_max_size;
+  int log_max_file;
+  char *log_tag, *journal_socket;
   int wait_for_attach;
   /* filled before clone by skiff_rootfs_prepare, so that the child only reads */
   char *overlay_data;
@@ -197,6 +210,8 @@ int skiff_openat2_in_root(const char *root, const char *path, int flags, int fol
 int skiff_open_beneath(int dirfd, const char *path, int flags);
 /* Closes an fd returned by skiff_openat2_in_root; 0 or -errno. */
 int skiff_close_fd(int fd);
+/* kill(2) by number (the real-time signals Deno cannot name); -errno on failure. */
+int skiff_kill(int pid, int sig);
 
 /* Writes data to path through a temporary file and rename. */
 int skiff_write_atomic(const char *path, const char *data, size_t len, struct skiff_err *err);
@@ -222,6 +237,9 @@ int skiff_unpack_set_idmap(struct skiff_unpack *u, int gid, const uint32_t *trip
 int skiff_unpack_feed(struct skiff_unpack *u, const void *buf, uint64_t len);
 /* Checks the tar ended on an entry boundary and applies directory times. */
 int skiff_unpack_finish(struct skiff_unpack *u);
+/* The sizes of the regular files and symlinks unpacked so far, added up as a walk of the
+ * directory would (Docker's layer size): hard links, whiteouts and directories count 0. */
+uint64_t skiff_unpack_content_size(const struct skiff_unpack *u);
 /* Copies "entry\0message\0" of the last error into buf (truncated to size). */
 int skiff_unpack_error(const struct skiff_unpack *u, char *buf, uint32_t size);
 /* Closes the unpacker's fds and frees it. */

@@ -3,7 +3,7 @@
  * monitor_*.c sits above this file; none of them is included from here.
  *
  * Layers, each depending only on those listed before it:
- *   globals, log, sync, hook, oom, attach, cleanup, event, launch, exit, loop, start, exec, sealed, main. */
+ *   globals, log, logdrv, sync, hook, health, oom, attach, cleanup, event, launch, exit, loop, start, exec, sealed, main. */
 #ifndef SKIFF_MONITOR_GLOBALS_H
 #define SKIFF_MONITOR_GLOBALS_H
 #include "skiff.h"
@@ -50,6 +50,13 @@ struct monitor {
   unsigned char in_buf[65536];
   size_t in_off, in_len;
   int in_close_pending;
+  /* health checks (monitor_health.c) */
+  pid_t health_pid;         /* the running check, 0 when none */
+  pid_t health_for;         /* the container process the schedule below was made for */
+  int64_t health_started_ms, health_next_ms;
+  /* log driver (monitor_logdrv.c) */
+  long long log_size;       /* bytes in the current log file */
+  int journal_fd;           /* journald's socket, or -1 */
 };
 
 /* Milliseconds on the monotonic clock. */

@@ -92,7 +92,7 @@ static int child_setup(const struct skiff_plan *p, const struct child_args *a, c
  * like /proc/self/fd/N would find them. */
 static void child_close_host_fds(const struct monitor *m) {
   const int fds[] = {m->report_fd, m->dirfd, m->log_fd, m->listen_fd, m->sig_fd,
-                     m->out_fd,    m->err_fd, m->in_fd, m->rel_w,    m->rep_r};
+                     m->out_fd,    m->err_fd, m->in_fd, m->rel_w,    m->rep_r, m->journal_fd};
   for (size_t i = 0; i < sizeof fds / sizeof *fds; i++)
     if (fds[i] > 2) close(fds[i]);
   for (int i = 0; i < m->nclients; i++)

@@ -4,8 +4,9 @@
 
 #include "monitor_attach.h"
 #include "monitor_exit.h"
+#include "monitor_health.h"
 #include "monitor_launch.h"
-#include "monitor_log.h"
+#include "monitor_logdrv.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -41,7 +42,7 @@ static void relay_output(struct monitor *m, int *fd, int stderr_stream) {
       return;
     }
     /* a log write that fails loses those lines, never the container's output to clients */
-    log_chunk(m->log_fd, stderr_stream ? "stderr" : "stdout", out_buf, n);
+    monitor_log_output(m, stderr_stream ? "stderr" : "stdout", out_buf, (size_t)n);
     monitor_attach_broadcast(m, stderr_stream ? FRAME_STDERR : FRAME_STDOUT, out_buf, n);
   }
 }
@@ -54,7 +55,7 @@ static void release_waiting(struct monitor *m) {
     snprintf(m->exec_error, sizeof m->exec_error, "%s", err.msg);
     char line[1100];
     int n = snprintf(line, sizeof line, "%s\n", err.msg);
-    log_chunk(m->log_fd, "stderr", (unsigned char *)line, n);
+    monitor_log_output(m, "stderr", (unsigned char *)line, (size_t)n);
     monitor_attach_broadcast(m, FRAME_STDERR, line, n);
   }
 }
@@ -76,6 +77,7 @@ static void reap(struct monitor *m) {
     int st;
     pid_t pid = waitpid(-1, &st, WNOHANG);
     if (pid <= 0) return;
+    if (monitor_health_reaped(m, pid)) continue;
     if (pid == m->pid && !m->exited) {
       m->exited = 1;
       m->status = st;
@@ -99,9 +101,11 @@ static int poll_set_fill(struct monitor *m, struct poll_set *s) {
   int room = m->in_len < sizeof m->in_buf;
   for (int i = 0; i < m->nclients; i++)
     s->fds[s->n++] = (struct pollfd){.fd = m->clients[i].fd, .events = room ? POLLIN : 0};
-  if (!m->exited && !m->waiting_go) return -1;
+  int health = monitor_health_timeout(m);
+  if (!m->exited && !m->waiting_go) return health;
   int64_t left = (m->exited ? m->deadline_ms : m->go_deadline_ms) - now_ms();
-  return left < 0 ? 0 : (int)left;
+  int t = left < 0 ? 0 : (int)left;
+  return health >= 0 && health < t ? health : t;
 }
 
 /* Serves the clients that poll reported, backwards so that dropping one keeps the others'
@@ -128,6 +132,7 @@ static void poll_set_serve(struct monitor *m, const struct poll_set *s) {
   serve_clients(m, s);
   if (m->in_fd >= 0 && m->in_off < m->in_len) monitor_stdin_write(m);
   if (s->fds[s->listen].revents && monitor_attach_accept(m) && m->waiting_go) release_waiting(m);
+  monitor_health_tick(m);
 }
 
 int monitor_loop(struct monitor *m) {

@@ -7,6 +7,7 @@
 #include "monitor_attach.h"
 #include "monitor_globals.h"
 #include "monitor_launch.h"
+#include "monitor_logdrv.h"
 #include "monitor_loop.h"
 
 #include <errno.h>
@@ -76,12 +77,8 @@ static int open_state(struct monitor *m, struct skiff_err *err) {
 /* What the monitor keeps for the container's life: the log, the attach socket, a signalfd
  * for SIGCHLD, and / as working directory. */
 static int open_channels(struct monitor *m, struct skiff_err *err) {
-  const struct skiff_plan *p = m->plan;
   int r;
-  if (p->log_path) {
-    m->log_fd = open(p->log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
-    if (m->log_fd < 0) return skiff_error(err, errno, "open log %s", p->log_path);
-  }
+  if ((r = monitor_log_open(m, err)) < 0) return r;
   if ((r = monitor_attach_listen(m, err)) < 0) return r;
   sigset_t set;
   sigemptyset(&set);
@@ -100,7 +97,7 @@ static int run_monitor(struct skiff_plan *plan, int rep) {
   m.report_fd = rep;
   detach();
   m.plan = plan;
-  m.listen_fd = m.log_fd = m.sig_fd = m.rel_w = m.rep_r = -1;
+  m.listen_fd = m.log_fd = m.sig_fd = m.rel_w = m.rep_r = m.journal_fd = -1;
   if (open_state(&m, &err) < 0) {
     report(rep, "E1 %s", err.msg);
     _exit(1);

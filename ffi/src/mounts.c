@@ -405,6 +405,22 @@ static int readonly_path(int rootfd, const char *path, struct skiff_err *err) {
   return r < 0 ? skiff_error(err, e, "remount %s read-only", path) : 0;
 }
 
+/* Writes one --sysctl under the container's /proc/sys (its namespaces decide what the key
+ * means), before /proc/sys is made read-only. The path never leaves /proc/sys. */
+static int write_sysctl(const char *path, const char *value, struct skiff_err *err) {
+  int dir = open("/proc/sys", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (dir < 0) return skiff_error(err, errno, "open /proc/sys");
+  int fd = skiff_open_beneath(dir, path, O_WRONLY | O_NOFOLLOW);
+  close(dir);
+  if (fd < 0) return skiff_error(err, -fd, "open /proc/sys/%s", path);
+  size_t len = strlen(value);
+  ssize_t n = write(fd, value, len);
+  int e = errno;
+  close(fd);
+  if (n < 0 || (size_t)n != len) return skiff_error(err, n < 0 ? e : EIO, "write /proc/sys/%s", path);
+  return 0;
+}
+
 int skiff_rootfs_setup(const struct skiff_plan *plan, const char *console, struct skiff_err *err) {
   if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
     return skiff_error(err, errno, "make / private");
@@ -443,6 +459,8 @@ int skiff_rootfs_setup(const struct skiff_plan *plan, const char *console, struc
   if (chdir("/") < 0) return skiff_error(err, errno, "chdir /");
   rootfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (rootfd < 0) return skiff_error(err, errno, "open /");
+  for (size_t i = 0; r == 0 && i < plan->nsysctls; i++)
+    r = write_sysctl(plan->sysctl_paths[i], plan->sysctl_values[i], err);
   for (size_t i = 0; r == 0 && i < plan->nmasked; i++) r = mask_path(rootfd, plan->masked[i], err);
   for (size_t i = 0; r == 0 && i < plan->nreadonly; i++)
     r = readonly_path(rootfd, plan->readonly[i], err);

@@ -243,6 +243,13 @@ static int directive(struct skiff_plan *p, char **f, int n, struct skiff_err *er
     NUM(f[6], 0, 0xffffffffLL, dev.uid);
     NUM(f[7], 0, 0xffffffffLL, dev.gid);
     PUSH(p->devices, p->ndevices, dev);
+  } else if (!strcmp(d, "sysctl")) {
+    NEED(2);
+    if (f[1][0] == '/' || strstr(f[1], ".."))
+      return skiff_error(err, 0, "sysctl: bad path \"%s\"", f[1]);
+    size_t cnt = p->nsysctls;
+    PUSH(p->sysctl_values, cnt, f[2]);
+    PUSH(p->sysctl_paths, p->nsysctls, f[1]);
   } else if (!strcmp(d, "masked")) {
     NEED(1);
     PUSH(p->masked, p->nmasked, f[1]);
@@ -282,6 +289,31 @@ static int directive(struct skiff_plan *p, char **f, int n, struct skiff_err *er
     char ***arr = d[0] == 'n' ? &p->network_hook : &p->cleanup;
     size_t cnt = 0;
     for (int i = 1; i < n; i++) PUSH(*arr, cnt, f[i]);
+  } else if (!strcmp(d, "health")) {
+    NEED(4);
+    NUM(f[1], 1, 1LL << 40, p->health_interval_ms);
+    NUM(f[2], 0, 1LL << 40, p->health_start_period_ms);
+    NUM(f[3], 0, 1LL << 40, p->health_start_interval_ms);
+    size_t cnt = 0;
+    for (int i = 4; i < n; i++) PUSH(p->health_cmd, cnt, f[i]);
+  } else if (!strcmp(d, "log-driver")) {
+    NEED(1);
+    static const char *drv[] = {"k8s-file", "json-file", "journald"};
+    p->log_driver = -1;
+    for (int i = 0; i < 3; i++)
+      if (!strcmp(f[1], drv[i])) p->log_driver = i;
+    if (p->log_driver < 0) return skiff_error(err, 0, "log-driver: unknown driver \"%s\"", f[1]);
+    if (p->log_driver == 2) {
+      NEED(2);
+      p->journal_socket = f[2];
+    }
+  } else if (!strcmp(d, "log-rotate")) {
+    NEED(2);
+    NUM(f[1], 1, 1LL << 50, p->log_max_size);
+    NUM(f[2], 1, 1 << 20, p->log_max_file);
+  } else if (!strcmp(d, "log-tag")) {
+    NEED(1);
+    p->log_tag = f[1];
   } else if (!strcmp(d, "remove-cgroups")) {
     NEED(1);
     NUM(f[1], 0, 1, p->remove_cgroups);
@@ -365,6 +397,7 @@ int skiff_plan_parse(char *buf, struct skiff_plan *p, struct skiff_err *err) {
   static char *noargs[] = {NULL};
   if (!p->network_hook) p->network_hook = noargs;
   if (!p->cleanup) p->cleanup = noargs;
+  if (!p->health_cmd) p->health_cmd = noargs;
   if (!p->netns_release) p->netns_release = noargs;
   if (!p->exec_pid && (!p->target || !p->state_dir))
     return skiff_error(err, 0, "plan: target and state-dir are required");

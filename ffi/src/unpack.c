@@ -373,6 +373,11 @@ static int up_header(struct skiff_unpack *u) {
   int fd = -1;
   int rc = up_entry_begin(u, e, &fd);
   if (rc < 0) return rc;
+  /* What a walk of the unpacked layer would add up (Docker's layer size): regular files' and
+   * symlinks' sizes; hard links, whiteouts and directories count nothing. A sparse file's
+   * size is added once its map is read. */
+  if (type == '2') u->content_size += strlen(u->cur_link);
+  else if (fd >= 0 && !u->sparse.active) u->content_size += (uint64_t)size;
   u->pad = up_padding((uint64_t)size);
   if (u->sparse.active) return up_sparse_then(u, up_sparse_start(u, fd, (uint64_t)size));
   if (fd >= 0) {
@@ -457,6 +462,8 @@ int skiff_unpack_finish(struct skiff_unpack *u) {
     return up_fail(u, UP_ERR_TAR, 0, "Unexpected end of data");
   return up_apply_dir_times(u);
 }
+
+uint64_t skiff_unpack_content_size(const struct skiff_unpack *u) { return u->content_size; }
 
 int skiff_unpack_error(const struct skiff_unpack *u, char *buf, uint32_t size) {
   if (size == 0) return 0;

@@ -135,6 +135,7 @@ struct skiff_unpack {
   struct up_entry cur;
   char *cur_name, *cur_link;
   struct up_sparse sparse;
+  uint64_t content_size; /* bytes of the files and symlinks created so far */
 
   /* unpack_fs.c */
   struct up_cached_dir cache[UP_CACHE_SIZE];

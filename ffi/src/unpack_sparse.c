@@ -225,6 +225,7 @@ static int up_sparse_check(struct skiff_unpack *u) {
                    name, (unsigned long long)total, (unsigned long long)u->remaining);
   s->cur = 0;
   s->done = 0;
+  u->content_size += s->realsize;
   u->state = UP_DATA;
   return u->remaining == 0 ? UP_SPARSE_DONE : 0;
 }

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -83,3 +84,5 @@ void skiff_stdio_devnull(void) {
   dup2(null, 2);
   if (null > 2) close(null);
 }
+
+int skiff_kill(int pid, int sig) { return kill(pid, sig) < 0 ? -errno : 0; }

@@ -33,6 +33,7 @@ static void test_plan(void) {
                 "mount\t/src\t/dst\tbind\trbind,ro,rprivate,foo=bar\t\n"
                 "mount\t/vol\t/sub\tbind\trbind\t\ta/b\n"
                 "device\t/dev/null\tc\t1\t3\t438\t0\t0\n"
+                "sysctl\tnet/ipv4/ip_forward\t1\nsysctl\tkernel/sem\t250 32000 32 128\n"
                 "uid-map\t0\t100000\t65536\n"
                 "state-dir\t/run/x\nlog-path\t/x/log\nstop-signal\tSIGTERM\n"
                 "restart\ton-failure\t3\nnetwork-hook\t/bin/hook\tadd\n"
@@ -65,6 +66,9 @@ static void test_plan(void) {
   ok(p.mounts[2].subpath && !strcmp(p.mounts[2].subpath, "a/b") && !strcmp(p.mounts[2].source, "/vol"),
      "a volume subpath beneath its source");
   ok(p.ndevices == 1 && p.devices[0].mode == 0666, "devices");
+  ok(p.nsysctls == 2 && !strcmp(p.sysctl_paths[1], "kernel/sem") &&
+         !strcmp(p.sysctl_values[1], "250 32000 32 128"),
+     "sysctls in order, paths and values");
   ok(p.nuidmaps == 1 && !strcmp(p.uidmaps[0], "0 100000 65536"), "id maps");
   ok(p.restart_policy == 1 && p.restart_max == 3, "restart policy");
   ok(!strcmp(p.network_hook[1], "add") && !p.network_hook[2] && !p.cleanup[0], "hooks");
@@ -80,6 +84,12 @@ static void test_plan(void) {
   char relative_ns[] = "skiff-plan\t1\narg\tsh\nnetns-release\tx/netns\n";
   ok(skiff_plan_parse(relative_ns, &p, &err) < 0 && strstr(err.msg, "absolute"),
      "a relative namespace file is refused");
+
+  char climb[] = "skiff-plan\t1\narg\tsh\nsysctl\tnet/../../etc/x\t1\n";
+  ok(skiff_plan_parse(climb, &p, &err) < 0 && strstr(err.msg, "bad path"),
+     "a sysctl path that climbs out of /proc/sys is refused");
+  char abs_sysctl[] = "skiff-plan\t1\narg\tsh\nsysctl\t/etc/passwd\t1\n";
+  ok(skiff_plan_parse(abs_sysctl, &p, &err) < 0, "an absolute sysctl path is refused");
 
   char bad[] = "skiff-plan\t1\narg\tsh\nfrobnicate\t1\n";
   ok(skiff_plan_parse(bad, &p, &err) < 0 && strstr(err.msg, "line 3") &&

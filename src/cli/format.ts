@@ -33,6 +33,11 @@ export interface ListOptions<T> {
   quietFormat?: string;
   /** Methods that take arguments (`{{.Label "app"}}`), with their table headers. */
   methods?: Method<T>[];
+  /**
+   * docker/cli's Go type of one row, named when a template asks for a field the
+   * row lacks (`can't evaluate field X in type *formatter.ContainerContext`).
+   */
+  contextType?: string;
 }
 
 /** A template method of each item, called with the template's arguments. */
@@ -137,9 +142,14 @@ function _parse(format: string): Template {
   }
 }
 
-function _exec(t: Template, data: unknown, funcs?: typeof headerFunctions): string {
+function _exec(
+  t: Template,
+  data: unknown,
+  funcs: typeof headerFunctions | undefined,
+  typeName: string,
+): string {
   try {
-    return t.execute(data, funcs);
+    return t.execute(data, funcs, { missing: "struct", typeName });
   } catch (e) {
     throw _templateError(e);
   }
@@ -203,13 +213,51 @@ export function renderList<T>(items: T[], opts: ListOptions<T>): string {
   const tmpl = _parse(fmt);
   let body = "";
   const methods = opts.methods ?? [];
-  for (const item of items) body += _exec(tmpl, _context(item, opts.columns, methods)) + "\n";
+  const typeName = opts.contextType ?? "*formatter.Context";
+  for (const item of items) {
+    body += _exec(tmpl, _context(item, opts.columns, methods), undefined, typeName) + "\n";
+  }
   if (!isTable) return body;
   const header: Record<string, unknown> = {};
   for (const c of opts.columns) header[c.field] = c.header;
   _addMethods(header, methods, (m) => () => m.header);
-  const head = _exec(tmpl, header, headerFunctions);
+  const head = _exec(tmpl, header, headerFunctions, typeName);
   return tabwrite(head + "\n" + body);
+}
+
+/**
+ * Fields docker's inspect types have but leave out of their JSON when empty
+ * (`json:",omitempty"`), by the object that holds them ("" is the top level).
+ * A template naming one of them is not an error: docker's typed execution
+ * finds the field and prints its zero value.
+ */
+const OMITTED_WHEN_EMPTY: Readonly<Record<string, readonly string[]>> = {
+  "": ["Node", "SizeRw", "SizeRootFs"],
+  State: ["Health"],
+  Config: [
+    "ExposedPorts",
+    "Healthcheck",
+    "ArgsEscaped",
+    "NetworkDisabled",
+    "MacAddress",
+    "StopSignal",
+    "StopTimeout",
+    "Shell",
+  ],
+};
+
+/** Adds the omitted fields an object lacks as hidden nils (left out of `{{json .}}`). */
+function _withOmittedFields(o: unknown): unknown {
+  if (o === null || typeof o !== "object" || Array.isArray(o)) return o;
+  const top = o as Record<string, unknown>;
+  for (const [holder, fields] of Object.entries(OMITTED_WHEN_EMPTY)) {
+    const target = holder === "" ? top : top[holder];
+    if (target === null || typeof target !== "object" || Array.isArray(target)) continue;
+    for (const f of fields) {
+      if (!(f in target)) Object.defineProperty(target, f, { value: null, enumerable: false });
+    }
+  }
+  return o;
 }
 
 /**
@@ -218,7 +266,9 @@ export function renderList<T>(items: T[], opts: ListOptions<T>): string {
  * them; "[]" when empty); with "json", the same array compact on one line;
  * with a template, one executed line per object (the template is not
  * unescaped: `\t` stays literal, as in docker). Always ends with a newline.
- * A template that does not parse throws InvalidArgumentError with exit code 64.
+ * A template that does not parse throws InvalidArgumentError with exit code 64;
+ * one naming a field the object lacks fails with exit code 1 (`map has no entry
+ * for key "X"`), as docker's raw-JSON fallback does.
  *
  * @example
  * ```ts
@@ -243,7 +293,7 @@ export function renderInspect(objects: unknown[], format?: string): string {
   let out = "";
   for (const o of objects) {
     try {
-      out += tmpl.execute(o) + "\n";
+      out += tmpl.execute(_withOmittedFields(o), undefined, { missing: "map" }) + "\n";
     } catch (e) {
       const err = new InvalidArgumentError(`template parsing error: ${(e as Error).message}`);
       err.exitCode = 1;

@@ -236,19 +236,29 @@ export function parseInvocation(table: CommandSpec[], argv: string[]): ParsedInv
   return { path, command, flags: parsed.flags, args: parsed.args, global, help, version };
 }
 
+/**
+ * Refuses a wrong number of arguments in docker's words (`requires at least 1 argument`,
+ * `requires exactly 2 arguments`, `accepts no arguments`), exiting 1 as docker's CLI does for
+ * them (125 is for flags that do not parse).
+ */
 function checkArgCount(command: CommandSpec, args: string[], display: string): void {
   const min = command.minArgs ?? 0;
   const max = command.maxArgs;
-  if (args.length < min) {
-    const what = min === 1 ? "1 argument" : `at least ${min} arguments`;
-    throw new InvalidArgumentError(
-      `"${display}" requires ${what}; see '${display} --help'`,
-    );
+  const count = (n: number) => `${n} argument${n === 1 ? "" : "s"}`;
+  let problem: string | undefined;
+  if (args.length < min || (max !== undefined && args.length > max)) {
+    if (max === 0) problem = "accepts no arguments";
+    else if (min === max) problem = `requires exactly ${count(min)}`;
+    else if (max !== undefined && min > 0) {
+      problem = `requires at least ${min} and at most ${count(max)}`;
+    } else if (args.length < min) problem = `requires at least ${count(min)}`;
+    else problem = `requires at most ${count(max!)}`;
   }
-  if (max !== undefined && args.length > max) {
-    const what = max === 0 ? "no arguments" : `at most ${max} argument${max === 1 ? "" : "s"}`;
-    throw new InvalidArgumentError(
-      `"${display}" accepts ${what}; see '${display} --help'`,
+  if (problem) {
+    const err = new InvalidArgumentError(
+      `"${display}" ${problem}. See '${display} --help'.`,
     );
+    err.exitCode = 1;
+    throw err;
   }
 }

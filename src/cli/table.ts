@@ -5,7 +5,12 @@
  */
 import type { CommandSpec } from "./spec.ts";
 import { command, existsCommand, flag, formatFlag, lazy } from "./flags.ts";
-import { containerCommands, containerGroup, fileCommands } from "./table_containers.ts";
+import {
+  containerCommands,
+  containerGroup,
+  fileCommands,
+  healthcheckGroup,
+} from "./table_containers.ts";
 import { networkGroup } from "./table_networks.ts";
 
 const format = formatFlag;
@@ -407,6 +412,7 @@ export const commandTable: CommandSpec[] = [
     ],
   },
   containerGroup,
+  healthcheckGroup,
   { name: "volume", summary: "Manage volumes", subcommands: volumeCommands },
   networkGroup,
   version,

@@ -48,6 +48,76 @@ export const createFlags = [
   flag("oom-score-adj", undefined, "int", "Tune host's OOM preferences (-1000 to 1000)"),
   flag("shm-size", undefined, "string", "Size of /dev/shm", { valueName: "bytes" }),
   // end of resources
+  // namespaces, devices, sysctls (src/commands/run_flags.ts, isolationOptionsFromFlags)
+  flag("device", undefined, "list", "Add a host device to the container"),
+  flag("device-cgroup-rule", undefined, "list", "Add a rule to the cgroup allowed devices list"),
+  flag("ipc", undefined, "string", "IPC mode to use"),
+  flag("pid", undefined, "string", "PID namespace to use"),
+  flag("sysctl", undefined, "list", "Sysctl options"),
+  flag("uts", undefined, "string", "UTS namespace to use"),
+  flag("volumes-from", undefined, "list", "Mount volumes from the specified container(s)"),
+  flag("label-file", undefined, "list", "Read in a line delimited file of labels"),
+  flag("runtime", undefined, "string", "Runtime to use for this container (runc only)"),
+  flag("isolation", undefined, "string", "Container isolation technology (default only)"),
+  flag("storage-opt", undefined, "list", "Storage driver options for the container"),
+  flag("disable-content-trust", undefined, "bool", "Skip image verification (always skipped)", {
+    default: true,
+  }),
+  // end of namespaces, devices, sysctls
+  // health checks and logging (src/commands/run_flags.ts, healthAndLogFromFlags)
+  flag("health-cmd", undefined, "string", "Command to run to check health"),
+  flag(
+    "health-interval",
+    undefined,
+    "string",
+    "Time between running the check (ms|s|m|h) (default 0s)",
+    {
+      valueName: "duration",
+    },
+  ),
+  flag(
+    "health-on-failure",
+    undefined,
+    "string",
+    "Action to take once the container turns unhealthy (none, kill, restart, stop)",
+  ),
+  flag("health-retries", undefined, "int", "Consecutive failures needed to report unhealthy"),
+  flag(
+    "health-start-interval",
+    undefined,
+    "string",
+    "Time between running the check during the start period (ms|s|m|h) (default 0s)",
+    {
+      valueName: "duration",
+    },
+  ),
+  flag(
+    "health-start-period",
+    undefined,
+    "string",
+    "Start period for the container to initialize before starting health-retries countdown (ms|s|m|h) (default 0s)",
+    {
+      valueName: "duration",
+    },
+  ),
+  flag(
+    "health-timeout",
+    undefined,
+    "string",
+    "Maximum time to allow one check to run (ms|s|m|h) (default 0s)",
+    {
+      valueName: "duration",
+    },
+  ),
+  flag("no-healthcheck", undefined, "bool", "Disable any container-specified HEALTHCHECK"),
+  flag(
+    "log-driver",
+    undefined,
+    "string",
+    "Logging driver for the container (k8s-file, json-file, journald, none)",
+  ),
+  flag("log-opt", undefined, "list", "Log driver options (max-size, max-file, tag)"),
+  // end of health checks and logging
   flag("cpu-shares", "c", "int", "CPU shares (relative weight)"),
   flag("cpus", undefined, "string", "Number of CPUs", { valueName: "decimal" }),
   flag("dns", undefined, "list", "Set custom DNS servers"),
@@ -124,6 +194,9 @@ export const run = command({
     flag("attach", "a", "list", "Attach to STDIN, STDOUT or STDERR"),
     flag("detach", "d", "bool", "Run container in background and print container ID"),
     flag("detach-keys", undefined, "string", "Override the key sequence for detaching a container"),
+    flag("sig-proxy", undefined, "bool", "Proxy received signals to the process", {
+      default: true,
+    }),
     ...createFlags,
   ],
   load: lazy("run"),
@@ -508,6 +581,23 @@ export const containerCleanup = command({
   maxArgs: 1,
   load: lazy("container_cleanup"),
 });
+
+/** `skiff healthcheck run`: Podman's verb for one health check now. */
+export const healthcheckGroup: CommandSpec = {
+  name: "healthcheck",
+  summary: "Manage health checks on containers",
+  subcommands: [
+    command({
+      name: "run",
+      summary: "Run the health check of a container",
+      usage: "CONTAINER",
+      minArgs: 1,
+      maxArgs: 1,
+      complete: "containers",
+      load: lazy("healthcheck"),
+    }),
+  ],
+};
 
 /** The `container` management group: the same verbs under `skiff container`. */
 export const containerGroup: CommandSpec = {

@@ -510,12 +510,17 @@ function _lexAction(src: string, start: number, end: number): Tok[] {
   const fail = (msg: string): never => {
     throw new _ParseError(`${_lineOf(src, i)}: ${msg}`);
   };
+  // Where each name of the last chain began: Go places a chain (`.A.B`, `$x.A`)
+  // at the field after its head, and reports errors there.
+  let starts: number[] = [];
   const names = (): string[] => {
     const out: string[] = [];
+    starts = [];
     while (src[i] === "." && i < end) {
       IDENT.lastIndex = i + 1;
       const m = IDENT.exec(src);
       if (!m || m.index !== i + 1) break;
+      starts.push(i);
       out.push(m[0]);
       i = IDENT.lastIndex;
     }
@@ -540,14 +545,15 @@ function _lexAction(src: string, start: number, end: number): Tok[] {
         if (n.length === 0) {
           i++;
           toks.push({ k: "dot", pos, sp });
-        } else toks.push({ k: "field", names: n, pos, sp });
+        } else toks.push({ k: "field", names: n, pos: n.length > 1 ? starts[1] : pos, sp });
       }
     } else if (c === "$") {
       IDENT.lastIndex = i + 1;
       const m = IDENT.exec(src);
       const name = m && m.index === i + 1 ? "$" + m[0] : "$";
       i += name.length;
-      toks.push({ k: "var", name, names: names(), pos, sp });
+      const fields = names();
+      toks.push({ k: "var", name, names: fields, pos: fields.length > 0 ? starts[0] : pos, sp });
     } else if (c === '"') {
       let j = i + 1;
       while (j < end && src[j] !== '"') {
@@ -1020,11 +1026,34 @@ interface State {
   vars: [string, unknown][];
 }
 
+/** How a field missing from a struct-like object is treated (see {@linkcode Template.execute}). */
+export interface MissingFieldOptions {
+  /**
+   * "zero" (the default): the field is nil, printed `<no value>`;
+   * "struct": an error `can't evaluate field X in type TYPE` (docker's typed list contexts);
+   * "map": an error `map has no entry for key "X"` (docker inspect's raw fallback).
+   */
+  missing?: "zero" | "struct" | "map";
+  /** The Go type named by "struct" errors. */
+  typeName?: string;
+}
+
+/**
+ * Whether an object stands for a Go struct rather than a map: it has keys and
+ * every key is an exported (capitalised) Go field name. Maps such as labels
+ * have lower-case or dotted keys; a missing key in a map is nil, not an error.
+ */
+function _structLike(obj: Record<string, unknown>): boolean {
+  const keys = Object.keys(obj);
+  return keys.length > 0 && keys.every((k) => /^[A-Z][A-Za-z0-9]*$/.test(k));
+}
+
 /** A parsed template, ready to execute against any number of values. */
 export class Template {
   #nodes: Node[];
   #src: string;
   #funcs: Record<string, TemplateFunc>;
+  #missing: MissingFieldOptions = {};
 
   /** Use {@linkcode parseTemplate}. */
   constructor(src: string, nodes: Node[], funcs: Record<string, TemplateFunc>) {
@@ -1036,17 +1065,23 @@ export class Template {
   /**
    * Executes the template with `data` as dot; throws InvalidArgumentError
    * `template: :LINE:COL: executing "" at <...>: ...` on failure.
-   * `funcs` overrides functions (format.ts uses Docker's header functions).
+   * `funcs` overrides functions (format.ts uses Docker's header functions);
+   * `missing` says whether a field absent from a struct-like object is an error.
    *
    * @example
    * ```ts
    * parseTemplate("{{.Name | upper}}").execute({ Name: "web" }); // "WEB"
    * ```
    */
-  execute(data: unknown, funcs?: Record<string, TemplateFunc>): string {
+  execute(
+    data: unknown,
+    funcs?: Record<string, TemplateFunc>,
+    missing: MissingFieldOptions = {},
+  ): string {
     const st: State = { out: [], vars: [["$", data]] };
     const saved = this.#funcs;
     if (funcs) this.#funcs = { ...saved, ...funcs };
+    this.#missing = missing;
     try {
       this.#walk(st, data, this.#nodes);
     } catch (e) {
@@ -1224,6 +1259,7 @@ export class Template {
       if (cur instanceof Map) cur = cur.get(name);
       else if (typeof cur === "object" || typeof cur === "function") {
         const obj = cur as Record<string, unknown>;
+        if (!(name in obj)) this.#missingField(obj, name, pos, at);
         cur = name in obj ? obj[name] : undefined;
         if (typeof cur === "function") cur = (cur as () => unknown).call(obj);
       } else {
@@ -1231,6 +1267,18 @@ export class Template {
       }
     }
     return cur;
+  }
+
+  #missingField(obj: Record<string, unknown>, name: string, pos: number, at: string): void {
+    const mode = this.#missing.missing ?? "zero";
+    if (mode === "zero" || typeof obj === "function" || !_structLike(obj)) return;
+    throw new _ExecError(
+      pos,
+      at,
+      mode === "map"
+        ? `map has no entry for key "${name}"`
+        : `can't evaluate field ${name} in type ${this.#missing.typeName ?? "interface {}"}`,
+    );
   }
 
   #argText(args: Arg[]): string {

@@ -4,6 +4,7 @@ import type { commit as spec } from "../cli/table_containers.ts";
 import { InvalidArgumentError } from "../errors.ts";
 import { parseReference } from "../image/reference.ts";
 import { commitFiles } from "../engine/container_files.ts";
+import { exitOne } from "./exit_codes.ts";
 
 /**
  * The fully qualified tag of `REPOSITORY[:TAG]`, or undefined without one.
@@ -23,7 +24,12 @@ export function commitTag(repo: string | undefined): string | undefined {
 }
 
 /** Runs `skiff commit [-a AUTHOR] [-m MSG] [-c INSTR]... [-p] CONTAINER [REPOSITORY[:TAG]]`. */
-export default async function commit(ctx: CommandContext<FlagsOf<typeof spec>>): Promise<number> {
+export default function commit(ctx: CommandContext<FlagsOf<typeof spec>>): Promise<number> {
+  // Its errors exit 1, as docker's do (125 is for flags that do not parse).
+  return exitOne(() => commitWork(ctx));
+}
+
+async function commitWork(ctx: CommandContext<FlagsOf<typeof spec>>): Promise<number> {
   const tag = commitTag(ctx.args[1]);
   const f = ctx.flags;
   const image = await commitFiles(ctx.global, ctx.args[0], {

@@ -5,6 +5,7 @@ import { humanSizeWithPrecision } from "../units.ts";
 import { InvalidArgumentError } from "../errors.ts";
 import { parseCopyArg } from "../runtime/copy.ts";
 import { copyFiles } from "../engine/container_files.ts";
+import { exitOne } from "./exit_codes.ts";
 
 /** The parsed arguments of `skiff cp`. */
 export interface CpArgs {
@@ -45,7 +46,12 @@ export function parseCpArgs(args: string[]): CpArgs {
 }
 
 /** Runs `skiff cp [-a] [-L] [-q] CONTAINER:SRC DEST|-` or `SRC|- CONTAINER:DEST`. */
-export default async function cp(ctx: CommandContext<FlagsOf<typeof spec>>): Promise<number> {
+export default function cp(ctx: CommandContext<FlagsOf<typeof spec>>): Promise<number> {
+  // Its errors exit 1, as docker's do (125 is for flags that do not parse).
+  return exitOne(() => cpWork(ctx));
+}
+
+async function cpWork(ctx: CommandContext<FlagsOf<typeof spec>>): Promise<number> {
   const a = parseCpArgs(ctx.args);
   const f = ctx.flags;
   const size = await copyFiles(ctx.global, {

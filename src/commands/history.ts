@@ -43,6 +43,7 @@ export default async function history(ctx: CommandContext<FlagsOf<typeof spec>>)
     Size: human ? humanSize(h.size) : String(h.size),
   }));
   const out = renderList(rows, {
+    contextType: "*formatter.historyContext",
     format: ctx.flags.format,
     quiet: ctx.flags.quiet,
     columns,

@@ -31,6 +31,7 @@ export default async function images(ctx: CommandContext<FlagsOf<typeof spec>>):
     ? "table {{.Repository}}\t{{.Tag}}\t{{.Digest}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}"
     : "table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}";
   const out = renderList(rows, {
+    contextType: "*formatter.imageContext",
     format: ctx.flags.format,
     quiet: ctx.flags.quiet,
     columns,

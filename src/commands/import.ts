@@ -2,6 +2,7 @@
 import type { CommandContext, FlagsOf } from "../cli/spec.ts";
 import type { importCmd as spec } from "../cli/table.ts";
 import { type ImageImportOptions, importImage, importTag } from "../engine/image_import.ts";
+import { exitOne } from "./exit_codes.ts";
 
 /**
  * Parses `import` arguments: the source and an optional `REPOSITORY[:TAG]` (a digest is
@@ -28,9 +29,12 @@ export function parseImportArgs(
 }
 
 /** Runs `skiff import [OPTIONS] file|URL|- [REPOSITORY[:TAG]]`. */
-export default async function importCommand(
-  ctx: CommandContext<FlagsOf<typeof spec>>,
-): Promise<number> {
+export default function importCommand(ctx: CommandContext<FlagsOf<typeof spec>>): Promise<number> {
+  // Its errors exit 1, as docker's do (125 is for flags that do not parse).
+  return exitOne(() => importCommandWork(ctx));
+}
+
+async function importCommandWork(ctx: CommandContext<FlagsOf<typeof spec>>): Promise<number> {
   const args = parseImportArgs(ctx.flags, ctx.args);
   const record = await importImage(ctx.global, { ...args, stdin: () => Deno.stdin.readable });
   console.log(record.id);

@@ -4,9 +4,15 @@ import type { load as spec } from "../cli/table.ts";
 import { InvalidArgumentError } from "../errors.ts";
 import { openInputFile } from "../engine/image_input.ts";
 import { loadImages } from "../engine/image_load.ts";
+import { exitOne } from "./exit_codes.ts";
 
 /** Runs `skiff load [-i FILE] [-q]`. */
-export default async function load(ctx: CommandContext<FlagsOf<typeof spec>>): Promise<number> {
+export default function load(ctx: CommandContext<FlagsOf<typeof spec>>): Promise<number> {
+  // Its errors exit 1, as docker's do (125 is for flags that do not parse).
+  return exitOne(() => loadWork(ctx));
+}
+
+async function loadWork(ctx: CommandContext<FlagsOf<typeof spec>>): Promise<number> {
   const input = ctx.flags.input;
   let stream: ReadableStream<Uint8Array>;
   if (input && input !== "-") {

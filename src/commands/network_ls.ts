@@ -60,6 +60,7 @@ export default async function networkLs(
   const filters = parseFilters(ctx.flags.filter, NETWORK_LIST_FILTERS);
   const nets = await listNetworkObjects(ctx.global, filters);
   const out = renderList(nets.map((n) => networkRow(n, ctx.flags["no-trunc"])), {
+    contextType: "*formatter.networkContext",
     format: ctx.flags.format,
     quiet: ctx.flags.quiet,
     columns,

@@ -44,6 +44,7 @@ export default async function ps(ctx: CommandContext<FlagsOf<typeof spec>>): Pro
     })
   );
   const out = renderList(rows, {
+    contextType: "*formatter.ContainerContext",
     format: f.format,
     quiet: f.quiet,
     columns,

@@ -4,9 +4,15 @@ import type { pull as spec } from "../cli/table.ts";
 import { chooseProgress, type Progress, quietProgress } from "../image/progress.ts";
 import { pullImageByName } from "../engine/image_pull.ts";
 import { namesTagOrDigest } from "../image/reference.ts";
+import { exitOne } from "./exit_codes.ts";
 
 /** Runs `skiff pull [OPTIONS] NAME[:TAG|@DIGEST]`. */
-export default async function pull(ctx: CommandContext<FlagsOf<typeof spec>>): Promise<number> {
+export default function pull(ctx: CommandContext<FlagsOf<typeof spec>>): Promise<number> {
+  // Its errors exit 1, as docker's do (125 is for flags that do not parse).
+  return exitOne(() => pullWork(ctx));
+}
+
+async function pullWork(ctx: CommandContext<FlagsOf<typeof spec>>): Promise<number> {
   const quiet = ctx.flags.quiet;
   // The display of the image being pulled; the closing lines go to the last one.
   let progress: Progress = quietProgress();

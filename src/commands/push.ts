@@ -3,9 +3,15 @@ import type { CommandContext, FlagsOf } from "../cli/spec.ts";
 import type { push as spec } from "../cli/table.ts";
 import { chooseProgress, type Progress, quietProgress } from "../image/progress.ts";
 import { pushImageByName, repositoryTags } from "../engine/image_push.ts";
+import { exitOne } from "./exit_codes.ts";
 
 /** Runs `skiff push [-a] [OPTIONS] NAME[:TAG]`; `-a` pushes every local tag of the repository. */
-export default async function push(ctx: CommandContext<FlagsOf<typeof spec>>): Promise<number> {
+export default function push(ctx: CommandContext<FlagsOf<typeof spec>>): Promise<number> {
+  // Its errors exit 1, as docker's do (125 is for flags that do not parse).
+  return exitOne(() => pushWork(ctx));
+}
+
+async function pushWork(ctx: CommandContext<FlagsOf<typeof spec>>): Promise<number> {
   const quiet = ctx.flags.quiet;
   const names = ctx.flags["all-tags"]
     ? await repositoryTags(ctx.global, ctx.args[0])

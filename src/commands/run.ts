@@ -21,5 +21,5 @@ export default async function run(ctx: CommandContext<FlagsOf<typeof spec>>): Pr
     console.log(started.rec.Id);
     return 0;
   }
-  return await attachRun(started, { streams, detachKeys }) ?? 0;
+  return await attachRun(started, { streams, detachKeys, sigProxy: f["sig-proxy"] }) ?? 0;
 }

@@ -9,6 +9,12 @@ import { parseSize } from "../units.ts";
 import { parseMountFlag, parseTmpfsFlag, parseVolumeFlag } from "../runtime/mounts.ts";
 import * as p from "../runtime/run_options.ts";
 import * as r from "../runtime/resource_options.ts";
+import * as ns from "../runtime/namespace_options.ts";
+import * as dev from "../runtime/device_options.ts";
+import { parseVolumesFrom } from "../runtime/volumes_from.ts";
+import { parseSignal } from "../runtime/signals.ts";
+import { healthFromFlags } from "../runtime/health_config.ts";
+import { JOURNAL_SOCKET, parseLogConfig } from "../runtime/logs_config.ts";
 import { envFromFlags } from "./env_flags.ts";
 import { checkEndpointFlags } from "../network/endpoint_options.ts";
 import { parseExpose, parsePublish } from "../network/port_spec.ts";
@@ -70,7 +76,7 @@ export function runOptionsFromFlags(f: CreateFlags, cmd: string[]): p.RunOptions
     o.labels[eq < 0 ? l : l.slice(0, eq)] = eq < 0 ? "" : l.slice(eq + 1);
   }
   o.init = f.init;
-  if (f["stop-signal"]) o.stopSignal = p.parseSignal(f["stop-signal"]).name;
+  if (f["stop-signal"]) o.stopSignal = parseSignal(f["stop-signal"]).name;
   if (f["stop-timeout"] !== undefined) o.stopTimeout = f["stop-timeout"];
   o.ulimits = f.ulimit.map(p.parseUlimit);
   if (f.memory) o.memory = parseSize(f.memory);
@@ -80,6 +86,10 @@ export function runOptionsFromFlags(f: CreateFlags, cmd: string[]): p.RunOptions
   if (f["pids-limit"] !== undefined) o.pidsLimit = f["pids-limit"];
   if (f["cgroup-parent"]) o.cgroupParent = f["cgroup-parent"];
   o.resources = resourceOptionsFromFlags(f);
+  isolationOptionsFromFlags(f, o);
+  deviceOptionsFromFlags(f, o);
+  otherOptionsFromFlags(f, o);
+  healthAndLogFromFlags(f, o);
   [o.privileged, o.capAdd, o.capDrop] = [f.privileged, f["cap-add"], f["cap-drop"]];
   if (f["group-add"].length) o.groupAdd = [...f["group-add"]];
   o.securityOpt = p.parseSecurityOpt(f["security-opt"]);
@@ -178,6 +188,114 @@ export function resourceOptionsFromFlags(f: CreateFlags): r.ResourceOptions {
     );
   }
   return o;
+}
+
+// --- namespaces, devices, sysctls (ns-devices) ---
+
+/** --pid, --ipc, --uts and --sysctl into `o.namespaces`, checked (only what is set). */
+function isolationOptionsFromFlags(f: CreateFlags, o: p.RunOptions): void {
+  const n: ns.NamespaceOptions = {};
+  const pid = ns.parsePidMode(f.pid ?? "");
+  if (pid) n.pid = pid;
+  const ipc = ns.parseIpcMode(f.ipc ?? "");
+  if (ipc) n.ipc = ipc;
+  const uts = ns.parseUtsMode(f.uts ?? "");
+  if (uts) n.uts = uts;
+  for (const s of f.sysctl) {
+    const [key, value] = ns.parseSysctl(s);
+    (n.sysctls ??= {})[key] = value;
+  }
+  if (Object.keys(n).length) o.namespaces = n;
+}
+
+/**
+ * --volumes-from (resolved at create), --label-file (before -l, which wins), and the flags
+ * Docker has for other engines: --runtime and --isolation only with their defaults,
+ * --storage-opt refused (overlay without quotas), --disable-content-trust accepted.
+ */
+function otherOptionsFromFlags(f: CreateFlags, o: p.RunOptions): void {
+  for (const v of f["volumes-from"]) parseVolumesFrom(v);
+  if (f["volumes-from"].length) o.volumesFrom = [...f["volumes-from"]];
+  const fromFiles: Record<string, string> = {};
+  for (const file of f["label-file"]) {
+    let text: string;
+    try {
+      text = Deno.readTextFileSync(file);
+    } catch (err) {
+      const why = err instanceof Deno.errors.NotFound
+        ? "no such file or directory"
+        : (err as Error).message;
+      throw new InvalidArgumentError(`open ${file}: ${why}`);
+    }
+    for (const line of p.parseEnvFile(text, () => "")) {
+      const eq = line.indexOf("=");
+      fromFiles[line.slice(0, eq)] = line.slice(eq + 1);
+    }
+  }
+  o.labels = { ...fromFiles, ...o.labels };
+  if (f.runtime !== undefined && f.runtime !== "" && f.runtime !== "runc") {
+    throw new InvalidArgumentError(`Unknown runtime specified ${f.runtime}`);
+  }
+  if (f.isolation !== undefined && f.isolation !== "" && f.isolation !== "default") {
+    throw new InvalidArgumentError(
+      `Invalid isolation: "${f.isolation}" - linux only supports 'default'`,
+    );
+  }
+  if (f["storage-opt"].length) {
+    throw new InvalidArgumentError(
+      "--storage-opt is supported only for overlay over xfs with 'pquota' mount option",
+    );
+  }
+}
+
+/** --device and --device-cgroup-rule into `o`, each device looked up on the host. */
+function deviceOptionsFromFlags(f: CreateFlags, o: p.RunOptions): void {
+  const devices = f.device.map((d) => dev.parseDevice(d, hostDeviceNode));
+  if (devices.length) o.devices = devices;
+  const rules = f["device-cgroup-rule"].map(dev.parseDeviceCgroupRule);
+  if (rules.length) o.deviceCgroupRules = rules;
+}
+
+/** A device node's kind, numbers, mode and owner from a stat of `path` (symlinks followed). */
+function hostDeviceNode(path: string): dev.HostDevice {
+  let st: Deno.FileInfo;
+  try {
+    st = Deno.statSync(path);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) throw new Error("no such file or directory");
+    throw e;
+  }
+  if ((!st.isCharDevice && !st.isBlockDevice) || st.rdev === null) {
+    throw new Error("not a device node");
+  }
+  const { major, minor } = dev.deviceNumbers(st.rdev);
+  return {
+    type: st.isBlockDevice ? "b" : "c",
+    major,
+    minor,
+    mode: (st.mode ?? 0o600) & 0o7777,
+    uid: st.uid ?? 0,
+    gid: st.gid ?? 0,
+  };
+}
+
+// --- end of namespaces, devices, sysctls ---
+
+/** The health-check and logging flags (--health-*, --no-healthcheck, --log-driver, --log-opt). */
+function healthAndLogFromFlags(f: CreateFlags, o: p.RunOptions): void {
+  const health = healthFromFlags({
+    cmd: f["health-cmd"],
+    interval: f["health-interval"],
+    timeout: f["health-timeout"],
+    startPeriod: f["health-start-period"],
+    startInterval: f["health-start-interval"],
+    retries: f["health-retries"],
+    noHealthcheck: f["no-healthcheck"],
+    onFailure: f["health-on-failure"],
+  });
+  if (health.healthcheck || health.onFailure) o.health = health;
+  const log = parseLogConfig(f["log-driver"], f["log-opt"], () => exists(JOURNAL_SOCKET));
+  if (log) o.logConfig = log;
 }
 
 /** The per-container network flags (--ip, --dns, --add-host...) into `o`, checked. */

@@ -20,6 +20,7 @@ export default async function search(ctx: CommandContext<FlagsOf<typeof spec>>):
   const noTrunc = ctx.flags["no-trunc"];
   const okOrEmpty = (b: boolean) => (b ? "[OK]" : "");
   const out = renderList(results, {
+    contextType: "*formatter.searchContext",
     format: ctx.flags.format,
     columns: [
       { field: "Name", header: "NAME" },

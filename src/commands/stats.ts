@@ -88,7 +88,12 @@ export default async function stats(ctx: CommandContext<FlagsOf<typeof spec>>): 
   const req = { names: ctx.args, all: f.all, stream };
   for await (const round of containerStats(ctx.global, req)) {
     const rows = round.map((e) => statsRow(e.label, e.rec, e.figures, f["no-trunc"]));
-    const out = renderList(rows, { format: f.format, columns, defaultTable: DEFAULT_TABLE });
+    const out = renderList(rows, {
+      format: f.format,
+      columns,
+      defaultTable: DEFAULT_TABLE,
+      contextType: "*container.statsContext",
+    });
     await Deno.stdout.write(enc.encode(stream && tty ? `\x1b[2J\x1b[H${out}` : out));
   }
   return 0;

@@ -54,6 +54,7 @@ export default async function volumeLs(ctx: CommandContext<FlagsOf<typeof spec>>
   const filters = parseFilters(ctx.flags.filter, VOLUME_LIST_FILTERS);
   const entries = await listVolumeEntries(ctx.global, filters);
   const out = renderList(entries.map((e) => volumeRow(e.volume, e.users.length)), {
+    contextType: "*formatter.volumeContext",
     format: ctx.flags.format,
     quiet: ctx.flags.quiet,
     columns,

@@ -19,6 +19,8 @@ import { checkRunOptions, createContainer as createRecord } from "../runtime/cre
 import { checkNetworkExists } from "./container_network.ts";
 import { checkJoin, joinedName } from "./container_join.ts";
 import type { RunOptions } from "../runtime/run_options.ts";
+import { checkJoinTargets } from "../runtime/namespace_join.ts";
+import { mountsWithVolumesFrom } from "../runtime/volumes_from.ts";
 import type { StoreOptions } from "./engine_types.ts";
 
 /** When to pull: `missing` (default), `always`, or `never`. */
@@ -174,11 +176,16 @@ async function createChecked(
   events: PullEvents,
 ): Promise<CreatedRecord> {
   await checkNetworkExists(store, req.options.network, req.options);
+  await checkJoinTargets(store, req.options.namespaces ?? {});
   const joined = joinedName(req.options.network);
   // a container joining another's network has its hostname, as Docker gives it
-  const options = joined === undefined
+  let options = joined === undefined
     ? req.options
     : { ...req.options, hostname: (await checkJoin(store, joined, req.options)).Hostname };
+  if (options.volumesFrom?.length) {
+    const mounts = await mountsWithVolumesFrom(store, options.volumesFrom, options.mounts);
+    options = { ...options, mounts };
+  }
   const image = await ensureImage(store, req.image, req, events);
   return { store, rec: await createRecord(store, image, req.image, options, req.name) };
 }

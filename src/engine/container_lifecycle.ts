@@ -8,7 +8,7 @@
 import { FailedPreconditionError } from "../errors.ts";
 import { openStore, type Store } from "../store/store.ts";
 import { type ContainerRecord, findContainer, getContainer } from "../runtime/container_store.ts";
-import { parseSignal } from "../runtime/run_options.ts";
+import { parseSignal } from "../runtime/signals.ts";
 import { startContainer } from "../runtime/start.ts";
 import { killContainer, stopContainer, waitForExit } from "../runtime/stop.ts";
 import { cleanupContainer, removeContainer } from "../runtime/remove.ts";

@@ -19,6 +19,7 @@ import {
 import { currentState } from "../runtime/state.ts";
 import { type ContainerRow, containerRow } from "../runtime/views.ts";
 import { writableLayerSize } from "../runtime/size.ts";
+import { containerHealth } from "../runtime/health_view.ts";
 import { isRunning, isSupervised } from "../runtime/status.ts";
 import { realHost } from "../sys/host.ts";
 import { activeBindings, containerExposedPorts } from "../network/port_record.ts";
@@ -170,7 +171,13 @@ export async function listContainerRows(
     if (!psMatches(rec, state, filters, all, ancestors)) continue;
     // -n/-l count what the filters kept, as Docker does
     if (last > 0 && rows.length === last) break;
-    const row = { ...containerRow(rec, state, { noTrunc: opts.noTrunc, now }), labels: rec.Labels };
+    const health = state.Status === "running"
+      ? (await containerHealth(store, rec, state))?.Status
+      : undefined;
+    const row = {
+      ...containerRow(rec, state, { noTrunc: opts.noTrunc, now, health }),
+      labels: rec.Labels,
+    };
     if (isRunning(state.Status) && isBridgeNetwork(rec.Options.network)) {
       row.Ports = psPorts(
         containerExposedPorts(rec),

@@ -4,11 +4,12 @@
  *
  * @module
  */
-import { InvalidArgumentError } from "../errors.ts";
+import { FailedPreconditionError, InvalidArgumentError } from "../errors.ts";
 import { parseTimestamp } from "../units.ts";
 import { openStore } from "../store/store.ts";
 import { containerDir, findContainer } from "../runtime/container_store.ts";
-import { type LogOptions, renderLog } from "../runtime/logs.ts";
+import { logFiles, type LogOptions, renderLog } from "../runtime/logs.ts";
+import { DEFAULT_LOG_DRIVER, logKeepsFile } from "../runtime/logs_config.ts";
 import { currentState } from "../runtime/state.ts";
 import { isSupervised } from "../runtime/status.ts";
 import type { StoreOptions } from "./engine_types.ts";
@@ -44,6 +45,21 @@ function logOptions(req: LogsRequest): LogOptions {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
+ * Whether the file being followed was rotated away (another file now has its name) or
+ * emptied (max-file 1) since `pos` was read; the rest of a renamed one has been read.
+ */
+async function rotated(
+  file: Deno.FsFile,
+  path: string,
+  pos: number,
+): Promise<"renamed" | "truncated" | undefined> {
+  const [open, named] = await Promise.all([file.stat(), Deno.stat(path).catch(() => undefined)]);
+  if (named && named.ino !== open.ino) return "renamed";
+  if (open.size < pos) return "truncated";
+  return undefined;
+}
+
+/**
  * Sends the named container's log to `sink`, record by record; with `follow`, waits for more
  * until the container is no longer running. A container without a log has nothing to send.
  *
@@ -61,7 +77,16 @@ export async function containerLogs(
   const store = await openStore(where);
   const rec = await findContainer(store, name);
   const opts = logOptions(req);
-  const file = await Deno.open(`${containerDir(store, rec.Id)}/ctr.log`).catch(() => undefined);
+  const driver = rec.Options.logConfig?.Type ?? DEFAULT_LOG_DRIVER;
+  if (!logKeepsFile(driver)) {
+    throw new FailedPreconditionError("configured logging driver does not support reading");
+  }
+  const dir = containerDir(store, rec.Id);
+  const path = `${dir}/ctr.log`;
+  const names: string[] = [];
+  for await (const e of Deno.readDir(dir)) names.push(e.name);
+  const files = logFiles(path, names);
+  let file = await Deno.open(path).catch(() => undefined);
   if (!file) return;
   let pending = "";
   let first = true;
@@ -74,18 +99,41 @@ export async function containerLogs(
   };
   const decoder = new TextDecoder();
   const buf = new Uint8Array(1 << 16);
+  let pos = 0;
   try {
+    // rotated files first, oldest first (one that rotates away meanwhile is skipped)
     let text = "";
+    for (const f of files.slice(0, -1)) {
+      text += await Deno.readTextFile(f).catch(() => "");
+    }
     for (;;) {
       const n = await file.read(buf);
       if (n === null) break;
+      pos += n;
       text += decoder.decode(buf.subarray(0, n), { stream: true });
     }
     await emit(text, !req.follow);
     while (req.follow) {
       const n = await file.read(buf);
       if (n !== null) {
+        pos += n;
         await emit(pending + decoder.decode(buf.subarray(0, n), { stream: true }), false);
+        continue;
+      }
+      const moved = await rotated(file, path, pos);
+      if (moved === "renamed") {
+        // what was written to it before the rename
+        for (let m = await file.read(buf); m !== null; m = await file.read(buf)) {
+          await emit(pending + decoder.decode(buf.subarray(0, m), { stream: true }), false);
+        }
+        file.close();
+        file = await Deno.open(path);
+        pos = 0;
+        continue;
+      }
+      if (moved === "truncated") {
+        await file.seek(0, Deno.SeekMode.Start);
+        pos = 0;
         continue;
       }
       if (!isSupervised((await currentState(store, rec)).Status)) {

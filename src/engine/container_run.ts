@@ -60,6 +60,8 @@ export async function startRun(
 export interface RunAttachOptions {
   streams: { stdin: boolean; stdout: boolean; stderr: boolean };
   detachKeys: Uint8Array;
+  /** --sig-proxy (default true): the signals `run` receives go to the container's process. */
+  sigProxy?: boolean;
 }
 
 /**
@@ -81,7 +83,7 @@ export async function attachRun(
     streams: opts.streams,
     tty: rec.Options.tty,
     detachKeys: opts.detachKeys,
-    proxySignals: forwardSignals(state.Pid),
+    proxySignals: opts.sigProxy === false ? undefined : forwardSignals(state.Pid),
   });
   if (code === undefined) return undefined; // detached: the container keeps running
   if (code === 126 || code === 127) {

@@ -2,7 +2,7 @@
 import { resolveLocalImage } from "../image/resolve.ts";
 import { inspectImage, readImageConfig } from "../image/views.ts";
 import { getImage, type ImageRecord, readTags } from "../store/images.ts";
-import { getLayer } from "../store/layers.ts";
+import { getLayer, layerContentSize } from "../store/layers.ts";
 import { openStore, type Store } from "../store/store.ts";
 import { eachTarget, type StoreOptions, type TargetReport } from "./engine_types.ts";
 
@@ -67,7 +67,8 @@ export async function imageHistory(where: StoreOptions, name: string): Promise<H
   for (const h of steps) {
     let size = 0;
     if (!h.empty_layer && layerIndex < record.layers.length) {
-      size = (await getLayer(store, record.layers[layerIndex].chainId))?.size ?? 0;
+      const layer = await getLayer(store, record.layers[layerIndex].chainId);
+      size = layer ? layerContentSize(layer) : 0;
       layerIndex++;
     }
     out.push({

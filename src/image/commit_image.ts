@@ -24,7 +24,7 @@ import {
   putImage,
   updateTags,
 } from "../store/images.ts";
-import { chainIds, ensureLayer } from "../store/layers.ts";
+import { chainIds, ensureLayer, layerContentSize } from "../store/layers.ts";
 import type { Store } from "../store/store.ts";
 import {
   compressGzip,
@@ -238,7 +238,7 @@ async function prepare(
         }
       },
     );
-    size += meta.size;
+    size += layerContentSize(meta);
     if (blob) layers.push({ ...blob, chainId: chains[i] });
   }
 

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { healthcheckChange, type ImageHealthcheck } from "./healthcheck_change.ts";
 import { InvalidArgumentError } from "../errors.ts";
 import type { ImageRecord } from "../store/images.ts";
 import type { Store } from "../store/store.ts";
@@ -22,6 +23,7 @@ export interface ChangeableConfig {
   Labels?: Record<string, string>;
   StopSignal?: string;
   OnBuild?: string[];
+  Healthcheck?: ImageHealthcheck;
 }
 
 /** Instructions `--change` accepts (as `docker import` and `docker commit` do, plus STOPSIGNAL). */
@@ -36,6 +38,7 @@ export const CHANGE_INSTRUCTIONS: readonly string[] = [
   "VOLUME",
   "WORKDIR",
   "STOPSIGNAL",
+  "HEALTHCHECK",
 ];
 
 /** Parses `["a", "b"]` when the text is a JSON array of strings; undefined otherwise. */
@@ -252,6 +255,9 @@ export function applyChanges(config: ChangeableConfig, changes: string[]): Chang
       }
       case "STOPSIGNAL":
         out.StopSignal = checkSignal(args);
+        break;
+      case "HEALTHCHECK":
+        out.Healthcheck = healthcheckChange(args);
         break;
     }
   }

@@ -15,7 +15,7 @@ import {
   putImage,
   updateTags,
 } from "../store/images.ts";
-import { chainIds, ensureLayer, getLayer } from "../store/layers.ts";
+import { chainIds, ensureLayer, getLayer, layerContentSize } from "../store/layers.ts";
 import type { Store } from "../store/store.ts";
 import { decompressStream } from "./decompress.ts";
 import { verifyDigest } from "./digest.ts";
@@ -30,7 +30,7 @@ import {
 import { hostPlatform, type Platform, selectManifest } from "./platform.ts";
 import type { Progress } from "./progress.ts";
 import type { ImageReference } from "./reference.ts";
-import { unpackLayer } from "./unpack.ts";
+import { unpackLayer, type UnpackResult } from "./unpack.ts";
 
 /** What pulling needs from a registry (RegistryClient provides it; tests may fake it). */
 export interface PullSource {
@@ -143,7 +143,7 @@ export async function pullImage(
       const id = shortId(layer.digest);
       const existing = await getLayer(store, layer.chainId);
       if (existing && await hasBlob(store, layer.digest)) {
-        sizes[i] = existing.size;
+        sizes[i] = layerContentSize(existing);
         opts.progress.status(id, "Already exists");
         return;
       }
@@ -157,7 +157,7 @@ export async function pullImage(
         // The layer was unpacked by another pull or an earlier run; keep its blob too.
         await fetchBlobOnly(store, source, repo, layer);
       }
-      sizes[i] = meta.size;
+      sizes[i] = layerContentSize(meta);
       opts.progress.status(id, "Pull complete");
     }),
     opts.concurrency ?? 6,
@@ -203,7 +203,7 @@ async function fetchAndUnpack(
   layer: ImageLayer,
   dir: string,
   progress: Progress,
-): Promise<{ diffId: string; size: number }> {
+): Promise<UnpackResult> {
   const id = shortId(layer.digest);
   let body: ReadableStream<Uint8Array>;
   let ingest: Ingest | undefined;

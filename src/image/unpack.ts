@@ -37,6 +37,11 @@ export interface UnpackOptions {
 export interface UnpackResult {
   /** Uncompressed size of the layer tar in bytes. */
   size: number;
+  /**
+   * The layer's size as Docker reports it: its regular files' and symlinks' sizes added up
+   * (a hard link counted once, whiteouts and directories not at all).
+   */
+  contentSize: number;
   /** `sha256:<hex>` of the uncompressed tar: the layer's diff ID. */
   diffId: string;
 }
@@ -107,6 +112,7 @@ export async function unpackLayer(
   // One feed runs at a time (on a worker thread); chunks read meanwhile are
   // batched into the next one. `failed` is set as soon as a feed fails.
   let size = 0;
+  let contentSize = 0;
   let running: Promise<void> | undefined;
   let busy = false;
   let failed: unknown;
@@ -144,6 +150,7 @@ export async function unpackLayer(
     }
     if (failed !== undefined) throw failed;
     await unpacker.finish();
+    contentSize = unpacker.contentSize();
   } catch (err) {
     await running; // never free the extractor under a running feed
     await reader.cancel().catch(() => {});
@@ -154,7 +161,7 @@ export async function unpackLayer(
   }
   // Every byte was fed to the extractor, trailing padding included, so the
   // digest covers the whole tar.
-  return { size, diffId: `sha256:${hash.digest("hex")}` };
+  return { size, contentSize, diffId: `sha256:${hash.digest("hex")}` };
 }
 
 function unpackError(err: unknown): Error {

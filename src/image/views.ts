@@ -137,6 +137,8 @@ function containerConfig(c: Json): Json {
     StdinOnce: false,
     Env: c?.Env ?? null,
     Cmd: c?.Cmd ?? null,
+    Healthcheck: c?.Healthcheck,
+    ArgsEscaped: c?.ArgsEscaped || undefined,
     Image: "",
     Volumes: c?.Volumes ?? null,
     WorkingDir: c?.WorkingDir ?? "",
@@ -144,7 +146,14 @@ function containerConfig(c: Json): Json {
     OnBuild: c?.OnBuild ?? null,
     Labels: c?.Labels ?? null,
     StopSignal: c?.StopSignal,
+    Shell: c?.Shell,
   };
+}
+
+/** Drops the fields Docker leaves out when empty (`omitempty`): they are undefined here. */
+function withoutUndefined(obj: Json): Json {
+  for (const k of Object.keys(obj)) if (obj[k] === undefined) delete obj[k];
+  return obj;
 }
 
 /** Reads an image's config document from the store. */
@@ -157,8 +166,10 @@ export async function readImageConfig(store: Store, rec: ImageRecord): Promise<J
  */
 export async function inspectImage(store: Store, rec: ImageRecord, tags: TagMap): Promise<Json> {
   const config = await readImageConfig(store, rec);
-  const cfg = containerConfig(config.config);
-  for (const k of Object.keys(cfg)) if (cfg[k] === undefined) delete cfg[k];
+  const cfg = withoutUndefined(containerConfig(config.config));
+  // The config of the container the image was committed from; empty for built images.
+  const fromContainer = withoutUndefined(containerConfig(config.container_config ?? {}));
+  if (config.container_config?.Image) fromContainer.Image = config.container_config.Image;
   const lowers = rec.layers.map((l) => `${store.layers}/${l.chainId.slice(7)}/diff`).reverse();
   return {
     Id: rec.id,
@@ -167,6 +178,8 @@ export async function inspectImage(store: Store, rec: ImageRecord, tags: TagMap)
     Parent: rec.parent ?? "",
     Comment: config.comment ?? "",
     Created: rec.created ?? rec.addedAt,
+    Container: config.container ?? "",
+    ContainerConfig: fromContainer,
     DockerVersion: config.docker_version ?? "",
     Author: config.author ?? "",
     Config: cfg,
@@ -174,6 +187,7 @@ export async function inspectImage(store: Store, rec: ImageRecord, tags: TagMap)
     ...(rec.variant ? { Variant: rec.variant } : {}),
     Os: rec.os,
     Size: rec.size,
+    VirtualSize: rec.size,
     GraphDriver: {
       Data: {
         LowerDir: lowers.slice(1).join(":") || undefined,

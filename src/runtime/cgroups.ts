@@ -102,6 +102,8 @@ export interface CgroupLimits {
    * same rules become an eBPF program attached to the cgroup.
    */
   devices?: "default" | "all";
+  /** Rules allowed after the defaults (--device, --device-cgroup-rule), as "c 1:3 rwm". */
+  deviceRules?: string[];
 }
 
 /** A rate limit on one block device. */
@@ -147,9 +149,15 @@ export const V1_DEVICE_RULES: readonly string[] = [
   "c 136:* rwm",
 ];
 /** The device rules of a v2 cgroup: Docker's list after denying everything, or all. */
-export function v2DeviceRules(devices: CgroupLimits["devices"]): DeviceRule[] {
+export function v2DeviceRules(
+  devices: CgroupLimits["devices"],
+  extra: readonly string[] = [],
+): DeviceRule[] {
   if (devices === "all") return [parseDeviceRule("a")];
-  return [parseDeviceRule("a", false), ...V1_DEVICE_RULES.map((r) => parseDeviceRule(r))];
+  return [
+    parseDeviceRule("a", false),
+    ...[...V1_DEVICE_RULES, ...extra].map((r) => parseDeviceRule(r)),
+  ];
 }
 const CFS_PERIOD = 100000;
 /** The kernel's default real-time period (sched_rt_period_us). */
@@ -484,7 +492,9 @@ export class CgroupManager implements Cgroups {
       if (l.devices === "all") await this.fs.write(`${dev}/devices.allow`, "a");
       else {
         await this.fs.write(`${dev}/devices.deny`, "a");
-        for (const rule of V1_DEVICE_RULES) await this.fs.write(`${dev}/devices.allow`, rule);
+        for (const rule of [...V1_DEVICE_RULES, ...(l.deviceRules ?? [])]) {
+          await this.fs.write(`${dev}/devices.allow`, rule);
+        }
       }
     }
     const mem = this.#dir(id, "memory");
@@ -607,7 +617,7 @@ export class CgroupManager implements Cgroups {
     }
     const dir = `${above}/${id}`;
     await this.fs.mkdir(dir);
-    await this.fs.deviceFilter(dir, v2DeviceRules(l.devices));
+    await this.fs.deviceFilter(dir, v2DeviceRules(l.devices, l.deviceRules));
     if (l.memory !== undefined && l.memory > 0) {
       await this.fs.write(`${dir}/memory.max`, String(l.memory));
       if (l.memorySwap !== undefined && await this.fs.exists(`${dir}/memory.swap.max`)) {

@@ -10,7 +10,8 @@ import { readBlob } from "../store/blobs.ts";
 import type { Store } from "../store/store.ts";
 import { type Host, realHost } from "../sys/host.ts";
 import { containerDir, type ContainerRecord, createContainerRecord } from "./container_store.ts";
-import { parseSignal, type RunOptions } from "./run_options.ts";
+import type { RunOptions } from "./run_options.ts";
+import { parseSignal } from "./signals.ts";
 import {
   cgroupLimits,
   commandLine,
@@ -29,6 +30,7 @@ import {
 import { resolveCapabilities } from "./capabilities.ts";
 import { checkDuplicateTargets } from "./mounts.ts";
 import { checkResourceOptions } from "./resource_options.ts";
+import { checkNamespaceOptions } from "./namespace_options.ts";
 
 /** A new random container id: 64 hex digits. */
 export function newContainerId(): string {
@@ -69,6 +71,7 @@ export function checkRunOptions(o: RunOptions): void {
   }
   checkDuplicateTargets(o.mounts);
   if (o.stopSignal !== undefined) parseSignal(o.stopSignal);
+  checkNamespaceOptions(o.namespaces ?? {}, o);
 }
 
 /**

@@ -1,6 +1,7 @@
 /**
- * Reading a container's k8s-file log ("<RFC3339Nano> stdout|stderr F|P text"
- * per record, P for a partial line) as `docker logs` shows it.
+ * Reading a container's log as `docker logs` shows it: k8s-file ("<RFC3339Nano>
+ * stdout|stderr F|P text" per record, P for a partial line) or json-file records, across the
+ * files a size rotation left.
  */
 
 /** One record of the log. */
@@ -12,8 +13,12 @@ export interface LogRecord {
   text: string;
 }
 
-/** Parses one log line; undefined for a malformed one. */
+/**
+ * Parses one log line, k8s-file ("<time> stdout F text") or json-file
+ * ({"log":"text\n","stream":"stdout","time":"..."}); undefined for a malformed one.
+ */
 export function parseLogLine(line: string): LogRecord | undefined {
+  if (line.startsWith("{")) return parseJsonLine(line);
   const a = line.indexOf(" ");
   const b = line.indexOf(" ", a + 1);
   const c = line.indexOf(" ", b + 1);
@@ -24,6 +29,41 @@ export function parseLogLine(line: string): LogRecord | undefined {
     return undefined;
   }
   return { time: line.slice(0, a), stream, full: tag === "F", text: line.slice(c + 1) };
+}
+
+/** A json-file record: a text ending in a newline is a full line. */
+function parseJsonLine(line: string): LogRecord | undefined {
+  let r: { log?: unknown; stream?: unknown; time?: unknown };
+  try {
+    r = JSON.parse(line);
+  } catch {
+    return undefined;
+  }
+  if (typeof r.log !== "string" || typeof r.time !== "string") return undefined;
+  if (r.stream !== "stdout" && r.stream !== "stderr") return undefined;
+  const full = r.log.endsWith("\n");
+  return { time: r.time, stream: r.stream, full, text: full ? r.log.slice(0, -1) : r.log };
+}
+
+/**
+ * The files of a log in the order they were written: rotated ones (`ctr.log.N` down to
+ * `ctr.log.1`) then the current one, from the names found in its directory.
+ *
+ * @example
+ * ```ts
+ * logFiles("/c/ctr.log", ["ctr.log", "ctr.log.2", "x", "ctr.log.1"]);
+ * // ["/c/ctr.log.2", "/c/ctr.log.1", "/c/ctr.log"]
+ * ```
+ */
+export function logFiles(path: string, names: string[]): string[] {
+  const slash = path.lastIndexOf("/");
+  const dir = path.slice(0, slash), base = path.slice(slash + 1);
+  const rotated = names.flatMap((n) => {
+    if (!n.startsWith(`${base}.`)) return [];
+    const k = n.slice(base.length + 1);
+    return /^[1-9]\d*$/.test(k) ? [Number(k)] : [];
+  }).sort((a, b) => b - a);
+  return [...rotated.map((k) => `${dir}/${base}.${k}`), path];
 }
 
 /** Options of `renderLog`. */

@@ -104,6 +104,8 @@ export interface LaunchPlan {
   /** Mounts made in order after the root is mounted and before pivot_root. */
   mounts: PlanMount[];
   devices: PlanDevice[];
+  /** --sysctl: values written under /proc/sys in the container's namespaces (path "net/ipv4/ip_forward"). */
+  sysctls?: { key: string; path: string; value: string }[];
   /** Paths masked inside the container (a file gets /dev/null bound over it, a directory an empty read-only tmpfs). */
   maskedPaths: string[];
   /** Paths bind-remounted read-only inside the container. */
@@ -133,6 +135,10 @@ export interface LaunchPlan {
    * skiff (Deno) process is started per exit. Absent: nothing beyond the exit file.
    */
   exitActions?: PlanExitActions;
+  /** The health check the monitor starts on schedule while the container runs; absent: none. */
+  health?: PlanHealth;
+  /** How the monitor writes the log; absent: k8s-file at `state.logPath`, never rotated. */
+  log?: PlanLog;
   /**
    * The events the monitor appends to the store's event log: `die` at each exit (and `destroy`
    * after a --rm removal), from a template file it reads then (container_events.ts). Absent:
@@ -141,6 +147,27 @@ export interface LaunchPlan {
   dieEvent?: { log: string; template: string };
   /** An extra command the monitor runs after the container has exited for good (after the exit actions' records, before the removals); absent or empty: none. */
   cleanupCommand?: string[];
+}
+
+/** The monitor's health-check schedule (`command` is skiff's `healthcheck run ID`). */
+export interface PlanHealth {
+  intervalMs: number;
+  /** From the container's start: the start interval applies (when not 0). */
+  startPeriodMs: number;
+  startIntervalMs: number;
+  command: string[];
+}
+
+/** The monitor's log driver: a file at `state.logPath` (rotated when maxSize is set), journald, or none. */
+export interface PlanLog {
+  driver: "k8s-file" | "json-file" | "journald" | "none";
+  /** Rotate before the file passes this many bytes, keeping maxFile files. */
+  maxSize?: number;
+  maxFile?: number;
+  /** journald's CONTAINER_TAG and SYSLOG_IDENTIFIER. */
+  tag?: string;
+  /** journald's socket. */
+  journalSocket?: string;
 }
 
 /** The monitor's own clean-up after the container's last exit (no restart follows). */

@@ -21,10 +21,15 @@
  * | `namespace` | type [path to join] |
  * | `mount` | source destination type comma-separated-flags data [subpath beneath source] |
  * | `device` | path c or b major minor mode uid gid |
+ * | `sysctl` (repeated) | path under /proc/sys ("net/ipv4/ip_forward") and value, written in the container |
  * | `masked`, `readonly-path`, `cgroup` (repeated) | path |
  * | `uid-map`, `gid-map` (repeated) | containerId hostId size |
  * | `restart` | no, on-failure, always or unless-stopped; max retries |
  * | `network-hook`, `cleanup` | argv (the hook gets the pid appended) |
+ * | `health` | interval-ms start-period-ms start-interval-ms argv (run on that schedule) |
+ * | `log-driver` | k8s-file (default), json-file, or journald and its socket (no `log-path`: no log) |
+ * | `log-rotate` | max-size max-file: the log file is rotated by size |
+ * | `log-tag` | journald's tag |
  * | `remove-cgroups` | 0 or 1: rmdir the `cgroup` paths after the last exit |
  * | `netns-release` (repeated) | namespace file unmounted and removed first after the last exit |
  * | `exit-record` | path of the persistent copy of the exit file |
@@ -124,6 +129,23 @@ function splitMap(line: string): string[] {
   return parts;
 }
 
+/** The log directives: none keeps no file; journald names its socket; files may rotate. */
+function writeLog(w: Writer, plan: LaunchPlan): void {
+  const log = plan.log ?? { driver: "k8s-file" };
+  if (log.driver === "none") return;
+  if (log.driver === "journald") {
+    if (!log.journalSocket) throw new Error("Expected journald's socket, found none");
+    w.add("log-driver", "journald", log.journalSocket);
+    if (log.tag) w.add("log-tag", log.tag);
+    return;
+  }
+  w.add("log-path", plan.state.logPath);
+  if (log.driver !== "k8s-file") w.add("log-driver", log.driver);
+  if (log.maxSize) {
+    w.add("log-rotate", int(log.maxSize, "max-size"), int(log.maxFile ?? 1, "max-file"));
+  }
+}
+
 /** Serializes a launch plan for `skiff-monitor start`. */
 export function serializePlan(plan: LaunchPlan, options: SerializeOptions = {}): string {
   const w = new Writer();
@@ -148,16 +170,28 @@ export function serializePlan(plan: LaunchPlan, options: SerializeOptions = {}):
   for (const d of plan.devices) {
     w.add("device", d.path, d.type, d.major, d.minor, d.mode, d.uid, d.gid);
   }
+  for (const x of plan.sysctls ?? []) w.add("sysctl", x.path, x.value);
   for (const p of plan.maskedPaths) w.add("masked", p);
   for (const p of plan.readonlyPaths) w.add("readonly-path", p);
   for (const c of plan.cgroupPaths) w.add("cgroup", c);
   for (const m of plan.uidMappings) w.add("uid-map", ...splitMap(m));
   for (const m of plan.gidMappings) w.add("gid-map", ...splitMap(m));
   w.add("state-dir", plan.state.dir);
-  w.add("log-path", plan.state.logPath);
+  writeLog(w, plan);
   w.add("stop-signal", plan.state.stopSignal);
   w.add("restart", plan.restart.policy, int(plan.restart.maxRetries, "maxRetries"));
   if (plan.networkHook.length > 0) w.add("network-hook", ...plan.networkHook);
+  if (plan.health) {
+    const h = plan.health;
+    if (h.command.length === 0) throw new Error("Expected a health command, found none");
+    w.add(
+      "health",
+      int(h.intervalMs, "health interval"),
+      int(h.startPeriodMs, "health start period"),
+      int(h.startIntervalMs, "health start interval"),
+      ...h.command,
+    );
+  }
   const cleanup = plan.cleanupCommand ?? [];
   if (cleanup.length > 0) w.add("cleanup", ...cleanup);
   const exit = plan.exitActions;

@@ -5,6 +5,13 @@
 import { InvalidArgumentError } from "../errors.ts";
 import type { MountSpec } from "./mounts.ts";
 import type { ResourceOptions } from "./resource_options.ts";
+import type { NamespaceOptions } from "./namespace_options.ts";
+import type { DeviceMapping } from "./device_options.ts";
+
+// The signal parsing moved to signals.ts; kept here for the modules that import it from here.
+export { parseSignal, type Signal } from "./signals.ts";
+import type { HealthOptions } from "./health_config.ts";
+import type { LogConfig } from "./logs_config.ts";
 
 /** A resource limit from `--ulimit name=soft[:hard]`. */
 export interface Ulimit {
@@ -91,6 +98,14 @@ export interface RunOptions {
   cgroupParent?: string;
   /** --cpu-period, --cpuset-cpus, --blkio-weight, --shm-size, --cgroupns...; absent: none. */
   resources?: ResourceOptions;
+  /** --pid, --ipc, --uts, --sysctl; absent: private namespaces, no sysctls. */
+  namespaces?: NamespaceOptions;
+  /** --device: host nodes made in the container and allowed in its device cgroup. */
+  devices?: DeviceMapping[];
+  /** --device-cgroup-rule, checked ("c 1:3 rwm"). */
+  deviceCgroupRules?: string[];
+  /** --volumes-from as given ("data:ro"); their mounts are in `mounts` once created. */
+  volumesFrom?: string[];
   /** --privileged */
   privileged: boolean;
   /** --cap-add */
@@ -133,6 +148,10 @@ export interface RunOptions {
   restart: RestartPolicy;
   /** --rm */
   autoRemove: boolean;
+  /** --health-*, --no-healthcheck, --health-on-failure; absent: the image's check. */
+  health?: HealthOptions;
+  /** --log-driver and --log-opt; absent: the default driver without options. */
+  logConfig?: LogConfig;
 }
 
 /**
@@ -373,93 +392,4 @@ export function parseCpus(value: string): number {
   const rounded = Math.round(nano);
   if (Math.abs(nano - rounded) > 1e-3) throw new InvalidArgumentError("value is too precise");
   return rounded;
-}
-
-/** Linux x86_64 signal numbers by name (without "SIG"). */
-const SIGNALS: Record<string, number> = {
-  HUP: 1,
-  INT: 2,
-  QUIT: 3,
-  ILL: 4,
-  TRAP: 5,
-  ABRT: 6,
-  IOT: 6,
-  BUS: 7,
-  FPE: 8,
-  KILL: 9,
-  USR1: 10,
-  SEGV: 11,
-  USR2: 12,
-  PIPE: 13,
-  ALRM: 14,
-  TERM: 15,
-  STKFLT: 16,
-  CHLD: 17,
-  CLD: 17,
-  CONT: 18,
-  STOP: 19,
-  TSTP: 20,
-  TTIN: 21,
-  TTOU: 22,
-  URG: 23,
-  XCPU: 24,
-  XFSZ: 25,
-  VTALRM: 26,
-  PROF: 27,
-  WINCH: 28,
-  IO: 29,
-  POLL: 29,
-  PWR: 30,
-  SYS: 31,
-};
-const SIGRTMIN = 34;
-const SIGRTMAX = 64;
-const CANONICAL: Record<number, string> = {};
-for (const [name, nr] of Object.entries(SIGNALS)) CANONICAL[nr] ??= name;
-
-/** A signal's canonical name ("SIGTERM") and number (15). */
-export interface Signal {
-  name: string;
-  number: number;
-}
-
-/**
- * Parses a signal as Docker does: a name with or without "SIG" (any case),
- * "RTMIN+n"/"RTMAX-n", or a number (Linux x86_64 numbering).
- *
- * @example
- * ```ts
- * parseSignal("term"); // { name: "SIGTERM", number: 15 }
- * parseSignal("9"); // { name: "SIGKILL", number: 9 }
- * ```
- */
-export function parseSignal(value: string): Signal {
-  const bad = () => new InvalidArgumentError(`Invalid signal: ${value}`);
-  if (/^\d+$/.test(value)) {
-    const n = Number(value);
-    if (n < 1 || n > SIGRTMAX) throw bad();
-    return { name: signalName(n), number: n };
-  }
-  const key = value.toUpperCase().replace(/^SIG/, "");
-  if (Object.hasOwn(SIGNALS, key)) return { name: signalName(SIGNALS[key]), number: SIGNALS[key] };
-  const rt = /^RT(MIN|MAX)(?:([+-])(\d+))?$/.exec(key);
-  if (rt) {
-    const off = rt[3] === undefined ? 0 : Number(rt[3]);
-    if (rt[1] === "MIN" && (rt[2] ?? "+") === "+" && off <= 15) {
-      return { name: signalName(SIGRTMIN + off), number: SIGRTMIN + off };
-    }
-    if (rt[1] === "MAX" && (rt[2] ?? "-") === "-" && off <= 14) {
-      return { name: signalName(SIGRTMAX - off), number: SIGRTMAX - off };
-    }
-  }
-  throw bad();
-}
-
-function signalName(n: number): string {
-  if (CANONICAL[n]) return "SIG" + CANONICAL[n];
-  if (n === SIGRTMIN) return "SIGRTMIN";
-  if (n === SIGRTMAX) return "SIGRTMAX";
-  if (n > SIGRTMIN && n <= SIGRTMIN + 15) return `SIGRTMIN+${n - SIGRTMIN}`;
-  if (n >= SIGRTMAX - 14 && n < SIGRTMAX) return `SIGRTMAX-${SIGRTMAX - n}`;
-  return `SIG${n}`;
 }

@@ -4,12 +4,15 @@
  * Docker's merge rules and secure defaults: capability set, seccomp profile, masked and read-only
  * paths, a minimal /dev.
  */
+import type { HealthConfig } from "./health_config.ts";
 import { FailedPreconditionError, InvalidArgumentError } from "../errors.ts";
 import { resolveCapabilities } from "./capabilities.ts";
 import { type CgroupLimits, DEFAULT_CGROUP_PARENT, type DeviceRate } from "./cgroups.ts";
 import { DEFAULT_SHM_SIZE, type ResourceOptions, type ThrottleDevice } from "./resource_options.ts";
 import { cleanPath, type MountSpec } from "./mounts.ts";
 import type { LaunchPlan, PlanDevice, PlanMount, PlanRlimit } from "./plan.ts";
+import { extraDeviceRules, planDevices } from "./device_options.ts";
+import { joinedContainer, sysctlPath } from "./namespace_options.ts";
 import type { RunOptions } from "./run_options.ts";
 import { buildSeccomp, type SeccompFilter, SYSCALLS_X86_64 } from "./seccomp_profile.ts";
 import type { ResolvedUser } from "./user.ts";
@@ -24,6 +27,8 @@ export interface ImageRuntimeConfig {
   StopSignal?: string;
   Labels?: Record<string, string> | null;
   Volumes?: Record<string, unknown> | null;
+  /** HEALTHCHECK (durations in nanoseconds). */
+  Healthcheck?: HealthConfig | null;
 }
 
 /**
@@ -81,8 +86,10 @@ export interface ContainerConfigInput {
   etcFiles?: { hostname?: string; hosts?: string; resolvConf?: string };
   /** Devices given to a --privileged container (Docker gives all of the host's). */
   privilegedDevices?: PlanDevice[];
-  /** With --network host and no -h: the host's name, as Docker does. */
+  /** With --network host or --uts=host and no -h: the host's name, as Docker does. */
   hostHostname?: string;
+  /** Namespace files joined for --pid/--ipc container:NAME, and a shareable /dev/shm directory. */
+  namespaceJoins?: { pid?: string; ipc?: string; shmDir?: string };
 }
 
 /** The launch plan and the OCI runtime spec describing the same container. */
@@ -451,6 +458,7 @@ export function cgroupLimits(o: RunOptions): CgroupLimits {
     pidsLimit: o.pidsLimit,
     devices: o.privileged ? "all" : "default",
     ...resourceLimits(o.resources ?? {}),
+    ...(o.privileged ? {} : deviceRuleLimits(o)),
   };
 }
 
@@ -483,6 +491,12 @@ function resourceLimits(r: ResourceOptions): CgroupLimits {
   return out;
 }
 
+/** The device rules --device and --device-cgroup-rule add (only when there are some). */
+function deviceRuleLimits(o: RunOptions): CgroupLimits {
+  const rules = extraDeviceRules(o.devices ?? [], o.deviceCgroupRules ?? []);
+  return rules.length ? { deviceRules: rules } : {};
+}
+
 function devRate(d: ThrottleDevice): DeviceRate {
   return { major: d.major, minor: d.minor, rate: d.rate };
 }
@@ -512,7 +526,9 @@ export function buildContainerConfig(input: ContainerConfigInput): ContainerConf
     }
     args = [INIT_PATH, "--", ...args];
   }
-  const hostname = o.hostname === undefined && o.network === "host" && input.hostHostname
+  const ns = o.namespaces ?? {};
+  const hostUts = o.network === "host" || ns.uts === "host";
+  const hostname = o.hostname === undefined && hostUts && input.hostHostname
     ? input.hostHostname
     : c.Hostname;
   const base = [DEFAULT_PATH, `HOSTNAME=${hostname}`, ...(o.tty ? ["TERM=xterm"] : [])];
@@ -553,21 +569,28 @@ export function buildContainerConfig(input: ContainerConfigInput): ContainerConf
     });
   }
   const shmSize = o.resources?.shmSize || DEFAULT_SHM_SIZE;
-  const defaults = defaultMounts(privileged, cgroupVersion, input.cgroupPaths, shmSize).filter((
-    d,
-  ) => !user.some((u) => u.destination === d.destination));
+  const defaults = shmMount(
+    defaultMounts(privileged, cgroupVersion, input.cgroupPaths, shmSize),
+    ns.ipc,
+    input.namespaceJoins?.shmDir,
+  ).filter((d) => !user.some((u) => u.destination === d.destination));
   const extra = [...etc, ...user].map((m, i) => ({ m, i }))
     .sort((a, b) => depth(a.m.destination) - depth(b.m.destination) || a.i - b.i)
     .map((x) => x.m);
   const mounts = [...defaults, ...extra];
 
   // Namespaces
-  const namespaces: LaunchPlan["namespaces"] = [
-    { type: "mount" },
-    { type: "pid" },
-    { type: "ipc" },
-    { type: "uts" },
-  ];
+  const namespaces: LaunchPlan["namespaces"] = [{ type: "mount" }];
+  const joins = input.namespaceJoins ?? {};
+  const join = (type: "pid" | "ipc", mode: string | undefined, path: string | undefined) => {
+    if (mode === "host") return;
+    if (joinedContainer(mode) === undefined) namespaces.push({ type });
+    else if (path) namespaces.push({ type, path });
+    else throw new FailedPreconditionError(`no ${type} namespace was resolved for ${mode}`);
+  };
+  join("pid", ns.pid, joins.pid);
+  join("ipc", ns.ipc, joins.ipc);
+  if (ns.uts !== "host") namespaces.push({ type: "uts" });
   if (o.network !== "host") namespaces.push({ type: "net" });
   // --cgroupns; Docker's default is a private namespace on v2 and the host's on v1.
   const cgroupns = o.resources?.cgroupns ?? (cgroupVersion === 2 ? "private" : "host");
@@ -605,9 +628,22 @@ export function buildContainerConfig(input: ContainerConfigInput): ContainerConf
     },
     namespaces,
     mounts,
-    devices: privileged && input.privilegedDevices
-      ? mergeDevices(DEFAULT_DEVICES, input.privilegedDevices)
-      : [...DEFAULT_DEVICES],
+    devices: mergeDevices(
+      privileged && input.privilegedDevices
+        ? mergeDevices(DEFAULT_DEVICES, input.privilegedDevices)
+        : [...DEFAULT_DEVICES],
+      planDevices(o.devices ?? []),
+      true,
+    ),
+    ...(ns.sysctls && Object.keys(ns.sysctls).length
+      ? {
+        sysctls: Object.entries(ns.sysctls).map(([key, value]) => ({
+          key,
+          path: sysctlPath(key),
+          value,
+        })),
+      }
+      : {}),
     maskedPaths: privileged ? [] : [...MASKED_PATHS],
     readonlyPaths,
     cgroupPaths: [...input.cgroupPaths],
@@ -621,9 +657,39 @@ export function buildContainerConfig(input: ContainerConfigInput): ContainerConf
   return { plan, spec: toOciSpec(plan, input) };
 }
 
-function mergeDevices(base: readonly PlanDevice[], extra: readonly PlanDevice[]): PlanDevice[] {
+/** `base` with the devices of `extra` added; with `replace`, one at a taken path replaces it. */
+function mergeDevices(
+  base: readonly PlanDevice[],
+  extra: readonly PlanDevice[],
+  replace = false,
+): PlanDevice[] {
   const out = [...base];
-  for (const d of extra) if (!out.some((b) => b.path === d.path)) out.push(d);
+  for (const d of extra) {
+    const i = out.findIndex((b) => b.path === d.path);
+    if (i < 0) out.push(d);
+    else if (replace) out[i] = d;
+  }
+  return out;
+}
+
+/**
+ * /dev/shm as the IPC mode asks: none without it, the host's with `--ipc=host`, a shared host
+ * directory when shareable or joined, else the default tmpfs.
+ */
+function shmMount(mounts: PlanMount[], ipc: string | undefined, shmDir?: string): PlanMount[] {
+  const i = mounts.findIndex((m) => m.destination === "/dev/shm");
+  if (i < 0) return mounts;
+  const out = [...mounts];
+  if (ipc === "none") out.splice(i, 1);
+  else if (ipc === "host" || shmDir) {
+    out[i] = {
+      source: ipc === "host" ? "/dev/shm" : shmDir!,
+      destination: "/dev/shm",
+      type: "bind",
+      flags: ["rbind", "rprivate", "nosuid", "noexec", "nodev"],
+      data: "",
+    };
+  }
   return out;
 }
 
@@ -677,11 +743,22 @@ function ociResourceLimits(resources: OciSpec, l: CgroupLimits): void {
   merge("blockIO", blockIO);
 }
 
+/** A rule in `devices.allow` syntax ("c 1:3 rwm") as an OCI device rule. */
+function ociDeviceRule(rule: string): OciSpec {
+  const [type, numbers, access] = rule.split(" ");
+  const [major, minor] = numbers.split(":").map((n) => n === "*" ? undefined : Number(n));
+  return { allow: true, type, major, minor, access };
+}
+
 function toOciSpec(plan: LaunchPlan, input: ContainerConfigInput): OciSpec {
   const p = plan.process;
   const limits = input.container.Limits;
   const resources: OciSpec = {
-    devices: input.options.privileged ? [{ allow: true, access: "rwm" }] : DEVICE_RULES,
+    devices: input.options.privileged ? [{ allow: true, access: "rwm" }] : [
+      ...DEVICE_RULES,
+      ...extraDeviceRules(input.options.devices ?? [], input.options.deviceCgroupRules ?? [])
+        .map(ociDeviceRule),
+    ],
   };
   if (limits.memory) {
     resources.memory = {
@@ -712,6 +789,9 @@ function toOciSpec(plan: LaunchPlan, input: ContainerConfigInput): OciSpec {
       gid: d.gid,
     })),
     resources,
+    ...(plan.sysctls?.length
+      ? { sysctl: Object.fromEntries(plan.sysctls.map((x) => [x.key, x.value])) }
+      : {}),
     maskedPaths: plan.maskedPaths,
     readonlyPaths: plan.readonlyPaths,
   };

@@ -5,6 +5,9 @@
  * the host, the cgroup manager, the root file system provider, the network
  * driver and the id mapping, real ones by default and fakes in unit tests.
  */
+import { HEALTH_FILE } from "./health_state.ts";
+import { healthPlan } from "./health_plan.ts";
+import { logPlan } from "./logs_plan.ts";
 import { dieEventPlan, writeEventTemplate } from "./container_events.ts";
 import { ExecError, FailedPreconditionError, wrap } from "../errors.ts";
 import type { Store } from "../store/store.ts";
@@ -21,6 +24,7 @@ import {
 } from "./container_store.ts";
 import { writeEtcFiles } from "./etc_files.ts";
 import { hostIds, type IdMapper } from "./idmap.ts";
+import { resolveNamespaceJoins } from "./namespace_join.ts";
 import { startMonitor } from "./monitor_client.ts";
 import { type NetworkAttachment, type NetworkDriver, networkDriver } from "./network.ts";
 import type { LaunchPlan, PlanExitActions } from "./plan.ts";
@@ -76,7 +80,7 @@ export async function startContainer(
   const dir = containerDir(store, rec.Id);
   const runDir = containerRunDir(store, rec.Id);
   await host.mkdir(runDir, { recursive: true, mode: 0o700 });
-  for (const f of ["exit", "stopping", "restarts", "started", "pid", "finished"]) {
+  for (const f of ["exit", "stopping", "restarts", "started", "pid", "finished", HEALTH_FILE]) {
     await host.remove(`${runDir}/${f}`).catch(() => {});
   }
   await host.remove(`${dir}/${EXIT_RECORD}`).catch(() => {});
@@ -93,7 +97,9 @@ export async function startContainer(
     const user = await resolveUser(created.User, root.readFile, o.groupAdd);
     await createBindSources(rec, host);
     const volumes = await prepareVolumes(store, rec, root.layersTopFirst, host);
-    const hostNetworkName = o.network === "host" && !o.hostname ? host.hostname() : undefined;
+    const hostUts = o.network === "host" || o.namespaces?.uts === "host";
+    const hostNetworkName = hostUts && !o.hostname ? host.hostname() : undefined;
+    const namespaceJoins = await resolveNamespaceJoins(store, rec, host);
     const etcFiles = await writeEtcFiles(dir, hostNetworkName ?? rec.Hostname, o.network, host, o);
     const attachment = await network.setUp(rec);
     networkUp = true;
@@ -122,10 +128,13 @@ export async function startContainer(
       privilegedDevices: o.privileged ? await host.deviceNodes("/dev") : undefined,
       cgroupVersion: cgroups.version,
       kernel: kernelVersion(host),
-      hostHostname: o.network === "host" ? host.hostname() : undefined,
+      hostHostname: hostUts ? host.hostname() : undefined,
+      namespaceJoins,
       etcFiles,
     });
     applyNetworkNamespace(plan, spec, attachment);
+    plan.health = healthPlan(store, rec, host);
+    plan.log = logPlan(rec);
     plan.exitActions = await exitActions(store, rec, cgroupPaths);
     // die (and --rm's destroy) are written by the monitor: no skiff needs to be alive then
     await writeEventTemplate(store, rec, host);

@@ -8,7 +8,7 @@ import type { Store } from "../store/store.ts";
 import { type Host, procStartTime, realHost } from "../sys/host.ts";
 import type { Cgroups } from "./cgroups.ts";
 import { type ContainerRecord, containerRunDir, type ContainerState } from "./container_store.ts";
-import { parseSignal } from "./run_options.ts";
+import { hasClassicName, parseSignal } from "./signals.ts";
 import { currentState, waitMonitorDone } from "./state.ts";
 import { canKill, canStop, hasEnded } from "./status.ts";
 import { waitUntil } from "./wait.ts";
@@ -24,7 +24,7 @@ function sendSignal(host: Host, pid: number, signal: string): void {
   const sig = parseSignal(signal);
   if (pid <= 0) return; // no process (a restart's back-off): kill(0) would reach our own group
   try {
-    host.kill(pid, sig.name);
+    host.kill(pid, hasClassicName(sig) ? sig.name : sig.number);
   } catch (err) {
     if (!(err instanceof Deno.errors.NotFound)) throw err;
   }

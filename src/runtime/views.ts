@@ -14,7 +14,13 @@ import {
   ZERO_TIME,
 } from "./container_store.ts";
 import { isRunning } from "./status.ts";
+import { lowerDirs } from "./lower_dirs.ts";
+import { MASKED_PATHS, READONLY_PATHS } from "./spec.ts";
+import { configHealthcheck, containerHealth } from "./health_view.ts";
+import { DEFAULT_LOG_DRIVER, logKeepsFile } from "./logs_config.ts";
 import { DEFAULT_SHM_SIZE, type ResourceOptions, type ThrottleDevice } from "./resource_options.ts";
+import { namespaceHostConfig } from "./namespace_options.ts";
+import type { RunOptions } from "./run_options.ts";
 
 /** One row of `skiff ps`, as `docker ps --format '{{json .}}'` prints it. */
 export interface ContainerRow {
@@ -48,13 +54,14 @@ export function commandColumn(rec: ContainerRecord, noTrunc: boolean): string {
 }
 
 /** Docker's human status: "Up 3 seconds", "Exited (0) 2 minutes ago", "Created". */
-export function statusText(state: ContainerState, now = Date.now()): string {
+export function statusText(state: ContainerState, now = Date.now(), health?: string): string {
   return statusWord({
     status: state.Status,
     startedAt: state.StartedAt === ZERO_TIME ? undefined : state.StartedAt,
     finishedAt: state.FinishedAt === ZERO_TIME ? undefined : state.FinishedAt,
     exitCode: state.ExitCode,
     now,
+    ...(health ? { health } : {}),
   });
 }
 
@@ -62,7 +69,7 @@ export function statusText(state: ContainerState, now = Date.now()): string {
 export function containerRow(
   rec: ContainerRecord,
   state: ContainerState,
-  opts: { noTrunc: boolean; now?: number },
+  opts: { noTrunc: boolean; now?: number; health?: string },
 ): ContainerRow {
   const mounts = rec.Options.mounts.flatMap((m) => m.type === "volume" ? [m.name ?? ""] : []);
   return {
@@ -80,7 +87,7 @@ export function containerRow(
     RunningFor: ago(rec.Created, opts.now),
     Size: "0B",
     State: state.Status,
-    Status: statusText(state, opts.now),
+    Status: statusText(state, opts.now, opts.health),
   };
 }
 
@@ -98,6 +105,9 @@ export async function inspectContainer(
     }
   }
   const dir = containerDir(store, rec.Id);
+  const health = await containerHealth(store, rec, state);
+  const healthcheck = configHealthcheck(rec);
+  const logConfig = o.logConfig ?? { Type: DEFAULT_LOG_DRIVER, Config: {} };
   return {
     Id: rec.Id,
     Created: rec.Created,
@@ -115,12 +125,13 @@ export async function inspectContainer(
       Error: state.Error,
       StartedAt: state.StartedAt,
       FinishedAt: state.FinishedAt,
+      ...(health ? { Health: health } : {}),
     },
     Image: rec.Image,
     ResolvConfPath: "",
     HostnamePath: "",
     HostsPath: "",
-    LogPath: `${dir}/ctr.log`,
+    LogPath: logKeepsFile(logConfig.Type) ? `${dir}/ctr.log` : "",
     Name: `/${rec.Name}`,
     RestartCount: state.RestartCount,
     Driver: "overlay",
@@ -133,7 +144,7 @@ export async function inspectContainer(
       Binds: o.mounts.flatMap((m) =>
         m.type === "bind" ? [`${m.source}:${m.target}${m.readonly ? ":ro" : ""}`] : []
       ),
-      LogConfig: { Type: "k8s-file", Config: {} },
+      LogConfig: logConfig,
       NetworkMode: o.network === "private" ? "private" : o.network,
       Dns: o.dns ?? [],
       DnsOptions: o.dnsOptions ?? [],
@@ -157,14 +168,19 @@ export async function inspectContainer(
       PidsLimit: o.pidsLimit ?? null,
       CgroupParent: rec.CgroupParent ?? "",
       ...resourceHostConfig(o.resources ?? {}),
+      ...namespaceHostConfig(o.namespaces ?? {}),
+      ...deviceHostConfig(o),
       Ulimits: o.ulimits.map((u) => ({ Name: u.name, Soft: u.soft, Hard: u.hard })),
       Init: o.init,
+      ...fixedHostConfig(o.privileged),
     },
     GraphDriver: {
       Data: {
+        LowerDir: (await lowerDirs(store, rec).catch(() => [])).join(":") || undefined,
+        // a Go map: keys sorted
+        MergedDir: `${dir}/merged`,
         UpperDir: `${dir}/upper`,
         WorkDir: `${dir}/work`,
-        MergedDir: `${dir}/merged`,
       },
       Name: "overlay",
     },
@@ -198,6 +214,7 @@ export async function inspectContainer(
       Volumes: null,
       WorkingDir: rec.WorkingDir,
       Entrypoint: o.entrypoint === undefined ? null : o.entrypoint ? [o.entrypoint] : null,
+      ...(healthcheck ? { Healthcheck: healthcheck } : {}),
       OnBuild: null,
       // a Go map: its keys come out sorted
       Labels: Object.fromEntries(
@@ -215,6 +232,45 @@ export async function inspectContainer(
       Networks: {},
     },
     RunDir: containerRunDir(store, rec.Id),
+  };
+}
+
+/**
+ * Docker's HostConfig fields that skiff has no option for (their zero values, as docker shows
+ * them for a container created without those options), and the paths it masks or makes
+ * read-only.
+ */
+function fixedHostConfig(privileged: boolean): Record<string, unknown> {
+  return {
+    ContainerIDFile: "",
+    VolumeDriver: "",
+    Cgroup: "",
+    Links: null,
+    UsernsMode: "",
+    ConsoleSize: [0, 0],
+    DeviceRequests: null,
+    KernelMemoryTCP: 0,
+    CpuCount: 0,
+    CpuPercent: 0,
+    IOMaximumIOps: 0,
+    IOMaximumBandwidth: 0,
+    MaskedPaths: privileged ? null : [...MASKED_PATHS],
+    ReadonlyPaths: privileged ? null : [...READONLY_PATHS],
+  };
+}
+
+/** Docker's HostConfig fields of --device, --device-cgroup-rule and --volumes-from, and the runtime. */
+function deviceHostConfig(o: RunOptions): Record<string, unknown> {
+  return {
+    Devices: (o.devices ?? []).map((d) => ({
+      PathOnHost: d.pathOnHost,
+      PathInContainer: d.pathInContainer,
+      CgroupPermissions: d.cgroupPermissions,
+    })),
+    DeviceCgroupRules: o.deviceCgroupRules?.length ? [...o.deviceCgroupRules] : null,
+    VolumesFrom: o.volumesFrom?.length ? [...o.volumesFrom] : null,
+    Runtime: "runc",
+    Isolation: "",
   };
 }
 

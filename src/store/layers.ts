@@ -15,10 +15,20 @@ export interface LayerMeta {
   chainId: string;
   diffId: string;
   parent?: string;
-  /** Unpacked (uncompressed tar) size in bytes. */
+  /** Unpacked (uncompressed tar) size in bytes: the length `save` writes. */
   size: number;
+  /**
+   * The size Docker reports for the layer: its files' and symlinks' sizes added up. Absent in
+   * records written before it was kept (see {@linkcode layerContentSize}).
+   */
+  contentSize?: number;
   /** Short name under `layers/l/`. */
   link: string;
+}
+
+/** The size Docker reports for a layer (the tar's length for records that lack it). */
+export function layerContentSize(meta: LayerMeta): number {
+  return meta.contentSize ?? meta.size;
 }
 
 /**
@@ -74,7 +84,7 @@ function linkName(): string {
 export async function ensureLayer(
   store: Store,
   want: { chainId: string; diffId: string; parent?: string },
-  unpack: (diffDir: string) => Promise<{ diffId: string; size: number }>,
+  unpack: (diffDir: string) => Promise<{ diffId: string; size: number; contentSize?: number }>,
 ): Promise<LayerMeta> {
   const existing = await getLayer(store, want.chainId);
   if (existing) return existing;
@@ -96,6 +106,7 @@ export async function ensureLayer(
         diffId: want.diffId,
         parent: want.parent,
         size: result.size,
+        contentSize: result.contentSize,
         link: linkName(),
       };
       await writeJsonAtomic(`${scratch}/meta.json`, meta);

@@ -657,7 +657,8 @@ export class FakeHost implements Host {
   // ---- processes ----
 
   /** Records the signal; the process ends unless it ignores it (never SIGKILL). */
-  kill(pid: number, signal: string): void {
+  kill(pid: number, sig: string | number): void {
+    const signal = typeof sig === "number" ? `SIG${sig}` : sig;
     this.#check("kill", String(pid));
     const p = this.processes.get(pid);
     if (!p) throw new Deno.errors.NotFound(`No such process (os error 3): ${pid}`);

@@ -21,6 +21,7 @@ const fileSymbols = {
   skiff_openat2_in_root: { parameters: ["buffer", "buffer", "i32", "i32"], result: "i32" },
   skiff_close_fd: { parameters: ["i32"], result: "i32" },
   skiff_cgroup_device_filter: { parameters: ["buffer", "buffer", "u32"], result: "i32" },
+  skiff_kill: { parameters: ["i32", "i32"], result: "i32" },
 } as const satisfies Deno.ForeignLibraryInterface;
 
 /** Layer unpacking (src/sys/unpack.ts): feed and finish run on a worker thread. */
@@ -29,6 +30,7 @@ const unpackSymbols = {
   skiff_unpack_set_idmap: { parameters: ["pointer", "i32", "buffer", "u32"], result: "i32" },
   skiff_unpack_feed: { parameters: ["pointer", "buffer", "u64"], result: "i32", nonblocking: true },
   skiff_unpack_finish: { parameters: ["pointer"], result: "i32", nonblocking: true },
+  skiff_unpack_content_size: { parameters: ["pointer"], result: "u64" },
   skiff_unpack_error: { parameters: ["pointer", "buffer", "u32"], result: "i32" },
   skiff_unpack_free: { parameters: ["pointer"], result: "void" },
 } as const satisfies Deno.ForeignLibraryInterface;

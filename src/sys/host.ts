@@ -12,6 +12,8 @@
 import { writeFileAtomic } from "./atomic.ts";
 import type { DeviceRule } from "./cgroup_devices.ts";
 import { withLock } from "./lock.ts";
+import { check } from "./errno.ts";
+import { lib } from "./ffi.ts";
 
 /** What `lstat` (or `stat`) tells about a path; the optional facts are absent where unknown. */
 export interface HostFileInfo {
@@ -80,6 +82,8 @@ export interface HostCommand {
   stdout?: HostStdio;
   /** Default "piped". */
   stderr?: HostStdio;
+  /** After this many ms the process gets SIGTERM, and SIGKILL a second later (`timedOut`). */
+  timeoutMs?: number;
 }
 
 /** How a process ended, with its piped output (empty when not piped). */
@@ -90,6 +94,8 @@ export interface HostCommandResult {
   signal: string | null;
   stdout: Uint8Array;
   stderr: Uint8Array;
+  /** It ran past `timeoutMs` and was killed. */
+  timedOut?: boolean;
 }
 
 /** A connected stream socket (a container's attach socket). */
@@ -172,7 +178,7 @@ export interface Host {
 
   // ---- processes ----
   /** Sends a signal ("SIGTERM") to a process; throws Deno.errors.NotFound when it is gone. */
-  kill(pid: number, signal: string): void;
+  kill(pid: number, signal: string | number): void;
   /** Runs a program to its end. */
   run(program: string, command: HostCommand): Promise<HostCommandResult>;
 
@@ -467,8 +473,12 @@ export class DenoHost implements Host {
     return withLock(path, fn);
   }
   /** kill(2). */
-  kill(pid: number, signal: string): void {
-    Deno.kill(pid, signal as Deno.Signal);
+  kill(pid: number, signal: string | number): void {
+    if (typeof signal === "string") return Deno.kill(pid, signal as Deno.Signal);
+    // by number (the real-time signals Deno has no name for), through the C library
+    const r = lib().skiff_kill(pid, signal);
+    if (r === -3) throw new Deno.errors.NotFound(`No such process (os error 3): ${pid}`);
+    check(r, `kill ${pid} with signal ${signal}`);
   }
   /** Runs a program: collects piped output, or waits for its status with inherited stdio. */
   async run(program: string, command: HostCommand): Promise<HostCommandResult> {
@@ -480,6 +490,7 @@ export class DenoHost implements Host {
       stdout,
       stderr,
     });
+    if (command.timeoutMs !== undefined) return await runWithTimeout(cmd, command.timeoutMs);
     if (stdout === "piped" || stderr === "piped") {
       const out = await cmd.output();
       return {
@@ -589,3 +600,36 @@ export class DenoHost implements Host {
 
 /** The one real host. */
 export const realHost: Host = new DenoHost();
+
+/** Runs cmd (piped output) and kills it when it runs past timeoutMs: SIGTERM, then SIGKILL. */
+async function runWithTimeout(cmd: Deno.Command, timeoutMs: number): Promise<HostCommandResult> {
+  const child = cmd.spawn();
+  let timedOut = false;
+  let killer: ReturnType<typeof setTimeout> | undefined;
+  const kill = (signal: Deno.Signal) => {
+    try {
+      child.kill(signal);
+    } catch {
+      // already gone
+    }
+  };
+  const timer = setTimeout(() => {
+    timedOut = true;
+    kill("SIGTERM");
+    killer = setTimeout(() => kill("SIGKILL"), 1000);
+  }, timeoutMs);
+  try {
+    const out = await child.output();
+    return {
+      code: out.code,
+      success: out.success,
+      signal: out.signal,
+      stdout: out.stdout,
+      stderr: out.stderr,
+      timedOut,
+    };
+  } finally {
+    clearTimeout(timer);
+    if (killer !== undefined) clearTimeout(killer);
+  }
+}

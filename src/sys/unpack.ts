@@ -112,6 +112,14 @@ export class TarUnpacker {
     }
   }
 
+  /**
+   * The sizes of the regular files and symlinks unpacked so far, added up as a walk of the
+   * directory would (Docker's layer size); hard links, whiteouts and directories count 0.
+   */
+  contentSize(): number {
+    return Number(lib().skiff_unpack_content_size(this.#handle));
+  }
+
   /** Checks the tar ended on an entry boundary and applies the directory times. */
   async finish(): Promise<void> {
     const rc = await lib().skiff_unpack_finish(this.#handle);

@@ -255,12 +255,12 @@ Deno.test("import a busybox rootfs with --change, from a file and from stdin", o
     assertEquals(other.RootFS.Layers, img.RootFS.Layers);
     assertEquals(other.Architecture, "arm64");
     assertEquals(other.Config.Cmd, null);
-    // A bad instruction: one line, exit 125, nothing stored.
+    // A bad instruction: one line, exit 1 (as docker), nothing stored.
     const bad = await skiff(["import", "-c", "RUN rm -rf /", rootfs, "bad:1"], store);
-    assertEquals(bad.code, 125);
+    assertEquals(bad.code, 1);
     assertEquals(bad.stderr, "Error: run is not a valid change command\n");
     const missing = await skiff(["import", "/nonexistent.tar"], store);
-    assertEquals(missing.code, 125);
+    assertEquals(missing.code, 1);
     assertEquals(missing.stderr.trim().split("\n").length, 1);
     assertEquals((await ids(store)).length, 2);
   } finally {
@@ -392,7 +392,7 @@ Deno.test(
       ];
       for (const [what, bytes] of cases) {
         const r = await skiffRaw(["load"], store, bytes);
-        assertEquals(r.code, 125, `${what}: ${r.stderr}`);
+        assertEquals(r.code, 1, `${what}: ${r.stderr}`);
         assert(r.stderr.startsWith("Error: "), `${what}: ${r.stderr}`);
         assertEquals(r.stderr.trim().split("\n").length, 1, `${what}: ${r.stderr}`);
         assertEquals(r.stdout.length, 0, what);

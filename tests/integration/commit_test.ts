@@ -30,7 +30,7 @@ Deno.test("diff: added, changed and deleted paths", opts, async () => {
     const lines = (await ok(sk, ["diff", "d"])).trim().split("\n");
     assertEquals(lines, ["C /etc", "D /etc/group", "A /new"]);
     const missing = await sk(["diff", "nope"]);
-    assertEquals(missing.code, 125);
+    assertEquals(missing.code, 1);
     assertStringIncludes(missing.stderr, "No such container: nope");
   });
 });
@@ -160,6 +160,39 @@ Deno.test("commit: the new image has the changes and the --change config", opts,
     assertEquals(await ok(sk, ["run", "--rm", untagged, "ls", "/live"]), "/live\n");
     assertEquals((await ok(sk, ["inspect", "-f", "{{.State.Status}}", "r"])).trim(), "running");
     const bad = await sk(["commit", "-c", "BOGUS x", "c"]);
-    assertEquals(bad.code, 125);
+    assertEquals(bad.code, 1);
   });
 });
+
+/** Adds up what a walk of a directory finds, as Docker sizes a layer: regular files' and
+ * symlinks' sizes, each inode once. */
+async function walkedSize(dir: string, seen = new Set<number>()): Promise<number> {
+  let total = 0;
+  for await (const e of Deno.readDir(dir)) {
+    const st = await Deno.lstat(`${dir}/${e.name}`);
+    if (st.isDirectory) total += await walkedSize(`${dir}/${e.name}`, seen);
+    else if (!seen.has(st.ino!)) {
+      seen.add(st.ino!);
+      if (st.isFile || st.isSymlink) total += st.size;
+    }
+  }
+  return total;
+}
+
+Deno.test(
+  "image and layer sizes are the unpacked files' sizes, as Docker reports them",
+  opts,
+  async () => {
+    await withBusyboxStore(async (_store, sk) => {
+      const image = JSON.parse(await ok(sk, ["image", "inspect", "busybox"]))[0];
+      assertEquals(image.Size, await walkedSize(image.GraphDriver.Data.UpperDir));
+      await ok(sk, ["run", "--name", "w", "busybox", "sh", "-c", "printf %080d 0 > /f"]);
+      await ok(sk, ["commit", "w", "eighty"]);
+      // one 80-byte file: an 80B layer (the tar holding it is 2 KiB or more)
+      const sizes = await ok(sk, ["history", "--format", "{{.Size}}", "eighty"]);
+      assertEquals(sizes.split("\n")[0], "80B");
+      const committed = JSON.parse(await ok(sk, ["image", "inspect", "eighty"]))[0];
+      assertEquals(committed.Size, image.Size + 80);
+    });
+  },
+);

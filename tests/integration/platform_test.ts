@@ -92,13 +92,13 @@ Deno.test("pull through an index: host platform, --platform, and no match", opts
     );
 
     const none = await skiff(["pull", "--platform", "linux/s390x", ref], store);
-    assertEquals(none.code, 125);
+    assertEquals(none.code, 1);
     assertStringIncludes(none.stderr, "linux/s390x");
     assertStringIncludes(none.stderr, "linux/amd64, linux/arm64");
     assertEquals(none.stderr.trim().split("\n").length, 1, none.stderr);
 
     const bad = await skiff(["pull", "--platform", "not a platform", ref], store);
-    assertEquals(bad.code, 125);
+    assertEquals(bad.code, 1);
     assertEquals(bad.stderr.trim().split("\n").length, 1, bad.stderr);
   } finally {
     await store.cleanup();

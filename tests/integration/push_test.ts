@@ -195,12 +195,12 @@ Deno.test("push of an image made by skiff import", opts, async () => {
   }
 });
 
-Deno.test("push errors are one line with exit 125", opts, async () => {
+Deno.test("push errors are one line with exit 1", opts, async () => {
   const src = await setup();
   const store = await tempStore();
   try {
     const unknown = await skiff(["push", `${src.host}/nothing:here`], store);
-    assertEquals(unknown.code, 125);
+    assertEquals(unknown.code, 1);
     assertEquals(
       unknown.stderr,
       `Error: An image does not exist locally with the tag: ${src.host}/nothing:here\n`,
@@ -213,7 +213,7 @@ Deno.test("push errors are one line with exit 125", opts, async () => {
     const down = `127.0.0.1:${port}/multi:latest`;
     assertEquals((await skiff(["tag", `${src.host}/multi`, down], store)).code, 0);
     const r = await skiff(["push", down], store);
-    assertEquals(r.code, 125);
+    assertEquals(r.code, 1);
     assertEquals(r.stderr.trim().split("\n").length, 1, r.stderr);
     assertStringIncludes(r.stderr, "Error: ");
     assertStringIncludes(r.stderr, `127.0.0.1:${port}`);

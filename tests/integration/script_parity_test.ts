@@ -255,6 +255,13 @@ Deno.test(
         [["ps", "--filter", "colour=red"], "invalid filter 'colour'"],
         [["ps", "--filter", "status=sleeping"], "invalid filter 'status=sleeping'"],
         [["images", "--format", "{{.Nope"], "template parsing error"],
+        [["cp", "nosuch:/x", "/tmp/skiff-parity-cp"], "No such container: nosuch"],
+        [["cp", "taken:/no/such", "/tmp/skiff-parity-cp"], "Could not find the file /no/such"],
+        [["pull", "UPPER"], "invalid reference format"],
+        [["commit", "-c", "BOGUS x", "taken"], "bogus is not a valid change command"],
+        [["diff", "nosuch"], "No such container: nosuch"],
+        [["run"], `"skiff run" requires at least 1 argument. See 'skiff run --help'.`],
+        [["rename", "taken"], '"skiff rename" requires exactly 2 arguments.'],
       ];
       for (const [args, message] of cases) {
         const r = await sk(args);
@@ -262,6 +269,9 @@ Deno.test(
         assertEquals(r.stderr.trim().split("\n").length, 1, r.stderr);
         assertStringIncludes(r.stderr, message);
       }
+      const load = await sk(["load"], { stdin: "garbage" });
+      assertEquals([load.code, load.stderr.trim().split("\n").length], [1, 1], load.stderr);
+      assertStringIncludes(load.stderr, "invalid archive");
       // run still exits 125 when it fails before its container starts; inspect's template 64
       const run = await sk(["run", "--name", "taken", "busybox", "true"]);
       assertEquals(run.code, 125, run.stderr);
@@ -274,6 +284,57 @@ Deno.test(
       await ok(sk, ["run", "-d", "--name", "up", "busybox", "sleep", "60"]);
       assertEquals((await sk(["exec", "up", "/no/such/binary"])).code, 127);
       assertEquals((await sk(["exec", "up", "sh", "-c", "exit 125"])).code, 125);
+    });
+  },
+);
+
+Deno.test(
+  "a template naming an unknown field fails with exit 1 and names it; docker's inspect fields are there",
+  opts,
+  async () => {
+    await withBusyboxStore(async (_store, sk) => {
+      await ok(sk, ["create", "--name", "tpl", "busybox", "true"]);
+      const ps = await sk(["ps", "-a", "--format", "{{.Bogus}}"]);
+      assertEquals([ps.code, ps.stdout], [1, ""]);
+      assertEquals(
+        ps.stderr.trim(),
+        'Error: template parsing error: template: :1:2: executing "" at <.Bogus>: ' +
+          "can't evaluate field Bogus in type *formatter.ContainerContext",
+      );
+      const images = await sk(["images", "--format", "{{.Nope}}"]);
+      assertEquals(images.code, 1);
+      assertStringIncludes(
+        images.stderr,
+        "can't evaluate field Nope in type *formatter.imageContext",
+      );
+      const inspect = await sk(["inspect", "-f", "{{.HostConfig.Bogus}}", "tpl"]);
+      assertEquals([inspect.code, inspect.stdout], [1, ""]);
+      assertEquals(
+        inspect.stderr.trim(),
+        'Error: template parsing error: template: :1:13: executing "" at <.HostConfig.Bogus>: ' +
+          'map has no entry for key "Bogus"',
+      );
+      // map keys that are absent, and fields docker leaves out when empty, are not errors
+      assertEquals(
+        await ok(sk, ["inspect", "-f", "{{.Config.Labels.x}}|{{.State.Health}}", "tpl"]),
+        "<no value>|<no value>\n",
+      );
+      const c = JSON.parse(await ok(sk, ["inspect", "tpl"]))[0];
+      assertEquals(c.HostConfig.MaskedPaths.includes("/proc/kcore"), true);
+      assertEquals(c.HostConfig.ReadonlyPaths.includes("/proc/sys"), true);
+      assertEquals(c.HostConfig.ConsoleSize, [0, 0]);
+      assertEquals(Object.keys(c.GraphDriver.Data), [
+        "LowerDir",
+        "MergedDir",
+        "UpperDir",
+        "WorkDir",
+      ]);
+      // each lower directory is a layer of the image, on disk
+      for (const dir of c.GraphDriver.Data.LowerDir.split(":")) await Deno.stat(dir);
+      const img = JSON.parse(await ok(sk, ["image", "inspect", "busybox"]))[0];
+      assertEquals(img.VirtualSize, img.Size);
+      assertEquals(img.ContainerConfig.Cmd, null);
+      assertEquals(img.Container, "");
     });
   },
 );

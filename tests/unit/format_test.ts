@@ -158,3 +158,49 @@ Deno.test("methods with arguments: called by templates, headed in tables, left o
     InvalidArgumentError,
   );
 });
+
+Deno.test("a field the row lacks fails as docker's typed list contexts do (exit 1)", () => {
+  const columns: Column<{ ID: string }>[] = [{ field: "ID", header: "CONTAINER ID" }];
+  const opts = {
+    columns,
+    defaultTable: "table {{.ID}}",
+    contextType: "*formatter.ContainerContext",
+  };
+  assertThrows(
+    () => renderList([{ ID: "a" }], { ...opts, format: "{{.Bogus}}" }),
+    (e: InvalidArgumentError) => {
+      assertEquals(
+        e.message,
+        'template parsing error: template: :1:2: executing "" at <.Bogus>: ' +
+          "can't evaluate field Bogus in type *formatter.ContainerContext",
+      );
+      assertEquals(e.exitCode, 1);
+      return true;
+    },
+  );
+  // The table header is checked too, even with no rows.
+  assertThrows(() => renderList([], { ...opts, format: "table {{.Nope}}" }), InvalidArgumentError);
+  assertEquals(renderList([{ ID: "a" }], { ...opts, format: "{{.ID}}" }), "a\n");
+});
+
+Deno.test("inspect: a field the object lacks fails (docker's raw fallback); map keys and omitempty fields do not", () => {
+  const objs = [{ Id: "a", State: { Status: "running" }, Config: { Labels: { app: "x" } } }];
+  assertThrows(() => renderInspect(objs, "{{.State.Bogus}}"), (e: InvalidArgumentError) => {
+    assertEquals(
+      e.message,
+      'template parsing error: template: :1:8: executing "" at <.State.Bogus>: map has no entry for key "Bogus"',
+    );
+    assertEquals(e.exitCode, 1);
+    return true;
+  });
+  assertEquals(
+    renderInspect(objs, "{{.Config.Labels.other}}|{{.Config.Labels.app}}"),
+    "<no value>|x\n",
+  );
+  // Docker leaves State.Health and Config.Healthcheck out when empty; templates still name them.
+  assertEquals(
+    renderInspect(objs, "{{.State.Health}}|{{.Config.Healthcheck}}"),
+    "<no value>|<no value>\n",
+  );
+  assertEquals(renderInspect(objs, "{{json .State}}"), '{"Status":"running"}\n');
+});

@@ -75,16 +75,19 @@ Deno.test("bad input is refused with one-line errors", () => {
     [["run", "-z", "img"], "unknown shorthand flag: 'z' in -z"],
     [["run", "--name"], "flag needs an argument: --name"],
     [["run", "--stop-timeout", "x", "img"], 'invalid argument "x" for "--stop-timeout" flag'],
-    [["run"], '"skiff run" requires 1 argument'],
+    [["run"], `"skiff run" requires at least 1 argument. See 'skiff run --help'.`],
     [["nope"], 'unknown command "nope" for "skiff"'],
     [["image", "nope"], 'unknown command "nope" for "skiff image"'],
-    [["tag", "a"], '"skiff tag" requires at least 2 arguments'],
-    [["images", "a", "b"], '"skiff images" accepts at most 1 argument'],
+    [["tag", "a"], '"skiff tag" requires exactly 2 arguments.'],
+    [["images", "a", "b"], '"skiff images" requires at most 1 argument.'],
+    [["ps", "a"], '"skiff ps" accepts no arguments.'],
   ];
   for (const [argv, message] of cases) {
     const err = assertThrows(() => parseInvocation(table, argv), InvalidArgumentError);
     assertEquals(err.message.includes(message), true, `${argv.join(" ")}: ${err.message}`);
     assertEquals(err.message.includes("\n"), false);
+    // docker's CLI exits 125 for flags, 1 for a wrong number of arguments
+    assertEquals(err.exitCode, / arguments?\./.test(message) ? 1 : 125, argv.join(" "));
   }
 });
 

@@ -155,3 +155,31 @@ Deno.test("serializePlan writes per-syscall errno rules (clone3 gets ENOSYS)", (
   const lines = serializePlan(p).split("\n");
   assertEquals(lines.includes("seccomp-errno\t435\t38"), true);
 });
+
+Deno.test("serializePlan: the health schedule and the log driver", () => {
+  const lines = (p: LaunchPlan) => serializePlan(p).split("\n");
+  const text = lines({
+    ...plan(),
+    health: { intervalMs: 200, startPeriodMs: 1000, startIntervalMs: 50, command: ["sk", "x"] },
+    log: { driver: "json-file", maxSize: 1000, maxFile: 3 },
+  });
+  assertEquals(text.includes("health\t200\t1000\t50\tsk\tx"), true);
+  assertEquals(text.includes("log-path\t/x/ctr.log"), true);
+  assertEquals(text.includes("log-driver\tjson-file"), true);
+  assertEquals(text.includes("log-rotate\t1000\t3"), true);
+  // the default: a k8s-file log, no driver line, no health line
+  const plain = lines(plan());
+  assertEquals(plain.filter((l) => /^(health|log-driver|log-rotate)\t/.test(l)), []);
+  assertEquals(plain.includes("log-path\t/x/ctr.log"), true);
+  // none: no log file at all; journald: its socket and tag
+  const none = lines({ ...plan(), log: { driver: "none" } });
+  assertEquals(none.some((l) => l.startsWith("log-")), false);
+  const journal = lines({
+    ...plan(),
+    log: { driver: "journald", journalSocket: "/run/j", tag: "web" },
+  });
+  assertEquals(journal.filter((l) => l.startsWith("log-")), [
+    "log-driver\tjournald\t/run/j",
+    "log-tag\tweb",
+  ]);
+});

@@ -130,7 +130,9 @@ Deno.test("unpackLayer: hard links within the layer, also to symlinks", async ()
       { name: "a/s", type: "symlink", linkname: "/nowhere" },
       { name: "hs", type: "link", linkname: "/a/s" },
     ]);
-    await unpackLayer(streamOf(tar), dest);
+    const { contentSize } = await unpackLayer(streamOf(tar), dest);
+    // a hard link is counted once, as a walk of the directory counts an inode
+    assertEquals(contentSize, "data".length + "/nowhere".length);
     const f = await Deno.lstat(`${dest}/a/f`), h = await Deno.lstat(`${dest}/b/h`);
     assertEquals(f.ino, h.ino);
     assertEquals(f.nlink, 2);
@@ -239,11 +241,13 @@ Deno.test("decompressStream: plain, gzip, multi-member gzip and zstd", async () 
   for (const [label, data, kind] of inputs) {
     assertEquals(sniffCompression(data), kind, label);
     await withScratch(async (dest) => {
-      const { size, diffId } = await unpackLayer(
+      const { size, diffId, contentSize } = await unpackLayer(
         await decompressStream(streamOf(data, 1)),
         dest,
       );
       assertEquals(size, tar.length, label);
+      // the files' sizes, not the tar's length (Docker's layer size)
+      assertEquals(contentSize, 5 + 200_000, label);
       assertEquals(diffId, expected, label);
       assertEquals(await Deno.readTextFile(`${dest}/f`), "hello", label);
       assertEquals((await Deno.stat(`${dest}/g`)).size, 200_000, label);
@@ -357,8 +361,10 @@ Deno.test("unpackLayer: the same tree whatever the chunk sizes", async () => {
   const listings: string[] = [];
   for (const chunk of [1, 511, 512, 513, 100_000]) {
     await withScratch(async (dest) => {
-      const { size } = await unpackLayer(streamOf(tar, chunk), dest, { chown: false });
+      const { size, contentSize } = await unpackLayer(streamOf(tar, chunk), dest, { chown: false });
       assertEquals(size, tar.length);
+      // files and symlink targets: 70000 + "big" + "long"; the empty file and whiteout add 0
+      assertEquals(contentSize, 70_000 + 3 + 4);
       const big = await Deno.readFile(`${dest}/a/big`);
       assertEquals(big, entries[1].data as Uint8Array);
       assertEquals((await Deno.lstat(`${dest}/a`)).mtime!.getTime(), 1_500_000_000_000);
