@@ -396,6 +396,19 @@ Deno.test(
         "network destroy evnet",
       ]);
       assert(others[0].startsWith("image load "), others[0]);
+      // untag names the image by its id, as Docker does
+      const untag = await ok(sk, [
+        "events",
+        "--since",
+        "1h",
+        "--until",
+        "0s",
+        "-f",
+        "event=untag",
+        "--format",
+        "{{.Actor.ID}}",
+      ]);
+      assert(/^sha256:[0-9a-f]{64}\n$/.test(untag), untag);
     });
   },
 );
