@@ -6,7 +6,13 @@
  *
  * @module
  */
-import { eventLine, eventLogPath, type EventRecord, nowNano } from "../store/events.ts";
+import {
+  appendEvent,
+  eventLine,
+  eventLogPath,
+  type EventRecord,
+  nowNano,
+} from "../store/events.ts";
 import type { Store } from "../store/store.ts";
 import { type Host, realHost } from "../sys/host.ts";
 import type { ContainerRecord } from "./container_store.ts";
@@ -105,4 +111,34 @@ export function dieEventPlan(
   id: string,
 ): { log: string; template: string } {
   return { log: eventLogPath(store), template: eventTemplatePath(store, id) };
+}
+
+/**
+ * Appends a volume event for what starting a container did to its volumes (`create` of one
+ * made for it, `mount`); an event that cannot be written does not fail the start.
+ *
+ * @example
+ * ```ts ignore
+ * await volumeEventAtStart(store, "mount", "data", { container: id, destination: "/data" });
+ * ```
+ */
+export async function volumeEventAtStart(
+  store: Pick<Store, "root">,
+  action: "create" | "mount",
+  name: string,
+  attrs: Record<string, string> = {},
+): Promise<void> {
+  const timeNano = nowNano();
+  const all: Record<string, string> = { driver: "local", ...attrs };
+  const Attributes = Object.fromEntries(
+    Object.entries(all).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+  );
+  await appendEvent(store, {
+    Type: "volume",
+    Action: action,
+    Actor: { ID: name, Attributes },
+    scope: "local",
+    time: Number(timeNano / 1_000_000_000n),
+    timeNano,
+  }).catch(() => {});
 }

@@ -111,6 +111,22 @@ Deno.test(
   },
 );
 
+Deno.test(
+  "a volume made and mounted by run: create, then mount with Docker's attributes",
+  opts,
+  async () => {
+    await withBusyboxStore(async (_store, sk) => {
+      const id = (await ok(sk, ["run", "-d", "-v", "rv:/data:ro", "busybox", "true"])).trim();
+      const out = await ok(sk, ["events", "--since", "1h", "--until", "0s", "-f", "volume=rv"]);
+      const lines = out.trim().split("\n").map((l) => l.replace(/^\S+ /, ""));
+      assertEquals(lines, [
+        "volume create rv (driver=local)",
+        `volume mount rv (container=${id}, destination=/data, driver=local, propagation=, read/write=false)`,
+      ]);
+    });
+  },
+);
+
 Deno.test("events filters: container, event, type, image, label, volume", opts, async () => {
   await withBusyboxStore(async (_store, sk) => {
     await ok(sk, ["create", "--name", "fa", "--label", "team=red", "busybox", "true"]);
