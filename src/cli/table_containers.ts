@@ -150,7 +150,7 @@ export const createFlags = [
   ),
   flag("mount", undefined, "list", "Attach a filesystem mount to the container"),
   flag("name", undefined, "string", "Assign a name to the container"),
-  flag("network", undefined, "string", "Connect a container to a network (none, host)", {
+  flag("network", undefined, "list", "Connect a container to a network (none, host)", {
     aliases: ["net"],
   }),
   flag("network-alias", undefined, "list", "Add network-scoped alias for the container"),

@@ -1,6 +1,6 @@
 /**
- * The network commands of skiff's command table (`network create`, `ls`, `inspect`, `rm`,
- * `prune`, `exists`). Implementations load lazily.
+ * The network commands of skiff's command table (`network connect`, `create`, `disconnect`,
+ * `ls`, `inspect`, `rm`, `prune`, `exists`). Implementations load lazily.
  */
 import type { CommandSpec } from "./spec.ts";
 import { command, flag, formatFlag, lazy } from "./flags.ts";
@@ -82,9 +82,44 @@ export const networkExists = command({
   load: lazy("network_exists"),
 });
 
+export const networkConnect = command({
+  name: "connect",
+  summary: "Connect a container to a network",
+  usage: "[OPTIONS] NETWORK CONTAINER",
+  minArgs: 2,
+  maxArgs: 2,
+  complete: "networks",
+  flags: [
+    flag("alias", undefined, "list", "Add network-scoped alias for the container"),
+    flag("ip", undefined, "string", 'IPv4 address (e.g., "172.30.100.104")'),
+    flag("ip6", undefined, "string", 'IPv6 address (e.g., "2001:db8::33")'),
+  ],
+  load: lazy("network_connect"),
+});
+
+export const networkDisconnect = command({
+  name: "disconnect",
+  summary: "Disconnect a container from a network",
+  usage: "[OPTIONS] NETWORK CONTAINER",
+  minArgs: 2,
+  maxArgs: 2,
+  complete: "networks",
+  flags: [flag("force", "f", "bool", "Force the container to disconnect from a network")],
+  load: lazy("network_disconnect"),
+});
+
 /** The `network` group. */
 export const networkGroup: CommandSpec = {
   name: "network",
   summary: "Manage networks",
-  subcommands: [networkCreate, networkLs, networkInspect, networkRm, networkPrune, networkExists],
+  subcommands: [
+    networkConnect,
+    networkCreate,
+    networkDisconnect,
+    networkLs,
+    networkInspect,
+    networkRm,
+    networkPrune,
+    networkExists,
+  ],
 };

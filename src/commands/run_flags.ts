@@ -17,6 +17,7 @@ import { healthFromFlags } from "../runtime/health_config.ts";
 import { JOURNAL_SOCKET, parseLogConfig } from "../runtime/logs_config.ts";
 import { envFromFlags } from "./env_flags.ts";
 import { checkEndpointFlags } from "../network/endpoint_options.ts";
+import { networksFromFlags } from "../network/attachments.ts";
 import { parseExpose, parsePublish } from "../network/port_spec.ts";
 
 /** The flags `run` and `create` share. */
@@ -99,10 +100,12 @@ export function runOptionsFromFlags(f: CreateFlags, cmd: string[]): p.RunOptions
   // driver, and an unknown network is refused when the container is created.
   // -p and -P without --network publish from the default bridge network, as Docker's do.
   const publishing = f.publish.length > 0 || f["publish-all"];
-  const network = f.network ?? (publishing ? "bridge" : "private");
+  const network = f.network[0]?.split(",")[0] ?? (publishing ? "bridge" : "private");
   if (network === "") throw new InvalidArgumentError("invalid --network: empty name");
   o.network = network === "default" ? "private" : network;
   networkFlags(f, o);
+  const networks = networksFromFlags(f.network, o); // several: eth0, eth1, ...
+  if (networks) o.networks = networks;
   o.publish = f.publish.flatMap(parsePublish);
   o.expose = [...new Set(f.expose.flatMap(parseExpose))];
   o.publishAll = f["publish-all"];

@@ -17,7 +17,12 @@ import { writableLayerSize } from "../runtime/size.ts";
 import { eachTarget, type StoreOptions, type TargetReport } from "./engine_types.ts";
 import { inspectImages } from "./image_inspect.ts";
 import { isBridgeNetwork } from "./container_network.ts";
-import { configuredNetworkSettings, networkSettings, readEndpoint } from "../network/endpoint.ts";
+import {
+  configuredNetworkSettings,
+  containerNetworkSettings,
+  readEndpoints,
+} from "../network/endpoint.ts";
+import { containerNetworks } from "../network/attachments.ts";
 import { isRunning } from "../runtime/status.ts";
 import { realHost } from "../sys/host.ts";
 import { activeBindings, containerExposedPorts } from "../network/port_record.ts";
@@ -42,12 +47,15 @@ export async function inspectContainers(
     const rec = await findContainer(store, name);
     const state = await currentState(store, rec);
     const obj = await inspectContainer(store, rec, state);
-    const endpoint = isBridgeNetwork(rec.Options.network)
-      ? await readEndpoint(store, rec.Id)
-      : undefined;
-    if (endpoint) obj.NetworkSettings = networkSettings(endpoint, isRunning(state.Status));
-    else if (isBridgeNetwork(rec.Options.network)) {
-      obj.NetworkSettings = configuredNetworkSettings(rec.Options); // not started yet
+    const conns = containerNetworks(rec.Options);
+    const eps = conns.length ? await readEndpoints(store, rec.Id) : [];
+    const endpoint = eps.length > 0;
+    if (conns.length) {
+      // what was not started on yet shows what was asked for, without addresses
+      obj.NetworkSettings = containerNetworkSettings(conns, eps, isRunning(state.Status));
+    } else if (isBridgeNetwork(rec.Options.network)) {
+      obj.NetworkSettings = configuredNetworkSettings(rec.Options); // every network disconnected
+      (obj.NetworkSettings as { Networks: unknown }).Networks = {};
     }
     showPorts(
       obj,

@@ -8,9 +8,11 @@
  */
 import type { Store } from "../store/store.ts";
 import type { ContainerRecord } from "../runtime/container_store.ts";
+import type { NetworkConnection } from "../runtime/run_options.ts";
 import type { NetworkDriver } from "../runtime/network.ts";
 import { realHost } from "../sys/host.ts";
 import { joinDriver, joinedName } from "./container_join.ts";
+import { containerNetworks } from "../network/attachments.ts";
 
 /** The bridge driver's module, loaded only for containers on a bridge network. */
 function bridgeModule(): Promise<typeof import("../network/bridge.ts")> {
@@ -40,9 +42,12 @@ export async function networkDriverFor(
   const network = rec.Options.network;
   const joined = joinedName(network);
   if (joined !== undefined) return joinDriver(store, joined);
-  if (!isBridgeNetwork(network)) return undefined;
+  // on no bridge network (a private namespace connected to none, or one whose every network
+  // was disconnected) the runtime's own namespace with loopback only
+  const conns = containerNetworks(rec.Options);
+  if (conns.length === 0) return undefined;
   const { bridgeDriver } = await bridgeModule();
-  return bridgeDriver(store, network, undefined, (m) => console.error(`WARNING: ${m}`));
+  return bridgeDriver(store, conns[0].name, undefined, (m) => console.error(`WARNING: ${m}`));
 }
 
 /**
@@ -58,18 +63,27 @@ export async function networkDriverFor(
 export async function checkNetworkExists(
   store: Store,
   network: string,
-  request: { ip?: string; ip6?: string } = {},
+  request: { ip?: string; ip6?: string; networks?: NetworkConnection[] } = {},
 ): Promise<void> {
-  if (!isBridgeNetwork(network)) return;
-  const net = await (await bridgeModule()).resolveNetwork(store, network);
-  if ((request.ip ?? request.ip6) === undefined) return;
-  const { checkAddressRequest }: typeof import("../network/ipam.ts") = await import(
-    new URL("../network/ipam.ts", import.meta.url).href
-  );
-  await checkAddressRequest(store, net, {
-    ...(request.ip ? { ipv4: request.ip } : {}),
-    ...(request.ip6 ? { ipv6: request.ip6 } : {}),
-  });
+  const conns = request.networks ??
+    (isBridgeNetwork(network)
+      ? [{
+        name: network,
+        ...(request.ip ? { ip: request.ip } : {}),
+        ...(request.ip6 ? { ip6: request.ip6 } : {}),
+      }]
+      : []);
+  for (const c of conns) {
+    const net = await (await bridgeModule()).resolveNetwork(store, c.name);
+    if ((c.ip ?? c.ip6) === undefined) continue;
+    const { checkAddressRequest }: typeof import("../network/ipam.ts") = await import(
+      new URL("../network/ipam.ts", import.meta.url).href
+    );
+    await checkAddressRequest(store, net, {
+      ...(c.ip ? { ipv4: c.ip } : {}),
+      ...(c.ip6 ? { ipv6: c.ip6 } : {}),
+    });
+  }
 }
 
 /** The hosts-file rewriting module, loaded only for containers on a bridge network. */
@@ -77,8 +91,18 @@ function hostsSyncModule(): Promise<typeof import("../network/hosts_sync.ts")> {
   return import(new URL("../network/hosts_sync.ts", import.meta.url).href);
 }
 
+/** The network store's module, loaded only for containers on a bridge network. */
+function networkStoreModule(): Promise<typeof import("../network/network_store.ts")> {
+  return import(new URL("../network/network_store.ts", import.meta.url).href);
+}
+
+/** The user networks (not the default `bridge`) the container is on. */
+function userNetworks(rec: ContainerRecord): string[] {
+  return containerNetworks(rec.Options).map((c) => c.name).filter((n) => n !== "bridge");
+}
+
 /**
- * After `rename`: the neighbours of a container on a user network find it by its new name
+ * After `rename`: the neighbours of a container on user networks find it by its new name
  * (not the old one); errors are left to the next start on the network.
  *
  * @example
@@ -91,22 +115,19 @@ export async function renameNetworkNames(
   rec: ContainerRecord,
   newName: string,
 ): Promise<void> {
-  const network = rec.Options.network;
-  if (!isBridgeNetwork(network) || network === "bridge") return;
-  try {
-    const { findNetwork }: typeof import("../network/network_store.ts") = await import(
-      new URL("../network/network_store.ts", import.meta.url).href
-    );
-    const net = await findNetwork(store, network);
-    await (await hostsSyncModule()).renameInHosts(store, net, rec.Id, rec.Name, newName);
-  } catch {
-    // the network is gone, or the next start on it will bring the files up to date
+  for (const network of userNetworks(rec)) {
+    try {
+      const net = await (await networkStoreModule()).findNetwork(store, network);
+      await (await hostsSyncModule()).renameInHosts(store, net, rec.Id, rec.Name, newName);
+    } catch {
+      // the network is gone, or the next start on it will bring the files up to date
+    }
   }
 }
 
 /**
  * Takes a stopped (or stopping) container's names out of the hosts files of the other
- * running containers on its user network; errors are left to the next start on it.
+ * running containers on its user networks; errors are left to the next start on it.
  *
  * @example
  * ```ts ignore
@@ -114,16 +135,13 @@ export async function renameNetworkNames(
  * ```
  */
 export async function leaveNetworkNames(store: Store, rec: ContainerRecord): Promise<void> {
-  const network = rec.Options.network;
-  if (!isBridgeNetwork(network) || network === "bridge") return;
-  try {
-    const { findNetwork }: typeof import("../network/network_store.ts") = await import(
-      new URL("../network/network_store.ts", import.meta.url).href
-    );
-    const net = await findNetwork(store, network);
-    await (await hostsSyncModule()).syncNetworkHosts(store, net, { leaving: rec.Id });
-  } catch {
-    // the network is gone, or the next start on it will bring the files up to date
+  for (const network of userNetworks(rec)) {
+    try {
+      const net = await (await networkStoreModule()).findNetwork(store, network);
+      await (await hostsSyncModule()).syncNetworkHosts(store, net, { leaving: rec.Id });
+    } catch {
+      // the network is gone, or the next start on it will bring the files up to date
+    }
   }
 }
 
@@ -137,7 +155,9 @@ export async function leaveNetworkNames(store: Store, rec: ContainerRecord): Pro
  * ```
  */
 export async function releaseNetworks(store: Store, rec: ContainerRecord): Promise<void> {
-  if (!isBridgeNetwork(rec.Options.network)) return;
+  if (!isBridgeNetwork(rec.Options.network) && containerNetworks(rec.Options).length === 0) {
+    return;
+  }
   // published ports left by a monitor killed before its tear-down
   const { unpublishPorts }: typeof import("../network/port_publish.ts") = await import(
     new URL("../network/port_publish.ts", import.meta.url).href

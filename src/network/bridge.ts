@@ -5,8 +5,11 @@
  * is created directly in the namespace as `eth0`, and in there the address, the links up and
  * the default route. The monitor unmounts the namespace file after the container's last exit;
  * the namespace's end takes the veth pair with it. The address stays the container's until
- * it is removed (`releaseContainer`), so a restart gets the same one. Every step treats
- * "already there" / "already gone" as done, so set-up after a crash and tear-down twice work.
+ * it is removed (`releaseContainer`), so a restart gets the same one. A container on several
+ * networks gets one veth pair per network (`eth1`, `eth2`, ... without the default route), at
+ * start and from `network connect` on a running container (`connectRunning`), and loses one
+ * with `network disconnect` (`disconnectEndpoint`). Every step treats "already there" /
+ * "already gone" as done, so set-up after a crash and tear-down twice work.
  */
 import { AlreadyExistsError, FailedPreconditionError, NotFoundError } from "../errors.ts";
 import type { Store } from "../store/store.ts";
@@ -16,7 +19,7 @@ import { containerDir, type ContainerRecord } from "../runtime/container_store.t
 import { netnsFile, type NetworkAttachment, type NetworkDriver } from "../runtime/network.ts";
 import { ensureFirewall, removeFirewall } from "./firewall_apply.ts";
 import { readHostRoutes } from "./host_routes.ts";
-import { allocateAddresses, releaseStale } from "./ipam.ts";
+import { type AddressRequest, allocateAddresses, releaseAddresses, releaseStale } from "./ipam.ts";
 import {
   DEFAULT_NETWORK,
   ensureDefaultNetwork,
@@ -25,11 +28,13 @@ import {
   type NetworkRecord,
 } from "./network_store.ts";
 import { type BridgePlan, bridgePlan, bridgeResolvConf, hostVethName } from "./bridge_plan.ts";
-import { type EndpointRecord, writeEndpoint } from "./endpoint.ts";
+import { type EndpointRecord, readEndpoints, writeEndpoints } from "./endpoint.ts";
+import { containerNetworks } from "./attachments.ts";
+import type { NetworkConnection } from "../runtime/run_options.ts";
 import { applyDnsOverrides } from "./dns_file.ts";
 import { HOST_GATEWAY, isUserNetwork, parseExtraHost } from "./endpoint_options.ts";
 import { dnsNames } from "./hosts_file.ts";
-import { containerHostsText, syncNetworkHosts } from "./hosts_sync.ts";
+import { endpointsHostsText, rewriteOwnHosts, syncNetworkHosts } from "./hosts_sync.ts";
 import { checkPorts, publishPorts, unpublishPorts } from "./port_publish.ts";
 
 /** Runs a kernel call; "already exists" counts as done. */
@@ -106,8 +111,11 @@ export async function ensureBridge(
   }, others);
 }
 
-/** Creates the veth pair and configures the container's end inside the namespace `ns`. */
-function plugContainer(plan: BridgePlan, ns: string): void {
+/**
+ * Creates the veth pair and configures the container's end inside the namespace `ns`; the
+ * default route goes through `plan`'s gateway only when `defaultRoute` (the first network).
+ */
+function plugContainer(plan: BridgePlan, ns: string, defaultRoute = true): void {
   using nl = Netlink.open();
   gone(() => nl.deleteLink(plan.hostVeth)); // left by a monitor killed before its tear-down
   nl.createVeth(plan.hostVeth, plan.containerVeth, {
@@ -123,6 +131,7 @@ function plugContainer(plan: BridgePlan, ns: string): void {
   }
   inside.setLinkUp(plan.containerVeth);
   inside.setLinkUp("lo");
+  if (!defaultRoute) return;
   if (plan.gateway) idempotent(() => inside.addRoute({ gateway: plan.gateway }));
   if (plan.ipv6Gateway) idempotent(() => inside.addRoute({ gateway: plan.ipv6Gateway }));
 }
@@ -136,14 +145,15 @@ function endpointRecord(
   rec: ContainerRecord,
   net: NetworkRecord,
   plan: BridgePlan,
+  conn: NetworkConnection,
 ): EndpointRecord {
   const o = rec.Options;
   const user = net.Name !== DEFAULT_NETWORK && isUserNetwork(net.Name);
-  const aliases = o.networkAliases ?? [];
+  const aliases = conn.aliases ?? [];
   const gateway = plan.gateway || plan.ipv6Gateway;
   return {
     ...plan,
-    ...(o.macAddress ? { mac: o.macAddress } : {}),
+    ...(o.macAddress && plan.containerVeth === "eth0" ? { mac: o.macAddress } : {}),
     containerName: rec.Name,
     hostname: rec.Hostname,
     domainname: o.domainname ?? "",
@@ -153,31 +163,34 @@ function endpointRecord(
       address: h.address === HOST_GATEWAY ? gateway : h.address,
       names: [h.name],
     })),
-    requested: {
-      ...(o.ip ? { ipv4: o.ip } : {}),
-      ...(o.ip6 ? { ipv6: o.ip6 } : {}),
-    },
+    requested: addressRequest(conn),
   };
 }
 
+/** The addresses a connection asks for (`--ip`, `--ip6`). */
+function addressRequest(conn: NetworkConnection): AddressRequest {
+  return { ...(conn.ip ? { ipv4: conn.ip } : {}), ...(conn.ip6 ? { ipv6: conn.ip6 } : {}) };
+}
+
 /**
- * Writes the container's hosts and resolv.conf (start.ts wrote the defaults) for the bridge;
- * on a user network the hosts files of the network's running containers are brought up to
+ * Writes the container's hosts and resolv.conf (start.ts wrote the defaults) for its bridge
+ * networks; on user networks the hosts files of their running containers are brought up to
  * date as well. Returns a warning about DNS, if any.
  */
 async function writeEtc(
   store: Store,
   rec: ContainerRecord,
-  net: NetworkRecord,
-  ep: EndpointRecord,
+  nets: readonly NetworkRecord[],
+  eps: readonly EndpointRecord[],
   host: Host,
 ): Promise<string | undefined> {
   const dir = containerDir(store, rec.Id);
   const read = (p: string) => host.readTextFile(p).catch(() => "");
-  await host.writeFileAtomic(
-    `${dir}/hosts`,
-    containerHostsText(ep, ep.dnsNames?.length ? [] : undefined),
-  );
+  const sections = eps.filter((ep) => ep.dnsNames?.length).map((ep) => ({
+    network: ep.network,
+    peers: [],
+  }));
+  await host.writeFileAtomic(`${dir}/hosts`, endpointsHostsText(eps, sections));
   const o = rec.Options;
   const overrides = { dns: o.dns, search: o.dnsSearch, options: o.dnsOptions };
   const resolv = bridgeResolvConf(
@@ -185,7 +198,9 @@ async function writeEtc(
     await read("/run/systemd/resolve/resolv.conf"),
   );
   await host.writeFileAtomic(`${dir}/resolv.conf`, applyDnsOverrides(resolv.text, overrides));
-  if (ep.dnsNames?.length) await syncNetworkHosts(store, net, {}, host);
+  for (const [i, net] of nets.entries()) {
+    if (eps[i]?.dnsNames?.length) await syncNetworkHosts(store, net, {}, host);
+  }
   // servers given with --dns replace the host's: no warning about those
   return o.dns?.length ? undefined : resolv.warning;
 }
@@ -220,32 +235,43 @@ export function bridgeDriver(
           `network ${name} needs root: bridge networks are not available rootless yet (use --network none or host)`,
         );
       }
-      const net = await resolveNetwork(store, name, host);
+      const conns = containerNetworks(rec.Options);
+      const nets: NetworkRecord[] = [];
+      for (const c of conns) nets.push(await resolveNetwork(store, c.name, host));
       await checkPorts(store, rec, host); // a taken host port: refused before anything is made
-      // addresses of containers removed while no skiff process could release them (--rm -d)
-      await releaseStale(store, net, (id) => host.exists(containerDir(store, id)));
-      const o = rec.Options;
-      const addresses = await allocateAddresses(store, net, rec.Id, {
-        ...(o.ip ? { ipv4: o.ip } : {}),
-        ...(o.ip6 ? { ipv6: o.ip6 } : {}),
-      });
-      const plan = bridgePlan(net, rec.Id, addresses);
-      if (o.macAddress) plan.mac = o.macAddress;
-      await ensureBridge(store, net, plan, host);
+      const plans: BridgePlan[] = [];
+      for (const [i, net] of nets.entries()) {
+        // addresses of containers removed while no skiff process could release them (--rm -d)
+        await releaseStale(store, net, (id) => host.exists(containerDir(store, id)));
+        const addresses = await allocateAddresses(store, net, rec.Id, addressRequest(conns[i]));
+        const plan = bridgePlan(net, rec.Id, addresses, i);
+        if (i === 0 && rec.Options.macAddress) plan.mac = rec.Options.macAddress;
+        await ensureBridge(store, net, plan, host);
+        plans.push(plan);
+      }
       const ns = netnsFile(store, rec.Id);
       NetNamespace.remove(ns); // a stale one, from a monitor killed before its tear-down
       NetNamespace.create(ns);
-      let unpublish: string[];
+      let unpublish: string[] = [];
       try {
-        plugContainer(plan, ns);
-        const ep = endpointRecord(rec, net, plan);
-        await writeEndpoint(store, rec.Id, ep);
-        const warning = await writeEtc(store, rec, net, ep, host);
+        const eps: EndpointRecord[] = [];
+        for (const [i, plan] of plans.entries()) {
+          plugContainer(plan, ns, i === 0);
+          eps.push(endpointRecord(rec, nets[i], plan, conns[i]));
+        }
+        if (plans.length === 0) {
+          using inside = Netlink.open(ns);
+          inside.setLinkUp("lo"); // every network disconnected: loopback only
+        }
+        await writeEndpoints(store, rec.Id, eps);
+        const warning = await writeEtc(store, rec, nets, eps, host);
         if (warning) warn(warning);
-        unpublish = await publishPorts(store, rec, {
-          bridge: plan.bridge,
-          containerIp: plan.ipAddress,
-        }, host);
+        if (plans.length > 0) {
+          unpublish = await publishPorts(store, rec, {
+            bridge: plans[0].bridge,
+            containerIp: plans[0].ipAddress,
+          }, host);
+        }
       } catch (err) {
         await this.tearDown(rec).catch(() => {});
         throw err;
@@ -262,15 +288,115 @@ export function bridgeDriver(
     async tearDown(rec: ContainerRecord): Promise<void> {
       await unpublishPorts(store, rec.Id, host);
       NetNamespace.remove(netnsFile(store, rec.Id));
+      const eps = await readEndpoints(store, rec.Id);
       {
         using nl = Netlink.open();
         gone(() => nl.deleteLink(hostVethName(rec.Id)));
+        for (const ep of eps) gone(() => nl.deleteLink(ep.hostVeth));
       }
       // a start that failed after its set-up: its neighbours forget it again
-      const net = await findNetwork(store, name).catch(() => undefined);
-      if (net) await syncNetworkHosts(store, net, { leaving: rec.Id }, host).catch(() => {});
+      for (const c of containerNetworks(rec.Options)) {
+        const net = await findNetwork(store, c.name).catch(() => undefined);
+        if (net) await syncNetworkHosts(store, net, { leaving: rec.Id }, host).catch(() => {});
+      }
     },
   };
+}
+
+/**
+ * Connects container `rec`, running in the network namespace `ns` (its namespace file, or
+ * its process's), to the bridge network of `conn`: an address (the one asked for, or the
+ * lowest free), the next free `eth<N>` (the default route only when it has no other
+ * interface), its endpoint recorded, and the hosts files of its networks rewritten. On an
+ * error nothing of it is left.
+ *
+ * @example
+ * ```ts ignore
+ * await connectRunning(store, rec, { name: "web", aliases: ["db"] }, netnsFile(store, rec.Id));
+ * ```
+ */
+export async function connectRunning(
+  store: Store,
+  rec: ContainerRecord,
+  conn: NetworkConnection,
+  ns: string,
+  host: Host = realHost,
+): Promise<EndpointRecord> {
+  const net = await resolveNetwork(store, conn.name, host);
+  const eps = await readEndpoints(store, rec.Id);
+  if (eps.some((ep) => ep.networkId === net.Id)) {
+    throw new AlreadyExistsError(
+      `endpoint with name ${rec.Name} already exists in network ${net.Name}`,
+    );
+  }
+  await releaseStale(store, net, (id) => host.exists(containerDir(store, id)));
+  const taken = new Set(eps.map((ep) => ep.containerVeth));
+  let index = 0;
+  while (taken.has(`eth${index}`)) index++;
+  const addresses = await allocateAddresses(store, net, rec.Id, addressRequest(conn));
+  const plan = bridgePlan(net, rec.Id, addresses, index);
+  try {
+    await ensureBridge(store, net, plan, host);
+    plugContainer(plan, ns, eps.length === 0);
+    const ep = endpointRecord(rec, net, plan, conn);
+    await writeEndpoints(store, rec.Id, [...eps, ep]);
+    await syncNetworkHosts(store, net, {}, host);
+    await rewriteOwnHosts(store, rec.Id, host);
+    return ep;
+  } catch (err) {
+    {
+      using nl = Netlink.open();
+      gone(() => nl.deleteLink(plan.hostVeth));
+    }
+    await writeEndpoints(store, rec.Id, eps).catch(() => {});
+    await releaseAddresses(store, net, rec.Id).catch(() => {});
+    throw err;
+  }
+}
+
+/**
+ * Takes container `rec` off network `net`: the veth pair of its endpoint there (when it
+ * runs), its published ports when they went to that endpoint, the endpoint's record, its
+ * addresses, and its names in the network's hosts files; its own hosts file forgets the
+ * network's containers. When the first endpoint goes while the container runs in `ns`, the
+ * default route moves to the next one's gateway (as Docker moves it). What is already gone
+ * is no error.
+ *
+ * @example
+ * ```ts ignore
+ * await disconnectEndpoint(store, rec, net, netnsFile(store, rec.Id));
+ * ```
+ */
+export async function disconnectEndpoint(
+  store: Store,
+  rec: ContainerRecord,
+  net: NetworkRecord,
+  ns?: string,
+  host: Host = realHost,
+): Promise<void> {
+  const eps = await readEndpoints(store, rec.Id);
+  const ep = eps.find((e) => e.networkId === net.Id);
+  if (ep) {
+    {
+      using nl = Netlink.open();
+      gone(() => nl.deleteLink(ep.hostVeth));
+    }
+    const rest = eps.filter((e) => e !== ep);
+    if (ep === eps[0]) {
+      await unpublishPorts(store, rec.Id, host);
+      if (ns !== undefined && rest.length > 0) {
+        using inside = Netlink.open(ns);
+        if (rest[0].gateway) idempotent(() => inside.addRoute({ gateway: rest[0].gateway }));
+        if (rest[0].ipv6Gateway) {
+          idempotent(() => inside.addRoute({ gateway: rest[0].ipv6Gateway }));
+        }
+      }
+    }
+    await writeEndpoints(store, rec.Id, rest);
+  }
+  await releaseAddresses(store, net, rec.Id);
+  await syncNetworkHosts(store, net, { leaving: rec.Id }, host);
+  await rewriteOwnHosts(store, rec.Id, host);
 }
 
 /**

@@ -4,6 +4,7 @@
  * container, so a crashed set-up is found again), the container's address, MAC address and
  * default route, and the lines its /etc/hosts and /etc/resolv.conf get.
  */
+import { sha256Hex } from "../sys/sha256.ts";
 import type { EndpointAddress } from "./ipam.ts";
 import type { NetworkRecord } from "./network_store.ts";
 
@@ -14,10 +15,13 @@ export interface BridgePlan {
   bridge: string;
   /** Gateway addresses with prefix, put on the bridge ("172.17.0.1/16"). */
   bridgeAddresses: string[];
-  /** The host end of the veth pair ("vsk" + 12 hex digits of the container id). */
+  /**
+   * The host end of the veth pair: "vsk" + 12 hex digits of the container id for eth0, of a
+   * hash of the container and network ids for the others (extraVethName).
+   */
   hostVeth: string;
-  /** The container's end, created in its namespace. */
-  containerVeth: "eth0";
+  /** The container's end, created in its namespace ("eth0", "eth1", ...). */
+  containerVeth: string;
   /** The container's addresses with prefix ("172.17.0.2/16"). */
   addresses: string[];
   /** The container's IPv4 address, gateway and prefix ("" when it has none). */
@@ -38,6 +42,19 @@ export function hostVethName(id: string): string {
 }
 
 /**
+ * The host veth name of container `id`'s endpoint on network `networkId` when it is not eth0:
+ * "vsk" and 12 hex digits of a hash of both ids (the same again after a crash).
+ *
+ * @example
+ * ```ts
+ * extraVethName("4f1c".repeat(16), "ab".repeat(32)).length; // 15
+ * ```
+ */
+export function extraVethName(id: string, networkId: string): string {
+  return `vsk${sha256Hex(new TextEncoder().encode(`${id}/${networkId}`)).slice(0, 12)}`;
+}
+
+/**
  * Docker's MAC address for an IPv4 address: 02:42 and the address's four bytes.
  *
  * @example
@@ -51,7 +68,8 @@ export function macForAddress(ipv4: string): string {
 }
 
 /**
- * The plan for container `id` on `net` with the addresses IPAM gave it.
+ * The plan for container `id` on `net` with the addresses IPAM gave it, as its interface
+ * `eth<index>` (0: the first network, which also gets the default route).
  *
  * @example
  * ```ts ignore
@@ -63,6 +81,7 @@ export function bridgePlan(
   net: NetworkRecord,
   id: string,
   addresses: readonly EndpointAddress[],
+  index = 0,
 ): BridgePlan {
   const v4 = addresses.find((a) => a.family === 4);
   const v6 = addresses.find((a) => a.family === 6);
@@ -74,8 +93,8 @@ export function bridgePlan(
     networkId: net.Id,
     bridge: net.Bridge,
     bridgeAddresses: [...gateways.keys()],
-    hostVeth: hostVethName(id),
-    containerVeth: "eth0",
+    hostVeth: index === 0 ? hostVethName(id) : extraVethName(id, net.Id),
+    containerVeth: `eth${index}`,
     addresses: addresses.map((a) => `${a.address}/${a.prefixLength}`),
     ipAddress: v4?.address ?? "",
     gateway: v4?.gateway ?? "",

@@ -7,6 +7,7 @@ import type { Store } from "../store/store.ts";
 import { containerDir } from "../runtime/container_store.ts";
 import type { BridgePlan } from "./bridge_plan.ts";
 import type { HostsEntry } from "./hosts_file.ts";
+import type { NetworkConnection } from "../runtime/run_options.ts";
 
 /**
  * What `endpoint.json` holds: the driver's plan and what the container's /etc/hosts and other
@@ -31,18 +32,35 @@ function endpointFile(store: Store, id: string): string {
   return `${containerDir(store, id)}/endpoint.json`;
 }
 
-/** Records the endpoint of container `id` (written at each start). */
-export function writeEndpoint(store: Store, id: string, ep: EndpointRecord): Promise<void> {
-  return writeJsonAtomic(endpointFile(store, id), ep);
+/** What `endpoint.json` holds: one endpoint per network, in interface order. */
+interface EndpointsFile {
+  endpoints: EndpointRecord[];
 }
 
-/** The endpoint of container `id`, or undefined when it has none (never on a bridge). */
-export async function readEndpoint(
+/**
+ * Records the endpoints of container `id` (written at each start, `network connect` and
+ * `network disconnect`), eth0's first.
+ */
+export function writeEndpoints(
   store: Store,
   id: string,
-): Promise<EndpointRecord | undefined> {
-  return (await readJson<EndpointRecord>(endpointFile(store, id)).catch(() => undefined)) ??
-    undefined;
+  eps: readonly EndpointRecord[],
+): Promise<void> {
+  const file: EndpointsFile = { endpoints: [...eps] };
+  return writeJsonAtomic(endpointFile(store, id), file);
+}
+
+/**
+ * The endpoints of container `id` (empty when it has none). A file written before containers
+ * could be on several networks holds one endpoint as the whole object: read as a list of one.
+ */
+export async function readEndpoints(store: Store, id: string): Promise<EndpointRecord[]> {
+  const raw = await readJson<EndpointsFile | EndpointRecord>(endpointFile(store, id))
+    .catch(() => undefined);
+  if (!raw || typeof raw !== "object") return [];
+  if ("endpoints" in raw && Array.isArray(raw.endpoints)) return raw.endpoints;
+  if ("network" in raw && typeof raw.network === "string") return [raw];
+  return [];
 }
 
 /** The prefix length of the endpoint's IPv6 address (0: none). */
@@ -51,23 +69,15 @@ function v6Prefix(plan: BridgePlan): number {
   return cidr ? Number(cidr.split("/")[1]) : 0;
 }
 
-/**
- * Docker's `NetworkSettings` for an endpoint (addresses shown while the container runs, as
- * Docker does).
- *
- * @example
- * ```ts ignore
- * networkSettings(plan, true).Networks.bridge.IPAddress; // "172.17.0.2"
- * ```
- */
-export function networkSettings(plan: EndpointRecord, running: boolean): Record<string, unknown> {
+/** Docker's entry of one network in `NetworkSettings.Networks`. */
+function endpointSettings(plan: EndpointRecord, running: boolean): Record<string, unknown> {
   const on = (v: string | number) => running ? v : typeof v === "number" ? 0 : "";
   const req = plan.requested ?? {};
   const ipam = {
     ...(req.ipv4 ? { IPv4Address: req.ipv4 } : {}),
     ...(req.ipv6 ? { IPv6Address: req.ipv6 } : {}),
   };
-  const endpoint = {
+  return {
     IPAMConfig: Object.keys(ipam).length ? ipam : null,
     Links: null,
     Aliases: plan.aliases?.length ? plan.aliases : null,
@@ -82,18 +92,37 @@ export function networkSettings(plan: EndpointRecord, running: boolean): Record<
     GlobalIPv6PrefixLen: on(v6Prefix(plan)),
     DNSNames: plan.dnsNames?.length ? plan.dnsNames : null,
   };
+}
+
+/**
+ * Docker's `NetworkSettings` for a container's endpoints (addresses shown while the container
+ * runs, as Docker does): one entry per network in `Networks`, the top-level addresses those of
+ * the first (eth0).
+ *
+ * @example
+ * ```ts ignore
+ * networkSettings([plan], true).Networks.bridge.IPAddress; // "172.17.0.2"
+ * ```
+ */
+export function networkSettings(
+  eps: readonly EndpointRecord[],
+  running: boolean,
+): Record<string, unknown> {
+  const networks: Record<string, Record<string, unknown>> = {};
+  for (const ep of eps) networks[ep.network] = endpointSettings(ep, running);
+  const first = eps.length ? networks[eps[0].network] : undefined;
   return {
     Bridge: "",
     SandboxID: "",
     Ports: {},
     SandboxKey: "",
-    IPAddress: endpoint.IPAddress,
-    IPPrefixLen: endpoint.IPPrefixLen,
-    Gateway: endpoint.Gateway,
-    MacAddress: endpoint.MacAddress,
-    GlobalIPv6Address: endpoint.GlobalIPv6Address,
-    IPv6Gateway: endpoint.IPv6Gateway,
-    Networks: { [plan.network]: endpoint },
+    IPAddress: first?.IPAddress ?? "",
+    IPPrefixLen: first?.IPPrefixLen ?? 0,
+    Gateway: first?.Gateway ?? "",
+    MacAddress: first?.MacAddress ?? "",
+    GlobalIPv6Address: first?.GlobalIPv6Address ?? "",
+    IPv6Gateway: first?.IPv6Gateway ?? "",
+    Networks: networks,
   };
 }
 
@@ -105,19 +134,9 @@ export interface EndpointConfig {
   networkAliases?: string[];
 }
 
-/**
- * Docker's `NetworkSettings` for a container on a bridge network that never started (no
- * endpoint yet): the network's entry with what was asked for (`IPAMConfig`, `Aliases`) and no
- * addresses.
- *
- * @example
- * ```ts
- * const s = configuredNetworkSettings({ network: "web", ip: "10.1.0.5" });
- * // s.Networks.web.IPAMConfig: { IPv4Address: "10.1.0.5" }
- * ```
- */
-export function configuredNetworkSettings(c: EndpointConfig): Record<string, unknown> {
-  const none: EndpointRecord = {
+/** The endpoint of a network the container is on but has not started on yet: no addresses. */
+function configuredEndpoint(c: EndpointConfig): EndpointRecord {
+  return {
     network: c.network,
     networkId: "",
     bridge: "",
@@ -136,5 +155,52 @@ export function configuredNetworkSettings(c: EndpointConfig): Record<string, unk
     aliases: c.networkAliases ?? [],
     requested: { ...(c.ip ? { ipv4: c.ip } : {}), ...(c.ip6 ? { ipv6: c.ip6 } : {}) },
   };
-  return networkSettings(none, false);
+}
+
+/**
+ * Docker's `NetworkSettings` for a container on a bridge network that never started (no
+ * endpoint yet): the network's entry with what was asked for (`IPAMConfig`, `Aliases`) and no
+ * addresses.
+ *
+ * @example
+ * ```ts
+ * const s = configuredNetworkSettings({ network: "web", ip: "10.1.0.5" });
+ * // s.Networks.web.IPAMConfig: { IPv4Address: "10.1.0.5" }
+ * ```
+ */
+export function configuredNetworkSettings(c: EndpointConfig): Record<string, unknown> {
+  return networkSettings([configuredEndpoint(c)], false);
+}
+
+/**
+ * Docker's `NetworkSettings` for a container on the bridge networks `conns` (interface
+ * order): the recorded endpoint of each, or what was asked for on a network it has not
+ * started on since it was connected.
+ *
+ * @example
+ * ```ts ignore
+ * containerNetworkSettings([{ name: "a" }, { name: "b" }], await readEndpoints(store, id), true);
+ * ```
+ */
+export function containerNetworkSettings(
+  conns: readonly NetworkConnection[],
+  eps: readonly EndpointRecord[],
+  running: boolean,
+): Record<string, unknown> {
+  const chosen = conns.map((c) =>
+    eps.find((ep) => ep.network === c.name) ??
+      configuredEndpoint({
+        network: c.name,
+        ...(c.ip ? { ip: c.ip } : {}),
+        ...(c.ip6 ? { ip6: c.ip6 } : {}),
+        ...(c.aliases ? { networkAliases: c.aliases } : {}),
+      })
+  );
+  const settings = networkSettings(chosen, running);
+  // an endpoint not started yet shows no addresses even while the container runs
+  const networks = settings.Networks as Record<string, Record<string, unknown>>;
+  for (const ep of chosen) {
+    if (ep.networkId === "") networks[ep.network] = endpointSettings(ep, false);
+  }
+  return settings;
 }

@@ -69,6 +69,12 @@ function line(e: HostsEntry): string | undefined {
   return `${e.address}\t${names.join(" ")}`;
 }
 
+/** The other running containers of one user network, under a heading. */
+export interface PeerSection {
+  network: string;
+  entries: readonly HostsEntry[];
+}
+
 /** What a container's hosts file is made of. */
 export interface HostsContent {
   /** The first lines (default: Docker's; with `--network host`, the host's /etc/hosts). */
@@ -77,8 +83,11 @@ export interface HostsContent {
   extra?: readonly HostsEntry[];
   /** The container's own addresses and names. */
   own?: readonly HostsEntry[];
-  /** The other running containers of its user network (absent: none, no heading). */
-  peers?: { network: string; entries: readonly HostsEntry[] };
+  /**
+   * The other running containers of its user network, or of each of its user networks
+   * (absent: none, no heading).
+   */
+  peers?: PeerSection | readonly PeerSection[];
 }
 
 /**
@@ -101,9 +110,14 @@ export function hostsFile(c: HostsContent): string {
   };
   add(c.extra);
   add(c.own);
-  if (c.peers) {
-    lines.push(peersHeading(c.peers.network));
-    add(c.peers.entries);
+  const sections: readonly PeerSection[] = c.peers === undefined
+    ? []
+    : "network" in c.peers
+    ? [c.peers as PeerSection]
+    : c.peers as readonly PeerSection[];
+  for (const section of sections) {
+    lines.push(peersHeading(section.network));
+    add(section.entries);
   }
   return lines.join("\n") + "\n";
 }

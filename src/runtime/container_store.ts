@@ -323,6 +323,18 @@ export async function createContainerRecord(
   return full;
 }
 
+/** Replaces a container's record (its options changed: `network connect`/`disconnect`). */
+export function putContainer(
+  store: Store,
+  rec: ContainerRecord,
+  host: Host = realHost,
+): Promise<void> {
+  return host.writeFileAtomic(
+    `${containerDir(store, rec.Id)}/container.json`,
+    JSON.stringify(rec) + "\n",
+  );
+}
+
 /** Renames a container: the new name is reserved first, then the old one released. */
 export async function renameContainer(
   store: Store,

@@ -499,7 +499,8 @@ function absoluteWithTail(host: Host, path: string): string {
 
 /**
  * Copies `srcPath` out of a container to the host path `dest`, or as a tar
- * stream to `out` when `dest` is `-`. Returns the size of the tar stream.
+ * stream to `out` when `dest` is `-`. Returns the size of the tar stream. The
+ * files written belong to the invoking user unless `opts.archive` (`-a`).
  *
  * @example
  * ```ts ignore
@@ -548,7 +549,10 @@ export async function copyFromContainer(
       }
       const target = absoluteWithTail(host, dest);
       const where = await planDestination("/", target, src, dest, host);
-      return await extractTar(tar, "/", where, host.uid() === 0 ? "header" : "keep", host);
+      // As docker: the files become the invoking user's (root's, or created as the user);
+      // -a keeps the container's owners, where the user may set them.
+      const owner: Ownership = host.uid() !== 0 ? "keep" : opts.archive ? "header" : "root";
+      return await extractTar(tar, "/", where, owner, host);
     },
   );
 }

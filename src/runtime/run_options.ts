@@ -54,6 +54,21 @@ export interface PortBinding {
   proto: "tcp" | "udp" | "sctp";
 }
 
+/**
+ * One bridge network a container is connected to (`--network`, `network connect`), with what
+ * was asked for on it.
+ */
+export interface NetworkConnection {
+  /** The network's name. */
+  name: string;
+  /** --ip / `network connect --ip`. */
+  ip?: string;
+  /** --ip6 / `network connect --ip6`. */
+  ip6?: string;
+  /** --network-alias / `network connect --alias`. */
+  aliases?: string[];
+}
+
 /** The container-shaping options of `docker run` / `docker create`. */
 export interface RunOptions {
   /** KEY=VALUE entries from --env-file then -e, in order, already resolved against the host. */
@@ -128,6 +143,12 @@ export interface RunOptions {
   macAddress?: string;
   /** --network-alias: more names on a user network. */
   networkAliases?: string[];
+  /**
+   * Every bridge network the container is on, in interface order (eth0 first), when it was
+   * given several or connected since; absent in older records and with one `--network`,
+   * where `network`, `ip`, `ip6` and `networkAliases` say it (network/attachments.ts).
+   */
+  networks?: NetworkConnection[];
   /** --domainname */
   domainname?: string;
   /** --dns: name servers replacing the host's. */

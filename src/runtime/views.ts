@@ -82,7 +82,12 @@ export function containerRow(
     LocalVolumes: String(mounts.length),
     Mounts: mounts.join(","),
     Names: rec.Name,
-    Networks: rec.Options.network === "private" ? "" : String(rec.Options.network),
+    // every network, sorted and comma-separated as docker's CLI prints them
+    Networks: rec.Options.networks
+      ? rec.Options.networks.map((n) => n.name).sort().join(",")
+      : rec.Options.network === "private"
+      ? ""
+      : String(rec.Options.network),
     Ports: "",
     RunningFor: ago(rec.Created, opts.now),
     Size: "0B",

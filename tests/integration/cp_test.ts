@@ -101,10 +101,14 @@ for (const running of [true, false]) {
       await Deno.chown(`${tree}/a.txt`, 1234, 4321);
       await ok(sk, ["cp", `${tree}/a.txt`, "c:/owned-root"]);
       await ok(sk, ["cp", "-a", `${tree}/a.txt`, "c:/owned-kept"]);
-      await ok(sk, ["cp", "c:/owned-root", `${dir}/r1`]);
-      await ok(sk, ["cp", "c:/owned-kept", `${dir}/r2`]);
+      await ok(sk, ["cp", "-a", "c:/owned-root", `${dir}/r1`]);
+      await ok(sk, ["cp", "-a", "c:/owned-kept", `${dir}/r2`]);
       assertEquals((await Deno.stat(`${dir}/r1`)).uid, 0);
       assertEquals((await Deno.stat(`${dir}/r2`)).uid, 1234);
+      // Out of a container, files become the invoking user's (root here) unless -a, as docker.
+      await ok(sk, ["cp", "c:/owned-kept", `${dir}/r3`]);
+      const r3 = await Deno.stat(`${dir}/r3`);
+      assertEquals([r3.uid, r3.gid], [0, 0]);
       if (running) {
         const seen = await ok(sk, ["exec", "c", "cat", "/data/copied.txt", "/flat/a.txt"]);
         assertEquals(seen, "alpha\nalpha\n");

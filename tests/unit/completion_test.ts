@@ -106,7 +106,16 @@ for (const [name, script, ask] of shells) {
         const network = (await ask(dir, env, ["skiff", "network", ""])).filter((w) =>
           !w.startsWith("-")
         );
-        assertEquals(network, ["create", "exists", "inspect", "ls", "prune", "rm"]);
+        assertEquals(network, [
+          "connect",
+          "create",
+          "disconnect",
+          "exists",
+          "inspect",
+          "ls",
+          "prune",
+          "rm",
+        ]);
         assertEquals(await ask(dir, env, ["skiff", "network", "rm", "fr"]), ["frontnet"]);
         const flags = await ask(dir, env, ["skiff", "rm", "--"]);
         assert(flags.includes("--force") && flags.includes("--volumes"), flags.join(" "));

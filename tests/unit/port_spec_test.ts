@@ -123,7 +123,7 @@ Deno.test("run flags: -p, -P and --expose are kept; -p alone means the bridge ne
   assertEquals(o.publish, [b("", "8080", 80)]);
   assertEquals(o.expose, ["53/udp"]);
   assertEquals(o.publishAll, true);
-  assertEquals(runOptionsFromFlags({ ...flags, network: "host" }, []).network, "host");
+  assertEquals(runOptionsFromFlags({ ...flags, network: ["host"] }, []).network, "host");
   const plain = runOptionsFromFlags({ ...flags, publish: [], "publish-all": false }, []);
   assertEquals(plain.network, "private");
   assertThrows(() => runOptionsFromFlags({ ...flags, publish: ["x"] }, []), InvalidArgumentError);
