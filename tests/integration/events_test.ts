@@ -391,7 +391,23 @@ Deno.test(
       await ok(sk, ["tag", "busybox", "mine:1"]);
       await ok(sk, ["rmi", "mine:1"]);
       await ok(sk, ["network", "create", "evnet"]);
+      const c = (await ok(sk, ["create", "--name", "netc", "busybox", "true"])).trim();
+      await ok(sk, ["network", "connect", "evnet", "netc"]);
+      await ok(sk, ["network", "disconnect", "evnet", "netc"]);
+      await ok(sk, ["rm", "netc"]);
       await ok(sk, ["network", "rm", "evnet"]);
+      const conn = await ok(sk, [
+        "events",
+        "--since",
+        "1h",
+        "--until",
+        "0s",
+        "-f",
+        "network=evnet",
+        "--format",
+        "{{.Action}} {{.Actor.Attributes.container}}",
+      ]);
+      assertEquals(conn, `create <no value>\nconnect ${c}\ndisconnect ${c}\ndestroy <no value>\n`);
       const others = (await ok(sk, [
         "events",
         "--since",
@@ -409,6 +425,8 @@ Deno.test(
         "image tag mine:1",
         "image untag mine:1",
         "network create evnet",
+        "network connect evnet",
+        "network disconnect evnet",
         "network destroy evnet",
       ]);
       assert(others[0].startsWith("image load "), others[0]);
