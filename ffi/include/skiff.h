@@ -145,8 +145,8 @@ struct skiff_plan {
     char *if_content; /* remove only a file holding exactly this (a name reservation), or NULL */
   } *removals;
   size_t nremovals;
-  /* the die event (monitor_event.c): event log path, line before and after the exit code */
-  char *event_log, *die_prefix, *die_suffix;
+  /* the die and destroy events (monitor_event.c): event log path, template file path */
+  char *event_log, *event_template;
 };
 /* Reads a plan file ("skiff-plan 1" then one directive a line, tab-separated escaped fields). */
 int skiff_plan_load(const char *path, struct skiff_plan *plan, struct skiff_err *err);

@@ -1,12 +1,19 @@
-/* The `die` event: appended by the monitor to the store's event log when the container exits,
- * so that `skiff events` sees it even when no skiff process is alive then. */
+/* The monitor's events (`die`, and `destroy` for a --rm container): appended to the store's
+ * event log so that `skiff events` sees them even when no skiff process is alive then. */
 #ifndef SKIFF_MONITOR_EVENT_H
 #define SKIFF_MONITOR_EVENT_H
 #include "skiff.h"
 
-/* Appends the plan's die event with this exit code and the current time to its event log, in
- * one write on an O_APPEND descriptor (whole lines whatever other writers do). Does nothing
- * without a `die-event` directive. Returns 0, or -1 with err filled. */
+/* Reads the plan's event template (line 1: the die event before its exit code, line 2: after
+ * it, line 3: the destroy event, or empty) and appends the die event with this exit code and
+ * the current time, in one write on an O_APPEND descriptor. Keeps the destroy line for
+ * monitor_event_destroy. Does nothing without a `die-event` directive. 0, or -1 with err. */
 int monitor_event_die(const struct skiff_plan *p, int code, struct skiff_err *err);
+/* Whether a destroy event is due: the last die read one and the container's template is still
+ * there (a `skiff rm` that removed the container first wrote its own). Asked before removing. */
+int monitor_event_destroy_due(const struct skiff_plan *p);
+/* Appends the destroy event the last die read, if it had one (a --rm container, once the
+ * monitor removed it). 0, or -1 with err. */
+int monitor_event_destroy(const struct skiff_plan *p, struct skiff_err *err);
 
 #endif

@@ -151,7 +151,11 @@ static void finish(struct monitor *m, int code) {
                               (unsigned char)(code >> 8), (unsigned char)code};
   monitor_attach_broadcast(m, FRAME_EXIT, payload, 4);
   monitor_attach_close(m);
-  if (clean_up(m, &err) < 0) {
+  struct skiff_err eerr = {0};
+  int destroy = monitor_event_destroy_due(m->plan);
+  if (clean_up(m, &err) == 0) {
+    if (destroy) monitor_event_destroy(m->plan, &eerr); /* --rm: the monitor removed it */
+  } else {
     char line[sizeof err.msg + 1];
     int n = snprintf(line, sizeof line, "%s\n", err.msg);
     struct skiff_err werr = {0};

@@ -339,10 +339,9 @@ static int directive(struct skiff_plan *p, char **f, int n, struct skiff_err *er
                                .if_content = n > 3 && f[3][0] ? f[3] : NULL};
     PUSH(p->removals, p->nremovals, rm);
   } else if (!strcmp(d, "die-event")) {
-    NEED(3);
+    NEED(2);
     p->event_log = f[1];
-    p->die_prefix = f[2];
-    p->die_suffix = f[3];
+    p->event_template = f[2];
   } else if (!strcmp(d, "wait-for-attach")) {
     NEED(1);
     NUM(f[1], 0, 1, p->wait_for_attach);

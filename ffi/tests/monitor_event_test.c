@@ -7,7 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static char log_path[512];
+static char log_path[512], template_path[512];
 
 static void read_log(char *buf, size_t size) {
   buf[0] = 0;
@@ -19,15 +19,20 @@ static void read_log(char *buf, size_t size) {
 }
 
 int main(void) {
-  snprintf(log_path, sizeof log_path, "%s/events.log", tap_tmpdir());
+  const char *dir = tap_tmpdir();
+  snprintf(log_path, sizeof log_path, "%s/events.log", dir);
+  snprintf(template_path, sizeof template_path, "%s/event-template", dir);
   struct skiff_plan p = {0};
   struct skiff_err err = {0};
   char buf[4096];
   ok(monitor_event_die(&p, 3, &err) == 0 && access(log_path, F_OK) != 0,
      "without a die-event nothing is written");
   p.event_log = log_path;
-  p.die_prefix = "{\"Action\":\"die\",\"Attributes\":{\"exitCode\":\"";
-  p.die_suffix = "\"},\"scope\":\"local\"";
+  p.event_template = template_path;
+  ok(monitor_event_die(&p, 3, &err) < 0 && strstr(err.msg, "event-template"),
+     "a missing template is an error naming it");
+  tap_write_file(template_path, "{\"Action\":\"die\",\"Attributes\":{\"exitCode\":\"\n"
+                                "\"},\"scope\":\"local\"\n\n");
   ok(monitor_event_die(&p, 3, &err) == 0, "the die event is written");
   ok(monitor_event_die(&p, 137, &err) == 0, "a second one is appended");
   read_log(buf, sizeof buf);
@@ -44,6 +49,14 @@ int main(void) {
      "time and timeNano agree");
   struct stat st;
   ok(stat(log_path, &st) == 0 && (st.st_mode & 0777) == 0600, "the log is private");
+  ok(!monitor_event_destroy_due(&p) && monitor_event_destroy(&p, &err) == 0,
+     "without a destroy line no destroy is due");
+  tap_write_file(template_path, "{\"Action\":\"die\",\"x\":\"\n\"\n{\"Action\":\"destroy\"\n");
+  ok(monitor_event_die(&p, 0, &err) == 0 && monitor_event_destroy_due(&p), "a destroy is due");
+  ok(monitor_event_destroy(&p, &err) == 0, "the destroy event is written");
+  read_log(buf, sizeof buf);
+  ok(strstr(buf, "{\"Action\":\"destroy\",\"time\":") != NULL, "the destroy line, timed");
+  ok(!monitor_event_destroy_due(&p), "only once");
   p.event_log = "/nonexistent-dir/events.log";
   ok(monitor_event_die(&p, 1, &err) < 0 && strstr(err.msg, "/nonexistent-dir"),
      "an unwritable log is an error naming it");

@@ -60,15 +60,14 @@ export default async function systemDf(ctx: CommandContext<FlagsOf<typeof spec>>
     const names = i.tags.length ? i.tags : ["<none>:<none>"];
     return names.map((n) => {
       const ref = n === "<none>:<none>" ? undefined : parseReference(n);
-      // skiff keeps no per-layer unpacked sizes: what is shared is not known (Docker's N/A)
       return [
         ref ? familiarRepository(ref) : "<none>",
         ref?.tag ?? "<none>",
         i.id.replace("sha256:", "").slice(0, 12),
         ago(i.created),
         humanSize(i.size),
-        "N/A",
-        "N/A",
+        humanSize(i.sharedSize),
+        humanSize(i.size - i.sharedSize),
         String(i.containers),
       ].join("\t");
     });

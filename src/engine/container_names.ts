@@ -4,6 +4,7 @@
  * @module
  */
 import { emitContainerEvent } from "./events.ts";
+import { writeEventTemplate } from "../runtime/container_events.ts";
 import { InvalidArgumentError } from "../errors.ts";
 import { openStore } from "../store/store.ts";
 import { findContainer, renameContainer } from "../runtime/container_store.ts";
@@ -35,5 +36,8 @@ export async function renameNamed(
   }
   await renameContainer(store, rec.Id, newName);
   await renameNetworkNames(store, rec, wanted);
-  await emitContainerEvent(store, { ...rec, Name: wanted }, "rename", { oldName: `/${rec.Name}` });
+  const renamed = { ...rec, Name: wanted };
+  await emitContainerEvent(store, renamed, "rename", { oldName: `/${rec.Name}` });
+  // the monitor's die names it as it is called now
+  await writeEventTemplate(store, renamed).catch(() => {});
 }

@@ -39,8 +39,13 @@ export async function removeImages(
   opts: { force?: boolean } = {},
 ): Promise<TargetReport<ImageDeleteItem[]>[]> {
   const store = await openStore(where);
-  const reports = await eachTarget(names, (name) => removeOne(store, name, opts.force === true));
-  for (const r of reports) if (r.ok) await imageRemovalEvents(store, r.value);
+  const reports = await eachTarget(names, async (name) => {
+    // the events name the image by its id, even when only a tag goes
+    const { record } = await resolveLocalImage(store, name);
+    const items = await removeOne(store, name, opts.force === true);
+    await imageRemovalEvents(store, items, record.id);
+    return items;
+  });
   await collectGarbage(store);
   return reports;
 }
@@ -128,16 +133,26 @@ export async function pruneImages(
     }
   });
   await collectGarbage(store);
-  await imageRemovalEvents(store, deleted);
+  // each image's untags come before its Deleted: the id is the next Deleted's
+  for (let i = 0; i < deleted.length; i++) {
+    const item = deleted[i];
+    if ("Deleted" in item) await emitImageEvent(store, "delete", item.Deleted, item.Deleted);
+    else {
+      const next = deleted.slice(i).find((d) => "Deleted" in d) as { Deleted: string } | undefined;
+      await emitImageEvent(store, "untag", next?.Deleted ?? item.Untagged, item.Untagged);
+    }
+  }
   return { deleted, reclaimed };
 }
 
-/** Docker's events for what a removal did: `untag` for each name, then `delete`. */
-async function imageRemovalEvents(store: Store, items: ImageDeleteItem[]): Promise<void> {
-  const deleted = items.flatMap((i) => "Deleted" in i ? [i.Deleted] : []);
+/** Docker's events for what a removal did: `untag` for each name, then `delete`; `id` is the image's. */
+async function imageRemovalEvents(
+  store: Store,
+  items: ImageDeleteItem[],
+  id: string,
+): Promise<void> {
   for (const item of items) {
-    if ("Untagged" in item) {
-      await emitImageEvent(store, "untag", deleted[0] ?? item.Untagged, item.Untagged);
-    } else await emitImageEvent(store, "delete", item.Deleted, item.Deleted);
+    if ("Untagged" in item) await emitImageEvent(store, "untag", id, item.Untagged);
+    else await emitImageEvent(store, "delete", item.Deleted, item.Deleted);
   }
 }

@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { emitNetworkEvent } from "./events.ts";
 import { AlreadyExistsError, FailedPreconditionError, NotFoundError } from "../errors.ts";
 import { withLock } from "../store/lock.ts";
 import { openStore, type Store } from "../store/store.ts";
@@ -145,6 +146,12 @@ export async function connectContainer(
       throw err;
     }
   });
+  await emitNetworkEvent(
+    store,
+    "connect",
+    { id: net.Id, name: net.Name, driver: net.Driver },
+    found.Id,
+  );
 }
 
 /**
@@ -197,4 +204,11 @@ export async function disconnectContainer(
     await putContainer(store, updated);
     if (net) await (await bridgeModule()).disconnectEndpoint(store, updated, net, ns);
   });
+  if (net) {
+    await emitNetworkEvent(store, "disconnect", {
+      id: net.Id,
+      name: net.Name,
+      driver: net.Driver,
+    }, found.Id);
+  }
 }

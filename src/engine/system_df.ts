@@ -5,6 +5,7 @@
  * @module
  */
 import { listImages, readTags, tagsOf } from "../store/images.ts";
+import { getLayer, layerContentSize } from "../store/layers.ts";
 import { resolveStorePaths } from "../store/paths.ts";
 import { storeLayout } from "../store/store.ts";
 import { listVolumes } from "../store/volumes.ts";
@@ -24,6 +25,8 @@ export interface DfImage {
   tags: string[];
   created: string;
   size: number;
+  /** What its layers shared with another image take (Docker's SharedSize). */
+  sharedSize: number;
   containers: number;
 }
 
@@ -44,6 +47,8 @@ export interface DfVolume {
 /** Everything `system df` reports. */
 export interface DiskUsageReport {
   images: DfImage[];
+  /** Every layer counted once (Docker's LayersSize). */
+  layersSize: number;
   containers: DfContainer[];
   volumes: DfVolume[];
 }
@@ -71,13 +76,30 @@ export async function diskUsageReport(where: StoreOptions): Promise<DiskUsageRep
     });
   }
   const tags = await readTags(store).catch(() => ({}));
-  const images = (await listImages(store).catch(() => [])).map((img) => ({
+  const records = await listImages(store).catch(() => []);
+  // each layer's size once, and how many images have it
+  const layerSize = new Map<string, number>();
+  const layerUsers = new Map<string, number>();
+  for (const img of records) {
+    for (const chainId of new Set(img.layers.map((l) => l.chainId))) {
+      if (!layerSize.has(chainId)) {
+        const meta = await getLayer(store, chainId).catch(() => undefined);
+        layerSize.set(chainId, meta ? layerContentSize(meta) : 0);
+      }
+      layerUsers.set(chainId, (layerUsers.get(chainId) ?? 0) + 1);
+    }
+  }
+  const images = records.map((img) => ({
     id: img.id,
     tags: tagsOf(tags, img.id),
     created: img.created ?? img.addedAt,
     size: img.size,
+    sharedSize: [...new Set(img.layers.map((l) => l.chainId))]
+      .filter((c) => (layerUsers.get(c) ?? 0) > 1)
+      .reduce((n, c) => n + (layerSize.get(c) ?? 0), 0),
     containers: useCount.get(img.id) ?? 0,
   }));
+  const layersSize = [...layerSize.values()].reduce((a, b) => a + b, 0);
   const users = await volumeUsers(store).catch(() => new Map<string, string[]>());
   const volumes: DfVolume[] = [];
   for (const v of await listVolumes(store).catch(() => [])) {
@@ -87,7 +109,7 @@ export async function diskUsageReport(where: StoreOptions): Promise<DiskUsageRep
       size: await diskUsage(v.Mountpoint),
     });
   }
-  return { images, containers, volumes };
+  return { images, layersSize, containers, volumes };
 }
 
 /** One line of the summary: Docker's TYPE TOTAL ACTIVE SIZE RECLAIMABLE, as numbers. */
@@ -101,11 +123,12 @@ export interface DfSummary {
 
 /**
  * The four summary lines: images used by a container and running containers are active;
- * reclaimable is what is not active (skiff keeps no build cache yet).
+ * reclaimable is what is not active (skiff keeps no build cache yet). Images take their
+ * layers' size once; what a used image does not share with another is not reclaimable.
  *
  * @example
  * ```ts
- * summarize({ images: [], containers: [], volumes: [{ name: "v", links: 0, size: 5 }] })[2];
+ * summarize({ images: [], layersSize: 0, containers: [], volumes: [{ name: "v", links: 0, size: 5 }] })[2];
  * // { type: "Local Volumes", total: 1, active: 0, size: 5, reclaimable: 5 }
  * ```
  */
@@ -114,7 +137,7 @@ export function summarize(r: DiskUsageReport): DfSummary[] {
   const usedImages = r.images.filter((i) => i.containers > 0);
   const activeContainers = r.containers.filter((c) => c.active);
   const usedVolumes = r.volumes.filter((v) => v.links > 0);
-  const imageSize = sum(r.images.map((i) => i.size));
+  const imageSize = r.layersSize;
   const containerSize = sum(r.containers.map((c) => c.sizeRw));
   const volumeSize = sum(r.volumes.map((v) => v.size));
   return [
@@ -123,7 +146,7 @@ export function summarize(r: DiskUsageReport): DfSummary[] {
       total: r.images.length,
       active: usedImages.length,
       size: imageSize,
-      reclaimable: imageSize - sum(usedImages.map((i) => i.size)),
+      reclaimable: Math.max(0, imageSize - sum(usedImages.map((i) => i.size - i.sharedSize))),
     },
     {
       type: "Containers",

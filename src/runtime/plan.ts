@@ -140,10 +140,11 @@ export interface LaunchPlan {
   /** How the monitor writes the log; absent: k8s-file at `state.logPath`, never rotated. */
   log?: PlanLog;
   /**
-   * The `die` event the monitor appends to the store's event log at each exit: the line before
-   * and after the exit code (the monitor adds the code and the time). Absent: none.
+   * The events the monitor appends to the store's event log: `die` at each exit (and `destroy`
+   * after a --rm removal), from a template file it reads then (container_events.ts). Absent:
+   * none.
    */
-  dieEvent?: { log: string; prefix: string; suffix: string };
+  dieEvent?: { log: string; template: string };
   /** An extra command the monitor runs after the container has exited for good (after the exit actions' records, before the removals); absent or empty: none. */
   cleanupCommand?: string[];
 }

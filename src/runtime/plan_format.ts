@@ -36,7 +36,7 @@
  * | `exit-record` | path of the persistent copy of the exit file |
  * | `remove` (repeated, in order) | path removed recursively after the last exit; [lock file held meanwhile] |
  * | `exec-pid` (exec plans) | pid whose namespaces are joined |
- * | `die-event` | event log path, the die event's line before and after the exit code |
+ * | `die-event` | event log path, event template path (container_events.ts) |
  *
  * @example
  * ```ts ignore
@@ -214,7 +214,7 @@ export function serializePlan(plan: LaunchPlan, options: SerializeOptions = {}):
     }
   }
   if (plan.dieEvent) {
-    w.add("die-event", plan.dieEvent.log, plan.dieEvent.prefix, plan.dieEvent.suffix);
+    w.add("die-event", plan.dieEvent.log, plan.dieEvent.template);
   }
   w.add("wait-for-attach", options.waitForAttach ?? false);
   return w.text();

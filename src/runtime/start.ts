@@ -8,7 +8,7 @@
 import { HEALTH_FILE } from "./health_state.ts";
 import { healthPlan } from "./health_plan.ts";
 import { logPlan } from "./logs_plan.ts";
-import { dieEventPlan } from "./container_events.ts";
+import { dieEventPlan, writeEventTemplate } from "./container_events.ts";
 import { ExecError, FailedPreconditionError, wrap } from "../errors.ts";
 import type { Store } from "../store/store.ts";
 import { type Host, procStartTime, realHost } from "../sys/host.ts";
@@ -138,7 +138,9 @@ export async function startContainer(
     plan.health = healthPlan(store, rec, host);
     plan.log = logPlan(rec);
     plan.exitActions = await exitActions(store, rec, cgroupPaths);
-    plan.dieEvent = dieEventPlan(store, rec); // written by the monitor, no skiff needed then
+    // die (and --rm's destroy) are written by the monitor: no skiff needs to be alive then
+    await writeEventTemplate(store, rec, host);
+    plan.dieEvent = dieEventPlan(store, rec.Id);
     await host.mkdir(`${store.root}/events`, { recursive: true, mode: 0o700 });
     if (attachment.releaseNamespace && attachment.namespace.kind === "own") {
       plan.exitActions.netnsRelease = attachment.namespace.path ? [attachment.namespace.path] : [];

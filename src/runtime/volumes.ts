@@ -3,6 +3,7 @@
  * filled from the image's content at their mount point (as Docker does);
  * anonymous volumes get a name derived from the container and target.
  */
+import { volumeEventAtStart } from "./container_events.ts";
 import { wrap } from "../errors.ts";
 import type { Store } from "../store/store.ts";
 import { ensureVolume } from "../store/volumes.ts";
@@ -49,7 +50,14 @@ export async function prepareVolumes(
   for (const m of rec.Options.mounts) {
     if (m.type !== "volume") continue;
     const name = m.name ?? await anonymousVolumeName(rec.Id, m.target);
-    const { volume } = await ensureVolume(store, name, {}, m.name === undefined);
+    const { volume, created } = await ensureVolume(store, name, {}, m.name === undefined);
+    if (created) await volumeEventAtStart(store, "create", name);
+    await volumeEventAtStart(store, "mount", name, {
+      container: rec.Id,
+      destination: m.target,
+      propagation: "",
+      "read/write": String(!m.readonly),
+    });
     // Docker fills any empty volume from the image the first time it is mounted.
     if (!m.noCopy && (await host.readDir(volume.Mountpoint)).length === 0) {
       await copyImageContent(host, store, layersTopFirst, m.target, volume.Mountpoint);

@@ -79,6 +79,54 @@ Deno.test(
   },
 );
 
+Deno.test(
+  "run -d --rm: the monitor writes die, then destroy once it removed the container",
+  opts,
+  async () => {
+    await withBusyboxStore(async (store, sk) => {
+      await ok(sk, [
+        "run",
+        "-d",
+        "--rm",
+        "--name",
+        "gone",
+        "busybox",
+        "sh",
+        "-c",
+        "sleep 0.5; exit 2",
+      ]);
+      const log = `${store.root}/events/events.log`;
+      await until(
+        "the destroy event",
+        async () => (await Deno.readTextFile(log)).includes('"Action":"destroy"'),
+      );
+      assertEquals(await actions(sk, "container=gone"), [
+        "container create gone",
+        "container start gone",
+        "container die gone",
+        "container destroy gone",
+      ]);
+      assertEquals(await ok(sk, ["ps", "-aq"]), "");
+    });
+  },
+);
+
+Deno.test(
+  "a volume made and mounted by run: create, then mount with Docker's attributes",
+  opts,
+  async () => {
+    await withBusyboxStore(async (_store, sk) => {
+      const id = (await ok(sk, ["run", "-d", "-v", "rv:/data:ro", "busybox", "true"])).trim();
+      const out = await ok(sk, ["events", "--since", "1h", "--until", "0s", "-f", "volume=rv"]);
+      const lines = out.trim().split("\n").map((l) => l.replace(/^\S+ /, ""));
+      assertEquals(lines, [
+        "volume create rv (driver=local)",
+        `volume mount rv (container=${id}, destination=/data, driver=local, propagation=, read/write=false)`,
+      ]);
+    });
+  },
+);
+
 Deno.test("events filters: container, event, type, image, label, volume", opts, async () => {
   await withBusyboxStore(async (_store, sk) => {
     await ok(sk, ["create", "--name", "fa", "--label", "team=red", "busybox", "true"]);
@@ -269,3 +317,132 @@ Deno.test("many writers at once leave whole lines", opts, async () => {
     );
   });
 });
+
+Deno.test(
+  "pause, unpause, rename, exec, restart, kill; images, volumes, networks",
+  opts,
+  async () => {
+    await withBusyboxStore(async (_store, sk) => {
+      await ok(sk, ["run", "-d", "--name", "o1", "busybox", "sleep", "60"]);
+      await ok(sk, ["pause", "o1"]);
+      await ok(sk, ["unpause", "o1"]);
+      await ok(sk, ["rename", "o1", "o2"]);
+      await ok(sk, ["exec", "o2", "true"]);
+      await ok(sk, ["restart", "-t", "0", "o2"]);
+      await ok(sk, ["kill", "-s", "HUP", "o2"]);
+      await ok(sk, ["rm", "-f", "o2"]);
+      const fmt = "{{.Action}} {{.Actor.Attributes.name}}";
+      const container = (await ok(sk, [
+        "events",
+        "--since",
+        "1h",
+        "--until",
+        "0s",
+        "-f",
+        "type=container",
+        "--format",
+        fmt,
+      ])).trim().split("\n");
+      assertEquals(container.slice(2, 8), [
+        "pause o1",
+        "unpause o1",
+        "rename o2",
+        "exec_create: true o2",
+        "exec_start: true o2",
+        "kill o2",
+      ]);
+      // restart: stop's kill, die, stop, then start and restart; kill -s HUP; rm -f: kill, die, destroy
+      // the monitor's die names the container as it is called now (its template was rewritten)
+      assertEquals(container.slice(8), [
+        "die o2",
+        "stop o2",
+        "start o2",
+        "restart o2",
+        "kill o2",
+        "kill o2",
+        "die o2",
+        "destroy o2",
+      ]);
+      const rename = await ok(sk, [
+        "events",
+        "--since",
+        "1h",
+        "--until",
+        "0s",
+        "-f",
+        "event=rename",
+        "--format",
+        "{{.Actor.Attributes.oldName}}",
+      ]);
+      assertEquals(rename, "/o1\n");
+      const signals = await ok(sk, [
+        "events",
+        "--since",
+        "1h",
+        "--until",
+        "0s",
+        "-f",
+        "event=kill",
+        "--format",
+        "{{.Actor.Attributes.signal}}",
+      ]);
+      assertEquals(signals, "15\n1\n9\n");
+
+      await ok(sk, ["tag", "busybox", "mine:1"]);
+      await ok(sk, ["rmi", "mine:1"]);
+      await ok(sk, ["network", "create", "evnet"]);
+      const c = (await ok(sk, ["create", "--name", "netc", "busybox", "true"])).trim();
+      await ok(sk, ["network", "connect", "evnet", "netc"]);
+      await ok(sk, ["network", "disconnect", "evnet", "netc"]);
+      await ok(sk, ["rm", "netc"]);
+      await ok(sk, ["network", "rm", "evnet"]);
+      const conn = await ok(sk, [
+        "events",
+        "--since",
+        "1h",
+        "--until",
+        "0s",
+        "-f",
+        "network=evnet",
+        "--format",
+        "{{.Action}} {{.Actor.Attributes.container}}",
+      ]);
+      assertEquals(conn, `create <no value>\nconnect ${c}\ndisconnect ${c}\ndestroy <no value>\n`);
+      const others = (await ok(sk, [
+        "events",
+        "--since",
+        "1h",
+        "--until",
+        "0s",
+        "-f",
+        "type=image",
+        "-f",
+        "type=network",
+        "--format",
+        "{{.Type}} {{.Action}} {{.Actor.Attributes.name}}",
+      ])).trim().split("\n");
+      assertEquals(others.slice(1), [
+        "image tag mine:1",
+        "image untag mine:1",
+        "network create evnet",
+        "network connect evnet",
+        "network disconnect evnet",
+        "network destroy evnet",
+      ]);
+      assert(others[0].startsWith("image load "), others[0]);
+      // untag names the image by its id, as Docker does
+      const untag = await ok(sk, [
+        "events",
+        "--since",
+        "1h",
+        "--until",
+        "0s",
+        "-f",
+        "event=untag",
+        "--format",
+        "{{.Actor.ID}}",
+      ]);
+      assert(/^sha256:[0-9a-f]{64}\n$/.test(untag), untag);
+    });
+  },
+);

@@ -156,3 +156,20 @@ Deno.test("system reset removes the store, its networks' bridges and rules", opt
     assertEquals(await ok(sk, ["ps", "-aq"]), "");
   });
 });
+
+Deno.test("system df -v: layers shared between images are counted once", opts, async () => {
+  await withBusyboxStore(async (_store, sk) => {
+    const id = (await ok(sk, ["create", "busybox", "true"])).trim();
+    await ok(sk, ["commit", id, "derived:1"]);
+    const rows = (await ok(sk, ["system", "df", "-v"])).split("\n");
+    const row = (repo: string) => rows.find((l) => l.startsWith(`${repo} `))!.split(/\s{2,}/);
+    // REPOSITORY TAG IMAGE-ID CREATED SIZE SHARED-SIZE UNIQUE-SIZE CONTAINERS
+    const base = row("busybox");
+    assertEquals(base[5], base[4], "busybox's layers are all shared with derived");
+    assertEquals(base[6], "0B");
+    const summary = (await ok(sk, ["system", "df"])).split("\n")[1].split(/\s{2,}/);
+    assertEquals(summary.slice(0, 3), ["Images", "2", "1"]);
+    // derived holds every layer there is (busybox's and its own): the total is its size
+    assertEquals(summary[3], row("derived")[4]);
+  });
+});

@@ -8,7 +8,7 @@ import {
   readEventLog,
   readEventsFrom,
 } from "../../src/store/events.ts";
-import { containerEvent, dieEventPlan } from "../../src/runtime/container_events.ts";
+import { containerEvent, dieEventPlan, eventTemplate } from "../../src/runtime/container_events.ts";
 import { eventMatches } from "../../src/engine/events.ts";
 import { parseFilters } from "../../src/engine/filters.ts";
 import { eventLine as printedLine } from "../../src/commands/events.ts";
@@ -39,11 +39,14 @@ Deno.test("an event line keeps timeNano exact and parses back", () => {
   assertEquals(parseEventLine('{"Type":"volume","Action":"cr'), undefined);
 });
 
-Deno.test("the die line: the monitor adds the code and the time, whatever the labels hold", () => {
-  const die = dieEventPlan({ root: "/s" }, rec);
-  assertEquals(die.log, "/s/events/events.log");
-  const line = `${die.prefix}3${die.suffix},"time":1,"timeNano":1000000001}`;
-  const ev = parseEventLine(line)!;
+Deno.test("the event template: the monitor adds the code and the time, whatever the labels hold", () => {
+  assertEquals(dieEventPlan({ root: "/s", containers: "/s/containers" }, rec.Id), {
+    log: "/s/events/events.log",
+    template: `/s/containers/${rec.Id}/event-template`,
+  });
+  const [head, tail, destroy, end] = eventTemplate(rec, false).split("\n");
+  assertEquals([destroy, end], ["", ""]);
+  const ev = parseEventLine(`${head}3${tail},"time":1,"timeNano":1000000001}`)!;
   assertEquals(ev.Action, "die");
   // the exitCode label is replaced by the code; other labels are kept as they were
   assertEquals(ev.Actor.Attributes, {
@@ -53,6 +56,14 @@ Deno.test("the die line: the monitor adds the code and the time, whatever the la
     team: 'r"ed',
   });
   assertEquals(ev.timeNano, 1000000001n);
+  // with --rm, a third line: the destroy event
+  const rm = eventTemplate(rec, true).split("\n")[2];
+  const gone = parseEventLine(`${rm},"time":2,"timeNano":2000000000}`)!;
+  assertEquals([gone.Action, gone.Actor.ID, gone.Actor.Attributes.name], [
+    "destroy",
+    rec.Id,
+    "web",
+  ]);
 });
 
 Deno.test("the log rotates past its cap, keeping one previous file", async () => {
