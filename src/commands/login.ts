@@ -4,6 +4,7 @@ import type { login as spec } from "../cli/table.ts";
 import { InvalidArgumentError } from "../errors.ts";
 import { type LoginOptions, loginRegistry } from "../engine/image_login.ts";
 import { promptLine, readStdin } from "./login_prompt.ts";
+import { exitOne } from "./exit_codes.ts";
 
 /**
  * Checks `login`'s flags as docker does.
@@ -44,7 +45,12 @@ function ask(label: string, hidden: boolean, instead: string): Promise<string> {
 }
 
 /** Runs `skiff login [-u USER] [-p PASS | --password-stdin] [SERVER]`. */
-export default async function login(ctx: CommandContext<FlagsOf<typeof spec>>): Promise<number> {
+export default function login(ctx: CommandContext<FlagsOf<typeof spec>>): Promise<number> {
+  // Its errors exit 1, as docker's do (125 is for flags that do not parse).
+  return exitOne(() => loginWork(ctx));
+}
+
+async function loginWork(ctx: CommandContext<FlagsOf<typeof spec>>): Promise<number> {
   const a = parseLoginArgs(ctx.flags, ctx.args);
   if (a.password !== undefined) {
     console.error("WARNING! Using --password via the CLI is insecure. Use --password-stdin.");

@@ -3,6 +3,7 @@ import type { CommandContext, FlagsOf } from "../cli/spec.ts";
 import type { search as spec } from "../cli/table.ts";
 import { renderList } from "../cli/format.ts";
 import { searchImages } from "../engine/image_search.ts";
+import { exitOne } from "./exit_codes.ts";
 
 function ellipsis(s: string, max: number): string {
   const chars = [...s];
@@ -10,7 +11,12 @@ function ellipsis(s: string, max: number): string {
 }
 
 /** Runs `skiff search [OPTIONS] TERM`. */
-export default async function search(ctx: CommandContext<FlagsOf<typeof spec>>): Promise<number> {
+export default function search(ctx: CommandContext<FlagsOf<typeof spec>>): Promise<number> {
+  // Its errors exit 1, as docker's do (125 is for flags that do not parse).
+  return exitOne(() => searchWork(ctx));
+}
+
+async function searchWork(ctx: CommandContext<FlagsOf<typeof spec>>): Promise<number> {
   const results = await searchImages({
     term: ctx.args[0],
     limit: ctx.flags.limit,

@@ -15,6 +15,7 @@ import { containerChanges } from "../runtime/diff.ts";
 import { exportContainer } from "../runtime/export.ts";
 import { commitContainer, type CommitOptions } from "../runtime/commit.ts";
 import type { StoreOptions } from "./engine_types.ts";
+import { NotFoundError } from "../errors.ts";
 
 async function named(where: StoreOptions, name: string): Promise<[Store, ContainerRecord]> {
   const store = await openStore(where);
@@ -46,7 +47,11 @@ export interface CopyRequest {
  * ```
  */
 export async function copyFiles(where: StoreOptions, req: CopyRequest): Promise<number> {
-  const [store, rec] = await named(where, req.container);
+  const [store, rec] = await named(where, req.container).catch((err) => {
+    // docker's daemon names the container with the path it was asked for
+    if (!(err instanceof NotFoundError)) throw err;
+    throw new NotFoundError(`No such container:path: ${req.container}:${req.containerPath}`);
+  });
   const opts = { archive: req.archive, followLink: req.followLink };
   return req.direction === "from"
     ? await copyFromContainer(store, rec, req.containerPath, req.local, opts)

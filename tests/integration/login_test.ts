@@ -35,7 +35,7 @@ Deno.test("basic auth: push needs login; login, push, search and logout work", o
     const wrong = await run(["login", "-u", "u", "--password-stdin", reg.host], {
       stdin: "nope\n",
     });
-    assertEquals(wrong.code, 125);
+    assertEquals(wrong.code, 1);
     assertEquals(
       wrong.stderr,
       `Error: login to ${reg.host} failed: unauthorized: incorrect username or password\n`,
@@ -88,7 +88,7 @@ Deno.test("login flag errors and the --password warning", opts, async () => {
   const env = { SKIFF_AUTH_FILE: `${home}/auth.json`, HOME: home, DOCKER_CONFIG: home };
   try {
     const noUser = await skiff(["login", reg.host], { env });
-    assertEquals(noUser.code, 125);
+    assertEquals(noUser.code, 1);
     assertStringIncludes(
       noUser.stderr,
       "Cannot perform an interactive login from a non TTY device",
@@ -112,7 +112,7 @@ Deno.test("login flag errors and the --password warning", opts, async () => {
     assertEquals(again.code, 0, again.stderr);
     assertStringIncludes(again.stdout, "Login Succeeded");
     const down = await skiff(["login", "-u", "u", "-p", "pw", "127.0.0.1:1"], { env });
-    assertEquals(down.code, 125);
+    assertEquals(down.code, 1);
     assertEquals(down.stderr.trim().split("\n").length, 2); // the warning, then one error line
   } finally {
     await reg.stop();

@@ -255,7 +255,7 @@ Deno.test(
         [["ps", "--filter", "colour=red"], "invalid filter 'colour'"],
         [["ps", "--filter", "status=sleeping"], "invalid filter 'status=sleeping'"],
         [["images", "--format", "{{.Nope"], "template parsing error"],
-        [["cp", "nosuch:/x", "/tmp/skiff-parity-cp"], "No such container: nosuch"],
+        [["cp", "nosuch:/x", "/tmp/skiff-parity-cp"], "Error: No such container:path: nosuch:/x"],
         [["cp", "taken:/no/such", "/tmp/skiff-parity-cp"], "Could not find the file /no/such"],
         [["pull", "UPPER"], "invalid reference format"],
         [["commit", "-c", "BOGUS x", "taken"], "bogus is not a valid change command"],
