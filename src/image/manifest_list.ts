@@ -51,7 +51,16 @@ export async function fetchRemoteManifest(
   source: ManifestSource,
   ref: ImageReference,
 ): Promise<{ fetched: FetchedManifest; parsed: ParsedManifest }> {
-  const fetched = await source.getManifest(ref.repository, ref.tagOrDigest);
+  let fetched: FetchedManifest;
+  try {
+    fetched = await source.getManifest(ref.repository, ref.tagOrDigest);
+  } catch (err) {
+    // docker's words for an image the registry does not have
+    if (err instanceof NotFoundError) {
+      throw new NotFoundError(`no such manifest: ${ref}`, { cause: err });
+    }
+    throw err;
+  }
   const header = fetched.headerDigest;
   if (header && header.startsWith("sha256:") && header !== fetched.digest) {
     throw new DigestMismatchError(

@@ -71,6 +71,15 @@ export function fromBase64(text: string): Uint8Array {
   return out;
 }
 
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.lstat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Reads the local list `name` (normalized), checking every entry's bytes against its digest;
  * undefined when there is none.
@@ -84,8 +93,20 @@ export async function readManifestList(
   store: Store,
   name: string,
 ): Promise<ManifestListRecord | undefined> {
-  const rec = await readJson<ManifestListRecord>(await recordPath(store, name));
-  if (!rec) return undefined;
+  let rec: ManifestListRecord | undefined;
+  try {
+    rec = await readJson<ManifestListRecord>(await recordPath(store, name));
+  } catch (err) {
+    if (!(err instanceof SyntaxError)) throw err;
+  }
+  if (rec === undefined) {
+    if (!(await exists(await recordPath(store, name)))) return undefined;
+  }
+  if (!rec || rec.name !== name || !Array.isArray(rec.entries)) {
+    throw new DigestMismatchError(
+      `manifest list ${name} is damaged: its record does not parse (remove it with: skiff manifest rm ${name})`,
+    );
+  }
   for (const e of rec.entries) {
     let actual: string;
     try {
@@ -95,7 +116,7 @@ export async function readManifestList(
     }
     if (actual !== e.digest) {
       throw new DigestMismatchError(
-        `manifest list ${name} is damaged: the manifest of ${e.image} hashes to ${actual}, not ${e.digest}`,
+        `manifest list ${name} is damaged: the manifest of ${e.image} hashes to ${actual}, not ${e.digest} (remove it with: skiff manifest rm ${name})`,
       );
     }
   }

@@ -276,6 +276,7 @@ Deno.test(
       const inspect = (ref: string, ...flags: string[]) =>
         skiff(["manifest", "inspect", ...flags, `${h}/evil${ref}`], store);
       oneLineError(await inspect(":liar"), "digest mismatch");
+      oneLineError(await inspect(":absent"), `no such manifest: ${h}/evil:absent`);
       oneLineError(await inspect(`@${other}`), `digest mismatch for ${other}`);
       oneLineError(
         await inspect(":badtype"),

@@ -117,9 +117,38 @@ Deno.test("the record: written whole, read back checked, a damaged entry refused
     Deno.writeTextFileSync(path, JSON.stringify(rec));
     const damaged = await assertRejects(() => readManifestList(store, name), DigestMismatchError);
     assertStringIncludes(damaged.message, "is damaged");
+    Deno.writeTextFileSync(path, "{ not json");
+    const unreadable = await assertRejects(
+      () => readManifestList(store, name),
+      DigestMismatchError,
+    );
+    assertStringIncludes(unreadable.message, `remove it with: skiff manifest rm ${name}`);
     await removeManifestList(store, name);
     const gone = await assertRejects(() => removeManifestList(store, name), NotFoundError);
     assertEquals(gone.message, `No such manifest: ${name}`);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("two amends at once: both entries are kept", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "skiff-lists-" });
+  try {
+    const store = await openStore({ root: `${dir}/root`, runroot: `${dir}/run` });
+    const name = "localhost:5000/app:latest";
+    const add = async (text: string) => {
+      const e = await entry(text, OCI);
+      await updateManifestList(store, name, async (rec) => {
+        // the other writer gets its turn here if the lock does not hold it off
+        await new Promise((r) => setTimeout(r, 20));
+        const record = rec ?? { name, created: "2026-01-01T00:00:00Z", entries: [] };
+        record.entries.push(e);
+        return { record, result: undefined };
+      });
+    };
+    await Promise.all([add("{}"), add('{"b":2}'), add('{"c":33}')]);
+    const rec = await readManifestList(store, name);
+    assertEquals(rec?.entries.map((e) => e.size).sort(), [2, 7, 8]);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
