@@ -215,11 +215,19 @@ Deno.test(
   },
 );
 
-/** A registry that lies: the routes are manifests by reference in repository `evil`. */
-function hostileRegistry(routes: Record<string, { body: string; type: string; digest?: string }>) {
+/**
+ * A registry that lies: the routes are manifests by reference in repository `evil`, and
+ * `blobs` its blobs by digest.
+ */
+function hostileRegistry(
+  routes: Record<string, { body: string; type: string; digest?: string }>,
+  blobs: Record<string, string> = {},
+) {
   const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, (req) => {
     const path = new URL(req.url).pathname;
     if (path === "/v2/") return new Response("{}", { status: 200 });
+    const blob = /^\/v2\/evil\/blobs\/(.+)$/.exec(path);
+    if (blob && blobs[blob[1]] !== undefined) return new Response(blobs[blob[1]]);
     const m = /^\/v2\/evil\/manifests\/(.+)$/.exec(path);
     const route = m ? routes[decodeURIComponent(m[1])] : undefined;
     if (!route) return new Response('{"errors":[{"code":"MANIFEST_UNKNOWN"}]}', { status: 404 });
@@ -235,6 +243,22 @@ Deno.test(
   opts,
   async () => {
     const store = await tempStore();
+    const config = JSON.stringify({
+      architecture: "amd64",
+      os: "linux",
+      rootfs: { type: "layers", diff_ids: [] },
+    });
+    const configDigest = await sha256(config);
+    const good = JSON.stringify({
+      schemaVersion: 2,
+      mediaType: "application/vnd.oci.image.manifest.v1+json",
+      config: {
+        mediaType: "application/vnd.oci.image.config.v1+json",
+        digest: configDigest,
+        size: config.length,
+      },
+      layers: [],
+    });
     const image = JSON.stringify({
       schemaVersion: 2,
       mediaType: "application/vnd.oci.image.manifest.v1+json",
@@ -270,7 +294,8 @@ Deno.test(
       "many": { body: index(5000, imageDigest), type: OCI_INDEX },
       "huge": { body: index(1, imageDigest) + " ".repeat(5 * 1024 * 1024), type: OCI_INDEX },
       "swapped": { body: index(1, other), type: OCI_INDEX },
-    });
+      "good": { body: good, type: ociManifest },
+    }, { [configDigest]: config });
     try {
       const h = evil.host;
       const inspect = (ref: string, ...flags: string[]) =>
@@ -289,6 +314,13 @@ Deno.test(
       oneLineError(
         await skiff(["manifest", "create", `${h}/evil:list`, `${h}/evil:liar`], store),
         "digest mismatch",
+      );
+      // an image of another registry cannot go into a list pushed here
+      const cross = "127.0.0.1:9/app:cross";
+      ok(await skiff(["manifest", "create", cross, `${h}/evil:good`], store), "create");
+      oneLineError(
+        await skiff(["manifest", "push", cross], store),
+        `cannot use source images from a different registry than the target image: ${h} != 127.0.0.1:9`,
       );
       // nothing half-made was kept
       oneLineError(
