@@ -7,20 +7,17 @@
  */
 import { assert, assertEquals, assertStringIncludes } from "../helpers/assert.ts";
 import { ok, type Sk, withBusyboxStore } from "../helpers/busybox_store.ts";
+import { skiff } from "../helpers/skiff.ts";
 import { IS_ROOT, skipUnless } from "../helpers/requires.ts";
 
 const opts = { sanitizeResources: false, sanitizeOps: false, ignore: skipUnless(IS_ROOT) };
 
-/** Runs `fn` with SKIFF_CDI_SPEC_DIRS naming `dirs` (restored afterwards). */
-async function withSpecDirs(dirs: string[], fn: () => Promise<void>): Promise<void> {
-  const before = Deno.env.get("SKIFF_CDI_SPEC_DIRS");
-  Deno.env.set("SKIFF_CDI_SPEC_DIRS", dirs.join(":"));
-  try {
-    await fn();
-  } finally {
-    if (before === undefined) Deno.env.delete("SKIFF_CDI_SPEC_DIRS");
-    else Deno.env.set("SKIFF_CDI_SPEC_DIRS", before);
-  }
+/** Runs `fn` with a busybox store whose skiff reads CDI specs from `dirs` only. */
+async function withSpecDirs(dirs: string[], fn: (sk: Sk) => Promise<void>): Promise<void> {
+  const env = { SKIFF_CDI_SPEC_DIRS: dirs.join(":") };
+  await withBusyboxStore(async (store) => {
+    await fn((args, more = {}) => skiff(args, { ...store, ...more, env }));
+  });
 }
 
 /** A failure before anything was made: exit 125, one `Error:` line holding `text`. */
@@ -97,90 +94,86 @@ Deno.test(
       await Deno.mkdir(`${base}/run`);
       await Deno.writeTextFile(`${base}/etc/nulls.yaml`, NULLS_YAML(shared));
       await Deno.writeTextFile(`${base}/run/gpus.json`, GPUS_JSON);
-      await withSpecDirs([`${base}/etc`, `${base}/run`], async () => {
-        await withBusyboxStore(async (_store, sk) => {
-          const out = await ok(sk, [
-            "run",
-            "--rm",
-            "--device",
-            "example.com/nulls=null",
-            "busybox",
-            "sh",
-            "-c",
-            "echo hi > /dev/cdinull && echo written; ls -l /dev/cdinull; cat /opt/cdi/hello; " +
-            'echo "$CDI_NULL $CDI_KIND"; touch /opt/cdi/new 2>/dev/null || echo read-only',
-          ]);
-          const lines = out.trim().split("\n");
-          assertEquals(lines[0], "written");
-          assert(/^crw-rw-rw-\s.*\s1,\s+3\s.*\/dev\/cdinull$/.test(lines[1]), out);
-          assertEquals(lines.slice(2), ["from the host", "yes nulls", "read-only"]);
+      await withSpecDirs([`${base}/etc`, `${base}/run`], async (sk) => {
+        const out = await ok(sk, [
+          "run",
+          "--rm",
+          "--device",
+          "example.com/nulls=null",
+          "busybox",
+          "sh",
+          "-c",
+          "echo hi > /dev/cdinull && echo written; ls -l /dev/cdinull; cat /opt/cdi/hello; " +
+          'echo "$CDI_NULL $CDI_KIND"; touch /opt/cdi/new 2>/dev/null || echo read-only',
+        ]);
+        const lines = out.trim().split("\n");
+        assertEquals(lines[0], "written");
+        assert(/^crw-rw-rw-\s.*\s1,\s+3\s.*\/dev\/cdinull$/.test(lines[1]), out);
+        assertEquals(lines.slice(2), ["from the host", "yes nulls", "read-only"]);
 
-          const all = await ok(sk, [
-            "run",
-            "--rm",
-            "--gpus",
-            "all",
-            "busybox",
-            "sh",
-            "-c",
-            'ls /dev | grep nvidia; head -c 3 /dev/nvidia0 | od -An -tx1; echo "$NVIDIA_VISIBLE"',
-          ]);
-          assertEquals(all.trim().split("\n").map((l) => l.trim()), [
-            "nvidia0",
-            "nvidia1",
-            "00 00 00",
-            "cdi",
-          ]);
-          const one = await ok(sk, [
-            "run",
-            "--rm",
-            "--gpus",
-            "1",
-            "busybox",
-            "sh",
-            "-c",
-            "ls /dev | grep nvidia; env | grep ^GPU_",
-          ]);
-          assertEquals(one.trim().split("\n"), ["nvidia0", "GPU_0=here"]);
-          const named = await ok(sk, [
-            "run",
-            "--rm",
-            "--gpus",
-            '"device=1"',
-            "busybox",
-            "sh",
-            "-c",
-            "ls /dev | grep nvidia; env | grep ^GPU_",
-          ]);
-          assertEquals(named.trim().split("\n"), ["nvidia1", "GPU_1=here"]);
+        const all = await ok(sk, [
+          "run",
+          "--rm",
+          "--gpus",
+          "all",
+          "busybox",
+          "sh",
+          "-c",
+          'ls /dev | grep nvidia; head -c 3 /dev/nvidia0 | od -An -tx1; echo "$NVIDIA_VISIBLE"',
+        ]);
+        assertEquals(all.trim().split("\n").map((l) => l.trim()), [
+          "nvidia0",
+          "nvidia1",
+          "00 00 00",
+          "cdi",
+        ]);
+        const one = await ok(sk, [
+          "run",
+          "--rm",
+          "--gpus",
+          "1",
+          "busybox",
+          "sh",
+          "-c",
+          "ls /dev | grep nvidia; env | grep ^GPU_",
+        ]);
+        assertEquals(one.trim().split("\n"), ["nvidia0", "GPU_0=here"]);
+        const named = await ok(sk, [
+          "run",
+          "--rm",
+          "--gpus",
+          '"device=1"',
+          "busybox",
+          "sh",
+          "-c",
+          "ls /dev | grep nvidia; env | grep ^GPU_",
+        ]);
+        assertEquals(named.trim().split("\n"), ["nvidia1", "GPU_1=here"]);
 
-          await refused(
-            sk,
-            ["run", "--rm", "--device", "example.com/nulls=nope", "busybox", "true"],
-            "unresolvable CDI device example.com/nulls=nope",
-          );
-          await refused(sk, ["create", "--gpus", "3", "busybox"], "the CDI specs describe 2 GPUs");
-          await refused(
-            sk,
-            ["run", "--rm", "--gpus", "device=7", "busybox", "true"],
-            "unresolvable CDI device nvidia.com/gpu=7",
-          );
-          await refused(
-            sk,
-            ["run", "--rm", "--device", "example.com/=x", "busybox", "true"],
-            "invalid CDI device name",
-          );
-        });
+        await refused(
+          sk,
+          ["run", "--rm", "--device", "example.com/nulls=nope", "busybox", "true"],
+          "unresolvable CDI device example.com/nulls=nope",
+        );
+        await refused(sk, ["create", "--gpus", "3", "busybox"], "the CDI specs describe 2 GPUs");
+        await refused(
+          sk,
+          ["run", "--rm", "--gpus", "device=7", "busybox", "true"],
+          "unresolvable CDI device nvidia.com/gpu=7",
+        );
+        await refused(
+          sk,
+          ["run", "--rm", "--device", "example.com/=x", "busybox", "true"],
+          "invalid CDI device name",
+        );
       });
       // without a GPU spec, --gpus says so in one line
-      await withSpecDirs([`${base}/etc`], async () => {
-        await withBusyboxStore(async (_store, sk) => {
-          await refused(
-            sk,
-            ["run", "--rm", "--gpus", "all", "busybox", "true"],
-            "describes a GPU (kind nvidia.com/gpu)",
-          );
-        });
+      await withSpecDirs([`${base}/etc`], async (sk) => {
+        await refused(
+          sk,
+          ["run", "--rm", "--gpus", "all", "busybox", "true"],
+          "describes a GPU (kind nvidia.com/gpu)",
+        );
       });
     } finally {
       await Deno.remove(base, { recursive: true });
@@ -189,7 +182,7 @@ Deno.test(
 );
 
 Deno.test(
-  "hostile CDI specs: relative and climbing paths, hooks and unknown fields are refused",
+  "hostile CDI specs: relative and climbing paths, hooks, FIFOs and broken files are refused",
   opts,
   async () => {
     const base = await Deno.makeTempDir({ prefix: "skiff-cdi-bad-" });
@@ -221,19 +214,17 @@ Deno.test(
         spec("bad.example/fifo", { deviceNodes: [{ path: "/dev/f", type: "p" }] }),
       );
       await Deno.writeTextFile(`${base}/broken.yaml`, "cdiVersion: [\n");
-      await withSpecDirs([base], async () => {
-        await withBusyboxStore(async (_store, sk) => {
-          const run = (name: string) => ["run", "--rm", "--device", name, "busybox", "true"];
-          await refused(sk, run("bad.example/relative=d"), '"dev/null" is not an absolute path');
-          await refused(
-            sk,
-            run("bad.example/climb=d"),
-            'containerPath "/opt/../../etc" contains ".."',
-          );
-          await refused(sk, run("bad.example/hook=d"), "skiff's runtime runs no OCI hooks");
-          await refused(sk, run("bad.example/fifo=d"), "is a FIFO");
-          await refused(sk, run("bad.example/broken=d"), "broken.yaml");
-        });
+      await withSpecDirs([base], async (sk) => {
+        const run = (name: string) => ["run", "--rm", "--device", name, "busybox", "true"];
+        await refused(sk, run("bad.example/relative=d"), '"dev/null" is not an absolute path');
+        await refused(
+          sk,
+          run("bad.example/climb=d"),
+          'containerPath "/opt/../../etc" contains ".."',
+        );
+        await refused(sk, run("bad.example/hook=d"), "skiff's runtime runs no OCI hooks");
+        await refused(sk, run("bad.example/fifo=d"), "is a FIFO");
+        await refused(sk, run("bad.example/broken=d"), "broken.yaml");
       });
     } finally {
       await Deno.remove(base, { recursive: true });
