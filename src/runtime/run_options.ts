@@ -10,7 +10,6 @@ import type { DeviceMapping } from "./device_options.ts";
 import type { GpuRequest } from "./cdi_names.ts";
 
 // The signal parsing moved to signals.ts; kept here for the modules that import it from here.
-export { parseSignal, type Signal } from "./signals.ts";
 import type { HealthOptions } from "./health_config.ts";
 import type { LogConfig } from "./logs_config.ts";
 
