@@ -149,6 +149,18 @@ Deno.test(
           "ls /dev | grep nvidia; env | grep ^GPU_",
         ]);
         assertEquals(named.trim().split("\n"), ["nvidia1", "GPU_1=here"]);
+        // inspect shows docker's DeviceRequests for --gpus, and the nodes it became
+        const id = (await ok(sk, ["create", "--gpus", "2", "busybox"])).trim();
+        const shown = (field: string) =>
+          ok(sk, ["inspect", "-f", `{{json .HostConfig.${field}}}`, id]).then(JSON.parse);
+        assertEquals(await shown("DeviceRequests"), [
+          { Driver: "", Count: 2, DeviceIDs: null, Capabilities: [["gpu"]], Options: {} },
+        ]);
+        assertEquals(
+          (await shown("Devices")).map((d: { PathInContainer: string }) => d.PathInContainer),
+          ["/dev/nvidia0", "/dev/nvidia1"],
+        );
+        await ok(sk, ["rm", id]);
 
         await refused(
           sk,
