@@ -4,7 +4,10 @@ import type { manifestPush as spec } from "../cli/table_manifest.ts";
 import { pushManifestList } from "../engine/manifest_remote.ts";
 import { exitOne } from "./exit_codes.ts";
 
-/** Runs `skiff manifest push [-p] [--insecure] LIST`; prints the pushed list's digest. */
+/**
+ * Runs `skiff manifest push [-p] [--insecure] LIST`; prints each image it put into the list's
+ * repository, then the list's digest.
+ */
 export default async function manifestPush(
   ctx: CommandContext<FlagsOf<typeof spec>>,
 ): Promise<number> {
@@ -13,6 +16,8 @@ export default async function manifestPush(
       list: ctx.args[0],
       purge: ctx.flags.purge,
       insecure: ctx.flags.insecure,
+      // docker's line for each image put into the list's repository
+      pushedRef: (ref, digest) => console.log(`Pushed ref ${ref} with digest: ${digest}`),
     })
   );
   console.log(digest);

@@ -189,6 +189,8 @@ export interface ManifestPushOptions {
   /** Remove the local list once pushed. */
   purge?: boolean;
   insecure?: boolean;
+  /** Told of each image manifest put into the list's repository (`host/repo@digest`). */
+  pushedRef?: (ref: string, digest: string) => void;
 }
 
 /** A push target that puts the manifest by its digest instead of under a tag. */
@@ -209,8 +211,8 @@ async function copyWithinRegistry(
   entry: ManifestListEntry,
   source: ImageReference,
   target: ImageReference,
-): Promise<void> {
-  if (await client.headManifest(target.repository, entry.digest)) return;
+): Promise<boolean> {
+  if (await client.headManifest(target.repository, entry.digest)) return false;
   const bytes = fromBase64(entry.raw);
   const parsed = parseManifest(bytes, entry.mediaType);
   if (parsed.kind !== "manifest") {
@@ -224,16 +226,20 @@ async function copyWithinRegistry(
     await client.uploadBlob(target.repository, b.digest, b.size, stream);
   }
   await client.putManifest(target.repository, entry.digest, bytes, entry.mediaType);
+  return true;
 }
 
-/** Pushes a local image named in the list into `target`'s repository; returns its new entry. */
+/**
+ * Pushes a local image named in the list into `target`'s repository; returns its entry, new
+ * when the push changed its digest, or undefined when the registry already had it.
+ */
 async function pushLocal(
   where: StoreOptions,
   client: RegistryClient,
   entry: ManifestListEntry,
   target: ImageReference,
-): Promise<ManifestListEntry> {
-  if (await client.headManifest(target.repository, entry.digest)) return entry;
+): Promise<ManifestListEntry | undefined> {
+  if (await client.headManifest(target.repository, entry.digest)) return undefined;
   const store = await openStore(where);
   const record = await getImage(store, entry.localId!);
   if (!record) throw new NotFoundError(`No such image: ${entry.image} (it was removed)`);
@@ -272,26 +278,30 @@ export async function pushManifestList(
         `manifest ${e.image} must have an OS and Architecture to be pushed to a registry`,
       );
     }
-  }
-  const client = connect(target.registry, opts.insecure === true);
-  const entries: ManifestListEntry[] = [];
-  for (const e of rec.entries) {
     const source = parseReference(e.image);
-    if (e.localId) {
-      entries.push(await pushLocal(where, client, e, target));
-      continue;
-    }
-    if (source.registry !== target.registry) {
+    if (!e.localId && source.registry !== target.registry) {
       throw new InvalidArgumentError(
         `cannot use source images from a different registry than the target image: ${source.registry} != ${target.registry}`,
       );
     }
-    if (source.repository !== target.repository) {
-      await copyWithinRegistry(client, e, source, target);
+  }
+  const client = connect(target.registry, opts.insecure === true);
+  const told = (e: ManifestListEntry) => opts.pushedRef?.(`${target.name}@${e.digest}`, e.digest);
+  const entries: ManifestListEntry[] = [];
+  for (const e of rec.entries) {
+    const source = parseReference(e.image);
+    if (e.localId) {
+      const now = await pushLocal(where, client, e, target);
+      if (now) told(now);
+      entries.push(now ?? e);
+    } else if (source.repository !== target.repository) {
+      if (await copyWithinRegistry(client, e, source, target)) told(e);
+      entries.push(e);
     } else if (!(await client.headManifest(target.repository, e.digest))) {
       throw new NotFoundError(`manifest ${e.digest} of ${e.image} is no longer in the registry`);
+    } else {
+      entries.push(e);
     }
-    entries.push(e);
   }
   const pushed: ManifestListRecord = { ...rec, entries };
   const bytes = new TextEncoder().encode(JSON.stringify(listDocument(pushed)));
