@@ -53,8 +53,8 @@ export const realCdiHost: CdiHost = {
   },
 };
 
-function deviceMapping(node: CdiDeviceNode, device: string, host: CdiHost): DeviceMapping {
-  const fail = (why: string) => new InvalidArgumentError(`CDI device ${device}: ${why}`);
+function deviceMapping(node: CdiDeviceNode, what: string, host: CdiHost): DeviceMapping {
+  const fail = (why: string) => new InvalidArgumentError(`${what}: ${why}`);
   if (node.type === "p") throw fail(`device node ${node.path} is a FIFO, which skiff cannot make`);
   const hostPath = node.hostPath ?? node.path;
   let found: HostDevice | undefined;
@@ -84,7 +84,7 @@ function deviceMapping(node: CdiDeviceNode, device: string, host: CdiHost): Devi
 
 const PROPAGATION = ["private", "rprivate", "shared", "rshared", "slave", "rslave"];
 
-function mountSpec(m: CdiMount, device: string, host: CdiHost): MountSpec {
+function mountSpec(m: CdiMount, what: string, host: CdiHost): MountSpec {
   const options = m.options ?? [];
   const readonly = options.includes("ro");
   if (m.type === "tmpfs") {
@@ -98,12 +98,12 @@ function mountSpec(m: CdiMount, device: string, host: CdiHost): MountSpec {
   }
   if (m.type !== undefined && m.type !== "bind" && m.type !== "none") {
     throw new InvalidArgumentError(
-      `CDI device ${device}: mount of ${m.containerPath} has type "${m.type}" (skiff makes bind and tmpfs mounts)`,
+      `${what}: mount of ${m.containerPath} has type "${m.type}" (skiff makes bind and tmpfs mounts)`,
     );
   }
   if (!host.exists(m.hostPath)) {
     throw new InvalidArgumentError(
-      `CDI device ${device}: mount source ${m.hostPath} does not exist`,
+      `${what}: mount source ${m.hostPath} does not exist`,
     );
   }
   const bind: BindMountSpec = {
@@ -117,8 +117,8 @@ function mountSpec(m: CdiMount, device: string, host: CdiHost): MountSpec {
   return bind;
 }
 
-function applyEdits(o: RunOptions, edits: CdiEdits, device: string, host: CdiHost): void {
-  const fail = (why: string) => new InvalidArgumentError(`CDI device ${device}: ${why}`);
+function applyEdits(o: RunOptions, edits: CdiEdits, what: string, host: CdiHost): void {
+  const fail = (why: string) => new InvalidArgumentError(`${what}: ${why}`);
   const hook = edits.hooks?.[0];
   if (hook) {
     throw fail(
@@ -129,14 +129,14 @@ function applyEdits(o: RunOptions, edits: CdiEdits, device: string, host: CdiHos
     throw fail(`its spec uses ${edits.unsupported.join(" and ")}, which skiff does not support`);
   }
   for (const node of edits.deviceNodes ?? []) {
-    const mapping = deviceMapping(node, device, host);
+    const mapping = deviceMapping(node, what, host);
     const devices = o.devices ??= [];
     const at = devices.findIndex((d) => d.pathInContainer === mapping.pathInContainer);
     if (at >= 0) devices[at] = mapping;
     else devices.push(mapping);
   }
   for (const m of edits.mounts ?? []) {
-    const spec = mountSpec(m, device, host);
+    const spec = mountSpec(m, what, host);
     o.mounts = [...o.mounts.filter((x) => x.target !== spec.target), spec];
   }
   if (edits.env?.length) o.env = [...o.env, ...edits.env];
@@ -156,10 +156,10 @@ function applyEdits(o: RunOptions, edits: CdiEdits, device: string, host: CdiHos
 export function applyCdiDevices(o: RunOptions, devices: CdiDevice[], host: CdiHost): void {
   const specs = new Set<CdiDevice["spec"]>();
   for (const d of devices) {
-    applyEdits(o, d.edits, d.qualified, host);
+    applyEdits(o, d.edits, `CDI device ${d.qualified}`, host);
     specs.add(d.spec);
   }
-  for (const spec of specs) applyEdits(o, spec.edits, `kind ${spec.kind}`, host);
+  for (const spec of specs) applyEdits(o, spec.edits, `CDI spec ${spec.source}`, host);
 }
 
 /**

@@ -250,6 +250,23 @@ Deno.test("edits: nodes from the host's numbers, bind and tmpfs mounts, env, gro
   assert(
     refuse({ netDevices: [{ hostInterfaceName: "eth9", name: "eth1" }] }).includes("netDevices"),
   );
+  // the spec's own edits are named by its file
+  const withHook = parseCdiSpec(
+    { ...spec({}), containerEdits: { hooks: [{ hookName: "prestart", path: "/bin/h" }] } },
+    "/etc/cdi/h.json",
+  );
+  const specHook = message(() =>
+    applyCdiDevices(defaultRunOptions(), [{
+      qualified: "example.com/c=d",
+      name: "d",
+      edits: withHook.devices[0].edits,
+      spec: withHook,
+    }], host)
+  );
+  assert(
+    specHook.startsWith("CDI spec /etc/cdi/h.json: its spec asks for a prestart hook"),
+    specHook,
+  );
   // nothing is read when nothing is asked
   let loaded = false;
   await applyCdiRequests(defaultRunOptions(), host, () => {
