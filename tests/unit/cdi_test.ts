@@ -110,13 +110,28 @@ Deno.test("the registry: later directories win, YAML and JSON, conflicts and bro
     );
     await Deno.writeTextFile(`${base}/high/c.json`, gpus([gpu("2", "Y=1")]));
     await Deno.writeTextFile(`${base}/high/d.json`, "{ not json");
+    // an alias bomb is left out, not expanded
+    const bomb = ["a: &a [x, x, x, x, x, x, x, x, x, x]"];
+    for (let i = 1; i < 12; i++) {
+      bomb.push(
+        `${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${
+          Array(10).fill("*" + String.fromCharCode(96 + i)).join(", ")
+        }]`,
+      );
+    }
+    await Deno.writeTextFile(`${base}/low/bomb.yaml`, bomb.join("\n") + "\n");
     const reg = await loadCdiRegistry([`${base}/low`, `${base}/high`, `${base}/missing`]);
     assertEquals(resolveCdiDevices(reg, ["nvidia.com/gpu=0"])[0].edits.env, ["FROM=high"]);
     assert(message(() => resolveCdiDevices(reg, ["nvidia.com/gpu=2"])).includes("defined by both"));
     const unknown = message(() => resolveCdiDevices(reg, ["nvidia.com/gpu=9"]));
     assert(
-      unknown.includes("unresolvable CDI device nvidia.com/gpu=9") && unknown.includes("d.json"),
+      unknown.includes("unresolvable CDI device nvidia.com/gpu=9") &&
+        unknown.includes("(a spec was left out: CDI spec "),
       unknown,
+    );
+    assert(
+      reg.errors.some((e) => e.startsWith(`CDI spec ${base}/low/bomb.yaml: `)),
+      reg.errors.join("; "),
     );
     // by index: 0, 2, 10
     assertEquals(selectGpus(reg, { kind: "count", count: 3 }), [
