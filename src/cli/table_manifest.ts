@@ -22,6 +22,15 @@ export const manifestCreate = command({
   load: lazy("manifest_create"),
 });
 
+/** The platform flags `annotate` and Podman's `add` share. */
+const platformFlags = [
+  flag("arch", undefined, "string", "Set architecture"),
+  flag("os", undefined, "string", "Set operating system"),
+  flag("os-features", undefined, "list", "Set operating system feature"),
+  flag("os-version", undefined, "string", "Set operating system version"),
+  flag("variant", undefined, "string", "Set architecture variant"),
+] as const;
+
 export const manifestAnnotate = command({
   name: "annotate",
   summary: "Add additional information to a local image manifest",
@@ -29,14 +38,37 @@ export const manifestAnnotate = command({
   minArgs: 2,
   maxArgs: 2,
   complete: "images",
-  flags: [
-    flag("arch", undefined, "string", "Set architecture"),
-    flag("os", undefined, "string", "Set operating system"),
-    flag("os-features", undefined, "list", "Set operating system feature"),
-    flag("os-version", undefined, "string", "Set operating system version"),
-    flag("variant", undefined, "string", "Set architecture variant"),
-  ],
+  flags: platformFlags,
   load: lazy("manifest_annotate"),
+});
+
+/** Podman's `manifest add`. */
+export const manifestAdd = command({
+  name: "add",
+  summary: "Add an image to a local manifest list (as Podman does)",
+  usage: "[OPTIONS] MANIFEST_LIST IMAGE",
+  minArgs: 2,
+  maxArgs: 2,
+  complete: "images",
+  flags: [
+    ...platformFlags,
+    insecure,
+    flag("tls-verify", undefined, "bool", "Require HTTPS and verify certificates", {
+      default: true,
+    }),
+  ],
+  load: lazy("manifest_add"),
+});
+
+/** Podman's `manifest exists`. */
+export const manifestExists = command({
+  name: "exists",
+  summary: "Check if a local manifest list exists (exit 0 if it does, 1 if not)",
+  usage: "MANIFEST_LIST",
+  minArgs: 1,
+  maxArgs: 1,
+  complete: "images",
+  load: lazy("manifest_exists"),
 });
 
 export const manifestInspect = command({
@@ -77,5 +109,13 @@ export const manifestRm = command({
 export const manifestGroup: CommandSpec = {
   name: "manifest",
   summary: "Manage Docker image manifests and manifest lists",
-  subcommands: [manifestAnnotate, manifestCreate, manifestInspect, manifestPush, manifestRm],
+  subcommands: [
+    manifestAdd,
+    manifestAnnotate,
+    manifestCreate,
+    manifestExists,
+    manifestInspect,
+    manifestPush,
+    manifestRm,
+  ],
 };

@@ -11,8 +11,10 @@ import {
   NotFoundError,
   UnavailableError,
 } from "../errors.ts";
+import { sha256Digest } from "../image/digest.ts";
 import {
   annotatePlatform,
+  listDocument,
   localEntry,
   MAX_LIST_ENTRIES,
   type PlatformChanges,
@@ -27,7 +29,7 @@ import {
 } from "../image/manifest_list_store.ts";
 import { type ImageReference, parseReference } from "../image/reference.ts";
 import { RegistryClient } from "../image/registry.ts";
-import { openStore } from "../store/store.ts";
+import { openStore, type Store } from "../store/store.ts";
 import { eachTarget, type StoreOptions, type TargetReport } from "./engine_types.ts";
 
 /** How the engine reaches a registry for manifests (tests may pass another). */
@@ -89,18 +91,7 @@ export async function createManifestList(
     );
   if (!opts.amend && await readManifestList(store, name)) throw refuse();
   const entries: ManifestListEntry[] = [];
-  for (const ref of refs) {
-    try {
-      entries.push(await remoteEntry(connect(ref.registry, opts.insecure === true), ref));
-    } catch (err) {
-      if (!(err instanceof NotFoundError) && !(err instanceof UnavailableError)) throw err;
-      try {
-        entries.push(await localEntry(store, ref));
-      } catch {
-        throw err;
-      }
-    }
-  }
+  for (const ref of refs) entries.push(await entryFor(store, ref, opts.insecure, connect));
   return await updateManifestList(store, name, (rec) => {
     if (rec && !opts.amend) throw refuse();
     const record: ManifestListRecord = rec ?? {
@@ -108,18 +99,99 @@ export async function createManifestList(
       entries: [],
       created: new Date().toISOString(),
     };
-    for (const e of entries) {
-      const at = record.entries.findIndex((x) => x.image === e.image);
-      if (at >= 0) record.entries[at] = e;
-      else record.entries.push(e);
-    }
-    if (record.entries.length > MAX_LIST_ENTRIES) {
-      throw new InvalidArgumentError(
-        `manifest list ${name} would have ${record.entries.length} entries (at most ${MAX_LIST_ENTRIES})`,
-      );
-    }
+    addEntries(record, entries);
     return Promise.resolve({ record, result: name });
   });
+}
+
+/** The entry for `ref`: from its registry, else (Podman's way) from the local store. */
+async function entryFor(
+  store: Store,
+  ref: ImageReference,
+  insecure: boolean | undefined,
+  connect: ManifestRegistryFactory,
+): Promise<ManifestListEntry> {
+  try {
+    return await remoteEntry(connect(ref.registry, insecure === true), ref);
+  } catch (err) {
+    if (!(err instanceof NotFoundError) && !(err instanceof UnavailableError)) throw err;
+    try {
+      return await localEntry(store, ref);
+    } catch {
+      throw err;
+    }
+  }
+}
+
+/** Adds entries to a list, an image named again replacing its entry; at most MAX_LIST_ENTRIES. */
+function addEntries(record: ManifestListRecord, entries: ManifestListEntry[]): void {
+  for (const e of entries) {
+    const at = record.entries.findIndex((x) => x.image === e.image);
+    if (at >= 0) record.entries[at] = e;
+    else record.entries.push(e);
+  }
+  if (record.entries.length > MAX_LIST_ENTRIES) {
+    throw new InvalidArgumentError(
+      `manifest list ${record.name} would have ${record.entries.length} entries (at most ${MAX_LIST_ENTRIES})`,
+    );
+  }
+}
+
+/** What Podman's `manifest add` was asked for. */
+export interface ManifestAddOptions {
+  list: string;
+  image: string;
+  /** The entry's platform, changed as `annotate` changes it. */
+  changes?: PlatformChanges;
+  insecure?: boolean;
+}
+
+/**
+ * Podman's `manifest add`: adds one image to an existing local list (its platform changed as
+ * `annotate` would) and returns the digest the list now has.
+ *
+ * @example
+ * ```ts ignore
+ * await addToManifestList({}, { list: "host/app:1", image: "host/app:arm", changes: { variant: "v7" } });
+ * ```
+ */
+export async function addToManifestList(
+  where: StoreOptions,
+  opts: ManifestAddOptions,
+  connect: ManifestRegistryFactory = manifestRegistry,
+): Promise<string> {
+  const name = listReference(opts.list).toString();
+  const store = await openStore(where);
+  if (!(await readManifestList(store, name))) throw new NotFoundError(`No such manifest: ${name}`);
+  const entry = await entryFor(store, parseReference(opts.image), opts.insecure, connect);
+  const c = opts.changes ?? {};
+  if (c.arch || c.os || c.osVersion || c.variant || c.osFeatures?.length) {
+    entry.platform = annotatePlatform(entry.platform, c);
+  }
+  const record = await updateManifestList(store, name, (rec) => {
+    if (!rec) throw new NotFoundError(`No such manifest: ${name}`);
+    addEntries(rec, [entry]);
+    return Promise.resolve({ record: rec, result: rec });
+  });
+  return await sha256Digest(new TextEncoder().encode(JSON.stringify(listDocument(record))));
+}
+
+/**
+ * Podman's `manifest exists`: whether a local list has that name.
+ *
+ * @example
+ * ```ts ignore
+ * await manifestListExists({}, "host/app:1"); // true
+ * ```
+ */
+export async function manifestListExists(where: StoreOptions, list: string): Promise<boolean> {
+  let name: string;
+  try {
+    name = listReference(list).toString();
+  } catch {
+    return false;
+  }
+  return (await readManifestList(await openStore(where), name)) !== undefined;
 }
 
 /**

@@ -204,12 +204,27 @@ Deno.test(
         ], store),
         "annotate",
       );
+      // Podman's add (with a platform) and exists
+      const added = ok(
+        await skiff(["manifest", "add", "--arch", "arm64", mixed, `${reg.host}/ml:latest`], store),
+        "add",
+      );
+      assert(/^sha256:[0-9a-f]{64}\n$/.test(added), added);
+      oneLineError(
+        await skiff(["manifest", "add", `${reg.host}/none:1`, `${reg.host}/ml`], store),
+        `No such manifest: ${reg.host}/none:1`,
+      );
+      const exists = await skiff(["manifest", "exists", mixed], store);
+      assertEquals([exists.code, exists.stdout, exists.stderr], [0, "", ""]);
+      const missing = await skiff(["manifest", "exists", `${reg.host}/none:1`], store);
+      assertEquals([missing.code, missing.stdout, missing.stderr], [1, "", ""]);
       const pushed = ok(await skiff(["manifest", "push", mixed], store), "push mixed")
         .trim().split("\n").pop();
       const doc = JSON.parse(await skopeoRaw(mixed));
       assertEquals(pushed, await sha256(await skopeoRaw(mixed)));
       assertEquals(doc.mediaType, OCI_INDEX);
-      assertEquals(doc.manifests.length, 2);
+      assertEquals(doc.manifests.length, 3);
+      assertEquals(doc.manifests[2].platform.architecture, "arm64");
       for (const m of doc.manifests) {
         const raw = await skopeoRaw(`${reg.host}/mixed@${m.digest}`);
         assertEquals(await sha256(raw), m.digest);
