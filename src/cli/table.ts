@@ -12,6 +12,7 @@ import {
   healthcheckGroup,
 } from "./table_containers.ts";
 import { networkGroup } from "./table_networks.ts";
+import { manifestGroup } from "./table_manifest.ts";
 
 const format = formatFlag;
 const quiet = (help: string) => flag("quiet", "q", "bool", help);
@@ -446,6 +447,7 @@ export const commandTable: CommandSpec[] = [
   healthcheckGroup,
   { name: "volume", summary: "Manage volumes", subcommands: volumeCommands },
   networkGroup,
+  manifestGroup,
   version,
   info,
   events,
