@@ -9,6 +9,7 @@ import { buildImage, type ImageBuildOptions } from "../engine/image_build.ts";
 import { PlainProgress, quietProgress } from "../build/executor/progress.ts";
 import { exitOne } from "./exit_codes.ts";
 import { pullEvents } from "./create.ts";
+import { parseSecretFlag } from "./build_flags.ts";
 
 /** `KEY=VALUE` values into a map; a bare `KEY` takes the environment's value (build args). */
 export function keyValues(
@@ -49,6 +50,11 @@ export function parseBuildArgs(
   if (progress === "rawjson") {
     throw new InvalidArgumentError("--progress=rawjson is not supported yet");
   }
+  if ((f.ssh ?? []).length > 0) {
+    throw new InvalidArgumentError(
+      "--ssh is not supported: skiff build does not forward SSH agents",
+    );
+  }
   return {
     context: args[0],
     dockerfile: f.file,
@@ -61,6 +67,8 @@ export function parseBuildArgs(
     network: f.network,
     platform: f.platform,
     sourceDateEpoch: Deno.env.get("SOURCE_DATE_EPOCH"),
+    secrets: (f.secret ?? []).map(parseSecretFlag),
+    getenv: (k) => Deno.env.get(k),
   };
 }
 

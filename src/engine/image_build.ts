@@ -26,6 +26,15 @@ import { type BuildProgress, executeBuild, reapStaleSteps } from "../build/execu
 import type { StoreOptions } from "./engine_types.ts";
 import { ensureImage, type PullEvents } from "./container_create.ts";
 
+/** Where a `--secret` comes from: a file, an environment variable, or (neither) the id's. */
+export interface SecretSource {
+  id: string;
+  /** A file (relative to the current directory). */
+  src?: string;
+  /** An environment variable. */
+  env?: string;
+}
+
 /** What a build is asked to do: plain data, as the CLI and the API socket both give it. */
 export interface ImageBuildOptions {
   /** The context: a directory, a tar file, or "-" (stdin: a tar, or a Dockerfile alone). */
@@ -52,6 +61,10 @@ export interface ImageBuildOptions {
   platform?: string;
   /** SOURCE_DATE_EPOCH (from the environment or `--build-arg`), seconds. */
   sourceDateEpoch?: string;
+  /** `--secret` values: only the files named here are read, never written anywhere. */
+  secrets?: SecretSource[];
+  /** The environment `--secret` reads variables from. */
+  getenv?: (name: string) => string | undefined;
   progress: BuildProgress;
   pullEvents: PullEvents;
 }
@@ -102,6 +115,43 @@ export function parseSourceDateEpoch(value: string | undefined): number | undefi
     throw new InvalidArgumentError(`invalid SOURCE_DATE_EPOCH: ${value}`);
   }
   return Number(value);
+}
+
+/**
+ * The build's secrets by id: each file read (a missing one is an error), each variable
+ * looked up (an unset one is an error); with neither given, the variable named by the id
+ * when it is set, else the file of that name, as buildx does.
+ */
+export async function loadSecrets(
+  sources: SecretSource[],
+  getenv: (name: string) => string | undefined,
+): Promise<Map<string, Uint8Array>> {
+  const out = new Map<string, Uint8Array>();
+  for (const s of sources) {
+    let src = s.src;
+    const env = s.env ?? (src === undefined && getenv(s.id) !== undefined ? s.id : undefined);
+    if (env !== undefined) {
+      const v = getenv(env);
+      if (v === undefined) {
+        throw new InvalidArgumentError(`secret ${s.id}: environment variable ${env} is not set`);
+      }
+      out.set(s.id, new TextEncoder().encode(v));
+      continue;
+    }
+    src ??= s.id;
+    try {
+      const st = await Deno.stat(src);
+      if (!st.isFile) throw new InvalidArgumentError(`secret ${s.id}: ${src} is not a file`);
+      out.set(s.id, await Deno.readFile(src));
+    } catch (err) {
+      if (err instanceof InvalidArgumentError) throw err;
+      const why = err instanceof Deno.errors.NotFound
+        ? "no such file or directory"
+        : (err as Error).message;
+      throw new InvalidArgumentError(`secret ${s.id}: failed to read ${src}: ${why}`);
+    }
+  }
+  return out;
 }
 
 async function readAll(stream: ReadableStream<Uint8Array>): Promise<Uint8Array> {
@@ -156,6 +206,7 @@ export async function buildImage(
       "invalid argument: can't use stdin for both build context and dockerfile",
     );
   }
+  const secrets = await loadSecrets(opts.secrets ?? [], opts.getenv ?? (() => undefined));
   const store = await openStore(where);
   await reapStaleSteps(store); // what a killed build left running
   await removeStaleScratch(store); // and its scratch
@@ -229,6 +280,7 @@ export async function buildImage(
       sourceDateEpoch: epoch,
       platform: host,
       progress: opts.progress,
+      secrets,
     });
     const doc = result.target.doc;
     if (opts.labels && Object.keys(opts.labels).length > 0) {

@@ -41,6 +41,7 @@ import { applyCopy, copyCacheKey, type CopyStepInput } from "../copy/mod.ts";
 import { contextOrigin, copyCreatedBy, type HeldOrigin, layersRoot } from "./copy_step.ts";
 import { instructionSources } from "../dockerfile/plan.ts";
 import { withStepRoot } from "./step_root.ts";
+import { bindKey, type BindSource, type BuildSecrets } from "./run_mounts.ts";
 
 /** What the executor needs from above it: base images found or pulled. */
 export interface ExecutorDeps {
@@ -62,6 +63,8 @@ export interface ExecuteOptions {
   progress: BuildProgress;
   /** The build context (COPY and ADD read it); none when the Dockerfile came alone. */
   context?: BuildContext;
+  /** `--secret` values by id, for RUN --mount=type=secret (never in a key or a layer). */
+  secrets?: BuildSecrets;
 }
 
 /** What a build made: the target stage, and the build arguments no ARG consumed. */
@@ -245,6 +248,7 @@ async function runLayerStep(
   hold: (h: HeldOrigin) => void,
 ): Promise<StageResult> {
   const doc: ImageDoc = structuredClone(state.doc);
+  const stepEnv = env;
   const ins = step.instruction;
   const c = doc.config;
   let createdBy: string;
@@ -286,6 +290,15 @@ async function runLayerStep(
       epoch: opts.sourceDateEpoch,
     };
     const argNames = new Set(step.args.map(([k]) => k));
+    const binds: BindSource[] = [];
+    const bindKeys: unknown[] = [];
+    for (const m of step.mounts) {
+      if (m.type !== "bind") continue;
+      const from = await bindOrigin(m.from, opts, stepEnv);
+      binds.push({ mount: m, origin: from.origin });
+      bindKeys.push(await bindKey(m, from.origin, from.key));
+    }
+    if (bindKeys.length > 0) describe.binds = bindKeys;
     make = async (onOutput) => {
       let tmp: string | undefined;
       try {
@@ -305,6 +318,8 @@ async function runLayerStep(
           args: [...step.args, ...[...opts.plan.proxyEnv].filter(([k]) => !argNames.has(k))],
           network,
           mounts: step.mounts,
+          binds,
+          ...(opts.secrets ? { secrets: opts.secrets } : {}),
           files,
           onOutput,
           ...(opts.sourceDateEpoch !== undefined ? { sourceDateEpoch: opts.sourceDateEpoch } : {}),
@@ -391,6 +406,25 @@ async function runLayerStep(
     // be taken from the other build's chain of layers
     key: await stepKey(key, { layer: entry.layer?.chainId ?? null, created: entry.created }),
   };
+}
+
+/** Where a RUN bind mount's `from=` reads: the context (""), an earlier stage, an image. */
+async function bindOrigin(
+  from: string,
+  opts: ExecuteOptions,
+  env: StepEnv,
+): Promise<{ origin: BindSource["origin"]; key: string }> {
+  if (from === "") return { origin: { kind: "context", context: opts.context }, key: "" };
+  const index = env.plan.stageNames.get(from.toLowerCase());
+  if (index !== undefined) {
+    const stage = env.results.get(index);
+    if (!stage) {
+      throw new InvalidArgumentError(`stage ${from} is not built before this step`);
+    }
+    return { origin: { kind: "layers", layers: stage.layers, name: from }, key: stage.key };
+  }
+  const image = await env.deps.baseImage(from, "");
+  return { origin: { kind: "layers", layers: image.layers, name: from }, key: image.id };
 }
 
 /** The network a RUN gets: its own `--network`, else the build's (default: the host's). */

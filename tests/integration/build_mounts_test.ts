@@ -1,0 +1,325 @@
+/**
+ * `skiff build` RUN mounts end to end (root): `--mount=type=bind` from the context (ignore
+ * rules applied, read-only unless `rw`, writes discarded, its content in the cache key) and
+ * from a stage; `--mount=type=secret` from `--secret` files and variables, at its file or
+ * in an environment variable, never in a layer, the config, the history or the build cache;
+ * `type=ssh` and `--ssh` refused. Each hostile-input rule is played by an attacker: symlinks
+ * in the context and in a stage leading out, `..` sources, a secret looked for in every
+ * file of the store.
+ */
+import { assert, assertEquals, assertStringIncludes } from "../helpers/assert.ts";
+import { ok, withBusyboxStore } from "../helpers/busybox_store.ts";
+import { skiff, type TempStore } from "../helpers/skiff.ts";
+import { IS_ROOT, skipUnless } from "../helpers/requires.ts";
+
+const opts = { sanitizeResources: false, sanitizeOps: false, ignore: skipUnless(IS_ROOT) };
+
+async function context(files: Record<string, string>): Promise<string> {
+  const dir = await Deno.makeTempDir({ prefix: "skiff-build-mounts-" });
+  for (const [name, text] of Object.entries(files)) {
+    await Deno.mkdir(`${dir}/${name}`.replace(/\/[^/]*$/, ""), { recursive: true });
+    await Deno.writeTextFile(`${dir}/${name}`, text);
+  }
+  return dir;
+}
+
+/** The `#N [...] INSTRUCTION` vertices of a plain build output with what became of each. */
+function vertices(stderr: string): Map<string, string> {
+  const names = new Map<string, string>();
+  const out = new Map<string, string>();
+  for (const line of stderr.split("\n")) {
+    const m = /^#(\d+) (.*)$/.exec(line);
+    if (!m) continue;
+    if (m[2].startsWith("[")) names.set(m[1], m[2].replace(/^\[[^\]]*\] /, ""));
+    else if (/^(CACHED|DONE|ERROR)/.test(m[2]) && names.has(m[1])) {
+      out.set(names.get(m[1])!, m[2].split(" ")[0].replace(/:$/, ""));
+    }
+  }
+  return out;
+}
+
+/** Whether every step but FROM was taken from the cache. */
+function allCached(stderr: string): boolean {
+  const steps = [...vertices(stderr)].filter(([k]) => !k.startsWith("FROM "));
+  return steps.length > 0 && steps.every(([, s]) => s === "CACHED");
+}
+
+/** Every regular file under `dir` (symlinks not followed) whose bytes contain `needle`. */
+async function filesHolding(dir: string, needle: Uint8Array): Promise<string[]> {
+  const found: string[] = [];
+  const walk = async (d: string): Promise<void> => {
+    for await (const e of Deno.readDir(d)) {
+      const p = `${d}/${e.name}`;
+      const st = await Deno.lstat(p);
+      if (st.isDirectory) await walk(p);
+      else if (st.isFile && indexOf(await Deno.readFile(p), needle) >= 0) found.push(p);
+    }
+  };
+  await walk(dir);
+  return found;
+}
+
+function indexOf(hay: Uint8Array, needle: Uint8Array): number {
+  outer: for (let i = 0; i + needle.length <= hay.length; i++) {
+    for (let j = 0; j < needle.length; j++) if (hay[i + j] !== needle[j]) continue outer;
+    return i;
+  }
+  return -1;
+}
+
+async function sha256(text: string): Promise<string> {
+  const d = new Uint8Array(
+    await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)),
+  );
+  return Array.from(d, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+Deno.test(
+  "build: RUN --mount=type=bind from the context and a stage; symlinks and .. never lead out",
+  opts,
+  async () => {
+    await withBusyboxStore(async (store, sk) => {
+      // a file beside the context, which no mount may ever show
+      const outside = await context({ "host-only.txt": "HOST" });
+      const dir = await context({
+        "sub/a": "one\n",
+        "hidden.txt": "ignored\n",
+        ".dockerignore": "hidden.txt\n",
+        Dockerfile: `FROM busybox AS b1
+RUN mkdir /d && echo fromstage > /d/made && ln -s / /d/up && ln -s ../../../../../../.. /d/rel && touch /marker-b1
+FROM busybox
+ARG HOSTMARK
+RUN --mount=type=bind,target=/src cat /src/sub/a && ls -a /src > /ls-ctx && (touch /src/w 2>/dev/null && echo writable || echo readonly) > /ro
+RUN --mount=type=bind,source=evil,target=/e ls /e > /ls-evil; test -e /e$HOSTMARK && echo escaped > /escaped; true
+RUN --mount=type=bind,from=b1,source=/d,target=/x cat /x/made > /made
+RUN --mount=type=bind,from=b1,source=/d/rel,target=/z test -e /z/marker-b1 && test ! -e /z$HOSTMARK && echo inside > /stage
+RUN --mount=type=bind,from=b1,source=/d/up,target=/y,rw test -e /y/marker-b1 && test ! -e /y$HOSTMARK && rm /y/marker-b1 && echo written > /y/new && echo rw-ok > /rw
+RUN --mount=type=bind,source=sub,target=/w,rw echo changed > /w/a && cat /w/a > /w-saw
+`,
+      });
+      // the attacker's symlinks in the context: absolute, and relative with too many ..
+      await Deno.symlink("/", `${dir}/evil`);
+      const hostmark = `${outside}/host-only.txt`;
+      try {
+        const build = () =>
+          sk([
+            "build",
+            "--progress=plain",
+            "--build-arg",
+            `HOSTMARK=${hostmark}`,
+            "-t",
+            "mounts",
+            dir,
+          ]);
+        const first = await build();
+        assertEquals(first.code, 0, first.stderr);
+        assertStringIncludes(first.stderr, "one");
+        const probe = await ok(sk, [
+          "run",
+          "--rm",
+          "mounts",
+          "sh",
+          "-c",
+          "cat /ls-ctx /ro /made /stage /rw /w-saw; ls /ls-evil /escaped 2>&1; " +
+          "ls -d /src /x /y /z /w /e 2>&1 | wc -l",
+        ]);
+        const lines = probe.split("\n");
+        // the context as the build sees it: .dockerignore applied, read-only by default
+        assert(lines.includes("sub") && lines.includes("Dockerfile"), probe);
+        assert(!lines.includes("hidden.txt"), probe);
+        assert(lines.includes("readonly"), probe);
+        // a stage's file, its symlinks resolved inside the stage, never on the host
+        assert(lines.includes("fromstage"), probe);
+        assert(lines.includes("inside"), probe);
+        assert(lines.includes("rw-ok"), probe);
+        assert(lines.includes("changed"), probe);
+        // a symlink in the context leading to / is the context's root, not the host's
+        assert(lines.some((l) => l.includes("No such file") && l.includes("/escaped")), probe);
+        // the mount points are not left in the image (as BuildKit removes them)
+        assertEquals(lines.at(-2), "6", probe);
+        // writes to an rw mount are discarded: the context and the stage are unchanged
+        assertEquals(await Deno.readTextFile(`${dir}/sub/a`), "one\n");
+        const stage = await sk(["build", "-q", "--target", "b1", dir]);
+        assertEquals(stage.code, 0, stage.stderr);
+        assertEquals(
+          await ok(sk, [
+            "run",
+            "--rm",
+            stage.stdout.trim(),
+            "sh",
+            "-c",
+            "ls /marker-b1; ls /new 2>/dev/null; true",
+          ]),
+          "/marker-b1\n",
+        );
+
+        // the mounted content is in the cache key: a change to it reruns the step
+        const again = await build();
+        assertEquals(again.code, 0, again.stderr);
+        assert(
+          allCached(again.stderr),
+          again.stderr,
+        );
+        await Deno.writeTextFile(`${dir}/sub/a`, "two\n");
+        const changed = await build();
+        assertEquals(changed.code, 0, changed.stderr);
+        const v = vertices(changed.stderr);
+        const bindStep = [...v.entries()].find(([k]) => k.includes("target=/src"));
+        assertEquals(bindStep?.[1], "DONE", changed.stderr);
+        const early = [...v.entries()].find(([k]) => k.includes("echo fromstage"));
+        assertEquals(early?.[1], "CACHED", changed.stderr);
+        assertStringIncludes(changed.stderr, "two");
+      } finally {
+        await Deno.remove(dir, { recursive: true });
+        await Deno.remove(outside, { recursive: true });
+      }
+      await noScratchLeft(store);
+    });
+  },
+);
+
+Deno.test(
+  "build: a bind mount source out of the context or missing is a one-line error, nothing tagged",
+  opts,
+  async () => {
+    await withBusyboxStore(async (_store, sk) => {
+      const dir = await context({ "a": "x" });
+      try {
+        const cases: [string, string][] = [
+          [
+            "RUN --mount=type=bind,source=../../../etc,target=/m cat /m/passwd",
+            'source "../../../etc": file not found in build context',
+          ],
+          ["RUN --mount=type=bind,source=nope,target=/m true", "nope"],
+          ["RUN --mount=type=bind,from=busybox,source=/nope,target=/m true", '"/nope" not found'],
+          ["RUN --mount=type=ssh true", "RUN --mount=type=ssh is not supported"],
+        ];
+        for (const [line, message] of cases) {
+          const r = await sk(["build", "-q", "-t", "bad", "-f", "-", dir], {
+            stdin: `FROM busybox\n${line}\n`,
+          });
+          assertEquals(r.code, 1, `${line}: ${r.stderr}`);
+          assertStringIncludes(r.stderr, message);
+          assertEquals(r.stderr.trim().split("\n").filter((l) => l.startsWith("Error")).length, 1);
+        }
+        const ssh = await sk(["build", "-q", "--ssh", "default", dir]);
+        assertEquals(ssh.code, 1);
+        assertEquals(
+          ssh.stderr.trim(),
+          "Error: --ssh is not supported: skiff build does not forward SSH agents",
+        );
+        assertEquals((await sk(["image", "inspect", "bad"])).code, 1);
+      } finally {
+        await Deno.remove(dir, { recursive: true });
+      }
+    });
+  },
+);
+
+Deno.test(
+  "build: RUN --mount=type=secret from files and variables, never in a layer, config or cache",
+  opts,
+  async () => {
+    await withBusyboxStore(async (store, sk) => {
+      const value = `s3cr3t-${crypto.randomUUID()}`;
+      const envValue = `env-s3cr3t-${crypto.randomUUID()}`;
+      const dir = await context({
+        Dockerfile: `FROM busybox
+RUN --mount=type=secret,id=tok sha256sum /run/secrets/tok | cut -d' ' -f1 > /tok.sum && stat -c '%a %u %g' /run/secrets/tok > /tok.mode
+RUN --mount=type=secret,id=tok,target=/opt/app/key,mode=0440,uid=65534,gid=65534 stat -c '%a %u %g' /opt/app/key > /key.mode && touch /opt/app/other
+RUN --mount=type=secret,id=envtok,env=TOKEN printf %s "$TOKEN" | sha256sum | cut -d' ' -f1 > /env.sum; env | grep -c TOKEN= > /env.count
+RUN --mount=type=secret,id=absent ls /run/secrets/absent 2>&1 | wc -l > /absent
+`,
+      });
+      const secretFile = `${dir}/../secret-${crypto.randomUUID()}`;
+      await Deno.writeTextFile(secretFile, value);
+      const run = (more: string[], env: Record<string, string> = {}) =>
+        skiff(["build", "--progress=plain", ...more, "-t", "sec", dir], { ...store, env });
+      try {
+        const r = await run(["--secret", `id=tok,src=${secretFile}`, "--secret", "id=envtok"], {
+          envtok: envValue,
+        });
+        assertEquals(r.code, 0, r.stderr);
+        const out = await ok(sk, [
+          "run",
+          "--rm",
+          "sec",
+          "sh",
+          "-c",
+          "cat /tok.sum /tok.mode /key.mode /env.sum /env.count /absent; " +
+          "ls /run/secrets /opt/app/key 2>&1 | wc -l; ls /opt/app",
+        ]);
+        assertEquals(
+          out,
+          [
+            await sha256(value),
+            "400 0 0",
+            "440 65534 65534",
+            await sha256(envValue),
+            "1",
+            "1", // an absent secret that is not required: no file
+            "2", // neither /run/secrets nor the key's mount point is in the image
+            "other",
+            "",
+          ].join("\n"),
+        );
+
+        // the attacker looks for the secret everywhere the build wrote: not one file holds it
+        for (const needle of [value, envValue]) {
+          const bytes = new TextEncoder().encode(needle);
+          assertEquals(await filesHolding(store.root, bytes), [], needle);
+          assertEquals(await filesHolding(store.runroot, bytes), [], needle);
+        }
+        const history = await ok(sk, ["history", "--no-trunc", "sec"]);
+        const inspect = await ok(sk, ["image", "inspect", "sec"]);
+        for (const text of [history, inspect, r.stderr]) {
+          assert(!text.includes(value) && !text.includes(envValue), text);
+        }
+        const saved = `${dir}/../saved-${crypto.randomUUID()}.tar`;
+        await ok(sk, ["save", "-o", saved, "sec"]);
+        try {
+          const tar = await Deno.readFile(saved);
+          assertEquals(indexOf(tar, new TextEncoder().encode(value)), -1);
+          assertEquals(indexOf(tar, new TextEncoder().encode(envValue)), -1);
+        } finally {
+          await Deno.remove(saved);
+        }
+
+        // a secret's content is not in the cache key: another value reuses every step
+        await Deno.writeTextFile(secretFile, "another value");
+        const again = await run(["--secret", `id=tok,src=${secretFile}`, "--secret", "id=envtok"], {
+          envtok: "x",
+        });
+        assertEquals(again.code, 0, again.stderr);
+        assert(allCached(again.stderr), again.stderr);
+
+        // bad input: a missing file, a required secret not given, an unset variable
+        const bad: [string[], string, string][] = [
+          [["--secret", "id=tok,src=/nonexistent/file"], dir, "secret tok: failed to read"],
+          [["--secret", "id=tok,env=SKIFF_UNSET_VAR"], dir, "SKIFF_UNSET_VAR is not set"],
+          [["--secret", "src=x"], dir, "id= is required"],
+          [["--secret", "id=a,bogus=1"], dir, "unexpected key 'bogus'"],
+          [[], "-", "secret need: not found"],
+        ];
+        for (const [flags, ctx, message] of bad) {
+          const b = await skiff(["build", "-q", "-t", "bad", ...flags, ctx], {
+            ...store,
+            stdin: "FROM busybox\nRUN --mount=type=secret,id=need,required true\n",
+          });
+          assertEquals(b.code, 1, `${flags}: ${b.stderr}`);
+          assertStringIncludes(b.stderr, message);
+        }
+        assertEquals((await sk(["image", "inspect", "bad"])).code, 1);
+      } finally {
+        await Deno.remove(dir, { recursive: true });
+        await Deno.remove(secretFile).catch(() => {});
+      }
+      await noScratchLeft(store);
+    });
+  },
+);
+
+async function noScratchLeft(store: TempStore): Promise<void> {
+  const left = await Array.fromAsync(Deno.readDir(`${store.root}/tmp`)).catch(() => []);
+  assertEquals(left.map((e) => e.name), []);
+}

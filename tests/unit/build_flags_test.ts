@@ -1,0 +1,103 @@
+/**
+ * `build`'s `--secret` values (parsed as buildx does) and the secrets loaded from them: only
+ * the files and variables named, each missing one a one-line error; the mount points a RUN
+ * step's mounts left are removed unless the step wrote there or the image has them.
+ */
+import {
+  assertEquals,
+  assertRejects,
+  assertStringIncludes,
+  assertThrows,
+} from "../helpers/assert.ts";
+import { parseSecretFlag } from "../../src/commands/build_flags.ts";
+import { loadSecrets } from "../../src/engine/image_build.ts";
+import { removeMountStubs } from "../../src/build/executor/run_mounts.ts";
+
+Deno.test("--secret: id with src, env, type=env, or neither", () => {
+  assertEquals(parseSecretFlag("id=a,src=/f"), { id: "a", src: "/f" });
+  assertEquals(parseSecretFlag("id=a,source=f"), { id: "a", src: "f" });
+  assertEquals(parseSecretFlag("id=a,env=V"), { id: "a", env: "V" });
+  assertEquals(parseSecretFlag("type=env,id=a,src=V"), { id: "a", env: "V" });
+  assertEquals(parseSecretFlag("id=a"), { id: "a" });
+  assertStringIncludes(
+    assertThrows(() => parseSecretFlag("src=f"), Error).message,
+    "id= is required",
+  );
+  assertStringIncludes(
+    assertThrows(() => parseSecretFlag("id=a,type=ssh"), Error).message,
+    'unsupported secret type "ssh"',
+  );
+  assertStringIncludes(
+    assertThrows(() => parseSecretFlag("id=a,foo=1"), Error).message,
+    "unexpected key 'foo'",
+  );
+  assertStringIncludes(
+    assertThrows(() => parseSecretFlag("id=a,src=f,env=V"), Error).message,
+    "both given",
+  );
+});
+
+Deno.test("loadSecrets: files and variables named, nothing else", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(`${dir}/f`, "file-value");
+    const env = (k: string) => ({ V: "env-value", byid: "by-id" } as Record<string, string>)[k];
+    const got = await loadSecrets([
+      { id: "a", src: `${dir}/f` },
+      { id: "b", env: "V" },
+      { id: "byid" },
+    ], env);
+    const text = (id: string) => new TextDecoder().decode(got.get(id));
+    assertEquals([text("a"), text("b"), text("byid")], ["file-value", "env-value", "by-id"]);
+    assertStringIncludes(
+      (await assertRejects(() => loadSecrets([{ id: "a", src: `${dir}/missing` }], env), Error))
+        .message,
+      "no such file or directory",
+    );
+    assertStringIncludes(
+      (await assertRejects(() => loadSecrets([{ id: "a", src: dir }], env), Error)).message,
+      "not a file",
+    );
+    assertStringIncludes(
+      (await assertRejects(() => loadSecrets([{ id: "a", env: "NOPE" }], env), Error)).message,
+      "not set",
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("removeMountStubs: empty mount points the image lacks go, the rest stays", async () => {
+  const upper = await Deno.makeTempDir();
+  try {
+    await Deno.mkdir(`${upper}/run/secrets`, { recursive: true });
+    await Deno.writeTextFile(`${upper}/run/secrets/tok`, "");
+    await Deno.mkdir(`${upper}/opt/app`, { recursive: true });
+    await Deno.writeTextFile(`${upper}/opt/app/key`, "");
+    await Deno.writeTextFile(`${upper}/opt/app/other`, "written");
+    await Deno.mkdir(`${upper}/etc`);
+    await Deno.writeTextFile(`${upper}/etc/passwd`, "");
+    await Deno.mkdir(`${upper}/data`);
+    await Deno.writeTextFile(`${upper}/data/x`, "kept");
+    // a symlink planted on the way is never followed
+    const outside = await Deno.makeTempDir();
+    await Deno.mkdir(`${outside}/stub`);
+    await Deno.symlink(outside, `${upper}/link`);
+    const inImage = new Set(["/etc", "/etc/passwd"]);
+    await removeMountStubs(
+      upper,
+      ["/run/secrets/tok", "/opt/app/key", "/etc/passwd", "/data", "/link/stub"],
+      (p) => Promise.resolve(inImage.has(p)),
+    );
+    const exists = (p: string) => Deno.lstat(`${upper}${p}`).then(() => true, () => false);
+    assertEquals(await exists("/run"), false);
+    assertEquals(await exists("/opt/app/key"), false);
+    assertEquals(await exists("/opt/app/other"), true);
+    assertEquals(await exists("/etc/passwd"), true);
+    assertEquals(await exists("/data/x"), true);
+    assertEquals(await Deno.lstat(`${outside}/stub`).then(() => true), true);
+    await Deno.remove(outside, { recursive: true });
+  } finally {
+    await Deno.remove(upper, { recursive: true });
+  }
+});
