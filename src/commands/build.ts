@@ -68,6 +68,15 @@ export function parseBuildArgs(
     platform: f.platform,
     sourceDateEpoch: Deno.env.get("SOURCE_DATE_EPOCH"),
     secrets: (f.secret ?? []).map(parseSecretFlag),
+    buildContexts: keyValues((f["build-context"] ?? []).map((v) => {
+      if (v.indexOf("=") <= 0) {
+        throw new InvalidArgumentError(
+          `invalid --build-context ${v}: expected name=path or name=docker-image://ref`,
+        );
+      }
+      return v;
+    })),
+    noCacheFilter: (f["no-cache-filter"] ?? []).flatMap((v) => v.split(",")).filter(Boolean),
     getenv: (k) => Deno.env.get(k),
   };
 }

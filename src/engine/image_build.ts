@@ -63,6 +63,10 @@ export interface ImageBuildOptions {
   sourceDateEpoch?: string;
   /** `--secret` values: only the files named here are read, never written anywhere. */
   secrets?: SecretSource[];
+  /** `--build-context` values by name: a directory, or `docker-image://REF`. */
+  buildContexts?: Record<string, string>;
+  /** `--no-cache-filter`: stages whose steps all run again. */
+  noCacheFilter?: string[];
   /** The environment `--secret` reads variables from. */
   getenv?: (name: string) => string | undefined;
   progress: BuildProgress;
@@ -154,6 +158,43 @@ export async function loadSecrets(
   return out;
 }
 
+/**
+ * The `--build-context` values checked: an image (`docker-image://REF`, its reference
+ * parsed) or a directory that exists; other sources are refused.
+ */
+export function parseBuildContexts(
+  values: Record<string, string>,
+): { images: Map<string, string>; dirs: Map<string, string> } {
+  const images = new Map<string, string>();
+  const dirs = new Map<string, string>();
+  for (const [name, value] of Object.entries(values)) {
+    const bad = (why: string) =>
+      new InvalidArgumentError(`invalid --build-context ${name}=${value}: ${why}`);
+    if (name === "" || value === "") throw bad("expected name=path or name=docker-image://ref");
+    if (value.startsWith("docker-image://")) {
+      const ref = value.slice("docker-image://".length);
+      try {
+        parseReference(ref);
+      } catch (err) {
+        throw bad((err as Error).message);
+      }
+      images.set(name, ref);
+    } else if (/^[a-z][a-z0-9+.-]*:\/\//i.test(value) || value.startsWith("git@")) {
+      throw bad("only a directory or docker-image:// is supported");
+    } else {
+      let st: Deno.FileInfo;
+      try {
+        st = Deno.statSync(value);
+      } catch {
+        throw bad("no such directory");
+      }
+      if (!st.isDirectory) throw bad("not a directory");
+      dirs.set(name, value);
+    }
+  }
+  return { images, dirs };
+}
+
 async function readAll(stream: ReadableStream<Uint8Array>): Promise<Uint8Array> {
   return new Uint8Array(await new Response(stream).arrayBuffer());
 }
@@ -207,11 +248,13 @@ export async function buildImage(
     );
   }
   const secrets = await loadSecrets(opts.secrets ?? [], opts.getenv ?? (() => undefined));
+  const named = parseBuildContexts(opts.buildContexts ?? {});
   const store = await openStore(where);
   await reapStaleSteps(store); // what a killed build left running
   await removeStaleScratch(store); // and its scratch
   let scratchDir: string | undefined;
   let context: BuildContext | undefined;
+  const namedContexts = new Map<string, BuildContext>();
   let dockerfileText: string;
   try {
     let dockerfileName = opts.dockerfile && opts.dockerfile !== "-"
@@ -258,7 +301,18 @@ export async function buildImage(
       if (fromStdin) dockerfileName = "Dockerfile";
     }
     const df = parseDockerfile(dockerfileText, dockerfileName.split("/").pop() || "Dockerfile");
-    const plan = planBuild(df, { buildArgs, target: opts.target, buildPlatform: host });
+    const plan = planBuild(df, {
+      buildArgs,
+      target: opts.target,
+      buildPlatform: host,
+      namedContexts: new Map<string, string | null>([
+        ...named.images,
+        ...[...named.dirs.keys()].map((k) => [k, null] as [string, null]),
+      ]),
+    });
+    for (const [name, dir] of named.dirs) {
+      namedContexts.set(name, await openContext({ dir }, { dockerfile: null }));
+    }
     const pull = opts.pull ? "always" : "missing";
     const pulled = new Map<string, Promise<ImageRecord>>();
     const result = await executeBuild(store, {
@@ -281,6 +335,8 @@ export async function buildImage(
       platform: host,
       progress: opts.progress,
       secrets,
+      namedContexts,
+      noCacheStages: opts.noCacheFilter ?? [],
     });
     const doc = result.target.doc;
     if (opts.labels && Object.keys(opts.labels).length > 0) {
@@ -300,6 +356,7 @@ export async function buildImage(
     return { id: prepared.record.id, tags, warnings };
   } finally {
     await context?.close().catch(() => {});
+    for (const c of namedContexts.values()) await c.close().catch(() => {});
     if (scratchDir) await Deno.remove(scratchDir, { recursive: true }).catch(() => {});
   }
 }

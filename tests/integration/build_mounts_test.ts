@@ -323,3 +323,91 @@ async function noScratchLeft(store: TempStore): Promise<void> {
   const left = await Array.fromAsync(Deno.readDir(`${store.root}/tmp`)).catch(() => []);
   assertEquals(left.map((e) => e.name), []);
 }
+
+Deno.test(
+  "build: --build-context dir and docker-image:// for FROM, COPY --from and mounts; --no-cache-filter",
+  opts,
+  async () => {
+    await withBusyboxStore(async (store, sk) => {
+      const outside = await context({ "host-only.txt": "HOST" });
+      const dir = await context({
+        "a.txt": "main\n",
+        Dockerfile: `FROM base AS one
+ARG HOSTMARK
+COPY --from=more e.txt /e.txt
+RUN --mount=type=bind,from=more,target=/m cat /m/e.txt && ls -a /m > /ls-more && (test -e /m/up$HOSTMARK && echo escaped || echo inside) > /where
+FROM busybox AS two
+RUN echo two > /two
+FROM one
+COPY --from=two /two /two
+RUN cat /e.txt /two
+`,
+      });
+      const more = await context({
+        "e.txt": "extra\n",
+        "no.txt": "x",
+        ".dockerignore": "no.txt\n",
+      });
+      // the attacker's symlink in the other context leads to / : it stays in that context
+      await Deno.symlink("/", `${more}/up`);
+      const build = (extra: string[] = []) =>
+        skiff([
+          "build",
+          "--progress=plain",
+          "--build-context",
+          `more=${more}`,
+          "--build-context",
+          "base=docker-image://busybox",
+          "--build-arg",
+          `HOSTMARK=${outside}/host-only.txt`,
+          ...extra,
+          "-t",
+          "named",
+          dir,
+        ], store);
+      try {
+        const first = await build();
+        assertEquals(first.code, 0, first.stderr);
+        const out = await ok(sk, ["run", "--rm", "named", "cat", "/e.txt", "/two", "/where"]);
+        assertEquals(out, "extra\ntwo\ninside\n");
+        const listed = await ok(sk, ["run", "--rm", "named", "cat", "/ls-more"]);
+        assert(listed.split("\n").includes("e.txt") && !listed.includes("no.txt"), listed);
+
+        // --no-cache-filter two: that stage runs again, stage one is taken from the cache
+        const filtered = await build(["--no-cache-filter", "two"]);
+        assertEquals(filtered.code, 0, filtered.stderr);
+        const v = [...vertices(filtered.stderr)];
+        assertEquals(v.find(([k]) => k.startsWith("RUN echo two"))?.[1], "DONE", filtered.stderr);
+        assertEquals(v.find(([k]) => k.startsWith("COPY --from=more"))?.[1], "CACHED");
+        // a changed file in the other context reruns the steps that read it
+        await Deno.writeTextFile(`${more}/e.txt`, "changed\n");
+        const changed = await build();
+        assertEquals(changed.code, 0, changed.stderr);
+        assertEquals(
+          [...vertices(changed.stderr)].find(([k]) => k.startsWith("COPY --from=more"))?.[1],
+          "DONE",
+        );
+
+        const bad: [string[], string][] = [
+          [["--build-context", "more"], "expected name=path"],
+          [["--build-context", `more=${dir}/nope`], "no such directory"],
+          [["--build-context", `more=${dir}/a.txt`], "not a directory"],
+          [["--build-context", "more=https://example.com/x.git"], "only a directory or"],
+          [["--build-context", "more=docker-image://UPPER"], "invalid --build-context"],
+        ];
+        for (const [flags, message] of bad) {
+          const r = await sk(["build", "-q", ...flags, dir]);
+          assertEquals(r.code, 1, `${flags}: ${r.stderr}`);
+          assertStringIncludes(r.stderr, message);
+          assertEquals(r.stderr.trim().split("\n").length, 1, r.stderr);
+        }
+        const fromDir = await sk(["build", "-q", "--build-context", `base=${more}`, dir]);
+        assertEquals(fromDir.code, 1);
+        assertStringIncludes(fromDir.stderr, "cannot be a base");
+      } finally {
+        for (const d of [dir, more, outside]) await Deno.remove(d, { recursive: true });
+      }
+      await noScratchLeft(store);
+    });
+  },
+);

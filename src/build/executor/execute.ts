@@ -65,6 +65,10 @@ export interface ExecuteOptions {
   context?: BuildContext;
   /** `--secret` values by id, for RUN --mount=type=secret (never in a key or a layer). */
   secrets?: BuildSecrets;
+  /** The directories `--build-context` names (COPY --from and RUN --mount from= read them). */
+  namedContexts?: ReadonlyMap<string, BuildContext>;
+  /** `--no-cache-filter`: the stages (by name) whose steps all run again. */
+  noCacheStages?: string[];
 }
 
 /** What a build made: the target stage, and the build arguments no ARG consumed. */
@@ -156,6 +160,10 @@ export async function executeBuild(
       state = { doc: stageStartDoc(undefined, opts.platform), layers: [], key: "scratch" };
     }
     const facts: StageFacts = { cmdSet: false };
+    const filtered = (opts.noCacheStages ?? []).some((n) =>
+      n.toLowerCase() === planned.name || n === String(index)
+    );
+    const stageOpts = filtered ? { ...opts, noCache: true } : opts;
     let vertex = 1;
     for (const step of stage.steps) {
       if (isMetadata(step.instruction)) {
@@ -165,7 +173,7 @@ export async function executeBuild(
       }
       vertex++;
       const name = `${label(vertex)} ${step.onbuild ? "ONBUILD " : ""}${displayInstruction(step)}`;
-      state = await layerStep(store, state, step, name, opts, { plan, deps, results });
+      state = await layerStep(store, state, step, name, stageOpts, { plan, deps, results });
     }
     results.set(index, state);
   }
@@ -352,6 +360,8 @@ async function runLayerStep(
     } else if (source?.kind === "image") {
       const image = await env.deps.baseImage(source.ref, "");
       held = await layersRoot(store, image.layers);
+    } else if (source?.kind === "context") {
+      held = await contextOrigin(store, ins, namedContext(opts, source.name));
     } else held = await contextOrigin(store, ins, opts.context);
     hold(held);
     const workdir = c.WorkingDir || "/";
@@ -423,8 +433,19 @@ async function bindOrigin(
     }
     return { origin: { kind: "layers", layers: stage.layers, name: from }, key: stage.key };
   }
-  const image = await env.deps.baseImage(from, "");
+  const named = env.plan.namedContexts.get(from);
+  if (named === null) {
+    return { origin: { kind: "context", context: namedContext(opts, from) }, key: "" };
+  }
+  const image = await env.deps.baseImage(named ?? from, "");
   return { origin: { kind: "layers", layers: image.layers, name: from }, key: image.id };
+}
+
+/** The directory `--build-context` gave `name`. */
+function namedContext(opts: ExecuteOptions, name: string): BuildContext {
+  const context = opts.namedContexts?.get(name);
+  if (!context) throw new InvalidArgumentError(`build context ${name} was not opened`);
+  return context;
 }
 
 /** The network a RUN gets: its own `--network`, else the build's (default: the host's). */
