@@ -9,7 +9,7 @@ import { buildImage, type ImageBuildOptions } from "../engine/image_build.ts";
 import { PlainProgress, quietProgress } from "../build/executor/progress.ts";
 import { exitOne } from "./exit_codes.ts";
 import { pullEvents } from "./create.ts";
-import { parseSecretFlag } from "./build_flags.ts";
+import { buildRunOptions, parseSecretFlag } from "./build_flags.ts";
 
 /** `KEY=VALUE` values into a map; a bare `KEY` takes the environment's value (build args). */
 export function keyValues(
@@ -68,6 +68,7 @@ export function parseBuildArgs(
     platform: f.platform,
     sourceDateEpoch: Deno.env.get("SOURCE_DATE_EPOCH"),
     secrets: (f.secret ?? []).map(parseSecretFlag),
+    runOptions: buildRunOptions(f),
     buildContexts: keyValues((f["build-context"] ?? []).map((v) => {
       if (v.indexOf("=") <= 0) {
         throw new InvalidArgumentError(
@@ -85,6 +86,12 @@ export function parseBuildArgs(
 export default async function build(ctx: CommandContext<FlagsOf<typeof spec>>): Promise<number> {
   const f = ctx.flags;
   const parsed = await exitOne(() => Promise.resolve(parseBuildArgs(f, ctx.args)));
+  if (f.squash) {
+    // as docker's BuildKit builder does: the flag is accepted, warned about, and has no effect
+    console.error(
+      "WARNING: experimental flag squash is removed with BuildKit. You should squash inside build using a multi-stage Dockerfile for efficiency.",
+    );
+  }
   const quiet = f.quiet || f.progress === "quiet";
   const encoder = new TextEncoder();
   const progress = quiet ? quietProgress : new PlainProgress((text) => {

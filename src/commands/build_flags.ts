@@ -5,6 +5,11 @@
  */
 import { InvalidArgumentError } from "../errors.ts";
 import type { SecretSource } from "../engine/image_build.ts";
+import type { StepRunOptions } from "../build/executor/mod.ts";
+import { parseSize } from "../units.ts";
+import { parseSecurityOpt, parseUlimit } from "../runtime/run_options.ts";
+import { checkResourceOptions, type ResourceOptions } from "../runtime/resource_options.ts";
+import { parseExtraHost } from "../network/endpoint_options.ts";
 
 function fields(value: string): [string, string][] {
   return value.split(",").filter((f) => f !== "").map((f) => {
@@ -54,4 +59,61 @@ export function parseSecretFlag(value: string): SecretSource {
   if (src) return { id, src };
   if (env) return { id, env };
   return { id };
+}
+
+/** The run and resource flags of `build` (docker 20.10's), as the parser gives them. */
+export interface BuildRunFlags {
+  "add-host"?: string[];
+  "cgroup-parent"?: string;
+  "cpu-period"?: number;
+  "cpu-quota"?: number;
+  "cpu-shares"?: number;
+  "cpuset-cpus"?: string;
+  "cpuset-mems"?: string;
+  isolation?: string;
+  memory?: string;
+  "memory-swap"?: string;
+  "security-opt"?: string[];
+  "shm-size"?: string;
+  ulimit?: string[];
+}
+
+/**
+ * The options every RUN step's container gets from `build`'s run flags, checked with
+ * docker's messages (`--isolation` takes only `default`, as on Linux).
+ *
+ * @example
+ * ```ts
+ * buildRunOptions({ ulimit: ["nofile=512"], memory: "64m" });
+ * // { ulimits: [{ name: "nofile", soft: 512, hard: 512 }], memory: 67108864 }
+ * ```
+ */
+export function buildRunOptions(f: BuildRunFlags): StepRunOptions {
+  const o: StepRunOptions = {};
+  if (f.isolation !== undefined && f.isolation !== "" && f.isolation !== "default") {
+    throw new InvalidArgumentError(
+      `Invalid isolation: "${f.isolation}" - linux only supports 'default'`,
+    );
+  }
+  if (f.ulimit?.length) o.ulimits = f.ulimit.map(parseUlimit);
+  if (f.memory) o.memory = parseSize(f.memory);
+  if (f["memory-swap"]) {
+    o.memorySwap = f["memory-swap"] === "-1" ? -1 : parseSize(f["memory-swap"]);
+  }
+  if (f["cpu-shares"]) o.cpuShares = f["cpu-shares"];
+  if (f["cgroup-parent"]) o.cgroupParent = f["cgroup-parent"];
+  const r: ResourceOptions = {};
+  if (f["cpu-period"]) r.cpuPeriod = f["cpu-period"];
+  if (f["cpu-quota"]) r.cpuQuota = f["cpu-quota"];
+  if (f["cpuset-cpus"]) r.cpusetCpus = f["cpuset-cpus"];
+  if (f["cpuset-mems"]) r.cpusetMems = f["cpuset-mems"];
+  if (f["shm-size"]) r.shmSize = parseSize(f["shm-size"]);
+  checkResourceOptions(r, o.memory !== undefined ? { memory: o.memory } : {});
+  if (Object.keys(r).length) o.resources = r;
+  if (f["security-opt"]?.length) o.securityOpt = parseSecurityOpt(f["security-opt"]);
+  if (f["add-host"]?.length) {
+    for (const h of f["add-host"]) parseExtraHost(h);
+    o.extraHosts = [...f["add-host"]];
+  }
+  return o;
 }

@@ -22,7 +22,12 @@ import {
   parsePlatform,
   planBuild,
 } from "../build/dockerfile/mod.ts";
-import { type BuildProgress, executeBuild, reapStaleSteps } from "../build/executor/mod.ts";
+import {
+  type BuildProgress,
+  executeBuild,
+  reapStaleSteps,
+  type StepRunOptions,
+} from "../build/executor/mod.ts";
 import type { StoreOptions } from "./engine_types.ts";
 import { ensureImage, type PullEvents } from "./container_create.ts";
 
@@ -65,6 +70,8 @@ export interface ImageBuildOptions {
   secrets?: SecretSource[];
   /** `--build-context` values by name: a directory, or `docker-image://REF`. */
   buildContexts?: Record<string, string>;
+  /** The run flags (`--ulimit`, `--memory`, `--add-host`...) for every RUN step. */
+  runOptions?: StepRunOptions;
   /** `--no-cache-filter`: stages whose steps all run again. */
   noCacheFilter?: string[];
   /** The environment `--secret` reads variables from. */
@@ -336,6 +343,7 @@ export async function buildImage(
       progress: opts.progress,
       secrets,
       namedContexts,
+      ...(opts.runOptions ? { runOptions: opts.runOptions } : {}),
       noCacheStages: opts.noCacheFilter ?? [],
     });
     const doc = result.target.doc;

@@ -9,7 +9,7 @@
  */
 import { assert, assertEquals, assertStringIncludes } from "../helpers/assert.ts";
 import { ok, withBusyboxStore } from "../helpers/busybox_store.ts";
-import { skiff, type TempStore } from "../helpers/skiff.ts";
+import { skiff, type TempStore, TEST_CGROUP_PARENT } from "../helpers/skiff.ts";
 import { IS_ROOT, skipUnless } from "../helpers/requires.ts";
 
 const opts = { sanitizeResources: false, sanitizeOps: false, ignore: skipUnless(IS_ROOT) };
@@ -406,6 +406,87 @@ RUN cat /e.txt /two
         assertStringIncludes(fromDir.stderr, "cannot be a base");
       } finally {
         for (const d of [dir, more, outside]) await Deno.remove(d, { recursive: true });
+      }
+      await noScratchLeft(store);
+    });
+  },
+);
+
+Deno.test(
+  "build: docker's run flags reach each RUN step's container; the others are accepted",
+  opts,
+  async () => {
+    await withBusyboxStore(async (store, sk) => {
+      const v1 = await Deno.stat("/sys/fs/cgroup/memory").then(() => true, () => false);
+      const probe = v1
+        ? "cat /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/cpuset/cpuset.cpus " +
+          "/sys/fs/cgroup/cpu/cpu.cfs_quota_us; grep -c :memory:/" + TEST_CGROUP_PARENT +
+          "/ /proc/self/cgroup"
+        : "cat /sys/fs/cgroup/memory.max /sys/fs/cgroup/cpuset.cpus; " +
+          "cut -d' ' -f1 /sys/fs/cgroup/cpu.max; echo 1";
+      const df = `FROM busybox
+RUN (ulimit -n; grep myhost /etc/hosts; df -k /dev/shm | tail -1 | awk '{print $2}'; ${probe}; grep NoNewPrivs /proc/self/status) > /facts
+`;
+      const flags = [
+        "--ulimit",
+        "nofile=512:1024",
+        "--add-host",
+        "myhost:10.1.2.3",
+        "--shm-size",
+        "32m",
+        "-m",
+        "64m",
+        "--memory-swap",
+        "128m",
+        "--cpu-shares",
+        "512",
+        "--cpu-period",
+        "100000",
+        "--cpu-quota",
+        "50000",
+        "--cpuset-cpus",
+        "0",
+        "--cpuset-mems",
+        "0",
+        "--cgroup-parent",
+        TEST_CGROUP_PARENT,
+        "--security-opt",
+        "no-new-privileges",
+        // accepted as docker's BuildKit builder accepts them
+        "--compress",
+        "--stream",
+        "--rm",
+        "--force-rm",
+        "--disable-content-trust",
+        "--isolation",
+        "default",
+        "--squash",
+      ];
+      const r = await skiff(["build", "-q", ...flags, "-t", "flags", "-"], { ...store, stdin: df });
+      assertEquals(r.code, 0, r.stderr);
+      assertStringIncludes(r.stderr, "experimental flag squash is removed with BuildKit");
+      assertEquals(
+        await ok(sk, ["run", "--rm", "flags", "cat", "/facts"]),
+        "512\n10.1.2.3\tmyhost\n32768\n67108864\n0\n50000\n1\nNoNewPrivs:\t1\n",
+      );
+      // an --add-host changes what RUN sees: the step runs again without it
+      const plain = await skiff(["build", "--progress=plain", "-"], { ...store, stdin: df });
+      assertEquals(plain.code, 0, plain.stderr);
+      assertEquals([...vertices(plain.stderr)].find(([k]) => k.startsWith("RUN"))?.[1], "DONE");
+
+      const bad: [string[], string][] = [
+        [["--isolation", "hyperv"], `Invalid isolation: "hyperv"`],
+        [["--ulimit", "nofile"], "invalid ulimit argument"],
+        [["-m", "lots"], "lots"],
+        [["--add-host", "nohost"], "bad format for add-host"],
+        [["--cpu-period", "10"], "CPU cfs period can not be less than 1ms"],
+        [["--security-opt", "seccomp=/etc/x.json"], "seccomp profile files are not supported"],
+      ];
+      for (const [f, message] of bad) {
+        const b = await skiff(["build", "-q", ...f, "-"], { ...store, stdin: df });
+        assertEquals(b.code, 1, `${f}: ${b.stderr}`);
+        assertStringIncludes(b.stderr, message);
+        assertEquals(b.stderr.trim().split("\n").length, 1, b.stderr);
       }
       await noScratchLeft(store);
     });

@@ -9,7 +9,7 @@ import {
   assertStringIncludes,
   assertThrows,
 } from "../helpers/assert.ts";
-import { parseSecretFlag } from "../../src/commands/build_flags.ts";
+import { buildRunOptions, parseSecretFlag } from "../../src/commands/build_flags.ts";
 import { loadSecrets } from "../../src/engine/image_build.ts";
 import { removeMountStubs } from "../../src/build/executor/run_mounts.ts";
 
@@ -99,5 +99,43 @@ Deno.test("removeMountStubs: empty mount points the image lacks go, the rest sta
     await Deno.remove(outside, { recursive: true });
   } finally {
     await Deno.remove(upper, { recursive: true });
+  }
+});
+
+Deno.test("build's run flags: docker's values, checked", () => {
+  assertEquals(buildRunOptions({}), {});
+  assertEquals(
+    buildRunOptions({
+      ulimit: ["nofile=512:1024"],
+      memory: "64m",
+      "memory-swap": "-1",
+      "cpu-shares": 512,
+      "cpu-period": 100000,
+      "cpuset-cpus": "0",
+      "shm-size": "1g",
+      "add-host": ["db:10.0.0.5"],
+      "security-opt": ["no-new-privileges"],
+      "cgroup-parent": "p",
+      isolation: "default",
+    }),
+    {
+      ulimits: [{ name: "nofile", soft: 512, hard: 1024 }],
+      memory: 64 << 20,
+      memorySwap: -1,
+      cpuShares: 512,
+      cgroupParent: "p",
+      resources: { cpuPeriod: 100000, cpusetCpus: "0", shmSize: 1 << 30 },
+      securityOpt: { noNewPrivileges: true, seccomp: "default" },
+      extraHosts: ["db:10.0.0.5"],
+    },
+  );
+  const bad: [Parameters<typeof buildRunOptions>[0], string][] = [
+    [{ isolation: "process" }, "linux only supports 'default'"],
+    [{ "cpuset-cpus": "x" }, "Invalid value x for cpuset cpus"],
+    [{ "add-host": ["bad"] }, "bad format for add-host"],
+    [{ ulimit: ["nofile=2:1"] }, "soft limit must be less than or equal to hard limit"],
+  ];
+  for (const [flags, message] of bad) {
+    assertStringIncludes(assertThrows(() => buildRunOptions(flags), Error).message, message);
   }
 });

@@ -36,7 +36,7 @@ import {
   stepTime,
 } from "./config.ts";
 import type { BuildProgress } from "./progress.ts";
-import { runStep } from "./run_step.ts";
+import { runStep, type StepRunOptions } from "./run_step.ts";
 import { applyCopy, copyCacheKey, type CopyStepInput } from "../copy/mod.ts";
 import { contextOrigin, copyCreatedBy, type HeldOrigin, layersRoot } from "./copy_step.ts";
 import { instructionSources } from "../dockerfile/plan.ts";
@@ -67,6 +67,8 @@ export interface ExecuteOptions {
   secrets?: BuildSecrets;
   /** The directories `--build-context` names (COPY --from and RUN --mount from= read them). */
   namedContexts?: ReadonlyMap<string, BuildContext>;
+  /** The build's run flags, for every RUN step's container (not in the cache key). */
+  runOptions?: StepRunOptions;
   /** `--no-cache-filter`: the stages (by name) whose steps all run again. */
   noCacheStages?: string[];
 }
@@ -293,6 +295,7 @@ async function runLayerStep(
       mounts: step.mounts,
       network,
       env,
+      hosts: opts.runOptions?.extraHosts,
       user: c.User ?? "",
       workdir: c.WorkingDir ?? "",
       epoch: opts.sourceDateEpoch,
@@ -327,6 +330,7 @@ async function runLayerStep(
           network,
           mounts: step.mounts,
           binds,
+          ...(opts.runOptions ? { runOptions: opts.runOptions } : {}),
           ...(opts.secrets ? { secrets: opts.secrets } : {}),
           files,
           onOutput,

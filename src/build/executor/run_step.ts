@@ -15,7 +15,7 @@ import { attachTerminal } from "../../runtime/attach_terminal.ts";
 import { containerDir, containerRunDir } from "../../runtime/container_store.ts";
 import { createContainer } from "../../runtime/create.ts";
 import type { MountSpec as RuntimeMount } from "../../runtime/mounts.ts";
-import { defaultRunOptions } from "../../runtime/run_options.ts";
+import { defaultRunOptions, type RunOptions } from "../../runtime/run_options.ts";
 import { startContainer } from "../../runtime/start.ts";
 import { readExit, waitMonitorDone } from "../../runtime/state.ts";
 import type { CallerTerminal } from "../../sys/terminal.ts";
@@ -35,6 +35,24 @@ import {
   removeMountStubs,
 } from "./run_mounts.ts";
 
+/**
+ * What the build's run flags (`--ulimit`, `--memory`, `--shm-size`, `--add-host`,
+ * `--security-opt`...) give every RUN step's container.
+ */
+export type StepRunOptions = Partial<
+  Pick<
+    RunOptions,
+    | "ulimits"
+    | "memory"
+    | "memorySwap"
+    | "cpuShares"
+    | "cgroupParent"
+    | "resources"
+    | "securityOpt"
+    | "extraHosts"
+  >
+>;
+
 /** What a RUN step runs. */
 export interface RunStepInput {
   /** The parent's layers, bottom first. */
@@ -51,6 +69,8 @@ export interface RunStepInput {
   mounts: MountSpec[];
   /** The bind mounts of `mounts` with where each reads from. */
   binds?: BindSource[];
+  /** The build's run flags for the step's container. */
+  runOptions?: StepRunOptions;
   /** The build's secrets by id (`--secret`), for the secret mounts. */
   secrets?: BuildSecrets;
   /** Files to bind read-only into the container (a `#!` heredoc), host path → target. */
@@ -253,6 +273,7 @@ async function runInScratch(
     };
     const options = {
       ...defaultRunOptions(),
+      ...input.runOptions,
       cmd: input.argv,
       entrypoint: "",
       // a secret's variable reaches the process only, never the config or the history
