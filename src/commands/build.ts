@@ -69,6 +69,7 @@ export function parseBuildArgs(
     sourceDateEpoch: Deno.env.get("SOURCE_DATE_EPOCH"),
     secrets: (f.secret ?? []).map(parseSecretFlag),
     runOptions: buildRunOptions(f),
+    outputs: f.output ?? [],
     buildContexts: keyValues((f["build-context"] ?? []).map((v) => {
       if (v.indexOf("=") <= 0) {
         throw new InvalidArgumentError(
@@ -102,11 +103,24 @@ export default async function build(ctx: CommandContext<FlagsOf<typeof spec>>): 
     buildImage(ctx.global, {
       ...parsed,
       stdin: () => Deno.stdin.readable,
+      stdout: () => Deno.stdout.writable,
       progress,
       pullEvents: pullEvents(quiet),
     })
   );
   for (const w of report.warnings) console.error(`[Warning] ${w}`);
+  if (report.output.type !== "image") {
+    if (!quiet) {
+      const id = progress.start(
+        report.output.type === "local"
+          ? "exporting to client directory"
+          : "exporting to client tarball",
+      );
+      progress.note(id, "copying files done");
+      progress.done(id);
+    }
+    return 0;
+  }
   if (f.iidfile) await Deno.writeTextFile(f.iidfile, report.id);
   if (quiet) console.log(report.id);
   else {

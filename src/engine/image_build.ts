@@ -15,6 +15,7 @@ import { parseReference } from "../image/reference.ts";
 import { removeStaleScratch } from "../image/gc.ts";
 import { prepareImage, recordImage } from "../image/commit_image.ts";
 import { type BuildContext, openContext } from "../build/context/mod.ts";
+import { exportStage } from "../build/executor/export.ts";
 import {
   formatPlatform,
   hostPlatform,
@@ -72,6 +73,10 @@ export interface ImageBuildOptions {
   buildContexts?: Record<string, string>;
   /** The run flags (`--ulimit`, `--memory`, `--add-host`...) for every RUN step. */
   runOptions?: StepRunOptions;
+  /** `--output`/`-o` values (one at most): the default stores the image. */
+  outputs?: string[];
+  /** Standard output, for `--output type=tar,dest=-` (and `-o -`). */
+  stdout?: () => WritableStream<Uint8Array>;
   /** `--no-cache-filter`: stages whose steps all run again. */
   noCacheFilter?: string[];
   /** The environment `--secret` reads variables from. */
@@ -80,10 +85,18 @@ export interface ImageBuildOptions {
   pullEvents: PullEvents;
 }
 
+/** Where a build's result goes: the store (an image), or its file system out of it. */
+export type BuildOutput =
+  | { type: "image" }
+  | { type: "local"; dest: string }
+  | { type: "tar"; dest: string };
+
 /** What a build made. */
 export interface ImageBuildReport {
-  /** The image id (`sha256:...`). */
+  /** The image id (`sha256:...`); "" when the result was exported instead of stored. */
   id: string;
+  /** Where the result went. */
+  output: BuildOutput;
   /** The tags pointed at it, fully qualified. */
   tags: string[];
   /** Non-fatal findings (unused build arguments, duplicate stage names). */
@@ -108,6 +121,48 @@ export function buildTags(values: string[]): string[] {
     }
     return ref.toString();
   });
+}
+
+/**
+ * The `--output` values checked, as buildx reads them: `type=local,dest=DIR`,
+ * `type=tar,dest=FILE|-`, `type=image|docker` (the store, the default), or a bare `DIR`
+ * (local) or `-` (a tar on standard output). One output at most.
+ *
+ * @example
+ * ```ts
+ * parseBuildOutput(["type=local,dest=out"]); // { type: "local", dest: "out" }
+ * ```
+ */
+export function parseBuildOutput(values: string[]): BuildOutput {
+  if (values.length === 0) return { type: "image" };
+  if (values.length > 1) throw new InvalidArgumentError("multiple outputs are not supported");
+  const value = values[0];
+  if (!value.includes("=")) {
+    if (value === "") throw new InvalidArgumentError("invalid output: empty value");
+    return value === "-" ? { type: "tar", dest: "-" } : { type: "local", dest: value };
+  }
+  let type = "", dest: string | undefined;
+  for (const field of value.split(",")) {
+    const eq = field.indexOf("=");
+    if (eq < 0) throw new InvalidArgumentError(`invalid output value ${field}: expected key=value`);
+    const key = field.slice(0, eq).trim().toLowerCase();
+    if (key === "type") type = field.slice(eq + 1);
+    else if (key === "dest") dest = field.slice(eq + 1);
+  }
+  if (type === "" && dest !== undefined) type = "local";
+  if (type === "image" || type === "docker" || type === "moby") {
+    if (dest !== undefined) {
+      throw new InvalidArgumentError(`output type=${type} with a dest is not supported`);
+    }
+    return { type: "image" };
+  }
+  if (type === "local" || type === "tar") {
+    if (!dest) throw new InvalidArgumentError(`dest is required for ${type} output`);
+    return { type, dest };
+  }
+  throw new InvalidArgumentError(
+    `output type ${JSON.stringify(type)} is not supported: use local, tar or image`,
+  );
 }
 
 /** The build's `--network` value checked: default, none or host. */
@@ -256,6 +311,7 @@ export async function buildImage(
   }
   const secrets = await loadSecrets(opts.secrets ?? [], opts.getenv ?? (() => undefined));
   const named = parseBuildContexts(opts.buildContexts ?? {});
+  const output = parseBuildOutput(opts.outputs ?? []);
   const store = await openStore(where);
   await reapStaleSteps(store); // what a killed build left running
   await removeStaleScratch(store); // and its scratch
@@ -346,6 +402,26 @@ export async function buildImage(
       ...(opts.runOptions ? { runOptions: opts.runOptions } : {}),
       noCacheStages: opts.noCacheFilter ?? [],
     });
+    const warnings = [...plan.warnings];
+    // SOURCE_DATE_EPOCH is the build's own (BuildKit does not warn about it either)
+    const unused = result.unusedBuildArgs.filter((a) => a !== "SOURCE_DATE_EPOCH");
+    if (unused.length > 0) {
+      warnings.push(`One or more build-args [${unused.join(" ")}] were not consumed`);
+    }
+    if (output.type !== "image") {
+      await exportStage(
+        store,
+        result.target.layers,
+        output.type === "local" ? output : {
+          type: "tar",
+          out: output.dest === "-"
+            ? stdoutOf(opts)
+            : (await Deno.open(output.dest, { write: true, create: true, truncate: true }))
+              .writable,
+        },
+      );
+      return { id: "", output, tags: [], warnings };
+    }
     const doc = result.target.doc;
     if (opts.labels && Object.keys(opts.labels).length > 0) {
       doc.config.Labels = { ...(doc.config.Labels ?? {}), ...opts.labels };
@@ -355,18 +431,17 @@ export async function buildImage(
       baseLayers: result.target.layers,
     });
     await recordImage(store, prepared, tags);
-    const warnings = [...plan.warnings];
-    // SOURCE_DATE_EPOCH is the build's own (BuildKit does not warn about it either)
-    const unused = result.unusedBuildArgs.filter((a) => a !== "SOURCE_DATE_EPOCH");
-    if (unused.length > 0) {
-      warnings.push(`One or more build-args [${unused.join(" ")}] were not consumed`);
-    }
-    return { id: prepared.record.id, tags, warnings };
+    return { id: prepared.record.id, output, tags, warnings };
   } finally {
     await context?.close().catch(() => {});
     for (const c of namedContexts.values()) await c.close().catch(() => {});
     if (scratchDir) await Deno.remove(scratchDir, { recursive: true }).catch(() => {});
   }
+}
+
+function stdoutOf(opts: ImageBuildOptions): WritableStream<Uint8Array> {
+  if (!opts.stdout) throw new InvalidArgumentError("no standard output to write the tar to");
+  return opts.stdout();
 }
 
 function stdinOf(opts: ImageBuildOptions): ReadableStream<Uint8Array> {

@@ -9,7 +9,7 @@
  */
 import { assert, assertEquals, assertStringIncludes } from "../helpers/assert.ts";
 import { ok, withBusyboxStore } from "../helpers/busybox_store.ts";
-import { skiff, type TempStore, TEST_CGROUP_PARENT } from "../helpers/skiff.ts";
+import { skiff, SKIFF_BIN, type TempStore, TEST_CGROUP_PARENT } from "../helpers/skiff.ts";
 import { IS_ROOT, skipUnless } from "../helpers/requires.ts";
 
 const opts = { sanitizeResources: false, sanitizeOps: false, ignore: skipUnless(IS_ROOT) };
@@ -487,6 +487,94 @@ RUN (ulimit -n; grep myhost /etc/hosts; df -k /dev/shm | tail -1 | awk '{print $
         assertEquals(b.code, 1, `${f}: ${b.stderr}`);
         assertStringIncludes(b.stderr, message);
         assertEquals(b.stderr.trim().split("\n").length, 1, b.stderr);
+      }
+      await noScratchLeft(store);
+    });
+  },
+);
+
+Deno.test(
+  "build: --output local, tar and -o -, the final stage's files only; WORKDIR owned by USER",
+  opts,
+  async () => {
+    await withBusyboxStore(async (store, sk) => {
+      const dir = await context({
+        Dockerfile: `FROM busybox AS b
+RUN mkdir /out && echo hi > /out/f && ln -s /etc/passwd /out/link && ln -s / /out/root && mkdir /out/d && chmod 0750 /out/d
+FROM scratch
+COPY --from=b /out /
+`,
+        "wd/Dockerfile": `FROM busybox
+USER nobody
+WORKDIR /home/x/y
+USER 1234:5
+WORKDIR /n/m
+USER root
+WORKDIR /srv
+RUN stat -c '%n %u %g' /home/x /home/x/y /n /n/m /srv > /owners
+`,
+      });
+      const out = `${dir}/../out-${crypto.randomUUID()}`;
+      try {
+        const local = await sk(["build", "--progress=plain", "-t", "notstored", "-o", out, dir]);
+        assertEquals(local.code, 0, local.stderr);
+        assertStringIncludes(local.stderr, "exporting to client directory");
+        assertEquals(
+          (await Array.fromAsync(Deno.readDir(out))).map((e) => e.name).sort(),
+          ["d", "f", "link", "root"],
+        );
+        assertEquals(await Deno.readTextFile(`${out}/f`), "hi\n");
+        // the image's symlinks are written as symlinks, never followed on the host
+        assertEquals(await Deno.readLink(`${out}/link`), "/etc/passwd");
+        assertEquals(await Deno.readLink(`${out}/root`), "/");
+        assertEquals((await Deno.lstat(`${out}/d`)).mode! & 0o777, 0o750);
+        // the result is exported, not stored
+        assertEquals((await sk(["image", "inspect", "notstored"])).code, 1);
+
+        const tarFile = `${out}.tar`;
+        const tar = await sk(["build", "-q", "--output", `type=tar,dest=${tarFile}`, dir]);
+        assertEquals(tar.code, 0, tar.stderr);
+        assertEquals(tar.stdout, "");
+        const list = new Deno.Command("tar", { args: ["tf", tarFile] });
+        const names = new TextDecoder().decode((await list.output()).stdout).trim().split("\n");
+        assertEquals(names.sort(), ["d/", "f", "link", "root"]);
+        await Deno.remove(tarFile);
+
+        // -o -: the tar on standard output
+        const piped = new Deno.Command("sh", {
+          args: [
+            "-c",
+            `"$0" --root "$1" --runroot "$2" build -q -o - --target b "$3" | tar t | grep -c '^out/'`,
+            SKIFF_BIN,
+            store.root,
+            store.runroot,
+            dir,
+          ],
+        });
+        const p = await piped.output();
+        assertEquals(new TextDecoder().decode(p.stdout).trim(), "5");
+
+        const bad: [string[], string][] = [
+          [["-o", "type=oci,dest=x"], 'output type "oci" is not supported'],
+          [["-o", "type=local"], "dest is required for local output"],
+          [["-o", "a", "-o", "b"], "multiple outputs are not supported"],
+        ];
+        for (const [flags, message] of bad) {
+          const r = await sk(["build", "-q", ...flags, dir]);
+          assertEquals(r.code, 1, `${flags}: ${r.stderr}`);
+          assertStringIncludes(r.stderr, message);
+        }
+
+        // WORKDIR makes its missing directories owned by the USER in effect, as BuildKit
+        const wd = await sk(["build", "-q", "-t", "wd", `${dir}/wd`]);
+        assertEquals(wd.code, 0, wd.stderr);
+        assertEquals(
+          await ok(sk, ["run", "--rm", "wd", "cat", "/owners"]),
+          "/home/x 65534 65534\n/home/x/y 65534 65534\n/n 1234 5\n/n/m 1234 5\n/srv 0 0\n",
+        );
+      } finally {
+        await Deno.remove(dir, { recursive: true });
+        await Deno.remove(out, { recursive: true }).catch(() => {});
       }
       await noScratchLeft(store);
     });

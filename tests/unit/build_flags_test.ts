@@ -10,7 +10,7 @@ import {
   assertThrows,
 } from "../helpers/assert.ts";
 import { buildRunOptions, parseSecretFlag } from "../../src/commands/build_flags.ts";
-import { loadSecrets } from "../../src/engine/image_build.ts";
+import { loadSecrets, parseBuildOutput } from "../../src/engine/image_build.ts";
 import { removeMountStubs } from "../../src/build/executor/run_mounts.ts";
 
 Deno.test("--secret: id with src, env, type=env, or neither", () => {
@@ -137,5 +137,25 @@ Deno.test("build's run flags: docker's values, checked", () => {
   ];
   for (const [flags, message] of bad) {
     assertStringIncludes(assertThrows(() => buildRunOptions(flags), Error).message, message);
+  }
+});
+
+Deno.test("--output: local, tar, image, a bare DIR or -; others refused", () => {
+  assertEquals(parseBuildOutput([]), { type: "image" });
+  assertEquals(parseBuildOutput(["out"]), { type: "local", dest: "out" });
+  assertEquals(parseBuildOutput(["-"]), { type: "tar", dest: "-" });
+  assertEquals(parseBuildOutput(["type=local,dest=d"]), { type: "local", dest: "d" });
+  assertEquals(parseBuildOutput(["dest=d"]), { type: "local", dest: "d" });
+  assertEquals(parseBuildOutput(["type=tar,dest=x.tar"]), { type: "tar", dest: "x.tar" });
+  assertEquals(parseBuildOutput(["type=docker"]), { type: "image" });
+  const bad: [string[], string][] = [
+    [["type=registry"], 'output type "registry" is not supported'],
+    [["type=tar"], "dest is required for tar output"],
+    [["a", "b"], "multiple outputs"],
+    [["type=local,dest"], "expected key=value"],
+    [["type=image,dest=x"], "with a dest is not supported"],
+  ];
+  for (const [values, message] of bad) {
+    assertStringIncludes(assertThrows(() => parseBuildOutput(values), Error).message, message);
   }
 });

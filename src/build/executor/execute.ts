@@ -41,6 +41,7 @@ import { applyCopy, copyCacheKey, type CopyStepInput } from "../copy/mod.ts";
 import { contextOrigin, copyCreatedBy, type HeldOrigin, layersRoot } from "./copy_step.ts";
 import { instructionSources } from "../dockerfile/plan.ts";
 import { withStepRoot } from "./step_root.ts";
+import { resolveChown } from "../copy/owner.ts";
 import { bindKey, type BindSource, type BuildSecrets } from "./run_mounts.ts";
 
 /** What the executor needs from above it: base images found or pulled. */
@@ -274,7 +275,7 @@ async function runLayerStep(
         store,
         state.layers,
         opts.platform,
-        (root) => Promise.resolve(mkdirInRoot(root, dir)),
+        async (root) => mkdirInRoot(root, dir, 0, await workdirOwner(root, c.User ?? "")),
         opts.sourceDateEpoch,
       );
   } else if (ins.kind === "RUN") {
@@ -459,12 +460,34 @@ function runNetwork(own: string, build: string): "none" | "host" {
 }
 
 /**
+ * Who owns the directories WORKDIR makes: the stage's USER (names looked up in the image's
+ * /etc/passwd and /etc/group, inside the root), as BuildKit makes them; root when there is no
+ * USER or it cannot be found there.
+ */
+async function workdirOwner(
+  root: string,
+  user: string,
+): Promise<{ uid: number; gid: number } | undefined> {
+  if (user === "") return undefined;
+  try {
+    return await resolveChown(user, root);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * Creates `dir` (absolute, in the image) and its missing parents inside `root`, mode 0755,
  * as MkdirAll does inside the image: every component is resolved inside the root, and a
  * symlink on the way (even a dangling one) has its target created there too, never on the
  * host.
  */
-export function mkdirInRoot(root: string, dir: string, depth = 0): void {
+export function mkdirInRoot(
+  root: string,
+  dir: string,
+  depth = 0,
+  owner?: { uid: number; gid: number },
+): void {
   if (depth > 40) {
     throw new InvalidArgumentError(`too many levels of symbolic links creating ${dir}`);
   }
@@ -485,10 +508,14 @@ export function mkdirInRoot(root: string, dir: string, depth = 0): void {
   }
   const parent = `/${clean.slice(0, -1).join("/")}`;
   const name = clean[clean.length - 1];
-  mkdirInRoot(root, parent, depth + 1);
+  mkdirInRoot(root, parent, depth + 1, owner);
   const at = openInRoot(root, parent, { flags: O_PATH | O_DIRECTORY });
   try {
     Deno.mkdirSync(`${at.path}/${name}`, { mode: 0o755 });
+    // the directory just made (nothing runs in the root meanwhile): the USER's, as BuildKit
+    if (owner && (owner.uid !== 0 || owner.gid !== 0)) {
+      Deno.chownSync(`${at.path}/${name}`, owner.uid, owner.gid);
+    }
   } catch (err) {
     if (!(err instanceof Deno.errors.AlreadyExists)) throw err;
     const st = Deno.lstatSync(`${at.path}/${name}`);
@@ -496,7 +523,12 @@ export function mkdirInRoot(root: string, dir: string, depth = 0): void {
       throw new InvalidArgumentError(`cannot create the directory ${path}: not a directory`);
     }
     const target = Deno.readLinkSync(`${at.path}/${name}`);
-    mkdirInRoot(root, target.startsWith("/") ? target : `${parent}/${target}`, depth + 1);
+    mkdirInRoot(
+      root,
+      target.startsWith("/") ? target : `${parent}/${target}`,
+      depth + 1,
+      owner,
+    );
   } finally {
     at.close();
   }
