@@ -9,7 +9,6 @@ import type { NamespaceOptions } from "./namespace_options.ts";
 import type { DeviceMapping } from "./device_options.ts";
 
 // The signal parsing moved to signals.ts; kept here for the modules that import it from here.
-export { parseSignal, type Signal } from "./signals.ts";
 import type { HealthOptions } from "./health_config.ts";
 import type { LogConfig } from "./logs_config.ts";
 
