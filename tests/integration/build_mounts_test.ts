@@ -202,6 +202,15 @@ Deno.test(
           assertStringIncludes(r.stderr, message);
           assertEquals(r.stderr.trim().split("\n").filter((l) => l.startsWith("Error")).length, 1);
         }
+        // mount targets through symlinks the image planted never reach the host
+        const host = `/tmp/skiff-escape-${crypto.randomUUID()}`;
+        const planted = await sk(["build", "-q", "-f", "-", "--secret", "id=s,env=PATH", dir], {
+          stdin: `FROM busybox\nRUN ln -s ${host} /evil && ln -s ${host}/s /evil2\n` +
+            `RUN --mount=type=bind,source=a,target=/evil/x --mount=type=secret,id=s,target=/evil2 ` +
+            `--mount=type=tmpfs,target=/evil/t true\n`,
+        });
+        assertEquals(planted.code === 0 || planted.code === 1, true, planted.stderr);
+        assertEquals(await Deno.lstat(host).then(() => true, () => false), false);
         const ssh = await sk(["build", "-q", "--ssh", "default", dir]);
         assertEquals(ssh.code, 1);
         assertEquals(
