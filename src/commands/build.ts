@@ -109,7 +109,7 @@ export default async function build(ctx: CommandContext<FlagsOf<typeof spec>>): 
     })
   );
   for (const w of report.warnings) console.error(`[Warning] ${w}`);
-  if (report.output.type !== "image") {
+  if (report.output.type === "local" || report.output.type === "tar") {
     if (!quiet) {
       const id = progress.start(
         report.output.type === "local"

@@ -16,6 +16,7 @@ import { removeStaleScratch } from "../image/gc.ts";
 import { prepareImage, recordImage } from "../image/commit_image.ts";
 import { type BuildContext, openContext } from "../build/context/mod.ts";
 import { exportStage } from "../build/executor/export.ts";
+import { saveArchive } from "../image/archive_save.ts";
 import {
   formatPlatform,
   hostPlatform,
@@ -88,6 +89,7 @@ export interface ImageBuildOptions {
 /** Where a build's result goes: the store (an image), or its file system out of it. */
 export type BuildOutput =
   | { type: "image" }
+  | { type: "docker" | "oci"; dest: string }
   | { type: "local"; dest: string }
   | { type: "tar"; dest: string };
 
@@ -125,7 +127,8 @@ export function buildTags(values: string[]): string[] {
 
 /**
  * The `--output` values checked, as buildx reads them: `type=local,dest=DIR`,
- * `type=tar,dest=FILE|-`, `type=image|docker` (the store, the default), or a bare `DIR`
+ * `type=tar,dest=FILE|-`, `type=image|docker` (the store, the default), `type=docker|oci,
+ * dest=FILE|-` (the store, and the image as a `docker load` / OCI archive), or a bare `DIR`
  * (local) or `-` (a tar on standard output). One output at most.
  *
  * @example
@@ -150,6 +153,8 @@ export function parseBuildOutput(values: string[]): BuildOutput {
     else if (key === "dest") dest = field.slice(eq + 1);
   }
   if (type === "" && dest !== undefined) type = "local";
+  if ((type === "docker" || type === "oci") && dest) return { type, dest };
+  if (type === "oci") throw new InvalidArgumentError("dest is required for oci output");
   if (type === "image" || type === "docker" || type === "moby") {
     if (dest !== undefined) {
       throw new InvalidArgumentError(`output type=${type} with a dest is not supported`);
@@ -408,7 +413,7 @@ export async function buildImage(
     if (unused.length > 0) {
       warnings.push(`One or more build-args [${unused.join(" ")}] were not consumed`);
     }
-    if (output.type !== "image") {
+    if (output.type === "local" || output.type === "tar") {
       await exportStage(
         store,
         result.target.layers,
@@ -431,6 +436,14 @@ export async function buildImage(
       baseLayers: result.target.layers,
     });
     await recordImage(store, prepared, tags);
+    if (output.type === "docker" || output.type === "oci") {
+      const format = output.type === "oci" ? "oci-archive" : "docker-archive";
+      await saveArchive(store, [{ record: prepared.record, names: tags }], format).pipeTo(
+        output.dest === "-"
+          ? stdoutOf(opts)
+          : (await Deno.open(output.dest, { write: true, create: true, truncate: true })).writable,
+      );
+    }
     return { id: prepared.record.id, output, tags, warnings };
   } finally {
     await context?.close().catch(() => {});

@@ -563,8 +563,28 @@ RUN stat -c '%n %u %g' /home/x /home/x/y /n /n/m /srv > /owners
         const p = await piped.output();
         assertEquals(new TextDecoder().decode(p.stdout).trim(), "5");
 
+        // type=docker|oci,dest=: the image is stored and written as an archive too
+        for (const [type, marker] of [["docker", "manifest.json"], ["oci", "oci-layout"]]) {
+          const file = `${out}-${type}.tar`;
+          const r = await sk([
+            "build",
+            "-q",
+            "-t",
+            `arch:${type}`,
+            "-o",
+            `type=${type},dest=${file}`,
+            dir,
+          ]);
+          assertEquals(r.code, 0, r.stderr);
+          assertEquals((await sk(["image", "inspect", `arch:${type}`])).code, 0);
+          const t = await new Deno.Command("tar", { args: ["tf", file] }).output();
+          assert(new TextDecoder().decode(t.stdout).split("\n").includes(marker), type);
+          await Deno.remove(file);
+        }
+
         const bad: [string[], string][] = [
-          [["-o", "type=oci,dest=x"], 'output type "oci" is not supported'],
+          [["-o", "type=registry"], 'output type "registry" is not supported'],
+          [["-o", "type=oci"], "dest is required for oci output"],
           [["-o", "type=local"], "dest is required for local output"],
           [["-o", "a", "-o", "b"], "multiple outputs are not supported"],
         ];

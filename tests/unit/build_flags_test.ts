@@ -148,12 +148,15 @@ Deno.test("--output: local, tar, image, a bare DIR or -; others refused", () => 
   assertEquals(parseBuildOutput(["dest=d"]), { type: "local", dest: "d" });
   assertEquals(parseBuildOutput(["type=tar,dest=x.tar"]), { type: "tar", dest: "x.tar" });
   assertEquals(parseBuildOutput(["type=docker"]), { type: "image" });
+  assertEquals(parseBuildOutput(["type=docker,dest=-"]), { type: "docker", dest: "-" });
+  assertEquals(parseBuildOutput(["type=oci,dest=o.tar"]), { type: "oci", dest: "o.tar" });
   const bad: [string[], string][] = [
     [["type=registry"], 'output type "registry" is not supported'],
     [["type=tar"], "dest is required for tar output"],
     [["a", "b"], "multiple outputs"],
     [["type=local,dest"], "expected key=value"],
     [["type=image,dest=x"], "with a dest is not supported"],
+    [["type=oci"], "dest is required for oci output"],
   ];
   for (const [values, message] of bad) {
     assertStringIncludes(assertThrows(() => parseBuildOutput(values), Error).message, message);
