@@ -170,6 +170,27 @@ export function parseBuildOutput(values: string[]): BuildOutput {
   );
 }
 
+/**
+ * A local output's directory must be missing (it is made) or empty: skiff never writes over
+ * the files already in it.
+ */
+function checkOutputDir(dest: string): void {
+  let st: Deno.FileInfo;
+  try {
+    st = Deno.statSync(dest);
+  } catch {
+    return;
+  }
+  if (!st.isDirectory) {
+    throw new InvalidArgumentError(`output destination ${dest} is not a directory`);
+  }
+  for (const _ of Deno.readDirSync(dest)) {
+    throw new InvalidArgumentError(
+      `output destination ${dest} is not empty: skiff writes only into a new or empty directory`,
+    );
+  }
+}
+
 /** The build's `--network` value checked: default, none or host. */
 export function buildNetwork(value = "default"): "default" | "none" | "host" {
   if (value === "" || value === "default" || value === "bridge") return "default";
@@ -317,6 +338,7 @@ export async function buildImage(
   const secrets = await loadSecrets(opts.secrets ?? [], opts.getenv ?? (() => undefined));
   const named = parseBuildContexts(opts.buildContexts ?? {});
   const output = parseBuildOutput(opts.outputs ?? []);
+  if (output.type === "local") checkOutputDir(output.dest);
   const store = await openStore(where);
   await reapStaleSteps(store); // what a killed build left running
   await removeStaleScratch(store); // and its scratch

@@ -586,6 +586,8 @@ RUN stat -c '%n %u %g' /home/x /home/x/y /n /n/m /srv > /owners
           [["-o", "type=registry"], 'output type "registry" is not supported'],
           [["-o", "type=oci"], "dest is required for oci output"],
           [["-o", "type=local"], "dest is required for local output"],
+          [["-o", out], "is not empty"],
+          [["-o", `${dir}/Dockerfile`], "is not a directory"],
           [["-o", "a", "-o", "b"], "multiple outputs are not supported"],
         ];
         for (const [flags, message] of bad) {
