@@ -319,6 +319,19 @@ RUN --mount=type=secret,id=absent ls /run/secrets/absent 2>&1 | wc -l > /absent
           assertStringIncludes(b.stderr, message);
         }
         assertEquals((await sk(["image", "inspect", "bad"])).code, 1);
+
+        // a Dockerfile naming a host file as a secret reads nothing: only --secret files are
+        const hostile = await sk(["build", "-q", "-"], {
+          stdin: "FROM busybox\nRUN --mount=type=secret,source=/etc/hostname,target=/s " +
+            "--mount=type=secret,id=../../etc/passwd,target=/p " +
+            "sh -c 'test ! -e /s && test ! -e /p && echo nothing-read'\n",
+        });
+        assertEquals(hostile.code, 0, hostile.stderr);
+        const named = await sk(["build", "-q", "-"], {
+          stdin: "FROM busybox\nRUN --mount=type=secret,id=/etc/hostname,required true\n",
+        });
+        assertEquals(named.code, 1);
+        assertStringIncludes(named.stderr, "secret /etc/hostname: not found");
       } finally {
         await Deno.remove(dir, { recursive: true });
         await Deno.remove(secretFile).catch(() => {});
