@@ -423,9 +423,34 @@ RUN cat /e.txt /two
           assertStringIncludes(r.stderr, message);
           assertEquals(r.stderr.trim().split("\n").length, 1, r.stderr);
         }
-        const fromDir = await sk(["build", "-q", "--build-context", `base=${more}`, dir]);
-        assertEquals(fromDir.code, 1);
-        assertStringIncludes(fromDir.stderr, "cannot be a base");
+        // FROM a directory: its files (ignore rules applied) are the stage's first layer
+        const fromDir = await sk([
+          "build",
+          "--progress=plain",
+          "-t",
+          "fromdir",
+          "--build-context",
+          `base=${more}`,
+          "-f",
+          "-",
+          dir,
+        ], { stdin: "FROM base\nCOPY --from=busybox /bin/busybox /bin/busybox\n" });
+        assertEquals(fromDir.code, 0, fromDir.stderr);
+        assertStringIncludes(fromDir.stderr, "[context base] load from client");
+        assertEquals(
+          await ok(sk, ["run", "--rm", "fromdir", "/bin/busybox", "cat", "/e.txt"]),
+          "changed\n",
+        );
+        const root = await ok(sk, ["run", "--rm", "fromdir", "/bin/busybox", "ls", "-a", "/"]);
+        assert(!root.includes("no.txt") && root.split("\n").includes("up"), root);
+        const layers = await ok(sk, [
+          "image",
+          "inspect",
+          "-f",
+          "{{len .RootFS.Layers}}",
+          "fromdir",
+        ]);
+        assertEquals(layers.trim(), "2");
       } finally {
         for (const d of [dir, more, outside]) await Deno.remove(d, { recursive: true });
       }

@@ -33,6 +33,7 @@ export interface PlanOptions {
 /** Where a stage starts from. */
 export type StageBase =
   | { kind: "scratch" }
+  | { kind: "context"; name: string }
   | { kind: "stage"; index: number }
   | { kind: "image"; ref: string };
 
@@ -140,14 +141,10 @@ export function planBuild(df: DockerfileSyntax, opts: PlanOptions): BuildPlan {
     }
     const earlier = byName.get(image);
     const context = earlier === undefined ? named.get(image) : undefined;
-    if (context === null) {
-      throw new DockerfileSyntaxError(
-        s.from.at,
-        `FROM ${image}: a directory given by --build-context cannot be a base in skiff; use ${image}=docker-image://REF`,
-      );
-    }
     const base: StageBase = earlier !== undefined
       ? { kind: "stage", index: earlier }
+      : context === null
+      ? { kind: "context", name: image }
       : context !== undefined
       ? { kind: "image", ref: context }
       : image.toLowerCase() === "scratch"

@@ -159,6 +159,8 @@ export async function executeBuild(
         layers: parent.layers,
         key: parent.key,
       };
+    } else if (base.kind === "context") {
+      state = await contextBase(store, base.name, opts);
     } else {
       state = { doc: stageStartDoc(undefined, opts.platform), layers: [], key: "scratch" };
     }
@@ -444,6 +446,57 @@ async function bindOrigin(
   }
   const image = await env.deps.baseImage(named ?? from, "");
   return { origin: { kind: "layers", layers: image.layers, name: from }, key: image.id };
+}
+
+/**
+ * A stage FROM a `--build-context` directory: no config (as scratch) and one layer, the
+ * directory's files (ignore rules applied, owned by root) as COPY writes them, taken from the
+ * cache when the same content was built before. BuildKit gives such a base layer a history
+ * entry with no command; so does skiff.
+ */
+async function contextBase(
+  store: Store,
+  name: string,
+  opts: ExecuteOptions,
+): Promise<StageResult> {
+  const epoch = opts.sourceDateEpoch;
+  const input: CopyStepInput = {
+    instruction: {
+      kind: "COPY",
+      at: { file: "Dockerfile", line: 0, column: 0 },
+      endLine: 0,
+      original: "COPY . /",
+      sources: ["."],
+      inline: [],
+      dest: "/",
+      chown: "",
+      chmod: "",
+      link: false,
+      excludes: [],
+      from: "",
+      parents: false,
+    },
+    origin: { kind: "context", context: namedContext(opts, name) },
+    workdir: "/",
+    ...(epoch !== undefined ? { sourceDateEpoch: epoch } : {}),
+  };
+  const key = await stepKey("context", { copy: await copyCacheKey(input), epoch });
+  const id = opts.progress.start(`[context ${name}] load from client`);
+  let entry = opts.noCache ? undefined : await lookupStep(store, key);
+  if (entry) opts.progress.cached(id);
+  else {
+    const layer = await withStepRoot(store, [], opts.platform, (r) => applyCopy(input, r), epoch);
+    entry = { layer, created: stepTime(new Date(), epoch) };
+    await saveStep(store, key, entry);
+    opts.progress.done(id);
+  }
+  const doc = stageStartDoc(undefined, opts.platform);
+  if (entry.layer) doc.history.push({ created: entry.created });
+  return {
+    doc,
+    layers: entry.layer ? [entry.layer] : [],
+    key: await stepKey(key, { layer: entry.layer?.chainId ?? null, created: entry.created }),
+  };
 }
 
 /** The directory `--build-context` gave `name`. */
