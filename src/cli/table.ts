@@ -13,6 +13,7 @@ import {
 } from "./table_containers.ts";
 import { networkGroup } from "./table_networks.ts";
 import { manifestGroup } from "./table_manifest.ts";
+import { buildRunFlags, buildSourceFlags } from "./table_build.ts";
 
 const format = formatFlag;
 const quiet = (help: string) => flag("quiet", "q", "bool", help);
@@ -259,6 +260,8 @@ export const build = command({
     quiet("Suppress the build output and print image ID on success"),
     flag("tag", "t", "list", 'Name and optionally a tag in the "name:tag" format'),
     flag("target", undefined, "string", "Set the target build stage to build"),
+    ...buildSourceFlags,
+    ...buildRunFlags,
   ],
   load: lazy("build"),
 });
