@@ -11,14 +11,13 @@
  * with `network disconnect` (`disconnectEndpoint`). Every step treats "already there" /
  * "already gone" as done, so set-up after a crash and tear-down twice work.
  */
-import { AlreadyExistsError, FailedPreconditionError, NotFoundError } from "../errors.ts";
+import { AlreadyExistsError, FailedPreconditionError } from "../errors.ts";
 import type { Store } from "../store/store.ts";
 import { type Host, realHost } from "../sys/host.ts";
-import { Netlink, NetNamespace } from "../sys/netlink.ts";
+import { netBatch, type NetOp } from "../sys/netlink_batch.ts";
 import { containerDir, type ContainerRecord } from "../runtime/container_store.ts";
 import { netnsFile, type NetworkAttachment, type NetworkDriver } from "../runtime/network.ts";
 import { ensureFirewall, removeFirewall } from "./firewall_apply.ts";
-import { readHostRoutes } from "./host_routes.ts";
 import { type AddressRequest, allocateAddresses, releaseAddresses, releaseStale } from "./ipam.ts";
 import {
   DEFAULT_NETWORK,
@@ -35,24 +34,25 @@ import { applyDnsOverrides } from "./dns_file.ts";
 import { HOST_GATEWAY, isUserNetwork, parseExtraHost } from "./endpoint_options.ts";
 import { dnsNames } from "./hosts_file.ts";
 import { endpointsHostsText, rewriteOwnHosts, syncNetworkHosts } from "./hosts_sync.ts";
-import { checkPorts, publishPorts, unpublishPorts } from "./port_publish.ts";
+import { recordFile, wantedBindings } from "./port_record.ts";
 
-/** Runs a kernel call; "already exists" counts as done. */
-function idempotent(fn: () => void): void {
-  try {
-    fn();
-  } catch (err) {
-    if (!(err instanceof AlreadyExistsError)) throw err;
-  }
+/** Publishing ports (port_publish.ts and the firewall's texts), loaded only when used. */
+function portsModule(): Promise<typeof import("./port_publish.ts")> {
+  return import(new URL("./port_publish.ts", import.meta.url).href);
 }
 
-/** Runs a removal; "not found" counts as done. */
-function gone(fn: () => void): void {
-  try {
-    fn();
-  } catch (err) {
-    if (!(err instanceof NotFoundError)) throw err;
-  }
+/**
+ * Whether the container has ports to publish or a record of published ones (from a monitor
+ * killed before its tear-down); without either, the port modules are not loaded.
+ */
+async function hasPorts(store: Store, rec: ContainerRecord, host: Host): Promise<boolean> {
+  return wantedBindings(rec).length > 0 || await host.exists(recordFile(store, rec.Id));
+}
+
+/** Removes what container `id` published, if it published anything. */
+async function unpublishPorts(store: Store, id: string, host: Host): Promise<void> {
+  if (!(await host.exists(recordFile(store, id)))) return;
+  await (await portsModule()).unpublishPorts(store, id, host);
 }
 
 /**
@@ -70,6 +70,12 @@ export async function resolveNetwork(
   host: Host = realHost,
 ): Promise<NetworkRecord> {
   if (name === DEFAULT_NETWORK) {
+    // the host's routes are read only to choose the subnet of a new default network
+    const existing = (await listNetworks(store)).find((n) => n.Name === DEFAULT_NETWORK);
+    if (existing) return existing;
+    const { readHostRoutes }: typeof import("./host_routes.ts") = await import(
+      new URL("./host_routes.ts", import.meta.url).href
+    );
     return await ensureDefaultNetwork(store, { routes: await readHostRoutes(host) });
   }
   return await findNetwork(store, name);
@@ -90,19 +96,37 @@ export async function ensureBridge(
   plan: BridgePlan,
   host: Host = realHost,
 ): Promise<void> {
-  using nl = Netlink.open();
-  if (!nl.linkInfo(plan.bridge)) {
-    idempotent(() => nl.createBridge(plan.bridge, plan.mtu ? { mtu: plan.mtu } : {}));
-  }
-  for (const cidr of plan.bridgeAddresses) {
-    idempotent(() => nl.addAddress(plan.bridge, cidr, { nodad: true }));
-  }
-  nl.setLinkUp(plan.bridge);
+  await ensureBridgeHost(store, net, host);
+  netBatch(bridgeOps(plan));
+}
+
+/** The operations that make the bridge of `plan` exist, carry its gateway addresses, be up. */
+function bridgeOps(plan: BridgePlan): NetOp[] {
+  return [
+    ["bridge", plan.bridge, String(plan.mtu)],
+    ...plan.bridgeAddresses.map((cidr) => ["addr", plan.bridge, ...cidrParts(cidr)]),
+    ["up", plan.bridge],
+  ];
+}
+
+/** "10.88.0.2/16" as ["10.88.0.2", "16"]. */
+function cidrParts(cidr: string): [string, string] {
+  const slash = cidr.lastIndexOf("/");
+  return [cidr.slice(0, slash), cidr.slice(slash + 1)];
+}
+
+/** What a bridge network needs of the host besides its device: forwarding and its rules. */
+async function ensureBridgeHost(
+  store: Store,
+  net: NetworkRecord,
+  host: Host,
+): Promise<void> {
   const forwarding = "/proc/sys/net/ipv4/ip_forward";
   if ((await host.readTextFile(forwarding).catch(() => "")).trim() !== "1") {
     await host.writeTextFile(forwarding, "1\n", { create: false });
   }
-  const others = (await listNetworks(store)).filter((n) => n.Id !== net.Id).map((n) => n.Bridge);
+  const others = async () =>
+    (await listNetworks(store)).filter((n) => n.Id !== net.Id).map((n) => n.Bridge);
   await ensureFirewall(store, host, {
     name: net.Name,
     bridge: net.Bridge,
@@ -115,25 +139,22 @@ export async function ensureBridge(
  * Creates the veth pair and configures the container's end inside the namespace `ns`; the
  * default route goes through `plan`'s gateway only when `defaultRoute` (the first network).
  */
-function plugContainer(plan: BridgePlan, ns: string, defaultRoute = true): void {
-  using nl = Netlink.open();
-  gone(() => nl.deleteLink(plan.hostVeth)); // left by a monitor killed before its tear-down
-  nl.createVeth(plan.hostVeth, plan.containerVeth, {
-    peerNamespace: ns,
-    ...(plan.mtu ? { mtu: plan.mtu } : {}),
-  });
-  nl.setMaster(plan.hostVeth, plan.bridge);
-  nl.setLinkUp(plan.hostVeth);
-  using inside = Netlink.open(ns);
-  if (plan.mac) inside.setMacAddress(plan.containerVeth, plan.mac);
-  for (const cidr of plan.addresses) {
-    idempotent(() => inside.addAddress(plan.containerVeth, cidr, { nodad: true }));
-  }
-  inside.setLinkUp(plan.containerVeth);
-  inside.setLinkUp("lo");
-  if (!defaultRoute) return;
-  if (plan.gateway) idempotent(() => inside.addRoute({ gateway: plan.gateway }));
-  if (plan.ipv6Gateway) idempotent(() => inside.addRoute({ gateway: plan.ipv6Gateway }));
+function plugOps(plan: BridgePlan, ns: string, defaultRoute = true): NetOp[] {
+  const ops: NetOp[] = [
+    ["ns", "-"],
+    ["del", plan.hostVeth], // left by a monitor killed before its tear-down
+    ["veth", plan.hostVeth, plan.containerVeth, String(plan.mtu), ns],
+    ["master", plan.hostVeth, plan.bridge],
+    ["up", plan.hostVeth],
+    ["ns", ns],
+  ];
+  if (plan.mac) ops.push(["mac", plan.containerVeth, plan.mac]);
+  for (const cidr of plan.addresses) ops.push(["addr", plan.containerVeth, ...cidrParts(cidr)]);
+  ops.push(["up", plan.containerVeth], ["up", "lo"]);
+  if (!defaultRoute) return ops;
+  if (plan.gateway) ops.push(["route", plan.gateway]);
+  if (plan.ipv6Gateway) ops.push(["route", plan.ipv6Gateway]);
+  return ops;
 }
 
 /**
@@ -238,7 +259,8 @@ export function bridgeDriver(
       const conns = containerNetworks(rec.Options);
       const nets: NetworkRecord[] = [];
       for (const c of conns) nets.push(await resolveNetwork(store, c.name, host));
-      await checkPorts(store, rec, host); // a taken host port: refused before anything is made
+      const ports = await hasPorts(store, rec, host) ? await portsModule() : undefined;
+      await ports?.checkPorts(store, rec, host); // a taken host port: refused before anything is made
       const plans: BridgePlan[] = [];
       for (const [i, net] of nets.entries()) {
         // addresses of containers removed while no skiff process could release them (--rm -d)
@@ -246,28 +268,28 @@ export function bridgeDriver(
         const addresses = await allocateAddresses(store, net, rec.Id, addressRequest(conns[i]));
         const plan = bridgePlan(net, rec.Id, addresses, i);
         if (i === 0 && rec.Options.macAddress) plan.mac = rec.Options.macAddress;
-        await ensureBridge(store, net, plan, host);
+        await ensureBridgeHost(store, net, host);
         plans.push(plan);
       }
       const ns = netnsFile(store, rec.Id);
-      NetNamespace.remove(ns); // a stale one, from a monitor killed before its tear-down
-      NetNamespace.create(ns);
+      // the bridges, a new namespace (replacing a stale one, from a monitor killed before its
+      // tear-down) and every interface in it: one call into the C library
       let unpublish: string[] = [];
       try {
-        const eps: EndpointRecord[] = [];
-        for (const [i, plan] of plans.entries()) {
-          plugContainer(plan, ns, i === 0);
-          eps.push(endpointRecord(rec, nets[i], plan, conns[i]));
-        }
-        if (plans.length === 0) {
-          using inside = Netlink.open(ns);
-          inside.setLinkUp("lo"); // every network disconnected: loopback only
-        }
+        netBatch([
+          ...plans.flatMap(bridgeOps),
+          ["netns-remove", ns],
+          ["netns-create", ns],
+          ...(plans.length === 0
+            ? [["ns", ns], ["up", "lo"]] // every network disconnected: loopback only
+            : plans.flatMap((plan, i) => plugOps(plan, ns, i === 0))),
+        ]);
+        const eps = plans.map((plan, i) => endpointRecord(rec, nets[i], plan, conns[i]));
         await writeEndpoints(store, rec.Id, eps);
         const warning = await writeEtc(store, rec, nets, eps, host);
         if (warning) warn(warning);
-        if (plans.length > 0) {
-          unpublish = await publishPorts(store, rec, {
+        if (plans.length > 0 && ports) {
+          unpublish = await ports.publishPorts(store, rec, {
             bridge: plans[0].bridge,
             containerIp: plans[0].ipAddress,
           }, host);
@@ -287,13 +309,12 @@ export function bridgeDriver(
     },
     async tearDown(rec: ContainerRecord): Promise<void> {
       await unpublishPorts(store, rec.Id, host);
-      NetNamespace.remove(netnsFile(store, rec.Id));
       const eps = await readEndpoints(store, rec.Id);
-      {
-        using nl = Netlink.open();
-        gone(() => nl.deleteLink(hostVethName(rec.Id)));
-        for (const ep of eps) gone(() => nl.deleteLink(ep.hostVeth));
-      }
+      netBatch([
+        ["netns-remove", netnsFile(store, rec.Id)],
+        ["del", hostVethName(rec.Id)],
+        ...eps.map((ep) => ["del", ep.hostVeth]),
+      ]);
       // a start that failed after its set-up: its neighbours forget it again
       for (const c of containerNetworks(rec.Options)) {
         const net = await findNetwork(store, c.name).catch(() => undefined);
@@ -337,17 +358,14 @@ export async function connectRunning(
   const plan = bridgePlan(net, rec.Id, addresses, index);
   try {
     await ensureBridge(store, net, plan, host);
-    plugContainer(plan, ns, eps.length === 0);
+    netBatch(plugOps(plan, ns, eps.length === 0));
     const ep = endpointRecord(rec, net, plan, conn);
     await writeEndpoints(store, rec.Id, [...eps, ep]);
     await syncNetworkHosts(store, net, {}, host);
     await rewriteOwnHosts(store, rec.Id, host);
     return ep;
   } catch (err) {
-    {
-      using nl = Netlink.open();
-      gone(() => nl.deleteLink(plan.hostVeth));
-    }
+    netBatch([["del", plan.hostVeth]]);
     await writeEndpoints(store, rec.Id, eps).catch(() => {});
     await releaseAddresses(store, net, rec.Id).catch(() => {});
     throw err;
@@ -377,19 +395,13 @@ export async function disconnectEndpoint(
   const eps = await readEndpoints(store, rec.Id);
   const ep = eps.find((e) => e.networkId === net.Id);
   if (ep) {
-    {
-      using nl = Netlink.open();
-      gone(() => nl.deleteLink(ep.hostVeth));
-    }
+    netBatch([["del", ep.hostVeth]]);
     const rest = eps.filter((e) => e !== ep);
     if (ep === eps[0]) {
       await unpublishPorts(store, rec.Id, host);
       if (ns !== undefined && rest.length > 0) {
-        using inside = Netlink.open(ns);
-        if (rest[0].gateway) idempotent(() => inside.addRoute({ gateway: rest[0].gateway }));
-        if (rest[0].ipv6Gateway) {
-          idempotent(() => inside.addRoute({ gateway: rest[0].ipv6Gateway }));
-        }
+        const gateways = [rest[0].gateway, rest[0].ipv6Gateway].filter((g) => g);
+        netBatch([["ns", ns], ...gateways.map((g) => ["route", g])]);
       }
     }
     await writeEndpoints(store, rec.Id, rest);
@@ -413,9 +425,6 @@ export async function tearDownNetwork(
   net: NetworkRecord,
   host: Host = realHost,
 ): Promise<void> {
-  {
-    using nl = Netlink.open();
-    gone(() => nl.deleteLink(net.Bridge));
-  }
+  netBatch([["del", net.Bridge]]);
   await removeFirewall(store, host, net.Name, net.Bridge);
 }
