@@ -15,7 +15,7 @@ import { AlreadyExistsError, FailedPreconditionError } from "../errors.ts";
 import type { Store } from "../store/store.ts";
 import { type Host, realHost } from "../sys/host.ts";
 import { netBatch, type NetOp } from "../sys/netlink_batch.ts";
-import { containerDir, type ContainerRecord } from "../runtime/container_store.ts";
+import { containerDir, type ContainerRecord, getContainer } from "../runtime/container_store.ts";
 import { netnsFile, type NetworkAttachment, type NetworkDriver } from "../runtime/network.ts";
 import { ensureFirewall, removeFirewall } from "./firewall_apply.ts";
 import { type AddressRequest, allocateAddresses, releaseAddresses, releaseStale } from "./ipam.ts";
@@ -27,7 +27,7 @@ import {
   type NetworkRecord,
 } from "./network_store.ts";
 import { type BridgePlan, bridgePlan, bridgeResolvConf, hostVethName } from "./bridge_plan.ts";
-import { type EndpointRecord, readEndpoints, writeEndpoints } from "./endpoint.ts";
+import { type EndpointRecord, networkLockFile, readEndpoints, writeEndpoints } from "./endpoint.ts";
 import { containerNetworks } from "./attachments.ts";
 import type { NetworkConnection } from "../runtime/run_options.ts";
 import { applyDnsOverrides } from "./dns_file.ts";
@@ -235,7 +235,31 @@ function portsTeardown(unpublish: string[]): string[] {
 }
 
 /**
- * The bridge driver for `--network NAME` (`bridge`: the default network).
+ * Takes the lock at `path` and keeps it until the returned function is called (calling it
+ * again does nothing more); the kernel lets go of it if the process dies.
+ */
+async function holdLock(host: Host, path: string): Promise<() => Promise<void>> {
+  let release!: () => void;
+  const held = new Promise<void>((resolve) => release = resolve);
+  let acquired!: () => void;
+  const got = new Promise<void>((resolve) => acquired = resolve);
+  const done = host.withLock(path, () => {
+    acquired();
+    return held;
+  });
+  await Promise.race([got, done]); // `done` fails when the lock cannot be taken
+  return async () => {
+    release();
+    await done;
+  };
+}
+
+/**
+ * The bridge driver for `--network NAME` (`bridge`: the default network). From its set-up
+ * until the container runs (`started`) or the start fails (`tearDown`) it holds the
+ * container's network lock, so a `network connect` or `disconnect` at the same moment comes
+ * wholly before the start (and the set-up reads the networks it left in the record) or
+ * wholly after it (and finds the container running).
  *
  * @example
  * ```ts ignore
@@ -248,77 +272,103 @@ export function bridgeDriver(
   host: Host = realHost,
   warn: (message: string) => void = () => {},
 ): NetworkDriver {
+  let unlock = () => Promise.resolve();
+
+  async function setUpLocked(given: ContainerRecord): Promise<NetworkAttachment> {
+    // the networks as they are now: those of a `network connect` just before are in it
+    const rec = await getContainer(store, given.Id) ?? given;
+    const conns = containerNetworks(rec.Options);
+    const nets: NetworkRecord[] = [];
+    for (const c of conns) nets.push(await resolveNetwork(store, c.name, host));
+    const ports = await hasPorts(store, rec, host) ? await portsModule() : undefined;
+    await ports?.checkPorts(store, rec, host); // a taken host port: refused before anything is made
+    const plans: BridgePlan[] = [];
+    for (const [i, net] of nets.entries()) {
+      // addresses of containers removed while no skiff process could release them (--rm -d)
+      await releaseStale(store, net, (id) => host.exists(containerDir(store, id)));
+      const addresses = await allocateAddresses(store, net, rec.Id, addressRequest(conns[i]));
+      const plan = bridgePlan(net, rec.Id, addresses, i);
+      if (i === 0 && rec.Options.macAddress) plan.mac = rec.Options.macAddress;
+      await ensureBridgeHost(store, net, host);
+      plans.push(plan);
+    }
+    const ns = netnsFile(store, rec.Id);
+    // the bridges, a new namespace (replacing a stale one, from a monitor killed before its
+    // tear-down) and every interface in it: one call into the C library
+    let unpublish: string[] = [];
+    try {
+      netBatch([
+        ...plans.flatMap(bridgeOps),
+        ["netns-remove", ns],
+        ["netns-create", ns],
+        ...(plans.length === 0
+          ? [["ns", ns], ["up", "lo"]] // every network disconnected: loopback only
+          : plans.flatMap((plan, i) => plugOps(plan, ns, i === 0))),
+      ]);
+      const eps = plans.map((plan, i) => endpointRecord(rec, nets[i], plan, conns[i]));
+      await writeEndpoints(store, rec.Id, eps);
+      const warning = await writeEtc(store, rec, nets, eps, host);
+      if (warning) warn(warning);
+      if (plans.length > 0 && ports) {
+        unpublish = await ports.publishPorts(store, rec, {
+          bridge: plans[0].bridge,
+          containerIp: plans[0].ipAddress,
+        }, host);
+      }
+    } catch (err) {
+      await tearDownEndpoints(rec).catch(() => {});
+      throw err;
+    }
+    // the monitor unmounts the file itself after the last exit (no umount process); with
+    // published ports it also runs their removal
+    return {
+      namespace: { kind: "own", path: ns },
+      hook: [],
+      teardown: unpublish.length ? portsTeardown(unpublish) : [],
+      releaseNamespace: true,
+    };
+  }
+
+  /** Removes what a set-up of `rec` made (its namespace, veths, ports and names). */
+  async function tearDownEndpoints(rec: ContainerRecord): Promise<void> {
+    await unpublishPorts(store, rec.Id, host);
+    const eps = await readEndpoints(store, rec.Id);
+    netBatch([
+      ["netns-remove", netnsFile(store, rec.Id)],
+      ["del", hostVethName(rec.Id)],
+      ...eps.map((ep) => ["del", ep.hostVeth]),
+    ]);
+    // a start that failed after its set-up: its neighbours forget it again
+    for (const c of containerNetworks(rec.Options)) {
+      const net = await findNetwork(store, c.name).catch(() => undefined);
+      if (net) await syncNetworkHosts(store, net, { leaving: rec.Id }, host).catch(() => {});
+    }
+  }
+
   return {
     name,
-    async setUp(rec: ContainerRecord): Promise<NetworkAttachment> {
+    async setUp(given: ContainerRecord): Promise<NetworkAttachment> {
       if (host.uid() !== 0) {
         throw new FailedPreconditionError(
           `network ${name} needs root: bridge networks are not available rootless yet (use --network none or host)`,
         );
       }
-      const conns = containerNetworks(rec.Options);
-      const nets: NetworkRecord[] = [];
-      for (const c of conns) nets.push(await resolveNetwork(store, c.name, host));
-      const ports = await hasPorts(store, rec, host) ? await portsModule() : undefined;
-      await ports?.checkPorts(store, rec, host); // a taken host port: refused before anything is made
-      const plans: BridgePlan[] = [];
-      for (const [i, net] of nets.entries()) {
-        // addresses of containers removed while no skiff process could release them (--rm -d)
-        await releaseStale(store, net, (id) => host.exists(containerDir(store, id)));
-        const addresses = await allocateAddresses(store, net, rec.Id, addressRequest(conns[i]));
-        const plan = bridgePlan(net, rec.Id, addresses, i);
-        if (i === 0 && rec.Options.macAddress) plan.mac = rec.Options.macAddress;
-        await ensureBridgeHost(store, net, host);
-        plans.push(plan);
-      }
-      const ns = netnsFile(store, rec.Id);
-      // the bridges, a new namespace (replacing a stale one, from a monitor killed before its
-      // tear-down) and every interface in it: one call into the C library
-      let unpublish: string[] = [];
+      unlock = await holdLock(host, networkLockFile(store, given.Id));
       try {
-        netBatch([
-          ...plans.flatMap(bridgeOps),
-          ["netns-remove", ns],
-          ["netns-create", ns],
-          ...(plans.length === 0
-            ? [["ns", ns], ["up", "lo"]] // every network disconnected: loopback only
-            : plans.flatMap((plan, i) => plugOps(plan, ns, i === 0))),
-        ]);
-        const eps = plans.map((plan, i) => endpointRecord(rec, nets[i], plan, conns[i]));
-        await writeEndpoints(store, rec.Id, eps);
-        const warning = await writeEtc(store, rec, nets, eps, host);
-        if (warning) warn(warning);
-        if (plans.length > 0 && ports) {
-          unpublish = await ports.publishPorts(store, rec, {
-            bridge: plans[0].bridge,
-            containerIp: plans[0].ipAddress,
-          }, host);
-        }
+        return await setUpLocked(given);
       } catch (err) {
-        await this.tearDown(rec).catch(() => {});
+        await unlock();
         throw err;
       }
-      // the monitor unmounts the file itself after the last exit (no umount process); with
-      // published ports it also runs their removal
-      return {
-        namespace: { kind: "own", path: ns },
-        hook: [],
-        teardown: unpublish.length ? portsTeardown(unpublish) : [],
-        releaseNamespace: true,
-      };
+    },
+    async started(): Promise<void> {
+      await unlock();
     },
     async tearDown(rec: ContainerRecord): Promise<void> {
-      await unpublishPorts(store, rec.Id, host);
-      const eps = await readEndpoints(store, rec.Id);
-      netBatch([
-        ["netns-remove", netnsFile(store, rec.Id)],
-        ["del", hostVethName(rec.Id)],
-        ...eps.map((ep) => ["del", ep.hostVeth]),
-      ]);
-      // a start that failed after its set-up: its neighbours forget it again
-      for (const c of containerNetworks(rec.Options)) {
-        const net = await findNetwork(store, c.name).catch(() => undefined);
-        if (net) await syncNetworkHosts(store, net, { leaving: rec.Id }, host).catch(() => {});
+      try {
+        await tearDownEndpoints(rec);
+      } finally {
+        await unlock();
       }
     },
   };
