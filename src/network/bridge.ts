@@ -34,7 +34,8 @@ import { applyDnsOverrides } from "./dns_file.ts";
 import { HOST_GATEWAY, isUserNetwork, parseExtraHost } from "./endpoint_options.ts";
 import { dnsNames } from "./hosts_file.ts";
 import { endpointsHostsText, rewriteOwnHosts, syncNetworkHosts } from "./hosts_sync.ts";
-import { recordFile, wantedBindings } from "./port_record.ts";
+import { activeBindings, recordFile, wantedBindings } from "./port_record.ts";
+import { assetPath } from "../sys/assets.ts";
 
 /** Publishing ports (port_publish.ts and the firewall's texts), loaded only when used. */
 function portsModule(): Promise<typeof import("./port_publish.ts")> {
@@ -281,7 +282,8 @@ export function bridgeDriver(
     const nets: NetworkRecord[] = [];
     for (const c of conns) nets.push(await resolveNetwork(store, c.name, host));
     const ports = await hasPorts(store, rec, host) ? await portsModule() : undefined;
-    await ports?.checkPorts(store, rec, host); // a taken host port: refused before anything is made
+    // a taken host port: refused before anything is made
+    await ports?.checkPorts(store, rec, host, nets[0]?.EnableIPv6 ?? false);
     const plans: BridgePlan[] = [];
     for (const [i, net] of nets.entries()) {
       // addresses of containers removed while no skiff process could release them (--rm -d)
@@ -296,6 +298,7 @@ export function bridgeDriver(
     // the bridges, a new namespace (replacing a stale one, from a monitor killed before its
     // tear-down) and every interface in it: one call into the C library
     let unpublish: string[] = [];
+    let proxy: string[] = [];
     try {
       netBatch([
         ...plans.flatMap(bridgeOps),
@@ -313,7 +316,10 @@ export function bridgeDriver(
         unpublish = await ports.publishPorts(store, rec, {
           bridge: plans[0].bridge,
           containerIp: plans[0].ipAddress,
+          containerIp6: plans[0].ipv6Address,
         }, host);
+        const forwards = await activeBindings(store, rec.Id, host);
+        proxy = ports.loopbackProxy(forwards, plans[0].ipAddress);
       }
     } catch (err) {
       await tearDownEndpoints(rec).catch(() => {});
@@ -323,7 +329,8 @@ export function bridgeDriver(
     // published ports it also runs their removal
     return {
       namespace: { kind: "own", path: ns },
-      hook: [],
+      // [::1]:PORT: a proxy the monitor starts, which ends with the container's process
+      hook: proxy.length ? [assetPath("skiff-portproxy"), ...proxy] : [],
       teardown: unpublish.length ? portsTeardown(unpublish) : [],
       releaseNamespace: true,
     };

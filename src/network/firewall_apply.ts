@@ -222,6 +222,36 @@ export async function runFirewall(
 }
 
 /**
+ * Makes sure the static rules and maps behind published ports on IPv6 are in the `ip6 skiff`
+ * table (nft only). Call it holding the firewall lock.
+ *
+ * @example
+ * ```ts ignore
+ * await ensurePorts6Rules(store, realHost, await firewallTool(realHost));
+ * ```
+ */
+export async function ensurePorts6Rules(
+  store: Store,
+  host: Host,
+  fw: FirewallTool,
+  opts: { force?: boolean } = {},
+): Promise<void> {
+  if (fw.kind !== "nft") return;
+  const { NFT_TABLE, nftPorts6Script, PORTS_TAG } = await rules();
+  const marker = markerFile(store, "_ports6");
+  const mark = `${await bootId(host)} ${PORTS_TAG}\n`;
+  const marked = await host.readTextFile(marker).catch(() => "") === mark;
+  if (!opts.force && !mark.startsWith(" ") && marked) return;
+  // the chain holding the DNAT rules exists only once the whole script ran (one transaction)
+  const out = await host.run(fw.path, { args: ["list", "chain", "ip6", NFT_TABLE, "published"] });
+  if (!out.success || !text.decode(out.stdout).includes(PORTS_TAG)) {
+    await tool(host, fw.path, [nftPorts6Script()]);
+  }
+  await host.mkdir(marker.slice(0, marker.lastIndexOf("/")), { recursive: true, mode: 0o700 });
+  await host.writeFileAtomic(marker, mark);
+}
+
+/**
  * Makes sure the static rules and maps behind published ports are in the skiff table (nft
  * only: the iptables fallback has rules per container). Call it holding the firewall lock.
  *
