@@ -315,6 +315,20 @@ export const systemPrune = command({
   load: lazy("system_prune"),
 });
 
+export const builderPrune = command({
+  name: "prune",
+  summary: "Remove build cache",
+  usage: "[OPTIONS]",
+  maxArgs: 0,
+  flags: [
+    flag("all", "a", "bool", "Remove all unused build cache, not just dangling ones"),
+    flag("filter", undefined, "list", "Provide filter values (e.g. 'until=24h')"),
+    flag("force", "f", "bool", "Do not prompt for confirmation"),
+    flag("keep-storage", undefined, "string", "Amount of disk space to keep for cache"),
+  ],
+  load: lazy("builder_prune"),
+});
+
 export const systemReset = command({
   name: "reset",
   summary: "Reset the store: remove every container, image, volume and network",
@@ -441,7 +455,8 @@ export const commandTable: CommandSpec[] = [
       existsCommand("image", "images"),
     ],
   },
-  { name: "buildx", summary: "Docker Buildx: build images", subcommands: [build] },
+  { name: "buildx", summary: "Docker Buildx: build images", subcommands: [build, builderPrune] },
+  { name: "builder", summary: "Manage builds", subcommands: [build, builderPrune] },
   containerGroup,
   healthcheckGroup,
   { name: "volume", summary: "Manage volumes", subcommands: volumeCommands },

@@ -8,7 +8,10 @@
  * @module
  */
 import { InvalidArgumentError, NotFoundError } from "../errors.ts";
-import { openStore } from "../store/store.ts";
+import { openStore, type Store } from "../store/store.ts";
+import { hasBlob } from "../store/blobs.ts";
+import { getLayer } from "../store/layers.ts";
+import { type Lease, openLease, withGcShared } from "../store/leases.ts";
 import type { ImageRecord } from "../store/images.ts";
 import { randomSuffix } from "../store/atomic.ts";
 import { parseReference } from "../image/reference.ts";
@@ -159,6 +162,8 @@ export async function buildImage(
   const store = await openStore(where);
   await reapStaleSteps(store); // what a killed build left running
   await removeStaleScratch(store); // and its scratch
+  // what the build uses stays in the store while it runs, whatever is removed meanwhile
+  const lease = await openLease(store);
   let scratchDir: string | undefined;
   let context: BuildContext | undefined;
   let dockerfileText: string;
@@ -216,7 +221,12 @@ export async function buildImage(
         if (!pulled.has(key)) {
           pulled.set(
             key,
-            ensureImage(store, ref, { pull, platform: platform || undefined }, opts.pullEvents),
+            leaseImage(
+              store,
+              lease,
+              () =>
+                ensureImage(store, ref, { pull, platform: platform || undefined }, opts.pullEvents),
+            ),
           );
         }
         return pulled.get(key)!;
@@ -234,11 +244,15 @@ export async function buildImage(
     if (opts.labels && Object.keys(opts.labels).length > 0) {
       doc.config.Labels = { ...(doc.config.Labels ?? {}), ...opts.labels };
     }
-    const prepared = await prepareImage(store, {
-      config: doc as unknown as Record<string, unknown>,
-      baseLayers: result.target.layers,
+    // the image's new blobs are written and recorded with no collection in between
+    const prepared = await withGcShared(store, async () => {
+      const prepared = await prepareImage(store, {
+        config: doc as unknown as Record<string, unknown>,
+        baseLayers: result.target.layers,
+      });
+      await recordImage(store, prepared, tags);
+      return prepared;
     });
-    await recordImage(store, prepared, tags);
     const warnings = [...plan.warnings];
     // SOURCE_DATE_EPOCH is the build's own (BuildKit does not warn about it either)
     const unused = result.unusedBuildArgs.filter((a) => a !== "SOURCE_DATE_EPOCH");
@@ -247,8 +261,36 @@ export async function buildImage(
     }
     return { id: prepared.record.id, tags, warnings };
   } finally {
+    await lease.release();
     await context?.close().catch(() => {});
     if (scratchDir) await Deno.remove(scratchDir, { recursive: true }).catch(() => {});
+  }
+}
+
+/**
+ * The image `find` returns (found or pulled), its layers and config taken into the build's
+ * lease while they are checked to be all there; when a removal took them between the two,
+ * the image is looked up (pulled) once more.
+ */
+async function leaseImage(
+  store: Store,
+  lease: Lease,
+  find: () => Promise<ImageRecord>,
+): Promise<ImageRecord> {
+  for (let attempt = 0;; attempt++) {
+    const record = await find();
+    const whole = await withGcShared(store, async () => {
+      for (const l of record.layers) {
+        if (!(await getLayer(store, l.chainId)) || !(await hasBlob(store, l.digest))) return false;
+      }
+      if (!(await hasBlob(store, record.id))) return false;
+      await lease.hold(record.layers, [record.id, record.manifestDigest]);
+      return true;
+    });
+    if (whole) return record;
+    if (attempt > 0) {
+      throw new NotFoundError(`image ${record.id} was removed while the build was using it`);
+    }
   }
 }
 

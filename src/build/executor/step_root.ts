@@ -13,6 +13,7 @@ import { randomSuffix } from "../../store/atomic.ts";
 import { removeBlob } from "../../store/blobs.ts";
 import type { ImageLayer } from "../../store/images.ts";
 import type { Store } from "../../store/store.ts";
+import { activeLease, withGcShared } from "../../store/leases.ts";
 import { containerDir, type ContainerRecord } from "../../runtime/container_store.ts";
 import { containerChanges, runtimeMountpoints } from "../../runtime/diff.ts";
 import { lowerDirs } from "../../runtime/lower_dirs.ts";
@@ -77,10 +78,15 @@ export async function captureLayer(
   const upper = `${containerDir(view, rec.Id)}/upper`;
   if (epoch !== undefined) await clampTimes(upper, epoch);
   const excludes = await runtimeMountpoints(upper, await lowerDirs(view, rec));
-  const prepared = await prepareImage(store, {
-    config: { architecture: platform.architecture, os: platform.os, config: {} },
-    baseLayers: parent,
-    layers: [{ tar: diffLayerTar(upper, { excludes }), name: "build step" }],
+  // made and leased under the gc lock: a prune running meanwhile never takes the new layer
+  const prepared = await withGcShared(store, async () => {
+    const prepared = await prepareImage(store, {
+      config: { architecture: platform.architecture, os: platform.os, config: {} },
+      baseLayers: parent,
+      layers: [{ tar: diffLayerTar(upper, { excludes }), name: "build step" }],
+    });
+    await activeLease(store)?.hold(prepared.record.layers.slice(-1));
+    return prepared;
   });
   // the config and manifest of this throw-away image are not needed: only its layer is
   for (const d of [prepared.record.id, prepared.record.manifestDigest]) {
