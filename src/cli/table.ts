@@ -243,6 +243,18 @@ export const build = command({
   complete: "files",
   flags: [
     flag("build-arg", undefined, "list", "Set build-time variables"),
+    flag(
+      "cache-from",
+      undefined,
+      "list",
+      'Cache import source (e.g. "type=local,src=path/to/dir")',
+    ),
+    flag(
+      "cache-to",
+      undefined,
+      "list",
+      'Cache export destination (e.g. "type=local,dest=path/to/dir")',
+    ),
     flag("file", "f", "string", 'Name of the Dockerfile (default: "PATH/Dockerfile")'),
     flag("iidfile", undefined, "string", "Write the image ID to the file"),
     flag("label", undefined, "list", "Set metadata for an image"),

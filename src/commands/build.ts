@@ -8,7 +8,7 @@ import { InvalidArgumentError } from "../errors.ts";
 import { buildImage, type ImageBuildOptions } from "../engine/image_build.ts";
 import { PlainProgress, quietProgress } from "../build/executor/progress.ts";
 import { exitOne } from "./exit_codes.ts";
-import { pullEvents } from "./create.ts";
+import { pullEvents } from "./pull_events.ts";
 
 /** `KEY=VALUE` values into a map; a bare `KEY` takes the environment's value (build args). */
 export function keyValues(
@@ -61,6 +61,8 @@ export function parseBuildArgs(
     network: f.network,
     platform: f.platform,
     sourceDateEpoch: Deno.env.get("SOURCE_DATE_EPOCH"),
+    cacheFrom: f["cache-from"] ?? [],
+    cacheTo: f["cache-to"] ?? [],
   };
 }
 

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { InvalidArgumentError, NotFoundError } from "../errors.ts";
+import { InvalidArgumentError, NotFoundError, SkiffError } from "../errors.ts";
 import { openStore, type Store } from "../store/store.ts";
 import { hasBlob } from "../store/blobs.ts";
 import { getLayer } from "../store/layers.ts";
@@ -25,9 +25,18 @@ import {
   parsePlatform,
   planBuild,
 } from "../build/dockerfile/mod.ts";
-import { type BuildProgress, executeBuild, reapStaleSteps } from "../build/executor/mod.ts";
+import {
+  type BuildProgress,
+  type CachedStep,
+  executeBuild,
+  reapStaleSteps,
+} from "../build/executor/mod.ts";
+import { CacheImport, exportCache } from "../build/cache/local.ts";
+import { ContextDigests } from "../build/cache/digests.ts";
+import { parseCacheSpec } from "../build/cache/spec.ts";
 import type { StoreOptions } from "./engine_types.ts";
-import { ensureImage, type PullEvents } from "./container_create.ts";
+import type { ImagePullOptions, PullEvents } from "./container_create.ts";
+import { resolveLocalImage } from "../image/resolve.ts";
 
 /** What a build is asked to do: plain data, as the CLI and the API socket both give it. */
 export interface ImageBuildOptions {
@@ -55,6 +64,10 @@ export interface ImageBuildOptions {
   platform?: string;
   /** SOURCE_DATE_EPOCH (from the environment or `--build-arg`), seconds. */
   sourceDateEpoch?: string;
+  /** `--cache-from` values (`type=local,src=DIR`). */
+  cacheFrom?: string[];
+  /** `--cache-to` values (`type=local,dest=DIR`). */
+  cacheTo?: string[];
   progress: BuildProgress;
   pullEvents: PullEvents;
 }
@@ -152,6 +165,8 @@ export async function buildImage(
       `unable to prepare context: a URL or git context (${opts.context}) is not supported yet`,
     );
   }
+  const cacheFrom = (opts.cacheFrom ?? []).map((v) => parseCacheSpec(v, false));
+  const cacheTo = (opts.cacheTo ?? []).map((v) => parseCacheSpec(v, true));
   const buildArgs = opts.buildArgs ?? {};
   const epoch = parseSourceDateEpoch(buildArgs.SOURCE_DATE_EPOCH ?? opts.sourceDateEpoch);
   if (opts.context === "-" && opts.dockerfile === "-") {
@@ -214,6 +229,13 @@ export async function buildImage(
     const df = parseDockerfile(dockerfileText, dockerfileName.split("/").pop() || "Dockerfile");
     const plan = planBuild(df, { buildArgs, target: opts.target, buildPlatform: host });
     const pull = opts.pull ? "always" : "missing";
+    const imports = cacheFrom.length > 0
+      ? await CacheImport.open(cacheFrom.map((c) => c.dir))
+      : undefined;
+    const used: [string, CachedStep][] = [];
+    const digests = opts.context !== "-" && !scratchDir
+      ? await ContextDigests.open(store, opts.context)
+      : undefined;
     const pulled = new Map<string, Promise<ImageRecord>>();
     const result = await executeBuild(store, {
       baseImage: (ref, platform) => {
@@ -225,7 +247,7 @@ export async function buildImage(
               store,
               lease,
               () =>
-                ensureImage(store, ref, { pull, platform: platform || undefined }, opts.pullEvents),
+                findImage(store, ref, { pull, platform: platform || undefined }, opts.pullEvents),
             ),
           );
         }
@@ -239,7 +261,11 @@ export async function buildImage(
       sourceDateEpoch: epoch,
       platform: host,
       progress: opts.progress,
+      ...(imports ? { cacheImport: (key, parent) => imports.lookup(store, key, parent) } : {}),
+      onStep: (key, entry) => used.push([key, entry]),
+      ...(digests ? { digests } : {}),
     });
+    await digests?.save();
     const doc = result.target.doc;
     if (opts.labels && Object.keys(opts.labels).length > 0) {
       doc.config.Labels = { ...(doc.config.Labels ?? {}), ...opts.labels };
@@ -254,6 +280,15 @@ export async function buildImage(
       return prepared;
     });
     const warnings = [...plan.warnings];
+    for (const to of cacheTo) {
+      try {
+        await exportCache(store, to.dir, used);
+      } catch (err) {
+        const msg = `failed to export the build cache to ${to.dir}: ${(err as Error).message}`;
+        if (!to.ignoreError) throw new SkiffError(msg);
+        warnings.push(msg);
+      }
+    }
     // SOURCE_DATE_EPOCH is the build's own (BuildKit does not warn about it either)
     const unused = result.unusedBuildArgs.filter((a) => a !== "SOURCE_DATE_EPOCH");
     if (unused.length > 0) {
@@ -265,6 +300,30 @@ export async function buildImage(
     await context?.close().catch(() => {});
     if (scratchDir) await Deno.remove(scratchDir, { recursive: true }).catch(() => {});
   }
+}
+
+/**
+ * A base image: the local one when the pull policy allows, else found or pulled as `run`
+ * finds it (container_create.ts, loaded only then: a build of local images does not pay
+ * for the container code).
+ */
+async function findImage(
+  store: Store,
+  ref: string,
+  opts: ImagePullOptions,
+  events: PullEvents,
+): Promise<ImageRecord> {
+  if (opts.pull !== "always") {
+    try {
+      return (await resolveLocalImage(store, ref)).record;
+    } catch (err) {
+      if (!(err instanceof NotFoundError)) throw err;
+    }
+  }
+  const { ensureImage }: typeof import("./container_create.ts") = await import(
+    new URL("./container_create.ts", import.meta.url).href
+  );
+  return await ensureImage(store, ref, opts, events);
 }
 
 /**

@@ -28,4 +28,4 @@ export {
   stepTime,
 } from "./config.ts";
 export { type BuildProgress, PlainProgress, quietProgress } from "./progress.ts";
-export { reapStaleSteps } from "./step_root.ts";
+export { reapStaleSteps } from "./reap.ts";

@@ -78,12 +78,17 @@ export async function captureLayer(
   const upper = `${containerDir(view, rec.Id)}/upper`;
   if (epoch !== undefined) await clampTimes(upper, epoch);
   const excludes = await runtimeMountpoints(upper, await lowerDirs(view, rec));
+  const adopt = await adoptable(upper, excludes);
   // made and leased under the gc lock: a prune running meanwhile never takes the new layer
   const prepared = await withGcShared(store, async () => {
     const prepared = await prepareImage(store, {
       config: { architecture: platform.architecture, os: platform.os, config: {} },
       baseLayers: parent,
-      layers: [{ tar: diffLayerTar(upper, { excludes }), name: "build step" }],
+      layers: [{
+        tar: diffLayerTar(upper, { excludes }),
+        name: "build step",
+        ...(adopt ? { unpacked: upper } : {}),
+      }],
     });
     await activeLease(store)?.hold(prepared.record.layers.slice(-1));
     return prepared;
@@ -93,6 +98,32 @@ export async function captureLayer(
     if (prepared.createdBlobs.includes(d)) await removeBlob(store, d).catch(() => {});
   }
   return prepared.record.layers[prepared.record.layers.length - 1];
+}
+
+/**
+ * Whether the step's upper directory can become the layer's directory as it is (moved into
+ * the layer store, not unpacked again from the tar): as root, once skiff's own mount point
+ * files (`excludes`, left out of the tar) are removed from it. Those are removed only where
+ * every directory above them is a real directory of the upper directory (lstat, never
+ * through a symlink the step made); otherwise the tar is unpacked as for any layer.
+ */
+async function adoptable(upper: string, excludes: string[]): Promise<boolean> {
+  if (Deno.uid() !== 0) return false;
+  for (const rel of excludes) {
+    const parts = rel.split("/");
+    for (let i = 1; i < parts.length; i++) {
+      const st = await Deno.lstat(`${upper}/${parts.slice(0, i).join("/")}`).catch(() => null);
+      if (!st?.isDirectory) return false;
+    }
+  }
+  for (const rel of excludes) {
+    // the directory keeps its times: the tar (made after this) must not see the removal
+    const parent = `${upper}/${rel.split("/").slice(0, -1).join("/")}`;
+    const st = await Deno.lstat(parent);
+    await Deno.remove(`${upper}/${rel}`).catch(() => {});
+    if (st.atime && st.mtime) await Deno.utime(parent, st.atime, st.mtime);
+  }
+  return true;
 }
 
 /**
