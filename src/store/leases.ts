@@ -10,7 +10,7 @@
  * collection ran first (the thing is gone, and the holder sees it) or the lease is on disk
  * before the collection reads the leases.
  */
-import { randomSuffix, readJson, writeJsonAtomic } from "./atomic.ts";
+import { randomSuffix, readJson } from "./atomic.ts";
 import type { Store } from "./store.ts";
 import { ownerAlive, scratchOwner } from "../sys/scratch.ts";
 
@@ -30,14 +30,15 @@ function leasesDir(store: Store): string {
 }
 
 async function withGcLock<T>(store: Store, exclusive: boolean, fn: () => Promise<T>): Promise<T> {
-  await Deno.mkdir(store.locks, { recursive: true, mode: 0o700 });
-  const file = await Deno.open(`${store.locks}/gc.lock`, { create: true, read: true, write: true });
+  // synchronous calls: a build takes this lock at every step, and each asynchronous file
+  // call is a trip through Deno's thread pool
+  const file = Deno.openSync(`${store.locks}/gc.lock`, { create: true, read: true, write: true });
   try {
-    await file.lock(exclusive);
+    file.lockSync(exclusive);
     return await fn();
   } finally {
     try {
-      await file.unlock();
+      file.unlockSync();
     } finally {
       file.close();
     }
@@ -95,7 +96,7 @@ export class Lease {
     for (const b of blobs) this.#blobs.add(b);
     if (this.#layers.size + this.#blobs.size === before) return;
     const doc: LeaseDoc = { layers: [...this.#layers], blobs: [...this.#blobs] };
-    await writeJsonAtomic(this.#path, doc, 0o600);
+    writeJsonSync(this.#path, doc);
   }
 
   /** Ends the lease. */
@@ -106,6 +107,22 @@ export class Lease {
 }
 
 const leases = new Map<string, Lease>();
+
+/** Writes a small JSON file (mode 0600) whole or not at all, synchronously. */
+function writeJsonSync(path: string, value: unknown): void {
+  const tmp = `${path.slice(0, path.lastIndexOf("/"))}/.tmp-${randomSuffix()}`;
+  try {
+    Deno.writeTextFileSync(tmp, JSON.stringify(value) + "\n", { mode: 0o600 });
+    Deno.renameSync(tmp, path);
+  } catch (err) {
+    try {
+      Deno.removeSync(tmp);
+    } catch {
+      // not made
+    }
+    throw err;
+  }
+}
 
 /**
  * Opens this process's lease on `store` (one per store; `activeLease` finds it from code that

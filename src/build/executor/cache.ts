@@ -8,10 +8,10 @@
  * and a reader sees a whole entry or none. An entry whose layer has left the store (pruned)
  * is a miss.
  */
-import { readJson, writeJsonAtomic } from "../../store/atomic.ts";
-import { hasBlob } from "../../store/blobs.ts";
+import { randomSuffix, writeJsonAtomic } from "../../store/atomic.ts";
+import { blobPath } from "../../store/blobs.ts";
 import { buildCacheDir, type CachedStep, cacheEntryPath } from "../../store/build_cache.ts";
-import { getLayer } from "../../store/layers.ts";
+import { layerDir } from "../../store/layers.ts";
 import { activeLease, withGcShared } from "../../store/leases.ts";
 import type { Store } from "../../store/store.ts";
 
@@ -51,19 +51,42 @@ export async function stepKey(parent: string, step: unknown): Promise<string> {
  */
 export async function lookupStep(store: Store, key: string): Promise<CachedStep | undefined> {
   const path = cacheEntryPath(store, key);
+  // synchronous reads: these are small files, looked up at every step of every build
   const entry = await withGcShared(store, async () => {
-    const entry = await readJson<CachedStep>(path).catch(() => undefined);
+    let entry: CachedStep | undefined;
+    try {
+      entry = JSON.parse(Deno.readTextFileSync(path)) as CachedStep;
+    } catch {
+      return undefined;
+    }
     if (!entry || typeof entry.created !== "string") return undefined;
     if (entry.layer) {
-      const meta = await getLayer(store, entry.layer.chainId).catch(() => undefined);
-      if (!meta || !(await hasBlob(store, entry.layer.digest))) return undefined;
+      try {
+        Deno.statSync(`${layerDir(store, entry.layer.chainId)}/meta.json`);
+        Deno.statSync(blobPath(store, entry.layer.digest));
+      } catch {
+        return undefined;
+      }
       await activeLease(store)?.hold([entry.layer]);
     }
     return entry;
   });
-  // the record's time is its last use, and it counts its uses (system df's USAGE)
+  // the record's time is its last use (builder prune --filter until, --keep-storage), and
+  // it counts its uses (system df's USAGE); pruned meanwhile, the build holds its layer still
   if (entry) {
-    await writeJsonAtomic(path, { ...entry, used: (entry.used ?? 1) + 1 }, 0o600).catch(() => {});
+    const tmp = `${path.slice(0, path.lastIndexOf("/"))}/.tmp-${randomSuffix()}`;
+    try {
+      Deno.writeTextFileSync(tmp, JSON.stringify({ ...entry, used: (entry.used ?? 1) + 1 }), {
+        mode: 0o600,
+      });
+      Deno.renameSync(tmp, path);
+    } catch {
+      try {
+        Deno.removeSync(tmp);
+      } catch {
+        // not made
+      }
+    }
   }
   return entry;
 }
