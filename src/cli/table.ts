@@ -245,6 +245,18 @@ export const build = command({
   complete: "files",
   flags: [
     flag("build-arg", undefined, "list", "Set build-time variables"),
+    flag(
+      "cache-from",
+      undefined,
+      "list",
+      'Cache import source (e.g. "type=local,src=path/to/dir")',
+    ),
+    flag(
+      "cache-to",
+      undefined,
+      "list",
+      'Cache export destination (e.g. "type=local,dest=path/to/dir")',
+    ),
     flag("file", "f", "string", 'Name of the Dockerfile (default: "PATH/Dockerfile")'),
     flag("iidfile", undefined, "string", "Write the image ID to the file"),
     flag("label", undefined, "list", "Set metadata for an image"),
@@ -317,6 +329,20 @@ export const systemPrune = command({
     flag("volumes", undefined, "bool", "Prune volumes"),
   ],
   load: lazy("system_prune"),
+});
+
+export const builderPrune = command({
+  name: "prune",
+  summary: "Remove build cache",
+  usage: "[OPTIONS]",
+  maxArgs: 0,
+  flags: [
+    flag("all", "a", "bool", "Remove all unused build cache, not just dangling ones"),
+    flag("filter", undefined, "list", "Provide filter values (e.g. 'until=24h')"),
+    flag("force", "f", "bool", "Do not prompt for confirmation"),
+    flag("keep-storage", undefined, "string", "Amount of disk space to keep for cache"),
+  ],
+  load: lazy("builder_prune"),
 });
 
 export const systemReset = command({
@@ -445,7 +471,8 @@ export const commandTable: CommandSpec[] = [
       existsCommand("image", "images"),
     ],
   },
-  { name: "buildx", summary: "Docker Buildx: build images", subcommands: [build] },
+  { name: "buildx", summary: "Docker Buildx: build images", subcommands: [build, builderPrune] },
+  { name: "builder", summary: "Manage builds", subcommands: [build, builderPrune] },
   containerGroup,
   healthcheckGroup,
   { name: "volume", summary: "Manage volumes", subcommands: volumeCommands },

@@ -8,7 +8,7 @@ import { InvalidArgumentError } from "../errors.ts";
 import { buildImage, type ImageBuildOptions } from "../engine/image_build.ts";
 import { PlainProgress, quietProgress } from "../build/executor/progress.ts";
 import { exitOne } from "./exit_codes.ts";
-import { pullEvents } from "./create.ts";
+import { pullEvents } from "./pull_events.ts";
 import { buildRunOptions, parseSecretFlag } from "./build_flags.ts";
 
 /** `KEY=VALUE` values into a map; a bare `KEY` takes the environment's value (build args). */
@@ -80,6 +80,8 @@ export function parseBuildArgs(
     })),
     noCacheFilter: (f["no-cache-filter"] ?? []).flatMap((v) => v.split(",")).filter(Boolean),
     getenv: (k) => Deno.env.get(k),
+    cacheFrom: f["cache-from"] ?? [],
+    cacheTo: f["cache-to"] ?? [],
   };
 }
 

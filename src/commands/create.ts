@@ -1,13 +1,12 @@
 /** `skiff create`: create a container from an image (pulling it if missing), print its id. */
 import type { CommandContext } from "../cli/spec.ts";
-import {
-  createContainer,
-  type CreateRequest,
-  type PullEvents,
-} from "../engine/container_create.ts";
+import { createContainer, type CreateRequest } from "../engine/container_create.ts";
+import { pullEvents } from "./pull_events.ts";
 import { type CreateFlags, portsWarning, runOptionsFromFlags } from "./run_flags.ts";
 import { exitOne } from "./exit_codes.ts";
 import { InvalidArgumentError } from "../errors.ts";
+
+export { pullEvents };
 
 /** The create request of `run`/`create` flags and arguments (`IMAGE [COMMAND] [ARG...]`). */
 export function createRequest(ctx: CommandContext<CreateFlags>): CreateRequest {
@@ -25,19 +24,6 @@ export function createRequest(ctx: CommandContext<CreateFlags>): CreateRequest {
     pull: f.pull,
     platform: f.platform,
     tlsVerify: f["tls-verify"],
-  };
-}
-
-/** Pull progress on stderr, so that `run` output stays the container's own; none with -q. */
-export function pullEvents(quiet: boolean): PullEvents {
-  return {
-    pulling: async (name) => {
-      if (!quiet) console.error(`Unable to find image '${name}' locally`);
-      const { chooseProgress }: typeof import("../image/progress.ts") = await import(
-        new URL("../image/progress.ts", import.meta.url).href
-      );
-      return chooseProgress(quiet, Deno.stderr);
-    },
   };
 }
 

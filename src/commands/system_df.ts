@@ -87,6 +87,17 @@ export default async function systemDf(ctx: CommandContext<FlagsOf<typeof spec>>
   const volumes = report.volumes.map((v) =>
     [v.name, String(v.links), humanSize(v.size)].join("\t")
   );
+  const cache = (report.buildCache?.records ?? []).map((r) =>
+    [
+      r.id,
+      r.type,
+      humanSize(r.size),
+      ago(r.created),
+      ago(r.lastUsed),
+      String(r.usage),
+      r.shared ? "true" : "false",
+    ].join("\t")
+  );
   const table = (head: string, rows: string[]) => tabwrite([head, ...rows].join("\n") + "\n");
   const out = [
     "Images space usage:\n\n",
@@ -101,8 +112,8 @@ export default async function systemDf(ctx: CommandContext<FlagsOf<typeof spec>>
     ),
     "\nLocal Volumes space usage:\n\n",
     table("VOLUME NAME\tLINKS\tSIZE", volumes),
-    "\nBuild cache usage: 0B\n\n",
-    table("CACHE ID\tCACHE TYPE\tSIZE\tCREATED\tLAST USED\tUSAGE\tSHARED", []),
+    `\nBuild cache usage: ${humanSize(report.buildCache?.size ?? 0)}\n\n`,
+    table("CACHE ID\tCACHE TYPE\tSIZE\tCREATED\tLAST USED\tUSAGE\tSHARED", cache),
   ];
   Deno.stdout.writeSync(new TextEncoder().encode(out.join("")));
   return 0;

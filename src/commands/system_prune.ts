@@ -43,8 +43,12 @@ export default async function systemPrune(
     );
     sections.push(["Deleted Images:", ...lines, ""].join("\n"));
   }
+  if (r.buildCache.deleted.length) {
+    sections.push(["Deleted build cache objects:", ...r.buildCache.deleted, ""].join("\n"));
+  }
   for (const s of sections) console.log(s);
-  const total = r.containers.reclaimed + (r.volumes?.reclaimed ?? 0) + r.images.reclaimed;
+  const total = r.containers.reclaimed + (r.volumes?.reclaimed ?? 0) + r.images.reclaimed +
+    r.buildCache.reclaimed;
   console.log(`Total reclaimed space: ${humanSize(total)}`);
   return r.containers.errors.length ? 1 : 0;
 }

@@ -7,8 +7,11 @@
  *
  * @module
  */
-import { InvalidArgumentError, NotFoundError } from "../errors.ts";
-import { openStore } from "../store/store.ts";
+import { InvalidArgumentError, NotFoundError, SkiffError } from "../errors.ts";
+import { openStore, type Store } from "../store/store.ts";
+import { hasBlob } from "../store/blobs.ts";
+import { getLayer } from "../store/layers.ts";
+import { type Lease, openLease, withGcShared } from "../store/leases.ts";
 import type { ImageRecord } from "../store/images.ts";
 import { randomSuffix } from "../store/atomic.ts";
 import { parseReference } from "../image/reference.ts";
@@ -26,12 +29,17 @@ import {
 } from "../build/dockerfile/mod.ts";
 import {
   type BuildProgress,
+  type CachedStep,
   executeBuild,
   reapStaleSteps,
   type StepRunOptions,
 } from "../build/executor/mod.ts";
+import { CacheImport, exportCache } from "../build/cache/local.ts";
+import { ContextDigests } from "../build/cache/digests.ts";
+import { parseCacheSpec } from "../build/cache/spec.ts";
 import type { StoreOptions } from "./engine_types.ts";
-import { ensureImage, type PullEvents } from "./container_create.ts";
+import type { ImagePullOptions, PullEvents } from "./container_create.ts";
+import { resolveLocalImage } from "../image/resolve.ts";
 
 /** Where a `--secret` comes from: a file, an environment variable, or (neither) the id's. */
 export interface SecretSource {
@@ -82,6 +90,10 @@ export interface ImageBuildOptions {
   noCacheFilter?: string[];
   /** The environment `--secret` reads variables from. */
   getenv?: (name: string) => string | undefined;
+  /** `--cache-from` values (`type=local,src=DIR`). */
+  cacheFrom?: string[];
+  /** `--cache-to` values (`type=local,dest=DIR`). */
+  cacheTo?: string[];
   progress: BuildProgress;
   pullEvents: PullEvents;
 }
@@ -328,6 +340,8 @@ export async function buildImage(
       `unable to prepare context: a URL or git context (${opts.context}) is not supported yet`,
     );
   }
+  const cacheFrom = (opts.cacheFrom ?? []).map((v) => parseCacheSpec(v, false));
+  const cacheTo = (opts.cacheTo ?? []).map((v) => parseCacheSpec(v, true));
   const buildArgs = opts.buildArgs ?? {};
   const epoch = parseSourceDateEpoch(buildArgs.SOURCE_DATE_EPOCH ?? opts.sourceDateEpoch);
   if (opts.context === "-" && opts.dockerfile === "-") {
@@ -342,6 +356,8 @@ export async function buildImage(
   const store = await openStore(where);
   await reapStaleSteps(store); // what a killed build left running
   await removeStaleScratch(store); // and its scratch
+  // what the build uses stays in the store while it runs, whatever is removed meanwhile
+  const lease = await openLease(store);
   let scratchDir: string | undefined;
   let context: BuildContext | undefined;
   const namedContexts = new Map<string, BuildContext>();
@@ -404,6 +420,13 @@ export async function buildImage(
       namedContexts.set(name, await openContext({ dir }, { dockerfile: null }));
     }
     const pull = opts.pull ? "always" : "missing";
+    const imports = cacheFrom.length > 0
+      ? await CacheImport.open(cacheFrom.map((c) => c.dir))
+      : undefined;
+    const used: [string, CachedStep][] = [];
+    const digests = opts.context !== "-" && !scratchDir
+      ? await ContextDigests.open(store, opts.context)
+      : undefined;
     const pulled = new Map<string, Promise<ImageRecord>>();
     const result = await executeBuild(store, {
       baseImage: (ref, platform) => {
@@ -411,7 +434,12 @@ export async function buildImage(
         if (!pulled.has(key)) {
           pulled.set(
             key,
-            ensureImage(store, ref, { pull, platform: platform || undefined }, opts.pullEvents),
+            leaseImage(
+              store,
+              lease,
+              () =>
+                findImage(store, ref, { pull, platform: platform || undefined }, opts.pullEvents),
+            ),
           );
         }
         return pulled.get(key)!;
@@ -428,8 +456,21 @@ export async function buildImage(
       namedContexts,
       ...(opts.runOptions ? { runOptions: opts.runOptions } : {}),
       noCacheStages: opts.noCacheFilter ?? [],
+      ...(imports ? { cacheImport: (key, parent) => imports.lookup(store, key, parent) } : {}),
+      onStep: (key, entry) => used.push([key, entry]),
+      ...(digests ? { digests } : {}),
     });
+    await digests?.save();
     const warnings = [...plan.warnings];
+    for (const to of cacheTo) {
+      try {
+        await exportCache(store, to.dir, used);
+      } catch (err) {
+        const msg = `failed to export the build cache to ${to.dir}: ${(err as Error).message}`;
+        if (!to.ignoreError) throw new SkiffError(msg);
+        warnings.push(msg);
+      }
+    }
     // SOURCE_DATE_EPOCH is the build's own (BuildKit does not warn about it either)
     const unused = result.unusedBuildArgs.filter((a) => a !== "SOURCE_DATE_EPOCH");
     if (unused.length > 0) {
@@ -453,11 +494,15 @@ export async function buildImage(
     if (opts.labels && Object.keys(opts.labels).length > 0) {
       doc.config.Labels = { ...(doc.config.Labels ?? {}), ...opts.labels };
     }
-    const prepared = await prepareImage(store, {
-      config: doc as unknown as Record<string, unknown>,
-      baseLayers: result.target.layers,
+    // the image's new blobs are written and recorded with no collection in between
+    const prepared = await withGcShared(store, async () => {
+      const prepared = await prepareImage(store, {
+        config: doc as unknown as Record<string, unknown>,
+        baseLayers: result.target.layers,
+      });
+      await recordImage(store, prepared, tags);
+      return prepared;
     });
-    await recordImage(store, prepared, tags);
     if (output.type === "docker" || output.type === "oci") {
       const format = output.type === "oci" ? "oci-archive" : "docker-archive";
       await saveArchive(store, [{ record: prepared.record, names: tags }], format).pipeTo(
@@ -468,6 +513,7 @@ export async function buildImage(
     }
     return { id: prepared.record.id, output, tags, warnings };
   } finally {
+    await lease.release();
     await context?.close().catch(() => {});
     for (const c of namedContexts.values()) await c.close().catch(() => {});
     if (scratchDir) await Deno.remove(scratchDir, { recursive: true }).catch(() => {});
@@ -477,6 +523,57 @@ export async function buildImage(
 function stdoutOf(opts: ImageBuildOptions): WritableStream<Uint8Array> {
   if (!opts.stdout) throw new InvalidArgumentError("no standard output to write the tar to");
   return opts.stdout();
+}
+
+/**
+ * A base image: the local one when the pull policy allows, else found or pulled as `run`
+ * finds it (container_create.ts, loaded only then: a build of local images does not pay
+ * for the container code).
+ */
+async function findImage(
+  store: Store,
+  ref: string,
+  opts: ImagePullOptions,
+  events: PullEvents,
+): Promise<ImageRecord> {
+  if (opts.pull !== "always") {
+    try {
+      return (await resolveLocalImage(store, ref)).record;
+    } catch (err) {
+      if (!(err instanceof NotFoundError)) throw err;
+    }
+  }
+  const { ensureImage }: typeof import("./container_create.ts") = await import(
+    new URL("./container_create.ts", import.meta.url).href
+  );
+  return await ensureImage(store, ref, opts, events);
+}
+
+/**
+ * The image `find` returns (found or pulled), its layers and config taken into the build's
+ * lease while they are checked to be all there; when a removal took them between the two,
+ * the image is looked up (pulled) once more.
+ */
+async function leaseImage(
+  store: Store,
+  lease: Lease,
+  find: () => Promise<ImageRecord>,
+): Promise<ImageRecord> {
+  for (let attempt = 0;; attempt++) {
+    const record = await find();
+    const whole = await withGcShared(store, async () => {
+      for (const l of record.layers) {
+        if (!(await getLayer(store, l.chainId)) || !(await hasBlob(store, l.digest))) return false;
+      }
+      if (!(await hasBlob(store, record.id))) return false;
+      await lease.hold(record.layers, [record.id, record.manifestDigest]);
+      return true;
+    });
+    if (whole) return record;
+    if (attempt > 0) {
+      throw new NotFoundError(`image ${record.id} was removed while the build was using it`);
+    }
+  }
 }
 
 function stdinOf(opts: ImageBuildOptions): ReadableStream<Uint8Array> {

@@ -17,6 +17,7 @@ import { writableLayerSize } from "../runtime/size.ts";
 import { type ContainerRow, containerRow } from "../runtime/views.ts";
 import type { StoreOptions } from "./engine_types.ts";
 import { volumeUsers } from "./volume_users.ts";
+import { type BuildCacheUsage, buildCacheUsage } from "./build_cache.ts";
 
 /** One image: its names, size and how many containers use it. */
 export interface DfImage {
@@ -51,6 +52,8 @@ export interface DiskUsageReport {
   layersSize: number;
   containers: DfContainer[];
   volumes: DfVolume[];
+  /** The build cache's records and totals (none when absent). */
+  buildCache?: BuildCacheUsage;
 }
 
 /**
@@ -109,7 +112,8 @@ export async function diskUsageReport(where: StoreOptions): Promise<DiskUsageRep
       size: await diskUsage(v.Mountpoint),
     });
   }
-  return { images, layersSize, containers, volumes };
+  const buildCache = await buildCacheUsage(where);
+  return { images, layersSize, containers, volumes, buildCache };
 }
 
 /** One line of the summary: Docker's TYPE TOTAL ACTIVE SIZE RECLAIMABLE, as numbers. */
@@ -123,7 +127,8 @@ export interface DfSummary {
 
 /**
  * The four summary lines: images used by a container and running containers are active;
- * reclaimable is what is not active (skiff keeps no build cache yet). Images take their
+ * reclaimable is what is not active; the build cache's reclaimable part is what no image
+ * shares and no running build holds (what `builder prune -a` gives back). Images take their
  * layers' size once; what a used image does not share with another is not reclaimable.
  *
  * @example
@@ -162,6 +167,12 @@ export function summarize(r: DiskUsageReport): DfSummary[] {
       size: volumeSize,
       reclaimable: volumeSize - sum(usedVolumes.map((v) => v.size)),
     },
-    { type: "Build Cache", total: 0, active: 0, size: 0, reclaimable: 0 },
+    {
+      type: "Build Cache",
+      total: r.buildCache?.total ?? 0,
+      active: r.buildCache?.active ?? 0,
+      size: r.buildCache?.size ?? 0,
+      reclaimable: r.buildCache?.reclaimable ?? 0,
+    },
   ];
 }

@@ -11,6 +11,7 @@ import type { StoreOptions } from "./engine_types.ts";
 import { type Filters, parseFilters, type PruneFilters, pruneFilters } from "./filters.ts";
 import { type ImagePruneReport, pruneImages } from "./image_remove.ts";
 import { pruneNetworks } from "./networks.ts";
+import { type BuilderPruneReport, pruneBuildCache } from "./build_cache.ts";
 import { pruneVolumes, type VolumePruneReport } from "./volume_prune.ts";
 
 /** What `system prune` asks for. */
@@ -63,10 +64,12 @@ export interface SystemPruneReport {
   networks: string[];
   volumes?: VolumePruneReport;
   images: ImagePruneReport;
+  buildCache: BuilderPruneReport;
 }
 
 /**
- * Prunes containers, then networks, then volumes (when asked), then images, as Docker does.
+ * Prunes containers, then networks, then volumes (when asked), then images, then the build
+ * cache (dangling records, or every one with `all`; `until` applies to it too), as Docker does.
  *
  * @example
  * ```ts ignore
@@ -83,5 +86,9 @@ export async function pruneSystem(
     ? await pruneVolumes(where, { all: true, filters: req.volumeFilters })
     : undefined;
   const images = await pruneImages(where, { all: req.all, filters: req.images });
-  return { containers, networks, volumes, images };
+  const buildCache = await pruneBuildCache(where, {
+    all: req.all,
+    ...(req.prune.until !== undefined ? { until: req.prune.until } : {}),
+  });
+  return { containers, networks, volumes, images, buildCache };
 }

@@ -16,7 +16,7 @@
 import { DigestMismatchError, InvalidArgumentError, wrap } from "../errors.ts";
 import { randomSuffix } from "../store/atomic.ts";
 import { blobPath, hasBlob, putBlobContent, removeBlob } from "../store/blobs.ts";
-import { createHasher } from "../store/hash.ts";
+import { createHasher, sha256Bytes } from "../store/hash.ts";
 import {
   getImage,
   type ImageLayer,
@@ -64,6 +64,12 @@ export interface LayerSource {
   mediaType?: string;
   /** How errors name this layer (an archive path, a file name). */
   name?: string;
+  /**
+   * A directory on the store's file system holding exactly what `tar` lists, unpacked as the
+   * layer store keeps layers (a build step's overlay upper directory): moved into the layer
+   * store instead of unpacking the tar a second time. Used only when the blob is a plain tar.
+   */
+  unpacked?: string;
 }
 
 /** An entry of an image config's `history`. */
@@ -229,6 +235,12 @@ async function prepare(
         if (!blob) {
           throw new InvalidArgumentError(`base layer ${diffIds[i]} is not in the store`);
         }
+        const unpacked = sources[i - base.length].unpacked;
+        if (unpacked !== undefined && blob.mediaType === MEDIA_TYPE_OCI_LAYER) {
+          await Deno.remove(dir);
+          await Deno.rename(unpacked, dir);
+          return { diffId: blob.diffId, size: blob.size, contentSize: await contentSizeOf(dir) };
+        }
         const file = await Deno.open(blobPath(store, blob.digest));
         try {
           return await unpackLayer(await decompressStream(file.readable), dir);
@@ -329,9 +341,7 @@ async function putBlobTracked(
   bytes: Uint8Array,
   created: string[],
 ): Promise<string> {
-  const hasher = await createHasher();
-  hasher.update(bytes);
-  const digest = hasher.digest();
+  const digest = await sha256Bytes(bytes);
   if (await hasBlob(store, digest)) return digest;
   await putBlobContent(store, bytes);
   created.push(digest);
@@ -441,4 +451,31 @@ async function ingestLayer(
     if (src.name && !(err instanceof DigestMismatchError)) throw wrap(err, `layer ${src.name}`);
     throw err;
   }
+}
+
+/**
+ * The size Docker reports for an unpacked layer: its regular files' and symlinks' sizes, a
+ * hard-linked file once; directories and whiteouts (character devices) count nothing.
+ */
+async function contentSizeOf(dir: string): Promise<number> {
+  let total = 0;
+  const seen = new Set<string>();
+  const walk = async (d: string): Promise<void> => {
+    for await (const e of Deno.readDir(d)) {
+      const path = `${d}/${e.name}`;
+      const st = await Deno.lstat(path);
+      if (st.isDirectory) await walk(path);
+      else if (st.isSymlink) total += st.size;
+      else if (st.isFile) {
+        if ((st.nlink ?? 1) > 1) {
+          const key = `${st.dev}:${st.ino}`;
+          if (seen.has(key)) continue;
+          seen.add(key);
+        }
+        total += st.size;
+      }
+    }
+  };
+  await walk(dir);
+  return total;
 }

@@ -7,7 +7,9 @@
 import { readJson } from "../store/atomic.ts";
 import { removeBlob } from "../store/blobs.ts";
 import { type ImageRecord, listImages } from "../store/images.ts";
-import { listLayers, removeLayer } from "../store/layers.ts";
+import { getLayer, listLayers, removeLayer } from "../store/layers.ts";
+import { listCacheRecords } from "../store/build_cache.ts";
+import { liveLeases, withGcExclusive } from "../store/leases.ts";
 import { parseMountinfo } from "../sys/mountinfo.ts";
 import { ownerAlive, scratchOwner } from "../sys/scratch.ts";
 import type { Store } from "../store/store.ts";
@@ -84,14 +86,41 @@ async function detachMountsUnder(dir: string): Promise<boolean> {
   return (await mountsUnder(dir)).length === 0;
 }
 
-/** Removes layers and blobs no image references (and stale scratch); returns what was removed. */
+/**
+ * Removes layers and blobs that no image, build cache record or running build's lease
+ * references (and stale scratch); returns what was removed. The marking and sweeping hold
+ * the gc lock, so that a build's lease is either read here or made after the sweep.
+ */
 export async function collectGarbage(
   store: Store,
 ): Promise<{ layers: string[]; blobs: string[] }> {
   await removeStaleScratch(store);
+  return await withGcExclusive(store, () => sweep(store));
+}
+
+/** The layers (with their parents) and blobs the build cache's records keep. */
+async function buildCacheRoots(
+  store: Store,
+  keepLayers: Set<string>,
+  keepBlobs: Set<string>,
+): Promise<void> {
+  for (const r of await listCacheRecords(store)) {
+    if (!r.entry.layer) continue;
+    keepBlobs.add(r.entry.layer.digest);
+    let chain: string | undefined = r.entry.layer.chainId;
+    while (chain && !keepLayers.has(chain)) {
+      keepLayers.add(chain);
+      chain = (await getLayer(store, chain).catch(() => undefined))?.parent;
+    }
+  }
+}
+
+async function sweep(store: Store): Promise<{ layers: string[]; blobs: string[] }> {
   const images: ImageRecord[] = await listImages(store);
-  const keepLayers = new Set<string>();
-  const keepBlobs = new Set<string>();
+  const leased = await liveLeases(store);
+  const keepLayers = new Set<string>(leased.layers);
+  const keepBlobs = new Set<string>(leased.blobs);
+  await buildCacheRoots(store, keepLayers, keepBlobs);
   for (const img of images) {
     keepBlobs.add(img.id);
     keepBlobs.add(img.manifestDigest);

@@ -2,7 +2,7 @@
  * The content store: blobs known by digest (`blobs/sha256/<hex>`), with an
  * ingest area where partial writes live until their digest is verified.
  */
-import { createHasher } from "./hash.ts";
+import { createHasher, sha256Bytes } from "./hash.ts";
 import { DigestMismatchError, InvalidArgumentError, NotFoundError } from "../errors.ts";
 import { randomSuffix } from "./atomic.ts";
 import type { Store } from "./store.ts";
@@ -51,9 +51,7 @@ export async function readBlob(store: Store, digest: string): Promise<Uint8Array
  * ```
  */
 export async function putBlob(store: Store, data: Uint8Array, digest: string): Promise<void> {
-  const hasher = await createHasher();
-  hasher.update(data);
-  const actual = hasher.digest();
+  const actual = await sha256Bytes(data);
   if (actual !== digest) {
     throw new DigestMismatchError(`digest mismatch for ${digest}: content hashes to ${actual}`);
   }
@@ -64,9 +62,7 @@ export async function putBlob(store: Store, data: Uint8Array, digest: string): P
 
 /** Stores bytes as a blob under their own digest and returns it. */
 export async function putBlobContent(store: Store, data: Uint8Array): Promise<string> {
-  const hasher = await createHasher();
-  hasher.update(data);
-  const digest = hasher.digest();
+  const digest = await sha256Bytes(data);
   if (!(await hasBlob(store, digest))) await putBlob(store, data, digest);
   return digest;
 }

@@ -32,3 +32,19 @@ export async function createHasher(algorithm = "sha256"): Promise<Hasher> {
     digest: () => `${algorithm}:${hash.digest("hex")}`,
   };
 }
+
+/**
+ * The `sha256:<hex>` digest of bytes held in memory, with Web Crypto: no Node layer to load,
+ * so that a command that only hashes small documents (a config, a manifest) stays light.
+ *
+ * @example
+ * ```ts ignore
+ * await sha256Bytes(new TextEncoder().encode("")); // "sha256:e3b0c442…"
+ * ```
+ */
+export async function sha256Bytes(data: Uint8Array): Promise<string> {
+  const d = new Uint8Array(await crypto.subtle.digest("SHA-256", data as Uint8Array<ArrayBuffer>));
+  let hex = "";
+  for (const b of d) hex += b.toString(16).padStart(2, "0");
+  return `sha256:${hex}`;
+}

@@ -6,7 +6,7 @@
  */
 import { DigestMismatchError } from "../errors.ts";
 import { randomSuffix, readJson, writeJsonAtomic } from "./atomic.ts";
-import { createHasher } from "./hash.ts";
+import { sha256Bytes } from "./hash.ts";
 import { withLock } from "./lock.ts";
 import type { Store } from "./store.ts";
 
@@ -42,9 +42,7 @@ export async function chainIds(diffIds: string[]): Promise<string[]> {
       out.push(diffId);
       continue;
     }
-    const hasher = await createHasher();
-    hasher.update(new TextEncoder().encode(`${out[out.length - 1]} ${diffId}`));
-    out.push(hasher.digest());
+    out.push(await sha256Bytes(new TextEncoder().encode(`${out[out.length - 1]} ${diffId}`)));
   }
   return out;
 }

@@ -27,6 +27,12 @@ export interface ContextEntry {
   linkTarget?: string;
   /** Modification time in ms (informational: never part of a digest). */
   mtimeMs: number;
+  /**
+   * A file's identity and version in a context directory (device, inode, size, change and
+   * modification times), set only when both times were at least 2 s old when it was walked:
+   * a file changed later gets another stamp, so a stamp may key its content's digest.
+   */
+  stamp?: string;
 }
 
 /** Where an entry's content comes from: its path in the context directory, or a spooled blob. */

@@ -30,7 +30,19 @@ export function entryFromStat(path: string, st: Deno.FileInfo): ContextEntry | u
     gid: st.gid ?? 0,
     size: type === "file" ? st.size : 0,
     mtimeMs: st.mtime?.getTime() ?? 0,
+    ...(type === "file" ? fileStamp(st) : {}),
   };
+}
+
+/** Times closer to now than this are not trusted to tell two versions of a file apart. */
+const STAMP_SETTLE_MS = 2000;
+
+/** A file's stamp (see ContextEntry.stamp), when its times are settled. */
+function fileStamp(st: Deno.FileInfo): { stamp?: string } {
+  const m = st.mtime?.getTime(), c = st.ctime?.getTime();
+  if (m === undefined || c === undefined || st.ino === null || st.dev === undefined) return {};
+  if (Date.now() - Math.max(m, c) < STAMP_SETTLE_MS) return {};
+  return { stamp: `${st.dev}:${st.ino}:${st.size}:${m}:${c}` };
 }
 
 /**

@@ -76,6 +76,7 @@ function contextItem(
           size: e.size,
           linkTarget: e.linkTarget,
           mtimeMs: e.mtimeMs,
+          ...(e.stamp !== undefined ? { stamp: e.stamp } : {}),
         };
         let file: Deno.FsFile | undefined;
         if (e.type === "file") {

@@ -21,6 +21,8 @@ export interface CopyEntry {
   linkTarget?: string;
   /** Modification time in ms. */
   mtimeMs: number;
+  /** A context file's stamp (ContextEntry.stamp): its content digest may be reused. */
+  stamp?: string;
   /** Device number of a character or block device. */
   rdev?: number;
   /** A hard link to the entry of this source at `linkTo` (an earlier `rel`). */

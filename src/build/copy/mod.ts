@@ -23,7 +23,7 @@ import { isUrl } from "./url.ts";
 import type { CopyStepInput } from "./types.ts";
 import { RootWriter } from "./write.ts";
 
-export type { CopyOrigin, CopyStepInput } from "./types.ts";
+export type { CopyOrigin, CopyStepInput, DigestMemo } from "./types.ts";
 
 /**
  * The cache key of a COPY/ADD step: a sha256 digest over the instruction's

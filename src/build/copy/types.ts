@@ -17,4 +17,12 @@ export interface CopyStepInput {
   sourceDateEpoch?: number;
   /** For ADD <url>: the fetch to use (tests pass a local server's). */
   fetch?: typeof fetch;
+  /** Content digests of context files by stamp, kept between builds (the cache key's). */
+  digests?: DigestMemo;
+}
+
+/** Remembered content digests, keyed by a file's stamp. */
+export interface DigestMemo {
+  get(stamp: string): string | undefined;
+  set(stamp: string, digest: string): void;
 }

@@ -8,24 +8,14 @@
  * and a reader sees a whole entry or none. An entry whose layer has left the store (pruned)
  * is a miss.
  */
-import { readJson, writeJsonAtomic } from "../../store/atomic.ts";
-import { hasBlob } from "../../store/blobs.ts";
-import type { ImageLayer } from "../../store/images.ts";
-import { getLayer } from "../../store/layers.ts";
+import { randomSuffix, writeJsonAtomic } from "../../store/atomic.ts";
+import { blobPath } from "../../store/blobs.ts";
+import { buildCacheDir, type CachedStep, cacheEntryPath } from "../../store/build_cache.ts";
+import { layerDir } from "../../store/layers.ts";
+import { activeLease, withGcShared } from "../../store/leases.ts";
 import type { Store } from "../../store/store.ts";
 
-/** What a cached step made. */
-export interface CachedStep {
-  /** The layer it added; null when it changed no file. */
-  layer: ImageLayer | null;
-  /** When it ran (its history entry's time). */
-  created: string;
-}
-
-/** The cache's directory in a store. */
-export function buildCacheDir(store: Store): string {
-  return `${store.root}/build-cache`;
-}
+export { buildCacheDir, type CachedStep };
 
 /** JSON with object keys sorted, so that equal values give equal text. */
 export function canonicalJson(value: unknown): string {
@@ -54,25 +44,56 @@ export async function stepKey(parent: string, step: unknown): Promise<string> {
   return `sha256:${Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("")}`;
 }
 
-function entryPath(store: Store, key: string): string {
-  if (!/^sha256:[0-9a-f]{64}$/.test(key)) throw new Error(`invalid cache key ${key}`);
-  return `${buildCacheDir(store)}/steps/${key.slice(7)}.json`;
-}
-
-/** The cached result of `key`, undefined when there is none or its layer is gone. */
+/**
+ * The cached result of `key`, undefined when there is none or its layer is gone. A hit's
+ * layer joins the build's lease (under the gc lock, so that a prune running meanwhile
+ * either removed it before, and this is a miss, or keeps it) and the record is marked used.
+ */
 export async function lookupStep(store: Store, key: string): Promise<CachedStep | undefined> {
-  const entry = await readJson<CachedStep>(entryPath(store, key)).catch(() => undefined);
-  if (!entry || typeof entry.created !== "string") return undefined;
-  if (entry.layer) {
-    const meta = await getLayer(store, entry.layer.chainId).catch(() => undefined);
-    if (!meta || !(await hasBlob(store, entry.layer.digest))) return undefined;
+  const path = cacheEntryPath(store, key);
+  // synchronous reads: these are small files, looked up at every step of every build
+  const entry = await withGcShared(store, async () => {
+    let entry: CachedStep | undefined;
+    try {
+      entry = JSON.parse(Deno.readTextFileSync(path)) as CachedStep;
+    } catch {
+      return undefined;
+    }
+    if (!entry || typeof entry.created !== "string") return undefined;
+    if (entry.layer) {
+      try {
+        Deno.statSync(`${layerDir(store, entry.layer.chainId)}/meta.json`);
+        Deno.statSync(blobPath(store, entry.layer.digest));
+      } catch {
+        return undefined;
+      }
+      await activeLease(store)?.hold([entry.layer]);
+    }
+    return entry;
+  });
+  // the record's time is its last use (builder prune --filter until, --keep-storage), and
+  // it counts its uses (system df's USAGE); pruned meanwhile, the build holds its layer still
+  if (entry) {
+    const tmp = `${path.slice(0, path.lastIndexOf("/"))}/.tmp-${randomSuffix()}`;
+    try {
+      Deno.writeTextFileSync(tmp, JSON.stringify({ ...entry, used: (entry.used ?? 1) + 1 }), {
+        mode: 0o600,
+      });
+      Deno.renameSync(tmp, path);
+    } catch {
+      try {
+        Deno.removeSync(tmp);
+      } catch {
+        // not made
+      }
+    }
   }
   return entry;
 }
 
 /** Records what step `key` made (atomically; a concurrent equal write is harmless). */
 export async function saveStep(store: Store, key: string, entry: CachedStep): Promise<void> {
-  const path = entryPath(store, key);
+  const path = cacheEntryPath(store, key);
   await Deno.mkdir(path.slice(0, path.lastIndexOf("/")), { recursive: true, mode: 0o700 });
   await writeJsonAtomic(path, entry, 0o600);
 }

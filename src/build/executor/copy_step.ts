@@ -9,7 +9,6 @@ import type { ImageLayer } from "../../store/images.ts";
 import { getLayer, lowerDir } from "../../store/layers.ts";
 import type { Store } from "../../store/store.ts";
 import { randomSuffix } from "../../store/atomic.ts";
-import { mountLayers } from "../../runtime/rootfs_mount.ts";
 import type { AddInstruction, CopyInstruction } from "../dockerfile/mod.ts";
 import type { BuildContext } from "../context/mod.ts";
 import type { CopyOrigin } from "../copy/mod.ts";
@@ -44,6 +43,10 @@ export async function layersRoot(store: Store, layers: ImageLayer[]): Promise<He
     if (!meta) throw new InvalidArgumentError(`layer ${l.chainId} is missing from the store`);
     dirs.push(lowerDir(store, meta));
   }
+  // the runtime's mount code is loaded only by a build that copies from a stage or image
+  const { mountLayers }: typeof import("../../runtime/rootfs_mount.ts") = await import(
+    new URL("../../runtime/rootfs_mount.ts", import.meta.url).href
+  );
   const m = await mountLayers(store, dirs.reverse());
   return { origin: { kind: "root", root: m.path }, release: m.unmount };
 }

@@ -24,7 +24,7 @@ import {
   unusedBuildArgs,
 } from "../dockerfile/mod.ts";
 import type { BuildContext } from "../context/mod.ts";
-import { lookupStep, saveStep, stepKey } from "./cache.ts";
+import { type CachedStep, lookupStep, saveStep, stepKey } from "./cache.ts";
 import {
   applyMetadata,
   type ImageDoc,
@@ -36,13 +36,17 @@ import {
   stepTime,
 } from "./config.ts";
 import type { BuildProgress } from "./progress.ts";
-import { runStep, type StepRunOptions } from "./run_step.ts";
-import { applyCopy, copyCacheKey, type CopyStepInput } from "../copy/mod.ts";
+import type { StepRunOptions } from "./run_step.ts";
+import { applyCopy, copyCacheKey, type CopyStepInput, type DigestMemo } from "../copy/mod.ts";
 import { contextOrigin, copyCreatedBy, type HeldOrigin, layersRoot } from "./copy_step.ts";
 import { instructionSources } from "../dockerfile/plan.ts";
-import { withStepRoot } from "./step_root.ts";
 import { resolveChown } from "../copy/owner.ts";
 import { bindKey, type BindSource, type BuildSecrets } from "./run_mounts.ts";
+
+/** The runtime side of the steps that run (step_runners.ts), loaded when one first does. */
+function runners(): Promise<typeof import("./step_runners.ts")> {
+  return import(new URL("./step_runners.ts", import.meta.url).href);
+}
 
 /** What the executor needs from above it: base images found or pulled. */
 export interface ExecutorDeps {
@@ -72,6 +76,12 @@ export interface ExecuteOptions {
   runOptions?: StepRunOptions;
   /** `--no-cache-filter`: the stages (by name) whose steps all run again. */
   noCacheStages?: string[];
+  /** Content digests of context files remembered between builds (COPY's cache key). */
+  digests?: DigestMemo;
+  /** `--cache-from`: a step the store's cache lacks, brought in on top of `parent`. */
+  cacheImport?: (key: string, parent: ImageLayer[]) => Promise<CachedStep | undefined>;
+  /** Told each layer step's key and result as the build took it (`--cache-to`). */
+  onStep?: (key: string, entry: CachedStep) => void;
 }
 
 /** What a build made: the target stage, and the build arguments no ARG consumed. */
@@ -272,8 +282,8 @@ async function runLayerStep(
     createdBy = applyMetadata(doc, step, { cmdSet: true });
     const dir = c.WorkingDir ?? "/";
     describe = { workdir: dir, user: c.User ?? "", epoch: opts.sourceDateEpoch };
-    make = () =>
-      withStepRoot(
+    make = async () =>
+      (await runners()).withStepRoot(
         store,
         state.layers,
         opts.platform,
@@ -322,7 +332,7 @@ async function runLayerStep(
           await Deno.chmod(tmp, 0o755);
           files.push({ source: tmp, target: `/dev/pipes/${script.name}` });
         }
-        const r = await runStep(store, {
+        const r = await (await runners()).runStep(store, {
           layers: state.layers,
           platform: opts.platform,
           config: c,
@@ -377,6 +387,7 @@ async function runLayerStep(
       origin: held.origin,
       workdir,
       ...(opts.sourceDateEpoch !== undefined ? { sourceDateEpoch: opts.sourceDateEpoch } : {}),
+      ...(opts.digests ? { digests: opts.digests } : {}),
     };
     createdBy = copyCreatedBy(ins);
     describe = {
@@ -385,8 +396,8 @@ async function runLayerStep(
       workdir,
       epoch: opts.sourceDateEpoch,
     };
-    make = () =>
-      withStepRoot(
+    make = async () =>
+      (await runners()).withStepRoot(
         store,
         state.layers,
         opts.platform,
@@ -401,7 +412,9 @@ async function runLayerStep(
 
   const key = await stepKey(state.key, describe);
   const id = opts.progress.start(name);
-  let entry = opts.noCache ? undefined : await lookupStep(store, key);
+  let entry = opts.noCache
+    ? undefined
+    : (await lookupStep(store, key)) ?? (await opts.cacheImport?.(key, state.layers));
   if (entry) opts.progress.cached(id);
   else {
     try {
@@ -414,6 +427,7 @@ async function runLayerStep(
     }
     opts.progress.done(id);
   }
+  opts.onStep?.(key, entry);
   pushHistory(doc, createdBy, { created: entry.created, empty: entry.layer === null });
   return {
     doc,
@@ -485,7 +499,13 @@ async function contextBase(
   let entry = opts.noCache ? undefined : await lookupStep(store, key);
   if (entry) opts.progress.cached(id);
   else {
-    const layer = await withStepRoot(store, [], opts.platform, (r) => applyCopy(input, r), epoch);
+    const layer = await (await runners()).withStepRoot(
+      store,
+      [],
+      opts.platform,
+      (r) => applyCopy(input, r),
+      epoch,
+    );
     entry = { layer, created: stepTime(new Date(), epoch) };
     await saveStep(store, key, entry);
     opts.progress.done(id);

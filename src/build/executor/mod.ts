@@ -28,5 +28,5 @@ export {
   stepTime,
 } from "./config.ts";
 export { type BuildProgress, PlainProgress, quietProgress } from "./progress.ts";
-export { reapStaleSteps } from "./step_root.ts";
+export { reapStaleSteps } from "./reap.ts";
 export type { StepRunOptions } from "./run_step.ts";

@@ -13,6 +13,7 @@ import { randomSuffix } from "../../store/atomic.ts";
 import { removeBlob } from "../../store/blobs.ts";
 import type { ImageLayer } from "../../store/images.ts";
 import type { Store } from "../../store/store.ts";
+import { activeLease, withGcShared } from "../../store/leases.ts";
 import { containerDir, type ContainerRecord } from "../../runtime/container_store.ts";
 import { containerChanges, runtimeMountpoints } from "../../runtime/diff.ts";
 import { lowerDirs } from "../../runtime/lower_dirs.ts";
@@ -77,16 +78,52 @@ export async function captureLayer(
   const upper = `${containerDir(view, rec.Id)}/upper`;
   if (epoch !== undefined) await clampTimes(upper, epoch);
   const excludes = await runtimeMountpoints(upper, await lowerDirs(view, rec));
-  const prepared = await prepareImage(store, {
-    config: { architecture: platform.architecture, os: platform.os, config: {} },
-    baseLayers: parent,
-    layers: [{ tar: diffLayerTar(upper, { excludes }), name: "build step" }],
+  const adopt = await adoptable(upper, excludes);
+  // made and leased under the gc lock: a prune running meanwhile never takes the new layer
+  const prepared = await withGcShared(store, async () => {
+    const prepared = await prepareImage(store, {
+      config: { architecture: platform.architecture, os: platform.os, config: {} },
+      baseLayers: parent,
+      layers: [{
+        tar: diffLayerTar(upper, { excludes }),
+        name: "build step",
+        ...(adopt ? { unpacked: upper } : {}),
+      }],
+    });
+    await activeLease(store)?.hold(prepared.record.layers.slice(-1));
+    return prepared;
   });
   // the config and manifest of this throw-away image are not needed: only its layer is
   for (const d of [prepared.record.id, prepared.record.manifestDigest]) {
     if (prepared.createdBlobs.includes(d)) await removeBlob(store, d).catch(() => {});
   }
   return prepared.record.layers[prepared.record.layers.length - 1];
+}
+
+/**
+ * Whether the step's upper directory can become the layer's directory as it is (moved into
+ * the layer store, not unpacked again from the tar): as root, once skiff's own mount point
+ * files (`excludes`, left out of the tar) are removed from it. Those are removed only where
+ * every directory above them is a real directory of the upper directory (lstat, never
+ * through a symlink the step made); otherwise the tar is unpacked as for any layer.
+ */
+async function adoptable(upper: string, excludes: string[]): Promise<boolean> {
+  if (Deno.uid() !== 0) return false;
+  for (const rel of excludes) {
+    const parts = rel.split("/");
+    for (let i = 1; i < parts.length; i++) {
+      const st = await Deno.lstat(`${upper}/${parts.slice(0, i).join("/")}`).catch(() => null);
+      if (!st?.isDirectory) return false;
+    }
+  }
+  for (const rel of excludes) {
+    // the directory keeps its times: the tar (made after this) must not see the removal
+    const parent = `${upper}/${rel.split("/").slice(0, -1).join("/")}`;
+    const st = await Deno.lstat(parent);
+    await Deno.remove(`${upper}/${rel}`).catch(() => {});
+    if (st.atime && st.mtime) await Deno.utime(parent, st.atime, st.mtime);
+  }
+  return true;
 }
 
 /**
