@@ -57,6 +57,10 @@ export const createFlags = [
   flag("uts", undefined, "string", "UTS namespace to use"),
   flag("volumes-from", undefined, "list", "Mount volumes from the specified container(s)"),
   flag("label-file", undefined, "list", "Read in a line delimited file of labels"),
+  flag("link", undefined, "list", "Add link to another container (NAME[:ALIAS])"),
+  flag("link-local-ip", undefined, "list", "Container IPv4/IPv6 link-local addresses"),
+  flag("userns", undefined, "string", 'User namespace to use (only "host")'),
+  flag("volume-driver", undefined, "string", 'Optional volume driver for the container ("local")'),
   flag("runtime", undefined, "string", "Runtime to use for this container (runc only)"),
   flag("isolation", undefined, "string", "Container isolation technology (default only)"),
   flag("storage-opt", undefined, "list", "Storage driver options for the container"),
@@ -209,7 +213,7 @@ export const create = command({
   minArgs: 1,
   positionalStop: 1,
   complete: "images",
-  flags: createFlags,
+  flags: [flag("attach", "a", "list", "Attach to STDIN, STDOUT or STDERR"), ...createFlags],
   load: lazy("create"),
 });
 

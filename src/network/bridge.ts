@@ -36,6 +36,7 @@ import { HOST_GATEWAY, isUserNetwork, parseExtraHost } from "./endpoint_options.
 import { dnsNames } from "./hosts_file.ts";
 import { endpointsHostsText, rewriteOwnHosts, syncNetworkHosts } from "./hosts_sync.ts";
 import { checkPorts, publishPorts, unpublishPorts } from "./port_publish.ts";
+import { linkHosts } from "./links.ts";
 
 /** Runs a kernel call; "already exists" counts as done. */
 function idempotent(fn: () => void): void {
@@ -134,6 +135,17 @@ function plugContainer(plan: BridgePlan, ns: string, defaultRoute = true): void 
   if (!defaultRoute) return;
   if (plan.gateway) idempotent(() => inside.addRoute({ gateway: plan.gateway }));
   if (plan.ipv6Gateway) idempotent(() => inside.addRoute({ gateway: plan.ipv6Gateway }));
+}
+
+/** `--link-local-ip`: more addresses on the container's first interface (host routes, as
+ * Docker adds them). */
+function addLinkLocal(ns: string, veth: string, ips: readonly string[]): void {
+  if (ips.length === 0) return;
+  using inside = Netlink.open(ns);
+  for (const ip of ips) {
+    const cidr = `${ip}/${ip.includes(":") ? 128 : 32}`;
+    idempotent(() => inside.addAddress(veth, cidr, { nodad: true }));
+  }
 }
 
 /**
@@ -239,6 +251,7 @@ export function bridgeDriver(
       const nets: NetworkRecord[] = [];
       for (const c of conns) nets.push(await resolveNetwork(store, c.name, host));
       await checkPorts(store, rec, host); // a taken host port: refused before anything is made
+      const links = await linkHosts(store, rec, nets, host); // --link: refused before, too
       const plans: BridgePlan[] = [];
       for (const [i, net] of nets.entries()) {
         // addresses of containers removed while no skiff process could release them (--rm -d)
@@ -258,6 +271,10 @@ export function bridgeDriver(
         for (const [i, plan] of plans.entries()) {
           plugContainer(plan, ns, i === 0);
           eps.push(endpointRecord(rec, nets[i], plan, conns[i]));
+        }
+        if (eps.length > 0) {
+          eps[0].extraHosts = [...(eps[0].extraHosts ?? []), ...links];
+          addLinkLocal(ns, plans[0].containerVeth, rec.Options.linkLocalIps ?? []);
         }
         if (plans.length === 0) {
           using inside = Netlink.open(ns);
