@@ -13,7 +13,12 @@ export const networkCreate = command({
   maxArgs: 1,
   flags: [
     flag("attachable", undefined, "bool", "Enable manual container attachment"),
-    flag("aux-address", undefined, "list", "Auxiliary IPv4 or IPv6 addresses used by Network driver"),
+    flag(
+      "aux-address",
+      undefined,
+      "list",
+      "Auxiliary IPv4 or IPv6 addresses used by Network driver",
+    ),
     flag("driver", "d", "string", "Driver to manage the Network", { default: "bridge" }),
     flag("gateway", undefined, "list", "IPv4 or IPv6 Gateway for the master subnet"),
     flag("internal", undefined, "bool", "Restrict external access to the network"),
@@ -50,7 +55,10 @@ export const networkInspect = command({
   usage: "[OPTIONS] NETWORK [NETWORK...]",
   minArgs: 1,
   complete: "networks",
-  flags: [{ ...formatFlag, short: "f" }],
+  flags: [
+    { ...formatFlag, short: "f" },
+    flag("verbose", "v", "bool", "Verbose output for diagnostics (swarm services: none here)"),
+  ],
   load: lazy("network_inspect"),
 });
 

@@ -135,6 +135,65 @@ Deno.test("global --config DIR: login, pull and logout use DIR/config.json", opt
   }
 });
 
+Deno.test(
+  "version -f, info -f, --disable-content-trust, network inspect -v, completion",
+  opts,
+  async () => {
+    const store = await tempStore();
+    const run = (args: string[]) => skiff(args, store);
+    try {
+      const v = await run([
+        "version",
+        "-f",
+        "{{.Client.Version}} {{.Server.Version}} {{.Client.Context}}",
+      ]);
+      assertEquals(v.code, 0, v.stderr);
+      const version = (await run(["--version"])).stdout.split(" ")[2].replace(",", "");
+      assertEquals(v.stdout, `${version} ${version} default\n`);
+      const kernel = await run(["version", "--format", "{{.Server.KernelVersion}}"]);
+      assertEquals(kernel.stdout.trim(), Deno.osRelease());
+      assertEquals(
+        (await run(["version", "--kubeconfig", "/nowhere", "-f", "{{.Server.Os}}"])).stdout,
+        "linux\n",
+      );
+      const info = await run(["info", "-f", "{{.ServerVersion}}"]);
+      assertEquals(info.stdout, `${version}\n`, info.stderr);
+
+      for (const verb of ["pull", "push"]) {
+        const trust = await run([verb, "--disable-content-trust=false", "localhost:1/x"]);
+        assertEquals(trust.code, 125, verb);
+        assertEquals(
+          trust.stderr,
+          "Error: content trust is not supported: skiff neither signs nor verifies images with " +
+            "Notary (leave out --disable-content-trust=false)\n",
+        );
+      }
+      const plain = await run(["network", "inspect", "-f", "{{.Name}} {{.Scope}}", "bridge"]);
+      const verbose = await run([
+        "network",
+        "inspect",
+        "-v",
+        "-f",
+        "{{.Name}} {{.Scope}}",
+        "bridge",
+      ]);
+      assertEquals(verbose.code, 0, verbose.stderr);
+      assertEquals(verbose.stdout, plain.stdout);
+
+      const fish = await run(["completion", "fish", "--no-descriptions"]);
+      assertEquals(fish.code, 0, fish.stderr);
+      assert(!fish.stdout.includes(" -d '"));
+      assertStringIncludes((await run(["completion", "fish"])).stdout, " -d '");
+      assertStringIncludes(
+        (await run(["completion", "bash", "--no-descriptions"])).stdout,
+        "_skiff",
+      );
+    } finally {
+      await store.cleanup();
+    }
+  },
+);
+
 async function exists(path: string): Promise<boolean> {
   try {
     await Deno.stat(path);
