@@ -356,6 +356,7 @@ export const exec = command({
   complete: "containers",
   flags: [
     flag("detach", "d", "bool", "Detached mode: run command in the background"),
+    flag("detach-keys", undefined, "string", "Override the key sequence for detaching a container"),
     flag("env", "e", "list", "Set environment variables"),
     flag("env-file", undefined, "list", "Read in a file of environment variables"),
     flag("interactive", "i", "bool", "Keep STDIN open even if not attached"),

@@ -36,6 +36,7 @@
  * | `exit-record` | path of the persistent copy of the exit file |
  * | `remove` (repeated, in order) | path removed recursively after the last exit; [lock file held meanwhile] |
  * | `exec-pid` (exec plans) | pid whose namespaces are joined |
+ * | `detach-keys` (exec plans) | the bytes that detach from a pty with stdin (at most 16) |
  * | `die-event` | event log path, event template path (container_events.ts) |
  *
  * @example
@@ -54,6 +55,8 @@ export interface ExecPlan {
   cgroupPaths: string[];
   /** Start and return at once (exec -d); the process is reparented inside the container. */
   detach: boolean;
+  /** With a pty and stdin: the keys that detach (default ctrl-p ctrl-q), as bytes. */
+  detachKeys?: number[];
 }
 
 /** Options of the launch plan that are not part of the container's configuration. */
@@ -227,5 +230,6 @@ export function serializeExecPlan(plan: ExecPlan): string {
   writeProcess(w, plan.process);
   for (const c of plan.cgroupPaths) w.add("cgroup", c);
   w.add("detach", plan.detach);
+  if (plan.detachKeys?.length) w.add("detach-keys", ...plan.detachKeys);
   return w.text();
 }
