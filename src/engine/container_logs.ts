@@ -24,6 +24,8 @@ export interface LogsRequest {
   timestamps: boolean;
   /** Keep reading until the container stops. */
   follow: boolean;
+  /** --details: Docker's attrs (the json-file tag) before each line. */
+  details?: boolean;
 }
 
 /** Where the output goes, in order. */
@@ -39,6 +41,7 @@ function logOptions(req: LogsRequest): LogOptions {
     since: req.since ? parseTimestamp(req.since) : undefined,
     until: req.until ? parseTimestamp(req.until) : undefined,
     timestamps: req.timestamps,
+    ...(req.details ? { details: true } : {}),
   };
 }
 

@@ -30,7 +30,7 @@
  * | `health-deadline` | ms after which a running check is killed with its process group |
  * | `log-driver` | k8s-file (default), json-file, or journald and its socket (no `log-path`: no log) |
  * | `log-rotate` | max-size max-file: the log file is rotated by size |
- * | `log-tag` | journald's tag |
+ * | `log-tag` | journald's tag; json-file's tag, JSON-escaped (Docker's attrs) |
  * | `remove-cgroups` | 0 or 1: rmdir the `cgroup` paths after the last exit |
  * | `netns-release` (repeated) | namespace file unmounted and removed first after the last exit |
  * | `exit-record` | path of the persistent copy of the exit file |
@@ -148,6 +148,7 @@ function writeLog(w: Writer, plan: LaunchPlan): void {
   if (log.maxSize) {
     w.add("log-rotate", int(log.maxSize, "max-size"), int(log.maxFile ?? 1, "max-file"));
   }
+  if (log.driver === "json-file" && log.tag) w.add("log-tag", log.tag);
 }
 
 /** Serializes a launch plan for `skiff-monitor start`. */
