@@ -21,6 +21,7 @@ export const networkCreate = command({
     ),
     flag("driver", "d", "string", "Driver to manage the Network", { default: "bridge" }),
     flag("gateway", undefined, "list", "IPv4 or IPv6 Gateway for the master subnet"),
+    flag("ingress", undefined, "bool", "Create swarm routing-mesh network (refused: no swarm)"),
     flag("internal", undefined, "bool", "Restrict external access to the network"),
     flag("ip-range", undefined, "list", "Allocate container ip from a sub-range"),
     flag("ipam-driver", undefined, "string", 'IP Address Management Driver (only "default")'),
@@ -106,6 +107,7 @@ export const networkConnect = command({
     flag("alias", undefined, "list", "Add network-scoped alias for the container"),
     flag("ip", undefined, "string", 'IPv4 address (e.g., "172.30.100.104")'),
     flag("ip6", undefined, "string", 'IPv6 address (e.g., "2001:db8::33")'),
+    flag("link-local-ip", undefined, "list", "Add a link-local address for the container"),
   ],
   load: lazy("network_connect"),
 });

@@ -23,6 +23,7 @@ export default async function networkCreate(
     ipamOptions: f["ipam-opt"],
     attachable: f.attachable,
     scope: f.scope,
+    ingress: f.ingress,
   });
   console.log(net.Id);
   return 0;

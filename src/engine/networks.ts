@@ -101,6 +101,8 @@ export interface NetworkCreateOptions {
   attachable?: boolean;
   /** `--scope`: only `local`. */
   scope?: string;
+  /** `--ingress`: swarm's routing mesh, refused. */
+  ingress?: boolean;
 }
 
 /** Refuses what only Docker's plugins or swarm mode give: another IPAM driver or scope. */
@@ -110,6 +112,11 @@ function checkPluginsAndScope(opts: NetworkCreateOptions): void {
     throw new InvalidArgumentError(
       `error looking up IPAM plugin ${ipam}: plugin "${ipam}" not found ` +
         `(skiff has only the "default" IPAM driver)`,
+    );
+  }
+  if (opts.ingress) {
+    throw new InvalidArgumentError(
+      "an ingress network is swarm mode's routing mesh, and skiff has no swarm",
     );
   }
   const scope = opts.scope ?? "";

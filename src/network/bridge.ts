@@ -272,9 +272,11 @@ export function bridgeDriver(
           plugContainer(plan, ns, i === 0);
           eps.push(endpointRecord(rec, nets[i], plan, conns[i]));
         }
-        if (eps.length > 0) {
-          eps[0].extraHosts = [...(eps[0].extraHosts ?? []), ...links];
-          addLinkLocal(ns, plans[0].containerVeth, rec.Options.linkLocalIps ?? []);
+        if (eps.length > 0) eps[0].extraHosts = [...(eps[0].extraHosts ?? []), ...links];
+        for (const [i, plan] of plans.entries()) {
+          // run's --link-local-ip is eth0's; network connect's are its connection's
+          const ips = conns[i].linkLocalIps ?? (i === 0 ? rec.Options.linkLocalIps : undefined);
+          addLinkLocal(ns, plan.containerVeth, ips ?? []);
         }
         if (plans.length === 0) {
           using inside = Netlink.open(ns);
@@ -355,6 +357,7 @@ export async function connectRunning(
   try {
     await ensureBridge(store, net, plan, host);
     plugContainer(plan, ns, eps.length === 0);
+    addLinkLocal(ns, plan.containerVeth, conn.linkLocalIps ?? []);
     const ep = endpointRecord(rec, net, plan, conn);
     await writeEndpoints(store, rec.Id, [...eps, ep]);
     await syncNetworkHosts(store, net, {}, host);

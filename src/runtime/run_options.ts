@@ -67,6 +67,8 @@ export interface NetworkConnection {
   ip6?: string;
   /** --network-alias / `network connect --alias`. */
   aliases?: string[];
+  /** `network connect --link-local-ip`: more addresses on this interface. */
+  linkLocalIps?: string[];
 }
 
 /** The container-shaping options of `docker run` / `docker create`. */

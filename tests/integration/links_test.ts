@@ -3,8 +3,8 @@
  * default bridge network of a temporary store: `--link NAME[:ALIAS]` puts the target's address
  * in the linking container's /etc/hosts (alias, hostname, name) and in inspect's
  * HostConfig.Links, and is refused where Docker refuses it (a missing or stopped target, host,
- * none and container networks); `--link-local-ip` adds an address on a user network and is
- * refused on the default one; `--userns host`, `--volume-driver local` and `create -a` show in
+ * none and container networks); `--link-local-ip` (on run and on network connect) adds an
+ * address on a user network, also after a restart, and is refused on the default one; `--userns host`, `--volume-driver local` and `create -a` show in
  * inspect, other values are one clear line with nothing created.
  */
 import { assert, assertEquals, assertStringIncludes } from "../helpers/assert.ts";
@@ -129,6 +129,30 @@ Deno.test("--link-local-ip, --userns, --volume-driver and create -a", opts, asyn
       );
       const notIp = await sk(["create", "--network", net, "--link-local-ip", "x", "busybox"]);
       assertEquals(notIp.stderr, "Error: x is not an ip address\n");
+
+      // network connect --link-local-ip: on the new interface, at once and after a restart
+      await ok(sk, ["run", "-d", "--name", "nd", "--network", "bridge", "busybox", "sleep", "60"]);
+      await ok(sk, ["network", "connect", "--link-local-ip", "169.254.9.9", net, "nd"]);
+      assertStringIncludes(
+        await ok(sk, ["exec", "nd", "busybox", "ip", "-o", "addr", "show", "eth1"]),
+        "inet 169.254.9.9/32",
+      );
+      await ok(sk, ["restart", "-t", "0", "nd"]);
+      assertStringIncludes(
+        await ok(sk, ["exec", "nd", "busybox", "ip", "-o", "addr", "show", "eth1"]),
+        "inet 169.254.9.9/32",
+      );
+      const connBridge = await sk([
+        "network",
+        "connect",
+        "--link-local-ip",
+        "169.254.9.9",
+        "bridge",
+        "nd",
+      ]);
+      assertEquals(connBridge.code, 125);
+      assertStringIncludes(connBridge.stderr, "supported on user defined networks only");
+      await ok(sk, ["rm", "-f", "nd"]);
 
       await ok(sk, [
         "create",

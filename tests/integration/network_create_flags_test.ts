@@ -69,6 +69,7 @@ Deno.test("network create --aux-address, --ipam-opt, --attachable, --scope", opt
       const refused: [string[], string][] = [
         [["--ipam-driver", "infoblox"], 'plugin "infoblox" not found'],
         [["--scope", "swarm"], 'invalid scope "swarm"'],
+        [["--ingress"], "skiff has no swarm"],
         [
           ["--subnet", "10.237.10.0/24", "--aux-address", "x=10.9.9.9"],
           "no matching subnet for aux-address x=10.9.9.9",
