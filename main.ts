@@ -6,7 +6,10 @@
 import { SkiffError } from "./src/errors.ts";
 
 async function main(argv: string[]): Promise<number> {
-  if (argv.length === 1 && (argv[0] === "version" || argv[0] === "--version")) {
+  const remote = ["DOCKER_HOST", "DOCKER_CONTEXT", "DOCKER_TLS_VERIFY"].some((k) =>
+    Deno.env.get(k)
+  );
+  if (argv.length === 1 && (argv[0] === "version" || argv[0] === "--version") && !remote) {
     // The hottest trivial path skips loading the command table.
     if (argv[0] === "--version") {
       const { versionLine }: typeof import("./src/version.ts") = await import(
@@ -21,20 +24,26 @@ async function main(argv: string[]): Promise<number> {
     return await version.default({ path: ["version"], flags: {}, args: [], global: {} });
   }
   // Computed specifiers: Deno would otherwise pre-load every command's module graph.
-  const [{ commandTable }, { parseInvocation }] = await Promise.all([
+  const [{ commandTable }, { parseInvocation }, { checkGlobalOptions }] = await Promise.all([
     import(new URL("./src/cli/table.ts", import.meta.url).href),
     import(new URL("./src/cli/parser.ts", import.meta.url).href),
-  ]) as [typeof import("./src/cli/table.ts"), typeof import("./src/cli/parser.ts")];
+    import(new URL("./src/cli/global_options.ts", import.meta.url).href),
+  ]) as [
+    typeof import("./src/cli/table.ts"),
+    typeof import("./src/cli/parser.ts"),
+    typeof import("./src/cli/global_options.ts"),
+  ];
   const inv = parseInvocation(commandTable, argv);
-  const level = inv.global.logLevel;
-  if (level !== undefined) {
-    if (!["debug", "info", "warn", "error", "fatal"].includes(level)) {
-      throw new SkiffError(
-        `unable to parse logging level: ${level} (expected debug, info, warn, error or fatal)`,
-      );
-    }
-    // debug: errors are reported with their stack, for bug reports.
-    if (level === "debug") debug = true;
+  // -H, --tls..., -c and their environment variables: refused unless skiff can honour them
+  const level = checkGlobalOptions(inv.global, (k) => Deno.env.get(k));
+  // debug: errors are reported with their stack, for bug reports.
+  if (level === "debug") debug = true;
+  if (inv.global.config !== undefined) {
+    // --config DIR: credentials are DIR/config.json for login, logout, pull and push
+    const { useConfigDir }: typeof import("./src/image/registry_credentials.ts") = await import(
+      new URL("./src/image/registry_credentials.ts", import.meta.url).href
+    );
+    useConfigDir(inv.global.config);
   }
   if (inv.version && !inv.command) {
     const { versionLine }: typeof import("./src/version.ts") = await import(

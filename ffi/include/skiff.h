@@ -134,6 +134,9 @@ struct skiff_plan {
   int ncgfs, cgroup2_root;
   /* exec plans only */
   int exec_pid, detach;
+  /* exec with a pty and stdin: the key sequence that detaches (Docker's --detach-keys) */
+  unsigned char detach_keys[16];
+  int ndetach_keys;
   /* after the last exit (no restart follows), done by the monitor itself */
   int remove_cgroups;          /* rmdir each of cgroups, killing leftovers first */
   char *exit_record;           /* persistent copy of the exit file, or NULL */

@@ -1,5 +1,6 @@
-/* The monitor's events: `die` at each exit and, for a --rm container, `destroy` once it is
- * removed. The TypeScript side keeps the lines in a template file beside the container
+/* The monitor's events: `oom` before the `die` of a run the kernel killed for memory, `die` at
+ * each exit, `start` when the restart policy runs it again, and, for a --rm container,
+ * `destroy` once it is removed. The TypeScript side keeps the lines in a template file beside the container
  * (src/runtime/container_events.ts, rewritten on rename); this reads it at the exit and only
  * adds the exit code and the time. */
 #include "monitor_event.h"
@@ -12,8 +13,9 @@
 #include <time.h>
 #include <unistd.h>
 
-/* The destroy line read with the die template, written after the removal. */
-static char *destroy_line;
+/* The destroy line read with the die template, written after the removal; the start line,
+ * written after a restart. */
+static char *destroy_line, *start_line;
 
 /* Appends `head` [code] `tail` and the time to the log in one write. */
 static int append(const char *log, const char *head, int code, const char *tail,
@@ -38,7 +40,27 @@ static int append(const char *log, const char *head, int code, const char *tail,
   return r;
 }
 
-int monitor_event_die(const struct skiff_plan *p, int code, struct skiff_err *err) {
+/* The next line of the template (NUL-terminated in place), or "" past its end. */
+static char *next_line(char **at) {
+  char *line = *at;
+  if (!*line) return line;
+  char *end = strchr(line, '\n');
+  if (end) {
+    *end = 0;
+    *at = end + 1;
+  } else {
+    *at = line + strlen(line);
+  }
+  return line;
+}
+
+/* Keeps a copy of an optional template line (NULL when empty). */
+static void keep(char **slot, const char *line) {
+  free(*slot);
+  *slot = *line ? strdup(line) : NULL;
+}
+
+int monitor_event_die(const struct skiff_plan *p, int code, int oom, struct skiff_err *err) {
   if (!p->event_log || !p->event_template) return 0;
   int fd = open(p->event_template, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
   if (fd < 0) return skiff_error(err, errno, "open %s", p->event_template);
@@ -54,18 +76,25 @@ int monitor_event_die(const struct skiff_plan *p, int code, struct skiff_err *er
   }
   close(fd);
   buf[len] = 0;
-  /* line 1: before the exit code, line 2: after it, line 3 (optional): the destroy event */
+  /* line 1: before the exit code, line 2: after it, then (each optional, empty if not due)
+   * the destroy event, the start event and the oom event */
   char *head = buf, *tail = strchr(head, '\n');
   if (!tail) return skiff_error(err, EINVAL, "%s: expected two lines", p->event_template);
   *tail++ = 0;
-  char *destroy = strchr(tail, '\n');
-  if (!destroy) return skiff_error(err, EINVAL, "%s: expected two lines", p->event_template);
-  *destroy++ = 0;
-  char *end = strchr(destroy, '\n');
-  if (end) *end = 0;
-  free(destroy_line);
-  destroy_line = *destroy ? strdup(destroy) : NULL;
+  char *rest = strchr(tail, '\n');
+  if (!rest) return skiff_error(err, EINVAL, "%s: expected two lines", p->event_template);
+  *rest++ = 0;
+  keep(&destroy_line, next_line(&rest));
+  keep(&start_line, next_line(&rest));
+  const char *oom_line = next_line(&rest);
+  /* Docker writes the oom event before the die of the run it ended */
+  if (oom && *oom_line && append(p->event_log, oom_line, -1, "", err) < 0) return -1;
   return append(p->event_log, head, code, tail, err);
+}
+
+int monitor_event_start(const struct skiff_plan *p, struct skiff_err *err) {
+  if (!p->event_log || !start_line) return 0;
+  return append(p->event_log, start_line, -1, "", err);
 }
 
 int monitor_event_destroy_due(const struct skiff_plan *p) {

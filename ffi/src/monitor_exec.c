@@ -240,12 +240,8 @@ static int await_exec(pid_t pid, int rep_r, struct skiff_err *err) {
   return -1;
 }
 
-/* Reads what is ready on from and writes it all to to; -1 at EOF or on an error. */
-static int relay(int from, int to) {
-  char buf[8192];
-  ssize_t n = read(from, buf, sizeof buf);
-  if (n < 0 && (errno == EINTR || errno == EAGAIN)) return 0;
-  if (n <= 0) return -1;
+/* Writes all of buf to to (waiting while it is full); -1 on an error. */
+static int write_all(int to, const char *buf, ssize_t n) {
   for (ssize_t o = 0; o < n;) {
     ssize_t w = write(to, buf + o, n - o);
     if (w < 0 && errno == EINTR) continue;
@@ -260,6 +256,15 @@ static int relay(int from, int to) {
   return 0;
 }
 
+/* Reads what is ready on from and writes it all to to; -1 at EOF or on an error. */
+static int relay(int from, int to) {
+  char buf[8192];
+  ssize_t n = read(from, buf, sizeof buf);
+  if (n < 0 && (errno == EINTR || errno == EAGAIN)) return 0;
+  if (n <= 0) return -1;
+  return write_all(to, buf, n);
+}
+
 /* One exec session being relayed: through the pty master (in_w == out_r == master), or the
  * pipes to the process's stdin, stdout and stderr; an fd is -1 once closed or absent. */
 struct session {
@@ -267,8 +272,40 @@ struct session {
   int sfd, master, status;
   int in_w, out_r, err_r;
   int done, in_open;
+  /* the detach keys (none: 0), how many of them were just typed, and whether all were */
+  const unsigned char *keys;
+  int nkeys, matched, detached;
   int64_t deadline; /* after the exit: stop relaying output at this time */
 };
+
+/* Relays our stdin to the process, watching for the detach keys as Docker's escape proxy
+ * does: keys that may start the sequence are held back until it breaks (then they are sent)
+ * or completes (then nothing of it is sent and 1 is returned). -1 at EOF or on an error. */
+static int relay_stdin(struct session *s) {
+  if (s->nkeys == 0) return relay(0, s->in_w);
+  char buf[8192], out[8192 + 16];
+  ssize_t n = read(0, buf, sizeof buf), o = 0;
+  if (n < 0 && (errno == EINTR || errno == EAGAIN)) return 0;
+  if (n <= 0) return -1;
+  for (ssize_t i = 0; i < n; i++) {
+    unsigned char c = (unsigned char)buf[i];
+    if (c == s->keys[s->matched]) {
+      if (++s->matched < s->nkeys) continue;
+      return write_all(s->in_w, out, o) < 0 ? -1 : 1;
+    }
+    if (s->matched) { /* a broken sequence: what was held goes out first */
+      memcpy(out + o, s->keys, (size_t)s->matched);
+      o += s->matched;
+      s->matched = 0;
+      if (c == s->keys[0]) {
+        s->matched = 1;
+        continue;
+      }
+    }
+    out[o++] = (char)c;
+  }
+  return write_all(s->in_w, out, o);
+}
 
 /* Handles the pending signals: the child's exit, a resize, or one to forward. */
 static void session_signals(struct session *s) {
@@ -335,7 +372,14 @@ static void session_run(struct session *s) {
     if (s->done && timeout <= 0) break;
     if (poll(fds, n, timeout) < 0 && errno != EINTR) break;
     if (fds[0].revents) session_signals(s);
-    if (i_in >= 0 && fds[i_in].revents && relay(0, s->in_w) < 0) session_stdin_closed(s);
+    if (i_in >= 0 && fds[i_in].revents) {
+      int r = relay_stdin(s);
+      if (r < 0) session_stdin_closed(s);
+      if (r > 0) {
+        s->detached = 1;
+        return; /* the process runs on: see detach_session */
+      }
+    }
     if (i_out >= 0 && fds[i_out].revents && relay(s->out_r, 1) < 0)
       session_output_closed(s, &s->out_r);
     if (i_err >= 0 && fds[i_err].revents && relay(s->err_r, 2) < 0)
@@ -350,6 +394,31 @@ static void session_run(struct session *s) {
   }
 }
 
+/* Our own pid namespace, opened before the container's is joined: the process that keeps a
+ * detached exec's terminal is made in it (-1 if it could not be opened). */
+static int own_pidns = -1;
+
+/* The detach keys were typed: our caller gets its terminal back (exit 0, as Docker's), and a
+ * process of ours keeps the pty's master open and drains it until the exec'd process and its
+ * children have closed the terminal; closing it now would hang their session up. It is made
+ * in our own pid namespace (not visible in the container's) with no stdio of the caller. */
+static int detach_session(struct session *s) {
+  restore_tty();
+  if (own_pidns >= 0) setns(own_pidns, CLONE_NEWPID); /* best effort */
+  fflush(NULL);
+  pid_t keeper = fork();
+  if (keeper < 0) return 0; /* nobody to keep the terminal: it is hung up as we exit */
+  if (keeper > 0) return 0;
+  setsid();
+  skiff_stdio_devnull();
+  char buf[4096];
+  for (;;) {
+    ssize_t n = read(s->master, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) _exit(0);
+  }
+}
+
 /* Enters the container: plan, namespaces, cgroups, seccomp program. We are not dumpable
  * first (the CVE-2019-5736 class): our forked child runs our code in the container's pid
  * namespace until its exec, and the container's processes must not open its /proc/PID/exe,
@@ -359,6 +428,7 @@ static int enter(const char *plan_path, struct skiff_plan *plan, struct skiff_er
   if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) return skiff_error(err, errno, "set not dumpable");
   if ((r = load_plan(plan_path, plan, err)) < 0) return r;
   if (!plan->exec_pid) return skiff_error(err, 0, "exec plan without exec-pid");
+  if (plan->ndetach_keys) own_pidns = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
   if ((r = open_namespaces(plan, nsfd, err)) < 0) return r;
   if ((r = join_cgroups(plan, err)) < 0) return r;
   if ((r = join_namespaces(plan, nsfd, err)) < 0) return r;
@@ -443,9 +513,14 @@ int monitor_cmd_exec(const char *plan_path) {
   if (s.master >= 0) {
     raw_tty();
     s.in_w = s.out_r = s.master;
+    if (plan.proc.open_stdin) {
+      s.keys = plan.detach_keys;
+      s.nkeys = plan.ndetach_keys;
+    }
   }
   s.in_open = s.in_w >= 0;
   session_run(&s);
+  if (s.detached) return detach_session(&s);
   restore_tty();
   if (s.master >= 0) close(s.master);
   if (WIFEXITED(s.status)) return WEXITSTATUS(s.status);

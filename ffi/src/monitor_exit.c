@@ -120,6 +120,8 @@ static int restart(struct monitor *m, int *code) {
       struct skiff_err started_err = {0};
       /* State.StartedAt of this run, for inspect and ps's "Up N seconds" */
       monitor_state_write(m, "started", ts, strlen(ts), &started_err);
+      struct skiff_err event_err = {0};
+      monitor_event_start(m->plan, &event_err); /* Docker's start event of a policy restart */
       return 1;
     }
     snprintf(m->exec_error, sizeof m->exec_error, "%s", err.msg);
@@ -171,7 +173,8 @@ int monitor_finish_run(struct monitor *m) {
   m->pid = 0;
   monitor_write_exit(m, code, &err); /* nobody to tell if this fails */
   struct skiff_err eerr = {0};
-  monitor_event_die(m->plan, code, &eerr); /* an event lost is not worth more than that */
+  /* an event lost is not worth more than that */
+  monitor_event_die(m->plan, code, monitor_oom_killed(m), &eerr);
   if (restart(m, &code)) return 0;
   finish(m, code);
   return 1;

@@ -40,6 +40,7 @@ int monitor_log_open(struct monitor *m, struct skiff_err *err) {
       return skiff_error(err, errno, "connect to journald at %s", p->journal_socket);
     return 0;
   }
+  if (p->log_driver == DRIVER_JSON) log_json_tag(p->log_tag);
   if (!p->log_path) return 0;
   m->log_fd = open(p->log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
   if (m->log_fd < 0) return skiff_error(err, errno, "open log %s", p->log_path);
@@ -77,16 +78,28 @@ static size_t escape_into(char *out, size_t room, const unsigned char *in, size_
   return o;
 }
 
-/* The parts of a json-file record around the escaped text. */
+/* json-file's `attrs` tag (JSON-escaped by the plan's writer), or NULL. */
+static const char *json_tag;
+
+void log_json_tag(const char *escaped) { json_tag = escaped && *escaped ? escaped : NULL; }
+
+/* The parts of a json-file record around the escaped text (with the tag, Docker's attrs). */
 static void json_parts(char *tail, size_t size, const char *stream, const char *ts, int *tl) {
-  *tl = snprintf(tail, size, "\",\"stream\":\"%s\",\"time\":\"%s\"}\n", stream, ts);
+  if (json_tag)
+    *tl = snprintf(tail, size, "\",\"stream\":\"%s\",\"attrs\":{\"tag\":\"%s\"},\"time\":\"%s\"}\n",
+                   stream, json_tag, ts);
+  else
+    *tl = snprintf(tail, size, "\",\"stream\":\"%s\",\"time\":\"%s\"}\n", stream, ts);
+  if (*tl >= (int)size) *tl = (int)size - 1;
 }
 
 static const char JSON_HEAD[] = "{\"log\":\"";
+/* room for the tail: stream, a tag of up to 256 characters escaped (logs_plan.ts), the time */
+#define JSON_TAIL_MAX 1800
 
 size_t log_json_record(char *buf, size_t size, const char *stream, const char *ts,
                        const unsigned char *text, size_t len) {
-  char tail[160];
+  char tail[JSON_TAIL_MAX];
   int tl;
   json_parts(tail, sizeof tail, stream, ts, &tl);
   size_t hl = sizeof JSON_HEAD - 1, el = escape_into(NULL, 0, text, len, NULL);
@@ -193,7 +206,7 @@ static void write_json(struct monitor *m, const char *stream, const char *ts,
     return;
   }
   flush(m);
-  char tail[160];
+  char tail[JSON_TAIL_MAX];
   int tl;
   json_parts(tail, sizeof tail, stream, ts, &tl);
   if (write_all(m->log_fd, JSON_HEAD, sizeof JSON_HEAD - 1) < 0) return;

@@ -18,5 +18,8 @@ void monitor_log_output(struct monitor *m, const char *stream, const unsigned ch
  * to buf (NULL to measure) and returns the record's full length. */
 size_t log_json_record(char *buf, size_t size, const char *stream, const char *ts,
                        const unsigned char *text, size_t len);
+/* Sets json-file's tag (`--log-opt tag=`, already JSON-escaped; NULL or "" for none): records
+ * then carry Docker's "attrs":{"tag":".."} between the stream and the time. */
+void log_json_tag(const char *escaped);
 
 #endif

@@ -351,6 +351,15 @@ static int directive(struct skiff_plan *p, char **f, int n, struct skiff_err *er
   } else if (!strcmp(d, "detach")) {
     NEED(1);
     NUM(f[1], 0, 1, p->detach);
+  } else if (!strcmp(d, "detach-keys")) {
+    NEED(1);
+    if (n - 1 > (int)sizeof p->detach_keys)
+      return skiff_error(err, 0, "detach-keys: at most %d keys", (int)sizeof p->detach_keys);
+    for (int i = 1; i < n; i++) {
+      int key;
+      NUM(f[i], 0, 255, key);
+      p->detach_keys[p->ndetach_keys++] = (unsigned char)key;
+    }
   } else {
     return skiff_error(err, 0, "unknown directive \"%s\"", d);
   }

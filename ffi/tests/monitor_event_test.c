@@ -1,5 +1,6 @@
-/* The monitor's die event: the line the plan prepared, with the exit code and the time, appended
- * whole to the event log; nothing without a die-event directive. */
+/* The monitor's events: the die line the plan prepared, with the exit code and the time, appended
+ * whole to the event log (an oom line before it when asked), the start line after a restart;
+ * nothing without a die-event directive. */
 #include "monitor_event.h"
 #include "tap.h"
 
@@ -25,16 +26,16 @@ int main(void) {
   struct skiff_plan p = {0};
   struct skiff_err err = {0};
   char buf[4096];
-  ok(monitor_event_die(&p, 3, &err) == 0 && access(log_path, F_OK) != 0,
+  ok(monitor_event_die(&p, 3, 0, &err) == 0 && access(log_path, F_OK) != 0,
      "without a die-event nothing is written");
   p.event_log = log_path;
   p.event_template = template_path;
-  ok(monitor_event_die(&p, 3, &err) < 0 && strstr(err.msg, "event-template"),
+  ok(monitor_event_die(&p, 3, 0, &err) < 0 && strstr(err.msg, "event-template"),
      "a missing template is an error naming it");
   tap_write_file(template_path, "{\"Action\":\"die\",\"Attributes\":{\"exitCode\":\"\n"
                                 "\"},\"scope\":\"local\"\n\n");
-  ok(monitor_event_die(&p, 3, &err) == 0, "the die event is written");
-  ok(monitor_event_die(&p, 137, &err) == 0, "a second one is appended");
+  ok(monitor_event_die(&p, 3, 0, &err) == 0, "the die event is written");
+  ok(monitor_event_die(&p, 137, 0, &err) == 0, "a second one is appended");
   read_log(buf, sizeof buf);
   char *second = strchr(buf, '\n');
   const char *want = "{\"Action\":\"die\",\"Attributes\":{\"exitCode\":\"3\"},\"scope\":\"local\",\"time\":";
@@ -52,13 +53,36 @@ int main(void) {
   ok(!monitor_event_destroy_due(&p) && monitor_event_destroy(&p, &err) == 0,
      "without a destroy line no destroy is due");
   tap_write_file(template_path, "{\"Action\":\"die\",\"x\":\"\n\"\n{\"Action\":\"destroy\"\n");
-  ok(monitor_event_die(&p, 0, &err) == 0 && monitor_event_destroy_due(&p), "a destroy is due");
+  ok(monitor_event_die(&p, 0, 0, &err) == 0 && monitor_event_destroy_due(&p), "a destroy is due");
   ok(monitor_event_destroy(&p, &err) == 0, "the destroy event is written");
   read_log(buf, sizeof buf);
   ok(strstr(buf, "{\"Action\":\"destroy\",\"time\":") != NULL, "the destroy line, timed");
   ok(!monitor_event_destroy_due(&p), "only once");
+  /* a template with start and oom lines: oom before die only when asked, start on its own */
+  unlink(log_path);
+  tap_write_file(template_path, "{\"Action\":\"die\",\"c\":\"\n\"\n\n"
+                                "{\"Action\":\"start\"\n{\"Action\":\"oom\"\n");
+  ok(monitor_event_die(&p, 137, 1, &err) == 0 && !monitor_event_destroy_due(&p),
+     "an oom kill: written, no destroy due");
+  ok(monitor_event_start(&p, &err) == 0, "the start event is written");
+  ok(monitor_event_die(&p, 1, 0, &err) == 0, "a die without an oom kill");
+  read_log(buf, sizeof buf);
+  const char *oom = strstr(buf, "{\"Action\":\"oom\",\"time\":");
+  const char *die = strstr(buf, "{\"Action\":\"die\",\"c\":\"137\",\"time\":");
+  const char *start = strstr(buf, "{\"Action\":\"start\",\"time\":");
+  const char *die2 = strstr(buf, "{\"Action\":\"die\",\"c\":\"1\",\"time\":");
+  ok(oom && die && start && die2 && oom < die && die < start && start < die2,
+     "oom, die, start, die: in that order");
+  ok(strstr(oom + 1, "{\"Action\":\"oom\"") == NULL, "one oom only: the second run was not killed");
+  /* an older template (three lines) has no start line: nothing to write */
+  tap_write_file(template_path, "{\"Action\":\"die\",\"c\":\"\n\"\n\n");
+  ok(monitor_event_die(&p, 0, 1, &err) == 0 && monitor_event_start(&p, &err) == 0,
+     "a three-line template: die only");
+  read_log(buf, sizeof buf);
+  ok(strstr(buf, "\"c\":\"0\"") && !strstr(strstr(buf, "\"c\":\"0\""), "start"),
+     "no start or oom after it");
   p.event_log = "/nonexistent-dir/events.log";
-  ok(monitor_event_die(&p, 1, &err) < 0 && strstr(err.msg, "/nonexistent-dir"),
+  ok(monitor_event_die(&p, 1, 0, &err) < 0 && strstr(err.msg, "/nonexistent-dir"),
      "an unwritable log is an error naming it");
   return tap_done();
 }

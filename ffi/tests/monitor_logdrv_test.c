@@ -28,6 +28,14 @@ static void json_records(void) {
   char small[16];
   size_t m = log_json_record(small, sizeof small, "stdout", TS, (const unsigned char *)"hi", 2);
   ok(m > sizeof small && strlen(small) == sizeof small - 1, "json-file: a short buffer is cut");
+  log_json_tag("web/\\\"x\\\"");
+  n = log_json_record(buf, sizeof buf, "stderr", TS, (const unsigned char *)"hi\n", 3);
+  ok(n == strlen(buf) && !strcmp(buf, "{\"log\":\"hi\\n\",\"stream\":\"stderr\",\"attrs\":{\"tag\":"
+                                       "\"web/\\\"x\\\"\"},\"time\":\"2026-12-07T06:56:03.123456789Z\"}\n"),
+     "json-file: with a tag, Docker's attrs between the stream and the time");
+  log_json_tag("");
+  n = log_json_record(buf, sizeof buf, "stdout", TS, (const unsigned char *)"x", 1);
+  ok(!strstr(buf, "attrs"), "json-file: no tag, no attrs");
 }
 
 /* Sizes of the files named log* in dir; returns how many. */

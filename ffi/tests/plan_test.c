@@ -235,6 +235,21 @@ static void test_exec_fixture(void) {
      "fixture exec.plan: cgroups");
 }
 
+static void test_detach_keys(void) {
+  struct skiff_plan p;
+  struct skiff_err err = {0};
+  char ok_text[] = "skiff-plan\t1\nexec-pid\t7\narg\tsh\ndetach-keys\t16\t17\n";
+  ok(skiff_plan_parse(ok_text, &p, &err) == 0 && p.ndetach_keys == 2 &&
+         p.detach_keys[0] == 16 && p.detach_keys[1] == 17,
+     "detach-keys: the bytes in order");
+  char big[] = "skiff-plan\t1\ndetach-keys\t256\n";
+  ok(skiff_plan_parse(big, &p, &err) < 0, "detach-keys: a byte above 255 is refused");
+  char many[] = "skiff-plan\t1\ndetach-keys\t1\t2\t3\t4\t5\t6\t7\t8\t9\t10\t11\t12\t13\t14"
+                "\t15\t16\t17\n";
+  ok(skiff_plan_parse(many, &p, &err) < 0 && strstr(err.msg, "at most 16"),
+     "detach-keys: more than 16 are refused");
+}
+
 static void test_names(void) {
   ok(skiff_cap_from_name("CAP_SYS_ADMIN") == 21 && skiff_cap_from_name("net_raw") == 13,
      "capability names");
@@ -276,6 +291,7 @@ int main(void) {
   test_plan();
   test_launch_fixture();
   test_exec_fixture();
+  test_detach_keys();
   test_names();
   test_seccomp();
   return tap_done();

@@ -23,7 +23,35 @@ export interface ParsedInvocation {
 export const globalFlags: FlagSpec[] = [
   { name: "root", type: "string", help: "Directory of the persistent store" },
   { name: "runroot", type: "string", help: "Directory of the runtime state" },
-  { name: "log-level", short: "l", type: "string", help: "Log level (debug, info, warn, error)" },
+  {
+    name: "log-level",
+    short: "l",
+    type: "string",
+    help: 'Set the logging level ("debug"|"info"|"warn"|"error"|"fatal")',
+  },
+  { name: "debug", short: "D", type: "bool", help: "Enable debug mode" },
+  {
+    name: "config",
+    type: "string",
+    help: "Location of client config files (login credentials in DIR/config.json)",
+  },
+  {
+    name: "host",
+    short: "H",
+    type: "list",
+    help: "Daemon socket to connect to (only the local unix:///var/run/docker.sock: no daemon)",
+  },
+  {
+    name: "context",
+    short: "c",
+    type: "string",
+    help: 'Name of the context to use (only "default": containers on this machine)',
+  },
+  { name: "tls", type: "bool", help: "Use TLS (refused: skiff has no remote daemon)" },
+  { name: "tlscacert", type: "string", help: "Trust certs signed only by this CA (refused)" },
+  { name: "tlscert", type: "string", help: "Path to TLS certificate file (refused)" },
+  { name: "tlskey", type: "string", help: "Path to TLS key file (refused)" },
+  { name: "tlsverify", type: "bool", help: "Use TLS and verify the remote (refused)" },
   { name: "help", short: "h", type: "bool", help: "Print usage" },
   { name: "version", short: "v", type: "bool", help: "Print version information and quit" },
 ];
@@ -156,6 +184,39 @@ export function parseFlags(
   return { flags: values, args };
 }
 
+/** Stores one global flag's value (the string and list ones). */
+function setGlobal(global: GlobalOptions, name: string, value: string): void {
+  switch (name) {
+    case "root":
+      global.root = value;
+      break;
+    case "runroot":
+      global.runroot = value;
+      break;
+    case "log-level":
+      global.logLevel = value;
+      break;
+    case "config":
+      global.config = value;
+      break;
+    case "host":
+      global.host = [...(global.host ?? []), value];
+      break;
+    case "context":
+      global.context = value;
+      break;
+    case "tlscacert":
+      global.tlscacert = value;
+      break;
+    case "tlscert":
+      global.tlscert = value;
+      break;
+    case "tlskey":
+      global.tlskey = value;
+      break;
+  }
+}
+
 /**
  * Parses a whole command line against the command table.
  *
@@ -181,8 +242,12 @@ export function parseInvocation(table: CommandSpec[], argv: string[]): ParsedInv
       throw new InvalidArgumentError(`unknown flag: ${arg}`);
     }
     if (spec.type === "bool") {
-      if (spec.name === "help") help = true;
-      if (spec.name === "version") version = true;
+      const on = long && eq >= 0 ? parseBool(arg.slice(0, eq), arg.slice(eq + 1)) : true;
+      if (spec.name === "help") help = on;
+      else if (spec.name === "version") version = on;
+      else if (spec.name === "debug") global.debug = on;
+      else if (spec.name === "tls") global.tls = on;
+      else if (spec.name === "tlsverify") global.tlsverify = on;
       continue;
     }
     let value: string;
@@ -192,9 +257,7 @@ export function parseInvocation(table: CommandSpec[], argv: string[]): ParsedInv
       if (i + 1 >= argv.length) throw new InvalidArgumentError(`flag needs an argument: ${arg}`);
       value = argv[++i];
     }
-    if (spec.name === "root") global.root = value;
-    else if (spec.name === "runroot") global.runroot = value;
-    else if (spec.name === "log-level") global.logLevel = value;
+    setGlobal(global, spec.name, value);
   }
   const path: string[] = [];
   let list = table;

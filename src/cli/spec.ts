@@ -70,6 +70,20 @@ export interface GlobalOptions {
   root?: string;
   runroot?: string;
   logLevel?: string;
+  /** -D/--debug: the debug log level. */
+  debug?: boolean;
+  /** --config DIR: where login credentials live (DIR/config.json), as Docker's. */
+  config?: string;
+  /** -H/--host, repeatable; only the local default socket is honoured (src/cli/global_options.ts). */
+  host?: string[];
+  /** -c/--context; only "default". */
+  context?: string;
+  /** TLS flags: refused, there is no remote daemon. */
+  tls?: boolean;
+  tlsverify?: boolean;
+  tlscacert?: string;
+  tlscert?: string;
+  tlskey?: string;
 }
 
 /** A command's implementation module: its default export runs it and returns the exit code. */

@@ -31,6 +31,18 @@ const platform = flag(
   "Set platform if server is multi-platform capable",
 );
 
+/**
+ * Docker's `--disable-content-trust` (true unless DOCKER_CONTENT_TRUST is set): skiff signs and
+ * verifies nothing with Notary, so `=false` is refused by pull and push.
+ */
+const contentTrust = flag(
+  "disable-content-trust",
+  undefined,
+  "bool",
+  "Skip image signing and verification (always: no Notary)",
+  { default: true },
+);
+
 export const pull = command({
   name: "pull",
   summary: "Download an image from a registry",
@@ -43,6 +55,7 @@ export const pull = command({
     platform,
     tlsVerify,
     flag("all-tags", "a", "bool", "Download all tagged images in the repository"),
+    contentTrust,
   ],
   load: lazy("pull"),
 });
@@ -58,6 +71,7 @@ export const push = command({
     flag("all-tags", "a", "bool", "Push all tags of an image to the repository"),
     quiet("Suppress verbose output"),
     tlsVerify,
+    contentTrust,
   ],
   load: lazy("push"),
 });
@@ -282,7 +296,14 @@ export const version = command({
   name: "version",
   summary: "Show the skiff version information",
   maxArgs: 0,
-  flags: [format],
+  flags: [
+    flag("format", "f", "string", "Format the output using the given Go template", {
+      valueName: "string",
+    }),
+    flag("kubeconfig", undefined, "string", "Kubernetes config file (deprecated, ignored)", {
+      hidden: true,
+    }),
+  ],
   load: lazy("version"),
 });
 
@@ -290,7 +311,11 @@ export const info = command({
   name: "info",
   summary: "Display system-wide information",
   maxArgs: 0,
-  flags: [format],
+  flags: [
+    flag("format", "f", "string", "Format the output using the given Go template", {
+      valueName: "string",
+    }),
+  ],
   load: lazy("info"),
 });
 
@@ -354,6 +379,17 @@ export const systemReset = command({
   load: lazy("system_reset"),
 });
 
+/** `completion bash|zsh|fish`: each shell a subcommand, as in Docker's CLI. */
+function completionShell(shell: string) {
+  return command({
+    name: shell,
+    summary: `Generate the autocompletion script for ${shell}`,
+    maxArgs: 0,
+    flags: [flag("no-descriptions", undefined, "bool", "Disable completion descriptions")],
+    load: lazy("completion"),
+  });
+}
+
 export const completion = command({
   name: "completion",
   summary: "Generate the autocompletion script for the specified shell",
@@ -361,6 +397,7 @@ export const completion = command({
   minArgs: 1,
   maxArgs: 1,
   load: lazy("completion"),
+  subcommands: ["bash", "zsh", "fish"].map(completionShell),
 });
 
 export const volumeCreate = command({

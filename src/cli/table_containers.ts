@@ -58,6 +58,10 @@ export const createFlags = [
   flag("uts", undefined, "string", "UTS namespace to use"),
   flag("volumes-from", undefined, "list", "Mount volumes from the specified container(s)"),
   flag("label-file", undefined, "list", "Read in a line delimited file of labels"),
+  flag("link", undefined, "list", "Add link to another container (NAME[:ALIAS])"),
+  flag("link-local-ip", undefined, "list", "Container IPv4/IPv6 link-local addresses"),
+  flag("userns", undefined, "string", 'User namespace to use (only "host")'),
+  flag("volume-driver", undefined, "string", 'Optional volume driver for the container ("local")'),
   flag("runtime", undefined, "string", "Runtime to use for this container (runc only)"),
   flag("isolation", undefined, "string", "Container isolation technology (default only)"),
   flag("storage-opt", undefined, "list", "Storage driver options for the container"),
@@ -210,7 +214,7 @@ export const create = command({
   minArgs: 1,
   positionalStop: 1,
   complete: "images",
-  flags: createFlags,
+  flags: [flag("attach", "a", "list", "Attach to STDIN, STDOUT or STDERR"), ...createFlags],
   load: lazy("create"),
 });
 
@@ -353,6 +357,7 @@ export const exec = command({
   complete: "containers",
   flags: [
     flag("detach", "d", "bool", "Detached mode: run command in the background"),
+    flag("detach-keys", undefined, "string", "Override the key sequence for detaching a container"),
     flag("env", "e", "list", "Set environment variables"),
     flag("env-file", undefined, "list", "Read in a file of environment variables"),
     flag("interactive", "i", "bool", "Keep STDIN open even if not attached"),

@@ -12,13 +12,24 @@ export const networkCreate = command({
   minArgs: 1,
   maxArgs: 1,
   flags: [
+    flag("attachable", undefined, "bool", "Enable manual container attachment"),
+    flag(
+      "aux-address",
+      undefined,
+      "list",
+      "Auxiliary IPv4 or IPv6 addresses used by Network driver",
+    ),
     flag("driver", "d", "string", "Driver to manage the Network", { default: "bridge" }),
     flag("gateway", undefined, "list", "IPv4 or IPv6 Gateway for the master subnet"),
+    flag("ingress", undefined, "bool", "Create swarm routing-mesh network (refused: no swarm)"),
     flag("internal", undefined, "bool", "Restrict external access to the network"),
     flag("ip-range", undefined, "list", "Allocate container ip from a sub-range"),
+    flag("ipam-driver", undefined, "string", 'IP Address Management Driver (only "default")'),
+    flag("ipam-opt", undefined, "list", "Set IPAM driver specific options"),
     flag("ipv6", undefined, "bool", "Enable or disable IPv6 networking"),
     flag("label", undefined, "list", "Set metadata on a network"),
     flag("opt", "o", "list", "Set driver specific options"),
+    flag("scope", undefined, "string", 'Control the network\'s scope (only "local")'),
     flag("subnet", undefined, "list", "Subnet in CIDR format that represents a network segment"),
   ],
   load: lazy("network_create"),
@@ -45,7 +56,10 @@ export const networkInspect = command({
   usage: "[OPTIONS] NETWORK [NETWORK...]",
   minArgs: 1,
   complete: "networks",
-  flags: [{ ...formatFlag, short: "f" }],
+  flags: [
+    { ...formatFlag, short: "f" },
+    flag("verbose", "v", "bool", "Verbose output for diagnostics (swarm services: none here)"),
+  ],
   load: lazy("network_inspect"),
 });
 
@@ -93,6 +107,7 @@ export const networkConnect = command({
     flag("alias", undefined, "list", "Add network-scoped alias for the container"),
     flag("ip", undefined, "string", 'IPv4 address (e.g., "172.30.100.104")'),
     flag("ip6", undefined, "string", 'IPv6 address (e.g., "2001:db8::33")'),
+    flag("link-local-ip", undefined, "list", "Add a link-local address for the container"),
   ],
   load: lazy("network_connect"),
 });

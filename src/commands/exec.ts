@@ -5,6 +5,7 @@ import { execInContainer, type ExecRequest } from "../engine/container_exec.ts";
 import { envFromFlags } from "./env_flags.ts";
 import { checkTty } from "./tty_check.ts";
 import { exitOne } from "./exit_codes.ts";
+import { parseDetachKeys } from "../runtime/attach_terminal.ts";
 
 /**
  * Turns exec's flags and the arguments after the container into an ExecRequest
@@ -26,6 +27,8 @@ export function parseExecArgs(flags: Partial<FlagsOf<typeof spec>>, cmd: string[
     user: user === "" ? undefined : user,
     workdir: workdir === "" ? undefined : workdir,
     privileged: flags.privileged === true,
+    // Docker's default (engine/container_attach.ts has it too; not imported: it loads `start`)
+    detachKeys: parseDetachKeys(flags["detach-keys"] || "ctrl-p,ctrl-q"),
   };
 }
 

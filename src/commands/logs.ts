@@ -19,6 +19,7 @@ export default async function logs(ctx: CommandContext<FlagsOf<typeof spec>>): P
     until: f.until,
     timestamps: f.timestamps,
     follow: f.follow,
+    details: f.details,
   };
   await exitOne(() =>
     containerLogs(ctx.global, ctx.args[0], req, async (stream, text) => {

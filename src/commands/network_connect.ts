@@ -12,6 +12,7 @@ export default async function networkConnect(
     ...(ctx.flags.ip !== undefined ? { ip: ctx.flags.ip } : {}),
     ...(ctx.flags.ip6 !== undefined ? { ip6: ctx.flags.ip6 } : {}),
     aliases: ctx.flags.alias,
+    linkLocalIps: ctx.flags["link-local-ip"],
   });
   return 0;
 }

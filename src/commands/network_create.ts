@@ -18,6 +18,12 @@ export default async function networkCreate(
     ipv6: f.ipv6,
     labels: f.label,
     options: f.opt,
+    auxAddresses: f["aux-address"],
+    ipamDriver: f["ipam-driver"],
+    ipamOptions: f["ipam-opt"],
+    attachable: f.attachable,
+    scope: f.scope,
+    ingress: f.ingress,
   });
   console.log(net.Id);
   return 0;

@@ -5,9 +5,11 @@ import { chooseProgress, type Progress, quietProgress } from "../image/progress.
 import { pullImageByName } from "../engine/image_pull.ts";
 import { namesTagOrDigest } from "../image/reference.ts";
 import { exitOne } from "./exit_codes.ts";
+import { refuseContentTrust } from "./content_trust.ts";
 
 /** Runs `skiff pull [OPTIONS] NAME[:TAG|@DIGEST]`. */
 export default function pull(ctx: CommandContext<FlagsOf<typeof spec>>): Promise<number> {
+  refuseContentTrust(ctx.flags["disable-content-trust"]);
   // Its errors exit 1, as docker's do (125 is for flags that do not parse).
   return exitOne(() => pullWork(ctx));
 }

@@ -4,9 +4,11 @@ import type { push as spec } from "../cli/table.ts";
 import { chooseProgress, type Progress, quietProgress } from "../image/progress.ts";
 import { pushImageByName, repositoryTags } from "../engine/image_push.ts";
 import { exitOne } from "./exit_codes.ts";
+import { refuseContentTrust } from "./content_trust.ts";
 
 /** Runs `skiff push [-a] [OPTIONS] NAME[:TAG]`; `-a` pushes every local tag of the repository. */
 export default function push(ctx: CommandContext<FlagsOf<typeof spec>>): Promise<number> {
+  refuseContentTrust(ctx.flags["disable-content-trust"]);
   // Its errors exit 1, as docker's do (125 is for flags that do not parse).
   return exitOne(() => pushWork(ctx));
 }

@@ -17,7 +17,9 @@ import { parseSignal } from "../runtime/signals.ts";
 import { healthFromFlags } from "../runtime/health_config.ts";
 import { JOURNAL_SOCKET, parseLogConfig } from "../runtime/logs_config.ts";
 import { envFromFlags } from "./env_flags.ts";
-import { checkEndpointFlags } from "../network/endpoint_options.ts";
+import { checkEndpointFlags, isUserNetwork } from "../network/endpoint_options.ts";
+import { formatAddress, tryParseAddress } from "../network/address.ts";
+import { parseAttachStreams } from "../runtime/attach_terminal.ts";
 import { networksFromFlags } from "../network/attachments.ts";
 import { parseExpose, parsePublish } from "../network/port_spec.ts";
 
@@ -100,11 +102,13 @@ export function runOptionsFromFlags(f: CreateFlags, cmd: string[]): p.RunOptions
   // bridge networking becomes the default); `bridge` and a network's name use the bridge
   // driver, and an unknown network is refused when the container is created.
   // -p and -P without --network publish from the default bridge network, as Docker's do.
-  const publishing = f.publish.length > 0 || f["publish-all"];
+  // --link, as -p, means the default bridge network when no --network is given (Docker's default)
+  const publishing = f.publish.length > 0 || f["publish-all"] || f.link.length > 0;
   const network = f.network[0]?.split(",")[0] ?? (publishing ? "bridge" : "private");
   if (network === "") throw new InvalidArgumentError("invalid --network: empty name");
   o.network = network === "default" ? "private" : network;
   networkFlags(f, o);
+  linkFlags(f, o);
   const networks = networksFromFlags(f.network, o); // several: eth0, eth1, ...
   if (networks) o.networks = networks;
   o.publish = f.publish.flatMap(parsePublish);
@@ -249,6 +253,59 @@ function otherOptionsFromFlags(f: CreateFlags, o: p.RunOptions): void {
     throw new InvalidArgumentError(
       "--storage-opt is supported only for overlay over xfs with 'pquota' mount option",
     );
+  }
+}
+
+/**
+ * -a on create, --userns (only `host`), --volume-driver (only `local`), and --link and
+ * --link-local-ip, refused where Docker refuses them.
+ */
+function linkFlags(f: CreateFlags, o: p.RunOptions): void {
+  if (f.attach.length) o.attach = parseAttachStreams(f.attach);
+  if (f.userns !== undefined && f.userns !== "") {
+    if (f.userns !== "host") {
+      throw new InvalidArgumentError(
+        `invalid --userns "${f.userns}": only "host" is supported (user namespaces come with ` +
+          `rootless skiff, not yet)`,
+      );
+    }
+    o.usernsMode = "host";
+  }
+  if (f["volume-driver"] !== undefined && f["volume-driver"] !== "") {
+    if (f["volume-driver"] !== "local") {
+      throw new InvalidArgumentError(
+        `error looking up volume plugin ${f["volume-driver"]}: plugin "${f["volume-driver"]}" ` +
+          `not found (skiff has only the "local" volume driver)`,
+      );
+    }
+    o.volumeDriver = "local";
+  }
+  if (f.link.length) {
+    const mode = o.network === "host" || o.network === "none"
+      ? o.network
+      : o.network.startsWith("container:")
+      ? "container"
+      : undefined;
+    if (mode) {
+      throw new InvalidArgumentError(
+        `conflicting options: ${mode} type network${mode === "container" ? "" : "ing"} can't ` +
+          `be used with links. This would result in undefined behavior`,
+      );
+    }
+    o.links = f.link.map(p.parseLink);
+  }
+  if (f["link-local-ip"].length) {
+    const ips = f["link-local-ip"].map((ip) => {
+      const a = tryParseAddress(ip);
+      if (!a) throw new InvalidArgumentError(`${ip} is not an ip address`);
+      return formatAddress(a);
+    });
+    if (!isUserNetwork(o.network)) {
+      throw new InvalidArgumentError(
+        "user specified IP address is supported on user defined networks only",
+      );
+    }
+    o.linkLocalIps = ips;
   }
 }
 

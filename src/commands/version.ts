@@ -2,18 +2,53 @@
 import type { CommandContext } from "../cli/spec.ts";
 import { VERSION } from "../version.ts";
 
-/** Runs `skiff version`. */
-export default async function version(ctx: CommandContext): Promise<number> {
-  const info = {
+/**
+ * What `version -f` templates see, with Docker's field names. `Server` is the engine that
+ * runs the containers: without a daemon, that is this same skiff on this machine.
+ */
+export function versionInfo(): Record<string, Record<string, unknown>> {
+  const arch = Deno.build.arch === "x86_64" ? "amd64" : "arm64";
+  const goVersion = `deno ${Deno.version.deno}`;
+  const kernel = (() => {
+    try {
+      return Deno.osRelease();
+    } catch {
+      return "";
+    }
+  })();
+  const common = { ApiVersion: "1.41", GitCommit: "", GoVersion: goVersion, Os: Deno.build.os };
+  return {
     Client: {
+      Platform: { Name: "skiff" },
       Version: VERSION,
-      ApiVersion: "1.41",
-      GoVersion: `deno ${Deno.version.deno}`,
-      Os: Deno.build.os,
-      Arch: Deno.build.arch === "x86_64" ? "amd64" : "arm64",
+      ...common,
+      DefaultAPIVersion: "1.41",
+      Arch: arch,
+      BuildTime: "",
+      Context: "default",
       Experimental: false,
     },
+    Server: {
+      Platform: { Name: "skiff (daemonless)" },
+      Components: [{
+        Name: "Engine",
+        Version: VERSION,
+        Details: { ...common, Arch: arch, KernelVersion: kernel, MinAPIVersion: "1.12" },
+      }],
+      Version: VERSION,
+      ...common,
+      MinAPIVersion: "1.12",
+      Arch: arch,
+      KernelVersion: kernel,
+      Experimental: false,
+      BuildTime: "",
+    },
   };
+}
+
+/** Runs `skiff version [-f FORMAT]` (`--kubeconfig`, deprecated in Docker, is ignored). */
+export default async function version(ctx: CommandContext): Promise<number> {
+  const info = versionInfo();
   const fmt = ctx.flags.format as string | undefined;
   if (fmt) {
     const { renderTemplate }: typeof import("../cli/template.ts") = await import(

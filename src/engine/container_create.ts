@@ -14,7 +14,7 @@ import type { ImageRecord } from "../store/images.ts";
 import { resolveLocalImage } from "../image/resolve.ts";
 import type { Progress } from "../image/progress.ts";
 import type { PullRegistryFactory } from "./image_pull.ts";
-import { type ContainerRecord, validateName } from "../runtime/container_store.ts";
+import { type ContainerRecord, findContainer, validateName } from "../runtime/container_store.ts";
 import { checkRunOptions, createContainer as createRecord } from "../runtime/create.ts";
 import { checkNetworkExists } from "./container_network.ts";
 import { checkJoin, joinedName } from "./container_join.ts";
@@ -192,6 +192,16 @@ async function createChecked(
   if (options.volumesFrom?.length) {
     const mounts = await mountsWithVolumesFrom(store, options.volumesFrom, options.mounts);
     options = { ...options, mounts };
+  }
+  if (options.links?.length) {
+    // --link: the target must exist now (it must run when this one starts)
+    const links = await Promise.all(options.links.map(async (l) => {
+      const target = await findContainer(store, l.container).catch((err) => {
+        throw wrap(err, `could not get container for ${l.container}`);
+      });
+      return { container: target.Id, name: target.Name, alias: l.alias };
+    }));
+    options = { ...options, links };
   }
   const image = await ensureImage(store, req.image, req, events);
   return { store, rec: await createRecord(store, image, req.image, options, req.name) };

@@ -37,5 +37,10 @@ export async function execInContainer(
   const command = req.cmd.join(" ");
   await emitContainerEvent(store, rec, `exec_create: ${command}`, { execID });
   await emitContainerEvent(store, rec, `exec_start: ${command}`, { execID });
-  return await execContainer(store, rec, req);
+  const code = await execContainer(store, rec, req);
+  // Docker's exec_die once the process ended (a detached one is waited for by nobody)
+  if (!req.detach) {
+    await emitContainerEvent(store, rec, "exec_die", { execID, exitCode: String(code) });
+  }
+  return code;
 }

@@ -13,6 +13,7 @@ import { DEFAULT_LOG_DRIVER, logKeepsFile } from "../runtime/logs_config.ts";
 import { currentState } from "../runtime/state.ts";
 import { isSupervised } from "../runtime/status.ts";
 import type { StoreOptions } from "./engine_types.ts";
+import { realHost } from "../sys/host.ts";
 
 /** What `logs` was asked for, as given. */
 export interface LogsRequest {
@@ -24,6 +25,8 @@ export interface LogsRequest {
   timestamps: boolean;
   /** Keep reading until the container stops. */
   follow: boolean;
+  /** --details: Docker's attrs (the json-file tag) before each line. */
+  details?: boolean;
 }
 
 /** Where the output goes, in order. */
@@ -39,6 +42,7 @@ function logOptions(req: LogsRequest): LogOptions {
     since: req.since ? parseTimestamp(req.since) : undefined,
     until: req.until ? parseTimestamp(req.until) : undefined,
     timestamps: req.timestamps,
+    ...(req.details ? { details: true } : {}),
   };
 }
 
@@ -60,6 +64,44 @@ async function rotated(
 }
 
 /**
+ * A journald container's log, read with `journalctl` (a clear error when it is not installed
+ * or fails); `--follow` is refused rather than silently ending.
+ */
+async function journaldLogs(
+  id: string,
+  req: LogsRequest,
+  opts: LogOptions,
+  sink: LogSink,
+): Promise<void> {
+  if (req.follow) {
+    throw new FailedPreconditionError(
+      "logs --follow of a journald container is not supported yet (use journalctl -f " +
+        `CONTAINER_ID_FULL=${id})`,
+    );
+  }
+  const { journalArgs, journalToRecords }: typeof import("../runtime/logs_journald.ts") =
+    await import(new URL("../runtime/logs_journald.ts", import.meta.url).href);
+  let r;
+  try {
+    r = await realHost.run("journalctl", { args: journalArgs(id) });
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) {
+      throw new FailedPreconditionError(
+        "the journald log driver's logs are read with journalctl, which is not installed",
+      );
+    }
+    throw err;
+  }
+  if (!r.success) {
+    const why = new TextDecoder().decode(r.stderr).trim().split("\n")[0];
+    throw new FailedPreconditionError(`journalctl failed: ${why || `exit code ${r.code}`}`);
+  }
+  for (const c of renderLog(journalToRecords(new TextDecoder().decode(r.stdout)), opts)) {
+    await sink(c.stream, c.text);
+  }
+}
+
+/**
  * Sends the named container's log to `sink`, record by record; with `follow`, waits for more
  * until the container is no longer running. A container without a log has nothing to send.
  *
@@ -78,6 +120,7 @@ export async function containerLogs(
   const rec = await findContainer(store, name);
   const opts = logOptions(req);
   const driver = rec.Options.logConfig?.Type ?? DEFAULT_LOG_DRIVER;
+  if (driver === "journald") return await journaldLogs(rec.Id, req, opts, sink);
   if (!logKeepsFile(driver)) {
     throw new FailedPreconditionError("configured logging driver does not support reading");
   }

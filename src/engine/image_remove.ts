@@ -20,7 +20,7 @@ import { type Filters, labelsMatch } from "./filters.ts";
 export type ImageDeleteItem = { Untagged: string } | { Deleted: string };
 
 /** The filter keys `image prune` takes. */
-export const IMAGE_PRUNE_FILTERS = ["until", "label"] as const;
+export const IMAGE_PRUNE_FILTERS = ["until", "label", "label!"] as const;
 
 /**
  * Removes each named image: a name that is one of several tags is only untagged; otherwise
@@ -95,7 +95,8 @@ export interface ImagePruneReport {
 
 /**
  * Removes images no container uses: untagged ones, or every one with `all`; `until` keeps
- * images created at or after the timestamp, `label` keeps those not matching.
+ * images created at or after the timestamp, `label` keeps those not matching, `label!` those
+ * matching.
  *
  * @example
  * ```ts ignore
@@ -111,6 +112,7 @@ export async function pruneImages(
   const until = filters.get("until")?.[0];
   const untilTime = until ? parseTimestamp(until) : undefined;
   const labels = filters.get("label");
+  const notLabels = filters.get("label!"); // `label!=key[=value]`: those are kept
   const used = await imagesInUse(store);
   const deleted: ImageDeleteItem[] = [];
   let reclaimed = 0;
@@ -120,8 +122,9 @@ export async function pruneImages(
       const names = tagsOf(tags, rec.id);
       if (names.length && !opts.all) continue;
       if (untilTime && new Date(rec.created ?? rec.addedAt).getTime() >= untilTime) continue;
-      if (labels && !labelsMatch((await readImageConfig(store, rec)).config?.Labels, labels)) {
-        continue;
+      if (labels || notLabels) {
+        const config = (await readImageConfig(store, rec)).config;
+        if (!labelsMatch(config?.Labels, labels ?? [], notLabels ?? [])) continue;
       }
       for (const n of names) {
         delete tags[n];

@@ -10,7 +10,12 @@
  * @module
  */
 import { emitNetworkEvent } from "./events.ts";
-import { AlreadyExistsError, FailedPreconditionError, NotFoundError } from "../errors.ts";
+import {
+  AlreadyExistsError,
+  FailedPreconditionError,
+  InvalidArgumentError,
+  NotFoundError,
+} from "../errors.ts";
 import { withLock } from "../store/lock.ts";
 import { openStore, type Store } from "../store/store.ts";
 import {
@@ -26,8 +31,9 @@ import { isRunning, isSupervised } from "../runtime/status.ts";
 import { containerNetworks } from "../network/attachments.ts";
 import { checkAddressRequest } from "../network/ipam.ts";
 import { DEFAULT_NETWORK, findNetwork, type NetworkRecord } from "../network/network_store.ts";
-import { checkEndpointFlags } from "../network/endpoint_options.ts";
+import { checkEndpointFlags, isUserNetwork } from "../network/endpoint_options.ts";
 import { networkLockFile } from "../network/endpoint.ts";
+import { formatAddress, tryParseAddress } from "../network/address.ts";
 import { realHost } from "../sys/host.ts";
 import type { StoreOptions } from "./engine_types.ts";
 
@@ -39,6 +45,8 @@ export interface ConnectOptions {
   ip6?: string;
   /** --alias */
   aliases?: string[];
+  /** --link-local-ip (user networks only) */
+  linkLocalIps?: string[];
 }
 
 /** Docker's refusals of a network change for a container of another network mode. */
@@ -109,11 +117,13 @@ export async function connectContainer(
     ip6: opts.ip6,
     aliases: opts.aliases ?? [],
   });
+  const linkLocal = checkLinkLocal(net.Name, opts.linkLocalIps ?? []);
   const conn: NetworkConnection = {
     name: net.Name,
     ...(checked.ip !== undefined ? { ip: checked.ip } : {}),
     ...(checked.ip6 !== undefined ? { ip6: checked.ip6 } : {}),
     ...(opts.aliases?.length ? { aliases: [...opts.aliases] } : {}),
+    ...(linkLocal.length ? { linkLocalIps: linkLocal } : {}),
   };
   await checkAddressRequest(store, net, {
     ...(conn.ip ? { ipv4: conn.ip } : {}),
@@ -149,6 +159,21 @@ export async function connectContainer(
     { id: net.Id, name: net.Name, driver: net.Driver },
     found.Id,
   );
+}
+
+/** `--link-local-ip` values, normalized; refused off user networks, as Docker refuses them. */
+function checkLinkLocal(network: string, ips: readonly string[]): string[] {
+  const out = ips.map((ip) => {
+    const a = tryParseAddress(ip);
+    if (!a) throw new InvalidArgumentError(`${ip} is not an ip address`);
+    return formatAddress(a);
+  });
+  if (out.length && !isUserNetwork(network)) {
+    throw new InvalidArgumentError(
+      "user specified IP address is supported on user defined networks only",
+    );
+  }
+  return out;
 }
 
 /**

@@ -91,6 +91,40 @@ export interface NetworkCreateOptions {
   labels?: readonly string[];
   /** `-o key=value` driver options. */
   options?: readonly string[];
+  /** `--aux-address name=ip`: addresses no container gets. */
+  auxAddresses?: string[];
+  /** `--ipam-driver`: only `default`. */
+  ipamDriver?: string;
+  /** `--ipam-opt key=value`. */
+  ipamOptions?: readonly string[];
+  /** `--attachable`. */
+  attachable?: boolean;
+  /** `--scope`: only `local`. */
+  scope?: string;
+  /** `--ingress`: swarm's routing mesh, refused. */
+  ingress?: boolean;
+}
+
+/** Refuses what only Docker's plugins or swarm mode give: another IPAM driver or scope. */
+function checkPluginsAndScope(opts: NetworkCreateOptions): void {
+  const ipam = opts.ipamDriver ?? "";
+  if (ipam !== "" && ipam !== "default") {
+    throw new InvalidArgumentError(
+      `error looking up IPAM plugin ${ipam}: plugin "${ipam}" not found ` +
+        `(skiff has only the "default" IPAM driver)`,
+    );
+  }
+  if (opts.ingress) {
+    throw new InvalidArgumentError(
+      "an ingress network is swarm mode's routing mesh, and skiff has no swarm",
+    );
+  }
+  const scope = opts.scope ?? "";
+  if (scope !== "" && scope !== "local") {
+    throw new InvalidArgumentError(
+      `invalid scope "${scope}": skiff has no swarm, its networks are "local"`,
+    );
+  }
 }
 
 /**
@@ -240,8 +274,10 @@ export async function createNetworkFromOptions(
   where: StoreOptions,
   opts: NetworkCreateOptions,
 ): Promise<NetworkInspect> {
+  checkPluginsAndScope(opts);
   const labels = parseLabels(opts.labels ?? []);
   const options = parseDriverOptions(opts.options ?? []);
+  const ipamOptions = parseDriverOptions(opts.ipamOptions ?? []);
   const store = await openStore(where);
   const net = await createNetwork(store, {
     name: opts.name,
@@ -249,10 +285,13 @@ export async function createNetworkFromOptions(
     subnets: opts.subnets,
     gateways: opts.gateways,
     ipRanges: opts.ipRanges,
+    auxAddresses: opts.auxAddresses,
     internal: opts.internal,
     ipv6: opts.ipv6,
     labels,
     options,
+    ipamOptions,
+    attachable: opts.attachable,
   }, { routes: await readHostRoutes(realHost) });
   await emitNetworkEvent(store, "create", { id: net.Id, name: net.Name, driver: net.Driver });
   return await inspectRecord(store, net, new Map());

@@ -35,8 +35,8 @@ export interface CheckedSystemPrune {
 
 /**
  * Checks the filters before anything is asked or removed: Docker refuses `until` with
- * `--volumes`; skiff's image and volume prunes take no `label!=`, so it is refused rather
- * than ignored.
+ * `--volumes`. Each kind gets the filters it takes: `until`, `label` and `label!=` for
+ * containers, networks and images, `label` and `label!=` for volumes.
  *
  * @example
  * ```ts
@@ -48,13 +48,11 @@ export function checkSystemPrune(opts: SystemPruneOptions): CheckedSystemPrune {
   if (opts.volumes && prune.until !== undefined) {
     throw new InvalidArgumentError('The "until" filter is not supported with "--volumes"');
   }
-  if (prune.notLabels.length > 0) {
-    throw new InvalidArgumentError("system prune does not take label!= filters yet");
-  }
-  const images = parseFilters(opts.filters, ["until", "label"]);
-  const volumeFilters = parseFilters(opts.filters.filter((f) => f.startsWith("label=")), [
-    "label",
-  ]);
+  const images = parseFilters(opts.filters, ["until", "label", "label!"]);
+  const volumeFilters = parseFilters(
+    opts.filters.filter((f) => f.startsWith("label=") || f.startsWith("label!=")),
+    ["label", "label!"],
+  );
   return { all: opts.all, volumes: opts.volumes, prune, images, volumeFilters };
 }
 

@@ -39,7 +39,10 @@ export function filterVolumes(
     const drivers = filters.get("driver");
     if (drivers && !drivers.includes(v.Driver)) return false;
     const labels = filters.get("label");
-    if (labels && !labelsMatch(v.Labels, labels)) return false;
+    const notLabels = filters.get("label!"); // prune's `label!=`
+    if ((labels || notLabels) && !labelsMatch(v.Labels, labels ?? [], notLabels ?? [])) {
+      return false;
+    }
     return true;
   });
 }

@@ -14,7 +14,7 @@ import { filterVolumes } from "./volume_list.ts";
 import { volumeUsers } from "./volume_users.ts";
 
 /** The filter keys `volume prune` takes (`all=true` is the same as `--all`). */
-export const VOLUME_PRUNE_FILTERS = ["label", "all"] as const;
+export const VOLUME_PRUNE_FILTERS = ["label", "label!", "all"] as const;
 
 /** What `volume prune` removed and the bytes their content took. */
 export interface VolumePruneReport {

@@ -14,6 +14,10 @@
  * run). Docker Hub may be keyed `docker.io`, `index.docker.io` or
  * `https://index.docker.io/v1/`.
  *
+ * As Docker's CLI does, `--config DIR` (see {@linkcode useConfigDir}), or
+ * `$DOCKER_CONFIG` when `$SKIFF_AUTH_FILE` is not set, makes `DIR/config.json`
+ * the one file credentials are read from and written to.
+ *
  * This module talks to no registry; `auth.ts` adds `login`, which does.
  *
  * @module
@@ -45,6 +49,30 @@ export function encodeCredentials(creds: Credentials): string {
   return btoa(s);
 }
 
+/** `--config DIR` of this invocation, if given. */
+let configDir: string | undefined;
+
+/**
+ * Makes `DIR/config.json` (Docker's client config) the only file credentials are read from
+ * and written to, for the rest of this process: the global `--config DIR` flag.
+ *
+ * @example
+ * ```ts
+ * useConfigDir("/tmp/ci-docker");
+ * authFilePath(); // "/tmp/ci-docker/config.json"
+ * useConfigDir(undefined);
+ * ```
+ */
+export function useConfigDir(dir: string | undefined): void {
+  configDir = dir === undefined ? undefined : dir.replace(/(.)\/+$/, "$1");
+}
+
+/** Whether the auth file is a Docker client config (`--config`, `$DOCKER_CONFIG`). */
+function isDockerConfig(): boolean {
+  return configDir !== undefined ||
+    (!Deno.env.get("SKIFF_AUTH_FILE") && !!Deno.env.get("DOCKER_CONFIG"));
+}
+
 /**
  * Path of skiff's auth file.
  *
@@ -54,8 +82,11 @@ export function encodeCredentials(creds: Credentials): string {
  * ```
  */
 export function authFilePath(): string {
+  if (configDir !== undefined) return `${configDir}/config.json`;
   const explicit = Deno.env.get("SKIFF_AUTH_FILE");
   if (explicit) return explicit;
+  const dockerConfig = Deno.env.get("DOCKER_CONFIG");
+  if (dockerConfig) return `${dockerConfig}/config.json`;
   const runtime = Deno.env.get("XDG_RUNTIME_DIR");
   if (runtime) return `${runtime}/skiff/auth.json`;
   return `${Deno.env.get("HOME") ?? "/root"}/.config/skiff/auth.json`;
@@ -148,6 +179,8 @@ function findEntry(file: AuthFile | undefined, registry: string): Credentials | 
 
 /** Files searched by {@linkcode getCredentials}, in order. */
 export function credentialFiles(): string[] {
+  // a Docker config directory is the one place, as in Docker's CLI
+  if (isDockerConfig()) return [authFilePath()];
   const files = [authFilePath()];
   const dockerConfig = Deno.env.get("DOCKER_CONFIG");
   if (dockerConfig) files.push(`${dockerConfig}/config.json`);
@@ -202,7 +235,9 @@ export async function saveCredentials(registry: string, creds: Credentials): Pro
   const auths: Record<string, AuthEntry> = { ...(doc.auths ?? {}) };
   const key = normalizeAuthKey(registry);
   for (const k of Object.keys(auths)) if (normalizeAuthKey(k) === key) delete auths[k];
-  auths[key] = {
+  // Docker's own CLI looks Docker Hub up under its legacy index address
+  const stored = key === "docker.io" && isDockerConfig() ? "https://index.docker.io/v1/" : key;
+  auths[stored] = {
     auth: encodeCredentials(creds),
   };
   await writeAuthFile(path, { ...doc, auths });

@@ -36,6 +36,7 @@ import { dnsNames } from "./hosts_file.ts";
 import { endpointsHostsText, rewriteOwnHosts, syncNetworkHosts } from "./hosts_sync.ts";
 import { activeBindings, recordFile, wantedBindings } from "./port_record.ts";
 import { assetPath } from "../sys/assets.ts";
+import { linkHosts } from "./links.ts";
 
 /** Publishing ports (port_publish.ts and the firewall's texts), loaded only when used. */
 function portsModule(): Promise<typeof import("./port_publish.ts")> {
@@ -156,6 +157,16 @@ function plugOps(plan: BridgePlan, ns: string, defaultRoute = true): NetOp[] {
   if (plan.gateway) ops.push(["route", plan.gateway]);
   if (plan.ipv6Gateway) ops.push(["route", plan.ipv6Gateway]);
   return ops;
+}
+
+/** `--link-local-ip`: more addresses on the container's first interface (host routes, as
+ * Docker adds them). */
+function addLinkLocal(ns: string, veth: string, ips: readonly string[]): void {
+  if (ips.length === 0) return;
+  netBatch([
+    ["ns", ns],
+    ...ips.map((ip): NetOp => ["addr", veth, ip, ip.includes(":") ? "128" : "32"]),
+  ]);
 }
 
 /**
@@ -284,6 +295,7 @@ export function bridgeDriver(
     const ports = await hasPorts(store, rec, host) ? await portsModule() : undefined;
     // a taken host port: refused before anything is made
     await ports?.checkPorts(store, rec, host, nets[0]?.EnableIPv6 ?? false);
+    const links = await linkHosts(store, rec, nets, host); // --link: refused before, too
     const plans: BridgePlan[] = [];
     for (const [i, net] of nets.entries()) {
       // addresses of containers removed while no skiff process could release them (--rm -d)
@@ -308,7 +320,13 @@ export function bridgeDriver(
           ? [["ns", ns], ["up", "lo"]] // every network disconnected: loopback only
           : plans.flatMap((plan, i) => plugOps(plan, ns, i === 0))),
       ]);
+      for (const [i, plan] of plans.entries()) {
+        // run's --link-local-ip is eth0's; network connect's are its connection's
+        const ips = conns[i].linkLocalIps ?? (i === 0 ? rec.Options.linkLocalIps : undefined);
+        addLinkLocal(ns, plan.containerVeth, ips ?? []);
+      }
       const eps = plans.map((plan, i) => endpointRecord(rec, nets[i], plan, conns[i]));
+      if (eps.length > 0) eps[0].extraHosts = [...(eps[0].extraHosts ?? []), ...links];
       await writeEndpoints(store, rec.Id, eps);
       const warning = await writeEtc(store, rec, nets, eps, host);
       if (warning) warn(warning);
@@ -416,6 +434,7 @@ export async function connectRunning(
   try {
     await ensureBridge(store, net, plan, host);
     netBatch(plugOps(plan, ns, eps.length === 0));
+    addLinkLocal(ns, plan.containerVeth, conn.linkLocalIps ?? []);
     const ep = endpointRecord(rec, net, plan, conn);
     await writeEndpoints(store, rec.Id, [...eps, ep]);
     await syncNetworkHosts(store, net, {}, host);

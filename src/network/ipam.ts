@@ -59,6 +59,11 @@ function poolsOf(net: NetworkRecord): Pool[] {
   });
 }
 
+/** The `--aux-address` addresses of `net`: never given to a container. */
+function auxAddresses(net: NetworkRecord): string[] {
+  return net.IPAM.Config.flatMap((c) => Object.values(c.AuxiliaryAddresses ?? {}));
+}
+
 function familyName(family: 4 | 6): string {
   return family === 4 ? "IPv4" : "IPv6";
 }
@@ -218,9 +223,10 @@ export async function allocateAddresses(
     const asked = [request.ipv4, request.ipv6].filter((a) => a !== undefined)
       .map((a) => formatAddress(parseAddress(a)));
     if (mine && asked.every((a) => mine.includes(a))) return mine;
-    const used = new Set(
-      Object.entries(allocations).filter(([id]) => id !== containerId).flatMap(([, a]) => a),
-    );
+    const used = new Set([
+      ...Object.entries(allocations).filter(([id]) => id !== containerId).flatMap(([, a]) => a),
+      ...auxAddresses(net),
+    ]);
     const picked = pick(net, pools, request, used);
     allocations[containerId] = picked;
     return picked;
@@ -245,7 +251,10 @@ export async function checkAddressRequest(
   if ((request.ipv4 ?? request.ipv6) === undefined) return;
   const pools = poolsOf(net);
   checkRequest(net, pools, request);
-  const used = new Set(Object.values(await readAllocations(store, net.Id)).flat());
+  const used = new Set([
+    ...Object.values(await readAllocations(store, net.Id)).flat(),
+    ...auxAddresses(net),
+  ]);
   pick(net, pools, request, used);
 }
 

@@ -27,6 +27,8 @@ export interface IpamConfig {
   Gateway: string;
   /** The part of the subnet containers get addresses from when they ask for none. */
   IPRange?: string;
+  /** `--aux-address`: addresses by name that no container gets. */
+  AuxiliaryAddresses?: Record<string, string>;
 }
 
 const NETWORK_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
@@ -95,6 +97,8 @@ export interface AddressFlags {
   subnets?: string[];
   gateways?: string[];
   ipRanges?: string[];
+  /** `--aux-address name=ip`: addresses kept from containers. */
+  auxAddresses?: string[];
 }
 
 /** A checked subnet with its gateway and range, parsed. */
@@ -103,6 +107,8 @@ export interface PlannedSubnet {
   /** Given with `--gateway`; undefined means the first host address. */
   gateway?: string;
   ipRange?: string;
+  /** `--aux-address` entries in this subnet, by name. */
+  aux?: Record<string, string>;
 }
 
 /**
@@ -159,6 +165,16 @@ export function planSubnets(flags: AddressFlags): PlannedSubnet[] {
       );
     }
     owner.gateway = formatAddress(gw);
+  }
+  for (const entry of flags.auxAddresses ?? []) {
+    const eq = entry.indexOf("=");
+    if (eq <= 0) {
+      throw new InvalidArgumentError(`invalid aux-address ${entry}: expected name=ip`);
+    }
+    const addr = parseAddress(entry.slice(eq + 1), "aux-address");
+    const owner = planned.find((p) => containsAddress(p.subnet, addr));
+    if (!owner) throw new InvalidArgumentError(`no matching subnet for aux-address ${entry}`);
+    (owner.aux ??= {})[entry.slice(0, eq)] = formatAddress(addr);
   }
   return planned;
 }

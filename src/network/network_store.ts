@@ -63,7 +63,7 @@ export interface NetworkRecord {
   EnableIPv6: boolean;
   IPAM: { Driver: "default"; Options: Record<string, string>; Config: IpamConfig[] };
   Internal: boolean;
-  Attachable: false;
+  Attachable: boolean;
   Ingress: false;
   ConfigFrom: { Network: "" };
   ConfigOnly: false;
@@ -81,11 +81,17 @@ export interface NetworkSpec {
   subnets?: string[];
   gateways?: string[];
   ipRanges?: string[];
+  /** `--aux-address name=ip`. */
+  auxAddresses?: string[];
   internal?: boolean;
   /** IPv6 on; also implied by an IPv6 `--subnet`, as Podman does. */
   ipv6?: boolean;
   labels?: Record<string, string>;
   options?: Record<string, string>;
+  /** `--ipam-opt`: kept in IPAM.Options (the default IPAM driver takes none). */
+  ipamOptions?: Record<string, string>;
+  /** `--attachable` (every local network is): recorded as given. */
+  attachable?: boolean;
 }
 
 /** Where the network is made: the host's routes and the pools to choose subnets from. */
@@ -238,15 +244,16 @@ function makeRecord(
     EnableIPv6: subnets.some((p) => p.subnet.family === 6),
     IPAM: {
       Driver: "default",
-      Options: {},
+      Options: { ...spec.ipamOptions },
       Config: subnets.map((p) => ({
         Subnet: formatSubnet(p.subnet),
         Gateway: p.gateway ?? formatAddress(defaultGateway(p.subnet)),
         ...(p.ipRange ? { IPRange: p.ipRange } : {}),
+        ...(p.aux ? { AuxiliaryAddresses: p.aux } : {}),
       })),
     },
     Internal: spec.internal ?? false,
-    Attachable: false,
+    Attachable: spec.attachable ?? false,
     Ingress: false,
     ConfigFrom: { Network: "" },
     ConfigOnly: false,

@@ -69,7 +69,9 @@ function untimed(line: string): string {
 /**
  * The template the monitor reads when the container exits (ffi/src/monitor_event.c): line 1
  * the die event up to its exit code, line 2 the rest (up to `,"time":`), line 3 with `--rm`
- * the destroy event (up to `,"time":`), else empty.
+ * the destroy event (up to `,"time":`), else empty; line 4 the start event it writes when the
+ * restart policy runs the container again, line 5 the oom event it writes before the die of a
+ * run the kernel killed for memory (both up to `,"time":`), as Docker's daemon writes them.
  *
  * @example
  * ```ts
@@ -83,7 +85,10 @@ export function eventTemplate(rec: EventContainer, autoRemove: boolean): string 
   const key = '"exitCode":"\\u0001"';
   const at = line.indexOf(key) + '"exitCode":"'.length;
   const destroy = autoRemove ? untimed(eventLine(containerEvent(rec, "destroy", {}, 0n))) : "";
-  return `${line.slice(0, at)}\n${untimed(line).slice(at + "\\u0001".length)}\n${destroy}\n`;
+  const start = untimed(eventLine(containerEvent(rec, "start", {}, 0n)));
+  const oom = untimed(eventLine(containerEvent(rec, "oom", {}, 0n)));
+  return `${line.slice(0, at)}\n${untimed(line).slice(at + "\\u0001".length)}\n${destroy}\n` +
+    `${start}\n${oom}\n`;
 }
 
 /**

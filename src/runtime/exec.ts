@@ -44,6 +44,8 @@ export interface ExecRequest {
   workdir?: string;
   /** --privileged: every capability (the container's seccomp filter stays). */
   privileged: boolean;
+  /** --detach-keys as bytes (with -it; default ctrl-p ctrl-q). */
+  detachKeys?: Uint8Array;
 }
 
 /** An error whose exit code is Docker's for daemon refusals (1), not the engine's 125. */
@@ -264,7 +266,10 @@ export async function buildExecPlan(
     if (err instanceof Deno.errors.NotFound) throw refused(`container ${rec.Id} is not running`);
     throw err;
   });
-  return { pid, process, cgroupPaths, detach: req.detach };
+  const keys = req.tty && req.interactive && !req.detach
+    ? [...(req.detachKeys ?? [16, 17])]
+    : undefined;
+  return { pid, process, cgroupPaths, detach: req.detach, ...(keys ? { detachKeys: keys } : {}) };
 }
 
 /**

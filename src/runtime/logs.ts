@@ -11,6 +11,8 @@ export interface LogRecord {
   /** false for a partial line (no newline at its end). */
   full: boolean;
   text: string;
+  /** json-file's `attrs` (the `tag` log option). */
+  attrs?: Record<string, string>;
 }
 
 /**
@@ -33,7 +35,7 @@ export function parseLogLine(line: string): LogRecord | undefined {
 
 /** A json-file record: a text ending in a newline is a full line. */
 function parseJsonLine(line: string): LogRecord | undefined {
-  let r: { log?: unknown; stream?: unknown; time?: unknown };
+  let r: { log?: unknown; stream?: unknown; time?: unknown; attrs?: unknown };
   try {
     r = JSON.parse(line);
   } catch {
@@ -42,7 +44,17 @@ function parseJsonLine(line: string): LogRecord | undefined {
   if (typeof r.log !== "string" || typeof r.time !== "string") return undefined;
   if (r.stream !== "stdout" && r.stream !== "stderr") return undefined;
   const full = r.log.endsWith("\n");
-  return { time: r.time, stream: r.stream, full, text: full ? r.log.slice(0, -1) : r.log };
+  const record: LogRecord = {
+    time: r.time,
+    stream: r.stream,
+    full,
+    text: full ? r.log.slice(0, -1) : r.log,
+  };
+  if (r.attrs && typeof r.attrs === "object" && !Array.isArray(r.attrs)) {
+    const attrs = Object.entries(r.attrs).filter(([, v]) => typeof v === "string");
+    if (attrs.length) record.attrs = Object.fromEntries(attrs);
+  }
+  return record;
 }
 
 /**
@@ -75,6 +87,23 @@ export interface LogOptions {
   /** Only records before this time. */
   until?: number;
   timestamps?: boolean;
+  /** --details: each line after Docker's attrs (`tag=web`, sorted, query-escaped) and a space. */
+  details?: boolean;
+}
+
+/** Go's url.QueryEscape: unreserved characters kept, a space as `+`, the rest %XX (UTF-8). */
+function queryEscape(s: string): string {
+  return [...new TextEncoder().encode(s)].map((b) => {
+    const c = String.fromCharCode(b);
+    if (/[A-Za-z0-9\-_.~]/.test(c)) return c;
+    return b === 0x20 ? "+" : `%${b.toString(16).toUpperCase().padStart(2, "0")}`;
+  }).join("");
+}
+
+/** Docker's `--details` prefix of a line: `k=v,k2=v2 `, or a lone space without attrs. */
+function detailsPrefix(attrs: Record<string, string> | undefined): string {
+  const keys = Object.keys(attrs ?? {}).sort();
+  return keys.map((k) => `${k}=${queryEscape(attrs![k])}`).join(",") + " ";
 }
 
 /**
@@ -101,14 +130,20 @@ export function renderLog(
     });
   }
   // Join partial records into logical lines so that --tail counts lines.
-  const joined: { stream: "stdout" | "stderr"; time: string; text: string }[] = [];
-  let open: { stream: "stdout" | "stderr"; time: string; text: string } | undefined;
+  type Line = {
+    stream: "stdout" | "stderr";
+    time: string;
+    text: string;
+    attrs?: Record<string, string>;
+  };
+  const joined: Line[] = [];
+  let open: Line | undefined;
   for (const r of records) {
     if (open && open.stream === r.stream) {
       open.text += r.text;
     } else {
       if (open) joined.push(open);
-      open = { stream: r.stream, time: r.time, text: r.text };
+      open = { stream: r.stream, time: r.time, text: r.text, attrs: r.attrs };
     }
     if (r.full) {
       open.text += "\n";
@@ -122,8 +157,8 @@ export function renderLog(
       Math.max(0, joined.length - opts.tail),
     )
     : joined;
-  return picked.map((l) => ({
-    stream: l.stream,
-    text: opts.timestamps ? `${l.time} ${l.text}` : l.text,
-  }));
+  return picked.map((l) => {
+    const text = opts.details ? detailsPrefix(l.attrs) + l.text : l.text;
+    return { stream: l.stream, text: opts.timestamps ? `${l.time} ${text}` : text };
+  });
 }

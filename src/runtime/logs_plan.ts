@@ -5,7 +5,7 @@ import type { PlanLog } from "./plan.ts";
 
 /**
  * How the monitor writes the container's log: the driver, the rotation limits, journald's
- * socket and tag.
+ * socket and tag, json-file's tag.
  *
  * @example
  * ```ts ignore
@@ -21,14 +21,21 @@ export function logPlan(rec: ContainerRecord): PlanLog {
     log.maxSize = rotation.maxSize;
     log.maxFile = rotation.maxFile;
   }
-  if (config.Type === "journald") {
-    log.journalSocket = JOURNAL_SOCKET;
-    log.tag = logTag(config.Config.tag, {
+  const tag = () =>
+    logTag(config.Config.tag, {
       id: rec.Id,
       name: rec.Name,
       imageName: rec.ImageName,
       imageId: rec.Image,
     });
+  if (config.Type === "journald") {
+    log.journalSocket = JOURNAL_SOCKET;
+    log.tag = tag();
+  }
+  // json-file: Docker's "attrs":{"tag":..} only when a tag was asked for; the monitor puts it
+  // in each record as given here (JSON-escaped, at most 256 characters)
+  if (config.Type === "json-file" && config.Config.tag) {
+    log.tag = JSON.stringify([...tag()].slice(0, 256).join("")).slice(1, -1);
   }
   return log;
 }

@@ -30,12 +30,13 @@
  * | `health-deadline` | ms after which a running check is killed with its process group |
  * | `log-driver` | k8s-file (default), json-file, or journald and its socket (no `log-path`: no log) |
  * | `log-rotate` | max-size max-file: the log file is rotated by size |
- * | `log-tag` | journald's tag |
+ * | `log-tag` | journald's tag; json-file's tag, JSON-escaped (Docker's attrs) |
  * | `remove-cgroups` | 0 or 1: rmdir the `cgroup` paths after the last exit |
  * | `netns-release` (repeated) | namespace file unmounted and removed first after the last exit |
  * | `exit-record` | path of the persistent copy of the exit file |
  * | `remove` (repeated, in order) | path removed recursively after the last exit; [lock file held meanwhile] |
  * | `exec-pid` (exec plans) | pid whose namespaces are joined |
+ * | `detach-keys` (exec plans) | the bytes that detach from a pty with stdin (at most 16) |
  * | `die-event` | event log path, event template path (container_events.ts) |
  *
  * @example
@@ -54,6 +55,8 @@ export interface ExecPlan {
   cgroupPaths: string[];
   /** Start and return at once (exec -d); the process is reparented inside the container. */
   detach: boolean;
+  /** With a pty and stdin: the keys that detach (default ctrl-p ctrl-q), as bytes. */
+  detachKeys?: number[];
 }
 
 /** Options of the launch plan that are not part of the container's configuration. */
@@ -145,6 +148,7 @@ function writeLog(w: Writer, plan: LaunchPlan): void {
   if (log.maxSize) {
     w.add("log-rotate", int(log.maxSize, "max-size"), int(log.maxFile ?? 1, "max-file"));
   }
+  if (log.driver === "json-file" && log.tag) w.add("log-tag", log.tag);
 }
 
 /** Serializes a launch plan for `skiff-monitor start`. */
@@ -227,5 +231,6 @@ export function serializeExecPlan(plan: ExecPlan): string {
   writeProcess(w, plan.process);
   for (const c of plan.cgroupPaths) w.add("cgroup", c);
   w.add("detach", plan.detach);
+  if (plan.detachKeys?.length) w.add("detach-keys", ...plan.detachKeys);
   return w.text();
 }

@@ -67,6 +67,8 @@ export interface NetworkConnection {
   ip6?: string;
   /** --network-alias / `network connect --alias`. */
   aliases?: string[];
+  /** `network connect --link-local-ip`: more addresses on this interface. */
+  linkLocalIps?: string[];
 }
 
 /** The container-shaping options of `docker run` / `docker create`. */
@@ -177,6 +179,51 @@ export interface RunOptions {
   health?: HealthOptions;
   /** --log-driver and --log-opt; absent: the default driver without options. */
   logConfig?: LogConfig;
+  /** -a on create and run: the streams named (Config.AttachStdin...); absent: stdout, stderr. */
+  attach?: { stdin: boolean; stdout: boolean; stderr: boolean };
+  /** --userns: only "host" (no user namespace, what a root container has). */
+  usernsMode?: "host";
+  /** --volume-driver: only "local". */
+  volumeDriver?: "local";
+  /** --link NAME[:ALIAS], the target resolved to its id when the container is created. */
+  links?: ContainerLink[];
+  /** --link-local-ip: more addresses on the container's interface (user networks only). */
+  linkLocalIps?: string[];
+}
+
+/** A legacy link (`--link NAME[:ALIAS]`): a hosts entry for the target while both run. */
+export interface ContainerLink {
+  /** The target as given, then (once created) its id. */
+  container: string;
+  /** The target's name when the link was made (for inspect's HostConfig.Links). */
+  name?: string;
+  /** The name the target has in this container (default: the target's name). */
+  alias: string;
+}
+
+/**
+ * Parses `--link NAME[:ALIAS]` (a leading `/` on either is dropped, as Docker does).
+ *
+ * @example
+ * ```ts
+ * parseLink("db:database"); // { container: "db", alias: "database" }
+ * parseLink("/db"); // { container: "db", alias: "db" }
+ * ```
+ */
+export function parseLink(value: string): ContainerLink {
+  const [name, alias, ...rest] = value.split(":");
+  const strip = (s: string) => s.replace(/^\//, "");
+  const container = strip(name ?? "");
+  const as = alias === undefined ? container : strip(alias);
+  if (container === "" || as === "" || rest.length > 0) {
+    throw new InvalidArgumentError(`invalid value "${value}" for --link: expected NAME[:ALIAS]`);
+  }
+  if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(as)) {
+    throw new InvalidArgumentError(
+      `invalid link alias "${as}": only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`,
+    );
+  }
+  return { container, alias: as };
 }
 
 /**

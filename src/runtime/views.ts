@@ -178,6 +178,11 @@ export async function inspectContainer(
       Ulimits: o.ulimits.map((u) => ({ Name: u.name, Soft: u.soft, Hard: u.hard })),
       Init: o.init,
       ...fixedHostConfig(o.privileged),
+      ...(o.usernsMode ? { UsernsMode: o.usernsMode } : {}),
+      ...(o.volumeDriver ? { VolumeDriver: o.volumeDriver } : {}),
+      ...(o.links?.length
+        ? { Links: o.links.map((l) => `/${l.name ?? l.container}:/${rec.Name}/${l.alias}`) }
+        : {}),
     },
     GraphDriver: {
       Data: {
@@ -207,9 +212,9 @@ export async function inspectContainer(
       Hostname: rec.Hostname,
       Domainname: o.domainname ?? "",
       User: rec.User,
-      AttachStdin: o.interactive,
-      AttachStdout: true,
-      AttachStderr: true,
+      AttachStdin: o.interactive || (o.attach?.stdin ?? false),
+      AttachStdout: o.attach?.stdout ?? true,
+      AttachStderr: o.attach?.stderr ?? true,
       Tty: o.tty,
       OpenStdin: o.interactive,
       StdinOnce: false,

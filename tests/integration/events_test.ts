@@ -343,17 +343,18 @@ Deno.test(
         "--format",
         fmt,
       ])).trim().split("\n");
-      assertEquals(container.slice(2, 8), [
+      assertEquals(container.slice(2, 9), [
         "pause o1",
         "unpause o1",
         "rename o2",
         "exec_create: true o2",
         "exec_start: true o2",
+        "exec_die o2",
         "kill o2",
       ]);
       // restart: stop's kill, die, stop, then start and restart; kill -s HUP; rm -f: kill, die, destroy
       // the monitor's die names the container as it is called now (its template was rewritten)
-      assertEquals(container.slice(8), [
+      assertEquals(container.slice(9), [
         "die o2",
         "stop o2",
         "start o2",

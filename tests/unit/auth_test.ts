@@ -8,6 +8,7 @@ import {
   parseWwwAuthenticate,
   saveCredentials,
 } from "../../src/image/auth.ts";
+import { credentialFiles, useConfigDir } from "../../src/image/registry_credentials.ts";
 import { UnavailableError } from "../../src/errors.ts";
 
 Deno.test("parseWwwAuthenticate", () => {
@@ -127,6 +128,42 @@ Deno.test("falls back to Docker's config.json", async () => {
     // skiff's own file wins.
     await saveCredentials("docker.io", { username: "s", password: "k" });
     assert.deepEqual(await getCredentials("docker.io"), { username: "s", password: "k" });
+  });
+});
+
+Deno.test("--config DIR and DOCKER_CONFIG: DIR/config.json is the one credentials file", async () => {
+  await withEnv(async (dir) => {
+    await Deno.mkdir(`${dir}/home/.docker`, { recursive: true });
+    await Deno.writeTextFile(
+      `${dir}/home/.docker/config.json`,
+      JSON.stringify({ auths: { "quay.io": { auth: btoa("home:pw") } } }),
+    );
+    useConfigDir(`${dir}/cfg/`);
+    try {
+      assert.deepEqual(credentialFiles(), [`${dir}/cfg/config.json`]);
+      // ~/.docker and skiff's own file are not looked at
+      assert.equal(await getCredentials("quay.io"), undefined);
+      await saveCredentials("docker.io", { username: "hub", password: "x" });
+      const doc = JSON.parse(await Deno.readTextFile(`${dir}/cfg/config.json`));
+      // the key Docker's own CLI looks Docker Hub up with
+      assert.deepEqual(Object.keys(doc.auths), ["https://index.docker.io/v1/"]);
+      assert.deepEqual(await getCredentials("docker.io"), { username: "hub", password: "x" });
+      assert.equal(await logout("docker.io"), true);
+    } finally {
+      useConfigDir(undefined);
+    }
+    // DOCKER_CONFIG without SKIFF_AUTH_FILE: the same, as in Docker
+    Deno.env.delete("SKIFF_AUTH_FILE");
+    Deno.env.set("DOCKER_CONFIG", `${dir}/dc`);
+    assert.equal(authFilePath(), `${dir}/dc/config.json`);
+    assert.deepEqual(credentialFiles(), [`${dir}/dc/config.json`]);
+    // SKIFF_AUTH_FILE set: skiff's file first, Docker's as fallbacks (unchanged)
+    Deno.env.set("SKIFF_AUTH_FILE", `${dir}/a.json`);
+    assert.deepEqual(credentialFiles(), [
+      `${dir}/a.json`,
+      `${dir}/dc/config.json`,
+      `${dir}/home/.docker/config.json`,
+    ]);
   });
 });
 

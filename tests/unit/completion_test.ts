@@ -133,3 +133,18 @@ for (const [name, script, ask] of shells) {
     },
   });
 }
+
+Deno.test("completion: each shell is a subcommand; fish --no-descriptions leaves out the help", () => {
+  const completion = commandTable.find((c) => c.name === "completion")!;
+  assertEquals(completion.subcommands?.map((s) => s.name), ["bash", "zsh", "fish"]);
+  const withHelp = fishCompletion(commandTable);
+  const bare = fishCompletion(commandTable, { descriptions: false });
+  assert(withHelp.includes(" -d 'Create and run a new container from an image'"));
+  assert(!bare.includes(" -d '"), "a description is left");
+  // the same words are completed, only the help is gone
+  assertEquals(
+    bare.split("\n").length,
+    withHelp.split("\n").length,
+  );
+  assert(bare.includes("complete -c skiff -n '__fish_use_subcommand' -f -a run\n"));
+});

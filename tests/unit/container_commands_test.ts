@@ -73,7 +73,12 @@ Deno.test("parseExecArgs maps exec's flags", () => {
     user: "nobody",
     workdir: "/tmp",
     privileged: false,
+    detachKeys: new Uint8Array([16, 17]),
   });
+  // --detach-keys in Docker's syntax; a bad spec is refused before anything runs
+  const keys = parseExecArgs({ "detach-keys": "ctrl-x,y" }, ["sh"]).detachKeys;
+  assertEquals(keys, new Uint8Array([24, 121]));
+  assertThrows(() => parseExecArgs({ "detach-keys": "ctrl-ab" }, ["sh"]), SkiffError);
 });
 
 Deno.test("checkTty refuses -it without a terminal with Docker's message and exit 1", () => {

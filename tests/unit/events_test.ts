@@ -44,8 +44,19 @@ Deno.test("the event template: the monitor adds the code and the time, whatever 
     log: "/s/events/events.log",
     template: `/s/containers/${rec.Id}/event-template`,
   });
-  const [head, tail, destroy, end] = eventTemplate(rec, false).split("\n");
+  const [head, tail, destroy, start, oom, end] = eventTemplate(rec, false).split("\n");
   assertEquals([destroy, end], ["", ""]);
+  // the start (a restart by policy) and oom events, stamped by the monitor
+  for (const [line, action] of [[start, "start"], [oom, "oom"]]) {
+    const e = parseEventLine(`${line},"time":3,"timeNano":3000000000}`)!;
+    assertEquals([e.Action, e.status, e.Actor.ID], [action, action, rec.Id]);
+    assertEquals(e.Actor.Attributes, {
+      exitCode: "x",
+      image: "busybox:1",
+      name: "web",
+      team: 'r"ed',
+    });
+  }
   const ev = parseEventLine(`${head}3${tail},"time":1,"timeNano":1000000001}`)!;
   assertEquals(ev.Action, "die");
   // the exitCode label is replaced by the code; other labels are kept as they were

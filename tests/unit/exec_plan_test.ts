@@ -6,7 +6,7 @@
 import { assert, assertEquals, assertRejects } from "../helpers/assert.ts";
 import { FailedPreconditionError } from "../../src/errors.ts";
 import { buildExecPlan, execContainer, type ExecRequest } from "../../src/runtime/exec.ts";
-import { parseLine } from "../../src/runtime/plan_format.ts";
+import { parseLine, serializeExecPlan } from "../../src/runtime/plan_format.ts";
 import { startContainer } from "../../src/runtime/start.ts";
 import {
   DIR,
@@ -151,4 +151,25 @@ Deno.test("exec plan: a first process that is gone is a container that is not ru
     FailedPreconditionError,
   );
   assertEquals(err.message, `container ${rec.Id} is not running`);
+});
+
+Deno.test("exec plan: detach keys only with a pty and stdin, ctrl-p ctrl-q by default", async () => {
+  const { rec, host, rootfs } = await started();
+  const plan = (r: Partial<ExecRequest>) =>
+    buildExecPlan(store, rec, PID, req(r), { host, rootfs });
+  assertEquals((await plan({ tty: true, interactive: true })).detachKeys, [16, 17]);
+  const own = await plan({ tty: true, interactive: true, detachKeys: new Uint8Array([24, 121]) });
+  assertEquals(own.detachKeys, [24, 121]);
+  assert(serializeExecPlan(own).includes("\ndetach-keys\t24\t121\n"));
+  for (
+    const r of [{ tty: true }, { interactive: true }, {
+      tty: true,
+      interactive: true,
+      detach: true,
+    }]
+  ) {
+    const p = await plan(r);
+    assertEquals(p.detachKeys, undefined, JSON.stringify(r));
+    assert(!serializeExecPlan(p).includes("detach-keys"));
+  }
 });

@@ -3,6 +3,7 @@ import {
   defaultRunOptions,
   parseCpus,
   parseEnvFile,
+  parseLink,
   parseRestartPolicy,
   parseSecurityOpt,
   parseUlimit,
@@ -135,4 +136,13 @@ Deno.test("signals by name, short name and number", () => {
   assertError(() => parseSignal("0"), "Invalid signal: 0");
   assertError(() => parseSignal("65"), "Invalid signal: 65");
   assertError(() => parseSignal("SIGFOO"), "Invalid signal: SIGFOO");
+});
+
+Deno.test("parseLink: NAME[:ALIAS], a leading slash dropped; bad values refused", () => {
+  assertEquals(parseLink("db:database"), { container: "db", alias: "database" });
+  assertEquals(parseLink("/db:/x"), { container: "db", alias: "x" });
+  assertEquals(parseLink("db"), { container: "db", alias: "db" });
+  for (const bad of ["", ":a", "db:", "a:b:c", "db:bad alias", "db:a\n1.2.3.4 evil"]) {
+    throws(() => parseLink(bad), InvalidArgumentError);
+  }
 });
