@@ -17,6 +17,7 @@ import {
   type RootlessSession,
   rootlessSession,
 } from "../helpers/rootless.ts";
+import { SHARED_CHECKOUT } from "../helpers/other_user.ts";
 
 const opts = { ignore: skipUnless(rootlessReady()), sanitizeResources: false, sanitizeOps: false };
 
@@ -202,5 +203,86 @@ Deno.test(
       assertEquals(out.code, 0, out.stderr);
       const left = JSON.parse(Deno.readTextFileSync(`${conf}/skiff/auth.json`));
       assertEquals(left.auths?.["127.0.0.1:1"], undefined);
+    }),
+);
+
+/** /proc/self/uid_map's lines, spaces squeezed. */
+function mapText(text: string): string[] {
+  return text.trim().split("\n").map((l) => l.trim().split(/\s+/).join(" "));
+}
+
+Deno.test(
+  "unshare: the user is root of a namespace with their subordinate ranges",
+  opts,
+  () =>
+    withSession(ROOTLESS_USER, async (s) => {
+      const acc = account(ROOTLESS_USER)!;
+      const maps = await ok(s, ["unshare", "cat", "/proc/self/uid_map", "/proc/self/gid_map"]);
+      assertEquals(mapText(maps), [
+        `0 ${acc.uid} 1`,
+        "1 1000000 65536",
+        `0 ${acc.gid} 1`,
+        "1 1000000 65536",
+      ]);
+      assertEquals(await ok(s, ["unshare", "id", "-u"]), "0\n");
+      // the store is still the user's: skiff run inside finds it through SKIFF_ROOT
+      assertEquals(
+        await ok(s, ["unshare", "sh", "-c", 'echo "$SKIFF_ROOT"']),
+        `${s.home}/.local/share/skiff\n`,
+      );
+      // a file given to a subordinate id inside belongs to that id outside
+      const chown = await s.skiff([
+        "unshare",
+        "sh",
+        "-c",
+        `touch ${s.home}/f && chown 5:7 ${s.home}/f`,
+      ]);
+      assertEquals(chown.code, 0, chown.stderr);
+      const st = Deno.statSync(`${s.home}/f`);
+      assertEquals([st.uid, st.gid], [1000000 + 4, 1000000 + 6]);
+      const exit = await s.skiff(["unshare", "sh", "-c", "exit 7"]);
+      assertEquals(exit.code, 7);
+    }),
+);
+
+Deno.test(
+  "unshare: a user without ranges gets one id, setgroups denied, and a warning",
+  opts,
+  () =>
+    withSession(NO_IDS_USER, async (s) => {
+      const acc = account(NO_IDS_USER)!;
+      const r = await s.skiff(["unshare", "cat", "/proc/self/uid_map", "/proc/self/setgroups"]);
+      assertEquals(r.code, 0, r.stderr);
+      assertEquals(mapText(r.stdout), [`0 ${acc.uid} 1`, "deny"]);
+      assertStringIncludes(r.stderr, "WARNING: no subordinate ids");
+    }),
+);
+
+Deno.test("unshare: root is told to use it rootless", opts, async () => {
+  const r = await skiff(["unshare", "id"]);
+  assertEquals([r.code, r.stderr.trim()], [125, "Error: please use unshare with rootless"]);
+});
+
+Deno.test(
+  "unshare: a user cannot map ids that are not theirs",
+  opts,
+  () =>
+    withSession(ROOTLESS_USER, async (s) => {
+      const acc = account(ROOTLESS_USER)!;
+      const monitor = `${SHARED_CHECKOUT}/ffi/build/skiff-monitor`;
+      const own = `0 ${acc.uid} 1`;
+      for (
+        const [uidmap, gidmap] of [
+          [`${own},1 1100000 65536`, own], // the other user's range
+          ["0 0 1", own], // the host's root
+          [own, "0 0 1"],
+          [`${own},1 1000000 65537`, own], // one past the end of the user's range
+        ]
+      ) {
+        const r = await s.run([monitor, "unshare", uidmap, gidmap, "id", "-u"]);
+        assertEquals(r.code, 125, `${uidmap} / ${gidmap} was mapped: ${r.stdout}`);
+        assert(/^Error: new[ug]idmap refused the mapping: .*not allowed/.test(r.stderr), r.stderr);
+        assertEquals(r.stdout, "");
+      }
     }),
 );

@@ -1,0 +1,88 @@
+/** Rootless id mapping: subordinate ranges read like shadow's tools, maps built, ids checked. */
+import { assertEquals, assertThrows } from "../helpers/assert.ts";
+import { FakeHost } from "../../src/sys/fake_host.ts";
+import {
+  checkOwnedIds,
+  mapLines,
+  parseSubIds,
+  rootlessIds,
+  rootlessMapper,
+} from "../../src/runtime/userns.ts";
+import { unshareArgv } from "../../src/runtime/userns_unshare.ts";
+import { InvalidArgumentError } from "../../src/errors.ts";
+
+Deno.test("subordinate ids: by name or number, in file order, bad lines skipped", () => {
+  const text = [
+    "# comment",
+    "alice:100000:65536",
+    "bob:200000:65536",
+    "1000:300000:10",
+    "alice:x:5",
+    "alice:400000:0",
+    "alice:500000:1000",
+    "",
+  ].join("\n");
+  assertEquals(parseSubIds(text, "alice", 1000), [
+    { start: 100000, count: 65536 },
+    { start: 300000, count: 10 },
+    { start: 500000, count: 1000 },
+  ]);
+  assertEquals(parseSubIds(text, "carol", 1001), []);
+  // a user named like another's number does not take its ranges
+  assertEquals(parseSubIds("1000:100:5\n", "1001", 1001), []);
+});
+
+Deno.test("maps: the user is root, ranges follow from container id 1", () => {
+  assertEquals(mapLines(1000, []), ["0 1000 1"]);
+  assertEquals(mapLines(1000, [{ start: 100000, count: 65536 }, { start: 300000, count: 10 }]), [
+    "0 1000 1",
+    "1 100000 65536",
+    "65537 300000 10",
+  ]);
+});
+
+Deno.test("maps: from /etc/passwd, /etc/subuid and /etc/subgid; no range for either is one id", async () => {
+  const host = new FakeHost();
+  host.addFile("/etc/passwd", "root:x:0:0::/root:/bin/sh\nalice:x:1000:1000::/home/a:/bin/sh\n");
+  host.addFile("/etc/subuid", "alice:100000:65536\n");
+  host.addFile("/etc/subgid", "alice:200000:65536\n");
+  assertEquals(await rootlessIds(host, 1000, 1000), {
+    uid: ["0 1000 1", "1 100000 65536"],
+    gid: ["0 1000 1", "1 200000 65536"],
+    ranges: true,
+  });
+  host.addFile("/etc/subgid", "");
+  assertEquals(await rootlessIds(host, 1000, 1000), {
+    uid: ["0 1000 1"],
+    gid: ["0 1000 1"],
+    ranges: false,
+  });
+});
+
+Deno.test("maps: the mapper warns once for a user without ranges", async () => {
+  const host = new FakeHost();
+  host.userId = 1000;
+  host.addFile("/etc/passwd", "alice:x:1000:1000::/home/a:/bin/sh\n");
+  const warnings: string[] = [];
+  const mapper = rootlessMapper(host, (m) => warnings.push(m));
+  const rec = {} as Parameters<typeof mapper.mappings>[0];
+  assertEquals((await mapper.mappings(rec))?.uid, ["0 1000 1"]);
+  await mapper.mappings(rec);
+  assertEquals(warnings.length, 1);
+  assertEquals(warnings[0].startsWith("no subordinate ids for alice"), true);
+});
+
+Deno.test("maps: host ids that are not the user's are refused", () => {
+  const ranges = [{ start: 100000, count: 65536 }];
+  checkOwnedIds(["0 1000 1", "1 100000 65536"], 1000, ranges);
+  for (const line of ["0 0 1", "1 100000 65537", "0 1000 2", "1 99999 2", "0 200000 1"]) {
+    assertThrows(() => checkOwnedIds([line], 1000, ranges), InvalidArgumentError);
+  }
+});
+
+Deno.test("unshare: the monitor's argv carries the maps joined by commas", () => {
+  assertEquals(
+    unshareArgv("/m", { uid: ["0 1 1", "1 100 5"], gid: ["0 1 1"] }, ["id", "-u"]),
+    ["/m", "unshare", "0 1 1,1 100 5", "0 1 1", "id", "-u"],
+  );
+});
