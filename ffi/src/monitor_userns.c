@@ -114,6 +114,63 @@ int monitor_write_maps(pid_t pid, char **uidmaps, size_t nuid, char **gidmaps, s
   return 0;
 }
 
+int monitor_userns_run(char **uidmaps, size_t nuid, char **gidmaps, size_t ngid,
+                       int (*fn)(void *arg, struct skiff_err *err), void *arg,
+                       struct skiff_err *err) {
+  int go[2], rep[2];
+  if (pipe2(go, O_CLOEXEC) < 0) return skiff_error(err, errno, "create a user namespace");
+  if (pipe2(rep, O_CLOEXEC) < 0) {
+    close(go[0]), close(go[1]);
+    return skiff_error(err, errno, "create a user namespace");
+  }
+  pid_t child = fork();
+  if (child == 0) {
+    struct skiff_err e = {0};
+    char c = 0;
+    int r;
+    close(go[1]);
+    close(rep[0]);
+    if (unshare(CLONE_NEWUSER) < 0) {
+      r = skiff_error(&e, errno, "create a user namespace");
+    } else if (write(rep[1], "u", 1) != 1 || read(go[0], &c, 1) != 1 || c != 'g') {
+      _exit(1); /* the monitor reports why */
+    } else if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0) {
+      r = skiff_error(&e, errno, "become root of the user namespace");
+    } else {
+      r = fn(arg, &e);
+    }
+    if (r < 0 && write(rep[1], e.msg, strlen(e.msg)) < 0) _exit(1);
+    _exit(r < 0 ? 1 : 0);
+  }
+  int e = errno, r = 0;
+  close(go[0]);
+  close(rep[1]);
+  if (child < 0) {
+    close(go[1]), close(rep[0]);
+    return skiff_error(err, e, "fork for a user namespace");
+  }
+  char msg[sizeof err->msg];
+  ssize_t got = read(rep[0], msg, 1);
+  if (got == 1 && msg[0] == 'u') {
+    r = monitor_write_maps(child, uidmaps, nuid, gidmaps, ngid, err);
+    if (write(go[1], r == 0 ? "g" : "x", 1) != 1 && r == 0) r = skiff_error(err, errno, "release");
+    got = 0;
+  }
+  close(go[1]);
+  ssize_t n;
+  while (got >= 0 && (size_t)got < sizeof msg - 1 &&
+         ((n = read(rep[0], msg + got, sizeof msg - 1 - got)) > 0 || (n < 0 && errno == EINTR)))
+    if (n > 0) got += n;
+  close(rep[0]);
+  int status;
+  while (waitpid(child, &status, 0) < 0)
+    if (errno != EINTR) return r < 0 ? r : skiff_error(err, errno, "wait for a user namespace");
+  if (r < 0) return r;
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return 0;
+  msg[got > 0 ? got : 0] = 0;
+  return skiff_error(err, 0, "%s", got > 0 ? msg : "the user namespace's process failed");
+}
+
 /* Splits "a,b,c" in place into at most max lines. */
 static size_t split_maps(char *s, char **out, size_t max) {
   size_t n = 0;

@@ -13,6 +13,13 @@
 int monitor_write_maps(pid_t pid, char **uidmaps, size_t nuid, char **gidmaps, size_t ngid,
                        struct skiff_err *err);
 
+/* Runs fn(arg) in a child that is root of a new user namespace with those maps (a rootless
+ * monitor removing a --rm container's files, which belong to the container's ids), and waits;
+ * fn's error comes back in err. */
+int monitor_userns_run(char **uidmaps, size_t nuid, char **gidmaps, size_t ngid,
+                       int (*fn)(void *arg, struct skiff_err *err), void *arg,
+                       struct skiff_err *err);
+
 /* skiff-monitor unshare UIDMAP GIDMAP CMD...: runs CMD as root of a new user and mount
  * namespace with those maps (lines joined by ','). Returns only on failure (125). */
 int monitor_cmd_unshare(int argc, char **argv);

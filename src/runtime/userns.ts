@@ -7,7 +7,6 @@
  */
 import { InvalidArgumentError } from "../errors.ts";
 import type { Host } from "../sys/host.ts";
-import type { IdMapper, IdMappings } from "./idmap.ts";
 
 /** One subordinate range: `count` host ids from `start`. */
 export interface SubRange {
@@ -65,7 +64,11 @@ export function mapLines(own: number, ranges: SubRange[]): string[] {
 }
 
 /** What the rootless mapping of the calling user is. */
-export interface RootlessIds extends IdMappings {
+export interface RootlessIds {
+  /** uid map lines, "containerId hostId size". */
+  uid: string[];
+  /** gid map lines. */
+  gid: string[];
   /** Whether the user had subordinate ranges for both uids and gids. */
   ranges: boolean;
 }
@@ -122,31 +125,4 @@ export function checkOwnedIds(lines: string[], own: number, ranges: SubRange[]):
       );
     }
   }
-}
-
-/**
- * The id mapper of a rootless caller: every container gets a user namespace with the user's
- * mapping; `warn` is told once when the user has no ranges.
- *
- * @example
- * ```ts ignore
- * const mapper = rootlessMapper(realHost, (m) => console.error(`WARNING: ${m}`));
- * ```
- */
-export function rootlessMapper(host: Host, warn: (message: string) => void): IdMapper {
-  let cached: RootlessIds | undefined;
-  return {
-    async mappings() {
-      if (!cached) {
-        const uid = host.uid();
-        cached = await rootlessIds(host, uid, Deno.gid() ?? uid);
-        if (!cached.ranges) {
-          warn(
-            singleIdWarning(userName(await host.readTextFile("/etc/passwd"), uid) ?? `uid ${uid}`),
-          );
-        }
-      }
-      return { uid: [...cached.uid], gid: [...cached.gid] };
-    },
-  };
 }

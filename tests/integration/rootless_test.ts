@@ -63,6 +63,14 @@ Deno.test(
       assertEquals(infoField(info, "Root Dir"), `${s.home}/.local/share/skiff`);
       assertEquals(infoField(info, "Run Root"), `${s.runtimeDir}/skiff`);
       assertEquals(infoField(info, "Rootless"), "true");
+      const acc0 = account(ROOTLESS_USER)!;
+      assertEquals(
+        infoField(info, "ID Mappings"),
+        `uid 0 ${acc0.uid} 1, 1 1000000 65536; gid 0 ${acc0.gid} 1, 1 1000000 65536`,
+      );
+      assertEquals(infoField(info, "Overlay"), "kernel overlay in the user namespace (userxattr)");
+      assertEquals(infoField(info, "Cgroup Driver"), "none");
+      assertEquals(infoField(info, "Cgroup Version"), cgroupV1() ? "1" : "2");
       const id = (await ok(s, ["create", "--name", "mine", "busybox", "true"])).trim();
       const acc = account(ROOTLESS_USER)!;
       for (const dir of [`${s.home}/.local/share/skiff`, `${s.runtimeDir}/skiff`]) {
@@ -284,5 +292,186 @@ Deno.test(
         assert(/^Error: new[ug]idmap refused the mapping: .*not allowed/.test(r.stderr), r.stderr);
         assertEquals(r.stdout, "");
       }
+    }),
+);
+
+/** Whether the host's cgroups are v1 (this machine: hybrid, no delegation). */
+function cgroupV1(): boolean {
+  return Deno.readTextFileSync("/proc/self/mountinfo").split("\n").some((l) =>
+    l.split(" - ")[1]?.startsWith("cgroup ")
+  );
+}
+
+Deno.test(
+  "rootless run: --rm echo, exit codes, container root is the user",
+  opts,
+  () =>
+    withSession(ROOTLESS_USER, async (s) => {
+      const acc = account(ROOTLESS_USER)!;
+      await loadBusybox(s);
+      assertEquals(await ok(s, ["run", "--rm", "busybox", "echo", "hi"]), "hi\n");
+      const maps = await ok(s, [
+        "run",
+        "--rm",
+        "busybox",
+        "sh",
+        "-c",
+        "id -u; cat /proc/self/uid_map",
+      ]);
+      assertEquals(mapText(maps), ["0", `0 ${acc.uid} 1`, "1 1000000 65536"]);
+      assertEquals((await s.skiff(["run", "--rm", "busybox", "sh", "-c", "exit 3"])).code, 3);
+      const missing = await s.skiff(["run", "--rm", "busybox", "no-such-command"]);
+      assertEquals(missing.code, 127, missing.stderr);
+      assertEquals(await ok(s, ["ps", "-aq"]), "");
+    }),
+);
+
+Deno.test(
+  "rootless run: -d, exec, logs, stop, rm; files of the container's other ids go too",
+  opts,
+  () =>
+    withSession(ROOTLESS_USER, async (s) => {
+      await loadBusybox(s);
+      const id = (await ok(s, [
+        "run",
+        "-d",
+        "--name",
+        "svc",
+        "busybox",
+        "sh",
+        "-c",
+        "echo started; trap 'exit 0' TERM; sleep 1000 & wait",
+      ])).trim();
+      assertEquals(await ok(s, ["exec", "svc", "sh", "-c", "echo in exec; id -u"]), "in exec\n0\n");
+      assertEquals((await s.skiff(["exec", "svc", "sh", "-c", "exit 5"])).code, 5);
+      // a file of container uid 1000 is subordinate id 1000999 on the host
+      await ok(s, [
+        "exec",
+        "svc",
+        "sh",
+        "-c",
+        "mkdir -m 700 /d && touch /d/f && chown -R 1000:1000 /d",
+      ]);
+      const upper = `${s.home}/.local/share/skiff/containers/${id}/upper`;
+      const st = Deno.statSync(`${upper}/d/f`);
+      assertEquals([st.uid, st.gid], [1000999, 1000999]);
+      assertEquals(await ok(s, ["logs", "svc"]), "started\n");
+      assertEquals((await ok(s, ["stop", "svc"])).trim(), "svc");
+      assertEquals((await ok(s, ["inspect", "-f", "{{.State.ExitCode}}", "svc"])).trim(), "0");
+      assertEquals((await ok(s, ["rm", "svc"])).trim(), "svc");
+      assertEquals(await ok(s, ["ps", "-aq"]), "");
+      const left = [...Deno.readDirSync(`${s.home}/.local/share/skiff/containers`)];
+      assertEquals(left, []);
+      assertEquals([...Deno.readDirSync(`${s.home}/.local/share/skiff/tmp`)], []);
+      // detached --rm: the monitor removes the files of other ids itself
+      await ok(s, [
+        "run",
+        "-d",
+        "--rm",
+        "--name",
+        "gone",
+        "busybox",
+        "sh",
+        "-c",
+        "touch /g && chown 7 /g",
+      ]);
+      for (let i = 0; i < 100 && (await ok(s, ["ps", "-aq"])) !== ""; i++) {
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      assertEquals(await ok(s, ["ps", "-aq"]), "");
+      assertEquals([...Deno.readDirSync(`${s.home}/.local/share/skiff/containers`)], []);
+    }),
+);
+
+Deno.test(
+  "rootless run: --network none and host; bridge networks refused with one line",
+  opts,
+  () =>
+    withSession(ROOTLESS_USER, async (s) => {
+      await loadBusybox(s);
+      assertEquals(
+        await ok(s, ["run", "--rm", "--network", "none", "busybox", "ls", "/sys/class/net"]),
+        "lo\n",
+      );
+      assertEquals(await ok(s, ["run", "--rm", "busybox", "ls", "/sys/class/net"]), "lo\n");
+      // the host's interfaces come and go (other tests): its default route's stays
+      const route = Deno.readTextFileSync("/proc/net/route").split("\n").slice(1)
+        .map((l) => l.trim().split(/\s+/)).find((f) => f[1] === "00000000");
+      const seen = await ok(s, [
+        "run",
+        "--rm",
+        "--network",
+        "host",
+        "busybox",
+        "ls",
+        "/sys/class/net",
+      ]);
+      const names = seen.trim().split("\n");
+      assert(names.includes("lo") && names.length > 1, seen);
+      if (route) assert(names.includes(route[0]), `${route[0]} not in ${seen}`);
+      for (const args of [["--network", "bridge"], ["-p", "8080:80"]]) {
+        const r = await s.skiff(["run", "--rm", ...args, "busybox", "true"]);
+        assertEquals(r.code, 125, r.stderr);
+        assertEquals(r.stderr.trim().split("\n").length, 1, r.stderr);
+        assertStringIncludes(r.stderr, "not available rootless");
+      }
+    }),
+);
+
+Deno.test("rootless run: limit flags warn as Podman does on cgroup v1, and the container runs", {
+  ...opts,
+  ignore: opts.ignore || !cgroupV1(),
+}, () =>
+  withSession(ROOTLESS_USER, async (s) => {
+    await loadBusybox(s);
+    const r = await s.skiff(["run", "--rm", "-m", "64m", "--cpus", "1", "busybox", "echo", "ran"]);
+    assertEquals([r.code, r.stdout], [0, "ran\n"], r.stderr);
+    assertEquals(
+      r.stderr.trim(),
+      "WARNING: Resource limits are not supported and ignored on cgroups V1 rootless systems",
+    );
+  }));
+
+Deno.test(
+  "rootless run: volumes and bind mounts; container root is not the host's root",
+  opts,
+  () =>
+    withSession(ROOTLESS_USER, async (s) => {
+      const acc = account(ROOTLESS_USER)!;
+      await loadBusybox(s);
+      await ok(s, ["run", "--rm", "-v", "data:/data", "busybox", "sh", "-c", "echo kept >/data/f"]);
+      assertEquals(
+        await ok(s, ["run", "--rm", "-v", "data:/data", "busybox", "cat", "/data/f"]),
+        "kept\n",
+      );
+      const mk = await s.run(["mkdir", `${s.home}/src`]);
+      assertEquals(mk.code, 0, mk.stderr);
+      await ok(s, [
+        "run",
+        "--rm",
+        "-v",
+        `${s.home}/src:/src`,
+        "busybox",
+        "sh",
+        "-c",
+        "echo out >/src/g",
+      ]);
+      const st = Deno.statSync(`${s.home}/src/g`);
+      assertEquals([st.uid, Deno.readTextFileSync(`${s.home}/src/g`)], [acc.uid, "out\n"]);
+      // the attacker: root in the container reaches for root's files on the host
+      for (
+        const [mount, cmd] of [
+          ["/root:/r", "ls /r"],
+          ["/etc/shadow:/s", "cat /s"],
+          ["/etc:/e", "touch /e/skiff-rootless-was-here"],
+        ]
+      ) {
+        const r = await s.skiff(["run", "--rm", "-v", mount, "busybox", "sh", "-c", cmd]);
+        assert(r.code !== 0, `${cmd} with -v ${mount} worked: ${r.stdout}`);
+      }
+      assertEquals(
+        await Deno.stat("/etc/skiff-rootless-was-here").then(() => true, () => false),
+        false,
+      );
     }),
 );

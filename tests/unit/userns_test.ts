@@ -1,13 +1,8 @@
 /** Rootless id mapping: subordinate ranges read like shadow's tools, maps built, ids checked. */
 import { assertEquals, assertThrows } from "../helpers/assert.ts";
 import { FakeHost } from "../../src/sys/fake_host.ts";
-import {
-  checkOwnedIds,
-  mapLines,
-  parseSubIds,
-  rootlessIds,
-  rootlessMapper,
-} from "../../src/runtime/userns.ts";
+import { checkOwnedIds, mapLines, parseSubIds, rootlessIds } from "../../src/runtime/userns.ts";
+import { rootlessMapper } from "../../src/runtime/userns_mapper.ts";
 import { unshareArgv } from "../../src/runtime/userns_unshare.ts";
 import { InvalidArgumentError } from "../../src/errors.ts";
 
