@@ -13,7 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-/* Whether maps is the one line "0 ID 1". */
+/* Whether maps is the one line "C ID 1": only the caller's own id, mapped anywhere inside. */
 static int only_own(char **maps, size_t n, unsigned id) {
   unsigned c, h, s;
   char extra;

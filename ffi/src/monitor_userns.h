@@ -6,7 +6,7 @@
 #include <sys/types.h>
 
 /* Writes the maps ("container host size" lines) for pid's user namespace. As root they are
- * written directly. Otherwise a map of only the caller's own id is written directly too,
+ * written directly. Otherwise a map of only the caller's own id (one line) is written directly,
  * with "deny" in setgroups first (the kernel's rule for an unprivileged gid_map); any other
  * map goes through the set-uid newuidmap/newgidmap (Debian's uidmap), which check that the
  * host ids are the caller's own ranges in /etc/subuid and /etc/subgid. */

@@ -55,6 +55,7 @@ export const createFlags = [
   flag("pid", undefined, "string", "PID namespace to use"),
   flag("sysctl", undefined, "list", "Sysctl options"),
   flag("uts", undefined, "string", "UTS namespace to use"),
+  flag("userns", undefined, "string", "User namespace to use (host, keep-id: rootless)"),
   flag("volumes-from", undefined, "list", "Mount volumes from the specified container(s)"),
   flag("label-file", undefined, "list", "Read in a line delimited file of labels"),
   flag("runtime", undefined, "string", "Runtime to use for this container (runc only)"),

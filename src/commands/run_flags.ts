@@ -195,7 +195,7 @@ export function resourceOptionsFromFlags(f: CreateFlags): r.ResourceOptions {
 
 // --- namespaces, devices, sysctls (ns-devices) ---
 
-/** --pid, --ipc, --uts and --sysctl into `o.namespaces`, checked (only what is set). */
+/** --pid, --ipc, --uts, --userns and --sysctl into `o.namespaces`, checked (only what is set). */
 function isolationOptionsFromFlags(f: CreateFlags, o: p.RunOptions): void {
   const n: ns.NamespaceOptions = {};
   const pid = ns.parsePidMode(f.pid ?? "");
@@ -207,6 +207,11 @@ function isolationOptionsFromFlags(f: CreateFlags, o: p.RunOptions): void {
   for (const s of f.sysctl) {
     const [key, value] = ns.parseSysctl(s);
     (n.sysctls ??= {})[key] = value;
+  }
+  const userns = ns.parseUsernsMode(f.userns ?? "", Deno.uid() ?? 0);
+  if (userns) {
+    n.userns = userns;
+    o.user ||= `${Deno.uid()}:${Deno.gid()}`; // keep-id runs as the user, as Podman's
   }
   if (Object.keys(n).length) o.namespaces = n;
 }

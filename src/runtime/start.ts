@@ -25,6 +25,7 @@ import {
 import { writeEtcFiles } from "./etc_files.ts";
 import { hostIds, type IdMapper } from "./idmap.ts";
 import { rootlessMapper } from "./userns_mapper.ts";
+import { devptsData } from "./userns.ts";
 import { resolveNamespaceJoins } from "./namespace_join.ts";
 import { startMonitor } from "./monitor_client.ts";
 import { type NetworkAttachment, type NetworkDriver, networkDriver } from "./network.ts";
@@ -138,6 +139,11 @@ export async function startContainer(
       etcFiles,
     });
     applyNetworkNamespace(plan, spec, attachment);
+    if (idMappings) {
+      for (const m of plan.mounts) {
+        if (m.type === "devpts") m.data = devptsData(m.data, idMappings.gid);
+      }
+    }
     plan.health = healthPlan(store, rec, host);
     plan.log = logPlan(rec);
     plan.exitActions = await exitActions(store, rec, cgroupPaths);

@@ -63,6 +63,37 @@ export function mapLines(own: number, ranges: SubRange[]): string[] {
   return lines;
 }
 
+/**
+ * `--userns=keep-id`: the user's own id is the same id inside; container ids below it and
+ * above it are the user's ranges in order (so container root is a subordinate id).
+ *
+ * @example
+ * ```ts
+ * keepIdLines(1000, [{ start: 100000, count: 65536 }]);
+ * // ["0 100000 1000", "1000 1000 1", "1001 101000 64536"]
+ * ```
+ */
+export function keepIdLines(own: number, ranges: SubRange[]): string[] {
+  const lines: string[] = [];
+  let next = 0, placed = false;
+  for (const r of ranges) {
+    let start = r.start, count = r.count;
+    if (!placed && next + count > own) {
+      const below = own - next;
+      if (below > 0) lines.push(`${next} ${start} ${below}`);
+      lines.push(`${own} ${own} 1`);
+      placed = true;
+      next = own + 1;
+      start += below;
+      count -= below;
+    }
+    if (count > 0) lines.push(`${next} ${start} ${count}`);
+    next += count;
+  }
+  if (!placed) lines.push(`${own} ${own} 1`);
+  return lines;
+}
+
 /** What the rootless mapping of the calling user is. */
 export interface RootlessIds {
   /** uid map lines, "containerId hostId size". */
@@ -125,4 +156,34 @@ export function checkOwnedIds(lines: string[], own: number, ranges: SubRange[]):
       );
     }
   }
+}
+
+/**
+ * Whether `id` is mapped inside by the "container host size" `lines`.
+ *
+ * @example
+ * ```ts
+ * mapsContainerId(["0 1000 1"], 5); // false
+ * ```
+ */
+export function mapsContainerId(lines: string[], id: number): boolean {
+  return lines.some((l) => {
+    const [inside, , size] = l.split(" ").map(Number);
+    return id >= inside && id < inside + size;
+  });
+}
+
+/**
+ * devpts mount data without `gid=5` when group 5 (tty) is not mapped (a user without
+ * subordinate ranges): the kernel refuses a gid the namespace does not have, as Podman
+ * finds rootless. Other data is kept.
+ *
+ * @example
+ * ```ts
+ * devptsData("newinstance,mode=0620,gid=5", ["0 1000 1"]); // "newinstance,mode=0620"
+ * ```
+ */
+export function devptsData(data: string, gidLines: string[]): string {
+  if (mapsContainerId(gidLines, 5)) return data;
+  return data.split(",").filter((o) => !o.startsWith("gid=")).join(",");
 }

@@ -475,3 +475,63 @@ Deno.test(
       );
     }),
 );
+
+Deno.test(
+  "rootless run: --userns=keep-id gives the user's own ids, usable on bind mounts",
+  opts,
+  () =>
+    withSession(ROOTLESS_USER, async (s) => {
+      const acc = account(ROOTLESS_USER)!;
+      await loadBusybox(s);
+      const mk = await s.run(["sh", "-c", `mkdir ${s.home}/work && echo mine >${s.home}/work/a`]);
+      assertEquals(mk.code, 0, mk.stderr);
+      const out = await ok(s, [
+        "run",
+        "--rm",
+        "--userns=keep-id",
+        "-v",
+        `${s.home}/work:/work`,
+        "busybox",
+        "sh",
+        "-c",
+        "id -u; id -g; cat /work/a; echo new >/work/b; stat -c %u /work/a",
+      ]);
+      assertEquals(out, `${acc.uid}\n${acc.gid}\nmine\n${acc.uid}\n`);
+      const st = Deno.statSync(`${s.home}/work/b`);
+      assertEquals([st.uid, st.gid], [acc.uid, acc.gid]);
+      const bad = await s.skiff(["run", "--rm", "--userns", "bogus", "busybox", "true"]);
+      assertEquals([bad.code, bad.stderr.trim()], [
+        125,
+        'Error: invalid --userns "bogus": expected host or keep-id',
+      ]);
+    }),
+);
+
+Deno.test(
+  "rootless run: a user without ranges runs containers as one id, warned",
+  opts,
+  () =>
+    withSession(NO_IDS_USER, async (s) => {
+      const acc = account(NO_IDS_USER)!;
+      await loadBusybox(s);
+      const r = await s.skiff([
+        "run",
+        "--rm",
+        "busybox",
+        "sh",
+        "-c",
+        "id -u; cat /proc/self/uid_map",
+      ]);
+      assertEquals(r.code, 0, r.stderr);
+      assertEquals(mapText(r.stdout), ["0", `0 ${acc.uid} 1`]);
+      assertStringIncludes(r.stderr, "WARNING: no subordinate ids for skiffnoids");
+    }),
+);
+
+Deno.test("--userns=keep-id as root is refused as Podman refuses it", opts, async () => {
+  const r = await skiff(["run", "--rm", "--userns=keep-id", "busybox", "true"]);
+  assertEquals([r.code, r.stderr.trim()], [
+    125,
+    "Error: keep-id is only supported in rootless mode",
+  ]);
+});

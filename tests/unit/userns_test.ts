@@ -1,10 +1,19 @@
 /** Rootless id mapping: subordinate ranges read like shadow's tools, maps built, ids checked. */
 import { assertEquals, assertThrows } from "../helpers/assert.ts";
 import { FakeHost } from "../../src/sys/fake_host.ts";
-import { checkOwnedIds, mapLines, parseSubIds, rootlessIds } from "../../src/runtime/userns.ts";
+import {
+  checkOwnedIds,
+  devptsData,
+  keepIdLines,
+  mapLines,
+  mapsContainerId,
+  parseSubIds,
+  rootlessIds,
+} from "../../src/runtime/userns.ts";
 import { rootlessMapper } from "../../src/runtime/userns_mapper.ts";
 import { unshareArgv } from "../../src/runtime/userns_unshare.ts";
 import { InvalidArgumentError } from "../../src/errors.ts";
+import { parseUsernsMode } from "../../src/runtime/namespace_options.ts";
 
 Deno.test("subordinate ids: by name or number, in file order, bad lines skipped", () => {
   const text = [
@@ -80,4 +89,40 @@ Deno.test("unshare: the monitor's argv carries the maps joined by commas", () =>
     unshareArgv("/m", { uid: ["0 1 1", "1 100 5"], gid: ["0 1 1"] }, ["id", "-u"]),
     ["/m", "unshare", "0 1 1,1 100 5", "0 1 1", "id", "-u"],
   );
+});
+
+Deno.test("keep-id: the user's id is itself inside, the ranges fill the ids around it", () => {
+  assertEquals(keepIdLines(1000, [{ start: 100000, count: 65536 }]), [
+    "0 100000 1000",
+    "1000 1000 1",
+    "1001 101000 64536",
+  ]);
+  assertEquals(keepIdLines(1001, []), ["1001 1001 1"]);
+  // a range too small to reach the user's id: it stays below, the id is mapped alone
+  assertEquals(keepIdLines(70000, [{ start: 100000, count: 65536 }]), [
+    "0 100000 65536",
+    "70000 70000 1",
+  ]);
+  assertEquals(keepIdLines(5, [{ start: 100, count: 3 }, { start: 200, count: 10 }]), [
+    "0 100 3",
+    "3 200 2",
+    "5 5 1",
+    "6 202 8",
+  ]);
+});
+
+Deno.test("devpts: gid=5 dropped only where group 5 is not mapped", () => {
+  const data = "newinstance,ptmxmode=0666,mode=0620,gid=5";
+  assertEquals(devptsData(data, ["0 1000 1", "1 100000 65536"]), data);
+  assertEquals(devptsData(data, ["0 1000 1"]), "newinstance,ptmxmode=0666,mode=0620");
+  assertEquals(mapsContainerId(["1000 1000 1"], 1000), true);
+  assertEquals(mapsContainerId(["1000 1000 1"], 1001), false);
+});
+
+Deno.test("--userns: host and keep-id; keep-id is rootless only; others refused", () => {
+  assertEquals(parseUsernsMode("", 1000), undefined);
+  assertEquals(parseUsernsMode("host", 0), undefined);
+  assertEquals(parseUsernsMode("keep-id", 1000), "keep-id");
+  assertThrows(() => parseUsernsMode("keep-id", 0), InvalidArgumentError);
+  assertThrows(() => parseUsernsMode("auto", 1000), InvalidArgumentError);
 });
