@@ -10,8 +10,9 @@ DENO_VERSION=2.9.6
 # zsh and fish load the completion scripts in tests/unit/completion_test.ts.
 # iproute2: the netlink tests check links, addresses and routes with `ip -j`.
 # nftables: bridge networks' NAT and isolation rules (src/network/firewall*.ts).
+# uidmap: newuidmap/newgidmap, which map a rootless user's subordinate ids (src/runtime/userns*.ts).
 packages=(gcc make libc6-dev musl-tools linux-libc-dev busybox-static docker-registry umoci skopeo zstd
-  apache2-utils tmux catatonit podman runc zsh fish iproute2 nftables)
+  apache2-utils tmux catatonit podman runc zsh fish iproute2 nftables uidmap)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -39,6 +40,21 @@ if ! [[ -x $deno ]] || [[ $($deno --version | head -1) != "deno $DENO_VERSION "*
     ln -sf ../@deno/linux-x64-glibc/deno .tools/node_modules/deno/deno
   fi
 fi
+
+# The rootless tests (tests/helpers/rootless.ts) run skiff as ordinary users: skiffuser and
+# skiffuser2 with subordinate ranges of their own, skiffnoids with none.
+add_subids() { # file user start count
+  grep -q "^$2:" "$1" 2>/dev/null || echo "$2:$3:$4" >>"$1"
+}
+for u in skiffuser skiffuser2 skiffnoids; do
+  id -u "$u" >/dev/null 2>&1 || useradd --create-home --shell /bin/sh -K SUB_UID_COUNT=0 \
+    -K SUB_GID_COUNT=0 "$u"
+done
+touch /etc/subuid /etc/subgid
+add_subids /etc/subuid skiffuser 1000000 65536
+add_subids /etc/subgid skiffuser 1000000 65536
+add_subids /etc/subuid skiffuser2 1100000 65536
+add_subids /etc/subgid skiffuser2 1100000 65536
 
 make -s -C ffi >&2
 # Fetch the npm packages skiff imports into the checkout's own cache (bin/skiff reads only

@@ -5,6 +5,7 @@
 #include "monitor_cleanup.h"
 
 #include "monitor_log.h"
+#include "monitor_userns.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -196,6 +197,20 @@ static int run_removal(const struct skiff_removal *rm, struct skiff_err *err) {
   return r;
 }
 
+/* Every removal of the plan; the first error is kept, the others still run. */
+static int run_removals(void *plan, struct skiff_err *err) {
+  const struct skiff_plan *p = plan;
+  int r = 0;
+  for (size_t i = 0; i < p->nremovals; i++) {
+    struct skiff_err e = {0};
+    if (run_removal(&p->removals[i], &e) < 0 && r == 0) {
+      *err = e;
+      r = -1;
+    }
+  }
+  return r;
+}
+
 int monitor_exit_actions(struct monitor *m, struct skiff_err *err) {
   const struct skiff_plan *p = m->plan;
   int r = 0;
@@ -213,12 +228,17 @@ int monitor_exit_actions(struct monitor *m, struct skiff_err *err) {
     *err = e;
     r = -1;
   }
-  for (size_t i = 0; i < p->nremovals; i++) {
-    memset(&e, 0, sizeof e);
-    if (run_removal(&p->removals[i], &e) < 0 && r == 0) {
+  memset(&e, 0, sizeof e);
+  /* rootless, the container's files belong to its ids: removed as root of its mapping */
+  if (p->nremovals && geteuid() != 0 && p->ns_new[SKIFF_NS_USER]) {
+    if (monitor_userns_run(p->uidmaps, p->nuidmaps, p->gidmaps, p->ngidmaps, run_removals,
+                           (void *)p, &e) < 0 && r == 0) {
       *err = e;
       r = -1;
     }
+  } else if (run_removals((void *)p, &e) < 0 && r == 0) {
+    *err = e;
+    r = -1;
   }
   return r;
 }

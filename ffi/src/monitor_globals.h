@@ -3,7 +3,7 @@
  * monitor_*.c sits above this file; none of them is included from here.
  *
  * Layers, each depending only on those listed before it:
- *   globals, log, logdrv, sync, hook, health, oom, attach, cleanup, event, launch, exit, loop, start, exec, sealed, main. */
+ *   globals, log, logdrv, sync, hook, userns, health, oom, attach, cleanup, event, launch, exit, loop, start, exec, sealed, main. */
 #ifndef SKIFF_MONITOR_GLOBALS_H
 #define SKIFF_MONITOR_GLOBALS_H
 #include "skiff.h"

@@ -7,6 +7,7 @@
 #include "monitor_hook.h"
 #include "monitor_oom.h"
 #include "monitor_sync.h"
+#include "monitor_userns.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -186,20 +187,8 @@ static int open_namespaces(const struct skiff_plan *p, int nsfd[], int *flags,
 
 /* Writes the plan's uid and gid maps for the child's new user namespace. */
 static int write_id_maps(const struct skiff_plan *p, pid_t pid, struct skiff_err *err) {
-  static const char *names[] = {"uid_map", "gid_map"};
   if (!p->ns_new[SKIFF_NS_USER]) return 0;
-  for (int k = 0; k < 2; k++) {
-    char **maps = k ? p->gidmaps : p->uidmaps;
-    size_t cnt = k ? p->ngidmaps : p->nuidmaps, len = 0;
-    char data[4096], file[64];
-    if (cnt == 0) continue;
-    for (size_t i = 0; i < cnt && len < sizeof data; i++)
-      len += snprintf(data + len, sizeof data - len, "%s\n", maps[i]);
-    snprintf(file, sizeof file, "/proc/%d/%s", (int)pid, names[k]);
-    int r = skiff_write_file(file, data, err);
-    if (r < 0) return r;
-  }
-  return 0;
+  return monitor_write_maps(pid, p->uidmaps, p->nuidmaps, p->gidmaps, p->ngidmaps, err);
 }
 
 /* Moves the child into each of the plan's cgroups. */

@@ -128,6 +128,16 @@ static int enter_cwd(const char *cwd, struct skiff_err *err) {
   return 0;
 }
 
+/* Whether this user namespace has setgroups(2) denied ("deny" in /proc/self/setgroups). */
+static int setgroups_denied(void) {
+  char buf[16] = {0};
+  int fd = open("/proc/self/setgroups", O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return 0;
+  ssize_t n = read(fd, buf, sizeof buf - 1);
+  close(fd);
+  return n >= 4 && !strncmp(buf, "deny", 4);
+}
+
 int skiff_process_prepare(const struct skiff_process *proc, struct skiff_err *err) {
   for (size_t i = 0; i < proc->nrlimits; i++) {
     struct rlimit rl = {proc->rlimits[i].soft, proc->rlimits[i].hard};
@@ -148,7 +158,9 @@ int skiff_process_prepare(const struct skiff_process *proc, struct skiff_err *er
   int r = skiff_caps_bounding(proc->caps, err);
   if (r < 0) return r;
   if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0) return skiff_error(err, errno, "keep capabilities");
-  if (setgroups(proc->ngids, proc->gids) < 0 && !(errno == EPERM && proc->ngids == 0))
+  /* a rootless user namespace of one id has setgroups denied: the groups stay as they are */
+  if (setgroups(proc->ngids, proc->gids) < 0 &&
+      !(errno == EPERM && (proc->ngids == 0 || setgroups_denied())))
     return skiff_error(err, errno, "setgroups");
   if (setresgid(proc->gid, proc->gid, proc->gid) < 0)
     return skiff_error(err, errno, "setgid %u", proc->gid);

@@ -319,6 +319,15 @@ export const info = command({
   load: lazy("info"),
 });
 
+export const unshare = command({
+  name: "unshare",
+  summary: "Run a command in the rootless user namespace (as podman unshare)",
+  usage: "[COMMAND [ARG...]]",
+  positionalStop: 1,
+  flags: [],
+  load: lazy("unshare"),
+});
+
 export const events = command({
   name: "events",
   summary: "Get real time events from the server",
@@ -518,6 +527,7 @@ export const commandTable: CommandSpec[] = [
   version,
   info,
   events,
+  unshare,
   {
     name: "system",
     summary: "Manage skiff",

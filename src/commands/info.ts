@@ -7,6 +7,8 @@ import { resolveStorePaths } from "../store/paths.ts";
 import { listImages } from "../store/images.ts";
 import { VERSION } from "../version.ts";
 import { parseMountinfo } from "../sys/mountinfo.ts";
+import { realHost } from "../sys/host.ts";
+import { rootlessIds } from "../runtime/userns.ts";
 
 /** Docker's container counts: all, running, paused, stopped. */
 async function containerCounts(store: Store) {
@@ -36,6 +38,9 @@ async function cgroupVersion(): Promise<string> {
 export default async function info(ctx: CommandContext): Promise<number> {
   const store = storeLayout(resolveStorePaths(ctx.global));
   const kernel = Deno.osRelease();
+  const rootless = Deno.uid() !== 0;
+  // rootless: the user's mapping, the overlay mounted in the user namespace, no cgroups made
+  const ids = rootless ? await rootlessIds(realHost, Deno.uid()!, Deno.gid() ?? 0) : undefined;
   const data = {
     ID: "",
     ...await containerCounts(store),
@@ -43,7 +48,7 @@ export default async function info(ctx: CommandContext): Promise<number> {
     Driver: "overlay",
     DockerRootDir: store.root,
     RunRoot: store.runroot,
-    CgroupDriver: "cgroupfs",
+    CgroupDriver: rootless ? "none" : "cgroupfs",
     CgroupVersion: await cgroupVersion(),
     KernelVersion: kernel,
     OperatingSystem: Deno.build.os,
@@ -52,7 +57,13 @@ export default async function info(ctx: CommandContext): Promise<number> {
     NCPU: navigator.hardwareConcurrency,
     MemTotal: Deno.systemMemoryInfo().total,
     ServerVersion: VERSION,
-    Rootless: Deno.uid() !== 0,
+    Rootless: rootless,
+    ...(ids
+      ? {
+        IDMappings: { UIDMap: ids.uid, GIDMap: ids.gid },
+        OverlayKind: "kernel overlay in the user namespace (userxattr)",
+      }
+      : {}),
     SecurityOptions: [
       "name=seccomp,profile=builtin",
       ...(Deno.uid() !== 0 ? ["name=rootless"] : []),
@@ -86,6 +97,12 @@ export default async function info(ctx: CommandContext): Promise<number> {
     ` Root Dir: ${data.DockerRootDir}`,
     ` Run Root: ${data.RunRoot}`,
     ` Rootless: ${data.Rootless}`,
+    ...(ids
+      ? [
+        ` ID Mappings: uid ${ids.uid.join(", ")}; gid ${ids.gid.join(", ")}`,
+        ` Overlay: ${data.OverlayKind}`,
+      ]
+      : []),
   ].join("\n"));
   return 0;
 }

@@ -200,7 +200,7 @@ export function resourceOptionsFromFlags(f: CreateFlags): r.ResourceOptions {
 
 // --- namespaces, devices, sysctls (ns-devices) ---
 
-/** --pid, --ipc, --uts and --sysctl into `o.namespaces`, checked (only what is set). */
+/** --pid, --ipc, --uts, --userns and --sysctl into `o.namespaces`, checked (only what is set). */
 function isolationOptionsFromFlags(f: CreateFlags, o: p.RunOptions): void {
   const n: ns.NamespaceOptions = {};
   const pid = ns.parsePidMode(f.pid ?? "");
@@ -212,6 +212,11 @@ function isolationOptionsFromFlags(f: CreateFlags, o: p.RunOptions): void {
   for (const s of f.sysctl) {
     const [key, value] = ns.parseSysctl(s);
     (n.sysctls ??= {})[key] = value;
+  }
+  const userns = ns.parseUsernsMode(f.userns ?? "", Deno.uid() ?? 0);
+  if (userns) {
+    n.userns = userns;
+    o.user ||= `${Deno.uid()}:${Deno.gid()}`; // keep-id runs as the user, as Podman's
   }
   if (Object.keys(n).length) o.namespaces = n;
 }
@@ -257,20 +262,13 @@ function otherOptionsFromFlags(f: CreateFlags, o: p.RunOptions): void {
 }
 
 /**
- * -a on create, --userns (only `host`), --volume-driver (only `local`), and --link and
+ * -a on create, --userns=host for inspect, --volume-driver (only `local`), and --link and
  * --link-local-ip, refused where Docker refuses them.
  */
 function linkFlags(f: CreateFlags, o: p.RunOptions): void {
   if (f.attach.length) o.attach = parseAttachStreams(f.attach);
-  if (f.userns !== undefined && f.userns !== "") {
-    if (f.userns !== "host") {
-      throw new InvalidArgumentError(
-        `invalid --userns "${f.userns}": only "host" is supported (user namespaces come with ` +
-          `rootless skiff, not yet)`,
-      );
-    }
-    o.usernsMode = "host";
-  }
+  // (--userns is checked with the other namespaces; inspect shows "host" as Docker does)
+  if (f.userns === "host") o.usernsMode = "host";
   if (f["volume-driver"] !== undefined && f["volume-driver"] !== "") {
     if (f["volume-driver"] !== "local") {
       throw new InvalidArgumentError(

@@ -3,7 +3,7 @@
  * shape), with a read-only fallback to Docker's own config.
  *
  * skiff's file is `$SKIFF_AUTH_FILE`, else `$XDG_RUNTIME_DIR/skiff/auth.json`,
- * else `~/.config/skiff/auth.json`:
+ * else `$XDG_CONFIG_HOME/skiff/auth.json` (`~/.config/skiff/auth.json`):
  *
  * ```json
  * { "auths": { "localhost:5000": { "auth": "base64(user:password)" } } }
@@ -24,6 +24,7 @@
  */
 
 import { InvalidArgumentError } from "../errors.ts";
+import { configDir as skiffConfigDir } from "../store/paths.ts";
 
 /** A user name and password (or token) for one registry. */
 export interface Credentials {
@@ -89,7 +90,7 @@ export function authFilePath(): string {
   if (dockerConfig) return `${dockerConfig}/config.json`;
   const runtime = Deno.env.get("XDG_RUNTIME_DIR");
   if (runtime) return `${runtime}/skiff/auth.json`;
-  return `${Deno.env.get("HOME") ?? "/root"}/.config/skiff/auth.json`;
+  return `${skiffConfigDir()}/auth.json`;
 }
 
 /**

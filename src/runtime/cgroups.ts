@@ -280,6 +280,12 @@ export interface Cgroups {
  * ```
  */
 export async function detectCgroups(host: Host = realHost): Promise<Cgroups> {
+  if (host.uid() !== 0) {
+    // Rootless: no delegated subtree is used (none on v1; a systemd user slice on v2 is not
+    // asked for yet). Limits are warned about and ignored, as Podman does rootless.
+    const mode = detectCgroupMode(await host.readTextFile("/proc/self/mountinfo"));
+    return new NoCgroups(mode.version, (m) => console.error(`WARNING: ${m}`));
+  }
   return await CgroupManager.detect(host);
 }
 
@@ -295,7 +301,8 @@ export async function detectCgroups(host: Host = realHost): Promise<Cgroups> {
  * ```
  */
 export class NoCgroups implements Cgroups {
-  constructor(readonly version: 1 | 2) {}
+  /** With `warn`, limits are ignored with Podman's rootless warning instead of refused. */
+  constructor(readonly version: 1 | 2, readonly warn?: (message: string) => void) {}
   /** The same: no cgroups under any parent. */
   forParent(parent: string | undefined): Cgroups {
     if (parent) checkCgroupParent(parent);
@@ -306,11 +313,19 @@ export class NoCgroups implements Cgroups {
     checkId(id);
     return [];
   }
-  /** Refuses limits it cannot apply; creates nothing. */
+  /** Refuses limits it cannot apply (with `warn`: ignores them, warned); creates nothing. */
   create(id: string, limits: CgroupLimits = {}): Promise<string[]> {
     checkId(id);
     const l = normalizeLimits(limits);
-    if (l.memory || l.cpus || l.cpuShares || (l.pidsLimit ?? 0) > 0 || hasResourceLimits(l)) {
+    const limited = l.memory || l.cpus || l.cpuShares || (l.pidsLimit ?? 0) > 0 ||
+      hasResourceLimits(l);
+    if (limited && this.warn) {
+      this.warn(
+        this.version === 1
+          ? "Resource limits are not supported and ignored on cgroups V1 rootless systems"
+          : "Resource limits are not supported and ignored: this user has no delegated cgroup",
+      );
+    } else if (limited) {
       return Promise.reject(
         new FailedPreconditionError(
           "resource limits need cgroups, which this host does not delegate",

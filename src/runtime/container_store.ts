@@ -12,6 +12,7 @@ import { type Host, readJsonFile, realHost } from "../sys/host.ts";
 import type { RunOptions } from "./run_options.ts";
 import type { CreatedContainer, ImageRuntimeConfig } from "./spec.ts";
 import type { CgroupLimits } from "./cgroups.ts";
+import { removeTree } from "./userns_remove.ts";
 import type { ContainerStatus } from "./status.ts";
 
 export type { ContainerStatus } from "./status.ts";
@@ -450,5 +451,5 @@ export async function removeContainerRecord(
     });
     if (rec) await releaseName(store, rec.Name, id, host);
   });
-  if (renamed) await host.remove(doomed, { recursive: true });
+  if (renamed) await removeTree(doomed, host); // rootless: as root of the user's mapping
 }

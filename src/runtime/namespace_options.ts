@@ -22,6 +22,8 @@ export interface NamespaceOptions {
   uts?: "host";
   /** --sysctl, by key as given. */
   sysctls?: Record<string, string>;
+  /** --userns=keep-id (rootless: the user's own ids inside); undefined or "host": the default. */
+  userns?: "keep-id";
 }
 
 const CONTAINER = "container:";
@@ -193,4 +195,22 @@ export function namespaceHostConfig(n: NamespaceOptions): Record<string, unknown
     UTSMode: n.uts ?? "",
     ...(n.sysctls && Object.keys(n.sysctls).length ? { Sysctls: { ...n.sysctls } } : {}),
   };
+}
+
+/**
+ * `--userns`: "" and "host" are the default (root: no user namespace; rootless: the user's
+ * mapping, as Podman's), "keep-id" (rootless only) the user's own uid and gid inside.
+ *
+ * @example
+ * ```ts
+ * parseUsernsMode("keep-id", 1000); // "keep-id"
+ * ```
+ */
+export function parseUsernsMode(value: string, uid: number): "keep-id" | undefined {
+  if (value === "" || value === "host") return undefined;
+  if (value !== "keep-id") {
+    throw new InvalidArgumentError(`invalid --userns "${value}": expected host or keep-id`);
+  }
+  if (uid === 0) throw new InvalidArgumentError("keep-id is only supported in rootless mode");
+  return "keep-id";
 }

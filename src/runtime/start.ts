@@ -24,6 +24,8 @@ import {
 } from "./container_store.ts";
 import { writeEtcFiles } from "./etc_files.ts";
 import { hostIds, type IdMapper } from "./idmap.ts";
+import { rootlessMapper } from "./userns_mapper.ts";
+import { devptsData } from "./userns.ts";
 import { resolveNamespaceJoins } from "./namespace_join.ts";
 import { startMonitor } from "./monitor_client.ts";
 import { type NetworkAttachment, type NetworkDriver, networkDriver } from "./network.ts";
@@ -51,7 +53,7 @@ export interface StartOptions {
   rootfs?: RootfsProvider;
   /** The network driver (default: the one for the container's --network). */
   network?: NetworkDriver;
-  /** The id mapping (default: none, the host's ids). */
+  /** The id mapping (default: none, the host's ids; rootless, the user's ranges). */
   idMapper?: IdMapper;
 }
 
@@ -105,7 +107,9 @@ export async function startContainer(
     const etcFiles = await writeEtcFiles(dir, hostNetworkName ?? rec.Hostname, o.network, host, o);
     const attachment = await network.setUp(rec);
     networkUp = true;
-    const idMappings = await (opts.idMapper ?? hostIds).mappings(rec);
+    const idMapper = opts.idMapper ??
+      (host.uid() === 0 ? hostIds : rootlessMapper(host, (m) => console.error(`WARNING: ${m}`)));
+    const idMappings = await idMapper.mappings(rec);
     const { plan, spec } = buildContainerConfig({
       id: rec.Id,
       container: created,
@@ -135,6 +139,11 @@ export async function startContainer(
       etcFiles,
     });
     applyNetworkNamespace(plan, spec, attachment);
+    if (idMappings) {
+      for (const m of plan.mounts) {
+        if (m.type === "devpts") m.data = devptsData(m.data, idMappings.gid);
+      }
+    }
     plan.health = healthPlan(store, rec, host);
     plan.log = logPlan(rec);
     plan.exitActions = await exitActions(store, rec, cgroupPaths);

@@ -46,6 +46,22 @@ export function resolveStorePaths(
   return { root: absolute(root), runroot: absolute(runroot) };
 }
 
+/**
+ * The user's skiff configuration directory: `$XDG_CONFIG_HOME/skiff`, else
+ * `~/.config/skiff` (auth.json lives there when no run directory is set).
+ *
+ * @example
+ * ```ts
+ * configDir((n) => ({ HOME: "/home/u" } as Record<string, string>)[n]); // "/home/u/.config/skiff"
+ * ```
+ */
+export function configDir(
+  env: (name: string) => string | undefined = (n) => Deno.env.get(n),
+): string {
+  const home = env("HOME") ?? "/root";
+  return `${env("XDG_CONFIG_HOME") || `${home}/.config`}/skiff`;
+}
+
 function absolute(path: string): string {
   if (path.startsWith("/")) return path.replace(/\/+$/, "") || "/";
   return `${Deno.cwd()}/${path}`.replace(/\/+$/, "");

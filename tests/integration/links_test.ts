@@ -176,9 +176,16 @@ Deno.test("--link-local-ip, --userns, --volume-driver and create -a", opts, asyn
         ])).trim(),
         "host local false true false",
       );
-      const userns = await sk(["create", "--userns", "keep-id", "busybox"]);
+      // keep-id is rootless only (as Podman); other modes are not there yet
+      const keepId = await sk(["create", "--userns", "keep-id", "busybox"]);
+      assertEquals(keepId.code, 125);
+      assertStringIncludes(keepId.stderr, "Error: keep-id is only supported in rootless mode");
+      const userns = await sk(["create", "--userns", "auto", "busybox"]);
       assertEquals(userns.code, 125);
-      assertStringIncludes(userns.stderr, 'Error: invalid --userns "keep-id": only "host"');
+      assertStringIncludes(
+        userns.stderr,
+        'Error: invalid --userns "auto": expected host or keep-id',
+      );
       const driver = await sk(["create", "--volume-driver", "nfs", "busybox"]);
       assertEquals(driver.code, 125);
       assertStringIncludes(driver.stderr, 'plugin "nfs" not found');

@@ -59,12 +59,13 @@ Deno.test("normalizeAuthKey", () => {
 
 async function withEnv(fn: (dir: string) => Promise<void>) {
   const dir = await Deno.makeTempDir();
-  const keys = ["SKIFF_AUTH_FILE", "DOCKER_CONFIG", "HOME", "XDG_RUNTIME_DIR"];
+  const keys = ["SKIFF_AUTH_FILE", "DOCKER_CONFIG", "HOME", "XDG_RUNTIME_DIR", "XDG_CONFIG_HOME"];
   const saved = keys.map((k) => Deno.env.get(k));
   try {
     Deno.env.set("SKIFF_AUTH_FILE", `${dir}/skiff/auth.json`);
     Deno.env.set("HOME", `${dir}/home`);
     Deno.env.delete("DOCKER_CONFIG");
+    Deno.env.delete("XDG_CONFIG_HOME");
     await fn(dir);
   } finally {
     keys.forEach((k, i) =>
@@ -81,6 +82,8 @@ Deno.test("auth file path defaults", async () => {
     assert.equal(authFilePath(), "/run/user/7/skiff/auth.json");
     Deno.env.delete("XDG_RUNTIME_DIR");
     assert.equal(authFilePath(), `${Deno.env.get("HOME")}/.config/skiff/auth.json`);
+    Deno.env.set("XDG_CONFIG_HOME", "/home/u/conf");
+    assert.equal(authFilePath(), "/home/u/conf/skiff/auth.json");
     await Promise.resolve();
   });
 });
