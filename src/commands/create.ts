@@ -8,6 +8,7 @@ import {
 import { type CreateFlags, portsWarning, runOptionsFromFlags } from "./run_flags.ts";
 import { exitOne } from "./exit_codes.ts";
 import { InvalidArgumentError } from "../errors.ts";
+import { withDefaultTag } from "./image_words.ts";
 
 /** The create request of `run`/`create` flags and arguments (`IMAGE [COMMAND] [ARG...]`). */
 export function createRequest(ctx: CommandContext<CreateFlags>): CreateRequest {
@@ -32,7 +33,7 @@ export function createRequest(ctx: CommandContext<CreateFlags>): CreateRequest {
 export function pullEvents(quiet: boolean): PullEvents {
   return {
     pulling: async (name) => {
-      if (!quiet) console.error(`Unable to find image '${name}' locally`);
+      if (!quiet) console.error(`Unable to find image '${withDefaultTag(name)}' locally`);
       const { chooseProgress }: typeof import("../image/progress.ts") = await import(
         new URL("../image/progress.ts", import.meta.url).href
       );
@@ -43,14 +44,16 @@ export function pullEvents(quiet: boolean): PullEvents {
 
 /**
  * Runs `skiff create [OPTIONS] IMAGE [COMMAND] [ARG...]`. Bad flags and option values exit
- * 125; what else fails (a name in use, an image that cannot be had) exits 1, as Docker's
- * create does.
+ * 125; what else fails (a name in use or not valid, an image that cannot be had) exits 1, as
+ * Docker's create does.
  */
 export default async function create(ctx: CommandContext<CreateFlags>): Promise<number> {
   const req = createRequest(ctx);
   const { rec } = await exitOne(
     () => createContainer(ctx.global, req, pullEvents(ctx.flags.quiet)),
-    (err) => !(err instanceof InvalidArgumentError),
+    // a bad name is the daemon's error in docker, not the CLI's: it exits 1 too
+    (err) =>
+      !(err instanceof InvalidArgumentError) || err.message.startsWith("Invalid container name"),
   );
   console.log(rec.Id);
   return 0;
