@@ -63,6 +63,6 @@ make -s -C ffi >&2
 # Fetch the npm packages skiff imports into the checkout's own cache (bin/skiff reads only
 # that one, with --cached-only), so skiff never downloads code when it runs, for any user.
 export DENO_DIR=$PWD/.tools/deno_dir
-$deno cache --quiet main.ts src/commands/*.ts >&2
+$deno cache --quiet main.ts src/commands/*.ts src/runtime/cdi_registry.ts >&2
 chmod -R a+rX .tools
 echo "setup: ready ($($deno --version | head -1))" >&2

@@ -303,6 +303,10 @@ int skiff_nl_addr_add(int nl, const char *name, const char *addr, uint32_t prefi
  * "": the kernel picks it from the gateway). */
 int skiff_nl_route_add(int nl, const char *dst, uint32_t prefix, const char *gateway,
                        const char *dev, struct skiff_err *err);
+/* netlink_batch.c: runs a batch of network operations (one a line, fields separated by tabs:
+ * netns-create, netns-remove, ns, bridge, veth, del, master, mac, addr, up, route; see the
+ * file) in order, stopping at the first failure. */
+int skiff_net_batch(const char *batch, struct skiff_err *err);
 
 /* util.c: stdin, stdout and stderr on /dev/null. */
 void skiff_stdio_devnull(void);

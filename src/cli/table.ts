@@ -12,6 +12,8 @@ import {
   healthcheckGroup,
 } from "./table_containers.ts";
 import { networkGroup } from "./table_networks.ts";
+import { manifestGroup } from "./table_manifest.ts";
+import { buildRunFlags, buildSourceFlags } from "./table_build.ts";
 
 const format = formatFlag;
 const quiet = (help: string) => flag("quiet", "q", "bool", help);
@@ -258,6 +260,8 @@ export const build = command({
     quiet("Suppress the build output and print image ID on success"),
     flag("tag", "t", "list", 'Name and optionally a tag in the "name:tag" format'),
     flag("target", undefined, "string", "Set the target build stage to build"),
+    ...buildSourceFlags,
+    ...buildRunFlags,
   ],
   load: lazy("build"),
 });
@@ -446,6 +450,7 @@ export const commandTable: CommandSpec[] = [
   healthcheckGroup,
   { name: "volume", summary: "Manage volumes", subcommands: volumeCommands },
   networkGroup,
+  manifestGroup,
   version,
   info,
   events,

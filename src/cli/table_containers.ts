@@ -50,6 +50,7 @@ export const createFlags = [
   // end of resources
   // namespaces, devices, sysctls (src/commands/run_flags.ts, isolationOptionsFromFlags)
   flag("device", undefined, "list", "Add a host device to the container"),
+  flag("gpus", undefined, "string", "GPU devices to add to the container ('all' to pass all GPUs)"),
   flag("device-cgroup-rule", undefined, "list", "Add a rule to the cgroup allowed devices list"),
   flag("ipc", undefined, "string", "IPC mode to use"),
   flag("pid", undefined, "string", "PID namespace to use"),

@@ -9,6 +9,7 @@ import { buildImage, type ImageBuildOptions } from "../engine/image_build.ts";
 import { PlainProgress, quietProgress } from "../build/executor/progress.ts";
 import { exitOne } from "./exit_codes.ts";
 import { pullEvents } from "./create.ts";
+import { buildRunOptions, parseSecretFlag } from "./build_flags.ts";
 
 /** `KEY=VALUE` values into a map; a bare `KEY` takes the environment's value (build args). */
 export function keyValues(
@@ -49,6 +50,11 @@ export function parseBuildArgs(
   if (progress === "rawjson") {
     throw new InvalidArgumentError("--progress=rawjson is not supported yet");
   }
+  if ((f.ssh ?? []).length > 0) {
+    throw new InvalidArgumentError(
+      "--ssh is not supported: skiff build does not forward SSH agents",
+    );
+  }
   return {
     context: args[0],
     dockerfile: f.file,
@@ -61,6 +67,19 @@ export function parseBuildArgs(
     network: f.network,
     platform: f.platform,
     sourceDateEpoch: Deno.env.get("SOURCE_DATE_EPOCH"),
+    secrets: (f.secret ?? []).map(parseSecretFlag),
+    runOptions: buildRunOptions(f),
+    outputs: f.output ?? [],
+    buildContexts: keyValues((f["build-context"] ?? []).map((v) => {
+      if (v.indexOf("=") <= 0) {
+        throw new InvalidArgumentError(
+          `invalid --build-context ${v}: expected name=path or name=docker-image://ref`,
+        );
+      }
+      return v;
+    })),
+    noCacheFilter: (f["no-cache-filter"] ?? []).flatMap((v) => v.split(",")).filter(Boolean),
+    getenv: (k) => Deno.env.get(k),
   };
 }
 
@@ -68,6 +87,12 @@ export function parseBuildArgs(
 export default async function build(ctx: CommandContext<FlagsOf<typeof spec>>): Promise<number> {
   const f = ctx.flags;
   const parsed = await exitOne(() => Promise.resolve(parseBuildArgs(f, ctx.args)));
+  if (f.squash) {
+    // as docker's BuildKit builder does: the flag is accepted, warned about, and has no effect
+    console.error(
+      "WARNING: experimental flag squash is removed with BuildKit. You should squash inside build using a multi-stage Dockerfile for efficiency.",
+    );
+  }
   const quiet = f.quiet || f.progress === "quiet";
   const encoder = new TextEncoder();
   const progress = quiet ? quietProgress : new PlainProgress((text) => {
@@ -78,11 +103,24 @@ export default async function build(ctx: CommandContext<FlagsOf<typeof spec>>): 
     buildImage(ctx.global, {
       ...parsed,
       stdin: () => Deno.stdin.readable,
+      stdout: () => Deno.stdout.writable,
       progress,
       pullEvents: pullEvents(quiet),
     })
   );
   for (const w of report.warnings) console.error(`[Warning] ${w}`);
+  if (report.output.type === "local" || report.output.type === "tar") {
+    if (!quiet) {
+      const id = progress.start(
+        report.output.type === "local"
+          ? "exporting to client directory"
+          : "exporting to client tarball",
+      );
+      progress.note(id, "copying files done");
+      progress.done(id);
+    }
+    return 0;
+  }
   if (f.iidfile) await Deno.writeTextFile(f.iidfile, report.id);
   if (quiet) console.log(report.id);
   else {

@@ -11,6 +11,7 @@ import * as p from "../runtime/run_options.ts";
 import * as r from "../runtime/resource_options.ts";
 import * as ns from "../runtime/namespace_options.ts";
 import * as dev from "../runtime/device_options.ts";
+import * as cdi from "../runtime/cdi_names.ts";
 import { parseVolumesFrom } from "../runtime/volumes_from.ts";
 import { parseSignal } from "../runtime/signals.ts";
 import { healthFromFlags } from "../runtime/health_config.ts";
@@ -253,7 +254,13 @@ function otherOptionsFromFlags(f: CreateFlags, o: p.RunOptions): void {
 
 /** --device and --device-cgroup-rule into `o`, each device looked up on the host. */
 function deviceOptionsFromFlags(f: CreateFlags, o: p.RunOptions): void {
-  const devices = f.device.flatMap((d) => dev.parseDevices(d, hostDeviceNode, hostDeviceDir));
+  // CDI names (vendor.com/class=name) and --gpus are resolved when the container is created
+  const named = f.device.filter(cdi.isQualifiedDeviceName);
+  named.forEach(cdi.parseQualifiedDevice);
+  if (named.length) o.cdiDevices = named;
+  if (f.gpus !== undefined) o.gpus = cdi.parseGpuRequest(f.gpus);
+  const devices = f.device.filter((d) => !cdi.isQualifiedDeviceName(d))
+    .flatMap((d) => dev.parseDevices(d, hostDeviceNode, hostDeviceDir));
   if (devices.length) o.devices = devices;
   const rules = f["device-cgroup-rule"].map(dev.parseDeviceCgroupRule);
   if (rules.length) o.deviceCgroupRules = rules;

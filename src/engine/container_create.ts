@@ -129,6 +129,13 @@ export async function createContainer(
   events: PullEvents,
 ): Promise<CreatedRecord> {
   parsePullPolicy(req.pull);
+  if (req.options.cdiDevices?.length || req.options.gpus) {
+    // CDI specs (and YAML) are read only by a container that asks for a CDI device
+    const cdi: typeof import("../runtime/cdi_apply.ts") = await import(
+      new URL("../runtime/cdi_apply.ts", import.meta.url).href
+    );
+    await cdi.applyCdiRequests(req.options);
+  }
   checkRunOptions(req.options);
   if (req.name) validateName(req.name);
   if (req.replace && !req.name) {

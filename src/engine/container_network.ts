@@ -13,6 +13,7 @@ import type { NetworkDriver } from "../runtime/network.ts";
 import { realHost } from "../sys/host.ts";
 import { joinDriver, joinedName } from "./container_join.ts";
 import { containerNetworks } from "../network/attachments.ts";
+import { recordFile } from "../network/port_record.ts";
 
 /** The bridge driver's module, loaded only for containers on a bridge network. */
 function bridgeModule(): Promise<typeof import("../network/bridge.ts")> {
@@ -159,10 +160,12 @@ export async function releaseNetworks(store: Store, rec: ContainerRecord): Promi
     return;
   }
   // published ports left by a monitor killed before its tear-down
-  const { unpublishPorts }: typeof import("../network/port_publish.ts") = await import(
-    new URL("../network/port_publish.ts", import.meta.url).href
-  );
-  await unpublishPorts(store, rec.Id, realHost).catch(() => {});
+  if (await realHost.exists(recordFile(store, rec.Id))) {
+    const { unpublishPorts }: typeof import("../network/port_publish.ts") = await import(
+      new URL("../network/port_publish.ts", import.meta.url).href
+    );
+    await unpublishPorts(store, rec.Id, realHost).catch(() => {});
+  }
   const { releaseContainer }: typeof import("../network/ipam.ts") = await import(
     new URL("../network/ipam.ts", import.meta.url).href
   );

@@ -3,7 +3,9 @@
  * (its options' `networks`), and when it runs, its network namespace gets (or loses) the
  * interface, address and names of that network at once. A created or stopped container only
  * has its list changed (its addresses are taken at its next start). Everything is checked
- * before anything changes; one container's changes are serialised by its network lock.
+ * before anything changes; one container's changes are serialised by its network lock, which
+ * its start on a bridge network holds as well (the bridge driver, from its set-up until the
+ * container runs): a change comes wholly before a start, or wholly after it.
  *
  * @module
  */
@@ -12,7 +14,6 @@ import { AlreadyExistsError, FailedPreconditionError, NotFoundError } from "../e
 import { withLock } from "../store/lock.ts";
 import { openStore, type Store } from "../store/store.ts";
 import {
-  containerDir,
   type ContainerRecord,
   findContainer,
   getContainer,
@@ -26,6 +27,7 @@ import { containerNetworks } from "../network/attachments.ts";
 import { checkAddressRequest } from "../network/ipam.ts";
 import { DEFAULT_NETWORK, findNetwork, type NetworkRecord } from "../network/network_store.ts";
 import { checkEndpointFlags } from "../network/endpoint_options.ts";
+import { networkLockFile } from "../network/endpoint.ts";
 import { realHost } from "../sys/host.ts";
 import type { StoreOptions } from "./engine_types.ts";
 
@@ -50,11 +52,6 @@ const NONE_CONFLICT =
 /** The bridge driver's module (its C calls), loaded only when a running container changes. */
 function bridgeModule(): Promise<typeof import("../network/bridge.ts")> {
   return import(new URL("../network/bridge.ts", import.meta.url).href);
-}
-
-/** The lock serialising one container's network changes. */
-function networkLock(store: Store, id: string): string {
-  return `${containerDir(store, id)}/network.lock`;
 }
 
 /**
@@ -122,7 +119,7 @@ export async function connectContainer(
     ...(conn.ip ? { ipv4: conn.ip } : {}),
     ...(conn.ip6 ? { ipv6: conn.ip6 } : {}),
   });
-  await withLock(networkLock(store, found.Id), async () => {
+  await withLock(networkLockFile(store, found.Id), async () => {
     const rec = await getContainer(store, found.Id);
     if (!rec) throw new NotFoundError(`No such container: ${containerRef}`);
     const conns = containerNetworks(rec.Options);
@@ -185,7 +182,7 @@ export async function disconnectContainer(
     if (!(opts.force && err instanceof NotFoundError)) throw err;
   }
   const name = net?.Name ?? networkRef;
-  await withLock(networkLock(store, found.Id), async () => {
+  await withLock(networkLockFile(store, found.Id), async () => {
     const rec = await getContainer(store, found.Id);
     if (!rec) throw new NotFoundError(`No such container: ${containerRef}`);
     const conns = containerNetworks(rec.Options);

@@ -11,14 +11,13 @@
  * with `network disconnect` (`disconnectEndpoint`). Every step treats "already there" /
  * "already gone" as done, so set-up after a crash and tear-down twice work.
  */
-import { AlreadyExistsError, FailedPreconditionError, NotFoundError } from "../errors.ts";
+import { AlreadyExistsError, FailedPreconditionError } from "../errors.ts";
 import type { Store } from "../store/store.ts";
 import { type Host, realHost } from "../sys/host.ts";
-import { Netlink, NetNamespace } from "../sys/netlink.ts";
-import { containerDir, type ContainerRecord } from "../runtime/container_store.ts";
+import { netBatch, type NetOp } from "../sys/netlink_batch.ts";
+import { containerDir, type ContainerRecord, getContainer } from "../runtime/container_store.ts";
 import { netnsFile, type NetworkAttachment, type NetworkDriver } from "../runtime/network.ts";
 import { ensureFirewall, removeFirewall } from "./firewall_apply.ts";
-import { readHostRoutes } from "./host_routes.ts";
 import { type AddressRequest, allocateAddresses, releaseAddresses, releaseStale } from "./ipam.ts";
 import {
   DEFAULT_NETWORK,
@@ -28,31 +27,33 @@ import {
   type NetworkRecord,
 } from "./network_store.ts";
 import { type BridgePlan, bridgePlan, bridgeResolvConf, hostVethName } from "./bridge_plan.ts";
-import { type EndpointRecord, readEndpoints, writeEndpoints } from "./endpoint.ts";
+import { type EndpointRecord, networkLockFile, readEndpoints, writeEndpoints } from "./endpoint.ts";
 import { containerNetworks } from "./attachments.ts";
 import type { NetworkConnection } from "../runtime/run_options.ts";
 import { applyDnsOverrides } from "./dns_file.ts";
 import { HOST_GATEWAY, isUserNetwork, parseExtraHost } from "./endpoint_options.ts";
 import { dnsNames } from "./hosts_file.ts";
 import { endpointsHostsText, rewriteOwnHosts, syncNetworkHosts } from "./hosts_sync.ts";
-import { checkPorts, publishPorts, unpublishPorts } from "./port_publish.ts";
+import { activeBindings, recordFile, wantedBindings } from "./port_record.ts";
+import { assetPath } from "../sys/assets.ts";
 
-/** Runs a kernel call; "already exists" counts as done. */
-function idempotent(fn: () => void): void {
-  try {
-    fn();
-  } catch (err) {
-    if (!(err instanceof AlreadyExistsError)) throw err;
-  }
+/** Publishing ports (port_publish.ts and the firewall's texts), loaded only when used. */
+function portsModule(): Promise<typeof import("./port_publish.ts")> {
+  return import(new URL("./port_publish.ts", import.meta.url).href);
 }
 
-/** Runs a removal; "not found" counts as done. */
-function gone(fn: () => void): void {
-  try {
-    fn();
-  } catch (err) {
-    if (!(err instanceof NotFoundError)) throw err;
-  }
+/**
+ * Whether the container has ports to publish or a record of published ones (from a monitor
+ * killed before its tear-down); without either, the port modules are not loaded.
+ */
+async function hasPorts(store: Store, rec: ContainerRecord, host: Host): Promise<boolean> {
+  return wantedBindings(rec).length > 0 || await host.exists(recordFile(store, rec.Id));
+}
+
+/** Removes what container `id` published, if it published anything. */
+async function unpublishPorts(store: Store, id: string, host: Host): Promise<void> {
+  if (!(await host.exists(recordFile(store, id)))) return;
+  await (await portsModule()).unpublishPorts(store, id, host);
 }
 
 /**
@@ -70,6 +71,12 @@ export async function resolveNetwork(
   host: Host = realHost,
 ): Promise<NetworkRecord> {
   if (name === DEFAULT_NETWORK) {
+    // the host's routes are read only to choose the subnet of a new default network
+    const existing = (await listNetworks(store)).find((n) => n.Name === DEFAULT_NETWORK);
+    if (existing) return existing;
+    const { readHostRoutes }: typeof import("./host_routes.ts") = await import(
+      new URL("./host_routes.ts", import.meta.url).href
+    );
     return await ensureDefaultNetwork(store, { routes: await readHostRoutes(host) });
   }
   return await findNetwork(store, name);
@@ -90,19 +97,37 @@ export async function ensureBridge(
   plan: BridgePlan,
   host: Host = realHost,
 ): Promise<void> {
-  using nl = Netlink.open();
-  if (!nl.linkInfo(plan.bridge)) {
-    idempotent(() => nl.createBridge(plan.bridge, plan.mtu ? { mtu: plan.mtu } : {}));
-  }
-  for (const cidr of plan.bridgeAddresses) {
-    idempotent(() => nl.addAddress(plan.bridge, cidr, { nodad: true }));
-  }
-  nl.setLinkUp(plan.bridge);
+  await ensureBridgeHost(store, net, host);
+  netBatch(bridgeOps(plan));
+}
+
+/** The operations that make the bridge of `plan` exist, carry its gateway addresses, be up. */
+function bridgeOps(plan: BridgePlan): NetOp[] {
+  return [
+    ["bridge", plan.bridge, String(plan.mtu)],
+    ...plan.bridgeAddresses.map((cidr) => ["addr", plan.bridge, ...cidrParts(cidr)]),
+    ["up", plan.bridge],
+  ];
+}
+
+/** "10.88.0.2/16" as ["10.88.0.2", "16"]. */
+function cidrParts(cidr: string): [string, string] {
+  const slash = cidr.lastIndexOf("/");
+  return [cidr.slice(0, slash), cidr.slice(slash + 1)];
+}
+
+/** What a bridge network needs of the host besides its device: forwarding and its rules. */
+async function ensureBridgeHost(
+  store: Store,
+  net: NetworkRecord,
+  host: Host,
+): Promise<void> {
   const forwarding = "/proc/sys/net/ipv4/ip_forward";
   if ((await host.readTextFile(forwarding).catch(() => "")).trim() !== "1") {
     await host.writeTextFile(forwarding, "1\n", { create: false });
   }
-  const others = (await listNetworks(store)).filter((n) => n.Id !== net.Id).map((n) => n.Bridge);
+  const others = async () =>
+    (await listNetworks(store)).filter((n) => n.Id !== net.Id).map((n) => n.Bridge);
   await ensureFirewall(store, host, {
     name: net.Name,
     bridge: net.Bridge,
@@ -115,25 +140,22 @@ export async function ensureBridge(
  * Creates the veth pair and configures the container's end inside the namespace `ns`; the
  * default route goes through `plan`'s gateway only when `defaultRoute` (the first network).
  */
-function plugContainer(plan: BridgePlan, ns: string, defaultRoute = true): void {
-  using nl = Netlink.open();
-  gone(() => nl.deleteLink(plan.hostVeth)); // left by a monitor killed before its tear-down
-  nl.createVeth(plan.hostVeth, plan.containerVeth, {
-    peerNamespace: ns,
-    ...(plan.mtu ? { mtu: plan.mtu } : {}),
-  });
-  nl.setMaster(plan.hostVeth, plan.bridge);
-  nl.setLinkUp(plan.hostVeth);
-  using inside = Netlink.open(ns);
-  if (plan.mac) inside.setMacAddress(plan.containerVeth, plan.mac);
-  for (const cidr of plan.addresses) {
-    idempotent(() => inside.addAddress(plan.containerVeth, cidr, { nodad: true }));
-  }
-  inside.setLinkUp(plan.containerVeth);
-  inside.setLinkUp("lo");
-  if (!defaultRoute) return;
-  if (plan.gateway) idempotent(() => inside.addRoute({ gateway: plan.gateway }));
-  if (plan.ipv6Gateway) idempotent(() => inside.addRoute({ gateway: plan.ipv6Gateway }));
+function plugOps(plan: BridgePlan, ns: string, defaultRoute = true): NetOp[] {
+  const ops: NetOp[] = [
+    ["ns", "-"],
+    ["del", plan.hostVeth], // left by a monitor killed before its tear-down
+    ["veth", plan.hostVeth, plan.containerVeth, String(plan.mtu), ns],
+    ["master", plan.hostVeth, plan.bridge],
+    ["up", plan.hostVeth],
+    ["ns", ns],
+  ];
+  if (plan.mac) ops.push(["mac", plan.containerVeth, plan.mac]);
+  for (const cidr of plan.addresses) ops.push(["addr", plan.containerVeth, ...cidrParts(cidr)]);
+  ops.push(["up", plan.containerVeth], ["up", "lo"]);
+  if (!defaultRoute) return ops;
+  if (plan.gateway) ops.push(["route", plan.gateway]);
+  if (plan.ipv6Gateway) ops.push(["route", plan.ipv6Gateway]);
+  return ops;
 }
 
 /**
@@ -214,7 +236,31 @@ function portsTeardown(unpublish: string[]): string[] {
 }
 
 /**
- * The bridge driver for `--network NAME` (`bridge`: the default network).
+ * Takes the lock at `path` and keeps it until the returned function is called (calling it
+ * again does nothing more); the kernel lets go of it if the process dies.
+ */
+async function holdLock(host: Host, path: string): Promise<() => Promise<void>> {
+  let release!: () => void;
+  const held = new Promise<void>((resolve) => release = resolve);
+  let acquired!: () => void;
+  const got = new Promise<void>((resolve) => acquired = resolve);
+  const done = host.withLock(path, () => {
+    acquired();
+    return held;
+  });
+  await Promise.race([got, done]); // `done` fails when the lock cannot be taken
+  return async () => {
+    release();
+    await done;
+  };
+}
+
+/**
+ * The bridge driver for `--network NAME` (`bridge`: the default network). From its set-up
+ * until the container runs (`started`) or the start fails (`tearDown`) it holds the
+ * container's network lock, so a `network connect` or `disconnect` at the same moment comes
+ * wholly before the start (and the set-up reads the networks it left in the record) or
+ * wholly after it (and finds the container running).
  *
  * @example
  * ```ts ignore
@@ -227,77 +273,109 @@ export function bridgeDriver(
   host: Host = realHost,
   warn: (message: string) => void = () => {},
 ): NetworkDriver {
+  let unlock = () => Promise.resolve();
+
+  async function setUpLocked(given: ContainerRecord): Promise<NetworkAttachment> {
+    // the networks as they are now: those of a `network connect` just before are in it
+    const rec = await getContainer(store, given.Id) ?? given;
+    const conns = containerNetworks(rec.Options);
+    const nets: NetworkRecord[] = [];
+    for (const c of conns) nets.push(await resolveNetwork(store, c.name, host));
+    const ports = await hasPorts(store, rec, host) ? await portsModule() : undefined;
+    // a taken host port: refused before anything is made
+    await ports?.checkPorts(store, rec, host, nets[0]?.EnableIPv6 ?? false);
+    const plans: BridgePlan[] = [];
+    for (const [i, net] of nets.entries()) {
+      // addresses of containers removed while no skiff process could release them (--rm -d)
+      await releaseStale(store, net, (id) => host.exists(containerDir(store, id)));
+      const addresses = await allocateAddresses(store, net, rec.Id, addressRequest(conns[i]));
+      const plan = bridgePlan(net, rec.Id, addresses, i);
+      if (i === 0 && rec.Options.macAddress) plan.mac = rec.Options.macAddress;
+      await ensureBridgeHost(store, net, host);
+      plans.push(plan);
+    }
+    const ns = netnsFile(store, rec.Id);
+    // the bridges, a new namespace (replacing a stale one, from a monitor killed before its
+    // tear-down) and every interface in it: one call into the C library
+    let unpublish: string[] = [];
+    let proxy: string[] = [];
+    try {
+      netBatch([
+        ...plans.flatMap(bridgeOps),
+        ["netns-remove", ns],
+        ["netns-create", ns],
+        ...(plans.length === 0
+          ? [["ns", ns], ["up", "lo"]] // every network disconnected: loopback only
+          : plans.flatMap((plan, i) => plugOps(plan, ns, i === 0))),
+      ]);
+      const eps = plans.map((plan, i) => endpointRecord(rec, nets[i], plan, conns[i]));
+      await writeEndpoints(store, rec.Id, eps);
+      const warning = await writeEtc(store, rec, nets, eps, host);
+      if (warning) warn(warning);
+      if (plans.length > 0 && ports) {
+        unpublish = await ports.publishPorts(store, rec, {
+          bridge: plans[0].bridge,
+          containerIp: plans[0].ipAddress,
+          containerIp6: plans[0].ipv6Address,
+        }, host);
+        const forwards = await activeBindings(store, rec.Id, host);
+        proxy = ports.loopbackProxy(forwards, plans[0].ipAddress);
+      }
+    } catch (err) {
+      await tearDownEndpoints(rec).catch(() => {});
+      throw err;
+    }
+    // the monitor unmounts the file itself after the last exit (no umount process); with
+    // published ports it also runs their removal
+    return {
+      namespace: { kind: "own", path: ns },
+      // [::1]:PORT: a proxy the monitor starts, which ends with the container's process
+      hook: proxy.length ? [assetPath("skiff-portproxy"), ...proxy] : [],
+      teardown: unpublish.length ? portsTeardown(unpublish) : [],
+      releaseNamespace: true,
+    };
+  }
+
+  /** Removes what a set-up of `rec` made (its namespace, veths, ports and names). */
+  async function tearDownEndpoints(rec: ContainerRecord): Promise<void> {
+    await unpublishPorts(store, rec.Id, host);
+    const eps = await readEndpoints(store, rec.Id);
+    netBatch([
+      ["netns-remove", netnsFile(store, rec.Id)],
+      ["del", hostVethName(rec.Id)],
+      ...eps.map((ep) => ["del", ep.hostVeth]),
+    ]);
+    // a start that failed after its set-up: its neighbours forget it again
+    for (const c of containerNetworks(rec.Options)) {
+      const net = await findNetwork(store, c.name).catch(() => undefined);
+      if (net) await syncNetworkHosts(store, net, { leaving: rec.Id }, host).catch(() => {});
+    }
+  }
+
   return {
     name,
-    async setUp(rec: ContainerRecord): Promise<NetworkAttachment> {
+    async setUp(given: ContainerRecord): Promise<NetworkAttachment> {
       if (host.uid() !== 0) {
         throw new FailedPreconditionError(
           `network ${name} needs root: bridge networks are not available rootless yet (use --network none or host)`,
         );
       }
-      const conns = containerNetworks(rec.Options);
-      const nets: NetworkRecord[] = [];
-      for (const c of conns) nets.push(await resolveNetwork(store, c.name, host));
-      await checkPorts(store, rec, host); // a taken host port: refused before anything is made
-      const plans: BridgePlan[] = [];
-      for (const [i, net] of nets.entries()) {
-        // addresses of containers removed while no skiff process could release them (--rm -d)
-        await releaseStale(store, net, (id) => host.exists(containerDir(store, id)));
-        const addresses = await allocateAddresses(store, net, rec.Id, addressRequest(conns[i]));
-        const plan = bridgePlan(net, rec.Id, addresses, i);
-        if (i === 0 && rec.Options.macAddress) plan.mac = rec.Options.macAddress;
-        await ensureBridge(store, net, plan, host);
-        plans.push(plan);
-      }
-      const ns = netnsFile(store, rec.Id);
-      NetNamespace.remove(ns); // a stale one, from a monitor killed before its tear-down
-      NetNamespace.create(ns);
-      let unpublish: string[] = [];
+      unlock = await holdLock(host, networkLockFile(store, given.Id));
       try {
-        const eps: EndpointRecord[] = [];
-        for (const [i, plan] of plans.entries()) {
-          plugContainer(plan, ns, i === 0);
-          eps.push(endpointRecord(rec, nets[i], plan, conns[i]));
-        }
-        if (plans.length === 0) {
-          using inside = Netlink.open(ns);
-          inside.setLinkUp("lo"); // every network disconnected: loopback only
-        }
-        await writeEndpoints(store, rec.Id, eps);
-        const warning = await writeEtc(store, rec, nets, eps, host);
-        if (warning) warn(warning);
-        if (plans.length > 0) {
-          unpublish = await publishPorts(store, rec, {
-            bridge: plans[0].bridge,
-            containerIp: plans[0].ipAddress,
-          }, host);
-        }
+        return await setUpLocked(given);
       } catch (err) {
-        await this.tearDown(rec).catch(() => {});
+        await unlock();
         throw err;
       }
-      // the monitor unmounts the file itself after the last exit (no umount process); with
-      // published ports it also runs their removal
-      return {
-        namespace: { kind: "own", path: ns },
-        hook: [],
-        teardown: unpublish.length ? portsTeardown(unpublish) : [],
-        releaseNamespace: true,
-      };
+    },
+    async started(): Promise<void> {
+      await unlock();
     },
     async tearDown(rec: ContainerRecord): Promise<void> {
-      await unpublishPorts(store, rec.Id, host);
-      NetNamespace.remove(netnsFile(store, rec.Id));
-      const eps = await readEndpoints(store, rec.Id);
-      {
-        using nl = Netlink.open();
-        gone(() => nl.deleteLink(hostVethName(rec.Id)));
-        for (const ep of eps) gone(() => nl.deleteLink(ep.hostVeth));
-      }
-      // a start that failed after its set-up: its neighbours forget it again
-      for (const c of containerNetworks(rec.Options)) {
-        const net = await findNetwork(store, c.name).catch(() => undefined);
-        if (net) await syncNetworkHosts(store, net, { leaving: rec.Id }, host).catch(() => {});
+      try {
+        await tearDownEndpoints(rec);
+      } finally {
+        await unlock();
       }
     },
   };
@@ -337,17 +415,14 @@ export async function connectRunning(
   const plan = bridgePlan(net, rec.Id, addresses, index);
   try {
     await ensureBridge(store, net, plan, host);
-    plugContainer(plan, ns, eps.length === 0);
+    netBatch(plugOps(plan, ns, eps.length === 0));
     const ep = endpointRecord(rec, net, plan, conn);
     await writeEndpoints(store, rec.Id, [...eps, ep]);
     await syncNetworkHosts(store, net, {}, host);
     await rewriteOwnHosts(store, rec.Id, host);
     return ep;
   } catch (err) {
-    {
-      using nl = Netlink.open();
-      gone(() => nl.deleteLink(plan.hostVeth));
-    }
+    netBatch([["del", plan.hostVeth]]);
     await writeEndpoints(store, rec.Id, eps).catch(() => {});
     await releaseAddresses(store, net, rec.Id).catch(() => {});
     throw err;
@@ -377,19 +452,13 @@ export async function disconnectEndpoint(
   const eps = await readEndpoints(store, rec.Id);
   const ep = eps.find((e) => e.networkId === net.Id);
   if (ep) {
-    {
-      using nl = Netlink.open();
-      gone(() => nl.deleteLink(ep.hostVeth));
-    }
+    netBatch([["del", ep.hostVeth]]);
     const rest = eps.filter((e) => e !== ep);
     if (ep === eps[0]) {
       await unpublishPorts(store, rec.Id, host);
       if (ns !== undefined && rest.length > 0) {
-        using inside = Netlink.open(ns);
-        if (rest[0].gateway) idempotent(() => inside.addRoute({ gateway: rest[0].gateway }));
-        if (rest[0].ipv6Gateway) {
-          idempotent(() => inside.addRoute({ gateway: rest[0].ipv6Gateway }));
-        }
+        const gateways = [rest[0].gateway, rest[0].ipv6Gateway].filter((g) => g);
+        netBatch([["ns", ns], ...gateways.map((g) => ["route", g])]);
       }
     }
     await writeEndpoints(store, rec.Id, rest);
@@ -413,9 +482,6 @@ export async function tearDownNetwork(
   net: NetworkRecord,
   host: Host = realHost,
 ): Promise<void> {
-  {
-    using nl = Netlink.open();
-    gone(() => nl.deleteLink(net.Bridge));
-  }
+  netBatch([["del", net.Bridge]]);
   await removeFirewall(store, host, net.Name, net.Bridge);
 }

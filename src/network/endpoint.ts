@@ -51,6 +51,19 @@ export function writeEndpoints(
 }
 
 /**
+ * The lock serialising a container's network changes: `network connect` and `disconnect`,
+ * and its start from the bridge driver's set-up until it runs.
+ *
+ * @example
+ * ```ts ignore
+ * await withLock(networkLockFile(store, rec.Id), () => connect());
+ * ```
+ */
+export function networkLockFile(store: Store, id: string): string {
+  return `${containerDir(store, id)}/network.lock`;
+}
+
+/**
  * The endpoints of container `id` (empty when it has none). A file written before containers
  * could be on several networks holds one endpoint as the whole object: read as a list of one.
  */

@@ -268,9 +268,38 @@ export function nftPortsScript(): string {
   ].join("\n") + "\n";
 }
 
+/**
+ * The nft script of the same static rules for IPv6, in the `ip6 skiff` table: the two maps
+ * (of IPv6 addresses) and the DNAT rules for packets to a local address but `::1`:
+ * a connection from IPv6 loopback cannot be forwarded out of the host by the kernel (IPv6
+ * has no route_localnet), so `[::1]:PORT` is served by skiff-portproxy instead.
+ *
+ * @example
+ * ```ts
+ * nftPorts6Script().startsWith("add table ip6 skiff\n"); // true
+ * ```
+ */
+export function nftPorts6Script(): string {
+  const t = `ip6 ${NFT_TABLE}`;
+  const tag = `comment "${PORTS_TAG}"`;
+  const target = "ipv6_addr . inet_service";
+  return [
+    `add table ${t}`,
+    `add map ${t} ${NFT_PORTS_MAP} { type ipv6_addr . inet_proto . inet_service : ${target}; }`,
+    `add map ${t} ${NFT_PORTS_ANY_MAP} { type inet_proto . inet_service : ${target}; }`,
+    `add chain ${t} prerouting { type nat hook prerouting priority -100; policy accept; }`,
+    `add chain ${t} output { type nat hook output priority -100; policy accept; }`,
+    `add chain ${t} published`,
+    `add rule ${t} prerouting fib daddr type local jump published ${tag}`,
+    `add rule ${t} output ip6 daddr != ::1 fib daddr type local jump published ${tag}`,
+    `add rule ${t} published dnat ip6 addr . port to ip6 daddr . meta l4proto . th dport map @${NFT_PORTS_MAP} ${tag}`,
+    `add rule ${t} published dnat ip6 addr . port to meta l4proto . th dport map @${NFT_PORTS_ANY_MAP} ${tag}`,
+  ].join("\n") + "\n";
+}
+
 /** A published port as the firewall forwards it. */
 export interface PortForward {
-  /** The host address ("0.0.0.0": every address). */
+  /** The host address ("0.0.0.0": every IPv4 address, "::" every IPv6 address). */
   hostIp: string;
   hostPort: number;
   proto: "tcp" | "udp" | "sctp";
@@ -287,12 +316,33 @@ function checkIPv4(ip: string): string {
   return ip;
 }
 
-/** The map a forward goes in and its key there. */
-function mapKey(f: PortForward): { map: string; key: string } {
+function checkIPv6(ip: string): string {
+  if (!/^[0-9a-fA-F:]+$/.test(ip) || !ip.includes(":")) {
+    throw new InvalidArgumentError(
+      `invalid IPv6 address for a firewall rule: ${JSON.stringify(ip)}`,
+    );
+  }
+  return ip;
+}
+
+/** Whether a forward is over IPv6 (its host address is). */
+export function isIPv6Forward(f: PortForward): boolean {
+  return f.hostIp.includes(":");
+}
+
+/** The table (`ip skiff`, `ip6 skiff`) and map a forward goes in, and its key there. */
+function mapKey(f: PortForward): { table: string; map: string; key: string } {
   const port = `${f.proto} . ${Math.trunc(f.hostPort)}`;
+  if (isIPv6Forward(f)) {
+    const table = `ip6 ${NFT_TABLE}`;
+    return f.hostIp === "::"
+      ? { table, map: NFT_PORTS_ANY_MAP, key: port }
+      : { table, map: NFT_PORTS_MAP, key: `${checkIPv6(f.hostIp)} . ${port}` };
+  }
+  const table = `ip ${NFT_TABLE}`;
   return f.hostIp === "0.0.0.0"
-    ? { map: NFT_PORTS_ANY_MAP, key: port }
-    : { map: NFT_PORTS_MAP, key: `${checkIPv4(f.hostIp)} . ${port}` };
+    ? { table, map: NFT_PORTS_ANY_MAP, key: port }
+    : { table, map: NFT_PORTS_MAP, key: `${checkIPv4(f.hostIp)} . ${port}` };
 }
 
 /**
@@ -311,13 +361,15 @@ export function nftPortElements(
 ): { add: string[]; delete: string[] } {
   const add = new Map<string, string[]>(), del = new Map<string, string[]>();
   for (const f of forwards) {
-    const { map, key } = mapKey(f);
-    const value = `${checkIPv4(f.containerIp)} . ${Math.trunc(f.containerPort)}`;
-    add.set(map, [...(add.get(map) ?? []), `${key} : ${value}`]);
-    del.set(map, [...(del.get(map) ?? []), key]);
+    const { table, map, key } = mapKey(f);
+    const ip = isIPv6Forward(f) ? checkIPv6(f.containerIp) : checkIPv4(f.containerIp);
+    const value = `${ip} . ${Math.trunc(f.containerPort)}`;
+    const where = `${table} ${map}`;
+    add.set(where, [...(add.get(where) ?? []), `${key} : ${value}`]);
+    del.set(where, [...(del.get(where) ?? []), key]);
   }
   const lines = (verb: string, m: Map<string, string[]>) =>
-    [...m].map(([map, items]) => `${verb} element ip ${NFT_TABLE} ${map} { ${items.join(", ")} }`);
+    [...m].map(([where, items]) => `${verb} element ${where} { ${items.join(", ")} }`);
   return { add: lines("add", add), delete: lines("delete", del) };
 }
 

@@ -10,19 +10,15 @@ import { SkiffError } from "../errors.ts";
 import { withLock } from "../store/lock.ts";
 import type { Store } from "../store/store.ts";
 import type { Host } from "../sys/host.ts";
-import {
-  type FirewallNetwork,
-  iptablesDeletes,
-  iptablesRules,
-  NFT_TABLE,
-  nftAddScript,
-  nftDeleteScript,
-  nftPortsScript,
-  parseNftTable,
-  PORTS_TAG,
-  ruleTag,
-  taggedRules,
-} from "./firewall.ts";
+import type { FirewallNetwork, parseNftTable } from "./firewall.ts";
+
+/**
+ * The rule texts (firewall.ts), loaded only when rules are listed or changed: a start whose
+ * network's rules are in (the marker) does without them.
+ */
+function rules(): Promise<typeof import("./firewall.ts")> {
+  return import(new URL("./firewall.ts", import.meta.url).href);
+}
 
 const NFT_PATHS = ["/usr/sbin/nft", "/sbin/nft", "/usr/bin/nft"];
 const IPTABLES_PATHS = ["/usr/sbin/iptables", "/sbin/iptables", "/usr/bin/iptables"];
@@ -46,6 +42,7 @@ async function tool(host: Host, program: string, args: string[]): Promise<string
 
 /** The skiff table's rules and bridges (none when the table does not exist). */
 async function nftState(host: Host, nft: string): Promise<ReturnType<typeof parseNftTable>> {
+  const { NFT_TABLE, parseNftTable } = await rules();
   const out = await host.run(nft, { args: ["-j", "list", "table", "ip", NFT_TABLE] });
   if (!out.success) return { rules: [], bridges: [] }; // no table yet
   return parseNftTable(text.decode(out.stdout));
@@ -82,7 +79,8 @@ async function installedThisBoot(store: Store, host: Host, net: FirewallNetwork)
 
 /**
  * Makes sure the rules of `net` are installed (added once; present ones are kept).
- * `otherBridges`: the bridges of the other skiff networks (for iptables' isolation rules).
+ * `otherBridges`: the bridges of the other skiff networks (for iptables' isolation rules), or
+ * a function giving them, called only when the rules are installed.
  *
  * @example
  * ```ts ignore
@@ -93,12 +91,13 @@ export async function ensureFirewall(
   store: Store,
   host: Host,
   net: FirewallNetwork,
-  otherBridges: readonly string[],
+  otherBridges: readonly string[] | (() => Promise<readonly string[]>),
 ): Promise<void> {
   if (await installedThisBoot(store, host, net)) return;
+  const others = typeof otherBridges === "function" ? await otherBridges() : otherBridges;
   await host.mkdir(store.locks, { recursive: true, mode: 0o700 });
   await withLock(firewallLock(store), async () => {
-    await install(host, net, otherBridges);
+    await install(host, net, others);
     const marker = markerFile(store, net.name);
     await host.mkdir(marker.slice(0, marker.lastIndexOf("/")), { recursive: true, mode: 0o700 });
     await host.writeFileAtomic(marker, await markerText(host, net));
@@ -111,6 +110,7 @@ async function install(
   net: FirewallNetwork,
   otherBridges: readonly string[],
 ): Promise<void> {
+  const { iptablesRules, nftAddScript, nftDeleteScript, ruleTag, taggedRules } = await rules();
   const nft = await findTool(host, NFT_PATHS);
   if (nft) {
     const state = await nftState(host, nft);
@@ -152,6 +152,7 @@ export async function removeFirewall(
   await host.mkdir(store.locks, { recursive: true, mode: 0o700 });
   await withLock(firewallLock(store), async () => {
     await host.remove(markerFile(store, name)).catch(() => {});
+    const { iptablesDeletes, nftDeleteScript } = await rules();
     const nft = await findTool(host, NFT_PATHS);
     if (nft) {
       const state = await nftState(host, nft);
@@ -221,6 +222,36 @@ export async function runFirewall(
 }
 
 /**
+ * Makes sure the static rules and maps behind published ports on IPv6 are in the `ip6 skiff`
+ * table (nft only). Call it holding the firewall lock.
+ *
+ * @example
+ * ```ts ignore
+ * await ensurePorts6Rules(store, realHost, await firewallTool(realHost));
+ * ```
+ */
+export async function ensurePorts6Rules(
+  store: Store,
+  host: Host,
+  fw: FirewallTool,
+  opts: { force?: boolean } = {},
+): Promise<void> {
+  if (fw.kind !== "nft") return;
+  const { NFT_TABLE, nftPorts6Script, PORTS_TAG } = await rules();
+  const marker = markerFile(store, "_ports6");
+  const mark = `${await bootId(host)} ${PORTS_TAG}\n`;
+  const marked = await host.readTextFile(marker).catch(() => "") === mark;
+  if (!opts.force && !mark.startsWith(" ") && marked) return;
+  // the chain holding the DNAT rules exists only once the whole script ran (one transaction)
+  const out = await host.run(fw.path, { args: ["list", "chain", "ip6", NFT_TABLE, "published"] });
+  if (!out.success || !text.decode(out.stdout).includes(PORTS_TAG)) {
+    await tool(host, fw.path, [nftPorts6Script()]);
+  }
+  await host.mkdir(marker.slice(0, marker.lastIndexOf("/")), { recursive: true, mode: 0o700 });
+  await host.writeFileAtomic(marker, mark);
+}
+
+/**
  * Makes sure the static rules and maps behind published ports are in the skiff table (nft
  * only: the iptables fallback has rules per container). Call it holding the firewall lock.
  *
@@ -236,6 +267,7 @@ export async function ensurePortRules(
   opts: { force?: boolean } = {},
 ): Promise<void> {
   if (fw.kind !== "nft") return;
+  const { NFT_TABLE, nftPortsScript, PORTS_TAG } = await rules();
   const marker = markerFile(store, "_ports");
   const mark = `${await bootId(host)} ${PORTS_TAG}\n`;
   const marked = await host.readTextFile(marker).catch(() => "") === mark;

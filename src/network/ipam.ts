@@ -305,6 +305,10 @@ export async function releaseAddresses(
 export async function releaseContainer(store: Store, containerId: string): Promise<string[]> {
   const released: string[] = [];
   for (const net of await listNetworks(store)) {
+    // read first without the lock: a removed container's addresses are only ever taken away
+    // by others, so a network that does not list it now never will
+    const held = await readAllocations(store, net.Id).catch(() => undefined);
+    if (held && !(containerId in held)) continue;
     if (await releaseAddresses(store, net, containerId)) released.push(net.Name);
   }
   return released;

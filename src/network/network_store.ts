@@ -17,16 +17,9 @@ import { withLock } from "../store/lock.ts";
 import type { Store } from "../store/store.ts";
 import { formatAddress } from "./address.ts";
 import { readAllocations } from "./allocations.ts";
-import { type AddressPool, chooseSubnet, DEFAULT_POOLS, ulaSubnet } from "./default_pools.ts";
+import type { AddressPool } from "./default_pools.ts";
 import type { HostRoute } from "./host_routes.ts";
-import {
-  BRIDGE_NAME_OPTION,
-  checkNetworkName,
-  checkOptions,
-  type IpamConfig,
-  type PlannedSubnet,
-  planSubnets,
-} from "./network_spec.ts";
+import type { IpamConfig, PlannedSubnet } from "./network_spec.ts";
 import { allocationsLock, networkDir, networkFile, networksLock } from "./paths.ts";
 import { defaultGateway, formatSubnet, overlaps, parseSubnet, type Subnet } from "./subnet.ts";
 
@@ -176,8 +169,24 @@ function checkNoOverlap(subnets: readonly Subnet[], others: readonly NetworkReco
   }
 }
 
+/**
+ * What only the creation of a network needs (checking a spec, choosing subnets), loaded
+ * then: a container's start on an existing network does without it.
+ */
+async function creationModules(): Promise<
+  typeof import("./network_spec.ts") & typeof import("./default_pools.ts")
+> {
+  const [spec, pools]: [typeof import("./network_spec.ts"), typeof import("./default_pools.ts")] =
+    await Promise.all([
+      import(new URL("./network_spec.ts", import.meta.url).href),
+      import(new URL("./default_pools.ts", import.meta.url).href),
+    ]);
+  return { ...spec, ...pools };
+}
+
 /** The subnets a new network gets: those asked for, else chosen from the pools. */
 function resolveSubnets(
+  { chooseSubnet, DEFAULT_POOLS, ulaSubnet }: typeof import("./default_pools.ts"),
   spec: NetworkSpec,
   planned: PlannedSubnet[],
   id: string,
@@ -282,6 +291,8 @@ export async function createNetwork(
   ctx: NetworkContext,
   isDefault = false,
 ): Promise<NetworkRecord> {
+  const mods = await creationModules();
+  const { BRIDGE_NAME_OPTION, checkNetworkName, checkOptions, planSubnets } = mods;
   checkNetworkName(spec.name, isDefault);
   const driver = spec.driver ?? "bridge";
   if (driver !== "bridge") {
@@ -315,7 +326,7 @@ export async function createNetwork(
       );
     }
     checkNoOverlap(planned.map((p) => p.subnet), others);
-    const subnets = resolveSubnets(spec, planned, id, others, ctx, isDefault);
+    const subnets = resolveSubnets(mods, spec, planned, id, others, ctx, isDefault);
     const net = makeRecord(spec, id, subnets, bridge, options);
     await writeNetwork(store, net);
     return net;

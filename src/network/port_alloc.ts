@@ -7,6 +7,7 @@
 import { FailedPreconditionError, InvalidArgumentError } from "../errors.ts";
 import type { ActiveBinding } from "./port_format.ts";
 import { isIPv6, parsePortRange, type PortBinding, type PortProto } from "./port_spec.ts";
+import { formatAddress, parseAddress } from "./address.ts";
 
 /** A host port in use: by a skiff container's binding or by a program's socket. */
 export interface TakenPort {
@@ -23,9 +24,21 @@ function procIPv4(hex: string): string {
 }
 
 /**
+ * An IPv6 address as /proc/net/tcp6 writes it (32 hex digits: four 32-bit words, each in host
+ * byte order), in its short form ("::1").
+ */
+function procIPv6(hex: string): string {
+  const words = hex.match(/.{8}/g) ?? [];
+  const bytes = words.flatMap((w) => (w.match(/../g) ?? []).reverse());
+  const groups = [];
+  for (let i = 0; i < 16; i += 2) groups.push(bytes[i] + bytes[i + 1]);
+  return formatAddress(parseAddress(groups.join(":")));
+}
+
+/**
  * The sockets bound on the host as /proc/net/{tcp,udp}{,6} list them: listening TCP sockets
- * and bound UDP sockets; IPv6 sockets only when bound to every address ("::"), which takes
- * the port of IPv4 too.
+ * and bound UDP sockets; an IPv6 socket bound to every address ("::") is given as "0.0.0.0"
+ * (it takes the port of IPv4 too), one bound to one address with that address.
  *
  * @example
  * ```ts
@@ -50,6 +63,7 @@ export function hostSockets(tables: {
       let ip: string;
       if (addr.length === 8) ip = procIPv4(addr);
       else if (/^0{32}$/.test(addr)) ip = "0.0.0.0";
+      else if (/^[0-9A-Fa-f]{32}$/.test(addr)) ip = procIPv6(addr);
       else continue;
       out.push({ ip, port: parseInt(portHex, 16), proto, by: "host" });
     }
@@ -57,9 +71,13 @@ export function hostSockets(tables: {
   return out;
 }
 
-/** Whether a binding on `ip` and one on `other` share addresses ("0.0.0.0" is every one). */
+/**
+ * Whether a binding on `ip` and one on `other` share addresses: "0.0.0.0" is every address
+ * (a host socket on "::" is given as that too), "::" every IPv6 address.
+ */
 function overlaps(ip: string, other: string): boolean {
-  return ip === other || ip === "0.0.0.0" || other === "0.0.0.0";
+  if (ip === other || ip === "0.0.0.0" || other === "0.0.0.0") return true;
+  return (ip === "::" && isIPv6(other)) || (other === "::" && isIPv6(ip));
 }
 
 /**
@@ -80,7 +98,9 @@ export function ephemeralRange(text: string): [number, number] {
  * The host port of each binding: a fixed one must be free (else Docker's "port is already
  * allocated" for another container's, "address already in use" for a program's); "" takes
  * a free one from `ephemeral`, a range a free one from the range, starting at `start`
- * (a random offset) and wrapping around.
+ * (a random offset) and wrapping around. With `ipv6` (the network has IPv6) a binding on no
+ * particular address is published on "0.0.0.0" and "::" alike, on the same port (Docker's
+ * two lines); without, an IPv6 host address is refused.
  *
  * @example
  * ```ts
@@ -93,18 +113,22 @@ export function chooseHostPorts(
   taken: readonly TakenPort[],
   ephemeral: [number, number],
   start: number,
+  ipv6 = false,
 ): ActiveBinding[] {
   const busy = [...taken];
   const out: ActiveBinding[] = [];
-  const takenBy = (ip: string, port: number, proto: PortProto) =>
+  const takenOn = (ip: string, port: number, proto: PortProto) =>
     busy.find((t) => t.port === port && t.proto === proto && overlaps(ip, t.ip));
   for (const w of wanted) {
-    const hostIp = w.hostIp === "" ? "0.0.0.0" : w.hostIp;
-    if (isIPv6(hostIp)) {
+    const hostIp = w.hostIp === "" ? "0.0.0.0" : formatAddress(parseAddress(w.hostIp));
+    if (isIPv6(hostIp) && !ipv6) {
       throw new InvalidArgumentError(
-        `cannot publish ${w.containerPort}/${w.proto} on the IPv6 address [${hostIp}]: skiff forwards published ports over IPv4 only`,
+        `cannot publish ${w.containerPort}/${w.proto} on the IPv6 address [${hostIp}]: the container's network has no IPv6 (network create --ipv6)`,
       );
     }
+    const ips = w.hostIp === "" && ipv6 ? ["0.0.0.0", "::"] : [hostIp];
+    const takenBy = (_ip: string, port: number, proto: PortProto) =>
+      ips.map((ip) => takenOn(ip, port, proto)).find((t) => t !== undefined);
     const fixed = /^\d+$/.test(w.hostPort) && Number(w.hostPort) > 0;
     let port: number | undefined;
     if (fixed) {
@@ -140,8 +164,10 @@ export function chooseHostPorts(
         );
       }
     }
-    busy.push({ ip: hostIp, port, proto: w.proto, by: "skiff" });
-    out.push({ hostIp, hostPort: port, containerPort: w.containerPort, proto: w.proto });
+    for (const ip of ips) {
+      busy.push({ ip, port, proto: w.proto, by: "skiff" });
+      out.push({ hostIp: ip, hostPort: port, containerPort: w.containerPort, proto: w.proto });
+    }
   }
   return out;
 }

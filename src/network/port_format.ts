@@ -62,7 +62,7 @@ function formGroup(key: string, first: number, last: number): string {
   const ip = slash >= 0 ? key.slice(0, slash) : "";
   const type = slash >= 0 ? key.slice(slash + 1) : key;
   let group = first === last ? `${first}` : `${first}-${last}`;
-  if (ip !== "") group = `${ip}:${group}->${group}`;
+  if (ip !== "") group = `${joinHostPort(ip, group)}->${group}`;
   return `${group}/${type}`;
 }
 

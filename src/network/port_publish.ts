@@ -12,9 +12,10 @@ import { FailedPreconditionError, InvalidArgumentError } from "../errors.ts";
 import type { Store } from "../store/store.ts";
 import { type Host, procStartTime, readJsonFile } from "../sys/host.ts";
 import { type ContainerRecord, getState } from "../runtime/container_store.ts";
-import { iptablesPortRules, nftPortElements } from "./firewall.ts";
+import { iptablesPortRules, isIPv6Forward, nftPortElements, type PortForward } from "./firewall.ts";
 import {
   ensurePortRules,
+  ensurePorts6Rules,
   type FirewallTool,
   firewallTool,
   runFirewall,
@@ -28,6 +29,7 @@ import {
   localPrefixes,
   type TakenPort,
 } from "./port_alloc.ts";
+import { parseAddress } from "./address.ts";
 import { portsDir, type PublishedRecord, recordFile, wantedBindings } from "./port_record.ts";
 
 /**
@@ -116,21 +118,37 @@ function randomStart(): number {
 /**
  * Checks, without changing anything, that the container's fixed host ports are free (the
  * early refusal, before any of its network is made); `publishPorts` checks again under the
- * lock.
+ * lock. `ipv6`: the container's first network has IPv6.
  *
  * @example
  * ```ts ignore
  * await checkPorts(store, rec, realHost); // throws "Bind for 0.0.0.0:8080 failed: port is already allocated"
  * ```
  */
-export async function checkPorts(store: Store, rec: ContainerRecord, host: Host): Promise<void> {
+export async function checkPorts(
+  store: Store,
+  rec: ContainerRecord,
+  host: Host,
+  ipv6 = false,
+): Promise<void> {
   const wanted = wantedBindings(rec);
   if (!wanted.length) return;
   const taken = await takenPorts(store, host, rec.Id);
-  chooseHostPorts(wanted, taken, [1, 65535], 0);
+  chooseHostPorts(wanted, taken, [1, 65535], 0, ipv6);
   // an address the host does not have: nothing would ever reach the forward
   const local = localPrefixes(await host.readTextFile("/proc/net/fib_trie").catch(() => ""));
+  const local6 = wanted.some((w) => w.hostIp.includes(":"))
+    ? await host.readTextFile("/proc/net/if_inet6").catch(() => "")
+    : "";
   for (const w of wanted) {
+    if (w.hostIp.includes(":")) {
+      if (w.hostIp === "::" || hasIPv6Address(local6, w.hostIp)) continue;
+      throw new FailedPreconditionError(
+        `failed to bind host port [${w.hostIp}]:${
+          w.hostPort || "0"
+        }/${w.proto}: cannot assign requested address`,
+      );
+    }
     if (local.length && w.hostIp !== "" && !isLocalAddress(w.hostIp, local)) {
       throw new FailedPreconditionError(
         `failed to bind host port ${w.hostIp}:${
@@ -141,6 +159,15 @@ export async function checkPorts(store: Store, rec: ContainerRecord, host: Host)
   }
 }
 
+/** Whether /proc/net/if_inet6 (32 hex digits an address, in network order) lists `ip`. */
+function hasIPv6Address(ifInet6: string, ip: string): boolean {
+  const want = parseAddress(ip).value;
+  return ifInet6.split("\n").some((line) => {
+    const hex = line.trim().split(/\s+/)[0] ?? "";
+    return /^[0-9a-f]{32}$/i.test(hex) && BigInt(`0x${hex}`) === want;
+  });
+}
+
 /** Single-quotes `s` for sh. */
 function shq(s: string): string {
   return `'${s.replaceAll("'", `'\\''`)}'`;
@@ -149,7 +176,10 @@ function shq(s: string): string {
 /**
  * Publishes the container's ports to `containerIp` on `bridge`; returns the shell commands
  * (each idempotent) that remove them again, for the monitor's tear-down (none when nothing
- * is published).
+ * is published). With `containerIp6` (the network has IPv6; nft only) a port published on
+ * no particular address is published on "::" as well, and IPv6 host addresses are taken;
+ * those go to the container's IPv6 address (`[::1]` and "::" also through skiff-portproxy,
+ * see `loopbackProxy`).
  *
  * @example
  * ```ts ignore
@@ -159,7 +189,7 @@ function shq(s: string): string {
 export async function publishPorts(
   store: Store,
   rec: ContainerRecord,
-  target: { bridge: string; containerIp: string },
+  target: { bridge: string; containerIp: string; containerIp6?: string },
   host: Host,
 ): Promise<string[]> {
   const wanted = wantedBindings(rec);
@@ -183,12 +213,16 @@ export async function publishPorts(
     const range = ephemeralRange(
       await host.readTextFile("/proc/sys/net/ipv4/ip_local_port_range").catch(() => ""),
     );
-    const active = chooseHostPorts(wanted, taken, range, randomStart());
+    const ipv6 = fw.kind === "nft" && !!target.containerIp6;
+    const active = chooseHostPorts(wanted, taken, range, randomStart(), ipv6);
     const record: PublishedRecord = {
       id: rec.Id,
       bridge: target.bridge,
       tool: fw.kind,
-      forwards: active.map((b) => ({ ...b, containerIp: target.containerIp })),
+      forwards: active.map((b) => ({
+        ...b,
+        containerIp: b.hostIp.includes(":") ? target.containerIp6! : target.containerIp,
+      })),
       owner: { pid: Deno.pid, startTime: await procStartTime(host, Deno.pid) },
     };
     await host.mkdir(portsDir(store), { recursive: true, mode: 0o700 });
@@ -203,11 +237,14 @@ export async function publishPorts(
       const add = fw.kind === "nft"
         ? [[nftPortElements(record.forwards).add.join("\n")]]
         : iptablesPortRules(rec.Id, target.bridge, record.forwards);
+      const v6 = record.forwards.some(isIPv6Forward);
       await ensurePortRules(store, host, fw);
+      if (v6) await ensurePorts6Rules(store, host, fw);
       await runFirewall(host, fw, add).catch(async (err) => {
         if (fw.kind !== "nft") throw err;
         // the maps went away since this boot's marker (a flushed table): once more
         await ensurePortRules(store, host, fw, { force: true });
+        if (v6) await ensurePorts6Rules(store, host, fw, { force: true });
         await runFirewall(host, fw, add);
       });
     } catch (err) {
@@ -219,6 +256,26 @@ export async function publishPorts(
     );
     return [...cmds, `rm -f ${shq(recordFile(store, rec.Id))}`];
   });
+}
+
+/**
+ * The TCP forwards the kernel cannot make, served by skiff-portproxy: ports published on
+ * "[::1]" or on every IPv6 address ("::", which includes it), forwarded to the container's
+ * IPv4 address (present on every bridge network). As its arguments: `tcp ::1 HOSTPORT
+ * CONTAINERIP CONTAINERPORT` each (empty: no proxy needed).
+ *
+ * @example
+ * ```ts
+ * loopbackProxy([{ hostIp: "::", hostPort: 8080, proto: "tcp", containerIp: "fd00::2", containerPort: 80 }], "10.0.0.2");
+ * // ["tcp", "::1", "8080", "10.0.0.2", "80"]
+ * ```
+ */
+export function loopbackProxy(
+  forwards: readonly Pick<PortForward, "hostIp" | "hostPort" | "proto" | "containerPort">[],
+  containerIp: string,
+): string[] {
+  return forwards.filter((f) => f.proto === "tcp" && (f.hostIp === "::" || f.hostIp === "::1"))
+    .flatMap((f) => ["tcp", "::1", String(f.hostPort), containerIp, String(f.containerPort)]);
 }
 
 /**

@@ -44,6 +44,11 @@ export interface NetworkDriver {
   setUp(rec: ContainerRecord): Promise<NetworkAttachment>;
   /** Undoes `setUp` (for a start that failed before the monitor took over). */
   tearDown(rec: ContainerRecord): Promise<void>;
+  /**
+   * Called once the container runs (its state written) after a successful `setUp`: a driver
+   * that holds something for the length of the start (a lock) lets go of it here.
+   */
+  started?(rec: ContainerRecord): Promise<void>;
 }
 
 /**

@@ -14,7 +14,13 @@ import {
   putState,
   removeContainerRecord,
 } from "./container_store.ts";
-import { currentState, readExit, waitMonitorDone } from "./state.ts";
+import {
+  currentState,
+  readExit,
+  unrecordedMonitor,
+  waitMonitorDone,
+  waitProcessGone,
+} from "./state.ts";
 import { canRemove, isSupervised } from "./status.ts";
 import { stopContainer } from "./stop.ts";
 import { anonymousVolumeName } from "./volumes.ts";
@@ -103,8 +109,26 @@ export async function removeContainer(
     );
   }
   if (isSupervised(state.Status)) await stopContainer(store, rec, 0, "SIGKILL", env);
-  if (!opts.fromMonitor) await waitMonitorDone(store, rec, undefined, host);
   const cgroups = (env.cgroups ?? await detectCgroups(host)).forParent(rec.CgroupParent);
+  if (!opts.fromMonitor) {
+    await waitMonitorDone(store, rec, undefined, host);
+    // A monitor the state does not name (its `run` was killed before recording the start)
+    // would write its exit into the run directory as it is removed: its container is killed
+    // and the monitor given time to finish; one that does not finish is killed too.
+    const stray = isSupervised(state.Status)
+      ? undefined
+      : await unrecordedMonitor(store, rec, host);
+    if (stray) {
+      await cgroups.destroy(rec.Id, { kill: true }).catch(() => {});
+      if (!await waitProcessGone(host, stray.pid, stray.startTime, 10_000)) {
+        try {
+          host.kill(stray.pid, "SIGKILL");
+        } catch {
+          // gone meanwhile
+        }
+      }
+    }
+  }
   await cgroups.destroy(rec.Id, { kill: true }).catch(() => {});
   await removeContainerRecord(store, rec.Id, host);
   if (opts.volumes) {

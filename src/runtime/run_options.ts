@@ -7,9 +7,9 @@ import type { MountSpec } from "./mounts.ts";
 import type { ResourceOptions } from "./resource_options.ts";
 import type { NamespaceOptions } from "./namespace_options.ts";
 import type { DeviceMapping } from "./device_options.ts";
+import type { GpuRequest } from "./cdi_names.ts";
 
 // The signal parsing moved to signals.ts; kept here for the modules that import it from here.
-export { parseSignal, type Signal } from "./signals.ts";
 import type { HealthOptions } from "./health_config.ts";
 import type { LogConfig } from "./logs_config.ts";
 
@@ -119,6 +119,10 @@ export interface RunOptions {
   devices?: DeviceMapping[];
   /** --device-cgroup-rule, checked ("c 1:3 rwm"). */
   deviceCgroupRules?: string[];
+  /** --device vendor.com/class=name: CDI devices, applied when the container is created. */
+  cdiDevices?: string[];
+  /** --gpus: CDI devices of kind nvidia.com/gpu, applied when the container is created. */
+  gpus?: GpuRequest;
   /** --volumes-from as given ("data:ro"); their mounts are in `mounts` once created. */
   volumesFrom?: string[];
   /** --privileged */

@@ -176,6 +176,7 @@ export async function startContainer(
       state.MonitorStartTime = "gone";
     }
     await putState(store, rec.Id, state, host);
+    await network.started?.(rec);
     return state;
   } catch (err) {
     if (networkUp) await network.tearDown(rec).catch(() => {});

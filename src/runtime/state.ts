@@ -222,3 +222,47 @@ export async function waitMonitorDone(
     return (await hostStartTime(host, state.MonitorPid)) !== state.MonitorStartTime;
   }, { timeoutMs, initialDelayMs: 2, maxDelayMs: 50, clock: host });
 }
+
+/**
+ * A monitor that runs for the container although the persisted state names none: a `run` or
+ * `start` killed after it started the monitor and before it recorded the start. Its pid comes
+ * from `<run dir>/monitor.pid` and is trusted only while that process's command line names the
+ * container (the kernel may have given the pid to another process since). Undefined: none.
+ *
+ * @example
+ * ```ts ignore
+ * const stray = await unrecordedMonitor(store, rec);
+ * ```
+ */
+export async function unrecordedMonitor(
+  store: Store,
+  rec: ContainerRecord,
+  host: Host = realHost,
+): Promise<{ pid: number; startTime: string } | undefined> {
+  const text = await host.readTextFile(`${containerRunDir(store, rec.Id)}/monitor.pid`)
+    .catch(() => "");
+  const pid = Number(text.trim());
+  if (!Number.isInteger(pid) || pid <= 0) return undefined;
+  const startTime = await hostStartTime(host, pid);
+  if (startTime === undefined) return undefined;
+  const cmdline = await host.readTextFile(`/proc/${pid}/cmdline`).catch(() => "");
+  return cmdline.includes(rec.Id) ? { pid, startTime } : undefined;
+}
+
+/**
+ * Waits (up to `timeoutMs`) until the process `pid` that started at `startTime` is gone;
+ * resolves false when it still runs at the end.
+ */
+export async function waitProcessGone(
+  host: Host,
+  pid: number,
+  startTime: string,
+  timeoutMs: number,
+): Promise<boolean> {
+  return await waitUntil(async () => (await hostStartTime(host, pid)) !== startTime, {
+    timeoutMs,
+    initialDelayMs: 2,
+    maxDelayMs: 50,
+    clock: host,
+  });
+}

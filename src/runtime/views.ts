@@ -290,7 +290,6 @@ function fixedHostConfig(privileged: boolean): Record<string, unknown> {
     Links: null,
     UsernsMode: "",
     ConsoleSize: [0, 0],
-    DeviceRequests: null,
     KernelMemoryTCP: 0,
     CpuCount: 0,
     CpuPercent: 0,
@@ -310,6 +309,16 @@ function deviceHostConfig(o: RunOptions): Record<string, unknown> {
       CgroupPermissions: d.cgroupPermissions,
     })),
     DeviceCgroupRules: o.deviceCgroupRules?.length ? [...o.deviceCgroupRules] : null,
+    // --gpus as docker records it: Count -1 for all, the ids for device=
+    DeviceRequests: o.gpus
+      ? [{
+        Driver: "",
+        Count: o.gpus.kind === "all" ? -1 : o.gpus.kind === "count" ? o.gpus.count : 0,
+        DeviceIDs: o.gpus.kind === "devices" ? [...o.gpus.ids] : null,
+        Capabilities: [["gpu"]],
+        Options: {},
+      }]
+      : null,
     VolumesFrom: o.volumesFrom?.length ? [...o.volumesFrom] : null,
     Runtime: "runc",
     Isolation: "",

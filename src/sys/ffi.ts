@@ -68,8 +68,18 @@ const netSymbols = {
   },
 } as const satisfies Deno.ForeignLibraryInterface;
 
-const GROUPS: readonly Deno.ForeignLibraryInterface[] = [fileSymbols, unpackSymbols, netSymbols];
-const symbols = { ...fileSymbols, ...unpackSymbols, ...netSymbols };
+/** A container's network set-up in one call (src/sys/netlink.ts `netBatch`): one symbol. */
+const netBatchSymbols = {
+  skiff_net_batch: { parameters: ["buffer", "buffer"], result: "i32" },
+} as const satisfies Deno.ForeignLibraryInterface;
+
+const GROUPS: readonly Deno.ForeignLibraryInterface[] = [
+  fileSymbols,
+  unpackSymbols,
+  netSymbols,
+  netBatchSymbols,
+];
+const symbols = { ...fileSymbols, ...unpackSymbols, ...netSymbols, ...netBatchSymbols };
 
 /** The loaded library's symbols. */
 export type SkiffSymbols = Deno.DynamicLibrary<typeof symbols>["symbols"];

@@ -5,42 +5,15 @@
  * errors become skiff's error kinds with a message naming the link (and the
  * namespace, when it is not the caller's).
  */
-import {
-  AlreadyExistsError,
-  FailedPreconditionError,
-  InvalidArgumentError,
-  NotFoundError,
-  SkiffError,
-} from "../errors.ts";
-import { SysError } from "./errno.ts";
+import { FailedPreconditionError, InvalidArgumentError } from "../errors.ts";
 import { cstr, lib } from "./ffi.ts";
+import { call } from "./netlink_call.ts";
 
-/** sizeof(struct skiff_err): code, exit_code, msg[1024]. */
-const ERR_SIZE = 8 + 1024;
 /** sizeof(struct skiff_link_info): index, master, mtu, flags, mac[24], kind[24]. */
 const LINK_INFO_SIZE = 16 + 24 + 24;
 const IFF_UP = 1;
 const ADDR_NODAD = 1;
 const utf8 = new TextDecoder();
-
-/** The error kind for an errno of the netlink calls. */
-function kindOf(errno: number): new (message: string, options?: ErrorOptions) => SkiffError {
-  switch (errno) {
-    case 2: // ENOENT
-    case 19: // ENODEV
-      return NotFoundError;
-    case 17: // EEXIST
-      return AlreadyExistsError;
-    case 22: // EINVAL
-    case 34: // ERANGE
-    case 36: // ENAMETOOLONG
-      return InvalidArgumentError;
-    case 16: // EBUSY
-      return FailedPreconditionError;
-    default:
-      return SkiffError;
-  }
-}
 
 /** A C string argument; a NUL inside would silently cut the name short in C. */
 function arg(value: string, what: string): Uint8Array<ArrayBuffer> {
@@ -48,18 +21,6 @@ function arg(value: string, what: string): Uint8Array<ArrayBuffer> {
     throw new InvalidArgumentError(`Invalid ${what} ${JSON.stringify(value)}: it holds a NUL`);
   }
   return cstr(value);
-}
-
-/** Calls `fn` with a fresh struct skiff_err; throws the error kind when it returns < 0. */
-function call(context: string | undefined, fn: (err: Uint8Array<ArrayBuffer>) => number): number {
-  const err = new Uint8Array(ERR_SIZE);
-  const rc = fn(err);
-  if (rc >= 0) return rc;
-  const errno = new DataView(err.buffer).getInt32(0, true) || -rc;
-  const end = err.indexOf(0, 8);
-  const text = utf8.decode(err.subarray(8, end < 0 ? ERR_SIZE : end)) || `errno ${errno}`;
-  const message = context ? `${context}: ${text}` : text[0].toUpperCase() + text.slice(1);
-  throw new (kindOf(errno))(message, { cause: new SysError(errno, text) });
 }
 
 /** Checks an MTU (0 or absent: the kernel's default). */

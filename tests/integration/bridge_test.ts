@@ -163,7 +163,9 @@ Deno.test(
           "-c",
           `timeout 3 wget -q -O- http://${ip}/; exit $?`, // not as pid 1, which ignores TERM
         ]);
-        assert(get.code !== 0 && !get.stdout.includes("hello-bridge"), get.stdout);
+        // timeout's 143 or wget's 1 (a refused connection), not a crash
+        assert([1, 143].includes(get.code), `${get.code}: ${get.stdout}`);
+        assert(!get.stdout.includes("hello-bridge"), get.stdout);
         await ok(sk, ["rm", "-f", "web"]);
       });
     });

@@ -464,3 +464,51 @@ Deno.test(
 async function exists(path: string): Promise<boolean> {
   return await Deno.stat(path).then(() => true, () => false);
 }
+
+Deno.test(
+  "connect: connect and disconnect racing start: the running container has exactly the networks its record lists",
+  opts,
+  async () => {
+    await withBusyboxStore(async (store, sk) => {
+      await withNetworks(store, sk, [24, 24], async ([a, b]) => {
+        await ok(sk, ["create", "--name", "racer", "--network", a.Name, "busybox", "sleep", "300"]);
+        const interfaces = async () =>
+          (await execIn(sk, "racer", "ls /sys/class/net")).stdout.trim().split(/\s+/).sort();
+        for (let round = 0; round < 3; round++) {
+          // connect at the same moment as the start: before it (the start sets B up) or after
+          // it (connect plugs B into the running container), never lost in between
+          const [started, connected] = await Promise.all([
+            sk(["start", "racer"]),
+            sk(["network", "connect", b.Name, "racer"]),
+          ]);
+          assertEquals([started.code, connected.code], [0, 0], started.stderr + connected.stderr);
+          assertEquals(Object.keys(await networksOf(sk, "racer")).sort(), [a.Name, b.Name].sort());
+          assertEquals(await interfaces(), ["eth0", "eth1", "lo"], `round ${round}`);
+          const bAddress = (await networksOf(sk, "racer"))[b.Name];
+          assert(bAddress !== "", `no address on ${b.Name}`);
+          assertEquals(
+            (await execIn(sk, "racer", `ip -o -4 addr show | grep -c ${bAddress}/`))
+              .stdout.trim(),
+            "1",
+          );
+          await ok(sk, ["stop", "-t", "0", "racer"]);
+
+          // disconnect at the same moment as the start: B is neither listed nor plugged in
+          const [again, disconnected] = await Promise.all([
+            sk(["start", "racer"]),
+            sk(["network", "disconnect", b.Name, "racer"]),
+          ]);
+          assertEquals([again.code, disconnected.code], [0, 0], again.stderr + disconnected.stderr);
+          assertEquals(Object.keys(await networksOf(sk, "racer")), [a.Name]);
+          assertEquals(await interfaces(), ["eth0", "lo"], `round ${round}`);
+          await ok(sk, ["stop", "-t", "0", "racer"]);
+        }
+        await ok(sk, ["rm", "racer"]);
+        const s = await openStore(store);
+        for (const net of [a, b]) {
+          assertEquals(Object.keys(await readAllocations(s, net.Id)), [], net.Name);
+        }
+      });
+    });
+  },
+);

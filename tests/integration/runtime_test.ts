@@ -734,3 +734,46 @@ Deno.test(
     });
   },
 );
+
+Deno.test(
+  "robustness: rm -f of a container whose run was killed before it recorded the start",
+  opts,
+  async () => {
+    await withBusyboxStore(async (s, sk) => {
+      const d = await sk(["run", "-d", "--name", "half", "busybox", "sleep", "100"]);
+      assertEquals(d.code, 0, d.stderr);
+      const id = d.stdout.trim();
+      const runDir = `${s.runroot}/containers/${id}`;
+      const monitor = Number((await Deno.readTextFile(`${runDir}/monitor.pid`)).trim());
+      const pid = Number((await Deno.readTextFile(`${runDir}/pid`)).trim());
+      // What a `run` killed between starting the monitor and recording the start leaves: the
+      // monitor and its container run, the state still says created.
+      const statePath = `${s.root}/containers/${id}/state.json`;
+      const state = JSON.parse(await Deno.readTextFile(statePath));
+      await Deno.writeTextFile(
+        statePath,
+        JSON.stringify({
+          ...state,
+          Status: "created",
+          Pid: 0,
+          MonitorPid: 0,
+          StartedAt: "0001-01-01T00:00:00Z",
+        }) + "\n",
+      );
+      assertMatch(await psStatus(sk, "half"), /^Created/);
+      // The monitor is held still for 3 s, so that its exit comes after rm's kill: rm
+      // must wait for it instead of removing the run directory as the monitor writes into it.
+      Deno.kill(monitor, "SIGSTOP");
+      const resume = setTimeout(() => Deno.kill(monitor, "SIGCONT"), 3000);
+      const rm = await sk(["rm", "-f", "half"]);
+      clearTimeout(resume);
+      assertEquals([rm.code, rm.stderr], [0, ""]);
+      assertEquals(alive(monitor), false, "rm -f returned while the monitor still ran");
+      // the monitor wrote the exit before the run directory went, never into a removed one
+      assertEquals(existsOnHost(runDir), false, "the run directory came back");
+      assertEquals(existsOnHost(`${s.root}/containers/${id}`), false);
+      assertEquals(alive(pid), false, "the container's process still runs");
+      assertEquals((await sk(["ps", "-aq"])).stdout, "");
+    });
+  },
+);

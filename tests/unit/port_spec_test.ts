@@ -28,7 +28,13 @@ import {
   isLocalAddress,
   localPrefixes,
 } from "../../src/network/port_alloc.ts";
-import { iptablesPortRules, nftPortElements, nftPortsScript } from "../../src/network/firewall.ts";
+import {
+  iptablesPortRules,
+  nftPortElements,
+  nftPorts6Script,
+  nftPortsScript,
+} from "../../src/network/firewall.ts";
+import { loopbackProxy } from "../../src/network/port_publish.ts";
 import { runOptionsFromFlags } from "../../src/commands/run_flags.ts";
 
 const b = (hostIp: string, hostPort: string, containerPort: number, proto = "tcp") => ({
@@ -188,8 +194,39 @@ Deno.test("host ports: listening sockets read from /proc/net", () => {
   assertEquals(sockets, [
     { ip: "127.0.0.1", port: 8080, proto: "tcp", by: "host" },
     { ip: "0.0.0.0", port: 80, proto: "tcp", by: "host" },
+    { ip: "::1", port: 81, proto: "tcp", by: "host" },
     { ip: "0.0.0.0", port: 53, proto: "udp", by: "host" },
   ]);
+});
+
+Deno.test("host ports on IPv6: '' is published on 0.0.0.0 and :: alike, on one port", () => {
+  const both = chooseHostPorts(parsePublish("8080:80"), [], [1, 2], 0, true);
+  assertEquals(both, [a("0.0.0.0", 8080, 80), a("::", 8080, 80)]);
+  assertEquals(chooseHostPorts(parsePublish("[0::1]:8080:80"), [], [1, 2], 0, true), [
+    a("::1", 8080, 80),
+  ]);
+  // a program on [::1]:50000 takes that port for '' (which includes ::) but not for 127.0.0.1
+  const taken = [{ ip: "::1", port: 50000, proto: "tcp" as const, by: "host" as const }];
+  assertEquals(
+    chooseHostPorts(parsePublish("80"), taken, [50000, 50001], 0, true).map((b) => b.hostPort),
+    [50001, 50001],
+  );
+  assertEquals(
+    chooseHostPorts(parsePublish("127.0.0.1::80"), taken, [50000, 50001], 0, true)
+      .map((b) => b.hostPort),
+    [50000],
+  );
+  assertEquals(
+    assertThrows(
+      () => chooseHostPorts(parsePublish("[::1]:8080:80"), [], [1, 2], 0),
+      InvalidArgumentError,
+    ).message,
+    "cannot publish 80/tcp on the IPv6 address [::1]: the container's network has no IPv6 (network create --ipv6)",
+  );
+  assertEquals(
+    psPorts(["80/tcp"], [a("0.0.0.0", 80, 80), a("::", 80, 80)]),
+    "0.0.0.0:80->80/tcp, [::]:80->80/tcp",
+  );
 });
 
 Deno.test("inspect: PortBindings as asked, Ports as in force, in Docker's shape", () => {
@@ -268,6 +305,27 @@ Deno.test("firewall: port map elements, their deletes, the iptables fallback", (
     () => nftPortElements([{ ...forwards[0], containerIp: "1.2.3.4 } ; flush ruleset" }]),
     InvalidArgumentError,
   );
+  // IPv6 forwards go to the ip6 table; [::1] is left to the proxy by the output rule
+  const six = [
+    { ...forwards[0], hostIp: "::", containerIp: "fd00::2" },
+    { ...forwards[0], hostIp: "fd00::1", hostPort: 8081, containerIp: "fd00::2" },
+  ];
+  assertEquals(nftPortElements(six).add, [
+    "add element ip6 skiff ports_any { tcp . 8080 : fd00::2 . 80 }",
+    "add element ip6 skiff ports { fd00::1 . tcp . 8081 : fd00::2 . 80 }",
+  ]);
+  assertThrows(
+    () => nftPortElements([{ ...six[0], containerIp: "fd00::2 } ; flush ruleset" }]),
+    InvalidArgumentError,
+  );
+  assert(nftPorts6Script().includes("output ip6 daddr != ::1 fib daddr type local jump"));
+  assertEquals(loopbackProxy([...six, forwards[0]], "10.0.0.2"), [
+    "tcp",
+    "::1",
+    "8080",
+    "10.0.0.2",
+    "80",
+  ]);
   const id = "ab".repeat(32);
   const rules = iptablesPortRules(id, "br-1", forwards);
   assertEquals(rules.length, 5);

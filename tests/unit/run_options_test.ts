@@ -5,9 +5,9 @@ import {
   parseEnvFile,
   parseRestartPolicy,
   parseSecurityOpt,
-  parseSignal,
   parseUlimit,
 } from "../../src/runtime/run_options.ts";
+import { parseSignal } from "../../src/runtime/signals.ts";
 import { InvalidArgumentError } from "../../src/errors.ts";
 import { parseSize } from "../../src/units.ts";
 

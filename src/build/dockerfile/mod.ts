@@ -16,7 +16,13 @@ export { type RunScript, runScript } from "./run_script.ts";
 export { type Directives, DockerfileSyntaxError, type Heredoc, type Position } from "./lexer.ts";
 export { expand, ExpandError, expandWord, expandWords } from "./expand.ts";
 export { exposedPorts } from "./expose.ts";
-export { mountFrom, type MountSpec, parseMount } from "./mount.ts";
+export {
+  type BindMount,
+  mountFrom,
+  type MountSpec,
+  parseMount,
+  type SecretMount,
+} from "./mount.ts";
 export { formatPlatform, hostPlatform, parsePlatform, type Platform } from "./platform.ts";
 export { type BuildPlan, planBuild, type PlannedStage, type PlanOptions } from "./plan.ts";
 export {

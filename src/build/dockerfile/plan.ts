@@ -23,16 +23,28 @@ export interface PlanOptions {
   buildPlatform: Platform;
   /** The platform built for (TARGETPLATFORM), the build platform when not given. */
   targetPlatform?: Platform;
+  /**
+   * `--build-context` names: an image reference (`docker-image://`) or null for a directory.
+   * A FROM, COPY --from or mount from= naming one that is no stage reads it instead.
+   */
+  namedContexts?: ReadonlyMap<string, string | null>;
 }
 
 /** Where a stage starts from. */
 export type StageBase =
   | { kind: "scratch" }
+  | { kind: "context"; name: string }
   | { kind: "stage"; index: number }
   | { kind: "image"; ref: string };
 
-/** Something a stage reads from: another stage, or an image named by `--from`/`from=`. */
-export type StageSource = { kind: "stage"; index: number } | { kind: "image"; ref: string };
+/**
+ * Something a stage reads from: another stage, an image named by `--from`/`from=`, or a
+ * directory given by `--build-context`.
+ */
+export type StageSource =
+  | { kind: "stage"; index: number }
+  | { kind: "image"; ref: string }
+  | { kind: "context"; name: string };
 
 /** One stage with its FROM line expanded. */
 export interface PlannedStage {
@@ -73,6 +85,8 @@ export interface BuildPlan {
   warnings: string[];
   /** Stage index by (lower-cased) name; a name used twice maps to its last stage. */
   stageNames: Map<string, number>;
+  /** The `--build-context` names (see PlanOptions). */
+  namedContexts: ReadonlyMap<string, string | null>;
 }
 
 /**
@@ -114,6 +128,7 @@ export function planBuild(df: DockerfileSyntax, opts: PlanOptions): BuildPlan {
   }
 
   const metaArgNames = df.metaArgs.flatMap((line) => line.args.map((a) => a.key));
+  const named = opts.namedContexts ?? new Map<string, string | null>();
   const byName = new Map<string, number>();
   const warnings: string[] = [];
   const stages: PlannedStage[] = df.stages.map((s: StageSyntax, index) => {
@@ -125,8 +140,13 @@ export function planBuild(df: DockerfileSyntax, opts: PlanOptions): BuildPlan {
       );
     }
     const earlier = byName.get(image);
+    const context = earlier === undefined ? named.get(image) : undefined;
     const base: StageBase = earlier !== undefined
       ? { kind: "stage", index: earlier }
+      : context === null
+      ? { kind: "context", name: image }
+      : context !== undefined
+      ? { kind: "image", ref: context }
       : image.toLowerCase() === "scratch"
       ? { kind: "scratch" }
       : { kind: "image", ref: image };
@@ -179,7 +199,7 @@ export function planBuild(df: DockerfileSyntax, opts: PlanOptions): BuildPlan {
   for (const stage of stages) {
     for (const ins of stage.instructions) {
       for (const use of sourcesOf(ins)) {
-        const source = findSource(use, stages, byName, ins.at);
+        const source = findSource(use, stages, byName, named, ins.at);
         stage.sources.push(source);
         if (source.kind !== "stage") continue;
         edges[stage.index].push({ to: source.index, at: ins.at });
@@ -255,6 +275,7 @@ export function planBuild(df: DockerfileSyntax, opts: PlanOptions): BuildPlan {
     metaArgNames,
     warnings,
     stageNames: byName,
+    namedContexts: named,
   };
 }
 
@@ -272,7 +293,9 @@ function word(source: string, env: Env, escape: "\\" | "`", at: Position): strin
  * plan's stages: used for ONBUILD triggers, which only appear once base images are known.
  */
 export function instructionSources(plan: BuildPlan, ins: Instruction): StageSource[] {
-  return sourcesOf(ins).map((use) => findSource(use, plan.stages, plan.stageNames, ins.at));
+  return sourcesOf(ins).map((use) =>
+    findSource(use, plan.stages, plan.stageNames, plan.namedContexts, ins.at)
+  );
 }
 
 /** A `--from` (COPY) or `from=` (RUN --mount) as written. */
@@ -305,6 +328,7 @@ function findSource(
   use: SourceUse,
   stages: PlannedStage[],
   byName: Map<string, number>,
+  named: ReadonlyMap<string, string | null>,
   at: Position,
 ): StageSource {
   const from = use.from;
@@ -331,7 +355,10 @@ function findSource(
     }
   }
   const index = byName.get(from.toLowerCase());
-  return index === undefined ? { kind: "image", ref: from } : { kind: "stage", index };
+  if (index !== undefined) return { kind: "stage", index };
+  const context = named.get(from);
+  if (context === null) return { kind: "context", name: from };
+  return { kind: "image", ref: context ?? from };
 }
 
 function checkCycles(stages: PlannedStage[], edges: { to: number; at: Position }[][]): void {

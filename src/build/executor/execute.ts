@@ -36,11 +36,13 @@ import {
   stepTime,
 } from "./config.ts";
 import type { BuildProgress } from "./progress.ts";
-import { runStep } from "./run_step.ts";
+import { runStep, type StepRunOptions } from "./run_step.ts";
 import { applyCopy, copyCacheKey, type CopyStepInput } from "../copy/mod.ts";
 import { contextOrigin, copyCreatedBy, type HeldOrigin, layersRoot } from "./copy_step.ts";
 import { instructionSources } from "../dockerfile/plan.ts";
 import { withStepRoot } from "./step_root.ts";
+import { resolveChown } from "../copy/owner.ts";
+import { bindKey, type BindSource, type BuildSecrets } from "./run_mounts.ts";
 
 /** What the executor needs from above it: base images found or pulled. */
 export interface ExecutorDeps {
@@ -62,6 +64,14 @@ export interface ExecuteOptions {
   progress: BuildProgress;
   /** The build context (COPY and ADD read it); none when the Dockerfile came alone. */
   context?: BuildContext;
+  /** `--secret` values by id, for RUN --mount=type=secret (never in a key or a layer). */
+  secrets?: BuildSecrets;
+  /** The directories `--build-context` names (COPY --from and RUN --mount from= read them). */
+  namedContexts?: ReadonlyMap<string, BuildContext>;
+  /** The build's run flags, for every RUN step's container (not in the cache key). */
+  runOptions?: StepRunOptions;
+  /** `--no-cache-filter`: the stages (by name) whose steps all run again. */
+  noCacheStages?: string[];
 }
 
 /** What a build made: the target stage, and the build arguments no ARG consumed. */
@@ -149,10 +159,16 @@ export async function executeBuild(
         layers: parent.layers,
         key: parent.key,
       };
+    } else if (base.kind === "context") {
+      state = await contextBase(store, base.name, opts);
     } else {
       state = { doc: stageStartDoc(undefined, opts.platform), layers: [], key: "scratch" };
     }
     const facts: StageFacts = { cmdSet: false };
+    const filtered = (opts.noCacheStages ?? []).some((n) =>
+      n.toLowerCase() === planned.name || n === String(index)
+    );
+    const stageOpts = filtered ? { ...opts, noCache: true } : opts;
     let vertex = 1;
     for (const step of stage.steps) {
       if (isMetadata(step.instruction)) {
@@ -162,7 +178,7 @@ export async function executeBuild(
       }
       vertex++;
       const name = `${label(vertex)} ${step.onbuild ? "ONBUILD " : ""}${displayInstruction(step)}`;
-      state = await layerStep(store, state, step, name, opts, { plan, deps, results });
+      state = await layerStep(store, state, step, name, stageOpts, { plan, deps, results });
     }
     results.set(index, state);
   }
@@ -245,6 +261,7 @@ async function runLayerStep(
   hold: (h: HeldOrigin) => void,
 ): Promise<StageResult> {
   const doc: ImageDoc = structuredClone(state.doc);
+  const stepEnv = env;
   const ins = step.instruction;
   const c = doc.config;
   let createdBy: string;
@@ -260,7 +277,7 @@ async function runLayerStep(
         store,
         state.layers,
         opts.platform,
-        (root) => Promise.resolve(mkdirInRoot(root, dir)),
+        async (root) => mkdirInRoot(root, dir, 0, await workdirOwner(root, c.User ?? "")),
         opts.sourceDateEpoch,
       );
   } else if (ins.kind === "RUN") {
@@ -281,11 +298,21 @@ async function runLayerStep(
       mounts: step.mounts,
       network,
       env,
+      hosts: opts.runOptions?.extraHosts,
       user: c.User ?? "",
       workdir: c.WorkingDir ?? "",
       epoch: opts.sourceDateEpoch,
     };
     const argNames = new Set(step.args.map(([k]) => k));
+    const binds: BindSource[] = [];
+    const bindKeys: unknown[] = [];
+    for (const m of step.mounts) {
+      if (m.type !== "bind") continue;
+      const from = await bindOrigin(m.from, opts, stepEnv);
+      binds.push({ mount: m, origin: from.origin });
+      bindKeys.push(await bindKey(m, from.origin, from.key));
+    }
+    if (bindKeys.length > 0) describe.binds = bindKeys;
     make = async (onOutput) => {
       let tmp: string | undefined;
       try {
@@ -305,6 +332,9 @@ async function runLayerStep(
           args: [...step.args, ...[...opts.plan.proxyEnv].filter(([k]) => !argNames.has(k))],
           network,
           mounts: step.mounts,
+          binds,
+          ...(opts.runOptions ? { runOptions: opts.runOptions } : {}),
+          ...(opts.secrets ? { secrets: opts.secrets } : {}),
           files,
           onOutput,
           ...(opts.sourceDateEpoch !== undefined ? { sourceDateEpoch: opts.sourceDateEpoch } : {}),
@@ -337,6 +367,8 @@ async function runLayerStep(
     } else if (source?.kind === "image") {
       const image = await env.deps.baseImage(source.ref, "");
       held = await layersRoot(store, image.layers);
+    } else if (source?.kind === "context") {
+      held = await contextOrigin(store, ins, namedContext(opts, source.name));
     } else held = await contextOrigin(store, ins, opts.context);
     hold(held);
     const workdir = c.WorkingDir || "/";
@@ -393,10 +425,108 @@ async function runLayerStep(
   };
 }
 
+/** Where a RUN bind mount's `from=` reads: the context (""), an earlier stage, an image. */
+async function bindOrigin(
+  from: string,
+  opts: ExecuteOptions,
+  env: StepEnv,
+): Promise<{ origin: BindSource["origin"]; key: string }> {
+  if (from === "") return { origin: { kind: "context", context: opts.context }, key: "" };
+  const index = env.plan.stageNames.get(from.toLowerCase());
+  if (index !== undefined) {
+    const stage = env.results.get(index);
+    if (!stage) {
+      throw new InvalidArgumentError(`stage ${from} is not built before this step`);
+    }
+    return { origin: { kind: "layers", layers: stage.layers, name: from }, key: stage.key };
+  }
+  const named = env.plan.namedContexts.get(from);
+  if (named === null) {
+    return { origin: { kind: "context", context: namedContext(opts, from) }, key: "" };
+  }
+  const image = await env.deps.baseImage(named ?? from, "");
+  return { origin: { kind: "layers", layers: image.layers, name: from }, key: image.id };
+}
+
+/**
+ * A stage FROM a `--build-context` directory: no config (as scratch) and one layer, the
+ * directory's files (ignore rules applied, owned by root) as COPY writes them, taken from the
+ * cache when the same content was built before. BuildKit gives such a base layer a history
+ * entry with no command; so does skiff.
+ */
+async function contextBase(
+  store: Store,
+  name: string,
+  opts: ExecuteOptions,
+): Promise<StageResult> {
+  const epoch = opts.sourceDateEpoch;
+  const input: CopyStepInput = {
+    instruction: {
+      kind: "COPY",
+      at: { file: "Dockerfile", line: 0, column: 0 },
+      endLine: 0,
+      original: "COPY . /",
+      sources: ["."],
+      inline: [],
+      dest: "/",
+      chown: "",
+      chmod: "",
+      link: false,
+      excludes: [],
+      from: "",
+      parents: false,
+    },
+    origin: { kind: "context", context: namedContext(opts, name) },
+    workdir: "/",
+    ...(epoch !== undefined ? { sourceDateEpoch: epoch } : {}),
+  };
+  const key = await stepKey("context", { copy: await copyCacheKey(input), epoch });
+  const id = opts.progress.start(`[context ${name}] load from client`);
+  let entry = opts.noCache ? undefined : await lookupStep(store, key);
+  if (entry) opts.progress.cached(id);
+  else {
+    const layer = await withStepRoot(store, [], opts.platform, (r) => applyCopy(input, r), epoch);
+    entry = { layer, created: stepTime(new Date(), epoch) };
+    await saveStep(store, key, entry);
+    opts.progress.done(id);
+  }
+  const doc = stageStartDoc(undefined, opts.platform);
+  if (entry.layer) doc.history.push({ created: entry.created });
+  return {
+    doc,
+    layers: entry.layer ? [entry.layer] : [],
+    key: await stepKey(key, { layer: entry.layer?.chainId ?? null, created: entry.created }),
+  };
+}
+
+/** The directory `--build-context` gave `name`. */
+function namedContext(opts: ExecuteOptions, name: string): BuildContext {
+  const context = opts.namedContexts?.get(name);
+  if (!context) throw new InvalidArgumentError(`build context ${name} was not opened`);
+  return context;
+}
+
 /** The network a RUN gets: its own `--network`, else the build's (default: the host's). */
 function runNetwork(own: string, build: string): "none" | "host" {
   const mode = own === "default" || own === "" ? build : own;
   return mode === "none" ? "none" : "host";
+}
+
+/**
+ * Who owns the directories WORKDIR makes: the stage's USER (names looked up in the image's
+ * /etc/passwd and /etc/group, inside the root), as BuildKit makes them; root when there is no
+ * USER or it cannot be found there.
+ */
+async function workdirOwner(
+  root: string,
+  user: string,
+): Promise<{ uid: number; gid: number } | undefined> {
+  if (user === "") return undefined;
+  try {
+    return await resolveChown(user, root);
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -405,7 +535,12 @@ function runNetwork(own: string, build: string): "none" | "host" {
  * symlink on the way (even a dangling one) has its target created there too, never on the
  * host.
  */
-export function mkdirInRoot(root: string, dir: string, depth = 0): void {
+export function mkdirInRoot(
+  root: string,
+  dir: string,
+  depth = 0,
+  owner?: { uid: number; gid: number },
+): void {
   if (depth > 40) {
     throw new InvalidArgumentError(`too many levels of symbolic links creating ${dir}`);
   }
@@ -426,10 +561,14 @@ export function mkdirInRoot(root: string, dir: string, depth = 0): void {
   }
   const parent = `/${clean.slice(0, -1).join("/")}`;
   const name = clean[clean.length - 1];
-  mkdirInRoot(root, parent, depth + 1);
+  mkdirInRoot(root, parent, depth + 1, owner);
   const at = openInRoot(root, parent, { flags: O_PATH | O_DIRECTORY });
   try {
     Deno.mkdirSync(`${at.path}/${name}`, { mode: 0o755 });
+    // the directory just made (nothing runs in the root meanwhile): the USER's, as BuildKit
+    if (owner && (owner.uid !== 0 || owner.gid !== 0)) {
+      Deno.chownSync(`${at.path}/${name}`, owner.uid, owner.gid);
+    }
   } catch (err) {
     if (!(err instanceof Deno.errors.AlreadyExists)) throw err;
     const st = Deno.lstatSync(`${at.path}/${name}`);
@@ -437,7 +576,12 @@ export function mkdirInRoot(root: string, dir: string, depth = 0): void {
       throw new InvalidArgumentError(`cannot create the directory ${path}: not a directory`);
     }
     const target = Deno.readLinkSync(`${at.path}/${name}`);
-    mkdirInRoot(root, target.startsWith("/") ? target : `${parent}/${target}`, depth + 1);
+    mkdirInRoot(
+      root,
+      target.startsWith("/") ? target : `${parent}/${target}`,
+      depth + 1,
+      owner,
+    );
   } finally {
     at.close();
   }

@@ -29,3 +29,4 @@ export {
 } from "./config.ts";
 export { type BuildProgress, PlainProgress, quietProgress } from "./progress.ts";
 export { reapStaleSteps } from "./step_root.ts";
+export type { StepRunOptions } from "./run_step.ts";

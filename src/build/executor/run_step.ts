@@ -12,10 +12,10 @@ import { withLock } from "../../store/lock.ts";
 import type { ImageLayer, ImageRecord } from "../../store/images.ts";
 import type { Store } from "../../store/store.ts";
 import { attachTerminal } from "../../runtime/attach_terminal.ts";
-import { containerRunDir } from "../../runtime/container_store.ts";
+import { containerDir, containerRunDir } from "../../runtime/container_store.ts";
 import { createContainer } from "../../runtime/create.ts";
-import { cleanPath, type MountSpec as RuntimeMount } from "../../runtime/mounts.ts";
-import { defaultRunOptions } from "../../runtime/run_options.ts";
+import type { MountSpec as RuntimeMount } from "../../runtime/mounts.ts";
+import { defaultRunOptions, type RunOptions } from "../../runtime/run_options.ts";
 import { startContainer } from "../../runtime/start.ts";
 import { readExit, waitMonitorDone } from "../../runtime/state.ts";
 import type { CallerTerminal } from "../../sys/terminal.ts";
@@ -23,6 +23,35 @@ import type { MountSpec } from "../dockerfile/mod.ts";
 import { buildCacheDir } from "./cache.ts";
 import type { RuntimeConfig } from "./config.ts";
 import { captureLayer, makeStepScratch } from "./step_root.ts";
+import { lowerDirs } from "../../runtime/lower_dirs.ts";
+import { existsInLayers } from "../../runtime/diff.ts";
+import {
+  type BindSource,
+  type BuildSecrets,
+  type HeldMount,
+  holdBind,
+  holdSecrets,
+  mountTarget,
+  removeMountStubs,
+} from "./run_mounts.ts";
+
+/**
+ * What the build's run flags (`--ulimit`, `--memory`, `--shm-size`, `--add-host`,
+ * `--security-opt`...) give every RUN step's container.
+ */
+export type StepRunOptions = Partial<
+  Pick<
+    RunOptions,
+    | "ulimits"
+    | "memory"
+    | "memorySwap"
+    | "cpuShares"
+    | "cgroupParent"
+    | "resources"
+    | "securityOpt"
+    | "extraHosts"
+  >
+>;
 
 /** What a RUN step runs. */
 export interface RunStepInput {
@@ -38,6 +67,12 @@ export interface RunStepInput {
   /** `none` or `host`. */
   network: "none" | "host";
   mounts: MountSpec[];
+  /** The bind mounts of `mounts` with where each reads from. */
+  binds?: BindSource[];
+  /** The build's run flags for the step's container. */
+  runOptions?: StepRunOptions;
+  /** The build's secrets by id (`--secret`), for the secret mounts. */
+  secrets?: BuildSecrets;
   /** Files to bind read-only into the container (a `#!` heredoc), host path → target. */
   files?: { source: string; target: string }[];
   /** SOURCE_DATE_EPOCH in seconds: clamps the times in the step's layer. */
@@ -66,11 +101,6 @@ export async function cacheMountDir(store: Store, id: string): Promise<string> {
   );
   const hex = Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
   return `${buildCacheDir(store)}/mounts/${hex}`;
-}
-
-/** A RUN --mount target as an absolute, cleaned path in the container (relative: under the workdir). */
-function mountTarget(target: string, workdir: string): string {
-  return cleanPath(target.startsWith("/") ? target : `${workdir || "/"}/${target}`);
 }
 
 /** The step's --mount values as runtime mounts; the kinds not supported yet are refused. */
@@ -108,8 +138,10 @@ async function runtimeMounts(
         propagation: "rprivate",
         recursive: false,
       });
-    } else {
-      throw new InvalidArgumentError(`RUN --mount=type=${m.type} is not supported yet`);
+    } else if (m.type === "ssh") {
+      throw new InvalidArgumentError(
+        "RUN --mount=type=ssh is not supported: skiff build does not forward SSH agents",
+      );
     }
   }
   return out;
@@ -162,9 +194,46 @@ export async function runStep(store: Store, input: RunStepInput): Promise<RunSte
 }
 
 async function runStepUnlocked(store: Store, input: RunStepInput): Promise<RunStepResult> {
+  const scratch = await makeStepScratch(store);
+  const held: HeldMount[] = [];
+  try {
+    return await runInScratch(store, input, scratch, held);
+  } finally {
+    for (const h of held.reverse()) await h.release().catch(() => {});
+    await scratch.remove();
+  }
+}
+
+async function runInScratch(
+  store: Store,
+  input: RunStepInput,
+  scratch: Awaited<ReturnType<typeof makeStepScratch>>,
+  held: HeldMount[],
+): Promise<RunStepResult> {
   const c = input.config;
   const workdir = c.WorkingDir || "/";
-  const mounts = await runtimeMounts(store, input.mounts, workdir);
+  // the mounts in the instruction's order, then a parent's before those nested in it
+  const mounts: RuntimeMount[] = [];
+  const stubs: string[] = [];
+  const secretEnv: string[] = [];
+  let binds = 0;
+  for (const m of input.mounts) {
+    if (m.type === "bind") {
+      const b = input.binds?.[binds];
+      if (!b || b.mount !== m) throw new Error("RUN --mount=type=bind: no source given");
+      const h = await holdBind(store, scratch.dir, binds++, b, workdir);
+      held.push(h);
+      mounts.push(h.mount);
+      stubs.push(h.mount.target);
+    } else if (m.type === "secret") {
+      const s = await holdSecrets(scratch.dir, [m], input.secrets ?? new Map(), workdir);
+      mounts.push(...s.mounts);
+      stubs.push(...s.mounts.map((x) => x.target));
+      secretEnv.push(...s.env);
+    } else mounts.push(...await runtimeMounts(store, [m], workdir));
+  }
+  const depth = (p: string) => p.split("/").filter(Boolean).length;
+  mounts.sort((a, b) => depth(a.target) - depth(b.target));
   for (const f of input.files ?? []) {
     mounts.push({
       type: "bind",
@@ -183,7 +252,6 @@ async function runStepUnlocked(store: Store, input: RunStepInput): Promise<RunSt
     config: { Env: env, User: c.User ?? "", WorkingDir: workdir },
     rootfs: { type: "layers", diff_ids: input.layers.map((l) => l.diffId) },
   }));
-  const scratch = await makeStepScratch(store);
   let configDigest: string | undefined;
   let runDir: string | undefined;
   try {
@@ -205,9 +273,11 @@ async function runStepUnlocked(store: Store, input: RunStepInput): Promise<RunSt
     };
     const options = {
       ...defaultRunOptions(),
+      ...input.runOptions,
       cmd: input.argv,
       entrypoint: "",
-      env: runEnv(env, input.args),
+      // a secret's variable reaches the process only, never the config or the history
+      env: [...runEnv(env, input.args), ...secretEnv],
       workdir,
       user: c.User || undefined,
       hostname: "buildkitsandbox",
@@ -238,6 +308,14 @@ async function runStepUnlocked(store: Store, input: RunStepInput): Promise<RunSt
       if (exit?.error) throw new ExecError(exit.error, code);
     }
     if (code !== 0) return { exitCode: code, layer: null };
+    if (stubs.length > 0) {
+      const lowers = await lowerDirs(view, rec);
+      await removeMountStubs(
+        `${containerDir(view, rec.Id)}/upper`,
+        stubs,
+        (p) => existsInLayers(lowers, p),
+      );
+    }
     return {
       exitCode: 0,
       layer: await captureLayer(
@@ -251,7 +329,6 @@ async function runStepUnlocked(store: Store, input: RunStepInput): Promise<RunSt
     };
   } finally {
     if (runDir) await Deno.remove(runDir, { recursive: true }).catch(() => {});
-    await scratch.remove();
     if (configDigest) await removeBlob(store, configDigest).catch(() => {});
   }
 }

@@ -187,3 +187,38 @@ export async function reapStaleSteps(store: Store): Promise<void> {
     }
   }
 }
+
+/**
+ * Mounts `layers` as one writable root whose changes go to a throw-away upper directory (a
+ * plain empty directory for no layers), until `release` (`RUN --mount=type=bind,rw,from=`).
+ *
+ * @example
+ * ```ts ignore
+ * const held = await writableLayersRoot(store, stage.layers);
+ * try { ... held.root ... } finally { await held.release(); }
+ * ```
+ */
+export async function writableLayersRoot(
+  store: Store,
+  layers: ImageLayer[],
+): Promise<{ root: string; release: () => Promise<void> }> {
+  const scratch = await makeStepScratch(store);
+  try {
+    const id = crypto.randomUUID().replaceAll("-", "").padEnd(64, "0");
+    const dir = containerDir(scratch.store, id);
+    await Deno.mkdir(`${dir}/upper`, { recursive: true, mode: 0o755 });
+    await Deno.mkdir(`${dir}/work`, { recursive: true, mode: 0o700 });
+    if (layers.length === 0) return { root: `${dir}/upper`, release: scratch.remove };
+    const m = await mountContainerRoot(scratch.store, layerRecord(id, layers), { writable: true });
+    return {
+      root: m.path,
+      async release() {
+        await m.unmount();
+        await scratch.remove();
+      },
+    };
+  } catch (err) {
+    await scratch.remove();
+    throw err;
+  }
+}
