@@ -205,6 +205,59 @@ export function ago(date: Date | number | string, now: Date | number = Date.now(
   return `${humanDuration(+now - +new Date(date))} ago`;
 }
 
+/**
+ * The wall clock in milliseconds with the sub-millisecond digits the platform gives
+ * (microseconds), for times that docker prints with nanoseconds.
+ *
+ * @example
+ * ```ts
+ * const ms = preciseNow(); // 1796689452023.0364
+ * ```
+ */
+export function preciseNow(): number {
+  return performance.timeOrigin + performance.now();
+}
+
+/**
+ * A time (milliseconds since the epoch, fractions kept) as Go's RFC3339Nano in UTC, the way
+ * docker prints its times: nine digits of fraction at most, trailing zeros dropped.
+ *
+ * @example
+ * ```ts
+ * rfc3339Nano(1700000000123.5); // "2023-11-14T22:13:20.1235Z"
+ * rfc3339Nano(1700000000000); // "2023-11-14T22:13:20Z"
+ * ```
+ */
+export function rfc3339Nano(ms: number): string {
+  const seconds = Math.floor(ms / 1000);
+  const nanos = Math.min(Math.round((ms - seconds * 1000) * 1e6), 999_999_999);
+  const whole = new Date(seconds * 1000).toISOString().replace(/\.\d+Z$/, "");
+  return `${whole}${goFraction(String(nanos).padStart(9, "0"))}Z`;
+}
+
+/**
+ * An RFC 3339 time as Go's RFC3339Nano prints it: the fraction's trailing zeros dropped (and
+ * the fraction with them when it is zero). Other text is returned as it is.
+ *
+ * @example
+ * ```ts
+ * goTime("2026-12-08T00:10:09.033312000Z"); // "2026-12-08T00:10:09.033312Z"
+ * goTime("0001-01-01T00:00:00Z"); // "0001-01-01T00:00:00Z"
+ * ```
+ */
+export function goTime(text: string): string {
+  return text.replace(
+    /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)\.(\d+)Z$/,
+    (_, whole, frac) => `${whole}${goFraction(frac)}Z`,
+  );
+}
+
+/** ".digits" without trailing zeros, or "" when they are all zeros. */
+function goFraction(digits: string): string {
+  const d = digits.replace(/0+$/, "");
+  return d ? `.${d}` : "";
+}
+
 const BINARY_MULT: Record<string, number> = {
   k: 1024,
   m: 1024 ** 2,

@@ -20,6 +20,17 @@ import { goFormatFloat } from "../units.ts";
 /** Template functions: each takes the evaluated arguments. */
 export type TemplateFunc = (...args: unknown[]) => unknown;
 
+/**
+ * The property that marks an object as a Go struct (set by the views that build docker's
+ * objects, under the same `Symbol.for` name): `%v` prints a struct's values in their order,
+ * `{on-failure 3}`, where a map prints `map[k:v]` with sorted keys.
+ */
+const GO_STRUCT = Symbol.for("skiff.goStruct");
+
+function _isStruct(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && GO_STRUCT in v;
+}
+
 function _isMap(v: unknown): v is Record<string, unknown> | Map<unknown, unknown> {
   return v instanceof Map ||
     (typeof v === "object" && v !== null && !Array.isArray(v) && !(v instanceof Date) &&
@@ -59,7 +70,8 @@ function _goTime(d: Date): string {
 
 /**
  * Formats a value as Go's `fmt` `%v` does inside a template: maps as
- * `map[a:b c:d]` (sorted keys), slices as `[a b]`, missing values as
+ * `map[a:b c:d]` (sorted keys), structs (objects marked as such) as `{b d}`, slices as `[a b]`,
+ * missing values as
  * `<no value>` at the top level and `<nil>` inside containers.
  *
  * @example
@@ -75,6 +87,7 @@ export function goString(v: unknown, top = true): string {
   if (v instanceof Date) return _goTime(v);
   if (v instanceof Uint8Array) return `[${[...v].join(" ")}]`;
   if (Array.isArray(v)) return `[${v.map((x) => goString(x, false)).join(" ")}]`;
+  if (_isStruct(v)) return `{${Object.values(v).map((x) => goString(x, false)).join(" ")}}`;
   if (_isMap(v)) {
     return `map[${
       _mapEntries(v).map(([k, x]) => `${goString(k, false)}:${goString(x, false)}`).join(" ")

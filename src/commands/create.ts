@@ -29,14 +29,16 @@ export function createRequest(ctx: CommandContext<CreateFlags>): CreateRequest {
 
 /**
  * Runs `skiff create [OPTIONS] IMAGE [COMMAND] [ARG...]`. Bad flags and option values exit
- * 125; what else fails (a name in use, an image that cannot be had) exits 1, as Docker's
- * create does.
+ * 125; what else fails (a name in use or not valid, an image that cannot be had) exits 1, as
+ * Docker's create does.
  */
 export default async function create(ctx: CommandContext<CreateFlags>): Promise<number> {
   const req = createRequest(ctx);
   const { rec } = await exitOne(
     () => createContainer(ctx.global, req, pullEvents(ctx.flags.quiet)),
-    (err) => !(err instanceof InvalidArgumentError),
+    // a bad name is the daemon's error in docker, not the CLI's: it exits 1 too
+    (err) =>
+      !(err instanceof InvalidArgumentError) || err.message.startsWith("Invalid container name"),
   );
   console.log(rec.Id);
   return 0;

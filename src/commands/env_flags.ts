@@ -19,6 +19,14 @@ export function parseEnvFlags(values: string[], lookup: Lookup = hostEnv): strin
   return out;
 }
 
+/** A file error in Go's words ("no such file or directory"), as docker names it. */
+function systemReason(err: unknown): string {
+  if (err instanceof Deno.errors.NotFound) return "no such file or directory";
+  if (err instanceof Deno.errors.PermissionDenied) return "permission denied";
+  if (err instanceof Deno.errors.IsADirectory) return "is a directory";
+  return (err as Error).message;
+}
+
 /**
  * The environment of `--env-file` files then `-e` values, in order.
  *
@@ -33,7 +41,7 @@ export function envFromFlags(files: string[], values: string[], lookup = hostEnv
     try {
       text = Deno.readTextFileSync(file);
     } catch (err) {
-      throw new InvalidArgumentError(`open ${file}: ${(err as Error).message}`);
+      throw new InvalidArgumentError(`open ${file}: ${systemReason(err)}`);
     }
     return parseEnvFile(text, lookup);
   });

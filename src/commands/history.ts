@@ -4,6 +4,8 @@ import type { history as spec } from "../cli/table.ts";
 import { renderList } from "../cli/format.ts";
 import { ago, humanSize } from "../units.ts";
 import { imageHistory } from "../engine/image_inspect.ts";
+import { exitOne } from "./exit_codes.ts";
+import { taggedNotFound } from "./image_words.ts";
 
 /** One row of `docker history --format '{{json .}}'`. */
 interface HistoryRow {
@@ -34,14 +36,20 @@ function rfc3339(iso: string | undefined): string {
 export default async function history(ctx: CommandContext<FlagsOf<typeof spec>>): Promise<number> {
   const noTrunc = ctx.flags["no-trunc"];
   const human = ctx.flags.human;
-  const rows: HistoryRow[] = (await imageHistory(ctx.global, ctx.args[0])).map((h) => ({
-    Comment: h.comment,
-    CreatedAt: rfc3339(h.created),
-    CreatedBy: noTrunc || h.createdBy.length <= 45 ? h.createdBy : `${h.createdBy.slice(0, 44)}…`,
-    CreatedSince: h.created ? (human ? ago(h.created) : rfc3339(h.created)) : "N/A",
-    ID: h.id === undefined ? "<missing>" : noTrunc ? h.id : h.id.slice(7, 19),
-    Size: human ? humanSize(h.size) : String(h.size),
-  }));
+  const rows: HistoryRow[] =
+    (await exitOne(() => taggedNotFound(ctx.args[0], () => imageHistory(ctx.global, ctx.args[0]))))
+      .map((
+        h,
+      ) => ({
+        Comment: h.comment,
+        CreatedAt: rfc3339(h.created),
+        CreatedBy: noTrunc || h.createdBy.length <= 45
+          ? h.createdBy
+          : `${h.createdBy.slice(0, 44)}…`,
+        CreatedSince: h.created ? (human ? ago(h.created) : rfc3339(h.created)) : "N/A",
+        ID: h.id === undefined ? "<missing>" : noTrunc ? h.id : h.id.slice(7, 19),
+        Size: human ? humanSize(h.size) : String(h.size),
+      }));
   const out = renderList(rows, {
     contextType: "*formatter.historyContext",
     format: ctx.flags.format,

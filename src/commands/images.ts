@@ -4,6 +4,7 @@ import type { images as spec } from "../cli/table.ts";
 import { renderList } from "../cli/format.ts";
 import { parseFilters } from "../engine/filters.ts";
 import { IMAGE_LIST_FILTERS, listImageRows } from "../engine/image_list.ts";
+import { exitOne } from "./exit_codes.ts";
 
 const columns = [
   { field: "Repository", header: "REPOSITORY" },
@@ -21,12 +22,14 @@ const columns = [
 
 /** Runs `skiff images [OPTIONS] [REPOSITORY[:TAG]]`. */
 export default async function images(ctx: CommandContext<FlagsOf<typeof spec>>): Promise<number> {
-  const rows = await listImageRows(ctx.global, {
-    reference: ctx.args[0],
-    filters: parseFilters(ctx.flags.filter, IMAGE_LIST_FILTERS),
-    noTrunc: ctx.flags["no-trunc"],
-    uniqueIds: ctx.flags.quiet,
-  });
+  const rows = await exitOne(async () =>
+    await listImageRows(ctx.global, {
+      reference: ctx.args[0],
+      filters: parseFilters(ctx.flags.filter, IMAGE_LIST_FILTERS),
+      noTrunc: ctx.flags["no-trunc"],
+      uniqueIds: ctx.flags.quiet,
+    })
+  );
   const defaultTable = ctx.flags.digests
     ? "table {{.Repository}}\t{{.Tag}}\t{{.Digest}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}"
     : "table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}";

@@ -30,6 +30,25 @@ const methods = [{
 
 const TABLE = "table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}";
 
+/**
+ * Runs `render`; a template error is worded as docker's `ps` words its own ("failed to parse
+ * template: ..." or "failed to execute template: ..."; the other lists say "template parsing
+ * error").
+ */
+function psTemplateWords(render: () => string): string {
+  try {
+    return render();
+  } catch (err) {
+    const prefix = "template parsing error: ";
+    if (err instanceof Error && err.message.startsWith(prefix)) {
+      const rest = err.message.slice(prefix.length);
+      const what = / executing "/.test(rest) ? "execute" : "parse";
+      err.message = `failed to ${what} template: ${rest}`;
+    }
+    throw err;
+  }
+}
+
 /** Runs `skiff ps [OPTIONS]`; a bad filter exits 1, as Docker's does. */
 export default async function ps(ctx: CommandContext<FlagsOf<typeof spec>>): Promise<number> {
   const f = ctx.flags;
@@ -39,18 +58,21 @@ export default async function ps(ctx: CommandContext<FlagsOf<typeof spec>>): Pro
       last: f.last,
       latest: f.latest,
       filters: f.filter,
-      size: f.size,
+      // docker's CLI asks for sizes when a format names .Size
+      size: f.size || (f.format ?? "").includes(".Size"),
       noTrunc: f["no-trunc"],
     })
   );
-  const out = renderList(rows, {
-    contextType: "*formatter.ContainerContext",
-    format: f.format,
-    quiet: f.quiet,
-    columns,
-    methods,
-    defaultTable: f.size ? `${TABLE}\t{{.Names}}\t{{.Size}}` : `${TABLE}\t{{.Names}}`,
-  });
+  const out = psTemplateWords(() =>
+    renderList(rows, {
+      contextType: "*formatter.ContainerContext",
+      format: f.format,
+      quiet: f.quiet,
+      columns,
+      methods,
+      defaultTable: f.size ? `${TABLE}\t{{.Names}}\t{{.Size}}` : `${TABLE}\t{{.Names}}`,
+    })
+  );
   await Deno.stdout.write(new TextEncoder().encode(out));
   return 0;
 }

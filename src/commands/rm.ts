@@ -26,12 +26,13 @@ export default async function rm(ctx: CommandContext<FlagsOf<typeof spec>>): Pro
     );
   }
   const opts = { force: f.force, volumes: f.volumes };
+  // -f: a missing name is reported but does not fail, as docker 20.10 does; --ignore: silent
   const gone = (r: TargetReport<void>) => (f.force || f.ignore) && missing(r);
   let names = await targets(ctx.global, ctx.args, f.all, ALL_SCOPES.any);
   if (f.depend) names = await withDependents(ctx.global, names);
   const print = printReport<void>();
   const reports = await removeContainers(ctx.global, names, opts, (r) => {
-    if (!gone(r)) return print(r);
+    if (!(f.ignore && missing(r))) return print(r);
   });
   return exitCode(reports.filter((r) => !gone(r)));
 }

@@ -6,16 +6,15 @@ import { NotFoundError } from "../errors.ts";
 
 /**
  * Runs `skiff rmi [-f] IMAGE...`; exits 1 if any argument failed. With -f an image that does
- * not exist is passed over silently, as Docker does.
+ * not exist is reported and does not fail, as docker 20.10 does.
  */
 export default async function rmi(ctx: CommandContext<FlagsOf<typeof spec>>): Promise<number> {
   const reports = await removeImages(ctx.global, ctx.args, { force: ctx.flags.force });
   let failed = false;
   for (const r of reports) {
     if (!r.ok) {
-      if (ctx.flags.force && r.error instanceof NotFoundError) continue;
       console.error(`Error: ${r.error.message}`);
-      failed = true;
+      if (!(ctx.flags.force && r.error instanceof NotFoundError)) failed = true;
     } else {
       for (const item of r.value) {
         console.log("Untagged" in item ? `Untagged: ${item.Untagged}` : `Deleted: ${item.Deleted}`);

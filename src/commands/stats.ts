@@ -6,6 +6,7 @@ import { bytesSize, humanSizeWithPrecision } from "../units.ts";
 import type { ContainerRecord } from "../runtime/container_store.ts";
 import type { StatsFigures } from "../runtime/stats.ts";
 import { containerStats } from "../engine/container_stats.ts";
+import { exitOne } from "./exit_codes.ts";
 
 /** One row, with Docker's template fields. */
 export interface StatsRow {
@@ -86,15 +87,17 @@ export default async function stats(ctx: CommandContext<FlagsOf<typeof spec>>): 
   const tty = Deno.stdout.isTerminal();
   const enc = new TextEncoder();
   const req = { names: ctx.args, all: f.all, stream };
-  for await (const round of containerStats(ctx.global, req)) {
-    const rows = round.map((e) => statsRow(e.label, e.rec, e.figures, f["no-trunc"]));
-    const out = renderList(rows, {
-      format: f.format,
-      columns,
-      defaultTable: DEFAULT_TABLE,
-      contextType: "*container.statsContext",
-    });
-    await Deno.stdout.write(enc.encode(stream && tty ? `\x1b[2J\x1b[H${out}` : out));
-  }
+  await exitOne(async () => {
+    for await (const round of containerStats(ctx.global, req)) {
+      const rows = round.map((e) => statsRow(e.label, e.rec, e.figures, f["no-trunc"]));
+      const out = renderList(rows, {
+        format: f.format,
+        columns,
+        defaultTable: DEFAULT_TABLE,
+        contextType: "*container.statsContext",
+      });
+      await Deno.stdout.write(enc.encode(stream && tty ? `\x1b[2J\x1b[H${out}` : out));
+    }
+  });
   return 0;
 }

@@ -1,6 +1,7 @@
 /** `skiff version`: client and engine versions, as `docker version` shows them. */
 import type { CommandContext } from "../cli/spec.ts";
 import { VERSION } from "../version.ts";
+import { InvalidArgumentError } from "../errors.ts";
 
 /**
  * What `version -f` templates see, with Docker's field names. `Server` is the engine that
@@ -51,10 +52,22 @@ export default async function version(ctx: CommandContext): Promise<number> {
   const info = versionInfo();
   const fmt = ctx.flags.format as string | undefined;
   if (fmt) {
-    const { renderTemplate }: typeof import("../cli/template.ts") = await import(
+    const { parseTemplate }: typeof import("../cli/template.ts") = await import(
       new URL("../cli/template.ts", import.meta.url).href
     );
-    console.log(renderTemplate(fmt, info));
+    // a field the version lacks is an error that exits 1, as docker's is (not "<no value>")
+    let out: string;
+    try {
+      out = parseTemplate(fmt).execute(info, undefined, {
+        missing: "struct",
+        typeName: "system.versionInfo",
+      });
+    } catch (e) {
+      const err = new InvalidArgumentError((e as Error).message);
+      err.exitCode = 1;
+      throw err;
+    }
+    console.log(out);
     return 0;
   }
   console.log(

@@ -5,6 +5,7 @@ import type { volumeLs as spec } from "../cli/table.ts";
 import { parseFilters } from "../engine/filters.ts";
 import { listVolumeEntries, VOLUME_LIST_FILTERS } from "../engine/volume_list.ts";
 import type { VolumeRecord } from "../store/volumes.ts";
+import { exitOne } from "./exit_codes.ts";
 
 /** A `volume ls` row, as `docker volume ls --format '{{json .}}'` prints it. */
 export interface VolumeRow {
@@ -51,8 +52,9 @@ const columns = [
 
 /** Runs `skiff volume ls [-q] [--filter K=V] [--format F]`. */
 export default async function volumeLs(ctx: CommandContext<FlagsOf<typeof spec>>): Promise<number> {
-  const filters = parseFilters(ctx.flags.filter, VOLUME_LIST_FILTERS);
-  const entries = await listVolumeEntries(ctx.global, filters);
+  const entries = await exitOne(async () =>
+    await listVolumeEntries(ctx.global, parseFilters(ctx.flags.filter, VOLUME_LIST_FILTERS))
+  );
   const out = renderList(entries.map((e) => volumeRow(e.volume, e.users.length)), {
     contextType: "*formatter.volumeContext",
     format: ctx.flags.format,

@@ -5,12 +5,15 @@ import type { volumePrune as spec } from "../cli/table.ts";
 import { humanSize } from "../units.ts";
 import { parseFilters } from "../engine/filters.ts";
 import { pruneTakesAll, pruneVolumes, VOLUME_PRUNE_FILTERS } from "../engine/volume_prune.ts";
+import { exitOne } from "./exit_codes.ts";
 
 /** Runs `skiff volume prune [-a] [-f] [--filter label=...]`. */
 export default async function volumePrune(
   ctx: CommandContext<FlagsOf<typeof spec>>,
 ): Promise<number> {
-  const filters = parseFilters(ctx.flags.filter, VOLUME_PRUNE_FILTERS);
+  const filters = await exitOne(() =>
+    Promise.resolve().then(() => parseFilters(ctx.flags.filter, VOLUME_PRUNE_FILTERS))
+  );
   const all = pruneTakesAll(ctx.flags.all, filters);
   const what = all ? "all local volumes" : "anonymous local volumes";
   const warning = `WARNING! This will remove ${what} not used by at least one container.`;

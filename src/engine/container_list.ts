@@ -62,6 +62,9 @@ export function psFilters(list: readonly string[]): Filters {
     "exited",
     "ancestor",
     "health",
+    "is-task",
+    "volume",
+    "network",
   ]);
   for (const st of filters.get("status") ?? []) {
     if (!STATUSES.includes(st)) throw new InvalidArgumentError(`invalid filter 'status=${st}'`);
@@ -76,16 +79,19 @@ export function psFilters(list: readonly string[]): Filters {
 
 /**
  * Whether a name filter value, a regular expression as Docker reads it, matches the container's
- * name with its leading `/` (`^/web$` is an exact match); an invalid expression matches nothing.
+ * name with its leading `/` or without it, as docker 20.10's daemon tries both (`^/web$` and
+ * `^web$` are exact matches); an invalid expression matches nothing.
  *
  * @example
  * ```ts ignore
  * nameMatches("web-1", "^/web"); // true
+ * nameMatches("web-1", "^web"); // true
  * ```
  */
 export function nameMatches(name: string, pattern: string): boolean {
   try {
-    return new RegExp(pattern).test(`/${name}`);
+    const re = new RegExp(pattern);
+    return re.test(`/${name}`) || re.test(name);
   } catch {
     return false;
   }
@@ -124,8 +130,25 @@ export function psMatches(
   if (filters.has("ancestor") && !ancestors?.has(rec.Image)) return false;
   const healths = filters.get("health");
   if (healths && !healths.includes(health)) return false;
+  // no container of skiff's is a swarm task
+  if (filters.get("is-task")?.every((v) => v === "true")) return false;
+  const volumes = filters.get("volume");
+  if (volumes && !rec.Options.mounts.some((m) => volumeFilterHit(m, volumes))) return false;
+  const networks = filters.get("network");
+  if (networks && !networks.some((n) => containerNetworks(rec).includes(n))) return false;
   const labels = filters.get("label");
   return !labels || labelsMatch(rec.Labels, labels);
+}
+
+/** Whether a mount is one a `volume` filter names: by volume name or by destination. */
+function volumeFilterHit(m: ContainerRecord["Options"]["mounts"][number], values: string[]) {
+  return values.includes(m.target) || (m.type === "volume" && m.name !== undefined &&
+    values.includes(m.name));
+}
+
+/** The names of the networks a container is on, as the `network` filter reads them. */
+function containerNetworks(rec: ContainerRecord): string[] {
+  return rec.Options.networks?.map((n) => n.name) ?? [String(rec.Options.network)];
 }
 
 /** Whether `child`'s layers start with all of `parent`'s and add more (built from it). */

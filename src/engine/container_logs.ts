@@ -39,8 +39,8 @@ function logOptions(req: LogsRequest): LogOptions {
   }
   return {
     tail: tail === "all" ? undefined : Number(tail),
-    since: req.since ? parseTimestamp(req.since) : undefined,
-    until: req.until ? parseTimestamp(req.until) : undefined,
+    since: req.since ? flagTime("since", req.since) : undefined,
+    until: req.until ? flagTime("until", req.until) : undefined,
     timestamps: req.timestamps,
     ...(req.details ? { details: true } : {}),
   };
@@ -61,6 +61,16 @@ async function rotated(
   if (named && named.ino !== open.ino) return "renamed";
   if (open.size < pos) return "truncated";
   return undefined;
+}
+
+/** A --since/--until value in milliseconds; a bad one is named as docker names it. */
+function flagTime(flag: string, value: string): number {
+  try {
+    return parseTimestamp(value);
+  } catch (err) {
+    if (err instanceof Error) err.message = `invalid value for "${flag}": ${err.message}`;
+    throw err;
+  }
 }
 
 /**

@@ -18,7 +18,8 @@ export interface VolumeInspect {
 /** The object `volume inspect` prints for a volume. */
 export function inspectVolume(v: VolumeRecord): VolumeInspect {
   return {
-    CreatedAt: v.CreatedAt,
+    // RFC 3339 in whole seconds, as docker's local driver records it
+    CreatedAt: v.CreatedAt.replace(/\.\d+Z$/, "Z"),
     Driver: v.Driver,
     Labels: v.Labels ?? {},
     Mountpoint: v.Mountpoint,

@@ -159,7 +159,13 @@ export async function planDestination(
     if (!p.isDirectory) throw new InvalidArgumentError(`${describe}: not a directory`);
   } catch (err) {
     if (isNotFound(err)) {
-      throw new NotFoundError(`no such directory: ${splitPath(describe)[0]}`);
+      // docker's words: the host's side (root "/") and the container's differ
+      const dir = splitPath(describe)[0];
+      throw new NotFoundError(
+        root === "/"
+          ? `invalid output path: directory "${dir}" does not exist`
+          : `No such container:path: ${dir}`,
+      );
     }
     throw err;
   }
@@ -530,7 +536,7 @@ export async function copyFromContainer(
         }, host);
       } catch (err) {
         if (err instanceof NotFoundError) {
-          throw new NotFoundError(`Could not find the file ${srcPath} in container ${rec.Name}`);
+          throw new NotFoundError(`No such container:path: ${rec.Name}:${srcPath}`);
         }
         throw err;
       }
@@ -600,9 +606,7 @@ export async function copyToContainer(
         const st = await withOpen(host, root, dest, { follow: true }, (h) => host.stat(h.path))
           .catch((err) => {
             if (isNotFound(err)) {
-              throw new NotFoundError(
-                `Could not find the file ${destPath} in container ${rec.Name}`,
-              );
+              throw new NotFoundError(`No such container:path: ${rec.Name}:${destPath}`);
             }
             throw err;
           });

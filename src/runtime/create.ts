@@ -5,6 +5,7 @@
  * these decisions from the record; nothing runs yet.
  */
 import { InvalidArgumentError } from "../errors.ts";
+import { preciseNow, rfc3339Nano } from "../units.ts";
 import type { ImageRecord } from "../store/images.ts";
 import { readBlob } from "../store/blobs.ts";
 import type { Store } from "../store/store.ts";
@@ -50,6 +51,21 @@ export async function imageRuntimeConfig(
 }
 
 /**
+ * The container's Config.Env as docker's daemon merges it: the user's values first, then each
+ * of the image's whose name the user did not set. A user's repeated name keeps its last value.
+ *
+ * @example
+ * ```ts ignore
+ * configEnv(["PATH=/bin", "A=1"], ["A=2", "B=3"]); // ["A=2", "B=3", "PATH=/bin"]
+ * ```
+ */
+function configEnv(image: readonly string[], user: readonly string[]): string[] {
+  const key = (e: string) => e.split("=")[0];
+  const set = new Set(user.map(key)); // a name without "=" removes the image's value
+  return [...mergeEnv([], user), ...image.filter((e) => !set.has(key(e)))];
+}
+
+/**
  * Checks the run options that do not depend on the image, so that bad input is refused before
  * an image is pulled or anything is written: capability names, limits, the working directory,
  * mount targets, the stop signal.
@@ -60,6 +76,15 @@ export async function imageRuntimeConfig(
  * ```
  */
 export function checkRunOptions(o: RunOptions): void {
+  // an unknown name is named with its list, as docker's daemon does ("invalid CapAdd: ...")
+  for (const [list, names] of [["CapAdd", o.capAdd], ["CapDrop", o.capDrop]] as const) {
+    try {
+      resolveCapabilities(list === "CapAdd" ? names : [], list === "CapDrop" ? names : [], false);
+    } catch (err) {
+      if (err instanceof InvalidArgumentError) err.message = `invalid ${list}: ${err.message}`;
+      throw err;
+    }
+  }
   resolveCapabilities(o.capAdd, o.capDrop, o.privileged);
   normalizeLimits(cgroupLimits(o)); // bad --memory/--memory-swap combinations
   checkResourceOptions(o.resources ?? {}, { nanoCpus: o.cpus, memory: o.memory });
@@ -94,7 +119,7 @@ export function deriveContainer(
   return {
     Path: argv[0],
     Args: argv.slice(1),
-    Env: mergeEnv(config.Env ?? [], options.env),
+    Env: configEnv(config.Env ?? [], options.env),
     WorkingDir: options.workdir ?? config.WorkingDir ?? "",
     User: userSpec(config, options),
     Hostname: options.hostname ?? id.slice(0, 12),
@@ -169,7 +194,7 @@ export async function createContainer(
         Id: id,
         Image: image.id,
         ImageName: imageName,
-        Created: new Date().toISOString(),
+        Created: rfc3339Nano(preciseNow()), // with nanoseconds, as docker prints it
         Layers: image.layers.map((l) => l.chainId),
         ...decided,
         Options: recorded,

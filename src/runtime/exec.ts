@@ -263,7 +263,7 @@ export async function buildExecPlan(
   };
   // every cgroup of the container's first process, v2 included: a join that fails is an error
   const cgroupPaths = await processCgroupDirs(pid, host).catch((err) => {
-    if (err instanceof Deno.errors.NotFound) throw refused(`container ${rec.Id} is not running`);
+    if (err instanceof Deno.errors.NotFound) throw refused(`Container ${rec.Id} is not running`);
     throw err;
   });
   const keys = req.tty && req.interactive && !req.detach
@@ -295,7 +295,7 @@ export async function execContainer(
     throw refused(`Container ${rec.Id} is paused, unpause the container before exec`);
   }
   if (!canExec(state.Status) || state.Pid <= 0) {
-    throw refused(`container ${rec.Id} is not running`);
+    throw refused(`Container ${rec.Id} is not running`);
   }
   const plan = await buildExecPlan(store, rec, state.Pid, req, env);
   return await execInContainer(plan, { tmpDir: store.tmp, host });

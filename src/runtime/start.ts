@@ -10,6 +10,7 @@ import { healthPlan } from "./health_plan.ts";
 import { logPlan } from "./logs_plan.ts";
 import { dieEventPlan, writeEventTemplate } from "./container_events.ts";
 import { ExecError, FailedPreconditionError, wrap } from "../errors.ts";
+import { rfc3339Nano } from "../units.ts";
 import type { Store } from "../store/store.ts";
 import { type Host, procStartTime, realHost } from "../sys/host.ts";
 import { type Cgroups, detectCgroups } from "./cgroups.ts";
@@ -176,7 +177,7 @@ export async function startContainer(
       ExitCode: 0,
       Error: "",
       OOMKilled: false,
-      StartedAt: new Date(host.now()).toISOString(),
+      StartedAt: rfc3339Nano(host.now()), // sub-millisecond digits kept, as docker prints them
       FinishedAt: ZERO_TIME,
     };
     if (state.MonitorStartTime === undefined) {
@@ -287,6 +288,6 @@ async function hasCapSysResource(host: Host): Promise<boolean> {
 /** Refuses to act on a container that is not running. */
 export function assertRunning(rec: ContainerRecord, state: ContainerState): void {
   if (!isRunning(state.Status)) {
-    throw new FailedPreconditionError(`container ${rec.Id} is not running`);
+    throw new FailedPreconditionError(`Container ${rec.Id} is not running`); // docker's words
   }
 }

@@ -3,7 +3,7 @@
  * object, with Docker's field names and types (`Labels` is a string in ps,
  * a map in inspect).
  */
-import { ago, statusWord } from "../units.ts";
+import { ago, goTime, statusWord } from "../units.ts";
 import type { Store } from "../store/store.ts";
 import { anonymousVolumeName } from "./volumes.ts";
 import {
@@ -46,9 +46,12 @@ function dockerTime(iso: string): string {
   return d.toISOString().replace("T", " ").replace(/(\.\d+)?Z$/, " +0000 UTC");
 }
 
-/** Docker's quoted, truncated command column. */
+/**
+ * Docker's quoted, truncated command column: the path and the arguments, each argument that
+ * holds a space in single quotes, as docker's daemon joins them (`"sh -c 'exit 0'"`).
+ */
 export function commandColumn(rec: ContainerRecord, noTrunc: boolean): string {
-  let cmd = [rec.Path, ...rec.Args].join(" ");
+  let cmd = [rec.Path, ...rec.Args.map((a) => a.includes(" ") ? `'${a}'` : a)].join(" ");
   if (!noTrunc && [...cmd].length > 20) cmd = [...cmd].slice(0, 19).join("") + "…";
   return JSON.stringify(cmd);
 }
@@ -115,7 +118,7 @@ export async function inspectContainer(
   const logConfig = o.logConfig ?? { Type: DEFAULT_LOG_DRIVER, Config: {} };
   return {
     Id: rec.Id,
-    Created: rec.Created,
+    Created: goTime(rec.Created), // RFC3339Nano, as docker prints its times
     Path: rec.Path,
     Args: rec.Args,
     State: {
@@ -128,14 +131,15 @@ export async function inspectContainer(
       Pid: state.Pid,
       ExitCode: state.ExitCode,
       Error: state.Error,
-      StartedAt: state.StartedAt,
-      FinishedAt: state.FinishedAt,
+      StartedAt: goTime(state.StartedAt),
+      FinishedAt: goTime(state.FinishedAt),
       ...(health ? { Health: health } : {}),
     },
     Image: rec.Image,
-    ResolvConfPath: "",
-    HostnamePath: "",
-    HostsPath: "",
+    // the files bound over the container's /etc ones, once its first start wrote them
+    ResolvConfPath: await existing(`${dir}/resolv.conf`),
+    HostnamePath: await existing(`${dir}/hostname`),
+    HostsPath: await existing(`${dir}/hosts`),
     LogPath: logKeepsFile(logConfig.Type) ? `${dir}/ctr.log` : "",
     Name: `/${rec.Name}`,
     RestartCount: state.RestartCount,
@@ -146,16 +150,23 @@ export async function inspectContainer(
     AppArmorProfile: "",
     ExecIDs: null,
     HostConfig: {
-      Binds: o.mounts.flatMap((m) =>
-        m.type === "bind" ? [`${m.source}:${m.target}${m.readonly ? ":ro" : ""}`] : []
+      Binds: nullIfEmpty(
+        o.mounts.flatMap((m) =>
+          m.type === "bind"
+            ? [`${m.source}:${m.target}${m.readonly ? ":ro" : ""}`]
+            : m.type === "volume" && m.name !== undefined
+            ? [`${m.name}:${m.target}${m.readonly ? ":ro" : ""}`]
+            : []
+        ),
       ),
-      LogConfig: logConfig,
-      NetworkMode: o.network === "private" ? "private" : o.network,
+      LogConfig: struct({ Type: logConfig.Type, Config: logConfig.Config ?? {} }),
+      // no --network: docker's word for its default (bridge) network mode
+      NetworkMode: o.network === "private" ? "default" : o.network,
       Dns: o.dns ?? [],
       DnsOptions: o.dnsOptions ?? [],
       DnsSearch: o.dnsSearch ?? [],
       ExtraHosts: o.extraHosts?.length ? o.extraHosts : null,
-      RestartPolicy: { Name: o.restart.name, MaximumRetryCount: o.restart.maxRetries },
+      RestartPolicy: struct({ Name: o.restart.name, MaximumRetryCount: o.restart.maxRetries }),
       AutoRemove: o.autoRemove,
       CapAdd: o.capAdd.length ? o.capAdd : null,
       GroupAdd: o.groupAdd?.length ? o.groupAdd : null,
@@ -175,7 +186,7 @@ export async function inspectContainer(
       ...resourceHostConfig(o.resources ?? {}),
       ...namespaceHostConfig(o.namespaces ?? {}),
       ...deviceHostConfig(o),
-      Ulimits: o.ulimits.map((u) => ({ Name: u.name, Soft: u.soft, Hard: u.hard })),
+      Ulimits: nullIfEmpty(o.ulimits.map((u) => ({ Name: u.name, Soft: u.soft, Hard: u.hard }))),
       Init: o.init,
       ...fixedHostConfig(o.privileged),
       ...(o.usernsMode ? { UsernsMode: o.usernsMode } : {}),
@@ -202,8 +213,11 @@ export async function inspectContainer(
           Type: "volume",
           Name: volumeNames.get(m.target),
           Source: `${store.volumes}/${volumeNames.get(m.target)}/_data`,
+          Destination: m.target,
           Driver: "local",
-          ...common,
+          // docker's mode of a named volume given without one (its SELinux relabel default)
+          Mode: m.readonly ? "ro" : m.name !== undefined ? "z" : "",
+          RW: common.RW,
           Propagation: "",
         }]
         : [{ Type: "bind", Source: m.source, ...common, Propagation: m.propagation }];
@@ -221,7 +235,11 @@ export async function inspectContainer(
       Env: rec.Env,
       Cmd: o.cmd.length ? o.cmd : rec.Args,
       Image: rec.ImageName,
-      Volumes: null,
+      // the anonymous volumes (`-v /data`), as docker keeps them in the config
+      Volumes: nullIfEmpty(
+        o.mounts.flatMap((m) => m.type === "volume" && m.name === undefined ? [m.target] : []),
+      )?.reduce((acc, t) => ({ ...acc, [t]: {} }), {} as Record<string, Record<never, never>>) ??
+        null,
       WorkingDir: rec.WorkingDir,
       Entrypoint: o.entrypoint === undefined ? null : o.entrypoint ? [o.entrypoint] : null,
       ...(healthcheck ? { Healthcheck: healthcheck } : {}),
@@ -243,6 +261,25 @@ export async function inspectContainer(
     },
     RunDir: containerRunDir(store, rec.Id),
   };
+}
+
+/**
+ * `o`, marked as a Go struct for the templates (`Symbol.for("skiff.goStruct")`, read by
+ * src/cli/template.ts): `{{.HostConfig.RestartPolicy}}` prints `{on-failure 3}` as docker's,
+ * not `map[...]`. The mark is not enumerable, so JSON does not show it.
+ */
+function struct<T extends object>(o: T): T {
+  return Object.defineProperty(o, Symbol.for("skiff.goStruct"), { value: true });
+}
+
+/** `path` when it exists, else "". */
+async function existing(path: string): Promise<string> {
+  return await Deno.lstat(path).then(() => path, () => "");
+}
+
+/** `list`, or null when it is empty (docker's JSON for a Go slice never set). */
+function nullIfEmpty<T>(list: T[]): T[] | null {
+  return list.length ? list : null;
 }
 
 /**

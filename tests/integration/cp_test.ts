@@ -116,7 +116,7 @@ for (const running of [true, false]) {
       // Errors, one line each.
       const missing = await sk(["cp", "c:/nope", dir]);
       assertEquals(missing.code, 1);
-      assertStringIncludes(missing.stderr, "Could not find the file /nope in container c");
+      assertStringIncludes(missing.stderr, "No such container:path: c:/nope");
       const noParent = await sk(["cp", `${tree}/a.txt`, "c:/no/such/dir"]);
       assertEquals(noParent.code, 1);
       const dirOnFile = await sk(["cp", tree, "c:/data/copied.txt"]);

@@ -156,7 +156,7 @@ Deno.test("exec runs inside a running container", opts, async (t) => {
       assertEquals(c.code, 0, c.stderr);
       const r = await skiff(["exec", "idle", "true"], store);
       assertEquals(r.code, 1);
-      assertEquals(r.stderr, `Error: container ${c.stdout.trim()} is not running\n`);
+      assertEquals(r.stderr, `Error: Container ${c.stdout.trim()} is not running\n`);
       const missing = await skiff(["exec", "nosuchbox", "true"], store);
       assertEquals(missing.stderr, "Error: No such container: nosuchbox\n");
     });

@@ -161,7 +161,9 @@ Deno.test("ps: live containers unless -a, filters by name, label and status", as
     assertEquals(await names({ filters: ["status=created"] }), ["db", "web"]);
     assertEquals(await names({ all: true, filters: ["name=we"] }), ["web"]);
     assertEquals(await names({ all: true, filters: ["name=^/web$"] }), ["web"]);
-    assertEquals(await names({ all: true, filters: ["name=^web"] }), []);
+    // docker 20.10's daemon tries the name with and without its slash (tests/parity shows it)
+    assertEquals(await names({ all: true, filters: ["name=^web"] }), ["web"]);
+    assertEquals(await names({ all: true, filters: ["name=^eb"] }), []);
     assertEquals(await names({ last: 1, filters: ["name=^/web$"] }), ["web"]);
     assertEquals(await names({ latest: true, filters: ["label=tier=front"] }), ["web"]);
     assertEquals(await names({ all: true, filters: ["ancestor=app:1"] }), ["db", "web"]);

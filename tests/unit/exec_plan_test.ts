@@ -105,7 +105,7 @@ Deno.test("exec: refused for a paused or stopped container, before anything is r
     () => execContainer(store, rec, req(), { host: stopped }),
     FailedPreconditionError,
   );
-  assertEquals(err2.message, `container ${rec.Id} is not running`);
+  assertEquals(err2.message, `Container ${rec.Id} is not running`);
   assertEquals([paused.runs, stopped.runs], [[], []]);
 });
 
@@ -150,7 +150,7 @@ Deno.test("exec plan: a first process that is gone is a container that is not ru
     () => buildExecPlan(store, rec, PID, req(), { host, rootfs }),
     FailedPreconditionError,
   );
-  assertEquals(err.message, `container ${rec.Id} is not running`);
+  assertEquals(err.message, `Container ${rec.Id} is not running`);
 });
 
 Deno.test("exec plan: detach keys only with a pty and stdin, ctrl-p ctrl-q by default", async () => {

@@ -23,6 +23,7 @@ import {
   scene,
   store,
 } from "./fake_runtime.ts";
+import { rfc3339Nano } from "../../src/units.ts";
 
 /** The fake monitor: records the start, starts the container's process, reports its pid. */
 function monitorStarts(host: FakeHost, events: Events): void {
@@ -72,7 +73,7 @@ Deno.test("start: cgroups, root, network, then the monitor; the state records bo
     [state.Status, state.Pid, state.MonitorPid, state.MonitorStartTime],
     ["running", PID, MONITOR_PID, "700"],
   );
-  assertEquals(state.StartedAt, new Date(host.now()).toISOString());
+  assertEquals(state.StartedAt, rfc3339Nano(host.now())); // docker's RFC3339Nano
   assertEquals(JSON.parse(host.file(`${DIR}/state.json`)!), state);
 });
 
