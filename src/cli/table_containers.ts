@@ -164,9 +164,15 @@ export const createFlags = [
   flag("privileged", undefined, "bool", "Give extended privileges to this container"),
   flag("publish", "p", "list", "Publish a container's port(s) to the host"),
   flag("publish-all", "P", "bool", "Publish all exposed ports to random ports"),
-  flag("pull", undefined, "string", 'Pull image before running ("always", "missing", "never")', {
-    default: "missing",
-  }),
+  flag(
+    "pull",
+    undefined,
+    "string",
+    'Pull image before running ("always", "missing", "never", "newer")',
+    {
+      default: "missing",
+    },
+  ),
   flag("quiet", "q", "bool", "Suppress the pull output"),
   flag("read-only", undefined, "bool", "Mount the container's root filesystem as read only"),
   flag("replace", undefined, "bool", "Replace a container with the same name (Podman)"),

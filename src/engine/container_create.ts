@@ -24,7 +24,7 @@ import { mountsWithVolumesFrom } from "../runtime/volumes_from.ts";
 import type { StoreOptions } from "./engine_types.ts";
 
 /** When to pull: `missing` (default), `always`, or `never`. */
-export type PullPolicy = "always" | "missing" | "never";
+export type PullPolicy = "always" | "missing" | "never" | "newer";
 
 /** How an image is found or fetched. */
 export interface ImagePullOptions {
@@ -51,8 +51,10 @@ export interface PullEvents {
  * ```
  */
 export function parsePullPolicy(policy = "missing"): PullPolicy {
-  if (policy !== "always" && policy !== "missing" && policy !== "never") {
-    throw new Error(`invalid pull policy "${policy}": expected always, missing or never`);
+  if (policy !== "always" && policy !== "missing" && policy !== "never" && policy !== "newer") {
+    throw new InvalidArgumentError(
+      `invalid pull policy "${policy}": expected always, missing, never or newer`,
+    );
   }
   return policy;
 }
@@ -75,12 +77,14 @@ export async function ensureImage(
   connect?: PullRegistryFactory,
 ): Promise<ImageRecord> {
   const policy = parsePullPolicy(opts.pull);
+  let local: ImageRecord | undefined;
   if (policy !== "always") {
     try {
-      return (await resolveLocalImage(store, name)).record;
+      local = (await resolveLocalImage(store, name)).record;
     } catch (err) {
       if (!(err instanceof NotFoundError) || policy === "never") throw err;
     }
+    if (local && policy !== "newer") return local;
   }
   // Registry code is loaded only now, so that a run of a local image does not pay for it.
   const { pullFirstFound }: typeof import("./image_pull.ts") = await import(
@@ -91,6 +95,18 @@ export async function ensureImage(
   );
   const platform = opts.platform ? parsePlatform(opts.platform) : undefined;
   const pullOpts = { platform, tlsVerify: opts.tlsVerify };
+  if (local) {
+    // Podman's "newer": the registry's image when its digest differs from the local one's (the
+    // pull then fetches only what is missing); the local image when the registry cannot answer
+    const { quietProgress }: typeof import("../image/progress.ts") = await import(
+      new URL("../image/progress.ts", import.meta.url).href
+    );
+    try {
+      return (await pullFirstFound(store, name, pullOpts, quietProgress, connect)).result.record;
+    } catch {
+      return local;
+    }
+  }
   const begin = () => events.pulling(name);
   return (await pullFirstFound(store, name, pullOpts, begin, connect)).result.record;
 }

@@ -275,6 +275,46 @@ Deno.test("pull -a pulls every tag of a repository", opts, async () => {
   }
 });
 
+Deno.test(
+  "--pull=newer takes the registry's image when it changed, the local one offline",
+  opts,
+  async () => {
+    const reg = await setup();
+    const store = await tempStore();
+    try {
+      await pushFixture(fixturePaths().busybox, "latest", reg.host, { repo: "newer" });
+      const name = `${reg.host}/newer`;
+      assertEquals((await skiff(["pull", "-q", name], store)).code, 0);
+      const id = async () =>
+        (await skiff(["image", "inspect", "-f", "{{.Id}}", name], store)).stdout.trim();
+      const first = await id();
+      // the tag moves to another image in the registry
+      await pushFixture(fixturePaths().multilayer, "latest", reg.host, { repo: "newer" });
+      const created = async (policy: string) => {
+        const r = await skiff(["create", `--pull=${policy}`, name, "true"], store);
+        assertEquals(r.code, 0, r.stderr);
+        assert(!r.stderr.includes("Unable to find image"), r.stderr);
+        const image = await skiff(["inspect", "-f", "{{.Image}}", r.stdout.trim()], store);
+        return image.stdout.trim();
+      };
+      assertEquals(await created("missing"), first, "missing pulled although the image is local");
+      const second = await created("newer");
+      assert(second !== first, "newer kept the local image although the registry's differs");
+      assertEquals(await id(), second, "the tag was not moved to the pulled image");
+      assertEquals(await created("newer"), second);
+      // a registry that cannot answer: the local image, no error
+      assertEquals((await skiff(["tag", name, "127.0.0.1:1/offline"], store)).code, 0);
+      const offline = await skiff(["create", "--pull=newer", "127.0.0.1:1/offline", "true"], store);
+      assertEquals([offline.code, offline.stderr], [0, ""]);
+      const bad = await skiff(["create", "--pull=sometimes", name, "true"], store);
+      assertEquals(bad.code, 125);
+      assertStringIncludes(bad.stderr, 'invalid pull policy "sometimes"');
+    } finally {
+      await store.cleanup();
+    }
+  },
+);
+
 // The shared registry is stopped, and its storage removed, before the test run ends (an
 // "unload" listener could not wait for it).
 Deno.test.afterAll(async () => {
