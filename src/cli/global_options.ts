@@ -35,7 +35,7 @@ function noDaemon(what: string): InvalidArgumentError {
  *
  * @example
  * ```ts
- * checkGlobalOptions({ host: ["unix:///var/run/docker.sock"], context: "default" }, () => undefined);
+ * checkGlobalOptions({ host: ["unix:///var/run/docker.sock"] }, () => undefined);
  * // undefined: nothing refused, no log level given
  * ```
  */

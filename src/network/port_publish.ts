@@ -266,7 +266,7 @@ export async function publishPorts(
  *
  * @example
  * ```ts
- * loopbackProxy([{ hostIp: "::", hostPort: 8080, proto: "tcp", containerIp: "fd00::2", containerPort: 80 }], "10.0.0.2");
+ * loopbackProxy([{ hostIp: "::", hostPort: 8080, proto: "tcp", containerPort: 80 }], "10.0.0.2");
  * // ["tcp", "::1", "8080", "10.0.0.2", "80"]
  * ```
  */
