@@ -10,16 +10,6 @@ async function writeAll(w: { write(p: Uint8Array): Promise<number> }, data: Uint
   for (let off = 0; off < data.length;) off += await w.write(data.subarray(off));
 }
 
-/**
- * Each line of `text` with docker's `--details` column: the log's extra attributes (skiff's
- * logs carry none) and a space, after the timestamp when there is one.
- */
-function withDetails(text: string, timestamps: boolean): string {
-  return timestamps
-    ? text.replace(/(^|\n)(\S+ )/g, "$1$2 ")
-    : text.replace(/(^|\n)(?=[^\n])/g, "$1 ");
-}
-
 /** Runs `skiff logs [OPTIONS] CONTAINER`; its errors exit 1, as Docker's do. */
 export default async function logs(ctx: CommandContext<FlagsOf<typeof spec>>): Promise<number> {
   const f = ctx.flags;
@@ -33,8 +23,8 @@ export default async function logs(ctx: CommandContext<FlagsOf<typeof spec>>): P
   };
   await exitOne(() =>
     containerLogs(ctx.global, ctx.args[0], req, async (stream, text) => {
-      const out = f.details ? withDetails(text, f.timestamps) : text;
-      await writeAll(stream === "stdout" ? Deno.stdout : Deno.stderr, encoder.encode(out));
+      // (--details' attrs column is the engine's: see runtime/logs.ts)
+      await writeAll(stream === "stdout" ? Deno.stdout : Deno.stderr, encoder.encode(text));
     })
   );
   return 0;
