@@ -107,6 +107,8 @@ if ! setpriv --reuid="$user" --regid="$user" --init-groups test -x "$m/bin/skiff
   echo "the checkout $0 is not readable by $user: make it (not its parents) mode 755" >&2
   exit 126
 fi
+# (the caller's directory may be one the user cannot enter: a CI clone under a 0700 directory)
+cd "$m"
 exec setpriv --reuid="$user" --regid="$user" --init-groups env -i "$@"`;
 
 /**
