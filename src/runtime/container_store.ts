@@ -303,6 +303,7 @@ export async function createContainerRecord(
   rec: Omit<ContainerRecord, "Name">,
   name?: string,
   host: Host = realHost,
+  prepare?: (dir: string) => Promise<void>,
 ): Promise<ContainerRecord> {
   let chosen = name ? validateName(name) : randomName();
   for (let i = 0;; i++) {
@@ -312,12 +313,18 @@ export async function createContainerRecord(
     chosen = `${randomName()}${i}`;
   }
   const full: ContainerRecord = { ...rec, Name: chosen };
-  const dir = containerDir(store, rec.Id);
+  // Made whole in the scratch area, then renamed into place: a create killed midway leaves a
+  // scratch entry (removed once its maker is gone), never an unlisted directory of containers/.
+  const tmp = `${store.tmp}/newc-${rec.Id.slice(0, 12)}-${randomSuffix()}`;
   try {
-    await host.mkdir(dir, { recursive: true, mode: 0o700 });
-    await putState(store, rec.Id, createdState(), host);
-    await host.writeFileAtomic(`${dir}/container.json`, JSON.stringify(full) + "\n");
+    await host.mkdir(tmp, { recursive: true, mode: 0o700 });
+    await prepare?.(tmp);
+    await host.writeFileAtomic(`${tmp}/state.json`, JSON.stringify(createdState()) + "\n");
+    await host.writeFileAtomic(`${tmp}/container.json`, JSON.stringify(full) + "\n");
+    await host.mkdir(store.containers, { recursive: true, mode: 0o700 });
+    await host.rename(tmp, containerDir(store, rec.Id));
   } catch (err) {
+    await host.remove(tmp, { recursive: true }).catch(() => {});
     await releaseName(store, chosen, rec.Id, host);
     throw err;
   }

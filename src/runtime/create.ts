@@ -184,9 +184,12 @@ export async function createContainer(
     ? { ...options, resources: { ...options.resources, cgroupns } }
     : options;
   const dir = containerDir(store, id);
-  await host.mkdir(`${dir}/upper`, { recursive: true, mode: 0o755 });
-  await host.mkdir(`${dir}/work`, { recursive: true, mode: 0o700 });
-  await host.mkdir(`${dir}/merged`, { recursive: true, mode: 0o700 });
+  // the overlay's directories are made with the record (see createContainerRecord)
+  const overlayDirs = async (d: string) => {
+    await host.mkdir(`${d}/upper`, { recursive: true, mode: 0o755 });
+    await host.mkdir(`${d}/work`, { recursive: true, mode: 0o700 });
+    await host.mkdir(`${d}/merged`, { recursive: true, mode: 0o700 });
+  };
   try {
     return await createContainerRecord(
       store,
@@ -202,6 +205,7 @@ export async function createContainer(
       },
       name,
       host,
+      overlayDirs,
     );
   } catch (err) {
     await host.remove(dir, { recursive: true }).catch(() => {});
